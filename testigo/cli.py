@@ -1,0 +1,59 @@
+"""The `testigo` command: demo, serve, worker, migrate, createadmin, audit-verify, and any
+Django management command. Options that choose the data directory are applied before Django
+reads its settings, so every command honours TESTIGO_DATA_DIR and --data-dir alike."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {"audit-verify": "audit_verify", "seed-demo": "seed_demo"}
+SERVING = {"demo", "serve"}
+
+
+def _pop_data_dir(argv: list[str]) -> list[str]:
+    out, i = [], 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--data-dir" and i + 1 < len(argv):
+            os.environ["TESTIGO_DATA_DIR"] = argv[i + 1]
+            i += 2
+            continue
+        if arg.startswith("--data-dir="):
+            os.environ["TESTIGO_DATA_DIR"] = arg.split("=", 1)[1]
+            i += 1
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _pop_data_dir(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "testigo.settings")
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(
+            "usage: testigo COMMAND [options]\n\n"
+            "  demo [--port N] [--data-dir DIR] [--no-seed] [--dev]   migrate, seed, serve with a worker\n"
+            "  serve [--port N] [--host H] [--workers N]            production server (gunicorn)\n"
+            "  worker                                               background jobs (Huey)\n"
+            "  migrate                                              create or update the database\n"
+            "  createadmin --username NAME [--password P]           create an administrator\n"
+            "  audit-verify                                         check the audit trail's hash chain\n"
+            "  (any Django management command)\n"
+        )
+        return
+    command = ALIASES.get(argv[0], argv[0])
+    if command in SERVING and "--dev" in argv:
+        os.environ.setdefault("TESTIGO_DEBUG", "1")
+    if command in SERVING and "--dev" not in argv:
+        # Serving uses collected, pre-compressed static files (whitenoise).
+        os.environ.setdefault("TESTIGO_COLLECTED_STATIC", "1")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["testigo", command, *argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "testigo.core"
+    label = "core"
+    verbose_name = "Testigo core"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from testigo.core import roles
+
+        # After every app: permissions of later apps exist only once their own post_migrate ran.
+        post_migrate.connect(roles.sync_role_groups, dispatch_uid="testigo.sync_role_groups")

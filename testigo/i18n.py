@@ -1,0 +1,76 @@
+"""Compile and check the gettext catalogues without GNU gettext (pure Python, polib).
+
+    python -m testigo.i18n compile   # .po -> .mo for every language
+    python -m testigo.i18n check     # fail if an entry is untranslated/fuzzy or a .mo is stale
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LANGUAGES = ("es", "en")
+
+
+def catalogues() -> list[Path]:
+    return [LOCALE_DIR / lang / "LC_MESSAGES" / "django.po" for lang in LANGUAGES]
+
+
+def problems_in(po_path: Path) -> list[str]:
+    import polib
+
+    if not po_path.exists():
+        return [f"{po_path}: missing"]
+    po = polib.pofile(str(po_path))
+    out = []
+    for entry in po:
+        if entry.obsolete:
+            continue
+        if "fuzzy" in entry.flags:
+            out.append(f"{po_path}: fuzzy: {entry.msgid!r}")
+        elif entry.msgid_plural:
+            if not all(entry.msgstr_plural.values()):
+                out.append(f"{po_path}: untranslated plural: {entry.msgid!r}")
+        elif not entry.msgstr:
+            out.append(f"{po_path}: untranslated: {entry.msgid!r}")
+    mo_path = po_path.with_suffix(".mo")
+    if not mo_path.exists():
+        out.append(f"{mo_path}: missing (run make messages)")
+    else:
+        compiled = {(e.msgctxt, e.msgid): e.msgstr or dict(e.msgstr_plural) for e in polib.mofile(str(mo_path))}
+        wanted = {(e.msgctxt, e.msgid): e.msgstr or dict(e.msgstr_plural)
+                  for e in po.translated_entries() if "fuzzy" not in e.flags}
+        if {k: str(v) for k, v in compiled.items() if k[1]} != {k: str(v) for k, v in wanted.items()}:
+            out.append(f"{mo_path}: stale (run make messages)")
+    return out
+
+
+def compile_all() -> None:
+    import polib
+
+    for po_path in catalogues():
+        po = polib.pofile(str(po_path))
+        po.save_as_mofile(str(po_path.with_suffix(".mo")))
+        print(f"compiled {po_path.relative_to(LOCALE_DIR.parent)} ({po.percent_translated()}% translated)")
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["compile"]:
+        compile_all()
+        return 0
+    if argv[:1] == ["check"]:
+        problems = [p for po in catalogues() for p in problems_in(po)]
+        for problem in problems[:50]:
+            print(problem, file=sys.stderr)
+        if problems:
+            print(f"{len(problems)} catalogue problem(s)", file=sys.stderr)
+            return 1
+        print("catalogues complete and compiled")
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,140 @@
+"""Reports and what hangs off them. Models hold data and invariants; writes go through services."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+ICONS = ["alert", "shield", "fire", "water", "hand", "money", "person", "home", "car", "megaphone"]
+
+
+class Category(models.Model):
+    """Two levels at most: a parent (e.g. Crime) and its children (e.g. Robbery)."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name_es = models.CharField(_("name (Spanish)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+                               verbose_name=_("parent category"))
+    colour = models.CharField(_("colour"), max_length=7, default="#c0392b")
+    icon = models.CharField(_("icon"), max_length=20, default="alert", choices=[(i, i) for i in ICONS])
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "name_es"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "es").startswith("en") else self.name_es
+
+
+class Report(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        IN_REVIEW = "in_review", _("In review")
+        VERIFIED = "verified", _("Verified")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Rejected")
+        ARCHIVED = "archived", _("Archived")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        RESTRICTED = "restricted", _("Restricted (staff only)")
+        CONFIDENTIAL = "confidential", _("Confidential")
+
+    reference = models.CharField(max_length=16, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("what happened"), max_length=10000)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    visibility = models.CharField(_("visibility"), max_length=16, choices=Visibility.choices,
+                                  default=Visibility.PUBLIC)
+    categories = models.ManyToManyField(Category, blank=True, related_name="reports", verbose_name=_("categories"))
+    occurred_at = models.DateTimeField(_("when it happened"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    lat = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    lon = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    precision_m = models.PositiveIntegerField(_("location precision (m)"), null=True, blank=True)
+    place_name = models.CharField(_("place"), max_length=200, blank=True)
+    admin1 = models.CharField(_("department / state"), max_length=100, blank=True)
+    admin2 = models.CharField(_("municipality"), max_length=100, blank=True)
+    tile_key = models.BigIntegerField(null=True, blank=True)
+
+    # The public projection, computed by services whenever the source fields change, so the
+    # public map and API read plain indexed columns and never the exact location.
+    public_title = models.CharField(max_length=200, blank=True)
+    public_description = models.TextField(blank=True)
+    public_lat = models.FloatField(null=True, blank=True)
+    public_lon = models.FloatField(null=True, blank=True)
+    public_tile_key = models.BigIntegerField(null=True, blank=True)
+    redactions = models.JSONField(default=list, blank=True)
+
+    source = models.CharField(_("source"), max_length=20, default="web", db_index=True)
+    language = models.CharField(max_length=8, default="es")
+    custom_values = models.JSONField(default=dict, blank=True)
+    reporter_name = models.CharField(_("name"), max_length=120, blank=True)
+    reporter_contact = models.CharField(_("contact"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="duplicates")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "visibility", "public_tile_key"], name="report_public_tile"),
+            models.Index(fields=["status", "tile_key"], name="report_status_tile"),
+            models.Index(fields=["status", "-received_at"], name="report_status_received"),
+        ]
+        permissions = [
+            ("publish_report", "Can publish and reject reports"),
+            ("export_reports", "Can export reports"),
+            ("view_contact", "Can see reporter contact details"),
+            ("view_confidential", "Can see confidential reports"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+
+def media_path(instance: Media, filename: str) -> str:
+    return f"reports/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
+
+
+class Media(models.Model):
+    """An attachment. Only the sanitised copy is stored (images re-encoded: EXIF and GPS gone);
+    the sha256 of the original bytes is kept so the evidence can be matched later."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="media")
+    file = models.FileField(upload_to=media_path, max_length=200)
+    content_type = models.CharField(max_length=60)
+    extension = models.CharField(max_length=8)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    is_public = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Note(models.Model):
+    """A staff note on a report. Never shown to the public."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    text = models.TextField(_("note"), max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]

@@ -1,0 +1,133 @@
+"""Every non-trivial read of reports, including who may see what.
+
+`public_reports()` is the one door through which reports reach the public (pages and API):
+published + public visibility, fuzzed location, redacted text, no contact, no notes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from testigo.core import roles
+from testigo.reports.models import Category, Media, Report
+
+# The only columns the public may ever receive.
+PUBLIC_FIELDS = ("id", "reference", "public_title", "public_description", "occurred_at", "published_at",
+                 "public_lat", "public_lon", "place_name", "admin1", "admin2", "source")
+
+
+@dataclass
+class ReportFilters:
+    statuses: list[str] = field(default_factory=list)
+    categories: list[int] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    date_from: date | None = None
+    date_to: date | None = None
+    text: str = ""
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+
+    def category_ids_with_children(self) -> list[int]:
+        if not self.categories:
+            return []
+        children = Category.objects.filter(parent_id__in=self.categories).values_list("id", flat=True)
+        return sorted(set(self.categories) | set(children))
+
+
+def _aware(d: date, end: bool) -> datetime:
+    moment = datetime.combine(d, time.min) + (timedelta(days=1) if end else timedelta())
+    return timezone.make_aware(moment)
+
+
+def _apply(qs: QuerySet, filters: ReportFilters, *, public: bool) -> QuerySet:
+    if filters.statuses and not public:
+        qs = qs.filter(status__in=filters.statuses)
+    if filters.categories:
+        qs = qs.filter(categories__in=filters.category_ids_with_children()).distinct()
+    if filters.sources:
+        qs = qs.filter(source__in=filters.sources)
+    date_field = "occurred_at" if public else "received_at"
+    if filters.date_from:
+        qs = qs.filter(**{f"{date_field}__gte": _aware(filters.date_from, end=False)})
+    if filters.date_to:
+        qs = qs.filter(**{f"{date_field}__lt": _aware(filters.date_to, end=True)})
+    if filters.text:
+        words = filters.text.split()[:8]
+        for word in words:
+            if public:
+                qs = qs.filter(Q(public_title__icontains=word) | Q(public_description__icontains=word)
+                               | Q(place_name__icontains=word))
+            else:
+                qs = qs.filter(Q(title__icontains=word) | Q(description__icontains=word)
+                               | Q(place_name__icontains=word) | Q(reference__iexact=word))
+    if filters.bbox:
+        west, south, east, north = filters.bbox
+        lat, lon = ("public_lat", "public_lon") if public else ("lat", "lon")
+        qs = qs.filter(**{f"{lat}__gte": south, f"{lat}__lte": north})
+        if west <= east:
+            qs = qs.filter(**{f"{lon}__gte": west, f"{lon}__lte": east})
+        else:  # the box crosses the antimeridian
+            qs = qs.filter(Q(**{f"{lon}__gte": west}) | Q(**{f"{lon}__lte": east}))
+    return qs
+
+
+def public_base() -> QuerySet:
+    return Report.objects.filter(status=Report.Status.PUBLISHED, visibility=Report.Visibility.PUBLIC)
+
+
+def public_reports(filters: ReportFilters | None = None) -> QuerySet:
+    """Published, public reports as dicts of PUBLIC_FIELDS only, newest publication first."""
+    qs = _apply(public_base(), filters or ReportFilters(), public=True)
+    return qs.order_by("-published_at", "-id").values(*PUBLIC_FIELDS)
+
+
+def public_report(reference: str) -> dict | None:
+    """One public report with its categories and public photos, or None when not public."""
+    row = public_base().filter(reference=reference).values(*PUBLIC_FIELDS).first()
+    if row is None:
+        return None
+    row["categories"] = list(Category.objects.filter(reports__id=row["id"]))
+    row["photos"] = list(Media.objects.filter(report_id=row["id"], is_public=True).values("id", "width", "height"))
+    return row
+
+
+def public_media(media_id: int) -> Media | None:
+    return Media.objects.filter(pk=media_id, is_public=True, report__status=Report.Status.PUBLISHED,
+                                report__visibility=Report.Visibility.PUBLIC).first()
+
+
+def visible_to(user) -> QuerySet:
+    """The reports a staff member may see at all."""
+    if not roles.can(user, roles.VIEW):
+        raise PermissionDenied
+    qs = Report.objects.all()
+    if not roles.can(user, roles.VIEW_CONFIDENTIAL):
+        qs = qs.exclude(visibility=Report.Visibility.CONFIDENTIAL)
+    return qs
+
+
+def staff_reports(user, filters: ReportFilters | None = None) -> QuerySet:
+    """The inbox: what this user may see, filtered, newest first."""
+    qs = _apply(visible_to(user), filters or ReportFilters(), public=False)
+    return qs.select_related("merged_into").prefetch_related("categories").order_by("-received_at", "-id")
+
+
+def staff_report(user, reference: str) -> Report:
+    return visible_to(user).select_related("merged_into", "created_by").get(reference=reference)
+
+
+def contact_for(user, report: Report) -> dict | None:
+    """Reporter identity, only for roles allowed to see it."""
+    if not roles.can(user, roles.SEE_CONTACT):
+        return None
+    return {"name": report.reporter_name, "contact": report.reporter_contact}
+
+
+def category_tree() -> list[tuple[Category, list[Category]]]:
+    cats = list(Category.objects.filter(is_active=True).order_by("position", "name_es"))
+    parents = [c for c in cats if c.parent_id is None]
+    return [(p, [c for c in cats if c.parent_id == p.id]) for p in parents]

@@ -1,0 +1,278 @@
+"""Every write to reports. Keyword-only, validated, transactional and audited."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from testigo.core import audit, roles
+from testigo.geo.fuzz import fuzz
+from testigo.geo.tiles import tile_key
+from testigo.reports.media import sanitise_image
+from testigo.reports.models import Category, Media, Note, Report
+
+Status = Report.Status
+
+# Allowed status changes. Publishing needs a verified report; anything can be archived.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.NEW: {Status.IN_REVIEW, Status.VERIFIED, Status.REJECTED, Status.ARCHIVED},
+    Status.IN_REVIEW: {Status.NEW, Status.VERIFIED, Status.REJECTED, Status.ARCHIVED},
+    Status.VERIFIED: {Status.IN_REVIEW, Status.PUBLISHED, Status.REJECTED, Status.ARCHIVED},
+    Status.PUBLISHED: {Status.VERIFIED, Status.ARCHIVED},
+    Status.REJECTED: {Status.IN_REVIEW, Status.ARCHIVED},
+    Status.ARCHIVED: {Status.IN_REVIEW},
+}
+# Changes that decide what the public sees need the publish permission.
+PUBLISH_GATED = {Status.PUBLISHED, Status.REJECTED}
+
+# Crockford base32 without look-alikes; 8 random symbols = 40 bits, reveals no count or order.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+FUTURE_TOLERANCE = timedelta(minutes=10)
+REDACTED = "[█]"
+
+
+def new_reference() -> str:
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"T-{body[:4]}-{body[4:]}"
+
+
+def _require(user, action: str) -> None:
+    if user is not None and not roles.can(user, action):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+def validate_location(lat: float | None, lon: float | None) -> None:
+    if (lat is None) != (lon is None):
+        raise ValidationError(_("Give both latitude and longitude, or neither."))
+    if lat is not None and not (-90 <= lat <= 90):
+        raise ValidationError(_("Latitude must be between -90 and 90."))
+    if lon is not None and not (-180 <= lon <= 180):
+        raise ValidationError(_("Longitude must be between -180 and 180."))
+
+
+def validate_occurred_at(occurred_at: datetime | None) -> None:
+    if occurred_at is not None and occurred_at > timezone.now() + FUTURE_TOLERANCE:
+        raise ValidationError(_("The date cannot be in the future."))
+
+
+def redact_text(text: str, redactions: list[str]) -> str:
+    for phrase in sorted(redactions, key=len, reverse=True):
+        if phrase.strip():
+            text = re.sub(re.escape(phrase), REDACTED, text, flags=re.IGNORECASE)
+    return text
+
+
+def refresh_projection(report: Report) -> None:
+    """Recompute the public columns (fuzzed location, redacted text) from the source fields."""
+    report.tile_key = tile_key(report.lat, report.lon)
+    if report.lat is not None and report.lon is not None:
+        report.public_lat, report.public_lon = fuzz(
+            lat=report.lat, lon=report.lon, radius_m=settings.FUZZ_RADIUS_M,
+            secret=settings.SECRET_KEY, salt=report.reference,
+        )
+        report.public_tile_key = tile_key(report.public_lat, report.public_lon)
+    else:
+        report.public_lat = report.public_lon = report.public_tile_key = None
+    report.public_title = redact_text(report.title, report.redactions)
+    report.public_description = redact_text(report.description, report.redactions)
+
+
+@transaction.atomic
+def create_report(
+    *,
+    title: str,
+    description: str,
+    categories: list[Category] | None = None,
+    occurred_at: datetime | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    precision_m: int | None = None,
+    place_name: str = "",
+    admin1: str = "",
+    admin2: str = "",
+    source: str = "web",
+    language: str = "es",
+    reporter_name: str = "",
+    reporter_contact: str = "",
+    custom_values: dict | None = None,
+    photos: list[tuple[str, bytes]] | None = None,
+    actor=None,
+    received_at: datetime | None = None,
+) -> Report:
+    """Create a report (status new) with its sanitised photos in one transaction and audit it.
+
+    Raises ValidationError naming the first problem; nothing is written in that case.
+    """
+    validate_location(lat, lon)
+    validate_occurred_at(occurred_at)
+    sanitised = [sanitise_image(name=name, data=data) for name, data in (photos or [])]
+    report = Report(
+        reference=new_reference(), title=title.strip(), description=description.strip(),
+        occurred_at=occurred_at, received_at=received_at or timezone.now(), lat=lat, lon=lon,
+        precision_m=precision_m, place_name=place_name.strip(), admin1=admin1, admin2=admin2,
+        source=source, language=language, reporter_name=reporter_name.strip(),
+        reporter_contact=reporter_contact.strip(), custom_values=custom_values or {},
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    refresh_projection(report)
+    report.full_clean(exclude=["categories", "reference"])
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                report.save()
+            break
+        except IntegrityError:  # reference collision: astronomically rare, retry with a new one
+            if attempt == 4:
+                raise
+            report.reference = new_reference()
+            refresh_projection(report)
+    if categories:
+        report.categories.set(categories)
+    for item in sanitised:
+        media = Media(report=report, content_type=item.content_type, extension=item.extension,
+                      sha256=item.sha256, size=len(item.content), width=item.width, height=item.height)
+        media.file.save(f"x{item.extension}", ContentFile(item.content), save=False)
+        media.save()
+    audit.record(action="report.created", actor=actor, obj=report,
+                 data={"reference": report.reference, "source": source,
+                       "media_sha256": [m.sha256 for m in sanitised]})
+    return report
+
+
+EDITABLE_FIELDS = ["title", "description", "occurred_at", "lat", "lon", "precision_m", "place_name",
+                   "admin1", "admin2", "visibility", "custom_values"]
+
+
+@transaction.atomic
+def update_report(*, report: Report, actor, categories: list[Category] | None = None, **changes) -> Report:
+    """Edit a report's fields; records which fields changed (old and new values) in the audit trail."""
+    _require(actor, roles.EDIT)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    if changes.get("visibility") == Report.Visibility.CONFIDENTIAL or report.visibility == Report.Visibility.CONFIDENTIAL:
+        _require(actor, roles.VIEW_CONFIDENTIAL)
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    validate_location(changes.get("lat", report.lat), changes.get("lon", report.lon))
+    validate_occurred_at(changes.get("occurred_at", report.occurred_at))
+    diff = {}
+    for field, value in changes.items():
+        old = getattr(report, field)
+        if old != value:
+            diff[field] = [old, value]
+            setattr(report, field, value)
+    if categories is not None:
+        old_ids = sorted(report.categories.values_list("id", flat=True))
+        new_ids = sorted(c.id for c in categories)
+        if old_ids != new_ids:
+            diff["categories"] = [old_ids, new_ids]
+            report.categories.set(categories)
+    if diff:
+        refresh_projection(report)
+        report.full_clean(exclude=["categories"])
+        report.save()
+        audit.record(action="report.edited", actor=actor, obj=report, data={"changes": diff})
+    return report
+
+
+@transaction.atomic
+def change_status(*, report: Report, actor, status: str) -> Report:
+    """Move a report through the workflow; refuses transitions not in TRANSITIONS."""
+    _require(actor, roles.PUBLISH if status in PUBLISH_GATED else roles.EDIT)
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if status not in TRANSITIONS.get(report.status, set()):
+        raise ValidationError(
+            _("A report that is “%(old)s” cannot become “%(new)s”.")
+            % {"old": Report.Status(report.status).label, "new": Report.Status(status).label}
+        )
+    old = report.status
+    report.status = status
+    if status == Status.PUBLISHED:
+        report.published_at = timezone.now()
+    report.save(update_fields=["status", "published_at", "updated_at"])
+    audit.record(action=f"report.{status}", actor=actor, obj=report, data={"from": old, "to": status})
+    return report
+
+
+def verify(*, report: Report, actor) -> Report:
+    return change_status(report=report, actor=actor, status=Status.VERIFIED)
+
+
+def publish(*, report: Report, actor) -> Report:
+    """Publish a verified report. The public projection then shows it (fuzzed, redacted)."""
+    return change_status(report=report, actor=actor, status=Status.PUBLISHED)
+
+
+def reject(*, report: Report, actor) -> Report:
+    return change_status(report=report, actor=actor, status=Status.REJECTED)
+
+
+@transaction.atomic
+def add_note(*, report: Report, actor, text: str) -> Note:
+    _require(actor, roles.EDIT)
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("The note is empty."))
+    note = Note(report=report, author=actor, text=text)
+    note.full_clean()
+    note.save()
+    audit.record(action="report.note_added", actor=actor, obj=report, data={"note_id": note.pk})
+    return note
+
+
+@transaction.atomic
+def redact(*, report: Report, actor, phrases: list[str]) -> Report:
+    """Set the phrases hidden from the public text (names, addresses...). The staff view keeps
+    the original; the public projection shows each phrase as a block."""
+    _require(actor, roles.PUBLISH)
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    cleaned = sorted({p.strip() for p in phrases if p.strip()})
+    if cleaned != report.redactions:
+        audit.record(action="report.redacted", actor=actor, obj=report,
+                     data={"count": len(cleaned), "before": len(report.redactions)})
+        report.redactions = cleaned
+        refresh_projection(report)
+        report.save()
+    return report
+
+
+@transaction.atomic
+def merge(*, duplicate: Report, into: Report, actor) -> Report:
+    """Mark `duplicate` as a duplicate of `into`: it is archived, points to `into`, and its
+    categories and photos are added to `into`. Nothing is deleted."""
+    _require(actor, roles.EDIT)
+    if duplicate.pk == into.pk:
+        raise ValidationError(_("A report cannot be merged into itself."))
+    target = into
+    while target.merged_into_id is not None:  # follow to the surviving report
+        target = target.merged_into
+        if target.pk == duplicate.pk:
+            raise ValidationError(_("These reports are already merged the other way round."))
+    duplicate = Report.objects.select_for_update().get(pk=duplicate.pk)
+    target.categories.add(*duplicate.categories.all())
+    Media.objects.filter(report=duplicate).update(report=target)
+    duplicate.merged_into = target
+    duplicate.status = Status.ARCHIVED
+    duplicate.save(update_fields=["merged_into", "status", "updated_at"])
+    Report.objects.filter(merged_into=duplicate).update(merged_into=target)
+    audit.record(action="report.merged", actor=actor, obj=duplicate,
+                 data={"into": target.reference, "from": duplicate.reference})
+    return target
+
+
+@transaction.atomic
+def set_media_public(*, media: Media, actor, is_public: bool) -> Media:
+    _require(actor, roles.PUBLISH)
+    media.is_public = is_public
+    media.save(update_fields=["is_public"])
+    audit.record(action="media.public" if is_public else "media.private", actor=actor, obj=media.report,
+                 data={"sha256": media.sha256})
+    return media
