@@ -1,2 +1,6 @@
+"""Public site URLs: the map pages (map_urls) and the report pages (site_urls)."""
+
+from testigo.public import map_urls, site_urls
+
 app_name = "public"
-urlpatterns: list = []
+urlpatterns = map_urls.urlpatterns + site_urls.urlpatterns
