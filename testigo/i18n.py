@@ -2,6 +2,7 @@
 
     python -m testigo.i18n compile   # .po -> .mo for every language
     python -m testigo.i18n check     # fail if an entry is untranslated/fuzzy or a .mo is stale
+    python -m testigo.i18n fill-en   # English msgstr = msgid (the source strings are English)
 """
 
 from __future__ import annotations
@@ -55,7 +56,31 @@ def compile_all() -> None:
         print(f"compiled {po_path.relative_to(LOCALE_DIR.parent)} ({po.percent_translated()}% translated)")
 
 
+def fill_english() -> int:
+    """Source strings are English: the English catalogue's translation of each is the string itself."""
+    import polib
+
+    path = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
+    po = polib.pofile(str(path))
+    filled = 0
+    for entry in po:
+        if entry.msgid_plural and not all(entry.msgstr_plural.values()):
+            entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
+            filled += 1
+        elif not entry.msgid_plural and not entry.msgstr:
+            entry.msgstr = entry.msgid
+            filled += 1
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+            entry.msgstr = entry.msgid if not entry.msgid_plural else entry.msgstr
+    po.save()
+    return filled
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["fill-en"]:
+        print(f"filled {fill_english()} English entries")
+        return 0
     if argv[:1] == ["compile"]:
         compile_all()
         return 0

@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "testigo.public",
     "testigo.console",
     "testigo.api",
+    "testigo.tipline",
+    "testigo.channels",
+    "testigo.surveys",
 ]
 
 MIDDLEWARE = [
@@ -77,7 +80,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "testigo.core.csrf.CsrfViewMiddleware",  # token-based; compatible with no-referrer
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -119,13 +122,16 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA secure_delete=ON; PRAGMA busy_timeout=20000;"
         ),
     }
+    # Tests use a file too: an in-memory database cannot be shared by concurrent threads.
+    _db["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background jobs (Huey) -------------------------------------------------------------------
 QUEUE_URL = env("QUEUE_URL", "")
 if QUEUE_URL.startswith("redis://") or QUEUE_URL.startswith("rediss://"):
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "testigo", "url": QUEUE_URL, "immediate": False}
+    HUEY = {"huey_class": "huey.RedisHuey", "name": env("QUEUE_NAME", "testigo"), "url": QUEUE_URL,
+            "immediate": False}
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
@@ -161,6 +167,8 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "testigo.public.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# "same-origin", not "no-referrer": with no-referrer browsers send `Origin: null` on form POSTs,
+# which Django's CSRF origin check refuses (every form would fail). Other sites still get nothing.
 SECURE_REFERRER_POLICY = "no-referrer"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -201,6 +209,8 @@ USE_TZ = True
 # --- Static and media ------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The project-wide static folder (site.css, vendored Leaflet) is not inside an app.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
@@ -224,6 +234,20 @@ DEFAULT_REGION = env("DEFAULT_REGION", "HN")
 MAP_CENTER = [float(x) for x in env("MAP_CENTER", "14.6,-86.8").split(",")]
 MAP_ZOOM = int(env("MAP_ZOOM", "7"))
 
+# --- Messaging channels (docs/channels.md) -----------------------------------------------------
+CONVERSATION_WINDOW_HOURS = float(env("CONVERSATION_WINDOW_HOURS", "24"))
+CHANNEL_BASE_URL = env("CHANNEL_BASE_URL", "").rstrip("/")  # public https://host for webhook URLs
+CHANNEL_MAX_ATTEMPTS = int(env("CHANNEL_MAX_ATTEMPTS", "6"))
+CHANNEL_RETRY_BASE_SECONDS = float(env("CHANNEL_RETRY_BASE_SECONDS", "30"))
+
+# --- Surveys and OpenRosa (ODK Collect) -------------------------------------------------------
+# Largest OpenRosa POST accepted (advertised in X-OpenRosa-Accept-Content-Length); larger -> 413.
+OPENROSA_MAX_BODY_MB = int(env("OPENROSA_MAX_BODY_MB", "20"))
+# HTTP Basic sends the password in clear text: only accepted over HTTPS unless this is set (tests, LAN demos).
+OPENROSA_ALLOW_BASIC_OVER_HTTP = env_bool("OPENROSA_ALLOW_BASIC_OVER_HTTP", False)
+SURVEY_IMPORT_MAX_MB = int(env("SURVEY_IMPORT_MAX_MB", "50"))
+SURVEY_REJECTED_KEEP_BYTES = 1024 * 1024
+
 # --- Logging: never write client addresses or user agents -------------------------------------
 LOGGING = {
     "version": 1,
@@ -241,3 +265,17 @@ LOGGING = {
     },
 }
 ADMINS: list = []
+
+# --- Tip line (docs/tipline.md) ---------------------------------------------------------------
+TIP_STORAGE_DIR = Path(env("TIP_STORAGE_DIR", str(DATA_DIR / "tipline")))
+TIP_RETENTION_DAYS = int(env("TIP_RETENTION_DAYS", "90"))
+TIP_MAX_MESSAGE_CHARS = int(env("TIP_MAX_MESSAGE_CHARS", "100000"))
+TIP_MAX_FILE_MB = int(env("TIP_MAX_FILE_MB", str(MAX_UPLOAD_MB)))
+TIP_MAX_FILES = int(env("TIP_MAX_FILES", str(MAX_UPLOAD_FILES)))
+TIP_NEW_PER_HOUR = int(env("TIP_NEW_PER_HOUR", "60"))
+TIP_LOGIN_FAILURES_PER_MINUTE = int(env("TIP_LOGIN_FAILURES_PER_MINUTE", "30"))
+TIP_LOGIN_FAILURES_PER_CODENAME = int(env("TIP_LOGIN_FAILURES_PER_CODENAME", "10"))
+TIP_SOURCE_SESSION_MINUTES = int(env("TIP_SOURCE_SESSION_MINUTES", "120"))
+# Innermost, so it hardens every /tip/ response (CSRF failures and 404s included) and carries
+# the staff `tipkey` cookie; see testigo/tipline/middleware.py.
+MIDDLEWARE.append("testigo.tipline.middleware.TiplineMiddleware")

@@ -1,5 +1,7 @@
-from django.urls import path
-from django.views.generic import TemplateView
+"""The public map (home page)."""
 
-# Placeholder until the map home page lands (issue 3).
-urlpatterns = [path("", TemplateView.as_view(template_name="public/home.html"), name="home")]
+from django.urls import path
+
+from testigo.public import map_views
+
+urlpatterns = [path("", map_views.home, name="home")]

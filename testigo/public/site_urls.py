@@ -1,1 +1,13 @@
-urlpatterns: list = []
+"""Public report pages: the citizen form, the list and page of published reports, public photos."""
+
+from django.urls import path
+
+from testigo.public import views
+
+urlpatterns = [
+    path("report/", views.report_new, name="report_new"),
+    path("report/thanks/", views.report_thanks, name="report_thanks"),
+    path("reports/", views.report_list, name="report_list"),
+    path("r/<str:reference>/", views.report_detail, name="report_detail"),
+    path("media/p/<int:media_id>/", views.public_media, name="public_media"),
+]

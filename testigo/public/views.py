@@ -1,5 +1,98 @@
-from django.shortcuts import render
+"""Public site views: the citizen report form and the public report pages.
+
+Thin by design: forms parse, `reports.services` writes, `reports.selectors` decides what the
+public may see. Nothing about the client (address, user agent) is read or kept here.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET, require_http_methods
+
+from testigo.public.forms import PublicFilterForm, ReportForm
+from testigo.reports import selectors, services
+
+# The reference of the last report sent from this browser, shown on the thank-you page. It is
+# kept in the session rather than the URL so it never lands in browser history or proxy logs.
+SESSION_REFERENCE = "public_last_reference"
+PAGE_SIZE = 20
+# Public photos may be withdrawn by staff: short caching bounds how long a copy lingers.
+MEDIA_CACHE_SECONDS = 600
 
 
 def csrf_failure(request, reason=""):
     return render(request, "public/csrf_failure.html", status=403)
+
+
+def _map_context() -> dict:
+    return {"TILE_URL": settings.TILE_URL, "TILE_ATTRIBUTION": settings.TILE_ATTRIBUTION,
+            "MAP_CENTER": settings.MAP_CENTER, "MAP_ZOOM": settings.MAP_ZOOM}
+
+
+@require_http_methods(["GET", "POST"])
+def report_new(request):
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                report = services.create_report(**form.report_kwargs(), source="web",
+                                                language=(get_language() or "es")[:8], actor=None)
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                request.session[SESSION_REFERENCE] = report.reference
+                return redirect("public:report_thanks")
+    else:
+        form = ReportForm()
+    # Browsers never re-send files after an error: say so when some were attached.
+    photos_dropped = request.method == "POST" and bool(request.FILES) and form.errors
+    return render(request, "public/report_form.html",
+                  {"form": form, "photos_dropped": photos_dropped, **_map_context()},
+                  status=200)
+
+
+@require_GET
+def report_thanks(request):
+    reference = request.session.get(SESSION_REFERENCE)
+    if not reference:
+        return redirect("public:report_new")
+    return render(request, "public/report_thanks.html", {"reference": reference})
+
+
+@require_GET
+def report_list(request):
+    form = PublicFilterForm(request.GET or None)
+    filters = form.filters() if request.GET else selectors.ReportFilters()
+    page = Paginator(selectors.public_reports(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    categories = selectors.public_categories([row["id"] for row in page.object_list])
+    reports = [{**row, "categories": categories.get(row["id"], [])} for row in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "public/report_list.html",
+                  {"form": form, "page": page, "reports": reports, "query": query.urlencode()})
+
+
+@require_GET
+def report_detail(request, reference: str):
+    report = selectors.public_report(reference)
+    if report is None:
+        raise Http404
+    return render(request, "public/report_detail.html",
+                  {"report": report, "FUZZ_RADIUS_M": settings.FUZZ_RADIUS_M, **_map_context()})
+
+
+@require_GET
+def public_media(request, media_id: int):
+    media = selectors.public_media(media_id)
+    if media is None:
+        raise Http404
+    response = FileResponse(media.file.open("rb"), content_type=media.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="{media.pk}{media.extension}"'
+    response["Cache-Control"] = f"public, max-age={MEDIA_CACHE_SECONDS}"
+    return response

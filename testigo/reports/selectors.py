@@ -47,7 +47,10 @@ def _apply(qs: QuerySet, filters: ReportFilters, *, public: bool) -> QuerySet:
     if filters.statuses and not public:
         qs = qs.filter(status__in=filters.statuses)
     if filters.categories:
-        qs = qs.filter(categories__in=filters.category_ids_with_children()).distinct()
+        # An IN subquery on the link table, not a join: no duplicate rows, so no DISTINCT, and
+        # aggregates (map clusters) count each report once.
+        links = Report.categories.through.objects.filter(category_id__in=filters.category_ids_with_children())
+        qs = qs.filter(id__in=links.values("report_id"))
     if filters.sources:
         qs = qs.filter(source__in=filters.sources)
     date_field = "occurred_at" if public else "received_at"
@@ -93,6 +96,16 @@ def public_report(reference: str) -> dict | None:
     row["categories"] = list(Category.objects.filter(reports__id=row["id"]))
     row["photos"] = list(Media.objects.filter(report_id=row["id"], is_public=True).values("id", "width", "height"))
     return row
+
+
+def public_categories(report_ids: list[int]) -> dict[int, list[Category]]:
+    """Categories of the given reports, keyed by report id; ids that are not public get nothing."""
+    ids = list(public_base().filter(id__in=report_ids).values_list("id", flat=True))
+    result: dict[int, list[Category]] = {i: [] for i in ids}
+    links = Report.categories.through.objects.filter(report_id__in=ids).select_related("category")
+    for link in links.order_by("category__position", "category__name_es"):
+        result[link.report_id].append(link.category)
+    return result
 
 
 def public_media(media_id: int) -> Media | None:

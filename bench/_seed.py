@@ -1,0 +1,166 @@
+"""Shared by the benchmarks: a throw-away database and a fast bulk seed of realistic reports.
+
+Reports are spread like real ones: most in dense city clusters, the rest thin over the country
+and a few anywhere on Earth. Rows go in with raw executemany (SQLite) or COPY (PostgreSQL), with
+tile keys computed in Python, so a million reports seed in about a minute.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUICK = os.environ.get("TESTIGO_BENCH_QUICK", "") not in ("", "0")
+CITIES = [  # (lat, lon, spread in degrees, weight)
+    (14.0723, -87.1921, 0.06, 30), (15.5042, -88.0250, 0.05, 20), (15.7597, -86.7822, 0.03, 6),
+    (14.4517, -87.6375, 0.02, 4), (13.3000, -87.1833, 0.03, 4), (15.4333, -87.9167, 0.02, 3),
+    (13.6929, -89.2182, 0.05, 10), (14.6349, -90.5069, 0.06, 12), (12.1150, -86.2362, 0.05, 8),
+    (9.9281, -84.0907, 0.05, 6),
+]
+COUNTRY = (12.9, -89.4, 16.0, -83.1)  # south, west, north, east
+STATUSES = ["published"] * 6 + ["new", "in_review", "verified", "rejected"]
+N_CATEGORIES = 12
+
+
+def report_count() -> int:
+    override = os.environ.get("TESTIGO_BENCH_REPORTS", "")  # e.g. 200000 on a small machine
+    return int(override) if override else (20_000 if QUICK else 1_000_000)
+
+
+def emit(name: str, value, unit: str, target=None, n=None, **extra) -> None:
+    print(json.dumps({"name": name, "value": value, "unit": unit, "target": target, "n": n, **extra}), flush=True)
+
+
+def setup_django(database_url: str | None = None) -> Path:
+    """Point Django at a fresh database in a temp data dir (or `database_url`) and migrate it."""
+    data_dir = Path(tempfile.mkdtemp(prefix="testigo-bench-"))
+    (data_dir / "static").mkdir()
+    atexit.register(shutil.rmtree, data_dir, True)  # a million reports take ~1 GB of disk
+    os.environ["TESTIGO_DATA_DIR"] = str(data_dir)
+    os.environ["TESTIGO_DATABASE_URL"] = database_url or f"sqlite:///{data_dir / 'bench.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "testigo.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return data_dir
+
+
+def _point(rng: random.Random) -> tuple[float, float]:
+    roll = rng.random()
+    if roll < 0.80:
+        lat, lon, spread, _w = rng.choices(CITIES, weights=[c[3] for c in CITIES])[0]
+        return (max(-90.0, min(90.0, rng.gauss(lat, spread))), max(-180.0, min(180.0, rng.gauss(lon, spread))))
+    if roll < 0.98:
+        s, w, n, e = COUNTRY
+        return rng.uniform(s, n), rng.uniform(w, e)
+    return rng.uniform(-85, 85), rng.uniform(-180, 180)
+
+
+def _rows(n: int, rng: random.Random):
+    from testigo.geo.tiles import tile_key
+
+    now = datetime.now(UTC)
+    for i in range(n):
+        lat, lon = _point(rng)
+        plat, plon = lat + rng.uniform(-0.004, 0.004), lon + rng.uniform(-0.004, 0.004)
+        status = rng.choice(STATUSES)
+        received = now - timedelta(minutes=rng.randint(0, 60 * 24 * 730))
+        yield {
+            "reference": f"B-{i:08d}",
+            "title": f"Informe {i}", "description": "Descripción de prueba del incidente.",
+            "status": status, "visibility": "public" if rng.random() < 0.9 else "restricted",
+            "occurred_at": received - timedelta(hours=2), "received_at": received, "updated_at": received,
+            "published_at": received + timedelta(hours=5) if status == "published" else None,
+            "lat": lat, "lon": lon, "tile_key": tile_key(lat, lon),
+            "public_title": f"Informe {i}", "public_description": "Descripción de prueba del incidente.",
+            "public_lat": plat, "public_lon": plon, "public_tile_key": tile_key(plat, plon),
+            "place_name": "", "source": rng.choice(["web", "web", "sms", "whatsapp", "api"]),
+            "reporter_name": "Nombre", "reporter_contact": "+504 9999-0000",
+        }
+
+
+def _columns(connection):
+    from testigo.reports.models import Report
+
+    fields = [f for f in Report._meta.concrete_fields if f.column != "id"]
+    defaults = {}
+    for f in fields:
+        if f.has_default():
+            defaults[f.attname] = f.get_db_prep_save(f.get_default(), connection)
+        elif f.null:
+            defaults[f.attname] = None
+        elif f.get_internal_type() in ("CharField", "TextField"):
+            defaults[f.attname] = ""
+    return fields, defaults
+
+
+def seed(n: int, seed_value: int = 7) -> float:
+    """Insert n reports (+ categories and links); returns the seconds it took."""
+    from django.db import connection
+
+    from testigo.reports.models import Category
+
+    started = time.perf_counter()
+    parents = [Category.objects.create(slug=f"p{i}", name_es=f"Padre {i}", name_en=f"Parent {i}") for i in range(3)]
+    cats = parents + [Category.objects.create(slug=f"c{i}", name_es=f"Cat {i}", name_en=f"Cat {i}",
+                                              parent=parents[i % 3]) for i in range(N_CATEGORIES - 3)]
+    cat_ids = [c.id for c in cats if c.parent_id]
+    rng = random.Random(seed_value)
+    fields, defaults = _columns(connection)
+    cols = [f.column for f in fields]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:  # autocommit: each executemany batch commits, the WAL stays small
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM reports_report")
+        first_id = cursor.fetchone()[0] + 1
+
+        def values():
+            for row in _rows(n, rng):
+                yield [_db(f, row, defaults, connection) for f in fields]
+
+        _bulk(cursor, connection, "reports_report", cols, values(), quote)
+        links = ((first_id + i, c) for i in range(n) for c in rng.sample(cat_ids, rng.choice((1, 1, 2))))
+        _bulk(cursor, connection, "reports_report_categories", ["report_id", "category_id"], links, quote)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh statistics, as a live database would have
+    return time.perf_counter() - started
+
+
+def _db(field, row, defaults, connection):
+    if field.attname in row:
+        value = row[field.attname]
+        return field.get_db_prep_save(value, connection) if isinstance(value, datetime) else value
+    return defaults[field.attname]
+
+
+def _bulk(cursor, connection, table, cols, rows, quote, batch=20_000):
+    names = ", ".join(quote(c) for c in cols)
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(cols))})"
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= batch:
+            cursor.executemany(sql, chunk)
+            chunk = []
+    if chunk:
+        cursor.executemany(sql, chunk)
+    if connection.vendor == "sqlite":
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

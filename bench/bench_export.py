@@ -1,0 +1,43 @@
+"""Exports at scale: seed 1,000,000 reports (QUICK: 20,000) and run `testigo export` as a
+subprocess for CSV and GeoJSON, reporting wall time and the child's peak RSS."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _seed  # noqa: E402
+
+
+def main() -> None:
+    data_dir = _seed.setup_django()
+    n = _seed.report_count()
+    seconds = _seed.seed(n)
+    _seed.emit("export.seed_time", round(seconds, 1), "s", n=n)
+    from django.db import connections
+
+    connections.close_all()
+    env = dict(os.environ)  # carries TESTIGO_DATA_DIR / TESTIGO_DATABASE_URL of the seeded database
+    testigo = [sys.executable, "-c", "from testigo.cli import main; main()"]
+    for fmt in ("csv", "geojson"):
+        out = data_dir / f"export.{fmt}"
+        started = time.perf_counter()
+        with open(out, "wb") as handle:
+            subprocess.run([*testigo, "export", "--format", fmt, "--all"], stdout=handle, env=env, check=True)
+        elapsed = time.perf_counter() - started
+        # ru_maxrss of RUSAGE_CHILDREN is the largest child so far (KB on Linux): run CSV first,
+        # and GeoJSON's figure is max(csv, geojson), an upper bound for it.
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        _seed.emit(f"export.{fmt}.time", round(elapsed, 1), "s", target=30, n=n)
+        _seed.emit(f"export.{fmt}.peak_rss", round(peak_mb, 1), "MB", target=300, n=n)
+        _seed.emit(f"export.{fmt}.size", round(out.stat().st_size / 2**20, 1), "MB", n=n)
+        out.unlink()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""The NinjaAPI instance mounted at /api/v1/.
+
+Ninja's own docs page loads Swagger UI from a CDN, which our CSP (no third-party origin) forbids,
+so it is disabled and `docs_view` serves a small self-hosted page built from the OpenAPI JSON.
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from testigo.api import errors, map_api, reports_api
+from testigo.api.auth import CallerAuth
+
+api = NinjaAPI(
+    title="Testigo API",
+    version="1",
+    description="Reports, map clusters, categories and layers. Anonymous callers see the public "
+                "projection; staff use `Authorization: Bearer <token>`.",
+    urls_namespace="api:v1",  # nested in the "api" app namespace of testigo.api.urls
+    docs_url=None,
+    auth=CallerAuth(),
+)
+errors.install(api)
+api.add_router("/", reports_api.router)
+api.add_router("/", map_api.router)

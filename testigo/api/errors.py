@@ -1,0 +1,76 @@
+"""JSON errors with stable codes: {"code": ..., "message": ..., "detail": ...}.
+
+Clients switch on `code` (never on the translated `message`); bad input is a 400/422, never a 500.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, detail=None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.detail = status, code, message, detail
+
+
+def bad_param(name: str, message: str) -> ApiError:
+    return ApiError(400, f"invalid_{name}", message, {"param": name})
+
+
+def _field_errors(errors: list[dict]) -> list[dict]:
+    out = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
+        out.append({"field": ".".join(loc), "message": err.get("msg", "")})
+    return out
+
+
+def install(api) -> None:
+    """Register the handlers on a NinjaAPI instance."""
+
+    def respond(request, status, code, message, detail=None):
+        return api.create_response(request, {"code": code, "message": str(message), "detail": detail},
+                                   status=status)
+
+    @api.exception_handler(ApiError)
+    def api_error(request, exc: ApiError):
+        return respond(request, exc.status, exc.code, exc.message, exc.detail)
+
+    @api.exception_handler(NinjaValidationError)
+    def invalid(request, exc: NinjaValidationError):
+        return respond(request, 422, "invalid_input", _("Some fields are not valid."), _field_errors(exc.errors))
+
+    @api.exception_handler(ValidationError)
+    def django_invalid(request, exc: ValidationError):
+        if hasattr(exc, "error_dict"):
+            detail = [{"field": f, "message": str(m)} for f, msgs in exc.message_dict.items() for m in msgs]
+        else:
+            detail = [{"field": "", "message": str(m)} for m in exc.messages]
+        return respond(request, 422, "invalid_input", detail[0]["message"] if detail else _("Invalid input."),
+                       detail)
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request, exc):
+        return respond(request, 401, "unauthenticated", _("A valid API token is required."))
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request, exc):
+        return respond(request, 403, "forbidden", _("You do not have permission to do this."))
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return respond(request, 404, "not_found", _("Not found."))
+
+    @api.exception_handler(ObjectDoesNotExist)
+    def missing(request, exc):
+        return respond(request, 404, "not_found", _("Not found."))
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        code = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}.get(exc.status_code, "error")
+        return respond(request, exc.status_code, code, str(exc))

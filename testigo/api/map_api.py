@@ -1,0 +1,48 @@
+"""/api/v1/map/clusters, /api/v1/categories, /api/v1/layers."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from testigo.api import params, queries
+from testigo.api.errors import ApiError
+from testigo.api.reports_api import ReportQuery
+from testigo.geo import selectors as geo_selectors
+from testigo.reports.models import Category
+
+router = Router(tags=["map"])
+
+
+class ClusterQuery(ReportQuery):
+    zoom: str | None = None
+
+
+@router.get("/map/clusters", summary="Clusters and single reports for a map viewport")
+def map_clusters(request, query: Query[ClusterQuery]):
+    data = query.dict()
+    vp = params.viewport(data.get("bbox"), data.get("zoom"))
+    data["bbox"] = None  # the viewport carries it
+    filters = params.parse_filters(data)
+    return queries.clusters(request.auth, filters, vp)
+
+
+@router.get("/categories", summary="Active categories")
+def categories(request):
+    rows = Category.objects.filter(is_active=True).order_by("position", "name_es")
+    return {"items": [{"id": c.id, "slug": c.slug, "name": c.name, "name_es": c.name_es, "name_en": c.name_en,
+                       "parent": c.parent_id, "colour": c.colour, "icon": c.icon} for c in rows]}
+
+
+@router.get("/layers", summary="Map layers (without their shapes)")
+def layers(request):
+    return {"items": [geo_selectors.layer_summary(layer) for layer in geo_selectors.layers_for(request.auth.user)]}
+
+
+@router.get("/layers/{layer_id}.geojson", summary="One layer's shapes as GeoJSON")
+def layer_geojson(request, layer_id: int):
+    layer = geo_selectors.layers_for(request.auth.user).filter(pk=layer_id).first()
+    if layer is None:
+        raise ApiError(404, "not_found", _("Not found."))
+    return JsonResponse(layer.geojson, content_type="application/geo+json")

@@ -1,0 +1,164 @@
+"""/api/v1/reports…: list, submit, read, edit, status, notes, GeoJSON and CSV exports."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+
+from testigo.api import exporters, params, queries
+from testigo.api.errors import ApiError
+from testigo.api.schemas import NoteIn, ReportIn, ReportPatch, StatusIn
+from testigo.core import roles
+from testigo.reports import selectors, services
+from testigo.reports.models import Category
+
+router = Router(tags=["reports"])
+
+
+class ReportQuery(Schema):
+    status: str | None = None
+    category: str | None = None
+    source: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    q: str | None = None
+    bbox: str | None = None
+    updated_since: str | None = None
+
+
+class PageQuery(ReportQuery):
+    limit: str | None = None
+    cursor: str | None = None
+
+
+def _filters(query: ReportQuery):
+    data = query.dict()
+    return params.parse_filters(data), params.parse_updated_since(data.get("updated_since"))
+
+
+@router.get("/reports", summary="List reports (cursor-paginated)")
+def list_reports(request, query: Query[PageQuery]):
+    filters, since = _filters(query)
+    return queries.page(request.auth, filters, limit=params.parse_limit(query.limit), cursor=query.cursor,
+                        updated_since=since)
+
+
+def _categories(values: list) -> list[Category]:
+    ids = params.parse_categories(",".join(str(v) for v in values)) if values else []
+    return list(Category.objects.filter(id__in=ids))
+
+
+@router.post("/reports", response={201: dict}, summary="Submit a report (public)")
+def submit_report(request, payload: ReportIn):
+    from testigo.public.forms import ReportForm
+
+    data = payload.dict()
+    if data["category"] is not None:
+        try:
+            data["category"] = params.parse_categories(str(data["category"]))[0]
+        except ApiError as exc:
+            raise ApiError(422, "invalid_input", exc.message, [{"field": "category", "message": exc.message}]) from None
+    if data["occurred_time"] is not None:
+        data["occurred_time"] = data["occurred_time"].replace(tzinfo=None)  # local time, as on the form
+    form = ReportForm({k: ("" if v is None else str(v)) for k, v in data.items()})
+    if not form.is_valid():
+        detail = [{"field": f if f != "__all__" else "", "message": str(m)}
+                  for f, msgs in form.errors.items() for m in msgs]
+        raise ApiError(422, "invalid_input", detail[0]["message"], detail)
+    report = services.create_report(**form.report_kwargs(), language=data["language"], source="api",
+                                    actor=request.auth.user)
+    return Status(201, {"reference": report.reference, "status": report.status})
+
+
+def _staff_detail(caller, report) -> dict:
+    row = next(exporters.staff_rows(selectors.visible_to(caller.user).filter(pk=report.pk),
+                                    with_contact=roles.can(caller.user, roles.SEE_CONTACT)))
+    row["redactions"] = report.redactions
+    return row
+
+
+@router.get("/reports/{reference}", summary="One report")
+def get_report(request, reference: str):
+    caller = request.auth
+    if caller.is_staff:
+        return _staff_detail(caller, selectors.staff_report(caller.user, reference))
+    row = selectors.public_report(reference)
+    if row is None:
+        raise ApiError(404, "not_found", _("Not found."))
+    out = exporters.public_row(row, [c.slug for c in row["categories"]])
+    out["photos"] = [{"id": p["id"], "width": p["width"], "height": p["height"]} for p in row["photos"]]
+    return out
+
+
+@router.patch("/reports/{reference}", summary="Edit a report (staff, write scope)")
+def patch_report(request, reference: str, payload: ReportPatch):
+    caller = request.auth
+    user = caller.require_write()
+    report = selectors.staff_report(user, reference)
+    changes = payload.dict(exclude_unset=True)
+    blank = [f for f in ("title", "description", "place_name", "admin1", "admin2", "visibility")
+             if f in changes and changes[f] is None]
+    if blank:
+        detail = [{"field": f, "message": _("This field cannot be null.")} for f in blank]
+        raise ApiError(422, "invalid_input", detail[0]["message"], detail)
+    categories = changes.pop("categories", None)
+    services.update_report(report=report, actor=user,
+                           categories=_categories(categories) if categories is not None else None, **changes)
+    return _staff_detail(caller, report)
+
+
+@router.post("/reports/{reference}/status", summary="Change a report's status (staff, write scope)")
+def change_status(request, reference: str, payload: StatusIn):
+    caller = request.auth
+    user = caller.require_write()
+    report = selectors.staff_report(user, reference)
+    services.change_status(report=report, actor=user, status=payload.status)
+    return _staff_detail(caller, report)
+
+
+def _note(note) -> dict:
+    return {"id": note.id, "text": note.text, "author": getattr(note.author, "username", None),
+            "created_at": note.created_at}
+
+
+@router.get("/reports/{reference}/notes", summary="Staff notes on a report")
+def list_notes(request, reference: str):
+    report = selectors.staff_report(request.auth.require_staff(), reference)
+    return {"items": [_note(n) for n in report.notes.select_related("author")]}
+
+
+@router.post("/reports/{reference}/notes", response={201: dict}, summary="Add a note (staff, write scope)")
+def add_note(request, reference: str, payload: NoteIn):
+    user = request.auth.require_write()
+    report = selectors.staff_report(user, reference)
+    return Status(201, _note(services.add_note(report=report, actor=user, text=payload.text)))
+
+
+def export_rows(caller, query: ReportQuery) -> tuple:
+    """(rows, columns) for an export by this caller: staff need EXPORT; the public gets the projection."""
+    filters, since = _filters(query)
+    qs, _sort, public = queries.report_queryset(caller, filters, since)
+    if public:
+        return exporters.public_rows(qs), exporters.PUBLIC_COLUMNS
+    if not roles.can(caller.user, roles.EXPORT):
+        raise PermissionDenied
+    with_contact = roles.can(caller.user, roles.SEE_CONTACT)
+    columns = exporters.STAFF_COLUMNS + (exporters.CONTACT_COLUMNS if with_contact else [])
+    return exporters.staff_rows(qs, with_contact=with_contact), columns
+
+
+@router.get("/reports.geojson", summary="Reports as a GeoJSON FeatureCollection (streamed)")
+def reports_geojson(request, query: Query[ReportQuery]):
+    rows, _columns = export_rows(request.auth, query)
+    return StreamingHttpResponse(exporters.geojson_stream(rows), content_type="application/geo+json")
+
+
+@router.get("/reports.csv", summary="Reports as CSV (streamed)")
+def reports_csv(request, query: Query[ReportQuery]):
+    rows, columns = export_rows(request.auth, query)
+    response = StreamingHttpResponse(exporters.csv_stream(rows, columns), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="reports.csv"'
+    return response

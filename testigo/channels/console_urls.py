@@ -1,0 +1,11 @@
+"""Staff pages for messaging, mounted at /console/messages/ (before the console include)."""
+
+from django.urls import path
+
+from testigo.channels import console_views
+
+app_name = "channels_console"
+urlpatterns = [
+    path("reply/<str:reference>/", console_views.reply, name="reply"),
+    path("channels/", console_views.channel_list, name="channel_list"),
+]

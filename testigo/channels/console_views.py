@@ -1,0 +1,74 @@
+"""Thin staff views: reply to a citizen, list and add channels (admins)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from testigo.channels import selectors, services
+from testigo.channels.types import all_types
+from testigo.core import roles
+from testigo.reports import selectors as report_selectors
+from testigo.reports.models import Report
+
+
+@login_required
+@require_POST
+def reply(request: HttpRequest, reference: str) -> HttpResponse:
+    try:
+        report = report_selectors.staff_report(request.user, reference)
+    except Report.DoesNotExist as exc:
+        raise Http404 from exc
+    text = request.POST.get("text", "")
+    next_url = request.POST.get("next", "")
+    try:
+        services.reply(report=report, actor=request.user, text=text)
+    except ValidationError as exc:
+        return render(request, "channels/reply_page.html", {
+            "report": report, "error": " ".join(exc.messages), "text": text, "next": next_url,
+            "info": selectors.segment_info(text)}, status=400)
+    messages.success(request, _("Reply queued. Its delivery status shows next to it."))
+    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return redirect(next_url)
+    return render(request, "channels/reply_page.html", {"report": report, "sent": True, "next": ""})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def channel_list(request: HttpRequest) -> HttpResponse:
+    if not roles.can(request.user, roles.MANAGE_USERS):
+        raise PermissionDenied
+    types = all_types()
+    type_code = request.POST.get("type") or request.GET.get("type") or ""
+    chosen = types.get(type_code)
+    form = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    error = ""
+    if request.method == "POST" and chosen is not None:
+        config = {f.key: request.POST.get(f"config_{f.key}", "") for f in chosen.config_fields}
+        try:
+            rate = float(request.POST.get("rate_per_second") or 1)
+        except ValueError:
+            rate = -1
+        try:
+            channel = services.add_channel(actor=request.user, type_code=type_code, name=request.POST.get("name", ""),
+                                           config=config, rate_per_second=rate,
+                                           transliterate=request.POST.get("transliterate") == "on")
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("Channel added. Configure the gateway with: %(url)s")
+                             % {"url": selectors.webhook_url(channel)})
+            return redirect("channels_console:channel_list")
+    channels = [{"channel": c, "url": selectors.webhook_url(c), "type_name": getattr(types.get(c.type), "name", c.type)}
+                for c in selectors.channels_for_admin(request.user)]
+    return render(request, "channels/channel_list.html", {
+        "channels": channels, "types": types.values(), "chosen": chosen, "form": form, "error": error,
+        "config_rows": [(f, "" if f.secret else form.get(f"config_{f.key}", ""))
+                        for f in (chosen.config_fields if chosen else [])],
+    }, status=400 if error else 200)

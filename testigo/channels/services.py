@@ -1,0 +1,336 @@
+"""Every write to channels: store inbound, process it, queue replies, record statuses, manage channels.
+
+Inbound messages are stored in their own short transaction before the gateway is answered, so an
+acknowledged message is never lost; processing (keywords, reports, replies) runs afterwards, in
+a job, and is idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import timedelta
+from urllib.parse import parse_qsl, urlencode
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from testigo.channels import contacts, encoding, keywords, replies
+from testigo.channels.models import (
+    Channel,
+    Contact,
+    Conversation,
+    InboundMessage,
+    InboundRejected,
+    OutboundMessage,
+)
+from testigo.channels.types import base
+from testigo.channels.types import get as get_type
+from testigo.core import audit, roles
+from testigo.reports import services as report_services
+
+log = logging.getLogger(__name__)
+Status = OutboundMessage.Status
+SECRET_KEYS = {"secret", "key", "token", "password", "pass", "apikey", "api_key", "sig", "hub.verify_token"}
+
+
+def receive(*, channel: Channel, inbound: base.Inbound) -> InboundMessage:
+    """Store one inbound message (and its contact) durably and idempotently, then queue processing.
+
+    A retry of the same (channel, provider_id) returns the stored row and queues nothing.
+    """
+    address = contacts.normalise(inbound.scheme, inbound.address)
+    with transaction.atomic():
+        contact, _created = Contact.objects.get_or_create(
+            scheme=inbound.scheme, address=address,
+            defaults={"name": inbound.name[:200], "language": inbound.language[:2]},
+        )
+        message, created = InboundMessage.objects.get_or_create(
+            channel=channel, provider_id=inbound.provider_id[:200],
+            defaults={"contact": contact, "text": inbound.text, "sent_at": inbound.sent_at,
+                      "received_at": timezone.now(), "raw": inbound.raw},
+        )
+    if created:
+        _queue_processing(message.pk)
+    return message
+
+
+_last_drain_request = 0.0
+DRAIN_DEBOUNCE_S = 0.2
+
+
+def _queue_processing(message_id: int) -> None:
+    """Ask a worker to process stored messages. Under load one request per DRAIN_DEBOUNCE_S per
+    process is enough: the drain job takes every unprocessed message, and the periodic job covers
+    the rest. (Queueing one job per message would double the write cost of the webhook.)"""
+    global _last_drain_request
+    from huey.contrib.djhuey import HUEY
+
+    from testigo.channels import tasks
+
+    try:
+        if HUEY.immediate:
+            tasks.process_inbound_task(message_id)
+            return
+        now = time.monotonic()
+        if now - _last_drain_request >= DRAIN_DEBOUNCE_S:
+            _last_drain_request = now
+            tasks.drain_inbound_task()
+    except Exception:  # the message is stored; the periodic job will process it
+        log.exception("could not queue processing of inbound message %s", message_id)
+
+
+def drain_inbound(*, grace_s: float = DRAIN_DEBOUNCE_S * 2) -> int:
+    """Process every stored, unprocessed message in arrival order; look once more after `grace_s`
+    for messages whose drain request was debounced."""
+    done, looked_again = 0, False
+    while True:
+        pending = list(InboundMessage.objects.filter(processed_at__isnull=True).order_by("pk")
+                       .values_list("pk", flat=True)[:200])
+        if not pending:
+            if looked_again:
+                return done
+            looked_again = True
+            time.sleep(grace_s)
+            continue
+        looked_again = False
+        for pk in pending:
+            try:
+                process_inbound(message_id=pk)
+            except Exception:
+                log.exception("inbound message %s could not be processed", pk)
+            done += 1
+
+
+def process_inbound(*, message_id: int) -> InboundMessage:
+    """Act on a stored message once: keywords, opt-out, new report or joining a conversation."""
+    with transaction.atomic():
+        message = (InboundMessage.objects.select_for_update()
+                   .select_related("channel", "contact").get(pk=message_id))
+        if message.processed_at is not None:
+            return message
+        parsed = keywords.parse(message.text)
+        contact = message.contact
+        if parsed.language and contact.language != parsed.language:
+            contact.language = parsed.language
+            contact.save(update_fields=["language"])
+        if parsed.explicit and parsed.keyword != keywords.STOP and contact.opted_out_at:
+            # Writing a keyword again is an explicit request to hear from us again.
+            contact.opted_out_at = None
+            contact.save(update_fields=["opted_out_at"])
+        with translation.override(language_of(contact)):
+            HANDLERS[parsed.keyword](message, parsed)
+        message.keyword = parsed.keyword
+        message.processed_at = timezone.now()
+        message.save(update_fields=["keyword", "processed_at", "report", "conversation"])
+    return message
+
+
+def language_of(contact: Contact) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    return contact.language if contact.language in codes else settings.LANGUAGE_CODE[:2]
+
+
+def _on_report(message: InboundMessage, parsed: keywords.Parsed) -> None:
+    if not parsed.rest:
+        _auto_reply(message, replies.empty_report())
+        return
+    now = timezone.now()
+    window = timedelta(hours=settings.CONVERSATION_WINDOW_HOURS)
+    conversation = (Conversation.objects.filter(contact=message.contact, last_message_at__gte=now - window)
+                    .order_by("-last_message_at").first())
+    if conversation is not None:
+        conversation.last_message_at = now
+        conversation.channel = message.channel
+        conversation.save(update_fields=["last_message_at", "channel"])
+    else:
+        report = report_services.create_report(
+            title=_title(parsed.rest), description=parsed.rest, source=message.channel.type,
+            language=language_of(message.contact), reporter_name=message.contact.name,
+            reporter_contact=message.contact.address, received_at=message.received_at,
+        )
+        conversation = Conversation.objects.create(
+            contact=message.contact, report=report, channel=message.channel, started_at=now,
+            last_message_at=now,
+        )
+        _auto_reply(message, replies.report_received(report.reference), report=report)
+    message.conversation, message.report = conversation, conversation.report
+
+
+def _title(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= 80 else line[:79].rstrip() + "…"
+
+
+def _on_alert(message: InboundMessage, parsed: keywords.Parsed) -> None:
+    _auto_reply(message, replies.alerts_unavailable())
+
+
+def _on_help(message: InboundMessage, parsed: keywords.Parsed) -> None:
+    _auto_reply(message, replies.help_text())
+
+
+def _on_stop(message: InboundMessage, parsed: keywords.Parsed) -> None:
+    contact = message.contact
+    contact.opted_out_at = timezone.now()
+    contact.save(update_fields=["opted_out_at"])
+    # The one message an opted-out person still gets: the confirmation they asked for.
+    _auto_reply(message, replies.stopped(), force=True)
+
+
+HANDLERS = {keywords.REPORT: _on_report, keywords.ALERT: _on_alert, keywords.HELP: _on_help,
+            keywords.STOP: _on_stop}
+
+
+def _auto_reply(message: InboundMessage, text: str, *, report=None, force: bool = False) -> None:
+    queue_message(channel=message.channel, contact=message.contact, text=text, report=report,
+                  in_reply_to=message, force=force)
+
+
+def queue_message(*, channel: Channel, contact: Contact, text: str, report=None, in_reply_to=None,
+                  actor=None, force: bool = False) -> OutboundMessage | None:
+    """Put one message in the outbox (None if the contact opted out); workers send it after commit."""
+    if contact.opted_out_at is not None and not force:
+        return None
+    channel_type = get_type(channel.type)
+    text = channel_type.prepare_text(channel, text) if channel_type else text
+    info = encoding.count(text)
+    outbound = OutboundMessage.objects.create(
+        channel=channel, contact=contact, text=text, next_attempt_at=timezone.now(), report=report,
+        in_reply_to=in_reply_to, created_by=actor, segments=info.segments, encoding=info.encoding,
+    )
+    transaction.on_commit(lambda: _queue_sending(channel.pk))
+    return outbound
+
+
+def _queue_sending(channel_id: int) -> None:
+    from testigo.channels import tasks
+
+    try:
+        tasks.send_outbox_task(channel_id)
+    except Exception:  # the row is queued; the periodic dispatcher will send it
+        log.exception("could not queue sending for channel %s", channel_id)
+
+
+@transaction.atomic
+def reply(*, report, actor, text: str) -> OutboundMessage:
+    """Send `text` from staff to the citizen behind `report`, through the channel they last used."""
+    if not roles.can(actor, roles.EDIT):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("Write a message before sending."))
+    last = (InboundMessage.objects.filter(report=report).select_related("channel", "contact")
+            .order_by("-received_at").first())
+    if last is None:
+        raise ValidationError(_("This report did not arrive through a messaging channel."))
+    channel_type = get_type(last.channel.type)
+    if channel_type is not None and len(text) > channel_type.max_length:
+        raise ValidationError(_("The message is too long: at most %(n)d characters.")
+                              % {"n": channel_type.max_length})
+    if last.contact.opted_out_at is not None:
+        raise ValidationError(_("This person asked to receive no more messages (opt-out)."))
+    outbound = queue_message(channel=last.channel, contact=last.contact, text=text, report=report,
+                             in_reply_to=last, actor=actor)
+    audit.record(action="channels.reply", actor=actor, obj=outbound,
+                 data={"report": report.reference, "channel": last.channel.pk,
+                       "segments": outbound.segments, "encoding": outbound.encoding})
+    return outbound
+
+
+STATUS_RANK = {Status.QUEUED: 0, Status.SENDING: 1, Status.SENT: 2, Status.DELIVERED: 3, Status.FAILED: 3}
+
+
+def record_status(*, channel: Channel, update: base.StatusUpdate) -> OutboundMessage | None:
+    """Apply a delivery report. Reports arrive late and out of order: never move a status backwards."""
+    with transaction.atomic():
+        rows = OutboundMessage.objects.select_for_update().filter(channel=channel)
+        if update.by_outbox_id:
+            rows = rows.filter(pk=int(update.provider_id)) if update.provider_id.isdigit() else rows.none()
+        else:
+            rows = rows.filter(provider_id=update.provider_id)
+        outbound = rows.first()
+        if outbound is None or STATUS_RANK[update.status] <= STATUS_RANK[outbound.status]:
+            return outbound
+        outbound.status = update.status
+        fields = ["status"]
+        if update.status == Status.DELIVERED:
+            outbound.delivered_at, fields = timezone.now(), fields + ["delivered_at"]
+        if update.error:
+            outbound.error, fields = update.error[:500], fields + ["error"]
+        outbound.save(update_fields=fields)
+    return outbound
+
+
+def count_auth_failure(*, channel: Channel) -> None:
+    """Count a request that failed the signature/secret check; its content is not kept or logged."""
+    Channel.objects.filter(pk=channel.pk).update(auth_failures=F("auth_failures") + 1)
+    log.warning("channel %s: request failed authentication", channel.pk)
+
+
+def _scrub(pairs: str) -> str:
+    items = parse_qsl(pairs, keep_blank_values=True)
+    return urlencode([(k, "***" if k.lower() in SECRET_KEYS else v) for k, v in items])
+
+
+def _scrub_json(body: str) -> str:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    if isinstance(data, dict):
+        data = {k: "***" if k.lower() in SECRET_KEYS else v for k, v in data.items()}
+    return json.dumps(data, ensure_ascii=False)
+
+
+def record_rejection(*, channel: Channel | None, channel_type: str, request, reason: str) -> InboundRejected:
+    """Keep a payload we could not read (secrets masked, no client address) for an admin to inspect."""
+    body = request.body[:65536].decode("utf-8", "replace")
+    ctype = request.content_type or ""
+    if ctype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        body = urlencode([(k, "***" if k.lower() in SECRET_KEYS else v)
+                          for k, values in request.POST.lists() for v in values])
+    elif ctype == "application/json":
+        body = _scrub_json(body)
+    return InboundRejected.objects.create(
+        channel=channel, channel_type=channel_type, reason=reason[:500], method=request.method[:10],
+        content_type=ctype[:200], query=_scrub(request.META.get("QUERY_STRING", "")), body=body,
+    )
+
+
+AUTO_SECRETS = {"secret", "secret_token", "verify_token"}
+
+
+@transaction.atomic
+def add_channel(*, actor, type_code: str, name: str, config: dict | None = None, rate_per_second: float = 1.0,
+                transliterate: bool = False) -> Channel:
+    """Create a channel (admins, or the operator's CLI when actor is None). Missing URL secrets are
+    generated, since every webhook must carry one."""
+    import secrets as _secrets
+
+    if actor is not None and not roles.can(actor, roles.MANAGE_USERS):
+        raise PermissionDenied(_("Only administrators can manage channels."))
+    channel_type = get_type(type_code)
+    if channel_type is None:
+        raise ValidationError(_("Unknown channel type: %(type)s.") % {"type": type_code})
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError(_("Give the channel a name."))
+    if not rate_per_second or rate_per_second <= 0 or rate_per_second > 1000:
+        raise ValidationError(_("The rate must be between 0 and 1000 messages per second."))
+    config = {k: str(v).strip() for k, v in (config or {}).items() if str(v).strip()}
+    for field in channel_type.config_fields:
+        if field.key in AUTO_SECRETS and not config.get(field.key):
+            config[field.key] = _secrets.token_urlsafe(24)
+    missing = [f.label for f in channel_type.config_fields if f.required and not config.get(f.key)]
+    if missing:
+        raise ValidationError(_("Missing settings: %(fields)s.") % {"fields": ", ".join(missing)})
+    channel = Channel.objects.create(type=type_code, name=name[:100], config=config,
+                                     rate_per_second=rate_per_second, transliterate=transliterate)
+    audit.record(action="channels.added", actor=actor, obj=channel, data={"type": type_code, "name": name})
+    return channel

@@ -1,0 +1,181 @@
+"""What every channel type provides. The core asks the type; it never tests a type's code.
+
+A type turns a gateway's HTTP request into `Inbound` messages and `StatusUpdate`s, says whether
+the request is authentic, and sends one outbox row. Types are stateless singletons; per-channel
+settings come from `channel.config`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+
+class Malformed(Exception):
+    """The request cannot be read; the message says precisely why (sent back with a 400)."""
+
+
+class TemporaryError(Exception):
+    """Sending failed in a way that may succeed later (network, 5xx, throttling): retry."""
+
+
+class PermanentError(Exception):
+    """Sending can never succeed as is (bad number, bad credentials, opted out): do not retry."""
+
+
+@dataclass
+class Inbound:
+    provider_id: str
+    scheme: str
+    address: str
+    text: str
+    sent_at: datetime | None = None
+    name: str = ""
+    language: str = ""
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass
+class StatusUpdate:
+    provider_id: str
+    status: str  # one of OutboundMessage.Status values
+    error: str = ""
+    by_outbox_id: bool = False  # provider_id is our own outbox id (Kannel's DLR URL)
+
+
+@dataclass
+class SendResult:
+    provider_id: str = ""
+    status: str = "sent"
+
+
+@dataclass
+class ConfigField:
+    key: str
+    label: str
+    secret: bool = False
+    required: bool = True
+
+
+@dataclass
+class HttpResult:
+    status: int
+    body: bytes
+
+    def json(self) -> dict:
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return {}
+
+
+def http_request(url: str, *, data: bytes | None = None, headers: dict | None = None,
+                 method: str | None = None, timeout: float = 15) -> HttpResult:
+    """One HTTP call to a provider; every type sends through here so tests can replace it."""
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - provider URLs only
+            return HttpResult(resp.status, resp.read())
+    except urllib.error.HTTPError as exc:
+        return HttpResult(exc.code, exc.read() or b"")
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise TemporaryError(f"network error: {exc}") from exc
+
+
+def raise_for_status(result: HttpResult, ok: set[int] = frozenset({200, 201, 202})) -> None:
+    """Map a provider's HTTP status to the retry policy: 429 and 5xx retry, other 4xx do not."""
+    if result.status in ok:
+        return
+    detail = result.body[:300].decode("utf-8", "replace")
+    if result.status == 429 or result.status >= 500:
+        raise TemporaryError(f"HTTP {result.status}: {detail}")
+    raise PermanentError(f"HTTP {result.status}: {detail}")
+
+
+def same(given: str | bytes | None, expected: str | bytes | None) -> bool:
+    """Constant-time comparison; an unset expected secret never matches."""
+    if not expected or given is None:
+        return False
+    if isinstance(given, str):
+        given = given.encode("utf-8")
+    if isinstance(expected, str):
+        expected = expected.encode("utf-8")
+    return hmac.compare_digest(given, expected)
+
+
+class ChannelType:
+    code = ""
+    name = ""
+    scheme = "tel"
+    max_length = 1600
+    pull = False  # the gateway fetches its outbox itself (SMSSync); workers skip these channels
+    webhook = True  # False for types we poll (e-mail): their webhook URL answers 404
+    config_fields: list[ConfigField] = []
+    setup_help = ""
+
+    # --- inbound ------------------------------------------------------------------------------
+    def verify(self, channel, request: HttpRequest, action: str) -> bool:
+        raise NotImplementedError
+
+    def handle(self, channel, request: HttpRequest, action: str) -> HttpResponse:
+        """Serve one authenticated request. The default: inbound messages or status reports."""
+        from testigo.channels import services
+
+        if action == "status":
+            for update in self.parse_status(channel, request):
+                services.record_status(channel=channel, update=update)
+            return self.acknowledge(channel, request, [])
+        stored = [services.receive(channel=channel, inbound=m) for m in self.parse_inbound(channel, request)]
+        return self.acknowledge(channel, request, stored)
+
+    def parse_inbound(self, channel, request: HttpRequest) -> list[Inbound]:
+        raise NotImplementedError
+
+    def parse_status(self, channel, request: HttpRequest) -> list[StatusUpdate]:
+        raise Malformed("this channel type does not accept status reports")
+
+    def acknowledge(self, channel, request: HttpRequest, stored: list) -> HttpResponse:
+        return JsonResponse({"ok": True})
+
+    def rejection(self, status: int, message: str) -> HttpResponse:
+        return JsonResponse({"ok": False, "error": message}, status=status)
+
+    # --- outbound -----------------------------------------------------------------------------
+    def send(self, channel, message) -> SendResult:
+        raise NotImplementedError
+
+    def prepare_text(self, channel, text: str) -> str:
+        from testigo.channels import encoding
+
+        return encoding.transliterate(text) if channel.transliterate else text
+
+
+def form_or_json(request: HttpRequest) -> dict:
+    """Request parameters from the query string, a form body or a JSON object body."""
+    data = {k: v for k, v in request.GET.items()}
+    ctype = (request.content_type or "").lower()
+    if request.method in {"POST", "PUT"}:
+        if ctype == "application/json":
+            try:
+                body = json.loads(request.body.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise Malformed(f"the body is not valid JSON: {exc}") from exc
+            if not isinstance(body, dict):
+                raise Malformed("the JSON body must be an object")
+            data.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()})
+        else:
+            data.update({k: v for k, v in request.POST.items()})
+    return data
+
+
+def require(data: dict, *names: str) -> list[str]:
+    missing = [n for n in names if not str(data.get(n, "")).strip()]
+    if missing:
+        raise Malformed("missing " + ", ".join(repr(n) for n in missing))
+    return [str(data[n]) for n in names]

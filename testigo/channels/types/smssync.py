@@ -1,0 +1,178 @@
+"""Ushahidi SMSSync: an Android phone as the gateway. All four requests: inbound POST, task=send
+polling, task=sent (no secret in it, by design of the app) and task=result (delivery reports)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+
+from testigo.channels.types.base import (
+    ChannelType,
+    ConfigField,
+    Inbound,
+    Malformed,
+    form_or_json,
+    require,
+    same,
+)
+
+BATCH = 20
+
+
+def _ok() -> JsonResponse:
+    return JsonResponse({"payload": {"success": True, "error": None}})
+
+
+class SMSSync(ChannelType):
+    code = "smssync"
+    name = "SMSSync (Android phone)"
+    pull = True
+    config_fields = [ConfigField("secret", "Secret", secret=True)]
+
+    def verify(self, channel, request: HttpRequest, action: str) -> bool:
+        task = request.GET.get("task", "")
+        if task == "sent" and request.method == "POST":
+            # The app sends task=sent without any secret. The channel UUID in the URL is the
+            # guard, and the answer only echoes ids of this channel's own outbox.
+            return True
+        secret = request.GET.get("secret") if task else None
+        if secret is None:
+            secret = request.POST.get("secret") if request.content_type != "application/json" else \
+                _json(request).get("secret")
+        return same(secret or "", channel.config.get("secret", ""))
+
+    def rejection(self, status: int, message: str):
+        if status == 403:
+            message = "Incorrect or missing secret key"
+        return JsonResponse({"payload": {"success": False, "error": message}}, status=status)
+
+    def handle(self, channel, request: HttpRequest, action: str):
+        task = request.GET.get("task", "")
+        if task == "send" and request.method == "GET":
+            return self._task_send(channel)
+        if task == "sent" and request.method == "POST":
+            return self._task_sent(channel, request)
+        if task == "result":
+            return self._task_result(channel, request)
+        if request.method not in {"POST", "PUT"}:
+            raise Malformed("expected a POST with an SMS, or task=send|sent|result")
+        return super().handle(channel, request, action)
+
+    def parse_inbound(self, channel, request: HttpRequest) -> list[Inbound]:
+        data = form_or_json(request)
+        sender, text = require(data, "from", "message")
+        sent_at = _from_millis(data.get("sent_timestamp", ""))
+        provider_id = data.get("message_id") or hashlib.sha256(
+            f"{sender}\n{data.get('sent_timestamp', '')}\n{text}".encode()).hexdigest()
+        raw = {k: v for k, v in data.items() if k != "secret"}
+        return [Inbound(provider_id=provider_id, scheme="tel", address=sender, text=text, sent_at=sent_at, raw=raw)]
+
+    def acknowledge(self, channel, request, stored):
+        return _ok()
+
+    def _task_send(self, channel) -> JsonResponse:
+        from testigo.channels.models import OutboundMessage
+
+        Status = OutboundMessage.Status
+        with transaction.atomic():
+            rows = list(OutboundMessage.objects.select_for_update().select_related("contact")
+                        .filter(channel=channel, status=Status.QUEUED).order_by("id")[:BATCH])
+            now = timezone.now()
+            for row in rows:
+                row.provider_id = row.provider_id or f"testigo-{row.pk}"
+                # Handed to the phone: the app sends them at once and confirms through task=sent.
+                OutboundMessage.objects.filter(pk=row.pk).update(
+                    status=Status.SENDING, claimed_at=now, attempts=row.attempts + 1, provider_id=row.provider_id)
+        messages = [{"to": r.contact.address, "message": r.text, "uuid": r.provider_id} for r in rows]
+        return JsonResponse({"payload": {"task": "send", "secret": channel.config.get("secret", ""),
+                                         "messages": messages}})
+
+    def _task_sent(self, channel, request) -> JsonResponse:
+        from testigo.channels.models import OutboundMessage
+
+        data = _json(request)
+        queued = data.get("queued_messages")
+        if not isinstance(queued, list):
+            raise Malformed("task=sent needs a JSON body {\"queued_messages\": [uuid, ...]}")
+        ids = [str(u) for u in queued][:1000]
+        rows = OutboundMessage.objects.filter(channel=channel, provider_id__in=ids)
+        known = list(rows.values_list("provider_id", flat=True))
+        rows.filter(status=OutboundMessage.Status.SENDING).update(
+            status=OutboundMessage.Status.SENT, sent_at=timezone.now())
+        return JsonResponse({"message_uuids": known})
+
+    def _task_result(self, channel, request) -> JsonResponse:
+        from testigo.channels import services
+        from testigo.channels.models import OutboundMessage
+
+        if request.method == "GET":
+            waiting = OutboundMessage.objects.filter(
+                channel=channel, status=OutboundMessage.Status.SENT).values_list("provider_id", flat=True)[:BATCH]
+            return JsonResponse({"message_uuids": list(waiting)})
+        for update in parse_results(_json(request)):
+            services.record_status(channel=channel, update=update)
+        return _ok()
+
+
+def parse_results(data: dict):
+    """`message_result` arrives as a JSON array serialised into a string (Gson inside org.json)."""
+    from testigo.channels.types.base import StatusUpdate
+
+    results = data.get("message_result")
+    if isinstance(results, str):
+        try:
+            results = json.loads(results)
+        except ValueError as exc:
+            raise Malformed(f"message_result is a string but not JSON: {exc}") from exc
+    if not isinstance(results, list):
+        raise Malformed("task=result needs \"message_result\": a list of results")
+    updates = []
+    for item in results:
+        if not isinstance(item, dict) or not item.get("uuid"):
+            raise Malformed("each message_result entry needs a \"uuid\"")
+        sent_code = _int(item.get("sent_result_code", 0))
+        delivered_code = _int(item.get("delivered_result_code", -1))
+        if sent_code != 0:
+            updates.append(StatusUpdate(str(item["uuid"]), "failed", str(item.get("sent_result_message", ""))))
+        elif delivered_code == 0:
+            updates.append(StatusUpdate(str(item["uuid"]), "delivered"))
+        elif delivered_code == -1:
+            updates.append(StatusUpdate(str(item["uuid"]), "sent"))
+        else:
+            updates.append(StatusUpdate(str(item["uuid"]), "failed", str(item.get("delivered_result_message", ""))))
+    return updates
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise Malformed(f"result code {value!r} is not a number") from exc
+
+
+def _json(request) -> dict:
+    if not request.body:
+        return {}
+    try:
+        data = json.loads(request.body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Malformed(f"the body is not valid JSON: {exc}") from exc
+    return data if isinstance(data, dict) else {}
+
+
+def _from_millis(value: str) -> datetime | None:
+    """SMSSync sends Java Date.getTime(): milliseconds since the epoch, despite its docs."""
+    if not str(value).strip():
+        return None
+    try:
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise Malformed(f"sent_timestamp {value!r} is not milliseconds since the epoch") from exc
+
+
+TYPE = SMSSync()

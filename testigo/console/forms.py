@@ -1,0 +1,132 @@
+"""Console forms. They parse and validate input only; every write goes to a service."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from testigo.core import roles
+from testigo.reports import selectors
+from testigo.reports.models import Category, Report
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150,
+                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+    password = forms.CharField(label=_("Password"), strip=False, max_length=4096,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class InboxFilterForm(forms.Form):
+    """The inbox filters, read from the query string so a filtered view is a shareable URL."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Text or reference")}))
+    status = forms.MultipleChoiceField(label=_("Status"), required=False, choices=Report.Status.choices,
+                                       widget=forms.CheckboxSelectMultiple)
+    category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int, empty_value=None)
+    source = forms.ChoiceField(label=_("Source"), required=False)
+    date_from = forms.DateField(label=_("Received from"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("Received until"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, sources: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("All categories"))]
+        for parent, children in selectors.category_tree():
+            choices.append((parent.id, parent.name))
+            choices += [(child.id, f"— {child.name}") for child in children]
+        self.fields["category"].choices = choices
+        self.fields["source"].choices = [("", _("All sources"))] + [(s, s) for s in sources]
+
+    def filters(self) -> selectors.ReportFilters:
+        self.is_valid()  # invalid fields are left out; the valid ones still filter
+        data = getattr(self, "cleaned_data", {})
+        return selectors.ReportFilters(
+            statuses=list(data.get("status") or []),
+            categories=[data["category"]] if data.get("category") else [],
+            sources=[data["source"]] if data.get("source") else [],
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            text=(data.get("q") or "").strip(),
+        )
+
+
+class CategoryChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
+
+
+class ReportEditForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("What happened"), max_length=10000, widget=forms.Textarea(attrs={"rows": 6}))
+    categories = CategoryChoiceField(label=_("Categories"), required=False, queryset=Category.objects.none(),
+                                     widget=forms.CheckboxSelectMultiple)
+    occurred_at = forms.DateTimeField(label=_("When it happened"), required=False,
+                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                                 format="%Y-%m-%dT%H:%M"))
+    place_name = forms.CharField(label=_("Place"), max_length=200, required=False)
+    admin1 = forms.CharField(label=_("Department / state"), max_length=100, required=False)
+    admin2 = forms.CharField(label=_("Municipality"), max_length=100, required=False)
+    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90,
+                           widget=forms.NumberInput(attrs={"step": "any"}))
+    lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180,
+                           widget=forms.NumberInput(attrs={"step": "any"}))
+    precision_m = forms.IntegerField(label=_("Location precision (m)"), required=False, min_value=0)
+    visibility = forms.ChoiceField(label=_("Visibility"))
+
+    FIELDS = ["title", "description", "occurred_at", "place_name", "admin1", "admin2", "lat", "lon",
+              "precision_m", "visibility"]
+
+    def __init__(self, *args, user, report: Report, **kwargs):
+        kwargs.setdefault("initial", {f: getattr(report, f) for f in self.FIELDS}
+                          | {"categories": list(report.categories.all())})
+        super().__init__(*args, **kwargs)
+        self.report = report
+        # Inactive categories stay selectable only where the report already has them.
+        current = report.categories.values_list("id", flat=True)
+        self.fields["categories"].queryset = Category.objects.filter(
+            Q(is_active=True) | Q(id__in=list(current))
+        ).select_related("parent").order_by("parent__position", "position", "name_es")
+        choices = list(Report.Visibility.choices)
+        if not roles.can(user, roles.VIEW_CONFIDENTIAL):
+            choices = [c for c in choices if c[0] != Report.Visibility.CONFIDENTIAL]
+        self.fields["visibility"].choices = choices
+
+    def changes(self) -> dict:
+        """The submitted values, normalised so that an untouched field never counts as a change."""
+        changes = {f: self.cleaned_data[f] for f in self.FIELDS}
+        for text_field in ("title", "description", "place_name", "admin1", "admin2"):
+            # Browsers send textarea line breaks as CRLF; stored text uses LF.
+            changes[text_field] = (changes[text_field] or "").replace("\r\n", "\n").strip()
+        original = self.report.occurred_at
+        # The datetime input has minute precision: keep the stored seconds when the minute is unchanged.
+        if original is not None and changes["occurred_at"] == original.replace(second=0, microsecond=0):
+            changes["occurred_at"] = original
+        return changes
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MergeForm(forms.Form):
+    into = forms.CharField(label=_("Merge into report"), max_length=16,
+                           widget=forms.TextInput(attrs={"placeholder": "T-XXXX-XXXX"}))
+
+    def clean_into(self) -> str:
+        return self.cleaned_data["into"].strip().upper()
+
+
+class RedactionForm(forms.Form):
+    phrases = forms.CharField(label=_("Phrases hidden from the public (one per line)"), required=False,
+                              max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def phrase_list(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["phrases"].splitlines() if line.strip()]
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Report.Status.choices)

@@ -1,0 +1,216 @@
+"""The staff report page and the actions on it. Each POST calls one reports service; a
+ValidationError becomes a message (typed input kept), a PermissionDenied the 403 page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.template.loader import get_template
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from testigo.console import selectors as console_selectors
+from testigo.console.access import staff_required
+from testigo.console.forms import MergeForm, NoteForm, RedactionForm, ReportEditForm, StatusForm
+from testigo.core import roles
+from testigo.reports import selectors, services
+from testigo.reports.models import Media, Report
+
+Status = Report.Status
+EVENTS_SHOWN = 100
+# Other apps add a section to the staff report page by shipping one of these templates (it gets
+# `report` and `request`); a missing or broken one is skipped so the page never fails for it.
+REPORT_PANELS = ("channels/conversation.html",)
+
+# What the button that moves a report *to* a status says; a few moves read better by origin.
+BUTTON_LABELS = {
+    Status.NEW: gettext_lazy("Back to new"),
+    Status.IN_REVIEW: gettext_lazy("Start review"),
+    Status.VERIFIED: gettext_lazy("Verify"),
+    Status.PUBLISHED: gettext_lazy("Publish"),
+    Status.REJECTED: gettext_lazy("Reject"),
+    Status.ARCHIVED: gettext_lazy("Archive"),
+}
+SPECIAL_LABELS = {
+    (Status.PUBLISHED, Status.VERIFIED): gettext_lazy("Unpublish"),
+    (Status.REJECTED, Status.IN_REVIEW): gettext_lazy("Reopen"),
+    (Status.ARCHIVED, Status.IN_REVIEW): gettext_lazy("Reopen"),
+}
+
+
+def _report(request, reference: str) -> Report:
+    try:
+        return selectors.staff_report(request.user, reference)
+    except Report.DoesNotExist:
+        raise Http404 from None
+
+
+def _show_errors(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def allowed_transitions(user, report: Report) -> list[tuple[str, str]]:
+    """(status, button label) for every move TRANSITIONS allows that this user may make."""
+    moves = []
+    for target in Status.values:
+        if target not in services.TRANSITIONS.get(report.status, set()):
+            continue
+        needed = roles.PUBLISH if target in services.PUBLISH_GATED else roles.EDIT
+        if roles.can(user, needed):
+            moves.append((target, SPECIAL_LABELS.get((report.status, target), BUTTON_LABELS[target])))
+    return moves
+
+
+def report_panels() -> list[str]:
+    found = []
+    for name in REPORT_PANELS:
+        try:
+            get_template(name)
+        except (TemplateDoesNotExist, TemplateSyntaxError):
+            continue
+        found.append(name)
+    return found
+
+
+def _render(request, report: Report, *, status: int = 200, **forms):
+    user = request.user
+    context = {
+        "report": report,
+        "contact": selectors.contact_for(user, report),
+        "photos": list(report.media.order_by("id")),
+        "notes": list(report.notes.select_related("author")),
+        "events": list(console_selectors.report_events(report)[:EVENTS_SHOWN]),
+        "duplicates": list(report.duplicates.values_list("reference", flat=True)),
+        "transitions": allowed_transitions(user, report),
+        "edit_form": forms.get("edit_form") or ReportEditForm(user=user, report=report),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "merge_form": forms.get("merge_form") or MergeForm(),
+        "redaction_form": forms.get("redaction_form")
+        or RedactionForm(initial={"phrases": "\n".join(report.redactions)}),
+        "TILE_URL": settings.TILE_URL,
+        "TILE_ATTRIBUTION": settings.TILE_ATTRIBUTION,
+        "panels": report_panels(),
+        "is_public": report.status == Status.PUBLISHED and report.visibility == Report.Visibility.PUBLIC,
+    }
+    return render(request, "console/report.html", context, status=status)
+
+
+@staff_required()
+def report_page(request, reference: str):
+    return _render(request, _report(request, reference))
+
+
+@require_POST
+@staff_required(roles.EDIT)
+def report_edit(request, reference: str):
+    report = _report(request, reference)
+    form = ReportEditForm(request.POST, user=request.user, report=report)
+    if form.is_valid():
+        try:
+            services.update_report(report=report, actor=request.user,
+                                   categories=list(form.cleaned_data["categories"]), **form.changes())
+        except ValidationError as exc:
+            _show_errors(request, exc)
+        else:
+            messages.success(request, _("Report saved."))
+            return redirect("console:report", reference=report.reference)
+    else:
+        messages.error(request, _("Please correct the errors below."))
+    return _render(request, _report(request, reference), edit_form=form)
+
+
+@require_POST
+@staff_required(roles.EDIT)
+def report_note(request, reference: str):
+    report = _report(request, reference)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_note(report=report, actor=request.user, text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            _show_errors(request, exc)
+        else:
+            messages.success(request, _("Note added."))
+            return redirect("console:report", reference=report.reference)
+    return _render(request, report, note_form=form)
+
+
+@require_POST
+@staff_required(roles.EDIT)
+def report_status(request, reference: str):
+    report = _report(request, reference)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Unknown status."))
+        return redirect("console:report", reference=report.reference)
+    try:
+        report = services.change_status(report=report, actor=request.user, status=form.cleaned_data["status"])
+    except ValidationError as exc:
+        _show_errors(request, exc)
+    else:
+        messages.success(request, _("The report is now “%(status)s”.") % {"status": report.get_status_display()})
+    return redirect("console:report", reference=report.reference)
+
+
+@require_POST
+@staff_required(roles.EDIT)
+def report_merge(request, reference: str):
+    report = _report(request, reference)
+    form = MergeForm(request.POST)
+    if form.is_valid():
+        try:
+            target = selectors.staff_report(request.user, form.cleaned_data["into"])
+        except Report.DoesNotExist:
+            form.add_error("into", _("There is no report with that reference."))
+        else:
+            try:
+                target = services.merge(duplicate=report, into=target, actor=request.user)
+            except ValidationError as exc:
+                form.add_error("into", exc)
+            else:
+                messages.success(request, _("%(dup)s was merged into %(into)s.")
+                                 % {"dup": report.reference, "into": target.reference})
+                return redirect("console:report", reference=target.reference)
+    return _render(request, report, merge_form=form)
+
+
+@require_POST
+@staff_required(roles.PUBLISH)
+def report_redact(request, reference: str):
+    report = _report(request, reference)
+    form = RedactionForm(request.POST)
+    if form.is_valid():
+        services.redact(report=report, actor=request.user, phrases=form.phrase_list())
+        messages.success(request, _("Redactions saved. The public text below shows the result."))
+        return redirect("console:report", reference=report.reference)
+    return _render(request, report, redaction_form=form)
+
+
+@require_POST
+@staff_required(roles.PUBLISH)
+def media_public(request, reference: str, media_id: int):
+    report = _report(request, reference)
+    media = get_object_or_404(Media, pk=media_id, report=report)
+    is_public = request.POST.get("public") == "1"
+    services.set_media_public(media=media, actor=request.user, is_public=is_public)
+    messages.success(request, _("The photo is now public.") if is_public else _("The photo is now private."))
+    return redirect("console:report", reference=report.reference)
+
+
+@staff_required()
+def media_file(request, media_id: int):
+    """A report's photo, for staff who may see that report (public or not)."""
+    media = get_object_or_404(Media, pk=media_id)
+    if not selectors.visible_to(request.user).filter(pk=media.report_id).exists():
+        raise Http404
+    response = FileResponse(media.file.open("rb"), content_type=media.content_type)
+    response["Content-Disposition"] = f'inline; filename="photo-{media.pk}{media.extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,76 @@
+"""Reads for the console pages that are not about a single report's rules (those live in
+reports.selectors): inbox counts, audit listings, users and categories for the settings pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, QuerySet
+
+from testigo.core import roles
+from testigo.core.models import AuditEvent
+from testigo.reports import selectors
+from testigo.reports.models import Category, Report
+
+REPORT_OBJECT_TYPE = Report._meta.label_lower  # "reports.report"
+
+
+def status_counts(user, filters: selectors.ReportFilters) -> dict[str, int]:
+    """How many reports per status the user would see with these filters (statuses ignored),
+    for the inbox tabs."""
+    qs = selectors.staff_reports(user, replace(filters, statuses=[])).order_by()
+    rows = qs.values("status").annotate(n=Count("id", distinct=True))
+    counts = {status: 0 for status in Report.Status.values}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def sources(user) -> list[str]:
+    return sorted(set(selectors.visible_to(user).order_by().values_list("source", flat=True).distinct()))
+
+
+def report_events(report: Report) -> QuerySet:
+    """The audit events about one report, newest first."""
+    return AuditEvent.objects.filter(object_type=REPORT_OBJECT_TYPE, object_id=str(report.pk)).order_by("-seq")
+
+
+@dataclass
+class AuditFilters:
+    action: str = ""
+    actor: str = ""
+
+
+def audit_events(user, filters: AuditFilters) -> QuerySet:
+    """The whole trail, newest first, for users allowed to read it."""
+    if not roles.can(user, roles.VIEW_AUDIT):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    qs = AuditEvent.objects.order_by("-seq")
+    if filters.action:
+        qs = qs.filter(action=filters.action)
+    if filters.actor:
+        qs = qs.filter(actor_name__iexact=filters.actor.strip())
+    return qs
+
+
+def audit_actions() -> list[str]:
+    return list(AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct())
+
+
+def users_with_roles() -> list:
+    """Every account with its role name, active ones first (no per-row queries)."""
+    users = list(get_user_model().objects.prefetch_related("groups").order_by("-is_active", "username"))
+    for user in users:
+        names = {g.name for g in user.groups.all()}
+        user.role = roles.ADMIN if user.is_superuser else next((r for r in roles.ROLES if r in names), None)
+        user.role_label = roles.ROLE_LABELS.get(user.role, "")
+    return users
+
+
+def category_rows() -> list[tuple[Category, list[Category]]]:
+    """All categories (active or not) as (parent, children) for the settings tree."""
+    cats = list(Category.objects.order_by("position", "name_es"))
+    parents = [c for c in cats if c.parent_id is None]
+    return [(p, [c for c in cats if c.parent_id == p.id]) for p in parents]

@@ -1,0 +1,37 @@
+"""Custom map layers uploaded by administrators (districts, shelters, police stations...)."""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Layer(models.Model):
+    """A GeoJSON FeatureCollection shown in the map's layer switcher. KML uploads are converted
+    to GeoJSON on upload, so the map and the API only ever serve GeoJSON."""
+
+    name_es = models.CharField(_("name (Spanish)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    geojson = models.JSONField(default=dict)
+    feature_count = models.PositiveIntegerField(default=0)
+    colour = models.CharField(_("colour"), max_length=7, default="#2c7fb8",
+                              validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$")])
+    visible_by_default = models.BooleanField(_("shown by default"), default=False)
+    is_public = models.BooleanField(_("public"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "name_es"]
+        verbose_name = _("map layer")
+        verbose_name_plural = _("map layers")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "es").startswith("en") else self.name_es

@@ -1,0 +1,100 @@
+"""Writes to map layers: upload (GeoJSON or KML), edit, delete. Validated, transactional, audited."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from testigo.core import audit, roles
+from testigo.geo.kml import kml_to_geojson
+from testigo.geo.models import Layer
+
+MAX_LAYER_BYTES = 5 * 1024 * 1024  # a district map fits easily; the map must stay fast on a phone
+GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
+                  "GeometryCollection"}
+
+
+def _require(actor) -> None:
+    if not roles.can(actor, roles.MANAGE_CATEGORIES):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+def parse_layer_file(*, filename: str, data: bytes) -> dict:
+    """Return a GeoJSON FeatureCollection from an uploaded .geojson/.json or .kml file."""
+    if len(data) > MAX_LAYER_BYTES:
+        raise ValidationError(_("The file is too large (at most %(mb)d MB).") % {"mb": MAX_LAYER_BYTES // 2**20})
+    name = filename.lower()
+    if name.endswith(".kml"):
+        collection = kml_to_geojson(data)
+    elif name.endswith((".geojson", ".json")):
+        try:
+            collection = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ValidationError(_("The file is not valid GeoJSON.")) from exc
+    else:
+        raise ValidationError(_("Upload a GeoJSON (.geojson) or KML (.kml) file."))
+    return _normalise(collection)
+
+
+def _normalise(obj) -> dict:
+    if not isinstance(obj, dict):
+        raise ValidationError(_("The file is not valid GeoJSON."))
+    if obj.get("type") == "Feature":
+        obj = {"type": "FeatureCollection", "features": [obj]}
+    elif obj.get("type") in GEOMETRY_TYPES:
+        obj = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": obj, "properties": {}}]}
+    features = obj.get("features")
+    if obj.get("type") != "FeatureCollection" or not isinstance(features, list):
+        raise ValidationError(_("The file is not valid GeoJSON."))
+    clean = []
+    for feature in features:
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
+            continue
+        props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
+        clean.append({"type": "Feature", "geometry": geometry, "properties": props})
+    if not clean:
+        raise ValidationError(_("The file contains no shapes."))
+    return {"type": "FeatureCollection", "features": clean}
+
+
+@transaction.atomic
+def create_layer(*, actor, name_es: str, name_en: str, filename: str, data: bytes, colour: str = "#2c7fb8",
+                 visible_by_default: bool = False, is_public: bool = True) -> Layer:
+    """Store an uploaded layer as GeoJSON (KML converted server-side) and audit it."""
+    _require(actor)
+    collection = parse_layer_file(filename=filename, data=data)
+    layer = Layer(name_es=name_es.strip(), name_en=(name_en or name_es).strip(), geojson=collection,
+                  feature_count=len(collection["features"]), colour=colour,
+                  visible_by_default=visible_by_default, is_public=is_public)
+    layer.full_clean()
+    layer.save()
+    audit.record(action="layer.created", actor=actor, obj=layer,
+                 data={"name": layer.name_es, "features": layer.feature_count})
+    return layer
+
+
+@transaction.atomic
+def update_layer(*, layer: Layer, actor, **changes) -> Layer:
+    """Change a layer's name, colour or visibility flags."""
+    _require(actor)
+    allowed = {"name_es", "name_en", "colour", "visible_by_default", "is_public", "position"}
+    if set(changes) - allowed:
+        raise ValueError(f"not editable: {sorted(set(changes) - allowed)}")
+    for field, value in changes.items():
+        setattr(layer, field, value)
+    layer.full_clean()
+    layer.save()
+    audit.record(action="layer.edited", actor=actor, obj=layer, data={"fields": sorted(changes)})
+    return layer
+
+
+@transaction.atomic
+def delete_layer(*, layer: Layer, actor) -> None:
+    """Remove a layer from the map."""
+    _require(actor)
+    audit.record(action="layer.deleted", actor=actor, obj=layer, data={"name": layer.name_es})
+    layer.delete()

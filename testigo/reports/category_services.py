@@ -1,0 +1,78 @@
+"""Writes to categories: create and edit, two levels at most, audited."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from testigo.core import audit, roles
+from testigo.reports.models import ICONS, Category
+
+# Colours reach templates as SVG fill attributes and map styles: only #rrggbb is accepted.
+COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+FIELDS = ["slug", "name_es", "name_en", "parent", "colour", "icon", "position", "is_active"]
+
+
+def _require(actor) -> None:
+    if not roles.can(actor, roles.MANAGE_CATEGORIES):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+def _validate(category: Category) -> None:
+    if not COLOUR_RE.match(category.colour or ""):
+        raise ValidationError(_("The colour must look like #c0392b."))
+    if category.icon not in ICONS:
+        raise ValidationError(_("Choose one of the listed icons."))
+    parent = category.parent
+    if parent is not None:
+        if category.pk is not None and parent.pk == category.pk:
+            raise ValidationError(_("A category cannot be its own parent."))
+        if parent.parent_id is not None:
+            raise ValidationError(_("Only top-level categories can have subcategories (two levels at most)."))
+        if category.pk is not None and category.children.exists():
+            raise ValidationError(_("This category has subcategories, so it must stay at the top level."))
+    slug_taken = Category.objects.filter(slug=category.slug).exclude(pk=category.pk).exists()
+    if slug_taken:
+        raise ValidationError(_("Another category already uses that slug."))
+    category.full_clean()
+
+
+def _snapshot(category: Category) -> dict:
+    return {f: (category.parent_id if f == "parent" else getattr(category, f)) for f in FIELDS}
+
+
+@transaction.atomic
+def create_category(*, actor, slug: str, name_es: str, name_en: str, parent: Category | None = None,
+                    colour: str = "#c0392b", icon: str = "alert", position: int = 0,
+                    is_active: bool = True) -> Category:
+    """Create a category (a child when `parent` is a top-level category). Raises ValidationError."""
+    _require(actor)
+    category = Category(slug=slug.strip(), name_es=name_es.strip(), name_en=name_en.strip(), parent=parent,
+                        colour=colour.strip(), icon=icon, position=position, is_active=is_active)
+    _validate(category)
+    category.save()
+    audit.record(action="category.created", actor=actor, obj=category, data=_snapshot(category))
+    return category
+
+
+@transaction.atomic
+def update_category(*, actor, category: Category, **changes) -> Category:
+    """Edit a category's fields (any of FIELDS); the audit event lists old and new values."""
+    _require(actor)
+    unknown = set(changes) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    category = Category.objects.select_for_update().get(pk=category.pk)
+    before = _snapshot(category)
+    for field, value in changes.items():
+        setattr(category, field, value.strip() if isinstance(value, str) else value)
+    _validate(category)
+    after = _snapshot(category)
+    diff = {f: [before[f], after[f]] for f in FIELDS if before[f] != after[f]}
+    if diff:
+        category.save()
+        audit.record(action="category.edited", actor=actor, obj=category, data={"changes": diff})
+    return category

@@ -1,0 +1,148 @@
+/* Testigo map: server-side clusters drawn as L.divIcon circles, a list that follows the viewport,
+   custom layers, and the view + filters kept in the URL (hash = view, query = filters).
+   No inline code (CSP): configuration comes from the #map-config JSON script. */
+(function () {
+  "use strict";
+  var el = document.getElementById("map");
+  var cfgEl = document.getElementById("map-config");
+  if (!el || !cfgEl || !window.L) return;
+  var cfg = JSON.parse(cfgEl.textContent);
+  var strings = {};
+  var tpl = document.getElementById("map-strings");
+  if (tpl) tpl.content.querySelectorAll("[data-key]").forEach(function (s) { strings[s.dataset.key] = s.textContent; });
+  var cats = {};
+  cfg.categories.forEach(function (c) { cats[c.id] = c; });
+  var form = document.getElementById("map-filters");
+  var list = document.getElementById("map-list");
+  var listTitle = document.getElementById("map-list-title");
+
+  // View from the hash: #map=zoom/lat/lon
+  var m = /map=(\d+)\/(-?[\d.]+)\/(-?[\d.]+)/.exec(location.hash);
+  var map = L.map(el, { worldCopyJump: true, minZoom: 2, maxZoom: 18 });
+  if (m) map.setView([+m[2], +m[3]], +m[1]); else map.setView(cfg.center, cfg.zoom);
+  L.tileLayer(cfg.tileUrl, { attribution: cfg.attribution, maxZoom: 19 }).addTo(map);
+  var markers = L.layerGroup().addTo(map);
+
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return "&#" + c.charCodeAt(0) + ";";
+    });
+  }
+  function wrap(lon) { return ((lon + 540) % 360) - 180; }
+  function bbox() {
+    var b = map.getBounds(), w = b.getWest(), e = b.getEast();
+    var s = Math.max(-90, b.getSouth()), n = Math.min(90, b.getNorth());
+    if (e - w >= 360) { w = -180; e = 180; } else { w = wrap(w); e = wrap(e); if (e === -180) e = 180; }
+    return [w, s, e, n].map(function (v) { return v.toFixed(5); }).join(",");
+  }
+  function filterQuery() {
+    var q = new URLSearchParams(location.search);
+    q.delete("bbox"); q.delete("zoom"); q.delete("cursor"); q.delete("limit");
+    return q;
+  }
+  function url(base, extra) {
+    var q = filterQuery();
+    Object.keys(extra).forEach(function (k) { q.set(k, extra[k]); });
+    return base + "?" + q.toString();
+  }
+  var pending = null;
+  function getJSON(u, signal) {
+    return fetch(u, { credentials: "same-origin", signal: signal, headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
+  }
+
+  function clusterIcon(c) {
+    var size = c.count < 10 ? 30 : c.count < 100 ? 38 : c.count < 1000 ? 46 : 54;
+    return L.divIcon({ className: "tg-cluster tg-c" + size, iconSize: [size, size],
+      html: "<span>" + (c.count >= 10000 ? Math.round(c.count / 1000) + "k" : c.count) + "</span>" });
+  }
+  function pointIcon(p) {
+    return L.divIcon({ className: "tg-point", iconSize: [16, 16] });
+  }
+  function popup(p) {
+    var names = p.categories.map(function (id) { return cats[id] ? cats[id].name : ""; }).filter(Boolean);
+    return "<strong>" + esc(p.title) + "</strong><br>" + esc(names.join(", ")) +
+      (p.date ? "<br><time>" + esc(p.date) + "</time>" : "") +
+      (p.status ? " · " + esc(p.status) : "") +
+      '<br><a href="' + esc(cfg.reportUrl.replace("{ref}", p.reference)) + '">' + esc(strings.open || "Open") + "</a>";
+  }
+  function draw(data) {
+    markers.clearLayers();
+    data.clusters.forEach(function (c) {
+      var mk = L.marker([c.lat, c.lon], { icon: clusterIcon(c), title: c.count + " " + (strings.zoomIn || ""),
+        keyboard: true });
+      mk.on("click", function () {
+        var b = c.bounds;
+        map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { maxZoom: Math.min(map.getZoom() + 3, 18) });
+      });
+      markers.addLayer(mk);
+    });
+    data.points.forEach(function (p) {
+      var mk = L.marker([p.lat, p.lon], { icon: pointIcon(p), title: p.title, keyboard: true }).bindPopup(popup(p));
+      var c = cats[p.categories[0]];
+      // Colour through the CSSOM: CSP forbids style="" attributes in markup, not this.
+      if (c) mk.on("add", function () { mk.getElement().style.background = c.colour; });
+      markers.addLayer(mk);
+    });
+    el.dataset.total = data.total;
+    el.dataset.loaded = (+el.dataset.loaded || 0) + 1;
+  }
+  function drawList(data) {
+    if (!list) return;
+    if (listTitle) listTitle.textContent = strings.inView || listTitle.textContent;
+    list.innerHTML = data.items.length ? data.items.map(function (r) {
+      var when = r.occurred_at || r.received_at || "";
+      return '<li><a href="' + esc(cfg.reportUrl.replace("{ref}", r.reference)) + '">' + esc(r.title) +
+        "</a> <small>" + esc(when.slice(0, 10)) + (r.place_name ? " · " + esc(r.place_name) : "") + "</small></li>";
+    }).join("") : '<li class="empty">' + esc(strings.noResults) + "</li>";
+  }
+  function refresh() {
+    if (pending) pending.abort();
+    pending = new AbortController();
+    var box = bbox(), signal = pending.signal;
+    el.dataset.bbox = box;
+    el.dataset.zoom = map.getZoom();
+    var c = map.getCenter();
+    history.replaceState(null, "", location.pathname + location.search + "#map=" + map.getZoom() + "/" +
+      c.lat.toFixed(4) + "/" + c.lng.toFixed(4));
+    getJSON(url(el.dataset.clusters, { bbox: box, zoom: map.getZoom() }), signal).then(draw).catch(fail);
+    getJSON(url(el.dataset.reports, { bbox: box, limit: 20 }), signal).then(drawList).catch(fail);
+  }
+  function fail(err) {
+    if (err && err.name === "AbortError") return;
+    el.dataset.error = "1";
+    if (list) list.innerHTML = '<li class="error">' + esc(strings.error) + "</li>";
+  }
+  map.on("moveend", refresh);
+
+  if (form) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var q = new URLSearchParams();
+      new FormData(form).forEach(function (v, k) { if (v) q.append(k, v); });
+      history.replaceState(null, "", location.pathname + (q.toString() ? "?" + q : "") + location.hash);
+      refresh();
+    });
+  }
+
+  // Custom layers in a layer switcher; shapes are fetched the first time a layer is shown.
+  getJSON(el.dataset.layers).then(function (data) {
+    if (!data.items.length) return;
+    var overlays = {};
+    data.items.forEach(function (layer) {
+      var group = L.geoJSON(null, { style: { color: layer.colour, weight: 2, fillOpacity: 0.1 },
+        pointToLayer: function (f, ll) { return L.circleMarker(ll, { radius: 5, color: layer.colour }); },
+        onEachFeature: function (f, l) { if (f.properties && f.properties.name) l.bindTooltip(esc(f.properties.name)); } });
+      group.on("add", function () {
+        if (group.loaded) return;
+        group.loaded = true;
+        getJSON(layer.url).then(function (gj) { group.addData(gj); });
+      });
+      overlays[esc(layer.name)] = group;
+      if (layer.visible_by_default) group.addTo(map);
+    });
+    L.control.layers(null, overlays, { collapsed: true }).addTo(map);
+  }).catch(function () {});
+
+  refresh();
+})();

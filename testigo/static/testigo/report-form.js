@@ -1,0 +1,79 @@
+/* Report form map pin + "use my location", and the approximate-location map of a report page.
+   Progressive enhancement only: without this file the form works with its text and number
+   fields. Settings and messages come from data- attributes (the CSP forbids inline script). */
+(function () {
+  "use strict";
+  var L = window.L;
+  if (!L) { return; }
+
+  function baseMap(el, center, zoom) {
+    el.hidden = false;
+    var map = L.map(el, { scrollWheelZoom: false }).setView(center, zoom);
+    // Tiles are decoration: if they fail to load the pin and circle still work.
+    if (el.dataset.tileUrl) {
+      L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
+    }
+    return map;
+  }
+
+  function fixed(n) { return (Math.round(n * 1e6) / 1e6).toString(); }
+
+  function pickMap(el) {
+    var lat = document.getElementById("id_lat"), lon = document.getElementById("id_lon");
+    var status = document.getElementById("locate-status");
+    var start = (el.dataset.center || "0,0").split(",").map(Number);
+    var has = lat.value !== "" && lon.value !== "";
+    var map = baseMap(el, has ? [+lat.value, +lon.value] : start, has ? 15 : +el.dataset.zoom || 7);
+    var marker = null;
+
+    function place(latlng, zoom) {
+      lat.value = fixed(latlng.lat);
+      lon.value = fixed(L.Util.wrapNum(latlng.lng, [-180, 180], true));
+      if (!marker) {
+        marker = L.marker(latlng, { draggable: true, keyboard: true }).addTo(map);
+        marker.on("dragend", function () { place(marker.getLatLng()); });
+      } else {
+        marker.setLatLng(latlng);
+      }
+      if (zoom) { map.setView(latlng, zoom); }
+    }
+    if (has) { place(L.latLng(+lat.value, +lon.value)); }
+    map.on("click", function (e) { place(e.latlng); });
+    function fromInputs() {
+      var a = parseFloat(lat.value), b = parseFloat(lon.value);
+      if (isFinite(a) && isFinite(b) && Math.abs(a) <= 90 && Math.abs(b) <= 180) { place(L.latLng(a, b), 15); }
+    }
+    lat.addEventListener("change", fromInputs);
+    lon.addEventListener("change", fromInputs);
+
+    var button = document.getElementById("locate-me");
+    if (navigator.geolocation && button) {
+      button.parentNode.hidden = false;
+      button.addEventListener("click", function () {
+        status.textContent = el.dataset.msgLocating;
+        navigator.geolocation.getCurrentPosition(function (pos) {
+          place(L.latLng(pos.coords.latitude, pos.coords.longitude), 16);
+          status.textContent = el.dataset.msgLocated;
+        }, function () {
+          status.textContent = el.dataset.msgFailed;
+        }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+      });
+    }
+  }
+
+  function reportMap(el) {
+    var point = [+el.dataset.lat, +el.dataset.lon], radius = +el.dataset.radius || 0;
+    var map = baseMap(el, point, 14);
+    if (radius > 0) {
+      var circle = L.circle(point, { radius: radius }).addTo(map).bindTooltip(el.dataset.label);
+      map.fitBounds(circle.getBounds(), { padding: [10, 10] });
+    } else {
+      L.circleMarker(point).addTo(map).bindTooltip(el.dataset.label);
+    }
+  }
+
+  var pick = document.getElementById("pick-map");
+  if (pick) { pickMap(pick); }
+  var shown = document.getElementById("report-map");
+  if (shown) { reportMap(shown); }
+})();

@@ -1,0 +1,171 @@
+"""Forms for the survey console pages (the builder edits one field spec at a time, no JS)."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from testigo.reports.models import Category
+from testigo.surveys import fieldtypes, mapping
+
+
+class SurveyForm(forms.Form):
+    name_es = forms.CharField(label=gettext_lazy("Name (Spanish)"), max_length=200)
+    name_en = forms.CharField(label=gettext_lazy("Name (English)"), max_length=200, required=False)
+    category = forms.ModelChoiceField(
+        label=gettext_lazy("Public report form for category"), queryset=Category.objects.filter(is_active=True),
+        required=False, help_text=gettext_lazy("People reporting in this category answer this survey too."))
+    is_active = forms.BooleanField(label=gettext_lazy("Active (phones can download it)"), required=False,
+                                   initial=True)
+    title_field = forms.ChoiceField(label=gettext_lazy("Report title from"), required=False)
+    description_field = forms.ChoiceField(label=gettext_lazy("Report description from"), required=False)
+    occurred_field = forms.ChoiceField(label=gettext_lazy("Date of the events from"), required=False)
+
+    def __init__(self, *args, fields: list[dict] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        automatic = [("", _("(automatic)"))]
+        texts = [(f["name"], fieldtypes.label(f)) for f in fields or [] if f["type"] in {"text", "long_text"}]
+        dates = [(f["name"], fieldtypes.label(f)) for f in fields or []
+                 if f["type"] in {"date", "datetime", "start", "today"}]
+        self.fields["title_field"].choices = automatic + texts
+        self.fields["description_field"].choices = automatic + texts
+        self.fields["occurred_field"].choices = automatic + dates
+
+
+def _choice_lines(choices: list[dict]) -> str:
+    return "\n".join(f"{c['name']} | {c['label'].get('es', '')} | {c['label'].get('en', '')}" for c in choices)
+
+
+class FieldForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name (letters, digits and _)"), max_length=64)
+    type = forms.ChoiceField(label=gettext_lazy("Type"))
+    label_es = forms.CharField(label=gettext_lazy("Question (Spanish)"), max_length=500, required=False)
+    label_en = forms.CharField(label=gettext_lazy("Question (English)"), max_length=500, required=False)
+    hint_es = forms.CharField(label=gettext_lazy("Hint (Spanish)"), max_length=500, required=False)
+    hint_en = forms.CharField(label=gettext_lazy("Hint (English)"), max_length=500, required=False)
+    required = forms.BooleanField(label=gettext_lazy("Required"), required=False)
+    choices = forms.CharField(
+        label=gettext_lazy("Choices"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy("One per line: name | Spanish label | English label"))
+    show_when_field = forms.ChoiceField(label=gettext_lazy("Show only when field"), required=False)
+    show_when_value = forms.CharField(label=gettext_lazy("is"), max_length=100, required=False)
+
+    def __init__(self, *args, others: list[dict] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = fieldtypes.choices_for_builder()
+        self.fields["show_when_field"].choices = [("", _("(always shown)"))] + [
+            (f["name"], f"{fieldtypes.label(f)} ({f['name']})") for f in others or [] if fieldtypes.stores_value(f)]
+
+    @classmethod
+    def initial_from(cls, spec: dict) -> dict:
+        condition = spec.get("relevant") or {}
+        return {"name": spec["name"], "type": spec["type"], "required": spec.get("required", False),
+                "label_es": (spec.get("label") or {}).get("es", ""), "label_en": (spec.get("label") or {}).get("en", ""),
+                "hint_es": (spec.get("hint") or {}).get("es", ""), "hint_en": (spec.get("hint") or {}).get("en", ""),
+                "choices": _choice_lines(spec.get("choices") or []),
+                "show_when_field": condition.get("field", ""), "show_when_value": condition.get("value", "")}
+
+    def clean_choices(self) -> list[dict]:
+        choices = []
+        for number, line in enumerate(self.cleaned_data["choices"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split("|")]
+            if not parts[0]:
+                raise forms.ValidationError(_("Line %(n)s has no name.") % {"n": number})
+            es = parts[1] if len(parts) > 1 and parts[1] else parts[0]
+            en = parts[2] if len(parts) > 2 and parts[2] else es
+            choices.append({"name": parts[0], "label": {"es": es, "en": en}})
+        return choices
+
+    def spec(self, previous: dict | None = None) -> dict:
+        data = self.cleaned_data
+        spec = dict(previous or {})
+        spec.update({"name": data["name"].strip(), "type": data["type"], "required": data["required"],
+                     "label": {"es": data["label_es"].strip(), "en": data["label_en"].strip()},
+                     "hint": {"es": data["hint_es"].strip(), "en": data["hint_en"].strip()},
+                     "relevant": ({"field": data["show_when_field"], "value": data["show_when_value"].strip()}
+                                  if data["show_when_field"] else None)})
+        if fieldtypes.get(data["type"]).choices:
+            spec["choices"] = data["choices"]
+        else:
+            spec.pop("choices", None)
+        return spec
+
+
+class XLSFormUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("XLSForm (.xlsx)"))
+
+
+class PassphraseForm(forms.Form):
+    passphrase = forms.CharField(label=gettext_lazy("Passphrase"), widget=forms.PasswordInput, max_length=200)
+
+
+class NewPassphraseForm(PassphraseForm):
+    confirm = forms.CharField(label=gettext_lazy("Passphrase again"), widget=forms.PasswordInput, max_length=200)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("passphrase") != data.get("confirm"):
+            raise forms.ValidationError(_("The two passphrases differ."))
+        return data
+
+
+class DeviceForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Device name (who carries it)"), max_length=100)
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("CSV or XLSX file"))
+
+
+class MappingForm(forms.Form):
+    """One select per column of the file, plus the survey and the date format."""
+
+    survey = forms.ChoiceField(label=gettext_lazy("Survey for the extra fields"), required=False)
+    date_format = forms.CharField(label=gettext_lazy("Date format (optional, e.g. %d/%m/%Y)"),
+                                  max_length=40, required=False)
+    unknown_categories = forms.ChoiceField(label=gettext_lazy("Unknown category names"), choices=[
+        ("reject", gettext_lazy("reject the row")), ("keep", gettext_lazy("keep the name, import the row"))])
+
+    def __init__(self, *args, header: list[str], surveys, survey=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.header = header
+        self.fields["survey"].choices = [("", "—")] + [(s.form_id, s.name) for s in surveys]
+        targets = [("", _("(keep as extra information)"))] + [(t, t) for t in mapping.REPORT_TARGETS]
+        for spec in (survey.fields if survey else []):
+            if fieldtypes.stores_value(spec):
+                targets.append((f"field:{spec['name']}", f"{_('survey')}: {fieldtypes.label(spec)}"))
+        for index, column in enumerate(header):
+            self.fields[f"col_{index}"] = forms.ChoiceField(label=column or f"#{index + 1}", choices=targets,
+                                                            required=False)
+
+    def column_fields(self):
+        return [self[f"col_{i}"] for i in range(len(self.header))]
+
+    @staticmethod
+    def initial_from(current: dict, header: list[str]) -> dict:
+        columns = current.get("columns") or {}
+        initial = {f"col_{i}": columns.get(h, "") for i, h in enumerate(header)}
+        initial["survey"] = current.get("survey", "")
+        initial["date_format"] = (current.get("date_formats") or [""])[0]
+        initial["unknown_categories"] = current.get("unknown_categories", "reject")
+        return initial
+
+    def mapping_json(self, previous: dict) -> dict:
+        data = self.cleaned_data
+        result = {k: v for k, v in previous.items() if k in {"bbox", "defaults", "preset"}}
+        result["columns"] = {h: data[f"col_{i}"] for i, h in enumerate(self.header) if data[f"col_{i}"]}
+        if data["survey"]:
+            result["survey"] = data["survey"]
+        if data["date_format"]:
+            result["date_formats"] = [data["date_format"]]
+        result["unknown_categories"] = data["unknown_categories"]
+        return result
+
+
+def pretty(value: dict) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)

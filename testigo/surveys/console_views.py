@@ -1,0 +1,221 @@
+"""Console pages for surveys: list, builder (server-rendered, no JS), XLSForm upload,
+encryption, answers table and CSV export, and ODK devices. Thin: services do the work."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from testigo.console.access import staff_required
+from testigo.core import roles
+from testigo.surveys import encryption, fieldtypes, selectors, services, submissions, xlsform
+from testigo.surveys.console_forms import (
+    DeviceForm,
+    FieldForm,
+    NewPassphraseForm,
+    PassphraseForm,
+    SurveyForm,
+    XLSFormUploadForm,
+)
+from testigo.surveys.models import Device, Submission, Survey
+
+MANAGE = roles.MANAGE_CATEGORIES
+
+
+def _errors_into(form, exc: ValidationError) -> None:
+    for message in exc.messages:
+        form.add_error(None, message)
+
+
+@staff_required(MANAGE)
+def survey_list(request):
+    return render(request, "surveys/list.html", {"surveys": Survey.objects.select_related("category")})
+
+
+@staff_required(MANAGE)
+def survey_new(request):
+    form = SurveyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            survey = services.create_survey(actor=request.user, name_es=form.cleaned_data["name_es"],
+                                            name_en=form.cleaned_data["name_en"],
+                                            category=form.cleaned_data["category"])
+        except ValidationError as exc:
+            _errors_into(form, exc)
+        else:
+            return redirect("surveys:edit", survey.pk)
+    return render(request, "surveys/new.html", {"form": form})
+
+
+@staff_required(MANAGE)
+def survey_edit(request, pk: int):
+    survey = get_object_or_404(Survey, pk=pk)
+    initial = {k: getattr(survey, k) for k in ("name_es", "name_en", "category", "is_active", "title_field",
+                                               "description_field", "occurred_field")}
+    form = SurveyForm(request.POST or None, initial=initial, fields=survey.fields)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_survey(actor=request.user, survey=survey, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_into(form, exc)
+        else:
+            messages.success(request, _("Survey saved."))
+            return redirect("surveys:edit", survey.pk)
+    rows = [{"index": i, "spec": f, "type": fieldtypes.get(f["type"]).label, "label": fieldtypes.label(f),
+             "condition": f.get("relevant")} for i, f in enumerate(survey.fields)]
+    pending = survey.submissions.filter(status=Submission.Status.ENCRYPTED).count()
+    return render(request, "surveys/edit.html", {"survey": survey, "form": form, "rows": rows, "pending": pending})
+
+
+@staff_required(MANAGE)
+def field_edit(request, pk: int, index: int | None = None):
+    survey = get_object_or_404(Survey, pk=pk)
+    if index is not None and not 0 <= index < len(survey.fields):
+        raise Http404
+    previous = survey.fields[index] if index is not None else None
+    others = [f for i, f in enumerate(survey.fields) if i != index]
+    form = FieldForm(request.POST or None, others=others,
+                     initial=FieldForm.initial_from(previous) if previous else {"type": "text"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_field(actor=request.user, survey=survey, spec=form.spec(previous), index=index)
+        except ValidationError as exc:
+            _errors_into(form, exc)
+        else:
+            messages.success(request, _("Field saved."))
+            return redirect("surveys:edit", survey.pk)
+    return render(request, "surveys/field.html", {"survey": survey, "form": form, "index": index})
+
+
+@require_POST
+@staff_required(MANAGE)
+def field_move(request, pk: int, index: int):
+    survey = get_object_or_404(Survey, pk=pk)
+    services.move_field(actor=request.user, survey=survey, index=index,
+                        offset=-1 if request.POST.get("direction") == "up" else 1)
+    return redirect("surveys:edit", survey.pk)
+
+
+@require_POST
+@staff_required(MANAGE)
+def field_remove(request, pk: int, index: int):
+    survey = get_object_or_404(Survey, pk=pk)
+    try:
+        services.remove_field(actor=request.user, survey=survey, index=index)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("surveys:edit", survey.pk)
+
+
+@staff_required(MANAGE)
+def xlsform_upload(request):
+    form = XLSFormUploadForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            survey = services.import_xlsform(actor=request.user, data=upload.read(), filename=upload.name)
+        except xlsform.XLSFormError as exc:
+            problems = exc.errors
+        except ValidationError as exc:
+            problems = exc.messages
+        else:
+            messages.success(request, _("Survey “%(name)s” created from the XLSForm.") % {"name": survey.name})
+            return redirect("surveys:edit", survey.pk)
+    return render(request, "surveys/upload.html", {"form": form, "problems": problems},
+                  status=400 if problems else 200)
+
+
+@staff_required(MANAGE)
+def encryption_page(request, pk: int):
+    survey = get_object_or_404(Survey, pk=pk)
+    enable = NewPassphraseForm(request.POST if request.POST.get("action") == "enable" else None, prefix="enable")
+    decrypt = PassphraseForm(request.POST if request.POST.get("action") == "decrypt" else None, prefix="decrypt")
+    if enable.is_bound and enable.is_valid():
+        try:
+            services.enable_encryption(actor=request.user, survey=survey, passphrase=enable.cleaned_data["passphrase"])
+        except ValidationError as exc:
+            _errors_into(enable, exc)
+        else:
+            messages.success(request, _("Submissions to this survey are now encrypted on the phone."))
+            return redirect("surveys:edit", survey.pk)
+    if decrypt.is_bound and decrypt.is_valid():
+        try:
+            done, failed = submissions.decrypt_pending(survey=survey, passphrase=decrypt.cleaned_data["passphrase"],
+                                                       actor=request.user)
+        except encryption.DecryptionError as exc:
+            decrypt.add_error("passphrase", str(exc))
+        else:
+            messages.success(request, _("%(done)s submissions decrypted, %(failed)s rejected.")
+                             % {"done": done, "failed": failed})
+            return redirect("surveys:edit", survey.pk)
+    return render(request, "surveys/encryption.html", {"survey": survey, "enable": enable, "decrypt": decrypt})
+
+
+@staff_required(roles.VIEW)
+def survey_data(request, pk: int):
+    survey = get_object_or_404(Survey, pk=pk)
+    field, value = request.GET.get("field", ""), request.GET.get("value", "")
+    reports = selectors.survey_reports(request.user, survey, field=field, value=value)
+    columns = selectors.columns(survey)
+    if request.GET.get("format") == "csv":
+        return _csv(request, survey, reports, columns)
+    rows = [(r, selectors.row_values(survey, r)) for r in reports[:200]]
+    return render(request, "surveys/data.html", {"survey": survey, "columns": columns, "rows": rows,
+                                                 "field": field, "value": value,
+                                                 "count": reports.count()})
+
+
+def _csv(request, survey, reports, columns) -> HttpResponse:
+    if not roles.can(request.user, roles.EXPORT):
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{survey.form_id}.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 correctly only with a BOM
+    writer = csv.writer(response)
+    writer.writerow(["reference", "status", "received_at", "title"] + [c["name"] for c in columns])
+    for report in reports.iterator():
+        writer.writerow([report.reference, report.status, report.received_at.isoformat(), report.title]
+                        + selectors.row_values(survey, report))
+    return response
+
+
+@staff_required(MANAGE)
+def devices(request):
+    form = DeviceForm(request.POST or None)
+    new_url = ""
+    if request.method == "POST" and form.is_valid():
+        _device, token = services.add_device(actor=request.user, name=form.cleaned_data["name"])
+        new_url = request.build_absolute_uri(f"/odk/{token}")
+        form = DeviceForm()
+    return render(request, "surveys/devices.html", {"form": form, "devices": Device.objects.all(),
+                                                    "new_url": new_url})
+
+
+@require_POST
+@staff_required(MANAGE)
+def device_revoke(request, pk: int):
+    services.revoke_device(actor=request.user, device=get_object_or_404(Device, pk=pk))
+    messages.success(request, _("The device can no longer connect."))
+    return redirect("surveys:devices")
+
+
+@staff_required(MANAGE)
+def rejected(request):
+    return render(request, "surveys/rejected.html", {"items": selectors.rejected_inputs()[:200]})
+
+
+@staff_required(MANAGE)
+def rejected_body(request, pk: int):
+    """The refused body exactly as it arrived, as a download (never rendered as a page)."""
+    item = get_object_or_404(selectors.rejected_inputs(), pk=pk)
+    response = HttpResponse(bytes(item.body), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="rejected-{item.pk}.xml"'
+    return response

@@ -1,0 +1,97 @@
+"""Console pages for imports: upload → map columns → preview → run → progress → rejected rows."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from testigo.console.access import staff_required
+from testigo.core import roles
+from testigo.surveys import importing, mapping
+from testigo.surveys.console_forms import ImportUploadForm, MappingForm
+from testigo.surveys.models import Import, Survey
+
+MANAGE = roles.MANAGE_CATEGORIES
+
+
+@staff_required(MANAGE)
+def import_list(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            imp = importing.create_import(actor=request.user, name=upload.name, data=upload.read())
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("file", message)
+        else:
+            return redirect("surveys:import_mapping", imp.pk)
+    return render(request, "surveys/imports.html", {"form": form, "imports": Import.objects.all()[:50]})
+
+
+@staff_required(MANAGE)
+def import_mapping(request, pk: int):
+    imp = get_object_or_404(Import, pk=pk)
+    header = importing.header_of(imp)
+    chosen = request.POST.get("survey", imp.mapping.get("survey", "")) if request.method == "POST" else \
+        imp.mapping.get("survey", "")
+    survey = Survey.objects.filter(form_id=chosen).first() if chosen else None
+    form = MappingForm(request.POST or None, header=header, surveys=Survey.objects.all(), survey=survey,
+                       initial=MappingForm.initial_from(imp.mapping, header))
+    if request.method == "POST" and form.is_valid():
+        try:
+            importing.set_mapping(actor=request.user, imp=imp, mapping_json=form.mapping_json(imp.mapping))
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            if request.POST.get("action") == "run":
+                importing.start(actor=request.user, imp=imp)
+                return redirect("surveys:import_progress", imp.pk)
+            return redirect("surveys:import_mapping", imp.pk)
+    try:
+        rows = importing.preview(imp)
+    except mapping.RowError as exc:
+        rows, form_error = [], str(exc)
+    else:
+        form_error = ""
+    return render(request, "surveys/import_mapping.html", {
+        "imp": imp, "form": form, "rows": rows, "preview_error": form_error, "header": header})
+
+
+@staff_required(MANAGE)
+def import_progress(request, pk: int):
+    imp = get_object_or_404(Import, pk=pk)
+    running = imp.status in (Import.Status.QUEUED, Import.Status.RUNNING)
+    percent = int(100 * imp.processed_rows / imp.total_rows) if imp.total_rows else (0 if running else 100)
+    return render(request, "surveys/import_progress.html", {
+        "imp": imp, "running": running, "percent": percent, "errors": imp.errors[:200]})
+
+
+@require_POST
+@staff_required(MANAGE)
+def import_run(request, pk: int):
+    imp = get_object_or_404(Import, pk=pk)
+    importing.start(actor=request.user, imp=imp)
+    messages.success(request, _("The import is running."))
+    return redirect("surveys:import_progress", imp.pk)
+
+
+@staff_required(MANAGE)
+def import_rejected(request, pk: int):
+    """Every rejected row with its reason, as CSV (the same columns as the file, plus two)."""
+    imp = get_object_or_404(Import, pk=pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="rejected-{imp.pk}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([_("row"), _("reason")] + importing.header_of(imp))
+    for error in imp.errors:
+        writer.writerow([error["row"], error["reason"]] + list(error.get("values") or []))
+    return response

@@ -1,0 +1,50 @@
+"""`testigo import FILE.csv|xlsx --mapping MAPPING.json`: import rows as reports, with a progress
+bar on stderr when it is a terminal, then the counts and every rejected row with its reason."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from testigo.surveys import importing
+
+
+class Command(BaseCommand):
+    help = "Import a CSV or XLSX file as reports, following a column mapping (JSON)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--mapping", help="mapping JSON; without it the columns are guessed "
+                                              "(Ushahidi exports are recognised)")
+
+    def handle(self, *args, file: str, mapping: str | None, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"no such file: {path}")
+        try:
+            imp = importing.create_import(actor=None, name=path.name, data=path.read_bytes())
+            if mapping:
+                importing.set_mapping(actor=None, imp=imp, mapping_json=json.loads(Path(mapping).read_text()))
+        except (ValidationError, json.JSONDecodeError, OSError) as exc:
+            raise CommandError(getattr(exc, "messages", [str(exc)])[0]) from None
+        imp = importing.run(import_id=imp.pk, progress=self._bar if sys.stderr.isatty() else None)
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        for error in imp.errors:
+            self.stdout.write(f"row {error['row']}: {error['reason']}")
+        self.stdout.write(f"import {imp.pk}: {imp.created_count} created, {imp.duplicate_count} already "
+                          f"imported, {imp.rejected_count} rejected")
+        if imp.status != imp.Status.DONE:
+            raise CommandError("the import failed")
+
+    @staticmethod
+    def _bar(imp) -> None:
+        total = max(imp.total_rows, 1)
+        done = min(imp.processed_rows, total)
+        filled = int(40 * done / total)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (40 - filled)}] {done}/{total} rows")
+        sys.stderr.flush()

@@ -1,0 +1,240 @@
+"""Turning one spreadsheet row into report data, following a column mapping.
+
+A mapping (JSON, also what `testigo import --mapping` reads):
+
+    {"columns": {"Fecha": "occurred_at", "Lat": "lat", "Lon": "lon", "Tipo": "category",
+                 "Edad": "field:edad"},
+     "survey": "incidentes",             # form id of the survey whose fields get values (optional)
+     "date_formats": ["%d/%m/%Y"],       # tried before the built-in list (optional)
+     "defaults": {"title": "Registro en papel"},   # value used when a cell is empty (optional)
+     "unknown_categories": "reject",     # or "keep": names kept in the answers, row accepted
+     "bbox": [13, -89.5, 16.5, -83]}     # lat/lon box: swapped coordinates are put back (optional)
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from testigo.reports.models import Category
+from testigo.surveys import answers, fieldtypes
+
+REPORT_TARGETS = ["title", "description", "occurred_at", "lat", "lon", "latlon", "place_name", "admin1",
+                  "admin2", "category", "reporter_name", "reporter_contact", "external_id"]
+# Day first: the dates Latin American offices write. Month-first needs an explicit format.
+DATE_FORMATS = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y",
+                "%d.%m.%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%d/%m/%y", "%m/%d/%Y %I:%M %p",
+                "%m/%d/%Y %I:%M:%S %p"]
+EXTRA_KEY = "_import_extra"  # unmapped columns kept with the report: nothing is lost
+LIMITS = {"title": 200, "description": 10000, "place_name": 200, "admin1": 100, "admin2": 100,
+          "reporter_name": 120, "reporter_contact": 200}
+
+
+class RowError(ValueError):
+    """Why a row was rejected (translated)."""
+
+
+@dataclass
+class Prepared:
+    """A mapping resolved against the file's header and the database, once per import."""
+
+    header: list[str]
+    targets: dict[int, str]  # column index -> target
+    defaults: dict[str, str]
+    date_formats: list[str]
+    survey: Any = None
+    fields: dict[str, dict] = field(default_factory=dict)
+    categories: dict[str, Category] = field(default_factory=dict)
+    keep_unknown_categories: bool = False
+    bbox: list[float] | None = None
+
+
+@functools.lru_cache(maxsize=4096)
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().casefold())
+
+
+def prepare(mapping: dict, header: list[str]) -> Prepared:
+    """Check a mapping against a header; raises RowError naming what does not fit."""
+    from testigo.surveys.models import Survey
+
+    survey = None
+    if mapping.get("survey"):
+        survey = Survey.objects.filter(form_id=str(mapping["survey"])).first() or (
+            Survey.objects.filter(pk=mapping["survey"]).first() if str(mapping["survey"]).isdigit() else None)
+        if survey is None:
+            raise RowError(_("The survey “%(id)s” does not exist.") % {"id": mapping["survey"]})
+    fields = {f["name"]: f for f in (survey.fields if survey else []) if fieldtypes.stores_value(f)}
+    positions = {_norm(h): i for i, h in reversed(list(enumerate(header)))}
+    targets = {}
+    for column, target in (mapping.get("columns") or {}).items():
+        if not target:
+            continue
+        if target not in REPORT_TARGETS and not (target.startswith("field:") and target[6:] in fields):
+            raise RowError(_("Unknown destination “%(target)s” for column “%(column)s”.")
+                           % {"target": target, "column": column})
+        if _norm(column) not in positions:
+            raise RowError(_("The file has no column “%(column)s”.") % {"column": column})
+        targets[positions[_norm(column)]] = target
+    categories = {}
+    for category in Category.objects.all():
+        for key in (category.slug, category.name_es, category.name_en):
+            categories.setdefault(_norm(key), category)
+    return Prepared(header=header, targets=targets, defaults=mapping.get("defaults") or {},
+                    date_formats=list(mapping.get("date_formats") or []) + DATE_FORMATS, survey=survey,
+                    fields=fields, categories=categories, bbox=mapping.get("bbox"),
+                    keep_unknown_categories=mapping.get("unknown_categories") == "keep")
+
+
+_DAY_FIRST = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+def parse_datetime(text: str, formats: list[str]) -> datetime:
+    text = text.strip()
+    if formats[0] == DATE_FORMATS[0]:  # no format of the user's own: the common case, without strptime
+        match = _DAY_FIRST.match(text)
+        if match:
+            try:
+                parsed = datetime(int(match[3]), int(match[2]), int(match[1]), int(match[4] or 0),
+                                  int(match[5] or 0), int(match[6] or 0))
+                return parsed.replace(tzinfo=_local_zone())
+            except ValueError:
+                pass  # e.g. 31/31/2026: the formats below refuse it with the usual message
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+        for fmt in formats:
+            try:
+                parsed = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        raise RowError(_("“%(value)s” is not a date this import understands.") % {"value": text})
+    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=_local_zone())
+
+
+@functools.lru_cache(maxsize=1)
+def _local_zone():
+    # zoneinfo zones take replace(tzinfo=) correctly (what make_aware does), and looking the
+    # current zone up once per row costs more than parsing the date.
+    return timezone.get_default_timezone()
+
+
+def parse_number(text: str) -> float:
+    text = text.strip()
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")  # decimal comma
+    return float(text)
+
+
+def fix_location(lat: float, lon: float, bbox: list[float] | None) -> tuple[float, float]:
+    """Put swapped coordinates back when that is the only reading that makes sense."""
+    inside = (lambda a, o: bbox[0] <= a <= bbox[2] and bbox[1] <= o <= bbox[3]) if bbox else None
+    if abs(lat) > 90 and abs(lon) <= 90:
+        lat, lon = lon, lat
+    elif inside and not inside(lat, lon) and inside(lon, lat):
+        lat, lon = lon, lat
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise RowError(_("The coordinates %(lat)s, %(lon)s are out of range.") % {"lat": lat, "lon": lon})
+    return lat, lon
+
+
+def convert(prepared: Prepared, cells: list[str]) -> dict:
+    """Keyword arguments for a report from one row; raises RowError with the reason."""
+    if len(cells) > len(prepared.header) and any(c.strip() for c in cells[len(prepared.header):]):
+        raise RowError(_("The row has %(n)s cells but the header has %(m)s columns.")
+                       % {"n": len(cells), "m": len(prepared.header)})
+    values: dict[str, str] = dict(prepared.defaults)
+    extra: dict[str, str] = {}
+    for index, cell in enumerate(cells[: len(prepared.header)]):
+        cell = cell.strip()
+        target = prepared.targets.get(index)
+        if target and cell:
+            values[target] = cell
+        elif cell and target is None:
+            extra[prepared.header[index]] = cell
+    report = _report_values(prepared, values)
+    custom = _survey_values(prepared, values)
+    if report["lat"] is None and prepared.survey is not None:
+        point = next((custom[f["name"]] for f in prepared.survey.fields
+                      if f["type"] == "location" and f["name"] in custom), None)
+        if point:
+            report["lat"], report["lon"] = point["lat"], point["lon"]
+    if extra:
+        custom[EXTRA_KEY] = extra
+    report["custom_values"] = custom
+    return report
+
+
+def _report_values(prepared: Prepared, values: dict[str, str]) -> dict:
+    title = values.get("title") or (prepared.survey.name_es if prepared.survey else "")
+    if not title:
+        raise RowError(_("The title is empty."))
+    report = {key: values.get(key, "")[:limit] for key, limit in LIMITS.items()}
+    report["title"] = title[:200]
+    report["description"] = (values.get("description") or title)[:10000]
+    report["occurred_at"] = parse_datetime(values["occurred_at"], prepared.date_formats) \
+        if values.get("occurred_at") else None
+    if report["occurred_at"] and report["occurred_at"] > timezone.now():
+        raise RowError(_("The date %(value)s is in the future.") % {"value": values["occurred_at"]})
+    report["lat"], report["lon"] = _location(prepared, values)
+    report["categories"], report["unknown_categories"] = _categories(prepared, values.get("category", ""))
+    report["external_id"] = values.get("external_id", "")
+    return report
+
+
+def _location(prepared: Prepared, values: dict[str, str]) -> tuple[float | None, float | None]:
+    lat_text, lon_text = values.get("lat", ""), values.get("lon", "")
+    if values.get("latlon"):
+        parts = [p for p in re.split(r"[\s;,]+", values["latlon"].strip()) if p]
+        if len(parts) != 2:
+            raise RowError(_("“%(value)s” is not “latitude, longitude”.") % {"value": values["latlon"]})
+        lat_text, lon_text = parts
+    if not lat_text and not lon_text:
+        return None, None
+    if not (lat_text and lon_text):
+        raise RowError(_("Give both latitude and longitude, or neither."))
+    try:
+        lat, lon = parse_number(lat_text), parse_number(lon_text)
+    except ValueError:
+        raise RowError(_("“%(lat)s, %(lon)s” are not coordinates.") % {"lat": lat_text, "lon": lon_text}) from None
+    return fix_location(lat, lon, prepared.bbox)
+
+
+def _categories(prepared: Prepared, text: str) -> tuple[list[Category], list[str]]:
+    found, unknown = [], []
+    for name in (n for n in re.split(r"[,;|]", text) if n.strip()):
+        category = prepared.categories.get(_norm(name))
+        if category is None:
+            unknown.append(name.strip())
+        elif category not in found:
+            found.append(category)
+    if unknown and not prepared.keep_unknown_categories:
+        raise RowError(_("Unknown category “%(name)s”.") % {"name": unknown[0]})
+    return found, unknown
+
+
+def _survey_values(prepared: Prepared, values: dict[str, str]) -> dict:
+    if prepared.survey is None:
+        return {}
+    raw = {}
+    for target, text in values.items():
+        if target.startswith("field:"):
+            spec = prepared.fields[target[6:]]
+            if spec["type"] in {"date", "datetime", "start", "end", "today"}:
+                moment = parse_datetime(text, prepared.date_formats)
+                text = moment.date().isoformat() if spec["type"] in {"date", "today"} else moment.isoformat()
+            raw[spec["name"]] = text
+    try:
+        cleaned = answers.clean_answers(prepared.survey, raw, enforce_required=False)
+    except answers.AnswerError as exc:
+        raise RowError(str(exc)) from None
+    return answers.custom_values(prepared.survey, cleaned)

@@ -1,0 +1,76 @@
+"""Reads with rules: which surveys phones may see, and survey answers as table columns."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from testigo.reports import selectors as report_selectors
+from testigo.surveys import fieldtypes
+from testigo.surveys.answers import SURVEY_KEY
+from testigo.surveys.models import Survey
+
+
+def open_surveys() -> QuerySet[Survey]:
+    """Surveys ODK Collect may list, download and submit to."""
+    return Survey.objects.filter(is_active=True).exclude(xform_md5="")  # no XForm until it has a field
+
+
+def submittable_survey(form_id: str) -> Survey | None:
+    # The XForm text and keys are not needed to store a submission; skip loading them.
+    return (Survey.objects.filter(is_active=True, form_id=form_id).exclude(xform_md5="")
+            .defer("xform", "wrapped_private_key").first())
+
+
+def survey_for_category(category) -> Survey | None:
+    """The public report form's survey for a category (its own, else its parent's)."""
+    if category is None:
+        return None
+    survey = Survey.objects.filter(category=category, is_active=True).first()
+    if survey is None and category.parent_id:
+        survey = Survey.objects.filter(category_id=category.parent_id, is_active=True).first()
+    return survey
+
+
+def columns(survey: Survey) -> list[dict]:
+    """The fields that hold values, in order: one table/export column each."""
+    return [f for f in survey.fields if fieldtypes.stores_value(f)]
+
+
+def survey_reports(user, survey: Survey, *, field: str = "", value: str = "") -> QuerySet:
+    """Reports carrying this survey's answers that `user` may see, optionally where one answer
+    equals `value` (a choice among several matches too)."""
+    reports = report_selectors.visible_to(user).filter(**{f"custom_values__{SURVEY_KEY}": survey.pk})
+    spec = next((f for f in columns(survey) if f["name"] == field), None)
+    if spec is not None and value != "":
+        if spec["type"] == "select_multiple":
+            # JSON "contains" is not portable to SQLite, so this one filter runs in Python.
+            ids = [pk for pk, values in reports.values_list("pk", "custom_values")
+                   if value in (values.get(field) or [])]
+            return reports.filter(pk__in=ids)
+        try:
+            parsed = fieldtypes.parse_value(spec, value)
+        except fieldtypes.FieldValueError:
+            return reports.none()
+        reports = reports.filter(**{f"custom_values__{field}": parsed})
+    return reports
+
+
+def row_values(survey: Survey, report) -> list[str]:
+    return [fieldtypes.show_value(f, report.custom_values.get(f["name"])) for f in columns(survey)]
+
+
+def report_answers(report, lang: str = "es") -> list[tuple[str, str]]:
+    """(question, answer) pairs for a report's survey answers, for the report page."""
+    survey_id = (report.custom_values or {}).get(SURVEY_KEY)
+    survey = Survey.objects.filter(pk=survey_id).first() if survey_id else None
+    if survey is None:
+        return []
+    return [(fieldtypes.label(f, lang), fieldtypes.show_value(f, report.custom_values[f["name"]]))
+            for f in columns(survey) if f["name"] in report.custom_values]
+
+
+def rejected_inputs():
+    """OpenRosa posts Testigo refused, newest first (kept for inspection)."""
+    from testigo.surveys.models import RejectedInput
+
+    return RejectedInput.objects.select_related("survey", "device")

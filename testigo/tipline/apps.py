@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class TiplineConfig(AppConfig):
+    name = "testigo.tipline"
+    label = "tipline"
+    verbose_name = "Tip line"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_out
+
+        from testigo.core.signals import staff_password_changed, staff_password_verified
+        from testigo.tipline import receivers
+
+        staff_password_verified.connect(receivers.unlock_on_login, dispatch_uid="tipline-unlock")
+        staff_password_changed.connect(receivers.rewrap_on_password_change, dispatch_uid="tipline-rewrap")
+        user_logged_out.connect(receivers.lock_on_logout, dispatch_uid="tipline-lock")

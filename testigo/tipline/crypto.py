@@ -1,0 +1,96 @@
+"""The tip line's cryptography, in one module you can audit in one sitting.
+
+Primitives (libsodium through PyNaCl, the same as GlobaLeaks):
+- SealedBox (X25519 + XSalsa20-Poly1305) seals each tip's symmetric key to the organisation's
+  public key, so the web server can *write* tips without being able to *read* them.
+- SecretBox (XSalsa20-Poly1305) encrypts tip content under that per-tip key, and wraps the
+  organisation's private key under password-derived keys and the recovery key.
+- Argon2id derives the wrapping key from a staff password. The parameters below are stored
+  with every wrap, so raising them later does not lock anyone out.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+
+import nacl.pwhash
+import nacl.utils
+from nacl.exceptions import CryptoError
+from nacl.public import PrivateKey, PublicKey, SealedBox
+from nacl.secret import SecretBox
+
+# Argon2id for password-derived wrapping keys. OPSLIMIT_MODERATE/MEMLIMIT_MODERATE (3 passes over
+# 256 MiB) costs ~1.5 s on a small server: paid once per staff login, but an attacker who seized
+# the database pays it for every password guess. Tests may lower these (never in production).
+ARGON2_OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_MODERATE
+ARGON2_MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_MODERATE
+SALT_BYTES = nacl.pwhash.argon2id.SALTBYTES
+KEY_BYTES = SecretBox.KEY_SIZE  # 32
+# The recovery key: 32 random bytes shown once as base32 groups, enough entropy that no KDF is needed.
+RECOVERY_GROUP = 4
+
+
+class VaultLocked(Exception):
+    """Raised when the organisation key is needed but not available in this request."""
+
+
+def new_keypair() -> tuple[bytes, bytes]:
+    """Return (private, public) raw 32-byte X25519 keys."""
+    private = PrivateKey.generate()
+    return bytes(private), bytes(private.public_key)
+
+
+def random_key() -> bytes:
+    return nacl.utils.random(KEY_BYTES)
+
+
+def random_salt() -> bytes:
+    return nacl.utils.random(SALT_BYTES)
+
+
+def password_key(password: str, salt: bytes, opslimit: int, memlimit: int) -> bytes:
+    return nacl.pwhash.argon2id.kdf(KEY_BYTES, password.encode("utf-8"), salt,
+                                    opslimit=opslimit, memlimit=memlimit)
+
+
+def wrap(key: bytes, secret: bytes) -> bytes:
+    """Encrypt `secret` under the symmetric `key` (random nonce prepended)."""
+    return bytes(SecretBox(key).encrypt(secret))
+
+
+def unwrap(key: bytes, wrapped: bytes) -> bytes:
+    """Decrypt what wrap() produced; raises CryptoError when the key is wrong or data altered."""
+    return SecretBox(key).decrypt(bytes(wrapped))
+
+
+def seal_to(public_key: bytes, secret: bytes) -> bytes:
+    return SealedBox(PublicKey(bytes(public_key))).encrypt(secret)
+
+
+def open_sealed(private_key: bytes, sealed: bytes) -> bytes:
+    return SealedBox(PrivateKey(bytes(private_key))).decrypt(bytes(sealed))
+
+
+def public_of(private_key: bytes) -> bytes:
+    return bytes(PrivateKey(bytes(private_key)).public_key)
+
+
+def new_recovery_key() -> tuple[bytes, str]:
+    """Return the raw recovery key and its printable form (base32 in groups of four)."""
+    raw = secrets.token_bytes(KEY_BYTES)
+    text = base64.b32encode(raw).decode("ascii").rstrip("=")
+    return raw, "-".join(text[i:i + RECOVERY_GROUP] for i in range(0, len(text), RECOVERY_GROUP))
+
+
+def parse_recovery_key(text: str) -> bytes:
+    """Accept the printed form with any spacing, dashes or case; raise ValueError if malformed."""
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
+    padded = cleaned + "=" * (-len(cleaned) % 8)
+    raw = base64.b32decode(padded)
+    if len(raw) != KEY_BYTES:
+        raise ValueError("wrong length")
+    return raw
+
+
+__all__ = ["CryptoError", "VaultLocked"]

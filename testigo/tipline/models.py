@@ -1,0 +1,117 @@
+"""Tip-line data. Everything a tipster wrote is ciphertext here; see crypto.py and vault.py.
+
+Nothing in these tables identifies a person: no address, no user agent, no codename (only its
+peppered scrypt hash), and the throttle counters are keyed by time bucket, never by who tried.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class VaultKey(models.Model):
+    """The organisation's key pair (one row). The private key exists here only wrapped."""
+
+    public_key = models.BinaryField()
+    recovery_wrapped = models.BinaryField(help_text="org private key under the recovery key")
+    keep_originals = models.BooleanField(
+        _("keep sealed originals of photos as evidence"), default=False,
+        help_text=_("Photos are always re-encoded for viewing; keep the original bytes too (sealed)."),
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return "tip-line vault"
+
+
+class StaffKeyWrap(models.Model):
+    """The org private key wrapped for one staff member: existence of this row = tip-line access."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tip_key")
+    salt = models.BinaryField()
+    opslimit = models.PositiveBigIntegerField()
+    memlimit = models.PositiveBigIntegerField()
+    wrapped = models.BinaryField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"tip-line access for {self.user_id}"
+
+
+class Source(models.Model):
+    codename_hash = models.CharField(max_length=64, unique=True)
+    public_key = models.BinaryField(help_text="derived from the codename; lets the source read replies")
+    created = models.DateTimeField(auto_now_add=True)
+    last_activity = models.DateTimeField(db_index=True)
+    keep = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"source {self.pk}"
+
+
+class Tip(models.Model):
+    source = models.OneToOneField(Source, on_delete=models.CASCADE, related_name="tip")
+    label = models.CharField(max_length=40, help_text="random words for staff to talk about a tip")
+    key_for_org = models.BinaryField()
+    key_for_source = models.BinaryField()
+    created = models.DateTimeField(auto_now_add=True)
+    unread = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class TipMessage(models.Model):
+    class Direction(models.TextChoices):
+        IN = "in", _("from the source")
+        OUT = "out", _("from staff")
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    body = models.BinaryField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.direction} message {self.pk}"
+
+
+class TipFile(models.Model):
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("photo")
+        OTHER = "other", _("file")
+
+    message = models.ForeignKey(TipMessage, on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    name = models.BinaryField(help_text="sealed file name")
+    original_path = models.CharField(max_length=80, blank=True, help_text="sealed original, if kept")
+    view_path = models.CharField(max_length=80, blank=True, help_text="sealed metadata-free copy")
+    content_type = models.CharField(max_length=80)
+    sha256 = models.CharField(max_length=64, help_text="of the original bytes, kept or not")
+    size = models.PositiveBigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"
+
+
+class TipThrottle(models.Model):
+    """A counter per (kind, time bucket, key). `key` is "*" (global) or a slice of a keyed hash
+    of the codename hash: it says how often something was tried, never by whom."""
+
+    kind = models.CharField(max_length=16)
+    bucket = models.BigIntegerField()
+    key = models.CharField(max_length=32, default="*")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "bucket", "key"], name="tipthrottle_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}@{self.bucket}: {self.count}"

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from testigo.tipline import views
+
+app_name = "tipline"
+urlpatterns = [
+    path("", views.submit, name="submit"),
+    path("sent/", views.sent, name="sent"),
+    path("login/", views.login, name="login"),
+    path("conversation/", views.conversation, name="conversation"),
+    path("logout/", views.logout, name="logout"),
+]

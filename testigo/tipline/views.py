@@ -1,0 +1,122 @@
+"""The source's pages: no JavaScript, one cookie, nothing about the visitor kept."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from nacl.exceptions import CryptoError
+
+from testigo.tipline import selectors, services, vault
+from testigo.tipline.forms import CodenameForm, MessageForm
+from testigo.tipline.models import Tip
+
+# csrf_exempt: Django's CSRF needs a second cookie. The tip pages check their own per-visit
+# token, kept in the SameSite=Strict tip-line cookie (sourcesession.py), on every POST.
+
+
+def _bad_token(request) -> bool:
+    return not request.tip_state.token_ok(request.POST.get("token"))
+
+
+def _form_expired(request, template: str, context: dict, status: int = 400):
+    context["expired"] = True
+    return render(request, template, context, status=status)
+
+
+def _files(request) -> list[tuple[str, bytes]]:
+    return [(f.name, f.read()) for f in request.FILES.getlist("files")]
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def submit(request):
+    form = MessageForm(request.POST or None, request.FILES or None)
+    context = {"form": form, "open": vault.current() is not None, "state": request.tip_state,
+               "retention_days": settings.TIP_RETENTION_DAYS}
+    if request.method == "POST":
+        if _bad_token(request):
+            return _form_expired(request, "tipline/submit.html", context)
+        if form.is_valid():
+            try:
+                access, codename = services.submit_tip(body=form.cleaned_data["body"], files=_files(request),
+                                                       language=get_language() or "es")
+            except (ValidationError, services.Throttled) as error:
+                form.add_error(None, getattr(error, "messages", [str(error)])[0])
+            else:
+                request.tip_state.log_in(access)
+                request.tip_state.codename_once = codename
+                return redirect("tipline:sent")
+    return render(request, "tipline/submit.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET"])
+def sent(request):
+    codename = request.tip_state.codename_once
+    if not codename:
+        return redirect("tipline:conversation" if request.tip_state.access else "tipline:submit")
+    request.tip_state.codename_once = ""  # shown once: a reload does not show it again
+    return render(request, "tipline/sent.html", {"codename": codename, "words": codename.split()})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def login(request):
+    form = CodenameForm(request.POST or None)
+    context = {"form": form, "state": request.tip_state}
+    if request.method == "POST":
+        if _bad_token(request):
+            return _form_expired(request, "tipline/login.html", context)
+        if form.is_valid():
+            try:
+                access = services.source_login(codename=form.cleaned_data["codename"])
+            except (ValidationError, services.Throttled) as error:
+                form.add_error(None, getattr(error, "messages", [str(error)])[0])
+            else:
+                request.tip_state.log_in(access)
+                return redirect("tipline:conversation")
+    return render(request, "tipline/login.html", context, status=400 if form.errors else 200)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def conversation(request):
+    access = request.tip_state.access
+    if access is None:
+        return redirect("tipline:login")
+    try:
+        return _conversation(request, access)
+    except (Tip.DoesNotExist, CryptoError):
+        # The conversation was purged (retention) while the cookie lived on: start over.
+        request.tip_state.log_out()
+        return redirect("tipline:login")
+
+
+def _conversation(request, access):
+    form = MessageForm(request.POST or None, request.FILES or None)
+    context = {"form": form, "state": request.tip_state}
+    if request.method == "POST":
+        if _bad_token(request):
+            context["messages_list"] = selectors.conversation_for_source(access)
+            return _form_expired(request, "tipline/conversation.html", context)
+        if form.is_valid():
+            try:
+                services.source_message(access=access, body=form.cleaned_data["body"], files=_files(request))
+            except ValidationError as error:
+                form.add_error(None, error.messages[0])
+            else:
+                return redirect("tipline:conversation")
+    context["messages_list"] = selectors.conversation_for_source(access)
+    return render(request, "tipline/conversation.html", context, status=400 if form.errors else 200)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def logout(request):
+    if request.method == "POST" and not _bad_token(request):
+        request.tip_state.log_out()
+        return render(request, "tipline/logged_out.html")
+    return render(request, "tipline/logout.html", {"state": request.tip_state})

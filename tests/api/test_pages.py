@@ -1,0 +1,53 @@
+"""Home page without JS, the staff map, the tokens page and the self-hosted API docs."""
+
+from __future__ import annotations
+
+import pytest
+
+from testigo.api.models import ApiToken
+from testigo.api.services import hash_token
+
+
+@pytest.mark.django_db
+def test_home_lists_recent_published_reports_and_filters_without_js(client, world):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert world["public"].public_title in html and f"/r/{world['public'].reference}/" in html
+    assert world["new"].title not in html
+    assert 'name="category"' in html and 'name="date_from"' in html and "/report/" in html
+    filtered = client.get("/?q=Otro", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert world["public2"].reference in filtered and world["public"].reference not in filtered
+
+
+@pytest.mark.django_db
+def test_home_with_bad_filter_shows_message_not_500(client, world):
+    response = client.get("/?category=nope&date_from=ayer", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and b'role="alert"' in response.content
+
+
+@pytest.mark.django_db
+def test_staff_map_needs_login(client, moderator):
+    assert client.get("/console/map/").status_code == 302
+    client.force_login(moderator)
+    response = client.get("/console/map/")
+    assert response.status_code == 200 and b'id="map"' in response.content
+
+
+@pytest.mark.django_db
+def test_tokens_page_shows_new_token_once(client, moderator):
+    client.force_login(moderator)
+    response = client.post("/console/tokens/", {"name": "Panel", "scope": "read"})
+    token = ApiToken.objects.get(user=moderator)
+    raw = response.content.decode().split('id="new-token">')[1].split("<")[0]
+    assert hash_token(raw) == token.token_hash
+    assert raw not in client.get("/console/tokens/").content.decode()
+    client.post(f"/console/tokens/{token.id}/revoke/")
+    token.refresh_from_db()
+    assert token.revoked is not None
+
+
+@pytest.mark.django_db
+def test_api_docs_are_self_hosted(client):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200 and b"/api/v1/map/clusters" in response.content
+    assert b"cdn" not in response.content.lower() and b"<script" not in response.content
+    assert client.get("/api/v1/openapi.json").json()["paths"]

@@ -1,0 +1,119 @@
+"""Staff side: the conversation partial, replying from the report page, channel admin, the CLI."""
+
+from __future__ import annotations
+
+from io import StringIO
+from urllib.parse import urlencode
+
+import pytest
+from django.core.management import call_command
+from django.template import Context, Template
+from django.test import RequestFactory
+
+from testigo.channels.models import Channel, Contact, OutboundMessage
+from testigo.core import roles
+from testigo.reports.models import Report
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture
+def conversation(client, make_channel):
+    channel = make_channel("smssync", secret="s")
+    body = urlencode({"from": "+50499990001", "message": "Asalto en la parada", "message_id": "1", "secret": "s"})
+    client.post(f"/ch/smssync/{channel.uuid}/", body, content_type=FORM)
+    return Report.objects.get()
+
+
+def render_partial(user, report) -> str:
+    request = RequestFactory().get("/console/reports/x/")
+    request.user = user
+    template = Template('{% include "channels/conversation.html" with report=report %}')
+    return template.render(Context({"report": report, "request": request}))
+
+
+def test_partial_shows_messages_status_and_contact_only_to_roles_that_may_see_it(conversation, moderator, make_user):
+    html = render_partial(moderator, conversation)
+    assert "Asalto en la parada" in html and "tel:+50499990001" in html
+    assert 'name="text"' in html and "data-sms-counter" in html
+    analyst = make_user(roles.ANALYST)
+    html = render_partial(analyst, conversation)
+    assert "Asalto en la parada" in html
+    assert "50499990001" not in html
+    assert 'name="text"' not in html  # analysts cannot reply
+
+
+def test_staff_reply_is_queued_audited_and_redirects_back(client, conversation, moderator):
+    client.force_login(moderator)
+    response = client.post(f"/console/messages/reply/{conversation.reference}/",
+                           {"text": "¿Hubo heridos?", "next": "/console/reports/x/"})
+    assert response.status_code == 302 and response["Location"] == "/console/reports/x/"
+    reply = OutboundMessage.objects.get(created_by=moderator)
+    assert (reply.text, reply.encoding, reply.segments, reply.report) == ("¿Hubo heridos?", "GSM-7", 1, conversation)
+    from testigo.core.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="channels.reply").exists()
+
+
+def test_empty_reply_keeps_the_form_with_a_message(client, conversation, moderator):
+    client.force_login(moderator)
+    response = client.post(f"/console/messages/reply/{conversation.reference}/", {"text": "   "},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert b"Write a message before sending." in response.content
+
+
+def test_too_long_reply_shows_segments_and_keeps_the_text(client, conversation, moderator):
+    client.force_login(moderator)
+    text = "ó" * 1700
+    response = client.post(f"/console/messages/reply/{conversation.reference}/", {"text": text},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert text.encode() in response.content and b"UCS-2" in response.content
+
+
+def test_reply_needs_edit_permission(client, conversation, make_user):
+    client.force_login(make_user(roles.ANALYST))
+    response = client.post(f"/console/messages/reply/{conversation.reference}/", {"text": "hola"})
+    assert response.status_code == 403
+    assert not OutboundMessage.objects.filter(created_by__isnull=False).exists()
+
+
+def test_reply_to_opted_out_contact_is_refused(client, conversation, moderator):
+    Contact.objects.update(opted_out_at="2024-01-01T00:00:00Z")
+    client.force_login(moderator)
+    response = client.post(f"/console/messages/reply/{conversation.reference}/", {"text": "hola"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and b"opt-out" in response.content
+
+
+def test_admin_adds_a_channel_and_sees_its_webhook_url_but_not_its_secrets(client, admin_user, moderator):
+    client.force_login(moderator)
+    assert client.get("/console/messages/channels/").status_code == 403
+    client.force_login(admin_user)
+    assert b"Bot token" in client.get("/console/messages/channels/?type=telegram", HTTP_ACCEPT_LANGUAGE="en").content
+    response = client.post("/console/messages/channels/", {
+        "type": "telegram", "name": "Bot Honduras", "rate_per_second": "5", "config_bot_token": "123:SECRET"})
+    assert response.status_code == 302
+    channel = Channel.objects.get()
+    assert channel.config["bot_token"] == "123:SECRET" and len(channel.config["secret_token"]) >= 20
+    page = client.get("/console/messages/channels/").content.decode()
+    assert str(channel.uuid) in page and "123:SECRET" not in page and channel.config["secret_token"] not in page
+
+
+def test_admin_add_form_keeps_input_on_error(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post("/console/messages/channels/", {"type": "kannel", "name": "Kannel HN",
+                                                            "config_username": "u"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert b"Missing settings" in response.content and b'value="Kannel HN"' in response.content
+    assert b'value="u"' in response.content
+
+
+def test_cli_channel_add_prints_the_webhook_url(db, settings):
+    settings.CHANNEL_BASE_URL = "https://testigo.example.org"
+    out = StringIO()
+    call_command("channel", "add", "smssync", "--name", "Teléfono Tegucigalpa", "--secret", "abc", stdout=out)
+    channel = Channel.objects.get()
+    assert channel.config == {"secret": "abc"}
+    assert f"Webhook URL: https://testigo.example.org/ch/smssync/{channel.uuid}/" in out.getvalue()

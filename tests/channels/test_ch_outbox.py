@@ -1,0 +1,173 @@
+"""The outbox: claims, retries with backoff, permanent failures, rate limits, crash recovery, statuses."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from testigo.channels import outbox, services
+from testigo.channels.models import Contact, OutboundMessage
+from testigo.channels.types import base
+
+Status = OutboundMessage.Status
+
+
+@pytest.fixture
+def tg(make_channel):
+    return make_channel("telegram", bot_token="123:abc", secret_token="tok")
+
+
+def queue(channel, n=1, text="Hola"):
+    contact, _ = Contact.objects.get_or_create(scheme="telegram", address="42")
+    return [OutboundMessage.objects.create(channel=channel, contact=contact, text=f"{text} {i}",
+                                           next_attempt_at=timezone.now()) for i in range(n)]
+
+
+def ok(message_id=7):
+    return base.HttpResult(200, b'{"ok":true,"result":{"message_id":%d}}' % message_id)
+
+
+def test_sent_message_records_provider_id(tg, provider):
+    provider.responses.append(ok(99))
+    (row,) = queue(tg)
+    assert outbox.dispatch() == 1
+    row.refresh_from_db()
+    assert (row.status, row.provider_id, row.attempts) == (Status.SENT, "99", 1)
+    assert provider.calls[0]["url"] == "https://api.telegram.org/bot123:abc/sendMessage"
+
+
+def test_temporary_error_retries_with_exponential_backoff(tg, provider, settings):
+    settings.CHANNEL_RETRY_BASE_SECONDS = 30
+    (row,) = queue(tg)
+    delays = []
+    for _ in range(3):
+        provider.reply(502, {"ok": False})
+        start = timezone.now()
+        OutboundMessage.objects.filter(pk=row.pk).update(next_attempt_at=start)
+        outbox.dispatch()
+        row.refresh_from_db()
+        assert row.status == Status.QUEUED and "502" in row.error
+        delays.append(round((row.next_attempt_at - start).total_seconds()))
+    assert delays == [30, 60, 120]
+    provider.responses.append(ok())
+    OutboundMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    outbox.dispatch()
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (Status.SENT, 4)
+
+
+def test_network_failure_is_temporary_and_gives_up_after_max_attempts(tg, provider, settings):
+    settings.CHANNEL_MAX_ATTEMPTS = 2
+    (row,) = queue(tg)
+    for _ in range(2):
+        provider.responses.append(base.TemporaryError("network error: refused"))
+        OutboundMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+        outbox.dispatch()
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (Status.FAILED, 2)
+
+
+def test_permanent_error_is_not_retried(tg, provider):
+    provider.reply(400, {"ok": False, "description": "Bad Request: chat not found"})
+    (row,) = queue(tg)
+    outbox.dispatch()
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (Status.FAILED, 1)
+    assert "chat not found" in row.error
+    assert outbox.dispatch() == 0 and len(provider.calls) == 1
+
+
+def test_rate_limit_makes_the_second_claim_wait(tg):
+    tg.rate_per_second = 2
+    tg.save()
+    queue(tg, 3)
+    first, _ = outbox.claim()
+    second, wait = outbox.claim()
+    assert first is not None and second is None
+    assert 0.4 < wait <= 0.5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rate_limit_holds_across_concurrent_workers(make_channel, provider):
+    channel = make_channel("telegram", rate=10, bot_token="1:a", secret_token="t")
+    queue(channel, 15)
+    provider.default = ok()
+    start = time.monotonic()
+
+    def worker():
+        outbox.dispatch(max_seconds=5)
+        connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - start
+    sent_at = sorted(OutboundMessage.objects.values_list("claimed_at", flat=True))
+    assert OutboundMessage.objects.filter(status=Status.SENT).count() == 15
+    assert len(provider.calls) == 15  # no message sent twice by two workers
+    gaps = [(b - a).total_seconds() for a, b in zip(sent_at, sent_at[1:], strict=False)]
+    assert min(gaps) >= 0.099 and elapsed >= 1.3
+
+
+def test_crash_mid_send_resends_only_the_message_in_flight(tg, provider):
+    rows = queue(tg, 3)
+    provider.default = ok()
+    crashed, _ = outbox.claim()  # the worker claimed it and died before recording anything
+    assert crashed.pk == rows[0].pk
+    OutboundMessage.objects.filter(pk=crashed.pk).update(claimed_at=timezone.now() - timedelta(minutes=6))
+    tg.next_send_at = None
+    tg.save()
+    assert outbox.dispatch() == 3
+    assert len(provider.calls) == 3
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {Status.SENT}
+
+
+def test_fresh_claim_is_not_taken_by_another_worker(tg):
+    queue(tg, 1)
+    first, _ = outbox.claim()
+    tg.refresh_from_db()
+    tg.next_send_at = None
+    tg.save()
+    assert outbox.claim() == (None, None)
+
+
+def test_delivery_reports_never_move_status_backwards(tg):
+    (row,) = queue(tg)
+    OutboundMessage.objects.filter(pk=row.pk).update(status=Status.SENT, provider_id="p1")
+    services.record_status(channel=tg, update=base.StatusUpdate("p1", "delivered"))
+    services.record_status(channel=tg, update=base.StatusUpdate("p1", "sent"))
+    row.refresh_from_db()
+    assert row.status == Status.DELIVERED and row.delivered_at is not None
+    assert services.record_status(channel=tg, update=base.StatusUpdate("unknown", "delivered")) is None
+
+
+def test_opted_out_contact_gets_nothing_queued(tg):
+    contact = Contact.objects.create(scheme="telegram", address="7", opted_out_at=timezone.now())
+    assert services.queue_message(channel=tg, contact=contact, text="hola") is None
+    assert OutboundMessage.objects.count() == 0
+
+
+def test_transliterating_channel_stores_gsm7_text_and_segment_count(make_channel):
+    channel = make_channel("twilio", account_sid="AC1", auth_token="t", from_number="+1")
+    channel.transliterate = True
+    channel.save()
+    contact = Contact.objects.create(scheme="tel", address="+50499990000")
+    row = services.queue_message(channel=channel, contact=contact, text="Recibimos su denuncia, ¿algún herido?")
+    assert row.text == "Recibimos su denuncia, ¿algun herido?"
+    assert (row.encoding, row.segments) == ("GSM-7", 1)
+
+
+def test_reply_queued_before_an_opt_out_is_not_sent(tg, provider):
+    (row,) = queue(tg)
+    Contact.objects.update(opted_out_at=timezone.now())
+    outbox.dispatch()
+    row.refresh_from_db()
+    assert (row.status, row.error) == (Status.FAILED, "the contact opted out")
+    assert provider.calls == []

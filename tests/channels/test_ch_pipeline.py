@@ -1,0 +1,172 @@
+"""The one pipeline: stored before acknowledged, idempotent, keywords, conversations, opt-out."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from testigo.channels import replies
+from testigo.channels.models import Contact, Conversation, InboundMessage, InboundRejected, OutboundMessage
+from testigo.reports.models import Report
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def sms(client, channel, text, sender="+50499990001", message_id="m-1", secret="s3cret"):
+    """What SMSSync sends: a urlencoded form POST, timestamp in milliseconds."""
+    body = urlencode({"from": sender, "message": text, "message_id": message_id, "sent_to": "+50422220000",
+                      "secret": secret, "device_id": "1", "sent_timestamp": "1700000000123"})
+    return client.post(f"/ch/smssync/{channel.uuid}/", body, content_type=FORM)
+
+
+@pytest.fixture
+def phone(make_channel):
+    return make_channel("smssync", secret="s3cret")
+
+
+def test_gateway_retrying_600_times_makes_one_report(client, phone):
+    for _ in range(600):
+        response = sms(client, phone, "REPORTE robo en la parada de buses")
+        assert response.status_code == 200
+        assert response.json() == {"payload": {"success": True, "error": None}}
+    assert InboundMessage.objects.count() == 1
+    assert Report.objects.count() == 1
+    report = Report.objects.get()
+    assert report.source == "smssync" and report.description == "robo en la parada de buses"
+    assert report.reporter_contact == "+50499990001"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_100_concurrent_replays_of_one_message_make_one_report(make_channel):
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(":memory:"):
+        pytest.skip("needs a file database")  # pragma: no cover - settings use a file by default
+    channel = make_channel("smssync", secret="s3cret")
+    barrier, statuses = threading.Barrier(100), []
+
+    def replay():
+        barrier.wait()
+        statuses.append(sms(Client(), channel, "incendio en el mercado", message_id="same-uuid").status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=replay) for _ in range(100)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 100
+    assert InboundMessage.objects.filter(provider_id="same-uuid").count() == 1
+    assert Report.objects.count() == 1
+
+
+def test_sent_timestamp_is_read_as_milliseconds(client, phone):
+    sms(client, phone, "hola")
+    assert InboundMessage.objects.get().sent_at.timestamp() == pytest.approx(1700000000.123)
+
+
+def test_follow_up_within_the_window_joins_the_conversation(client, phone, settings):
+    settings.CONVERSATION_WINDOW_HOURS = 24
+    sms(client, phone, "balacera en la colonia", message_id="a")
+    sms(client, phone, "hay dos heridos", message_id="b")
+    assert Report.objects.count() == 1
+    assert set(InboundMessage.objects.values_list("report", flat=True)) == {Report.objects.get().pk}
+    Conversation.objects.update(last_message_at=timezone.now() - timedelta(hours=25))
+    sms(client, phone, "otro asalto, otro día", message_id="c")
+    assert Report.objects.count() == 2
+
+
+def test_new_report_gets_a_reply_with_its_reference(client, phone):
+    sms(client, phone, "REPORT flooding on 5th street", message_id="x")
+    report = Report.objects.get()
+    reply = OutboundMessage.objects.get()
+    assert report.reference in reply.text and reply.report == report
+    assert Contact.objects.get().language == "en"
+    assert report.language == "en"
+
+
+def test_stop_opts_out_on_every_channel_of_that_number(client, phone, make_channel, admin_user):
+    sms(client, phone, "robo de celular", message_id="1")
+    report = Report.objects.get()
+    sms(client, phone, "BAJA", message_id="2")
+    contact = Contact.objects.get()
+    assert contact.opted_out_at is not None
+    confirmation = OutboundMessage.objects.order_by("-id").first()
+    assert confirmation.text == replies.stopped()
+    # The same number writing through another gateway is the same contact, still opted out.
+    other = make_channel("twilio", account_sid="AC1", auth_token="t", from_number="+15005550006")
+    from testigo.channels import services
+    from testigo.channels.types.base import Inbound
+
+    services.receive(channel=other, inbound=Inbound("SM1", "tel", "50499990001", "otra cosa"))
+    before = OutboundMessage.objects.count()
+    assert Contact.objects.count() == 1
+    with pytest.raises(Exception, match="opt-out"):
+        services.reply(report=report, actor=admin_user, text="¿Sigue ahí?")
+    assert OutboundMessage.objects.count() == before
+
+
+def test_keyword_again_after_opt_out_resubscribes(client, phone):
+    sms(client, phone, "STOP", message_id="1")
+    sms(client, phone, "AYUDA", message_id="2")
+    assert Contact.objects.get().opted_out_at is None
+    assert OutboundMessage.objects.order_by("-id").first().text == replies.help_text()
+
+
+def test_alert_keyword_answers_that_alerts_do_not_exist_yet_in_the_senders_language(client, phone, monkeypatch):
+    from django.utils.translation import get_language
+
+    monkeypatch.setattr(replies, "alerts_unavailable", lambda: f"alerts-unavailable[{get_language()}]")
+    sms(client, phone, "ALERTA Comayagüela", message_id="1")
+    sms(client, phone, "alert downtown", sender="+50499990002", message_id="2")
+    texts = sorted(OutboundMessage.objects.values_list("text", flat=True))
+    assert texts == ["alerts-unavailable[en]", "alerts-unavailable[es]"]
+    assert Report.objects.count() == 0
+
+
+def test_bad_secret_is_403_counted_and_logs_no_content(client, phone, caplog):
+    caplog.set_level(logging.DEBUG)
+    response = sms(client, phone, "texto secreto del denunciante", secret="wrong")
+    assert response.status_code == 403
+    assert response.json()["payload"]["success"] is False
+    phone.refresh_from_db()
+    assert phone.auth_failures == 1
+    assert InboundMessage.objects.count() == 0
+    assert "texto secreto" not in caplog.text and "+50499990001" not in caplog.text
+
+
+def test_malformed_payload_is_400_with_precise_message_and_kept_without_secret(client, phone):
+    response = client.post(f"/ch/smssync/{phone.uuid}/", "from=%2B50499990001&secret=s3cret", content_type=FORM)
+    assert response.status_code == 400
+    assert "'message'" in response.json()["payload"]["error"]
+    rejected = InboundRejected.objects.get()
+    assert "from=%2B50499990001" in rejected.body and "s3cret" not in rejected.body
+    assert rejected.channel == phone and rejected.reason == "missing 'message'"
+    assert not hasattr(rejected, "ip")
+
+
+def test_unknown_channel_is_404(client, phone):
+    assert client.post("/ch/smssync/00000000-0000-0000-0000-000000000000/", {}).status_code == 404
+    assert client.post(f"/ch/twilio/{phone.uuid}/", {}).status_code == 404
+
+
+def test_a_processing_failure_keeps_the_message_for_the_periodic_job(client, phone, monkeypatch):
+    from testigo.channels import services, tasks
+
+    monkeypatch.setattr(services.report_services, "create_report", _boom)
+    assert sms(client, phone, "se cayó un puente").status_code == 200
+    message = InboundMessage.objects.get()
+    assert message.processed_at is None
+    monkeypatch.undo()
+    InboundMessage.objects.update(received_at=timezone.now() - timedelta(minutes=5))
+    tasks.catch_up.call_local()
+    assert Report.objects.get().description == "se cayó un puente"
+
+
+def _boom(**kwargs):
+    raise RuntimeError("database hiccup")

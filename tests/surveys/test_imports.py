@@ -1,0 +1,175 @@
+"""CSV/XLSX imports: encodings, dates, coordinates, categories, survey fields, idempotent re-runs."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from testigo.reports.models import Report
+from testigo.surveys import importing, mapping
+from testigo.surveys.models import Import
+from tests.surveys.conftest import write_xlsx
+
+pytestmark = pytest.mark.django_db
+
+CSV = ("Título,Fecha,Lat,Lon,Categoría,Víctimas\n"
+       "Robo en mercado,01/03/2026,14.08,-87.2,Robo,2\n"
+       "Asalto nocturno,2026-03-02 22:15,-87.21,14.09,robo,1\n"
+       "Extorsión,5.3.2026,,,Robbery,\n")
+MAPPING = {"columns": {"Título": "title", "Fecha": "occurred_at", "Lat": "lat", "Lon": "lon",
+                       "Categoría": "category", "Víctimas": "field:victimas"}, "survey": "incidentes",
+           "bbox": [12.9, -89.4, 16.5, -83.1]}  # Honduras: a swapped pair falls outside
+
+
+@pytest.fixture
+def run_import(django_capture_on_commit_callbacks):
+    def run(admin_user, data: bytes, mapping_json=MAPPING, name="datos.csv") -> Import:
+        imp = importing.create_import(actor=admin_user, name=name, data=data)
+        importing.set_mapping(actor=admin_user, imp=imp, mapping_json=mapping_json)
+        with django_capture_on_commit_callbacks(execute=True):
+            importing.start(actor=admin_user, imp=imp)  # the Huey job runs immediately in tests
+        return Import.objects.get(pk=imp.pk)
+
+    return run
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16"])
+def test_encodings_are_detected(admin_user, survey, category, encoding, run_import):
+    imp = run_import(admin_user, CSV.encode(encoding))
+    assert imp.status == Import.Status.DONE and imp.created_count == 3, imp.errors
+    titles = set(Report.objects.values_list("title", flat=True))
+    assert titles == {"Robo en mercado", "Asalto nocturno", "Extorsión"}
+
+
+def test_dates_coordinates_categories_and_survey_values(admin_user, survey, category,
+                                                       run_import):
+    run_import(admin_user, CSV.encode())
+    market = Report.objects.get(title="Robo en mercado")
+    assert market.occurred_at.date().isoformat() == "2026-03-01"  # day first
+    assert list(market.categories.all()) == [category] and market.source == "import"
+    assert market.custom_values["victimas"] == 2 and market.custom_values["_survey"] == survey.pk
+    night = Report.objects.get(title="Asalto nocturno")
+    assert (night.lat, night.lon) == (14.09, -87.21)  # swapped (outside the box) and put back
+    assert timezone.localtime(night.occurred_at).hour == 22  # read as local time
+    assert Report.objects.get(title="Extorsión").occurred_at.date().isoformat() == "2026-03-05"
+    assert night.public_lat is not None and night.public_lat != night.lat  # projection computed
+
+
+def test_rerunning_the_same_file_does_not_duplicate(admin_user, survey, category, run_import):
+    first = run_import(admin_user, CSV.encode())
+    second = run_import(admin_user, CSV.encode("utf-16"))  # same rows, other encoding
+    assert first.created_count == 3 and second.created_count == 0 and second.duplicate_count == 3
+    assert Report.objects.count() == 3
+
+
+def test_every_rejected_row_is_reported_with_its_reason(admin_user, survey, category,
+                                                        run_import):
+    bad = CSV + ("Sin fecha válida,31/31/2026,14,-87,Robo,1\n"
+                 "Fuera de rango,01/03/2026,95,200,Robo,1\n"
+                 "Categoría rara,01/03/2026,14,-87,Ovnis,1\n"
+                 "Demasiadas celdas,01/03/2026,14,-87,Robo,1,extra\n"
+                 "Víctimas mal,01/03/2026,14,-87,Robo,muchas\n"
+                 ",01/03/2026,14,-87,Robo,1\n"
+                 "Futuro,01/03/2099,14,-87,Robo,1\n")
+    imp = run_import(admin_user, bad.encode())
+    assert imp.created_count == 4 and imp.rejected_count == 6, imp.errors
+    reasons = {e["row"]: e["reason"] for e in imp.errors}
+    assert "31/31/2026" in reasons[5] and "out of range" in reasons[6]
+    assert "Ovnis" in reasons[7] and "7 cells" in reasons[8] and "muchas" in reasons[9]
+    assert 10 not in reasons and Report.objects.filter(title="Incidentes").exists()  # survey name as title
+    assert "future" in reasons[11]
+    assert imp.errors[0]["values"][0] == "Sin fecha válida"
+
+
+def test_short_rows_are_padded_and_semicolons_detected(admin_user, category, run_import):
+    data = "Título;Lugar;Fecha\nUno;Comayagüela\nDos;;02/03/2026\n".encode("cp1252")
+    imp = run_import(admin_user, data, {"columns": {"Título": "title", "Lugar": "place_name",
+                                                    "Fecha": "occurred_at"}})
+    assert imp.created_count == 2, imp.errors
+    assert Report.objects.get(title="Uno").place_name == "Comayagüela"
+
+
+def test_xlsx_import_with_real_dates_and_bbox_swap(admin_user, category, run_import):
+    from datetime import datetime
+
+    data = write_xlsx({"Hoja": [["Title", "Date", "Coordinates"],
+                                ["Uno", datetime(2026, 2, 1, 9, 30), "-87.2, 14.1"],
+                                ["Dos", datetime(2026, 2, 2), "14.1 -87.2"]]})
+    imp = run_import(admin_user, data, {"columns": {"Title": "title", "Date": "occurred_at",
+                                                    "Coordinates": "latlon"},
+                                        "bbox": [12.9, -89.4, 16.5, -83.1]}, name="x.xlsx")
+    assert imp.created_count == 2, imp.errors
+    uno = Report.objects.get(title="Uno")
+    assert (uno.lat, uno.lon) == (14.1, -87.2) and timezone.localtime(uno.occurred_at).hour == 9
+    assert Report.objects.get(title="Dos").lat == 14.1
+
+
+USHAHIDI = ("Post ID,Survey,Post Status,Created (UTC),Updated (UTC),Post Date (UTC),Contact ID,Contact,Sets,"
+            "Title,Description,Location.lat,Location.lon,Categories,Tipo de arma\n"
+            "101,Incidentes,published,2017-02-22 10:00:00,2017-02-22 10:00:00,2017-02-21 08:30:00,,,"
+            ",Bloqueo de carretera,Manifestantes bloquean la CA-5,14.5,-87.6,\"Robo, Protestas\",ninguna\n")
+
+
+def test_ushahidi_preset_maps_its_export(admin_user, category, django_capture_on_commit_callbacks):
+    imp = importing.create_import(actor=admin_user, name="ushahidi.csv", data=USHAHIDI.encode())
+    assert imp.mapping["preset"] == "ushahidi"
+    assert imp.mapping["columns"]["Post Date (UTC)"] == "occurred_at"
+    assert imp.mapping["columns"]["Location.lat"] == "lat"
+    with django_capture_on_commit_callbacks(execute=True):
+        importing.start(actor=admin_user, imp=imp)
+    report = Report.objects.get()
+    assert report.title == "Bloqueo de carretera" and (report.lat, report.lon) == (14.5, -87.6)
+    assert report.occurred_at.day == 21 and list(report.categories.all()) == [category]
+    assert report.custom_values["_external_id"] == "101"
+    assert report.custom_values["_unmatched_categories"] == ["Protestas"]
+    assert report.custom_values["_import_extra"]["Tipo de arma"] == "ninguna"  # nothing lost
+
+
+def test_preview_shows_values_and_errors(admin_user, survey, category):
+    imp = importing.create_import(actor=admin_user, name="d.csv", data=(CSV + "Malo,nunca,1,1,Robo,1\n").encode())
+    importing.set_mapping(actor=admin_user, imp=imp, mapping_json=MAPPING)
+    rows = importing.preview(imp)
+    assert [r["row"] for r in rows] == [2, 3, 4, 5]
+    assert rows[0]["result"]["title"] == "Robo en mercado" and rows[0]["error"] == ""
+    assert "nunca" in rows[3]["error"]
+
+
+def test_mapping_naming_a_missing_column_is_refused(admin_user):
+    from django.core.exceptions import ValidationError
+
+    imp = importing.create_import(actor=admin_user, name="d.csv", data=CSV.encode())
+    with pytest.raises(ValidationError, match="no column"):
+        importing.set_mapping(actor=admin_user, imp=imp, mapping_json={"columns": {"Nope": "title"}})
+
+
+def test_binary_junk_is_refused(admin_user):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        importing.create_import(actor=admin_user, name="d.xlsx", data=b"PK\x03\x04garbage")
+
+
+def test_moderator_cannot_import(moderator):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        importing.create_import(actor=moderator, name="d.csv", data=CSV.encode())
+
+
+def test_date_formats_in_the_mapping_come_first():
+    moment = mapping.parse_datetime("03/01/2026", ["%m/%d/%Y"] + mapping.DATE_FORMATS)
+    assert (moment.month, moment.day) == (3, 1)
+
+
+def test_a_latitude_beyond_90_is_read_as_swapped():
+    assert mapping.fix_location(-100.5, 19.4, None) == (19.4, -100.5)
+    with pytest.raises(mapping.RowError):
+        mapping.fix_location(95, 200, None)
+
+
+def test_file_over_the_limit_is_refused(admin_user, settings):
+    from django.core.exceptions import ValidationError
+
+    settings.SURVEY_IMPORT_MAX_MB = 1
+    with pytest.raises(ValidationError, match="1 MB"):
+        importing.create_import(actor=admin_user, name="d.csv", data=b"a,b\n" * 300_000)
