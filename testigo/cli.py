@@ -7,8 +7,28 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"audit-verify": "audit_verify", "seed-demo": "seed_demo"}
+ALIASES = {"audit-verify": "audit_verify", "seed-demo": "seed_demo", "odk-device": "odk_device"}
 SERVING = {"demo", "serve"}
+
+USAGE = """usage: testigo COMMAND [options]      (every command reads TESTIGO_DATA_DIR or --data-dir DIR)
+
+  demo [--port N] [--no-seed] [--dev]            migrate, seed, create an admin, serve with a worker
+  serve [--port N] [--host H] [--workers N]      production server (gunicorn)
+  worker                                         background jobs (Huey)
+  migrate                                        create or update the database
+  createadmin --username NAME [--password P]     create an administrator
+  audit-verify                                   check the audit trail's hash chain
+  export --format csv|geojson [--all]            stream reports to stdout
+  token add --user NAME --scope read|write       create an API token
+  channel add|list ...                           messaging channels (prints the webhook URL)
+  smpp                                           keep SMPP channels bound (run beside the worker)
+  tipline init|status|recover|purge              the anonymous tip line's vault
+  survey import FILE.xlsx                        create a survey from an XLSForm
+  odk-device add|list|revoke ...                 ODK Collect devices and their server URLs
+  import FILE.csv|xlsx --mapping MAPPING.json    import reports from a spreadsheet
+  zone import FILE / broadcast ...               early-warning zones and broadcasts
+  (any Django management command)
+"""
 
 
 def _pop_data_dir(argv: list[str]) -> list[str]:
@@ -33,16 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     argv = _pop_data_dir(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "testigo.settings")
     if not argv or argv[0] in {"-h", "--help", "help"}:
-        print(
-            "usage: testigo COMMAND [options]\n\n"
-            "  demo [--port N] [--data-dir DIR] [--no-seed] [--dev]   migrate, seed, serve with a worker\n"
-            "  serve [--port N] [--host H] [--workers N]            production server (gunicorn)\n"
-            "  worker                                               background jobs (Huey)\n"
-            "  migrate                                              create or update the database\n"
-            "  createadmin --username NAME [--password P]           create an administrator\n"
-            "  audit-verify                                         check the audit trail's hash chain\n"
-            "  (any Django management command)\n"
-        )
+        print(USAGE)
         return
     command = ALIASES.get(argv[0], argv[0])
     if command in SERVING and "--dev" in argv:

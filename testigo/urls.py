@@ -9,7 +9,9 @@ urlpatterns = [
     path("console/tips/", include("testigo.tipline.console_urls")),
     path("odk/", include("testigo.surveys.odk_urls")),
     path("console/surveys/", include("testigo.surveys.console_urls")),
+    path("console/alerts/", include("testigo.alerts.console_urls")),
     path("console/", include("testigo.console.urls")),
     path("api/", include("testigo.api.urls")),
+    path("alerts/", include("testigo.alerts.urls")),
     path("", include("testigo.public.urls")),
 ]

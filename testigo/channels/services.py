@@ -114,7 +114,12 @@ def process_inbound(*, message_id: int) -> InboundMessage:
                    .select_related("channel", "contact").get(pk=message_id))
         if message.processed_at is not None:
             return message
-        parsed = keywords.parse(message.text)
+        text = assembled_text(message)
+        if text is None:  # one part of a longer SMS; the last part to arrive acts for all
+            message.keyword, message.processed_at = "part", timezone.now()
+            message.save(update_fields=["keyword", "processed_at"])
+            return message
+        parsed = keywords.parse(text)
         contact = message.contact
         if parsed.language and contact.language != parsed.language:
             contact.language = parsed.language
@@ -128,7 +133,33 @@ def process_inbound(*, message_id: int) -> InboundMessage:
         message.keyword = parsed.keyword
         message.processed_at = timezone.now()
         message.save(update_fields=["keyword", "processed_at", "report", "conversation"])
+        if message.raw.get(CONCAT_KEY):
+            _parts_of(message).exclude(pk=message.pk).update(report=message.report,
+                                                             conversation=message.conversation)
     return message
+
+
+CONCAT_KEY = "_concat"  # {"ref": …, "total": n, "part": i}, set by types that receive SMS in parts
+
+
+def _parts_of(message: InboundMessage):
+    ref = message.raw[CONCAT_KEY]["ref"]
+    return InboundMessage.objects.filter(channel=message.channel, contact=message.contact,
+                                         **{f"raw__{CONCAT_KEY}__ref": ref})
+
+
+def assembled_text(message: InboundMessage) -> str | None:
+    """The whole text of a multi-part SMS once every part is stored (None while parts are missing,
+    or when a later-stored part will act for the message); a single message's own text."""
+    concat = message.raw.get(CONCAT_KEY)
+    if not concat:
+        return message.text
+    parts = {}
+    for pk, raw, text in _parts_of(message).values_list("pk", "raw", "text"):
+        parts.setdefault(int(raw[CONCAT_KEY]["part"]), (pk, text))
+    if len(parts) < int(concat["total"]) or max(pk for pk, _t in parts.values()) != message.pk:
+        return None
+    return "".join(text for _n, (_pk, text) in sorted(parts.items()))
 
 
 def language_of(contact: Contact) -> str:

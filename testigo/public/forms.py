@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from testigo.surveys import forms as surveys_forms
 from testigo.reports import selectors
 from testigo.reports.media import sanitise_image
 from testigo.reports.models import Category
@@ -95,8 +96,12 @@ class ReportForm(forms.Form):
                     "about the report. They are never published. Leave them empty to report anonymously."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, survey_category: Category | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The chosen category's survey adds its questions (the page is re-rendered when the
+        # category changes, so this works without JavaScript).
+        self.survey = surveys_forms.survey_for(survey_category)
+        self.fields.update(surveys_forms.survey_form_fields(survey_category))
         self.fields["category"].choices = category_choices(gettext("— I am not sure —"), gettext("%(category)s (other)"))
         self.fields["occurred_date"].widget.attrs["max"] = timezone.localdate().isoformat()
         self.fields["photos"].help_text = gettext(
@@ -143,9 +148,18 @@ class ReportForm(forms.Form):
                            gettext("Give both latitude and longitude, or neither."))
         if not data.get("place_name") and lat is None and lon is None and not self.has_error("place_name"):
             self.add_error("place_name", gettext("Tell us where it happened: write a place or put a pin on the map."))
+        self.custom_values = {}
+        if self.survey is not None:
+            try:
+                self.custom_values = surveys_forms.clean_survey_values(self.survey, self.data, self.files)
+            except ValidationError as error:
+                self.add_error(None, error)
         if self.errors and data.get("photos"):
             self._check_photos(data["photos"])
         return data
+
+    def survey_fields(self) -> list:
+        return [self[name] for name in self.fields if name.startswith(surveys_forms.PREFIX)]
 
     def _check_photos(self, uploads) -> None:
         # Only when the form is already refused: the person must attach the photos again, so
@@ -173,7 +187,9 @@ class ReportForm(forms.Form):
             "occurred_at": self.occurred_at(), "lat": data.get("lat"), "lon": data.get("lon"),
             "place_name": data.get("place_name", ""), "reporter_name": data.get("reporter_name", ""),
             "reporter_contact": data.get("reporter_contact", ""),
-            "photos": [(upload.name, upload.read()) for upload in data.get("photos") or []],
+            "photos": [(upload.name, upload.read()) for upload in data.get("photos") or []]
+            + surveys_forms.survey_photos(self.survey, self.files),
+            "custom_values": self.custom_values,
         }
 
     def add_service_error(self, error: ValidationError) -> None:
@@ -198,8 +214,12 @@ class PublicFilterForm(forms.Form):
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, survey_category: Category | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The chosen category's survey adds its questions (the page is re-rendered when the
+        # category changes, so this works without JavaScript).
+        self.survey = surveys_forms.survey_for(survey_category)
+        self.fields.update(surveys_forms.survey_form_fields(survey_category))
         self.fields["category"].choices = category_choices(gettext("All categories"), gettext("All of %(category)s"))
 
     def filters(self) -> selectors.ReportFilters:

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from testigo.public.forms import PublicFilterForm, ReportForm
 from testigo.reports import selectors, services
+from testigo.reports.models import Category
+from testigo.surveys.selectors import survey_categories_exist
 
 # The reference of the last report sent from this browser, shown on the thank-you page. It is
 # kept in the session rather than the URL so it never lands in browser history or proxy logs.
@@ -34,10 +36,19 @@ def _map_context() -> dict:
             "MAP_CENTER": settings.MAP_CENTER, "MAP_ZOOM": settings.MAP_ZOOM}
 
 
+def _chosen_category(request) -> Category | None:
+    value = request.POST.get("category") or request.GET.get("category") or ""
+    return Category.objects.filter(pk=value, is_active=True).first() if value.isdigit() else None
+
+
 @require_http_methods(["GET", "POST"])
 def report_new(request):
-    if request.method == "POST":
-        form = ReportForm(request.POST, request.FILES)
+    category = _chosen_category(request)
+    if request.method == "POST" and request.POST.get("show_questions"):
+        # Only the category changed: show its questions, keep what was typed, save nothing.
+        form = ReportForm(initial=request.POST.dict(), survey_category=category)
+    elif request.method == "POST":
+        form = ReportForm(request.POST, request.FILES, survey_category=category)
         if form.is_valid():
             try:
                 report = services.create_report(**form.report_kwargs(), source="web",
@@ -48,11 +59,12 @@ def report_new(request):
                 request.session[SESSION_REFERENCE] = report.reference
                 return redirect("public:report_thanks")
     else:
-        form = ReportForm()
+        form = ReportForm(initial={"category": category.pk} if category else None, survey_category=category)
     # Browsers never re-send files after an error: say so when some were attached.
     photos_dropped = request.method == "POST" and bool(request.FILES) and form.errors
     return render(request, "public/report_form.html",
-                  {"form": form, "photos_dropped": photos_dropped, **_map_context()},
+                  {"form": form, "photos_dropped": photos_dropped, "has_surveys": survey_categories_exist(),
+                   **_map_context()},
                   status=200)
 
 

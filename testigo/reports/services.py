@@ -199,6 +199,10 @@ def change_status(*, report: Report, actor, status: str) -> Report:
         report.published_at = timezone.now()
     report.save(update_fields=["status", "published_at", "updated_at"])
     audit.record(action=f"report.{status}", actor=actor, obj=report, data={"from": old, "to": status})
+    if status == Status.PUBLISHED:
+        from testigo.reports.signals import report_published
+
+        transaction.on_commit(lambda: report_published.send(sender=Report, report=report))
     return report
 
 

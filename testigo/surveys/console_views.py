@@ -182,8 +182,9 @@ def _csv(request, survey, reports, columns) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(["reference", "status", "received_at", "title"] + [c["name"] for c in columns])
     for report in reports.iterator():
-        writer.writerow([report.reference, report.status, report.received_at.isoformat(), report.title]
-                        + selectors.row_values(survey, report))
+        cells = [report.title] + selectors.row_values(survey, report)
+        writer.writerow([report.reference, report.status, report.received_at.isoformat()]
+                        + [selectors.spreadsheet_safe(c) for c in cells])
     return response
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from testigo.console.access import staff_required
 from testigo.core import roles
-from testigo.surveys import importing, mapping
+from testigo.surveys import importing, mapping, selectors
 from testigo.surveys.console_forms import ImportUploadForm, MappingForm
 from testigo.surveys.models import Import, Survey
 
@@ -93,5 +93,6 @@ def import_rejected(request, pk: int):
     writer = csv.writer(response)
     writer.writerow([_("row"), _("reason")] + importing.header_of(imp))
     for error in imp.errors:
-        writer.writerow([error["row"], error["reason"]] + list(error.get("values") or []))
+        writer.writerow([error["row"], error["reason"]]
+                        + [selectors.spreadsheet_safe(v) for v in error.get("values") or []])
     return response

@@ -21,6 +21,11 @@ def submittable_survey(form_id: str) -> Survey | None:
             .defer("xform", "wrapped_private_key").first())
 
 
+def survey_categories_exist() -> bool:
+    """Whether any category has a public survey (the report form then offers its questions)."""
+    return Survey.objects.filter(category__isnull=False, is_active=True).exists()
+
+
 def survey_for_category(category) -> Survey | None:
     """The public report form's survey for a category (its own, else its parent's)."""
     if category is None:
@@ -53,6 +58,22 @@ def survey_reports(user, survey: Survey, *, field: str = "", value: str = "") ->
             return reports.none()
         reports = reports.filter(**{f"custom_values__{field}": parsed})
     return reports
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Neutralise formula injection: Excel runs a cell starting with = + - @ as a formula, and
+    these cells hold what the public typed. Plain negative numbers are left alone."""
+    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not _is_number(text)):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def row_values(survey: Survey, report) -> list[str]:

@@ -51,3 +51,21 @@ def test_api_docs_are_self_hosted(client):
     assert response.status_code == 200 and b"/api/v1/map/clusters" in response.content
     assert b"cdn" not in response.content.lower() and b"<script" not in response.content
     assert client.get("/api/v1/openapi.json").json()["paths"]
+
+
+@pytest.mark.django_db
+def test_home_page_weight_budget(client, world):
+    """≤ 50 KB of JavaScript and ≤ 150 KB in all, gzipped (tiles aside): the map must open on
+    a cheap phone over a slow connection."""
+    import gzip
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    html = client.get("/").content
+    scripts = re.findall(rb'<script src="/static/([^"]+)"', html)
+    styles = re.findall(rb'<link rel="stylesheet" href="/static/([^"]+)"', html)
+    size = lambda name: len(gzip.compress(open(finders.find(name.decode()), "rb").read(), 9))  # noqa: E731
+    js = sum(size(s) for s in scripts)
+    assert b"leaflet.js" in b"".join(scripts) and js <= 50 * 1024
+    assert js + sum(size(s) for s in styles) + len(gzip.compress(html)) <= 150 * 1024

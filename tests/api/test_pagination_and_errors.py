@@ -96,3 +96,16 @@ def test_staff_clusters_use_exact_locations_and_all_statuses(client, world, mode
     assert (world["new"].lat, world["new"].lon) in exact
     only_new = client.get(url + "&status=new", **token_for(moderator)).json()
     assert {p["reference"] for p in only_new["points"]} == {world["new"].reference, world["confidential"].reference}
+
+
+@pytest.mark.django_db
+def test_category_filter_includes_children_and_counts_each_report_once(client, world, category):
+    from testigo.reports.models import Category
+
+    other = Category.objects.create(slug="extorsion", name_es="Extorsión", name_en="Extortion", parent=category.parent)
+    world["public"].categories.add(other, category.parent)  # three links, one report
+    url = "/api/v1/map/clusters?bbox=-90,10,-80,20&zoom=4"
+    assert client.get(url + "&category=delitos").json()["total"] == 2
+    assert client.get(url + f"&category={other.id}").json()["total"] == 1
+    listed = client.get("/api/v1/reports?category=delitos").json()["items"]
+    assert len(listed) == 2

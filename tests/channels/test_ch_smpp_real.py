@@ -138,6 +138,14 @@ def test_bind_receive_reply_gsm7_and_ucs2_and_record_the_dlr(make_channel, admin
         receipt = b"id:smsc-2 sub:001 dlvrd:001 submit date:2405011200 done date:2405011201 stat:DELIVRD err:000 text:"
         assert smsc.deliver("50499990001", receipt, esm_class=0x04).is_success
         assert wait_for(lambda: OutboundMessage.objects.filter(provider_id="smsc-2", status="delivered").exists())
+        # A long MO in two parts (UDH, 8-bit reference), the second part first: one report.
+        first, second = "REPORTE " + "x" * 145, " fin del mensaje"
+        udh = lambda n: bytes([5, 0, 3, 42, 2, n])  # noqa: E731
+        assert smsc.deliver("50499990002", udh(2) + b"".join(gsm7_bytes(second)), esm_class=0x40).is_success
+        assert smsc.deliver("50499990002", udh(1) + b"".join(gsm7_bytes(first)), esm_class=0x40).is_success
+        joined = Report.objects.exclude(pk=report.pk).get()
+        assert joined.description == "x" * 145 + " fin del mensaje"
+
         time.sleep(0.4)  # long enough for an enquire_link round trip on an idle bind
         assert runner.is_alive()
     finally:

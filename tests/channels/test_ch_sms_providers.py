@@ -127,3 +127,22 @@ def test_kannel_post_url_and_wrong_key(client, make_channel):
     assert response.status_code == 403
     response = client.get(f"/ch/kannel/{channel.uuid}/?key=k&from=%2B50499990001&text=x")
     assert response.status_code == 400 and b"'id'" in response.content
+
+
+def test_vonage_long_sms_parts_are_joined_in_order_into_one_report(client, make_channel):
+    from testigo.reports.models import Report
+
+    channel = make_channel("vonage", api_key="k", api_secret="s", from_number="Testigo", secret="url-key")
+    parts = ["REPORTE Se inundó la colonia ", "y hay familias en los techos ", "esperando rescate."]
+    order = [2, 0, 1, 2]  # out of order, and the gateway retries one part
+    for index in order:
+        params = vonage_params(messageId=f"part-{index}", text=parts[index], concat="true",
+                               **{"concat-ref": "77", "concat-total": "3", "concat-part": str(index + 1)})
+        assert client.post(f"/ch/vonage/{channel.uuid}/?key=url-key", urlencode(params),
+                           content_type=FORM).status_code == 204
+    report = Report.objects.get()
+    assert report.description == "Se inundó la colonia y hay familias en los techos esperando rescate."
+    assert set(InboundMessage.objects.values_list("report", flat=True)) == {report.pk}
+    missing = vonage_params(messageId="x", concat="true")
+    response = client.post(f"/ch/vonage/{channel.uuid}/?key=url-key", urlencode(missing), content_type=FORM)
+    assert response.status_code == 400 and b"concat-ref" in response.content

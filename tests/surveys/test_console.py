@@ -95,12 +95,14 @@ def test_answers_table_filters_by_value_and_exports(admin_client, survey, report
     report_factory(title="uno", custom_values={"_survey": survey.pk, "arma": "si", "victimas": 2})
     report_factory(title="dos", custom_values={"_survey": survey.pk, "arma": "no", "victimas": 0})
     report_factory(title="ajeno", custom_values={})
+    report_factory(title="=HYPERLINK(\"http://x\")", custom_values={"_survey": survey.pk, "monto": -3.5})
     page = admin_client.get(f"/console/surveys/{survey.pk}/data/?field=arma&value=si")
     assert page.context["count"] == 1
     export = admin_client.get(f"/console/surveys/{survey.pk}/data/?format=csv")
     lines = export.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("reference,status,received_at,title,titulo,relato,victimas")
-    assert len(lines) == 3
+    assert len(lines) == 4
+    assert any("'=HYPERLINK" in line and ",-3.5," in line for line in lines), lines  # formula defused
 
 
 def test_moderator_cannot_open_the_builder(client, moderator, survey):

@@ -80,6 +80,24 @@ def decode_text(data_coding: int, data: bytes, default: str = "gsm") -> str:
     return gsm7_decode(data)
 
 
+def split_udh(data: bytes) -> tuple[dict | None, bytes]:
+    """Concatenation info from a user-data header (IE 0x00: 8-bit ref, IE 0x08: 16-bit ref)."""
+    if not data:
+        return None, data
+    length = data[0]
+    header, body = data[1:1 + length], data[1 + length:]
+    i = 0
+    while i + 1 < len(header):
+        ie, size = header[i], header[i + 1]
+        value = header[i + 2:i + 2 + size]
+        if ie == 0x00 and size == 3:
+            return {"ref": f"smpp-{value[0]}", "total": value[1], "part": value[2]}, body
+        if ie == 0x08 and size == 4:
+            return {"ref": f"smpp-{value[0] << 8 | value[1]}", "total": value[2], "part": value[3]}, body
+        i += 2 + size
+    return None, body
+
+
 def parse_receipt(text: str) -> tuple[str, str] | None:
     """SMPP 3.4 Appendix B: "id:… sub:… dlvrd:… submit date:… done date:… stat:DELIVRD err:…"."""
     match_id = re.search(r"\bid:(\S+)", text)
@@ -205,6 +223,10 @@ class Session:
                         "" if receipt[1] in ("DELIVRD", "ACCEPTD", "ENROUTE") else receipt[1]))
                 return None
             sender = _text(pdu.source_addr)
+            concat = None
+            if pdu.esm_class & 0x40:  # a user-data header precedes the text
+                concat, body = split_udh(pdu.short_message or b"")
+                text = decode_text(pdu.data_coding, body, self.channel.config.get("default_coding", "gsm"))
             # SMPP gives an MO no id; the SMSC resends the identical PDU when unacknowledged.
             digest = hashlib.sha256(f"{sender}|{_text(pdu.destination_addr)}|{pdu.data_coding}|".encode()
                                     + (pdu.short_message or b"")
@@ -212,7 +234,7 @@ class Session:
             services.receive(channel=self.channel, inbound=Inbound(
                 provider_id=f"smpp-{digest[:40]}", scheme="tel", address=sender, text=text,
                 raw={"source_addr": sender, "destination_addr": _text(pdu.destination_addr),
-                     "data_coding": pdu.data_coding}))
+                     "data_coding": pdu.data_coding, **({"_concat": concat} if concat else {})}))
             return None
         except Exception:
             log.exception("channel %s: could not store a deliver_sm", self.channel.pk)

@@ -82,6 +82,11 @@ class Vonage(ChannelType):
             except ValueError as exc:
                 raise Malformed(f"message-timestamp {data['message-timestamp']!r} is not YYYY-MM-DD HH:MM:SS") from exc
         raw = {k: v for k, v in data.items() if k not in {"key", "sig"}}
+        if str(data.get("concat", "")).lower() == "true":
+            # Long SMS arrive part by part; the pipeline joins them once all are stored.
+            require(data, "concat-ref", "concat-total", "concat-part")
+            raw["_concat"] = {"ref": f"vonage-{data['concat-ref']}", "total": int(data["concat-total"]),
+                              "part": int(data["concat-part"])}
         return [Inbound(provider_id=provider_id, scheme="tel", address=sender, text=data.get("text", ""),
                         sent_at=sent_at, raw=raw)]
 

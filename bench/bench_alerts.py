@@ -1,0 +1,177 @@
+"""Early-warning figures: finding the recipients of one report among 100,000 subscribers and 2,000
+zone polygons; queueing a 100,000-message broadcast on SQLite; the dispatcher's sustained rate
+against a local Kannel-style `sendsms` endpoint (a threaded HTTP server on loopback).
+
+Prints JSON lines {"name","value","unit","target","n"}. TESTIGO_BENCH_QUICK=1: under a minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _seed  # noqa: E402
+
+QUICK = _seed.QUICK
+SUBSCRIBERS = 20_000 if QUICK else 100_000
+ZONES = 2_000
+DISPATCH = 3_000 if QUICK else 20_000
+S, W, N, E = _seed.COUNTRY
+
+
+def seed_zones(rng: random.Random) -> None:
+    from testigo.alerts.models import Zone
+    from testigo.alerts.zones import bump_version
+
+    cols, rows = 50, ZONES // 50
+    dx, dy = (E - W) / cols, (N - S) / rows
+    zones = []
+    for i in range(cols):
+        for j in range(rows):
+            x, y = W + i * dx, S + j * dy
+            # An irregular octagon per cell, like a municipality boundary's rough shape.
+            ring = [(x + dx / 2 + dx / 2 * rng.uniform(0.8, 1.0) * c, y + dy / 2 + dy / 2 * rng.uniform(0.8, 1.0) * s)
+                    for c, s in ((1, 0), (0.7, 0.7), (0, 1), (-0.7, 0.7), (-1, 0), (-0.7, -0.7), (0, -1), (0.7, -0.7))]
+            name = f"Zona {i}-{j}"
+            zones.append(Zone(name_es=name, key=name.lower(), geometry={"type": "Polygon",
+                                                                          "coordinates": [ring + [ring[0]]]}))
+    Zone.objects.bulk_create(zones, batch_size=500)
+    bump_version()
+
+
+def seed_subscribers(rng: random.Random) -> None:
+    from django.utils import timezone
+
+    from testigo.alerts.models import Subscription, Zone
+    from testigo.channels.models import Contact
+
+    now = timezone.now()
+    zone_ids = list(Zone.objects.values_list("pk", flat=True))
+    Contact.objects.bulk_create([Contact(scheme="tel", address=f"+5049{i:07d}", language="es")
+                                 for i in range(SUBSCRIBERS)], batch_size=2000)
+    contacts = list(Contact.objects.values_list("pk", flat=True))
+    subs = []
+    for k, contact_id in enumerate(contacts):
+        lat, lon = _seed._point(rng)
+        point = k % 10 < 3  # 30 % "within N km of this point", 70 % zones
+        subs.append(Subscription(contact_id=contact_id, confirmed_at=now, language="es" if k % 4 else "en",
+                                 lat=lat if point else None, lon=lon if point else None,
+                                 radius_m=rng.choice([1000, 2000, 5000, 10000]) if point else None))
+    Subscription.objects.bulk_create(subs, batch_size=2000)
+    through = Subscription.zones.through
+    links = [through(subscription_id=pk, zone_id=rng.choice(zone_ids))
+             for pk, lat in Subscription.objects.values_list("pk", "lat") if lat is None]
+    through.objects.bulk_create(links, batch_size=5000)
+
+
+def bench_matching(rng: random.Random) -> None:
+    from testigo.alerts import selectors
+
+    selectors.recipients_at(lat=14.07, lon=-87.19, category_ids=None)  # build the zone index once
+    times, found = [], []
+    for _i in range(50):
+        lat, lon = _seed._point(rng)
+        start = time.perf_counter()
+        found.append(len(selectors.recipients_at(lat=lat, lon=lon, category_ids={1})))
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    _seed.emit("alerts_recipients_of_one_report_p95", round(times[int(len(times) * 0.95) - 1], 2), "ms", 100,
+               SUBSCRIBERS, median_ms=round(statistics.median(times), 2), zones=ZONES,
+               mean_recipients=round(statistics.mean(found), 1))
+
+
+def bench_queue(port: int) -> None:
+    from testigo.alerts import services
+    from testigo.channels import services as channel_services
+
+    channel = channel_services.add_channel(
+        actor=None, type_code="kannel", name="bench", rate_per_second=1000,
+        config={"secret": "k", "username": "u", "password": "p",
+                "sendsms_url": f"http://127.0.0.1:{port}/cgi-bin/sendsms"})
+    # The form caps a channel at 1,000/s; lift the throttle here to measure the dispatcher itself.
+    type(channel).objects.filter(pk=channel.pk).update(rate_per_second=100_000)
+    alert = services.create_broadcast(actor=None, message_es="Aviso: evite el centro por manifestaciones.",
+                                      message_en="Notice: avoid downtown, protests.", everyone=True)
+    start = time.perf_counter()
+    queued = services.send_alert(actor=None, alert=alert)
+    elapsed = time.perf_counter() - start
+    _seed.emit("alerts_queue_broadcast", round(elapsed, 2), "s", 5, queued, per_second=round(queued / elapsed))
+
+
+def bench_dispatch() -> None:
+    from testigo.alerts import sender
+    from testigo.channels.models import Channel, OutboundMessage
+
+    channel = Channel.objects.get(name="bench")
+    sender.dispatch(channel_id=channel.pk, max_messages=200)  # warm up code paths
+    before = OutboundMessage.objects.filter(status="sent").count()
+    start = time.perf_counter()
+    sent = sender.dispatch(channel_id=channel.pk, max_messages=DISPATCH, max_seconds=600)
+    elapsed = time.perf_counter() - start
+    recorded = OutboundMessage.objects.filter(status="sent").count() - before
+    assert recorded == sent, (recorded, sent)
+    _seed.emit("alerts_dispatch_rate", round(sent / elapsed), "messages/s", 1000, sent,
+               note="alerts.sender (batched claim, 16 parallel sendsms calls), Kannel type, gateway in "
+                    "another process on loopback")
+
+
+async def _answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Kannel's sendsms in miniature: read a request head, answer 202 "0: Accepted for delivery"."""
+    body = b"0: Accepted for delivery"
+    head = (b"HTTP/1.1 202 Accepted\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(body))
+    try:
+        while True:
+            request = await reader.readuntil(b"\r\n\r\n")
+            writer.write(head + body)
+            await writer.drain()
+            if b"connection: close" in request.lower():
+                break
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    writer.close()
+
+
+def serve_gateway() -> None:
+    """A local stand-in for Kannel's smsbox (a real C gateway answers far faster than we send)."""
+
+    async def run() -> None:
+        server = await asyncio.start_server(_answer, "127.0.0.1", 0, backlog=1024)
+        print(server.sockets[0].getsockname()[1], flush=True)
+        await server.serve_forever()
+
+    asyncio.run(run())
+
+
+def main() -> None:
+    _seed.setup_django()
+    from django.conf import settings
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = False
+    settings.CHANNEL_BASE_URL = "http://127.0.0.1:8000"
+    # The gateway runs in its own process, as Kannel would: it must not share our interpreter's GIL.
+    gateway = subprocess.Popen([sys.executable, __file__, "gateway"], stdout=subprocess.PIPE, text=True)
+    port = int(gateway.stdout.readline())
+    rng = random.Random(7)
+    start = time.perf_counter()
+    seed_zones(rng)
+    seed_subscribers(rng)
+    print(f"\n# seeded {SUBSCRIBERS} subscribers and {ZONES} zones in {time.perf_counter() - start:.1f} s",
+          file=sys.stderr)
+    bench_matching(rng)
+    try:
+        bench_queue(port)
+        bench_dispatch()
+    finally:
+        gateway.terminate()
+        gateway.wait()
+
+
+if __name__ == "__main__":
+    serve_gateway() if sys.argv[1:] == ["gateway"] else main()

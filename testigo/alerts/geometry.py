@@ -1,0 +1,206 @@
+"""Zone shapes: reading uploads (GeoJSON, KML via geo.kml), repairing them, and a spatial index
+that finds the zones containing a point.
+
+The index is cached per process and keyed by `AlertsState.zones_token`, a value in the database
+that every zone change replaces (with a new random UUID, and a counter for humans): every web and
+worker process reads the same token, so none keeps using a stale index after another one changed
+the zones, and a database restored from a backup brings back the token of its own zones.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from shapely import STRtree, make_valid, points, prepare
+from shapely.geometry import Point, mapping, shape
+from shapely.geometry.base import BaseGeometry
+
+from testigo.geo.kml import kml_to_geojson
+
+EARTH_RADIUS_M = 6_371_008.8
+AREA_TYPES = {"Polygon", "MultiPolygon"}
+
+
+@dataclass
+class Shape:
+    name: str
+    name_en: str
+    geometry: BaseGeometry
+    repaired: bool = False
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def circle(lat: float, lon: float, radius_m: float, sides: int = 64) -> BaseGeometry:
+    """A polygon approximating a circle on the ground (good to well under 1 % at city scale)."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)
+    ring = [(lon + dlon * math.cos(2 * math.pi * i / sides), lat + dlat * math.sin(2 * math.pi * i / sides))
+            for i in range(sides)]
+    return shape({"type": "Polygon", "coordinates": [ring + [ring[0]]]})
+
+
+def degrees_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lon, max_lon) enclosing every point within radius_m of (lat, lon)."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    dlon = dlat / max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6)
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def clean_area(geometry: dict) -> tuple[BaseGeometry, bool]:
+    """Turn a GeoJSON geometry into a valid (Multi)Polygon; self-intersections are repaired.
+
+    Returns (geometry, repaired). Raises ValidationError when nothing with an area remains."""
+    try:
+        geom = shape(geometry)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+        raise ValidationError(_("A shape has invalid coordinates.")) from exc
+    repaired = False
+    if not geom.is_valid:
+        geom, repaired = make_valid(geom), True
+    if geom.geom_type == "GeometryCollection":
+        parts = [g for g in geom.geoms if g.geom_type in AREA_TYPES]
+        geom = shape({"type": "MultiPolygon", "coordinates": [
+            poly for g in parts for poly in mapping(g)["coordinates"]]}) if parts else None
+        if geom is not None and len(parts) == 1:
+            geom = parts[0]
+    if geom is None or geom.geom_type not in AREA_TYPES or geom.is_empty or geom.area == 0:
+        raise ValidationError(_("A zone must be a polygon with an area."))
+    minx, miny, maxx, maxy = geom.bounds
+    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+        raise ValidationError(_("A shape has coordinates outside the Earth (longitude, latitude expected)."))
+    return geom, repaired
+
+
+_PLACEMARK = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Placemark[\s>]")
+
+
+def read_upload(*, filename: str, data: bytes, name_field: str = "name") -> tuple[list[Shape], list[str]]:
+    """Parse an uploaded GeoJSON or KML file into named zone shapes.
+
+    Returns (shapes, warnings): features that are not areas, or lack a name, are skipped with a
+    warning saying which; a file with no usable zone is refused."""
+    limit = settings.ALERT_MAX_UPLOAD_MB * 1024 * 1024
+    if len(data) > limit:
+        raise ValidationError(_("The file is too large (at most %(mb)d MB).") % {"mb": settings.ALERT_MAX_UPLOAD_MB})
+    lower = filename.lower()
+    if lower.endswith(".kml"):
+        collection = kml_to_geojson(data)
+    elif lower.endswith((".geojson", ".json")):
+        try:
+            collection = json.loads(data.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ValidationError(_("The file is not valid GeoJSON.")) from exc
+    else:
+        raise ValidationError(_("Upload a GeoJSON (.geojson) or KML (.kml) file."))
+    features = _features(collection)
+    warnings = []
+    if lower.endswith(".kml"):
+        skipped = len(_PLACEMARK.findall(data)) - len(features)
+        if skipped > 0:
+            warnings.append(_("%(n)d placemarks skipped: they hold no shape we can read (models, tracks, overlays…).")
+                            % {"n": skipped})
+    if len(features) > settings.ALERT_MAX_ZONES_PER_UPLOAD:
+        raise ValidationError(_("The file has too many shapes (at most %(n)d).")
+                              % {"n": settings.ALERT_MAX_ZONES_PER_UPLOAD})
+    shapes = []
+    for number, feature in enumerate(features, start=1):
+        props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
+        name = str(props.get(name_field) or "").strip()
+        if not name:
+            warnings.append(_("Shape %(n)d skipped: it has no “%(field)s” property.") % {"n": number, "field": name_field})
+            continue
+        try:
+            geom, repaired = _feature_area(feature.get("geometry"), props)
+        except ValidationError as exc:
+            warnings.append(_("“%(name)s” skipped: %(why)s") % {"name": name, "why": " ".join(exc.messages)})
+            continue
+        name_en = str(props.get(f"{name_field}_en") or props.get("name_en") or "").strip()
+        shapes.append(Shape(name=name[:120], name_en=name_en[:120], geometry=geom, repaired=repaired))
+        if repaired:
+            warnings.append(_("“%(name)s” had crossing edges and was repaired.") % {"name": name})
+    if not shapes:
+        raise ValidationError([_("The file contains no zone we can use.")] + warnings[:10])
+    return shapes, warnings
+
+
+def _features(collection) -> list[dict]:
+    if isinstance(collection, dict) and collection.get("type") == "Feature":
+        return [collection]
+    if isinstance(collection, dict) and collection.get("type") == "FeatureCollection" \
+            and isinstance(collection.get("features"), list):
+        return [f for f in collection["features"] if isinstance(f, dict)]
+    raise ValidationError(_("The file is not a GeoJSON FeatureCollection."))
+
+
+def _feature_area(geometry, props: dict) -> tuple[BaseGeometry, bool]:
+    if not isinstance(geometry, dict):
+        raise ValidationError(_("it has no geometry."))
+    if geometry.get("type") == "Point":
+        radius = props.get("radius_m") or props.get("radius")
+        try:
+            lon, lat = (float(v) for v in geometry["coordinates"][:2])
+            radius = float(radius)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ValidationError(_("a point needs a “radius_m” property to be a zone.")) from exc
+        if not 0 < radius <= settings.ALERT_MAX_RADIUS_KM * 1000:
+            raise ValidationError(_("the radius must be between 1 m and %(km)d km.") % {"km": settings.ALERT_MAX_RADIUS_KM})
+        return circle(lat, lon, radius), False
+    if geometry.get("type") not in AREA_TYPES | {"GeometryCollection"}:
+        raise ValidationError(_("only polygons (or points with a radius) can be zones, not %(type)s.")
+                              % {"type": str(geometry.get("type"))[:40]})
+    return clean_area(geometry)
+
+
+class ZoneIndex:
+    """Zones of one version, in an STRtree of prepared geometries."""
+
+    def __init__(self, rows: list[tuple[int, dict]]):
+        self.ids = [pk for pk, _geom in rows]
+        self.geoms = [shape(geom) for _pk, geom in rows]
+        for geom in self.geoms:
+            prepare(geom)
+        self.tree = STRtree(self.geoms)
+
+    def containing(self, lat: float, lon: float) -> list[int]:
+        hits = self.tree.query(Point(lon, lat), predicate="intersects")
+        return [self.ids[i] for i in hits]
+
+    def containing_many(self, coords: list[tuple[float, float]]) -> list[tuple[int, int]]:
+        """(point index, zone id) pairs for many (lat, lon) points at once."""
+        if not coords or not self.ids:
+            return []
+        pts = points([(lon, lat) for lat, lon in coords])
+        pairs = self.tree.query(pts, predicate="intersects")
+        return [(int(p), self.ids[int(z)]) for p, z in zip(pairs[0], pairs[1], strict=True)]
+
+
+_cache: dict = {}
+_lock = threading.Lock()
+
+
+def zone_index() -> ZoneIndex:
+    """The index for the zones as they are now in the database (rebuilt only when they changed)."""
+    from testigo.alerts.models import AlertsState, Zone
+
+    version = AlertsState.objects.values_list("zones_token", flat=True).first()
+    with _lock:
+        cached = _cache.get("zones")
+        if cached is not None and cached[0] == version:
+            return cached[1]
+    index = ZoneIndex(list(Zone.objects.filter(is_active=True).values_list("pk", "geometry")))
+    with _lock:
+        _cache["zones"] = (version, index)
+    return index

@@ -1,0 +1,40 @@
+"""`testigo zone import FILE [--name-field NAME]`: create alert zones from GeoJSON or KML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from testigo.alerts import zones
+
+
+class Command(BaseCommand):
+    help = "Manage alert zones."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        imp = sub.add_parser("import", help="create zones from a GeoJSON or KML file")
+        imp.add_argument("file")
+        imp.add_argument("--name-field", default="name", help="property holding the zone name (default: name)")
+        sub.add_parser("list", help="list the zones")
+
+    def handle(self, *args, **options):
+        if options["action"] == "list":
+            for zone in zones.Zone.objects.all():
+                self.stdout.write(f"{zone.pk}\t{zone.name_es}\t{zone.name_en}")
+            return
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"no such file: {path}")
+        try:
+            created, warnings = zones.import_zones(actor=None, filename=path.name, data=path.read_bytes(),
+                                                   name_field=options["name_field"])
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        for warning in warnings:
+            self.stderr.write(f"warning: {warning}")
+        for zone in created:
+            self.stdout.write(f"created zone {zone.pk}: {zone.name_es}")
+        self.stdout.write(f"{len(created)} zones created")

@@ -1,0 +1,204 @@
+"""Reads with rules: who should receive an alert, previews of a broadcast, per-alert figures."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from testigo.alerts import geometry
+from testigo.alerts.models import Alert, AlertDelivery, Subscription, Zone
+from testigo.channels import encoding
+from testigo.channels.models import Channel, OutboundMessage
+from testigo.core import roles
+from testigo.reports.models import Category
+
+EMAIL_TYPES = {"email"}
+SCHEME_TYPES = {"telegram": {"telegram"}, "mailto": EMAIL_TYPES}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    contact_id: int
+    subscription_id: int
+    channel_id: int | None
+    scheme: str
+    language: str
+    area_key: str
+
+
+def can_manage(user) -> bool:
+    """Coordinators and admins run alerts (MANAGE_CATEGORIES): zones, rules, broadcasts, approvals."""
+    return roles.can(user, roles.MANAGE_CATEGORIES)
+
+
+def active_subscriptions():
+    """Confirmed, not cancelled, and the person has not sent STOP/BAJA on any channel."""
+    return Subscription.objects.filter(confirmed_at__isnull=False, cancelled_at__isnull=True,
+                                       contact__opted_out_at__isnull=True)
+
+
+def _with_ancestors(category_ids: set[int]) -> set[int]:
+    parents = dict(Category.objects.values_list("id", "parent_id"))
+    out = set()
+    for cid in category_ids:
+        while cid is not None and cid not in out:
+            out.add(cid)
+            cid = parents.get(cid)
+    return out
+
+
+_FIELDS = ("id", "contact_id", "channel_id", "contact__scheme", "language")
+
+
+def _rows_to_recipients(rows, area_of) -> list[Recipient]:
+    return [Recipient(r["contact_id"], r["id"], r["channel_id"], r["contact__scheme"], r["language"], area_of(r))
+            for r in rows]
+
+
+def recipients_at(*, lat: float, lon: float, category_ids: set[int] | None) -> list[Recipient]:
+    """Everyone whose zones contain (lat, lon), or whose point-and-radius covers it, and whose
+    categories (none = all) include one of `category_ids` or their parents. May list a person twice
+    (several subscriptions); dispatch keeps one message per person."""
+    zone_ids = geometry.zone_index().containing(lat, lon)
+    found: list[Recipient] = []
+    if zone_ids:
+        rows = active_subscriptions().filter(zones__in=zone_ids).values(*_FIELDS, "zones__id")
+        found += _rows_to_recipients(rows, lambda r: f"z{r['zones__id']}")
+    found += _point_recipients(lat, lon)
+    if category_ids is None:
+        return found
+    return _filter_categories(found, _with_ancestors(category_ids))
+
+
+def _point_recipients(lat: float, lon: float) -> list[Recipient]:
+    min_lat, max_lat, min_lon, max_lon = geometry.degrees_box(lat, lon, settings.ALERT_MAX_RADIUS_KM * 1000)
+    rows = active_subscriptions().filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon,
+                                         radius_m__isnull=False).values(*_FIELDS, "lat", "lon", "radius_m")
+    # Exact distance on the few rows the index box let through.
+    cos_lat = math.cos(math.radians(lat))
+    near = []
+    for r in rows:
+        dy = math.radians(r["lat"] - lat) * geometry.EARTH_RADIUS_M
+        dx = math.radians(r["lon"] - lon) * geometry.EARTH_RADIUS_M * cos_lat
+        if dx * dx + dy * dy <= (r["radius_m"] * 1.01) ** 2 and \
+                geometry.haversine_m(lat, lon, r["lat"], r["lon"]) <= r["radius_m"]:
+            near.append(r)
+    return _rows_to_recipients(near, lambda r: f"s{r['id']}")
+
+
+def _filter_categories(found: list[Recipient], wanted: set[int]) -> list[Recipient]:
+    if not found:
+        return found
+    chosen: dict[int, set[int]] = defaultdict(set)
+    through = Subscription.categories.through.objects.filter(
+        subscription_id__in={r.subscription_id for r in found})
+    for sub_id, cat_id in through.values_list("subscription_id", "category_id"):
+        chosen[sub_id].add(cat_id)
+    return [r for r in found if not chosen.get(r.subscription_id) or chosen[r.subscription_id] & wanted]
+
+
+def broadcast_recipients(*, zone_ids: list[int], category_ids: list[int] | None = None,
+                         everyone: bool = False) -> list[Recipient]:
+    """Subscribers of the zones (or of everything, with `everyone`), optionally only those who
+    chose one of `category_ids` (or chose no category, i.e. all)."""
+    qs = active_subscriptions()
+    if not everyone:
+        qs = qs.filter(Q(zones__in=zone_ids) | Q(pk__in=_point_subs_in_zones(zone_ids)))
+    rows = qs.values(*_FIELDS).distinct()
+    found = _rows_to_recipients(rows, lambda r: "")
+    if category_ids:
+        found = _filter_categories(found, _with_ancestors(set(category_ids)))
+    return found
+
+
+def _point_subs_in_zones(zone_ids: list[int]) -> list[int]:
+    """Point-and-radius subscribers whose point lies inside one of the zones."""
+    if not zone_ids:
+        return []
+    index = geometry.ZoneIndex(list(Zone.objects.filter(pk__in=zone_ids).values_list("pk", "geometry")))
+    rows = list(active_subscriptions().filter(radius_m__isnull=False).values_list("id", "lat", "lon"))
+    pairs = index.containing_many([(lat, lon) for _id, lat, lon in rows])
+    return list({rows[i][0] for i, _zone in pairs})
+
+
+def default_channels() -> dict[str, int]:
+    """The channel each scheme is sent through when a subscription has none (or an inactive one)."""
+    chosen: dict[str, int] = {}
+    for pk, type_code in Channel.objects.filter(is_active=True).order_by("pk").values_list("pk", "type"):
+        scheme = next((s for s, types in SCHEME_TYPES.items() if type_code in types), "tel")
+        chosen.setdefault(scheme, pk)
+    return chosen
+
+
+def cost_per_segment(channel: Channel) -> float:
+    costs = settings.ALERT_COSTS
+    return float(costs.get(channel.name, costs.get(channel.type, 0)))
+
+
+def preview(*, recipients: list[Recipient], texts: dict[str, str]) -> dict:
+    """What a broadcast will cost: per channel the count, segments, encoding, cost and time to send."""
+    defaults = default_channels()
+    active = {c.pk: c for c in Channel.objects.filter(is_active=True)}
+    per_channel: dict[int, dict] = {}
+    seen = set()
+    for r in recipients:
+        if r.contact_id in seen:
+            continue
+        seen.add(r.contact_id)
+        channel_id = r.channel_id if r.channel_id in active else defaults.get(r.scheme)
+        if channel_id is None:
+            continue
+        info = encoding.count(texts.get(r.language) or texts["es"])
+        row = per_channel.setdefault(channel_id, {"channel": active[channel_id], "recipients": 0, "segments": 0,
+                                                  "encodings": set()})
+        row["recipients"] += 1
+        row["segments"] += info.segments
+        row["encodings"].add(info.encoding)
+    for row in per_channel.values():
+        channel = row["channel"]
+        row["cost"] = round(row["segments"] * cost_per_segment(channel), 2)
+        row["eta_seconds"] = math.ceil(row["recipients"] / (channel.rate_per_second or 1.0))
+        row["encodings"] = ", ".join(sorted(row["encodings"]))
+    return {"recipients": len(seen), "channels": list(per_channel.values()),
+            "unreachable": len(seen) - sum(r["recipients"] for r in per_channel.values()),
+            "cost": round(sum(r["cost"] for r in per_channel.values()), 2),
+            "eta_seconds": max([r["eta_seconds"] for r in per_channel.values()], default=0),
+            "texts": {lang: encoding.count(t) for lang, t in texts.items()}}
+
+
+def in_cooldown(contact_ids: set[int], area_keys: set[str]) -> set[tuple[int, str]]:
+    """(contact, area) pairs that got an alert within ALERT_COOLDOWN_MINUTES."""
+    since = timezone.now() - timedelta(minutes=settings.ALERT_COOLDOWN_MINUTES)
+    if not contact_ids or settings.ALERT_COOLDOWN_MINUTES <= 0:
+        return set()
+    rows = AlertDelivery.objects.filter(created_at__gte=since, area_key__in=area_keys).values_list(
+        "contact_id", "area_key")
+    return {(c, a) for c, a in rows if c in contact_ids}
+
+
+def alert_stats(alert: Alert) -> dict:
+    """Recipients, sent, delivered, failed and pending messages of one alert."""
+    counts = dict(OutboundMessage.objects.filter(alert_delivery__alert=alert).values_list("status")
+                  .annotate(n=Count("id")).values_list("status", "n"))
+    S = OutboundMessage.Status
+    return {"recipients": alert.deliveries.count(), "sent": counts.get(S.SENT, 0),
+            "delivered": counts.get(S.DELIVERED, 0), "failed": counts.get(S.FAILED, 0),
+            "pending": counts.get(S.QUEUED, 0) + counts.get(S.SENDING, 0)}
+
+
+def zone_names() -> dict[str, str]:
+    """Folded name -> display name, in both languages, for keyword lookups."""
+    from testigo.alerts.text import fold
+
+    names: dict[str, str] = {}
+    for es, en in Zone.objects.filter(is_active=True).values_list("name_es", "name_en"):
+        names[fold(es)] = es
+        if en:
+            names.setdefault(fold(en), en)
+    return names

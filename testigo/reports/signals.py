@@ -1,0 +1,6 @@
+"""Signals other apps listen to. Sent after the transaction commits, so receivers see the saved row."""
+
+from django.dispatch import Signal
+
+# Sent with `report` (a Report) once a report has been published and the change committed.
+report_published = Signal()
