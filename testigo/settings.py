@@ -79,7 +79,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "testigo.core.language.SiteLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "testigo.core.csrf.CsrfViewMiddleware",  # token-based; compatible with no-referrer
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -3,6 +3,9 @@ TESTIGO_DATABASE_URL at TESTIGO_TEST_POSTGRES_URL."""
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -20,6 +23,33 @@ def _immediate_jobs():
 
     HUEY.immediate = True
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_language(settings):
+    """Each test starts in the deployment language; nothing a previous test activated leaks in."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def english(settings):
+    """English: a deployment whose language is English (TESTIGO_LANGUAGE=en)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    translation.activate("en")
+
+
+def speak_english(client):
+    """What the language switch does: the visitor's choice kept in the language cookie."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 @pytest.fixture
@@ -71,3 +101,52 @@ def published_report(report_factory, admin_user):
     report = report_factory()
     services.verify(report=report, actor=admin_user)
     return services.publish(report=report, actor=admin_user)
+
+
+# --- Browser tests: Playwright (Python) driving Debian's Chromium against a live server. -------
+# They skip with a clear message when Chromium is absent, unless TESTIGO_REQUIRE_BROWSER=1
+# (set by .ci/run), in which case its absence is a failure. Defined here, once: a second
+# definition of the session-scoped `browser` would start a second Playwright in the same loop.
+
+CHROMIUM = os.environ.get("TESTIGO_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def pytest_collection_modifyitems(config, items):
+    # Every test that drives Chromium is a browser test, wherever it lives (the PostgreSQL pass
+    # deselects them: they exercise the pages, not the database).
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("TESTIGO_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"TESTIGO_REQUIRE_BROWSER=1 but Chromium was not found at {CHROMIUM}")
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium); browser tests skipped")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh context (cookies isolated) with JavaScript enabled."""
+    context = browser.new_context(locale="es-HN", base_url=live_server.url)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def nojs_page(browser, live_server):
+    """A fresh context with JavaScript disabled, as in Tor Browser's "Safest" mode."""
+    context = browser.new_context(java_script_enabled=False, locale="es-HN", base_url=live_server.url)
+    yield context.new_page()
+    context.close()

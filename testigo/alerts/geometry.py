@@ -9,7 +9,6 @@ the zones, and a database restored from a backup brings back the token of its ow
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import threading
@@ -22,7 +21,7 @@ from shapely import STRtree, make_valid, points, prepare
 from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from testigo.geo.kml import kml_to_geojson
+from testigo.geo.services import read_geo_file
 
 EARTH_RADIUS_M = 6_371_008.8
 AREA_TYPES = {"Polygon", "MultiPolygon"}
@@ -92,22 +91,11 @@ def read_upload(*, filename: str, data: bytes, name_field: str = "name") -> tupl
 
     Returns (shapes, warnings): features that are not areas, or lack a name, are skipped with a
     warning saying which; a file with no usable zone is refused."""
-    limit = settings.ALERT_MAX_UPLOAD_MB * 1024 * 1024
-    if len(data) > limit:
-        raise ValidationError(_("The file is too large (at most %(mb)d MB).") % {"mb": settings.ALERT_MAX_UPLOAD_MB})
-    lower = filename.lower()
-    if lower.endswith(".kml"):
-        collection = kml_to_geojson(data)
-    elif lower.endswith((".geojson", ".json")):
-        try:
-            collection = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise ValidationError(_("The file is not valid GeoJSON.")) from exc
-    else:
-        raise ValidationError(_("Upload a GeoJSON (.geojson) or KML (.kml) file."))
+    collection = read_geo_file(filename=filename, data=data,
+                               max_bytes=settings.ALERT_MAX_UPLOAD_MB * 1024 * 1024)
     features = _features(collection)
     warnings = []
-    if lower.endswith(".kml"):
+    if filename.lower().endswith(".kml"):
         skipped = len(_PLACEMARK.findall(data)) - len(features)
         if skipped > 0:
             warnings.append(_("%(n)d placemarks skipped: they hold no shape we can read (models, tracks, overlays…).")

@@ -12,10 +12,6 @@ def empty_report() -> str:
     return _("Send REPORT followed by what happened, where and when.")
 
 
-def alerts_unavailable() -> str:
-    return _("Alerts are not available yet on this service. We will let you know when they are.")
-
-
 def help_text() -> str:
     return _("Send REPORT and what happened to report it. Send STOP to receive no more messages. "
              "Send HELP for this message.")

@@ -199,7 +199,10 @@ def _title(text: str) -> str:
 
 
 def _on_alert(message: InboundMessage, parsed: keywords.Parsed) -> None:
-    _auto_reply(message, replies.alerts_unavailable())
+    from testigo.alerts.services import handle_alert_keyword  # alerts imports channels: import here
+
+    _auto_reply(message, handle_alert_keyword(channel=message.channel, contact=message.contact,
+                                              text=parsed.rest, language=language_of(message.contact)))
 
 
 def _on_help(message: InboundMessage, parsed: keywords.Parsed) -> None:

@@ -16,7 +16,7 @@ import datetime
 import math
 import random
 import unicodedata
-from typing import Iterator
+from collections.abc import Iterator
 
 # --------------------------------------------------------------------------
 # Categories
@@ -437,7 +437,7 @@ def _contact(rng: random.Random, source: str, name: str) -> str:
 def generate(rng: random.Random, n: int, now: datetime.datetime) -> Iterator[dict]:
     """Yield ``n`` demo reports; deterministic for a given ``rng`` state."""
     if now.tzinfo is None:
-        now = now.replace(tzinfo=datetime.timezone.utc)
+        now = now.replace(tzinfo=datetime.UTC)
     now_local = now.astimezone(HN_TZ)
     for _ in range(n):
         # --- where

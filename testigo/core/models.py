@@ -31,6 +31,9 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
         permissions = [("view_audit", "Can view the audit trail")]
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise RuntimeError("Audit events are append-only and cannot be changed.")
@@ -48,6 +51,9 @@ class AuditHead(models.Model):
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64)
 
+    def __str__(self) -> str:
+        return f"head #{self.seq}"
+
 
 class LoginThrottle(models.Model):
     """Failed staff logins per username (never per address: we keep no IP addresses)."""
@@ -56,3 +62,6 @@ class LoginThrottle(models.Model):
     failures = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.failures} failure(s)"

@@ -22,20 +22,25 @@ def _require(actor) -> None:
         raise PermissionDenied(_("You do not have permission to do this."))
 
 
-def parse_layer_file(*, filename: str, data: bytes) -> dict:
-    """Return a GeoJSON FeatureCollection from an uploaded .geojson/.json or .kml file."""
-    if len(data) > MAX_LAYER_BYTES:
-        raise ValidationError(_("The file is too large (at most %(mb)d MB).") % {"mb": MAX_LAYER_BYTES // 2**20})
+def read_geo_file(*, filename: str, data: bytes, max_bytes: int) -> dict:
+    """Decode an uploaded .geojson/.json or .kml file into a GeoJSON object (not yet checked).
+    Shared by map layers and alert zones, which each check the features they need."""
+    if len(data) > max_bytes:
+        raise ValidationError(_("The file is too large (at most %(mb)d MB).") % {"mb": max_bytes // 2**20})
     name = filename.lower()
     if name.endswith(".kml"):
-        collection = kml_to_geojson(data)
-    elif name.endswith((".geojson", ".json")):
+        return kml_to_geojson(data)
+    if name.endswith((".geojson", ".json")):
         try:
-            collection = json.loads(data.decode("utf-8"))
+            return json.loads(data.decode("utf-8-sig"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise ValidationError(_("The file is not valid GeoJSON.")) from exc
-    else:
-        raise ValidationError(_("Upload a GeoJSON (.geojson) or KML (.kml) file."))
+    raise ValidationError(_("Upload a GeoJSON (.geojson) or KML (.kml) file."))
+
+
+def parse_layer_file(*, filename: str, data: bytes) -> dict:
+    """Return a GeoJSON FeatureCollection from an uploaded .geojson/.json or .kml file."""
+    collection = read_geo_file(filename=filename, data=data, max_bytes=MAX_LAYER_BYTES)
     return _normalise(collection)
 
 

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from testigo.surveys import forms as surveys_forms
 from testigo.reports import selectors
 from testigo.reports.media import sanitise_image
 from testigo.reports.models import Category
+from testigo.surveys import forms as surveys_forms
 
 # Phone numbers are written in many local ways ("9999-0000", "+504 9999 0000", "(504) ..."):
 # accept digits with the usual separators and ask only for enough digits to be reachable.

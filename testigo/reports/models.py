@@ -127,6 +127,9 @@ class Media(models.Model):
     is_public = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]}{self.extension}"
+
 
 class Note(models.Model):
     """A staff note on a report. Never shown to the public."""
@@ -138,3 +141,6 @@ class Note(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on report {self.report_id}"

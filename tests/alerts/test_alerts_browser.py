@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import browser, nojs_page, page  # noqa: F401 - reused fixtures
-
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 

@@ -11,8 +11,7 @@ from testigo.alerts import subscriptions
 from testigo.alerts.models import Subscription
 from testigo.channels.models import Contact, OutboundMessage
 
-pytestmark = pytest.mark.django_db
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def code_in(text: str) -> str:
@@ -21,15 +20,15 @@ def code_in(text: str) -> str:
 
 def test_web_signup_is_inactive_until_the_code_sent_by_sms_is_typed(client, zones, sms_channel):
     response = client.post("/alerts/", {"scheme": "tel", "address": "9999-0001", "zones": "colonia KENNEDY",
-                                        "language": "es"}, **EN)
+                                        "language": "es"})
     assert response.status_code == 302
     sub = Subscription.objects.get()
     assert sub.contact.address == "+50499990001" and sub.confirmed_at is None
     assert list(sub.zones.all()) == [zones["kennedy"]]
     sms = OutboundMessage.objects.get(contact=sub.contact)
-    wrong = client.post(response["Location"], {"code": "000000" if code_in(sms.text) != "000000" else "111111"}, **EN)
+    wrong = client.post(response["Location"], {"code": "000000" if code_in(sms.text) != "000000" else "111111"})
     assert wrong.status_code == 400 and b"wrong" in wrong.content
-    ok = client.post(response["Location"], {"code": code_in(sms.text)}, **EN)
+    ok = client.post(response["Location"], {"code": code_in(sms.text)})
     assert ok.status_code == 200 and b"You will receive alerts" in ok.content
     sub.refresh_from_db()
     assert sub.confirmed_at is not None
@@ -39,7 +38,7 @@ def test_email_signup_sends_the_code_by_email(client, zones, settings, django_ca
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/alerts/", {"scheme": "mailto", "address": "Ana@Example.org", "lat": "14.07",
-                                            "lon": "-87.19", "radius_km": "3", "language": "en"}, **EN)
+                                            "lon": "-87.19", "radius_km": "3", "language": "en"})
     assert response.status_code == 302
     assert mail.outbox[0].to == ["ana@example.org"]
     client.post(response["Location"], {"code": code_in(mail.outbox[0].body)})
@@ -65,7 +64,7 @@ def test_guessing_codes_is_throttled_even_with_the_right_code_afterwards(zones, 
 @pytest.mark.parametrize("address", ["12", "not a phone", "+1 555"])
 def test_unparseable_phone_numbers_are_refused_and_the_form_keeps_what_was_typed(client, zones, sms_channel, address):
     response = client.post("/alerts/", {"scheme": "tel", "address": address, "zones": "Centro Histórico",
-                                        "language": "es"}, **EN)
+                                        "language": "es"})
     assert response.status_code == 400
     assert b"could not be understood" in response.content
     assert b'value="Centro Hist' in response.content
@@ -74,12 +73,12 @@ def test_unparseable_phone_numbers_are_refused_and_the_form_keeps_what_was_typed
 
 def test_misspelt_zone_on_the_web_suggests_the_closest_names(client, zones, sms_channel):
     response = client.post("/alerts/", {"scheme": "tel", "address": "+50499990001", "zones": "Kenedy",
-                                        "language": "es"}, **EN)
+                                        "language": "es"})
     assert response.status_code == 400 and "Colonia Kennedy" in response.content.decode()
 
 
 def test_subscribe_page_works_without_javascript(client, zones):
-    response = client.get("/alerts/", **EN)
+    response = client.get("/alerts/")
     assert response.status_code == 200
     html = response.content.decode()
     assert 'name="lat"' in html and 'name="zones"' in html and "<script>" not in html and "onclick" not in html

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from testigo.alerts import geometry, zones
 from testigo.alerts.models import Zone
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 SQUARE = [[-87.2, 14.0], [-87.1, 14.0], [-87.1, 14.1], [-87.2, 14.1], [-87.2, 14.0]]
 BOWTIE = [[-87.2, 14.0], [-87.1, 14.1], [-87.1, 14.0], [-87.2, 14.1], [-87.2, 14.0]]

@@ -7,20 +7,22 @@ import pytest
 from testigo.api.models import ApiToken
 from testigo.api.services import hash_token
 
+pytestmark = pytest.mark.usefixtures("english")  # the page text checked below is English
+
 
 @pytest.mark.django_db
 def test_home_lists_recent_published_reports_and_filters_without_js(client, world):
-    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get("/").content.decode()
     assert world["public"].public_title in html and f"/r/{world['public'].reference}/" in html
     assert world["new"].title not in html
     assert 'name="category"' in html and 'name="date_from"' in html and "/report/" in html
-    filtered = client.get("/?q=Otro", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    filtered = client.get("/?q=Otro").content.decode()
     assert world["public2"].reference in filtered and world["public"].reference not in filtered
 
 
 @pytest.mark.django_db
 def test_home_with_bad_filter_shows_message_not_500(client, world):
-    response = client.get("/?category=nope&date_from=ayer", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get("/?category=nope&date_from=ayer")
     assert response.status_code == 200 and b'role="alert"' in response.content
 
 

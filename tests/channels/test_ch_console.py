@@ -14,6 +14,8 @@ from testigo.channels.models import Channel, Contact, OutboundMessage
 from testigo.core import roles
 from testigo.reports.models import Report
 
+pytestmark = pytest.mark.usefixtures("english")  # the page text checked below is English
+
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -57,8 +59,7 @@ def test_staff_reply_is_queued_audited_and_redirects_back(client, conversation, 
 
 def test_empty_reply_keeps_the_form_with_a_message(client, conversation, moderator):
     client.force_login(moderator)
-    response = client.post(f"/console/messages/reply/{conversation.reference}/", {"text": "   "},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(f"/console/messages/reply/{conversation.reference}/", {"text": "   "})
     assert response.status_code == 400
     assert b"Write a message before sending." in response.content
 
@@ -66,8 +67,7 @@ def test_empty_reply_keeps_the_form_with_a_message(client, conversation, moderat
 def test_too_long_reply_shows_segments_and_keeps_the_text(client, conversation, moderator):
     client.force_login(moderator)
     text = "ó" * 1700
-    response = client.post(f"/console/messages/reply/{conversation.reference}/", {"text": text},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(f"/console/messages/reply/{conversation.reference}/", {"text": text})
     assert response.status_code == 400
     assert text.encode() in response.content and b"UCS-2" in response.content
 
@@ -82,8 +82,7 @@ def test_reply_needs_edit_permission(client, conversation, make_user):
 def test_reply_to_opted_out_contact_is_refused(client, conversation, moderator):
     Contact.objects.update(opted_out_at="2024-01-01T00:00:00Z")
     client.force_login(moderator)
-    response = client.post(f"/console/messages/reply/{conversation.reference}/", {"text": "hola"},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(f"/console/messages/reply/{conversation.reference}/", {"text": "hola"})
     assert response.status_code == 400 and b"opt-out" in response.content
 
 
@@ -91,7 +90,7 @@ def test_admin_adds_a_channel_and_sees_its_webhook_url_but_not_its_secrets(clien
     client.force_login(moderator)
     assert client.get("/console/messages/channels/").status_code == 403
     client.force_login(admin_user)
-    assert b"Bot token" in client.get("/console/messages/channels/?type=telegram", HTTP_ACCEPT_LANGUAGE="en").content
+    assert b"Bot token" in client.get("/console/messages/channels/?type=telegram").content
     response = client.post("/console/messages/channels/", {
         "type": "telegram", "name": "Bot Honduras", "rate_per_second": "5", "config_bot_token": "123:SECRET"})
     assert response.status_code == 302
@@ -104,7 +103,7 @@ def test_admin_adds_a_channel_and_sees_its_webhook_url_but_not_its_secrets(clien
 def test_admin_add_form_keeps_input_on_error(client, admin_user):
     client.force_login(admin_user)
     response = client.post("/console/messages/channels/", {"type": "kannel", "name": "Kannel HN",
-                                                            "config_username": "u"}, HTTP_ACCEPT_LANGUAGE="en")
+                                                            "config_username": "u"})
     assert response.status_code == 400
     assert b"Missing settings" in response.content and b'value="Kannel HN"' in response.content
     assert b'value="u"' in response.content

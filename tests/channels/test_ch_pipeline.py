@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from django.db import connection
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from testigo.channels import replies
 from testigo.channels.models import Contact, Conversation, InboundMessage, InboundRejected, OutboundMessage
@@ -108,6 +108,7 @@ def test_new_report_gets_a_reply_with_its_reference(client, phone):
     assert report.language == "en"
 
 
+@pytest.mark.usefixtures("english")
 def test_stop_opts_out_on_every_channel_of_that_number(client, phone, make_channel, admin_user):
     sms(client, phone, "robo de celular", message_id="1")
     report = Report.objects.get()
@@ -115,7 +116,8 @@ def test_stop_opts_out_on_every_channel_of_that_number(client, phone, make_chann
     contact = Contact.objects.get()
     assert contact.opted_out_at is not None
     confirmation = OutboundMessage.objects.order_by("-id").first()
-    assert confirmation.text == replies.stopped()
+    with translation.override("es"):  # the reply speaks the sender's language, not the staff's
+        assert confirmation.text == replies.stopped()
     # The same number writing through another gateway is the same contact, still opted out.
     other = make_channel("twilio", account_sid="AC1", auth_token="t", from_number="+15005550006")
     from testigo.channels import services
@@ -136,14 +138,15 @@ def test_keyword_again_after_opt_out_resubscribes(client, phone):
     assert OutboundMessage.objects.order_by("-id").first().text == replies.help_text()
 
 
-def test_alert_keyword_answers_that_alerts_do_not_exist_yet_in_the_senders_language(client, phone, monkeypatch):
-    from django.utils.translation import get_language
+def test_alert_keyword_goes_to_the_alerts_feature_with_the_senders_language(client, phone, monkeypatch):
+    from testigo.alerts import services as alert_services
 
-    monkeypatch.setattr(replies, "alerts_unavailable", lambda: f"alerts-unavailable[{get_language()}]")
+    monkeypatch.setattr(alert_services, "handle_alert_keyword",
+                        lambda *, channel, contact, text, language: f"alert[{language}:{text}]")
     sms(client, phone, "ALERTA Comayagüela", message_id="1")
     sms(client, phone, "alert downtown", sender="+50499990002", message_id="2")
     texts = sorted(OutboundMessage.objects.values_list("text", flat=True))
-    assert texts == ["alerts-unavailable[en]", "alerts-unavailable[es]"]
+    assert texts == ["alert[en:downtown]", "alert[es:Comayagüela]"]
     assert Report.objects.count() == 0
 
 

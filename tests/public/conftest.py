@@ -10,6 +10,8 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
+from tests.conftest import speak_english
+
 
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (8, 8)) -> bytes:
     out = io.BytesIO()
@@ -25,7 +27,7 @@ def make_image():
 @pytest.fixture
 def en_client(db) -> Client:
     """A client that asks for English, so page text can be checked before translations exist."""
-    return Client(HTTP_ACCEPT_LANGUAGE="en")
+    return speak_english(Client())
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from testigo.reports.models import Media, Report
+from tests.conftest import speak_english
 
 URL = "/report/"
 
@@ -186,7 +187,7 @@ def test_html_in_the_title_is_shown_escaped(en_client, form_data, admin_user):
 
 
 def test_post_without_csrf_token_is_refused_with_an_explanation(db, form_data):
-    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    client = speak_english(Client(enforce_csrf_checks=True))
     response = client.post(URL, form_data)
     assert response.status_code == 403
     assert "Your form expired" in response.content.decode()

@@ -10,7 +10,7 @@ from testigo.core.models import AuditEvent
 from testigo.reports import selectors, services
 from testigo.reports.models import Media, Report
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def jpeg_with_gps() -> bytes:

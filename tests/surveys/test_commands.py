@@ -13,7 +13,7 @@ from testigo.reports.models import Report
 from testigo.surveys.models import Device, Survey
 from tests.surveys.conftest import write_xlsx
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def run(*args) -> str:

@@ -9,8 +9,7 @@ from testigo.reports.models import Report
 from testigo.surveys.models import Device, Import, Survey
 from tests.surveys.conftest import write_xlsx
 
-pytestmark = pytest.mark.django_db
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
@@ -41,29 +40,29 @@ def test_builder_adds_edits_moves_and_removes_fields(admin_client):
     admin_client.post(f"{base}/fields/1/move/", {"direction": "up"})
     survey.refresh_from_db()
     assert [f["name"] for f in survey.fields] == ["cual", "armas"]
-    page = admin_client.get(f"{base}/", **EN)
+    page = admin_client.get(f"{base}/")
     assert b"Add a field" in page.content and b"<code>armas</code>" in page.content
-    removed = admin_client.post(f"{base}/fields/1/remove/", follow=True, **EN)
+    removed = admin_client.post(f"{base}/fields/1/remove/", follow=True)
     survey.refresh_from_db()
     assert len(survey.fields) == 2 and b"does not exist" in removed.content  # still needed by “cual”
 
 
 def test_field_form_keeps_input_and_shows_errors(admin_client, survey):
     response = admin_client.post(f"/console/surveys/{survey.pk}/fields/new/",
-                                 {"name": "titulo", "type": "text", "label_es": "Otra"}, **EN)
+                                 {"name": "titulo", "type": "text", "label_es": "Otra"})
     assert response.status_code == 200 and b"used twice" in response.content
     assert b'value="Otra"' in response.content
 
 
 def test_xlsform_upload_lists_problems_with_rows(admin_client):
     data = write_xlsx({"survey": [["type", "name", "label"], ["text", "a", "A"], ["calculate", "b", ""]]})
-    response = admin_client.post("/console/surveys/upload/", {"file": SimpleUploadedFile("f.xlsx", data)}, **EN)
+    response = admin_client.post("/console/surveys/upload/", {"file": SimpleUploadedFile("f.xlsx", data)})
     assert response.status_code == 400 and b"row 3" in response.content and b"calculate" in response.content
     assert not Survey.objects.exists()
 
 
 def test_device_url_is_shown_once_and_revocable(admin_client):
-    response = admin_client.post("/console/surveys/devices/", {"name": "Ana"}, **EN)
+    response = admin_client.post("/console/surveys/devices/", {"name": "Ana"})
     assert b"http://testserver/odk/" in response.content
     device = Device.objects.get()
     admin_client.post(f"/console/surveys/devices/{device.pk}/revoke/")
@@ -79,12 +78,12 @@ def test_import_flow_upload_map_preview_run_progress(admin_client, category, dja
     assert response["Location"] == f"/console/surveys/imports/{imp.pk}/"
     form = {"col_0": "title", "col_1": "occurred_at", "col_2": "category", "survey": "",
             "date_format": "", "unknown_categories": "reject", "action": "save"}
-    page = admin_client.post(f"/console/surveys/imports/{imp.pk}/", form, follow=True, **EN)
+    page = admin_client.post(f"/console/surveys/imports/{imp.pk}/", form, follow=True)
     assert b"nunca" in page.content and b"not a date" in page.content  # preview shows the error
     with django_capture_on_commit_callbacks(execute=True):
         run = admin_client.post(f"/console/surveys/imports/{imp.pk}/", {**form, "action": "run"})
     assert run["Location"] == f"/console/surveys/imports/{imp.pk}/progress/"
-    progress = admin_client.get(run["Location"], **EN)
+    progress = admin_client.get(run["Location"])
     assert b'<progress max="100" value="100">' in progress.content and b"Rejected rows" in progress.content
     assert Report.objects.get().title == "Robo"
     rejected = admin_client.get(f"/console/surveys/imports/{imp.pk}/rejected.csv")
@@ -116,7 +115,7 @@ def test_refused_submissions_are_listed_and_downloadable(admin_client, survey, d
 
     admin_client.post(f"/odk/{device_token}/submission",
                       {"xml_submission_file": Upload("s.xml", b"<data id='nope'/>", "text/xml")})
-    page = admin_client.get("/console/surveys/rejected/", **EN)
+    page = admin_client.get("/console/surveys/rejected/")
     assert b"no meta/instanceID" in page.content
     item = page.context["items"][0]
     body = admin_client.get(f"/console/surveys/rejected/{item.pk}/body")

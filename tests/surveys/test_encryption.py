@@ -20,7 +20,7 @@ from testigo.reports.models import Report
 from testigo.surveys import encryption, services, submissions
 from testigo.surveys.models import Submission
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 PASSPHRASE = "caballo correcto batería grapa"
 OAEP_SHA256 = OAEP(mgf=MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
 

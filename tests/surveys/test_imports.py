@@ -10,7 +10,7 @@ from testigo.surveys import importing, mapping
 from testigo.surveys.models import Import
 from tests.surveys.conftest import write_xlsx
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 CSV = ("Título,Fecha,Lat,Lon,Categoría,Víctimas\n"
        "Robo en mercado,01/03/2026,14.08,-87.2,Robo,2\n"

@@ -7,6 +7,8 @@ import pytest
 from testigo.surveys import services, xlsform
 from tests.surveys.conftest import ALL_TYPES_FIELDS, write_xlsform_file
 
+pytestmark = pytest.mark.usefixtures("english")  # messages asserted below are English
+
 SURVEY_HEADER = ["type", "name", "label::Español (es)", "label::English (en)", "hint::Español (es)",
                  "hint::English (en)", "required", "relevant", "appearance"]
 

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from testigo.tipline import codenames, services, throttle
 from testigo.tipline.models import Source, TipThrottle
 
+pytestmark = pytest.mark.usefixtures("english")  # the page text checked below is English
+
 
 def test_codename_is_seven_words_from_a_list_of_at_least_7000():
     for language in ("es", "en"):
@@ -58,9 +60,9 @@ def test_wrong_and_unknown_codename_look_the_same(client, tip_admin):
     wrong = " ".join(words[:-1] + ["zebra" if words[-1] != "zebra" else "apple"])
     answers = []
     for attempt in (wrong, "not a codename at all", "x"):
-        page = client.get("/tip/login/", HTTP_ACCEPT_LANGUAGE="en")
+        page = client.get("/tip/login/")
         token = re.search(rb'name="token" value="([^"]+)"', page.content).group(1).decode()
-        response = client.post("/tip/login/", {"token": token, "codename": attempt}, HTTP_ACCEPT_LANGUAGE="en")
+        response = client.post("/tip/login/", {"token": token, "codename": attempt})
         body = response.content.decode()
         answers.append((response.status_code, re.search(r'role="alert">(.*?)</div>', body, re.S).group(1)))
     assert answers[0] == answers[1] == answers[2]

@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from testigo.tipline import services
 from testigo.tipline.models import Source, Tip
 
+pytestmark = pytest.mark.usefixtures("english")  # the page text checked below is English
+
 
 def _token(response) -> str:
     return re.search(rb'name="token" value="([^"]+)"', response.content).group(1).decode()
@@ -19,18 +21,17 @@ def _token(response) -> str:
 def test_overlong_message_is_refused_and_the_text_is_kept(client, tip_admin, settings):
     settings.TIP_MAX_MESSAGE_CHARS = 50
     text = "a long story " * 10
-    page = client.get("/tip/", HTTP_ACCEPT_LANGUAGE="en")
-    response = client.post("/tip/", {"token": _token(page), "body": text}, HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get("/tip/")
+    response = client.post("/tip/", {"token": _token(page), "body": text})
     assert response.status_code == 400 and b"too long" in response.content
     assert text.strip().encode() in response.content and not Tip.objects.exists()
 
 
 def test_oversized_file_is_refused(client, tip_admin, settings):
     settings.TIP_MAX_FILE_MB = 1
-    page = client.get("/tip/", HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get("/tip/")
     big = SimpleUploadedFile("dump.bin", b"\0" * (1024 * 1024 + 1))
-    response = client.post("/tip/", {"token": _token(page), "body": "see file", "files": [big]},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post("/tip/", {"token": _token(page), "body": "see file", "files": [big]})
     assert response.status_code == 400 and b"larger than the limit" in response.content
     assert b"see file" in response.content and not Tip.objects.exists()
 

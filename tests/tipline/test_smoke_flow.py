@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from testigo.tipline import services
 from testigo.tipline.models import Tip
+
+pytestmark = pytest.mark.usefixtures("english")  # the page text checked below is English
 
 
 def _token(response) -> str:
@@ -13,7 +17,7 @@ def _token(response) -> str:
 
 
 def test_source_sends_tip_staff_replies_and_source_reads_reply(client, tip_admin, org_key, tl):
-    page = client.get("/tip/", HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get("/tip/")
     assert page.status_code == 200 and b"<script" not in page.content
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -44,6 +48,6 @@ def test_staff_reads_tip_in_console_after_real_login(client, tip_admin, tl):
     tl.staff_client(client, tip_admin)
     assert "tipkey" in client.cookies
     tip = Tip.objects.get()
-    page = client.get(f"/console/tips/{tip.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(f"/console/tips/{tip.pk}/")
     assert page.status_code == 200
     assert b"Secret about the port" in page.content

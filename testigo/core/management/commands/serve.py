@@ -36,6 +36,11 @@ def run(*, host: str, port: int, workers: int, with_worker: bool, stdout, dev: b
                "--workers", str(workers), "--timeout", "60", "--graceful-timeout", "10",
                "--error-logfile", "-", "--log-level", "warning"]
     children.append(subprocess.Popen(web, env=env))
+
+    def stop(signum, frame):  # SIGTERM (systemd, docker, kill) must stop the children too
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     stdout.write(f"Testigo is running at http://{host}:{port}/  (Ctrl-C to stop)")
     try:
         while all(child.poll() is None for child in children):
