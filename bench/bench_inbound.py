@@ -180,9 +180,6 @@ def run(settings_module: str, suffix: str, crash: bool) -> None:
 
 def main() -> None:
     run("testigo.settings", "", crash=True)
-    # The same load with persistent SQLite connections (CONN_MAX_AGE=60), to show what the
-    # project's SQLite default (a new connection, and a WAL reset, per request) costs.
-    run("_settings_persistent_db", "_persistent_conn", crash=False)
 
 
 if __name__ == "__main__":
