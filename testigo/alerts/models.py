@@ -12,8 +12,9 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from testigo.core.bilingual import in_language
 
 
 class AlertsState(models.Model):
@@ -52,7 +53,7 @@ class Zone(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "es").startswith("en") and self.name_en else self.name_es
+        return in_language(self.name_es, self.name_en)
 
 
 class Subscription(models.Model):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from testigo.core.bilingual import in_language
 
 
 class Layer(models.Model):
@@ -34,4 +35,4 @@ class Layer(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "es").startswith("en") else self.name_es
+        return in_language(self.name_es, self.name_en)

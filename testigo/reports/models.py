@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from testigo.core.bilingual import in_language
 
 ICONS = ["alert", "shield", "fire", "water", "hand", "money", "person", "home", "car", "megaphone"]
 
@@ -34,7 +35,7 @@ class Category(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "es").startswith("en") else self.name_es
+        return in_language(self.name_es, self.name_en)
 
 
 class Report(models.Model):

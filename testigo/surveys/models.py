@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from testigo.core.bilingual import in_language
 
 
 class Survey(models.Model):
@@ -43,7 +44,7 @@ class Survey(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "es").startswith("en") and self.name_en else self.name_es
+        return in_language(self.name_es, self.name_en)
 
 
 class Device(models.Model):
