@@ -59,6 +59,28 @@ def setup_django(database_url: str | None = None) -> Path:
     return data_dir
 
 
+def on_postgres(bench: str, script: str) -> None:
+    """Run `script --backend postgres URL` in a throw-away database next to the one named in
+    TESTIGO_BENCH_POSTGRES_URL, or say that it was skipped."""
+    import subprocess
+
+    url = os.environ.get("TESTIGO_BENCH_POSTGRES_URL", "")
+    if not url:
+        emit(f"{bench}.postgres", None, "", skipped="TESTIGO_BENCH_POSTGRES_URL is not set")
+        return
+    import psycopg
+
+    name = f"testigo_bench_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        subprocess.run([sys.executable, script, "--backend", "postgres", url.rsplit("/", 1)[0] + "/" + name],
+                       check=True)
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 def _point(rng: random.Random) -> tuple[float, float]:
     roll = rng.random()
     if roll < 0.80:
@@ -109,7 +131,8 @@ def _columns(connection):
 
 
 def seed(n: int, seed_value: int = 7) -> float:
-    """Insert n reports (+ categories and links); returns the seconds it took."""
+    """Insert n reports (+ categories and links) and count them for the map (one rebuild of the
+    count pyramid, as `testigo map rebuild-counts` does); returns the seconds it took."""
     from django.db import connection
 
     from testigo.reports.models import Category
@@ -137,8 +160,16 @@ def seed(n: int, seed_value: int = 7) -> float:
         _bulk(cursor, connection, "reports_report_categories", ["report_id", "category_id"], links, quote)
         for sql in indexes:  # one sorted build per index beats a million random index inserts
             cursor.execute(sql)
+    counted = time.perf_counter()
+    from testigo.geo import aggregates
+
+    rows = aggregates.rebuild()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh statistics, as a live database would have
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    emit("seed.count_pyramid", round(time.perf_counter() - counted, 1), "s", n=n, rows=rows)
     return time.perf_counter() - started
 
 

@@ -1,5 +1,9 @@
 """Exports at scale: seed 1,000,000 reports (QUICK: 20,000) and run `testigo export` as a
-subprocess for CSV and GeoJSON, reporting wall time and the child's peak RSS."""
+subprocess for CSV and GeoJSON, reporting wall time and the child's peak RSS.
+
+SQLite always; PostgreSQL too when TESTIGO_BENCH_POSTGRES_URL is set (in a throw-away database
+created next to the one named in the URL), as bench_map.py does.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +18,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _seed  # noqa: E402
 
 
-def main() -> None:
-    data_dir = _seed.setup_django()
+def run(backend: str, database_url: str | None) -> None:
+    data_dir = _seed.setup_django(database_url)
     n = _seed.report_count()
     seconds = _seed.seed(n)
-    _seed.emit("export.seed_time", round(seconds, 1), "s", n=n)
+    _seed.emit(f"export.{backend}.seed_time", round(seconds, 1), "s", n=n)
     from django.db import connections
 
     connections.close_all()
@@ -33,10 +37,18 @@ def main() -> None:
         # ru_maxrss of RUSAGE_CHILDREN is the largest child so far (KB on Linux): run CSV first,
         # and GeoJSON's figure is max(csv, geojson), an upper bound for it.
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        _seed.emit(f"export.{fmt}.time", round(elapsed, 1), "s", target=30, n=n)
-        _seed.emit(f"export.{fmt}.peak_rss", round(peak_mb, 1), "MB", target=300, n=n)
-        _seed.emit(f"export.{fmt}.size", round(out.stat().st_size / 2**20, 1), "MB", n=n)
+        _seed.emit(f"export.{backend}.{fmt}.time", round(elapsed, 1), "s", target=30, n=n)
+        _seed.emit(f"export.{backend}.{fmt}.peak_rss", round(peak_mb, 1), "MB", target=300, n=n)
+        _seed.emit(f"export.{backend}.{fmt}.size", round(out.stat().st_size / 2**20, 1), "MB", n=n)
         out.unlink()
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--backend":
+        run(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
+        return
+    subprocess.run([sys.executable, __file__, "--backend", "sqlite"], check=True)
+    _seed.on_postgres("export", __file__)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import math
-import os
 import random
 import subprocess
 import sys
@@ -41,6 +40,23 @@ def _pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
+def _upkeep(backend: str) -> None:
+    """What keeping the map's counts adds to a bulk import: the count update for a batch of 5,000
+    reports (as `aggregates.added()` does after an import batch), then its exact reverse."""
+    from django.db import transaction
+
+    from testigo.geo import aggregates
+    from testigo.reports.models import Report
+
+    ids = list(Report.objects.order_by("-id").values_list("id", flat=True)[:5000])
+    with transaction.atomic():
+        started = time.perf_counter()
+        aggregates._apply(aggregates._deltas({}, aggregates._entries(ids)))  # = added(ids)
+        elapsed = time.perf_counter() - started
+        aggregates._apply(aggregates._deltas(aggregates._entries(ids), {}))  # back as it was
+    _seed.emit(f"map.{backend}.count_upkeep_per_report", round(elapsed / len(ids) * 1e6), "us", n=len(ids))
+
+
 def run(backend: str) -> None:
     from django.test import Client
 
@@ -49,6 +65,7 @@ def run(backend: str) -> None:
     n = _seed.report_count()
     seconds = _seed.seed(n)
     _seed.emit(f"map.{backend}.seed_time", round(seconds, 1), "s", target=120 if not _seed.QUICK else None, n=n)
+    _upkeep(backend)
     client = Client(HTTP_HOST="localhost")
     rng = random.Random(11)
     parent = Category.objects.filter(parent__isnull=True).first()
@@ -73,31 +90,13 @@ def run(backend: str) -> None:
         _seed.emit(f"{name}.gzip_kb_max", round(max(sizes), 1), "KB", target=30, n=REQUESTS)
 
 
-def _postgres() -> None:
-    url = os.environ.get("TESTIGO_BENCH_POSTGRES_URL", "")
-    if not url:
-        _seed.emit("map.postgres", None, "", skipped="TESTIGO_BENCH_POSTGRES_URL is not set")
-        return
-    import psycopg
-
-    name = f"testigo_bench_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    try:
-        bench_url = url.rsplit("/", 1)[0] + "/" + name
-        subprocess.run([sys.executable, __file__, "--backend", "postgres", bench_url], check=True)
-    finally:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--backend":
         _seed.setup_django(sys.argv[3] if len(sys.argv) > 3 else None)
         run(sys.argv[2])
         return
     subprocess.run([sys.executable, __file__, "--backend", "sqlite"], check=True)
-    _postgres()
+    _seed.on_postgres("map", __file__)
 
 
 if __name__ == "__main__":

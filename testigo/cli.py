@@ -19,6 +19,7 @@ USAGE = """usage: testigo COMMAND [options]      (every command reads TESTIGO_DA
   createadmin --username NAME [--password P]     create an administrator
   audit-verify                                   check the audit trail's hash chain
   export --format csv|geojson [--all]            stream reports to stdout
+  map rebuild-counts                             recompute the map's cluster counts
   token add --user NAME --scope read|write       create an API token
   channel add|list ...                           messaging channels (prints the webhook URL)
   smpp                                           keep SMPP channels bound (run beside the worker)

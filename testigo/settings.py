@@ -115,6 +115,8 @@ DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'testigo.sqlite3'}")
 # Persistent connections on every backend: opening SQLite per request costs ~15 ms (bench_inbound).
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite plus a write lock that hands over at once instead of SQLite's sleeping busy handler.
+    _db["ENGINE"] = "testigo.core.db.sqlite"
     _db["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the busy
         # timeout instead of failing with "database is locked" on lock upgrade.

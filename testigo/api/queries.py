@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from testigo.api import exporters
 from testigo.api.auth import Caller
 from testigo.api.params import decode_cursor, encode_cursor
 from testigo.core import roles
+from testigo.geo import aggregates
 from testigo.reports import selectors
 from testigo.reports.models import Report
 from testigo.reports.selectors import ReportFilters
@@ -54,25 +55,63 @@ def page(caller: Caller, filters: ReportFilters, *, limit: int, cursor: str | No
     return {"items": items, "next_cursor": next_cursor}
 
 
-def clusters(caller: Caller, filters: ReportFilters, vp) -> dict:
-    """Clusters (count, centroid, cell bounds) and single points for a viewport.
+def _pyramid_category(filters: ReportFilters) -> int | None:
+    """The count pyramid's category key answering these filters exactly, or None when only the
+    raw query can (several categories, source, dates or text)."""
+    if filters.sources or filters.date_from or filters.date_to or filters.text or len(filters.categories) > 1:
+        return None
+    return filters.categories[0] if filters.categories else aggregates.ALL
+
+
+def cluster_cells(caller: Caller, filters: ReportFilters, vp, *, use_counts: bool = True) -> list:
+    """The viewport's cells, from the count pyramid when it can answer the filters exactly (and the
+    zoom is not finer than it stores), else from a GROUP BY over the reports: same result.
 
     The public side clusters the fuzzed public columns of published public reports; staff the
     true columns of every report they may see.
     """
     from dataclasses import replace
 
-    from testigo.geo.clustering import cell_bounds, cluster
+    from testigo.geo.clustering import cluster
 
     filters = replace(filters, bbox=(vp.west, vp.south, vp.east, vp.north))
+    category = _pyramid_category(filters) if use_counts else None
     if caller.is_staff:
         # Naming every status lets the (status, tile_key, ...) index seek per status and range.
         filters = replace(filters, statuses=filters.statuses or list(Report.Status.values))
-        qs = selectors.staff_reports(caller.user, filters).select_related(None).prefetch_related(None)
-        cells = cluster(qs, vp, key="tile_key", lat="lat", lon="lon")
+
+        def select(f):
+            return selectors.staff_reports(caller.user, f).select_related(None).prefetch_related(None)
+
+        qs = select(filters)
+        columns = {"key": "tile_key", "lat": "lat", "lon": "lon"}
+        scope = aggregates.STAFF
+        # visible_to() hides confidential reports from roles without the permission.
+        parts = aggregates.staff_parts(filters.statuses, roles.can(caller.user, roles.VIEW_CONFIDENTIAL))
     else:
-        cells = cluster(selectors.public_reports(filters), vp, key="public_tile_key", lat="public_lat",
-                        lon="public_lon")
+        select = selectors.public_reports
+        qs = select(filters)
+        columns = {"key": "public_tile_key", "lat": "public_lat", "lon": "public_lon"}
+        scope, parts = aggregates.PUBLIC, [0]
+    cells = None
+    if category is not None:
+        edge_qs = None
+        if filters.categories:
+            # The pyramid leaves only a few edge reports to read: the same category filter as a
+            # correlated EXISTS costs a lookup per row, where the selector's IN list costs a pass
+            # over every link of the category.
+            links = Report.categories.through.objects.filter(
+                report_id=OuterRef("id"), category_id__in=filters.category_ids_with_children())
+            edge_qs = select(replace(filters, categories=[])).filter(Exists(links))
+        cells = aggregates.clusters(qs, vp, scope=scope, category=category, parts=parts, edge_qs=edge_qs, **columns)
+    return cells if cells is not None else cluster(qs, vp, **columns)
+
+
+def clusters(caller: Caller, filters: ReportFilters, vp) -> dict:
+    """Clusters (count, centroid, cell bounds) and single points for a viewport."""
+    from testigo.geo.clustering import cell_bounds
+
+    cells = cluster_cells(caller, filters, vp)
     single_ids = [c.first_id for c in cells if c.count == 1]
     points = _points(caller, single_ids)
     out = {"zoom": vp.zoom, "total": sum(c.count for c in cells), "clusters": [], "points": []}

@@ -137,28 +137,26 @@ def add_note(request, reference: str, payload: NoteIn):
     return Status(201, _note(services.add_note(report=report, actor=user, text=payload.text)))
 
 
-def export_rows(caller, query: ReportQuery) -> tuple:
-    """(rows, columns) for an export by this caller: staff need EXPORT; the public gets the projection."""
+def export_rows(caller, query: ReportQuery) -> exporters.Export:
+    """The export this caller may have: staff need EXPORT; the public gets the projection."""
     filters, since = _filters(query)
     qs, _sort, public = queries.report_queryset(caller, filters, since)
     if public:
-        return exporters.public_rows(qs), exporters.PUBLIC_COLUMNS
+        return exporters.Export(qs, public=True)
     if not roles.can(caller.user, roles.EXPORT):
         raise PermissionDenied
-    with_contact = roles.can(caller.user, roles.SEE_CONTACT)
-    columns = exporters.STAFF_COLUMNS + (exporters.CONTACT_COLUMNS if with_contact else [])
-    return exporters.staff_rows(qs, with_contact=with_contact), columns
+    return exporters.Export(qs, public=False, with_contact=roles.can(caller.user, roles.SEE_CONTACT))
 
 
 @router.get("/reports.geojson", summary="Reports as a GeoJSON FeatureCollection (streamed)")
 def reports_geojson(request, query: Query[ReportQuery]):
-    rows, _columns = export_rows(request.auth, query)
-    return StreamingHttpResponse(exporters.geojson_stream(rows), content_type="application/geo+json")
+    export = export_rows(request.auth, query)
+    return StreamingHttpResponse(export.geojson(), content_type="application/geo+json")
 
 
 @router.get("/reports.csv", summary="Reports as CSV (streamed)")
 def reports_csv(request, query: Query[ReportQuery]):
-    rows, columns = export_rows(request.auth, query)
-    response = StreamingHttpResponse(exporters.csv_stream(rows, columns), content_type="text/csv; charset=utf-8")
+    export = export_rows(request.auth, query)
+    response = StreamingHttpResponse(export.csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="reports.csv"'
     return response

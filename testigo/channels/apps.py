@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class ChannelsConfig(AppConfig):
     name = "testigo.channels"
     label = "channels"
+
+    def ready(self) -> None:
+        from testigo.channels.models import Channel
+        from testigo.channels.views import forget_channels
+
+        # The webhook caches channel rows for a second; a change made here is seen at once.
+        post_save.connect(forget_channels, sender=Channel, dispatch_uid="channels.forget_on_save")
+        post_delete.connect(forget_channels, sender=Channel, dispatch_uid="channels.forget_on_delete")

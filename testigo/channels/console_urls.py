@@ -8,4 +8,5 @@ app_name = "channels_console"
 urlpatterns = [
     path("reply/<str:reference>/", console_views.reply, name="reply"),
     path("channels/", console_views.channel_list, name="channel_list"),
+    path("channels/<int:pk>/", console_views.channel_edit, name="channel_edit"),
 ]

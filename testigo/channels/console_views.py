@@ -1,4 +1,4 @@
-"""Thin staff views: reply to a citizen, list and add channels (admins)."""
+"""Thin staff views: reply to a citizen; list, add, edit and deactivate channels (admins)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from testigo.channels import selectors, services
+from testigo.channels.models import Channel
 from testigo.channels.types import all_types
 from testigo.core import roles
 from testigo.reports import selectors as report_selectors
@@ -52,12 +53,8 @@ def channel_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and chosen is not None:
         config = {f.key: request.POST.get(f"config_{f.key}", "") for f in chosen.config_fields}
         try:
-            rate = float(request.POST.get("rate_per_second") or 1)
-        except ValueError:
-            rate = -1
-        try:
             channel = services.add_channel(actor=request.user, type_code=type_code, name=request.POST.get("name", ""),
-                                           config=config, rate_per_second=rate,
+                                           config=config, rate_per_second=_rate(request),
                                            transliterate=request.POST.get("transliterate") == "on")
         except ValidationError as exc:
             error = " ".join(exc.messages)
@@ -71,4 +68,48 @@ def channel_list(request: HttpRequest) -> HttpResponse:
         "channels": channels, "types": types.values(), "chosen": chosen, "form": form, "error": error,
         "config_rows": [(f, "" if f.secret else form.get(f"config_{f.key}", ""))
                         for f in (chosen.config_fields if chosen else [])],
+    }, status=400 if error else 200)
+
+
+def _rate(request: HttpRequest) -> float:
+    try:
+        return float(request.POST.get("rate_per_second") or 1)
+    except ValueError:
+        return -1  # refused by the service with a clear message
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a channel's name, settings, rate and transliteration, or (de)activate it. Secret
+    fields are never shown; left empty they keep their stored value."""
+    if not roles.can(request.user, roles.MANAGE_USERS):
+        raise PermissionDenied
+    channel = get_object_or_404(Channel, pk=pk)
+    channel_type = all_types().get(channel.type)
+    if channel_type is None:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        config = {f.key: request.POST.get(f"config_{f.key}", "") for f in channel_type.config_fields}
+        try:
+            services.update_channel(actor=request.user, channel=channel, name=request.POST.get("name", ""),
+                                    config=config, rate_per_second=_rate(request),
+                                    transliterate=request.POST.get("transliterate") == "on",
+                                    is_active=request.POST.get("is_active") == "on")
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("Channel saved."))
+            return redirect("channels_console:channel_list")
+        form = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    else:
+        form = {"name": channel.name, "rate_per_second": channel.rate_per_second,
+                "transliterate": channel.transliterate, "is_active": channel.is_active,
+                **{f"config_{f.key}": channel.config.get(f.key, "") for f in channel_type.config_fields}}
+    return render(request, "channels/channel_edit.html", {
+        "channel": channel, "type_name": channel_type.name, "url": selectors.webhook_url(channel), "form": form,
+        "error": error,
+        "config_rows": [(f, "" if f.secret else form.get(f"config_{f.key}", ""), bool(channel.config.get(f.key)))
+                        for f in channel_type.config_fields],
     }, status=400 if error else 200)

@@ -1,20 +1,28 @@
-"""Sending the outbox: claim one row at a time, respect each channel's rate, retry with backoff.
+"""Sending the outbox, the one queue of every message that leaves (replies, alerts, broadcasts).
 
-Claims are conditional UPDATEs, so two workers (threads or processes) never hold the same row.
-The per-channel rate limit is a timestamp on the channel row (`next_send_at`), read and advanced
-under a row lock in the claiming transaction: every process sees the same budget. A worker that
-dies mid-send leaves its row in `sending`; after LEASE the row is claimed again, so a crash
-re-sends at most the message that was in flight.
+Claims are conditional UPDATEs under a lock on the channel row, so two workers (threads or
+processes) never hold the same row. The per-channel rate limit is a timestamp on the channel row
+(`next_send_at`), read and advanced in the claiming transaction: every process sees the same
+budget. A claim takes one row (replies: `dispatch()`), or up to one second's budget of a channel's
+rows at once (alerts to thousands: `dispatch(batch=…, parallel=…)`), sent over parallel
+connections.
+
+Crashes: every outcome is recorded as soon as its send returns, and a worker thread starts its
+next send only after the previous outcome is recorded. Rows claimed but not yet sent when a
+worker dies stay `sending`; after LEASE they are claimed again. So a crash re-sends at most the
+one message each sending thread had in flight.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -28,6 +36,7 @@ LEASE = timedelta(minutes=5)
 
 
 def _claimable(now, channel_id: int | None, include_pull: bool = False):
+    """Rows due for sending: queued and due, or claimed by a worker that died (lease expired)."""
     pull = [] if include_pull else [code for code, t in all_types().items() if t.pull]
     rows = OutboundMessage.objects.filter(
         Q(status=Status.QUEUED, next_attempt_at__lte=now) | Q(status=Status.SENDING, claimed_at__lt=now - LEASE),
@@ -38,50 +47,82 @@ def _claimable(now, channel_id: int | None, include_pull: bool = False):
     return rows.order_by("next_attempt_at", "id")
 
 
-def claim(*, channel_id: int | None = None, include_pull: bool = False) -> tuple[OutboundMessage | None, float | None]:
-    """Claim the next sendable row (`include_pull`: also for channels that send from their own
-    session, e.g. SMPP, which claims only its own channel's rows). Returns (row, None), or (None, seconds until a rate slot frees)
-    when rows wait only for their channel's rate, or (None, None) when there is nothing to send."""
+def claim_batch(*, channel_id: int | None = None, limit: int = 1,
+                include_pull: bool = False) -> tuple[list[OutboundMessage], float | None]:
+    """Claim up to `limit` due rows of one channel, at most one second's budget of its rate.
+
+    `channel_id` None: the channel of the earliest due row whose rate allows a send.
+    `include_pull`: also channels that send from their own session (SMPP claims its own rows).
+    Returns (rows, None); or ([], seconds until a rate slot frees) when due rows wait only for
+    their channel's rate; or ([], None) when nothing is due.
+    """
     now = timezone.now()
-    wait: float | None = None
+    wait_s: float | None = None
     with transaction.atomic():
-        for candidate in _claimable(now, channel_id, include_pull)[:50]:
-            channel = Channel.objects.select_for_update().get(pk=candidate.channel_id)
+        channel_ids = list(dict.fromkeys(
+            _claimable(now, channel_id, include_pull).values_list("channel_id", flat=True)[:50]))
+        for candidate in channel_ids:
+            channel = Channel.objects.select_for_update().get(pk=candidate)
             if channel.next_send_at and channel.next_send_at > now:
                 gap = (channel.next_send_at - now).total_seconds()
-                wait = gap if wait is None else min(wait, gap)
-                continue
-            won = OutboundMessage.objects.filter(
-                pk=candidate.pk, status=candidate.status, claimed_at=candidate.claimed_at,
-            ).update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-            if not won:
+                wait_s = gap if wait_s is None else min(wait_s, gap)
                 continue
             rate = channel.rate_per_second if channel.rate_per_second > 0 else 1.0
-            channel.next_send_at = max(channel.next_send_at or now, now) + timedelta(seconds=1 / rate)
+            size = max(1, min(limit, int(rate)))
+            ids = list(_claimable(now, candidate, include_pull).values_list("id", flat=True)[:size])
+            # Conditional: a row another worker claimed meanwhile no longer matches.
+            OutboundMessage.objects.filter(
+                Q(status=Status.QUEUED) | Q(status=Status.SENDING, claimed_at__lt=now - LEASE), pk__in=ids,
+            ).update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+            rows = list(OutboundMessage.objects.filter(pk__in=ids, status=Status.SENDING, claimed_at=now)
+                        .select_related("channel", "contact").order_by("next_attempt_at", "id"))
+            if not rows:
+                continue
+            channel.next_send_at = max(channel.next_send_at or now, now) + timedelta(seconds=len(rows) / rate)
             channel.save(update_fields=["next_send_at"])
-            return OutboundMessage.objects.select_related("channel", "contact").get(pk=candidate.pk), None
-    return None, wait
+            return rows, None
+    return [], wait_s
+
+
+def claim(*, channel_id: int | None = None, include_pull: bool = False) -> tuple[OutboundMessage | None, float | None]:
+    """Claim the next sendable row: (row, None), (None, seconds to wait for a rate slot) or (None, None)."""
+    rows, wait_s = claim_batch(channel_id=channel_id, limit=1, include_pull=include_pull)
+    return (rows[0] if rows else None), wait_s
+
+
+def attempt(message: OutboundMessage):
+    """Send one claimed row through its type, without touching the database (safe in any thread).
+    Returns the type's SendResult, or the exception that says how it failed."""
+    opted_out_at = message.contact.opted_out_at
+    if opted_out_at is not None and message.created_at < opted_out_at:
+        # Queued before the person wrote STOP: honour the opt-out (their confirmation comes later).
+        return base.PermanentError("the contact opted out")
+    channel_type = get_type(message.channel.type)
+    try:
+        if channel_type is None:
+            raise base.PermanentError(f"unknown channel type {message.channel.type!r}")
+        return channel_type.send(message.channel, message)
+    except Exception as exc:  # classified by record()
+        return exc
+
+
+def record(message: OutboundMessage, outcome, *, sent_at=None) -> OutboundMessage:
+    """Record what `attempt` returned: sent, failed for good, or retried later with backoff."""
+    if isinstance(outcome, base.SendResult):
+        return finish(message, status=outcome.status, provider_id=outcome.provider_id[:200],
+                      sent_at=sent_at or timezone.now(), error="")
+    if isinstance(outcome, base.PermanentError):
+        return finish(message, status=Status.FAILED, error=str(outcome))
+    # Temporary by default: a bug or an outage should not lose the message.
+    if not isinstance(outcome, base.TemporaryError):
+        log.error("channel %s: unexpected error while sending: %r", message.channel_id, outcome)
+    return retry_later(message, str(outcome))
 
 
 def deliver(message: OutboundMessage) -> OutboundMessage:
     """Send one claimed row through its type and record the outcome."""
-    channel_type = get_type(message.channel.type)
-    now = timezone.now()
-    opted_out_at = message.contact.opted_out_at
-    if opted_out_at is not None and message.created_at < opted_out_at:
-        # Queued before the person wrote STOP: honour the opt-out (their confirmation comes later).
-        return finish(message, status=Status.FAILED, error="the contact opted out")
-    try:
-        if channel_type is None:
-            raise base.PermanentError(f"unknown channel type {message.channel.type!r}")
-        result = channel_type.send(message.channel, message)
-    except base.PermanentError as exc:
-        return finish(message, status=Status.FAILED, error=str(exc))
-    except Exception as exc:  # temporary by default: a bug or outage should not lose the message
-        if not isinstance(exc, base.TemporaryError):
-            log.exception("channel %s: unexpected error while sending", message.channel_id)
-        return retry_later(message, str(exc))
-    return finish(message, status=result.status, provider_id=result.provider_id, sent_at=now, error="")
+    sent_at = timezone.now()
+    return record(message, attempt(message), sent_at=sent_at)
 
 
 def retry_later(message: OutboundMessage, error: str) -> OutboundMessage:
@@ -96,21 +137,80 @@ def retry_later(message: OutboundMessage, error: str) -> OutboundMessage:
 def finish(message: OutboundMessage, **fields) -> OutboundMessage:
     fields["error"] = (fields.get("error") or "")[:500]
     # Only the claimer may finish: a delivery report may already have moved the row on.
-    OutboundMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(**fields)
-    message.refresh_from_db()
+    if OutboundMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(**fields):
+        for name, value in fields.items():
+            setattr(message, name, value)
+    else:
+        message.refresh_from_db()
     return message
 
 
-def dispatch(*, channel_id: int | None = None, max_messages: int = 500, max_seconds: float = 50) -> int:
-    """Send queued messages until none is due, `max_messages` were sent or time is up."""
+def record_sent(results: list[tuple[OutboundMessage, base.SendResult, object]]) -> None:
+    """Record several successful sends in one transaction: (row, result, sent_at) each. Only rows
+    still `sending`: a delivery report may already have moved a row on."""
+    table = connection.ops.quote_name(OutboundMessage._meta.db_table)
+    params = [(r.status, r.provider_id[:200], connection.ops.adapt_datetimefield_value(at), m.pk, Status.SENDING)
+              for m, r, at in results]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET status = %s, provider_id = %s, sent_at = %s, error = '' "
+                           "WHERE id = %s AND status = %s", params)
+    for message, result, at in results:
+        message.status, message.provider_id, message.sent_at, message.error = (
+            result.status, result.provider_id[:200], at, "")
+
+
+def _send_parallel(rows: list[OutboundMessage], pool: ThreadPoolExecutor, parallel: int) -> None:
+    """Send claimed rows over `parallel` connections. Outcomes are recorded here, in the calling
+    thread (one database connection), as soon as their sends return (those that return together,
+    in one transaction); a slot takes its next row only then, so at most `parallel` messages are
+    ever sent but not yet recorded."""
+    todo, running = deque(rows), {}
+    while todo or running:
+        while todo and len(running) < parallel:
+            row = todo.popleft()
+            running[pool.submit(attempt, row)] = (row, timezone.now())
+        done, _pending = wait(running, return_when=FIRST_COMPLETED)
+        sent = []
+        for future in done:
+            row, started = running.pop(future)
+            outcome = future.result()
+            if isinstance(outcome, base.SendResult):
+                sent.append((row, outcome, started))
+            else:
+                record(row, outcome)
+        if sent:
+            record_sent(sent)
+
+
+def dispatch(*, channel_id: int | None = None, max_messages: int = 500, max_seconds: float = 50,
+             batch: int = 1, parallel: int = 1) -> int:
+    """Send due messages until none is due, `max_messages` were sent or time is up.
+
+    `batch` > 1 claims up to that many rows of a channel at once (bounded by one second of its
+    rate) and sends them over `parallel` connections: for alerts to many people.
+    """
     sent, deadline = 0, time.monotonic() + max_seconds
-    while sent < max_messages and time.monotonic() < deadline:
-        message, wait = claim(channel_id=channel_id)
-        if message is None:
-            if wait is None:
-                break
-            time.sleep(min(wait, max(0.0, deadline - time.monotonic())))
-            continue
-        deliver(message)
-        sent += 1
+    pool = ThreadPoolExecutor(parallel) if parallel > 1 else None
+    try:
+        while sent < max_messages and time.monotonic() < deadline:
+            rows, wait_s = claim_batch(channel_id=channel_id, limit=min(batch, max_messages - sent))
+            if not rows:
+                if wait_s is None:
+                    break
+                time.sleep(min(wait_s, max(0.0, deadline - time.monotonic())))
+                continue
+            if pool is None or len(rows) == 1:
+                for row in rows:
+                    deliver(row)
+            else:
+                _send_parallel(rows, pool, parallel)
+            sent += len(rows)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return sent
+
+
+def has_due(*, channel_id: int | None = None) -> bool:
+    """Whether rows are due for sending now (on `channel_id`, or on any channel)."""
+    return _claimable(timezone.now(), channel_id).exists()

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from testigo.core import roles
 from testigo.reports import selectors
 from testigo.reports.models import Category, Report
+from testigo.surveys import columns as survey_columns
+from testigo.surveys import selectors as survey_selectors
 
 
 class LoginForm(forms.Form):
@@ -31,8 +33,9 @@ class InboxFilterForm(forms.Form):
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("Received until"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))
+    survey = forms.TypedChoiceField(label=_("Survey"), required=False, coerce=int, empty_value=None)
 
-    def __init__(self, *args, sources: list[str], **kwargs):
+    def __init__(self, *args, sources: list[str], surveys=(), **kwargs):
         super().__init__(*args, **kwargs)
         choices = [("", _("All categories"))]
         for parent, children in selectors.category_tree():
@@ -40,6 +43,44 @@ class InboxFilterForm(forms.Form):
             choices += [(child.id, f"— {child.name}") for child in children]
         self.fields["category"].choices = choices
         self.fields["source"].choices = [("", _("All sources"))] + [(s, s) for s in sources]
+        self.fields["survey"].choices = [("", _("All surveys"))] + [(s.pk, s.name) for s in surveys]
+        # The survey whose answers are shown as columns: the one chosen, else the category's.
+        self.survey = self._chosen_survey(surveys)
+        self.answer_field_names: list[str] = []
+        if self.survey is not None:
+            answer_fields = survey_columns.filter_fields(self.survey)
+            self.fields.update(answer_fields)
+            self.answer_field_names = list(answer_fields)
+
+    def _chosen_survey(self, surveys):
+        data = self.data if self.is_bound else {}
+        by_id = {str(s.pk): s for s in surveys}
+        if data.get("survey") in by_id:
+            return by_id[data["survey"]]
+        category_id = data.get("category", "")
+        if category_id and self.fields["category"].valid_value(category_id):
+            category = Category.objects.filter(pk=int(category_id)).first()
+            survey = survey_selectors.survey_for_category(category)
+            return by_id.get(str(survey.pk), survey) if survey is not None else None
+        return None
+
+    def answer_fields(self) -> list:
+        """The bound answer filters, for the template."""
+        return [self[name] for name in self.answer_field_names]
+
+    def answer_filters_used(self) -> bool:
+        return any(self.data.get(name) for name in self.answer_field_names)
+
+    def answer_conditions(self) -> list:
+        """Database conditions for the survey filter and the answer filters (valid ones only)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        if self.survey is None:
+            return []
+        conditions = survey_columns.filter_conditions(self.survey, data)
+        if data.get("survey") and not conditions:
+            conditions = [survey_columns.belongs_to(self.survey)]
+        return conditions
 
     def filters(self) -> selectors.ReportFilters:
         self.is_valid()  # invalid fields are left out; the valid ones still filter

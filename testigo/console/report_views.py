@@ -20,6 +20,7 @@ from testigo.console.forms import MergeForm, NoteForm, RedactionForm, ReportEdit
 from testigo.core import roles
 from testigo.reports import selectors, services
 from testigo.reports.models import Media, Report
+from testigo.surveys.columns import labelled_answers
 
 Status = Report.Status
 EVENTS_SHOWN = 100
@@ -84,6 +85,7 @@ def _render(request, report: Report, *, status: int = 200, **forms):
         "report": report,
         "contact": selectors.contact_for(user, report),
         "photos": list(report.media.order_by("id")),
+        "answers": labelled_answers(report.custom_values),
         "notes": list(report.notes.select_related("author")),
         "events": list(console_selectors.report_events(report)[:EVENTS_SHOWN]),
         "duplicates": list(report.duplicates.values_list("reference", flat=True)),

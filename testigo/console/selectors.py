@@ -12,18 +12,24 @@ from testigo.core import roles
 from testigo.core.models import AuditEvent
 from testigo.reports import selectors
 from testigo.reports.models import Category, Report
+from testigo.surveys.models import Survey
 
 REPORT_OBJECT_TYPE = Report._meta.label_lower  # "reports.report"
 
 
-def status_counts(user, filters: selectors.ReportFilters) -> dict[str, int]:
-    """How many reports per status the user would see with these filters (statuses ignored),
-    for the inbox tabs."""
-    qs = selectors.staff_reports(user, replace(filters, statuses=[])).order_by()
+def status_counts(user, filters: selectors.ReportFilters, conditions=()) -> dict[str, int]:
+    """How many reports per status the user would see with these filters (statuses ignored)
+    and extra conditions (answer filters), for the inbox tabs."""
+    qs = selectors.staff_reports(user, replace(filters, statuses=[])).filter(*conditions).order_by()
     rows = qs.values("status").annotate(n=Count("id", distinct=True))
     counts = {status: 0 for status in Report.Status.values}
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
+
+
+def inbox_surveys() -> list:
+    """Surveys the inbox can be narrowed to (their answers then shown as columns)."""
+    return list(Survey.objects.defer("xform", "public_key", "wrapped_private_key").order_by("name_es", "pk"))
 
 
 def sources(user) -> list[str]:

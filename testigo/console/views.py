@@ -25,6 +25,7 @@ from testigo.core.signals import staff_password_changed, staff_password_verified
 from testigo.reports import selectors
 from testigo.reports import services as reports_services
 from testigo.reports.models import Report
+from testigo.surveys import columns
 
 INBOX_PAGE_SIZE = 50
 # Bulk moves offered in the inbox; each report still goes through change_status and its rules.
@@ -105,15 +106,23 @@ def password_view(request):
 
 @staff_required()
 def inbox(request):
-    form = InboxFilterForm(request.GET or None, sources=console_selectors.sources(request.user))
-    filters = form.filters()
-    reports = selectors.staff_reports(request.user, filters)
+    form = InboxFilterForm(request.GET or None, sources=console_selectors.sources(request.user),
+                           surveys=console_selectors.inbox_surveys())
+    filters, conditions = form.filters(), form.answer_conditions()
+    reports = selectors.staff_reports(request.user, filters).filter(*conditions)
     page = Paginator(reports, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = console_selectors.status_counts(request.user, filters)
+    counts = console_selectors.status_counts(request.user, filters, conditions)
     tabs = [(value, label, counts.get(value, 0)) for value, label in Report.Status.choices]
+    answer_columns = []
+    if form.survey is not None:  # the survey's answers as extra columns
+        page.object_list = list(page.object_list)
+        answer_columns = columns.table_columns(form.survey)
+        for report in page.object_list:  # reads the loaded rows only: no query per report
+            report.answer_cells = columns.cells(form.survey, answer_columns, report.custom_values)
     return render(request, "console/inbox.html", {
         "form": form, "page": page, "tabs": tabs, "total": sum(counts.values()),
         "selected_statuses": filters.statuses, "bulk_statuses": _bulk_choices(request.user),
+        "survey": form.survey, "answer_columns": answer_columns,
     })
 
 

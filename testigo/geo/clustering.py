@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Avg, BooleanField, Count, F, Min, QuerySet
+from django.db.models import BooleanField, Count, F, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 
 from testigo.geo.tiles import KEY_ZOOM, MAX_LAT, lonlat_to_tile, morton, tile_to_lonlat, unmorton
@@ -112,7 +112,33 @@ class Cell:
     count: int
     lat: float
     lon: float
-    first_id: int
+    first_id: int | None  # the report's id when count == 1
+    sum_lat: float = 0.0
+    sum_lon: float = 0.0
+    sum_id: int = 0
+
+
+def cluster_ranges(qs: QuerySet, ranges: list[tuple[int, int]], level: int, *, key: str, lat: str,
+                   lon: str) -> list[Cell]:
+    """GROUP BY `key >> 2*(20 - level)` over the rows of `qs` whose key lies in `ranges`."""
+    if not ranges:
+        return []
+    # One raw boolean expression instead of ~30 ORM Q objects: building those cost more than the
+    # query itself on a zoomed-in view. `key` is one of our own column names, never user input.
+    column = f"{connection.ops.quote_name(qs.model._meta.db_table)}.{connection.ops.quote_name(key)}"
+    cover = RawSQL("(" + " OR ".join([f"{column} BETWEEN %s AND %s"] * len(ranges)) + ")",
+                   [v for pair in ranges for v in pair], output_field=BooleanField())
+    shift = 2 * (KEY_ZOOM - level)
+    rows = (qs.order_by().filter(cover)
+            .annotate(cell=F(key).bitrightshift(shift)).values("cell")
+            .annotate(n=Count("id"), slat=Sum(lat), slon=Sum(lon), sid=Sum("id"))
+            .order_by("cell"))
+    out = []
+    for r in rows:
+        n, sid = r["n"], int(r["sid"])
+        out.append(Cell(cell=r["cell"], count=n, lat=r["slat"] / n, lon=r["slon"] / n,
+                        first_id=sid if n == 1 else None, sum_lat=r["slat"], sum_lon=r["slon"], sum_id=sid))
+    return out
 
 
 def cluster(qs: QuerySet, vp: Viewport, *, key: str, lat: str, lon: str) -> list[Cell]:
@@ -121,17 +147,4 @@ def cluster(qs: QuerySet, vp: Viewport, *, key: str, lat: str, lon: str) -> list
     `key`, `lat` and `lon` name the columns to use: the public projection's for the public,
     the true ones for staff.
     """
-    ranges = morton_ranges(vp)
-    if not ranges:
-        return []
-    # One raw boolean expression instead of ~30 ORM Q objects: building those cost more than the
-    # query itself on a zoomed-in view. `key` is one of our own column names, never user input.
-    column = f"{connection.ops.quote_name(qs.model._meta.db_table)}.{connection.ops.quote_name(key)}"
-    cover = RawSQL("(" + " OR ".join([f"{column} BETWEEN %s AND %s"] * len(ranges)) + ")",
-                   [v for pair in ranges for v in pair], output_field=BooleanField())
-    shift = 2 * (KEY_ZOOM - vp.level)
-    rows = (qs.order_by().filter(cover)
-            .annotate(cell=F(key).bitrightshift(shift)).values("cell")
-            .annotate(n=Count("id"), clat=Avg(lat), clon=Avg(lon), first=Min("id"))
-            .order_by("cell"))
-    return [Cell(cell=r["cell"], count=r["n"], lat=r["clat"], lon=r["clon"], first_id=r["first"]) for r in rows]
+    return cluster_ranges(qs, morton_ranges(vp), vp.level, key=key, lat=lat, lon=lon)

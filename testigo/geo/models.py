@@ -36,3 +36,26 @@ class Layer(models.Model):
     @property
     def name(self) -> str:
         return in_language(self.name_es, self.name_en)
+
+
+class ClusterCount(models.Model):
+    """One cell of the map's count pyramid (see testigo/geo/aggregates.py): how many reports of a
+    scope (public or staff), category key and part (staff: status and confidentiality) a cell of a
+    given level holds, with the sums of their coordinates and ids. Kept by the application."""
+
+    pk = models.CompositePrimaryKey("scope", "category", "level", "cell", "part")
+    scope = models.SmallIntegerField()
+    category = models.IntegerField()  # 0 = every report
+    level = models.SmallIntegerField()
+    cell = models.BigIntegerField()
+    part = models.SmallIntegerField()
+    n = models.IntegerField()
+    sum_lat = models.FloatField()
+    sum_lon = models.FloatField()
+    sum_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "cluster count"
+
+    def __str__(self) -> str:
+        return f"{self.scope}/{self.category}/{self.part} level {self.level} cell {self.cell}: {self.n}"

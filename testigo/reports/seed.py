@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from testigo.core import audit
 from testigo.core.demo_data import CATEGORIES, generate
+from testigo.geo import aggregates
 from testigo.reports.models import Category, Report
 from testigo.reports.services import new_reference, refresh_projection
 
@@ -55,5 +56,6 @@ def seed_reports(n: int = 2000, seed: int = 4636) -> int:
         [through(report_id=r.pk, category_id=categories[slug].pk) for r, slugs in zip(reports, links, strict=True)
          for slug in slugs], batch_size=1000,
     )
+    aggregates.added([r.pk for r in reports])  # bulk_create sends no signals: count them for the map
     audit.record(action="demo.seeded", data={"reports": n, "seed": seed})
     return n

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from testigo.core import audit, roles
+from testigo.geo import aggregates
 from testigo.geo.fuzz import fuzz
 from testigo.geo.tiles import tile_key
 from testigo.reports.media import sanitise_image
@@ -124,6 +125,20 @@ def create_report(
     )
     refresh_projection(report)
     report.full_clean(exclude=["categories", "reference"])
+    with aggregates.tracking():  # the map's counts: once for the row and its categories
+        _save_new(report, categories)
+    for item in sanitised:
+        media = Media(report=report, content_type=item.content_type, extension=item.extension,
+                      sha256=item.sha256, size=len(item.content), width=item.width, height=item.height)
+        media.file.save(f"x{item.extension}", ContentFile(item.content), save=False)
+        media.save()
+    audit.record(action="report.created", actor=actor, obj=report,
+                 data={"reference": report.reference, "source": source,
+                       "media_sha256": [m.sha256 for m in sanitised]})
+    return report
+
+
+def _save_new(report: Report, categories: list[Category] | None) -> None:
     for attempt in range(5):
         try:
             with transaction.atomic():
@@ -136,15 +151,6 @@ def create_report(
             refresh_projection(report)
     if categories:
         report.categories.set(categories)
-    for item in sanitised:
-        media = Media(report=report, content_type=item.content_type, extension=item.extension,
-                      sha256=item.sha256, size=len(item.content), width=item.width, height=item.height)
-        media.file.save(f"x{item.extension}", ContentFile(item.content), save=False)
-        media.save()
-    audit.record(action="report.created", actor=actor, obj=report,
-                 data={"reference": report.reference, "source": source,
-                       "media_sha256": [m.sha256 for m in sanitised]})
-    return report
 
 
 EDITABLE_FIELDS = ["title", "description", "occurred_at", "lat", "lon", "precision_m", "place_name",
@@ -161,6 +167,11 @@ def update_report(*, report: Report, actor, categories: list[Category] | None = 
     if changes.get("visibility") == Report.Visibility.CONFIDENTIAL or report.visibility == Report.Visibility.CONFIDENTIAL:
         _require(actor, roles.VIEW_CONFIDENTIAL)
     report = Report.objects.select_for_update().get(pk=report.pk)
+    with aggregates.tracking([report.pk]):  # the map's counts: once for fields and categories
+        return _update(report, actor, categories, changes)
+
+
+def _update(report: Report, actor, categories: list[Category] | None, changes: dict) -> Report:
     validate_location(changes.get("lat", report.lat), changes.get("lon", report.lon))
     validate_occurred_at(changes.get("occurred_at", report.occurred_at))
     diff = {}
@@ -261,6 +272,12 @@ def merge(*, duplicate: Report, into: Report, actor) -> Report:
         if target.pk == duplicate.pk:
             raise ValidationError(_("These reports are already merged the other way round."))
     duplicate = Report.objects.select_for_update().get(pk=duplicate.pk)
+    with aggregates.tracking([duplicate.pk, target.pk]):
+        _merge(duplicate, target, actor)
+    return target
+
+
+def _merge(duplicate: Report, target: Report, actor) -> None:
     target.categories.add(*duplicate.categories.all())
     Media.objects.filter(report=duplicate).update(report=target)
     duplicate.merged_into = target
@@ -269,7 +286,6 @@ def merge(*, duplicate: Report, into: Report, actor) -> Report:
     Report.objects.filter(merged_into=duplicate).update(merged_into=target)
     audit.record(action="report.merged", actor=actor, obj=duplicate,
                  data={"into": target.reference, "from": duplicate.reference})
-    return target
 
 
 @transaction.atomic

@@ -43,7 +43,17 @@ def clean_answers(survey, raw: dict[str, str], *, enforce_required: bool = True)
             values[field["name"]] = fieldtypes.parse_value(field, text)
         except fieldtypes.FieldValueError as exc:
             raise AnswerError(f"{fieldtypes.label(field)}: {exc}") from None
+        if field.get("constraint") and not schema.constraint_holds(field, values[field["name"]]):
+            raise AnswerError(f"{fieldtypes.label(field)}: {constraint_message(field)}")
     return values
+
+
+def constraint_message(field: dict) -> str:
+    """The form's own constraint message (in the current language), else a plain one."""
+    from django.utils.translation import get_language
+
+    return fieldtypes.label(field, get_language() or "es", "constraint_message") or \
+        _("“%(constraint)s” is not met.") % {"constraint": field["constraint"]}
 
 
 def custom_values(survey, values: dict[str, Any]) -> dict[str, Any]:

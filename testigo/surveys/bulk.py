@@ -10,6 +10,8 @@ come out right on SQLite and PostgreSQL alike).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -18,9 +20,6 @@ from django.utils import timezone
 from testigo.reports.models import Report
 from testigo.reports.services import REFERENCE_ALPHABET, refresh_projection
 from testigo.surveys.models import ImportRow
-
-# Fields whose values differ per row and need the field's own preparation (datetimes, JSON).
-_PER_ROW = {"occurred_at", "custom_values"}
 
 
 def fast_reference() -> str:
@@ -31,61 +30,114 @@ def fast_reference() -> str:
     return f"T-{body[:4]}-{body[4:]}"
 
 
+# Page cache for the import's SQLite connection, in KiB (SQLite's default is 2,000 KiB). With the
+# default, the random-order indexes (reference, fingerprint, the map's tile keys) no longer fit
+# after some ten thousand rows and every batch re-reads their pages from the file.
+IMPORT_CACHE_KIB = 32 * 1024
+
+
+@contextmanager
+def import_connection() -> Iterator[None]:
+    """Tune the connection for a long run of inserts, and put it back afterwards (it is
+    persistent, and the next job on this thread should get the usual settings)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {previous}")
+
+
 def _columns() -> list:
     return [f for f in Report._meta.concrete_fields if not f.primary_key]
 
 
 def report_row(values: dict) -> dict:
-    """Column values for one report: projection computed, reference drawn, defaults filled."""
+    """Column values for one report (`values` is completed in place and returned): projection
+    computed, reference drawn, defaults left to insert_reports."""
     shadow = SimpleNamespace(reference=fast_reference(), lat=values.get("lat"), lon=values.get("lon"),
                              title=values["title"], description=values["description"], redactions=[])
     refresh_projection(shadow)  # the same public projection create_report computes
-    row = dict(values)
-    row.update(reference=shadow.reference, tile_key=shadow.tile_key, public_lat=shadow.public_lat,
-               public_lon=shadow.public_lon, public_tile_key=shadow.public_tile_key,
-               public_title=shadow.public_title, public_description=shadow.public_description)
-    return row
+    values.update(reference=shadow.reference, tile_key=shadow.tile_key, public_lat=shadow.public_lat,
+                  public_lon=shadow.public_lon, public_tile_key=shadow.public_tile_key,
+                  public_title=shadow.public_title, public_description=shadow.public_description)
+    return values
 
 
-def insert_reports(rows: list[dict]) -> dict[str, int]:
-    """INSERT the rows; returns {reference: id}."""
+class ReportColumns:
+    """The reports table's columns and how each value is prepared for the database, worked out
+    once per import in the thread that owns the connection; `params` may then run in another
+    thread (it only calls the backend's stateless adapters)."""
+
+    def __init__(self) -> None:
+        connection = connections[DEFAULT_DB_ALIAS]  # the real object: the proxy costs a lookup per use
+        fields = _columns()
+        self.position = {f.attname: i for i, f in enumerate(fields)}
+        # Values shared by every row are prepared once, by their own model field.
+        self.template = [f.get_db_prep_save(f.get_default(), connection) for f in fields]
+        self._received = Report._meta.get_field("received_at")
+        self._connection = connection
+        # Per-row values that need the backend's adaptation: what DateTimeField / JSONField
+        # .get_db_prep_save end with, called directly (their other steps are no-ops for the aware
+        # datetimes and plain dicts the mapping produces).
+        self._adapt_datetime = connection.ops.adapt_datetimefield_value
+        self._adapt_json = connection.ops.adapt_json_value
+        self._encoder = Report._meta.get_field("custom_values").encoder
+        quote = connection.ops.quote_name
+        self.sql = (f"INSERT INTO {quote(Report._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+                    f"VALUES ({', '.join(['%s'] * len(fields))})")
+
+    def stamp(self) -> list:
+        """The template with received_at / updated_at set to now (one per batch)."""
+        template = self.template.copy()
+        now = self._received.get_db_prep_save(timezone.now(), self._connection)
+        template[self.position["received_at"]] = template[self.position["updated_at"]] = now
+        return template
+
+    def params(self, row: dict, template: list) -> list:
+        values = template.copy()
+        position = self.position
+        for key, value in row.items():
+            values[position[key]] = value
+        occurred, custom = position["occurred_at"], position["custom_values"]
+        values[occurred] = self._adapt_datetime(values[occurred])
+        values[custom] = self._adapt_json(values[custom], self._encoder)
+        return values
+
+
+def insert_reports(rows: list[dict], columns: ReportColumns | None = None,
+                   params: list[list] | None = None) -> dict[str, int]:
+    """INSERT the rows (from report_row; `params` from columns.params when the caller prepared
+    them already); returns {reference: id}."""
     if not rows:
         return {}
-    connection = connections[DEFAULT_DB_ALIAS]  # the real object: the proxy costs a lookup per use
-    fields = _columns()
-    now = timezone.now()
-    # Values shared by the whole batch are prepared once.
-    shared = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields}
-    shared["received_at"] = shared["updated_at"] = Report._meta.get_field("received_at").get_db_prep_save(
-        now, connection)
-    per_row = [(i, f) for i, f in enumerate(fields) if f.attname in _PER_ROW]
-    plain = [(i, f.attname) for i, f in enumerate(fields) if f.attname not in _PER_ROW and f.attname not in
-             ("received_at", "updated_at")]
-    template = [shared[f.attname] for f in fields]
-    params = []
-    for row in rows:
-        values = list(template)
-        for i, attname in plain:
-            if attname in row:
-                values[i] = row[attname]
-        for i, field in per_row:
-            values[i] = field.get_db_prep_save(row.get(field.attname), connection)
-        params.append(values)
-    quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(Report._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    if columns is None or params is None:
+        columns = columns or ReportColumns()
+        template = columns.stamp()
+        params = [columns.params(row, template) for row in rows]
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.executemany(columns.sql, params)
         return dict(_select_in(cursor, Report._meta.db_table, "reference", Report._meta.pk.column,
                                [row["reference"] for row in rows]))
 
 
-def _select_in(cursor, table: str, key: str, value: str, keys: list[str]) -> list[tuple]:
-    # Plain SQL: the ORM resolves every element of a 1,000-item IN list one by one.
+def _select_in(cursor, table: str, key: str, value: str, keys: list[str], chunk: int = 2000) -> list[tuple]:
+    # Plain SQL: the ORM resolves every element of a 1,000-item IN list one by one. Chunks keep
+    # each statement well under SQLite's limit on parameters.
     quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
-    cursor.execute(f"SELECT {quote(key)}, {quote(value)} FROM {quote(table)} WHERE {quote(key)} IN "
-                   f"({', '.join(['%s'] * len(keys))})", keys)
-    return cursor.fetchall()
+    found = []
+    for start in range(0, len(keys), chunk):
+        part = keys[start:start + chunk]
+        cursor.execute(f"SELECT {quote(key)}, {quote(value)} FROM {quote(table)} WHERE {quote(key)} IN "
+                       f"({', '.join(['%s'] * len(part))})", part)
+        found.extend(cursor.fetchall())
+    return found
 
 
 def known_fingerprints(fingerprints: list[str]) -> set[str]:

@@ -52,6 +52,21 @@ class FieldForm(forms.Form):
         help_text=gettext_lazy("One per line: name | Spanish label | English label"))
     show_when_field = forms.ChoiceField(label=gettext_lazy("Show only when field"), required=False)
     show_when_value = forms.CharField(label=gettext_lazy("is"), max_length=100, required=False)
+    default = forms.CharField(label=gettext_lazy("Default answer"), max_length=500, required=False,
+                              help_text=gettext_lazy("A fixed answer the form starts with (for choices, "
+                                                     "the choice name)."))
+    constraint = forms.CharField(
+        label=gettext_lazy("Constraint"), max_length=500, required=False,
+        help_text=gettext_lazy("Optional, as in XLSForm: . >= 0 and . <= 120, string-length(.) <= 10, "
+                               "regex(., '^[0-9]{8}$'), count-selected(.) <= 2, . <= today()"))
+    constraint_message_es = forms.CharField(label=gettext_lazy("Message when the constraint fails (Spanish)"),
+                                            max_length=500, required=False)
+    constraint_message_en = forms.CharField(label=gettext_lazy("Message when the constraint fails (English)"),
+                                            max_length=500, required=False)
+    calculation = forms.CharField(label=gettext_lazy("Calculation (calculated fields only)"), max_length=1000,
+                                  required=False, help_text=gettext_lazy(
+                                      "An XLSForm calculation, e.g. ${adultos} + ${ninos}. ODK Collect computes "
+                                      "it; the web form does not."))
 
     def __init__(self, *args, others: list[dict] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,7 +81,11 @@ class FieldForm(forms.Form):
                 "label_es": (spec.get("label") or {}).get("es", ""), "label_en": (spec.get("label") or {}).get("en", ""),
                 "hint_es": (spec.get("hint") or {}).get("es", ""), "hint_en": (spec.get("hint") or {}).get("en", ""),
                 "choices": _choice_lines(spec.get("choices") or []),
-                "show_when_field": condition.get("field", ""), "show_when_value": condition.get("value", "")}
+                "show_when_field": condition.get("field", ""), "show_when_value": condition.get("value", ""),
+                "default": spec.get("default", ""), "constraint": spec.get("constraint", ""),
+                "constraint_message_es": (spec.get("constraint_message") or {}).get("es", ""),
+                "constraint_message_en": (spec.get("constraint_message") or {}).get("en", ""),
+                "calculation": spec.get("calculation", "")}
 
     def clean_choices(self) -> list[dict]:
         choices = []
@@ -93,7 +112,20 @@ class FieldForm(forms.Form):
             spec["choices"] = data["choices"]
         else:
             spec.pop("choices", None)
+        message = {"es": data["constraint_message_es"].strip(), "en": data["constraint_message_en"].strip()}
+        optional = {"default": data["default"].strip(), "constraint": data["constraint"].strip(),
+                    "constraint_message": message if any(message.values()) else None,
+                    "calculation": data["calculation"].strip() if data["type"] == "calculate" else ""}
+        for key, value in optional.items():
+            if value:
+                spec[key] = value
+            else:
+                spec.pop(key, None)
         return spec
+
+
+class MediaFileForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Image, audio, video or CSV file"))
 
 
 class XLSFormUploadForm(forms.Form):

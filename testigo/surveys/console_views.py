@@ -18,6 +18,7 @@ from testigo.surveys import encryption, fieldtypes, selectors, services, submiss
 from testigo.surveys.console_forms import (
     DeviceForm,
     FieldForm,
+    MediaFileForm,
     NewPassphraseForm,
     PassphraseForm,
     SurveyForm,
@@ -70,7 +71,45 @@ def survey_edit(request, pk: int):
     rows = [{"index": i, "spec": f, "type": fieldtypes.get(f["type"]).label, "label": fieldtypes.label(f),
              "condition": f.get("relevant")} for i, f in enumerate(survey.fields)]
     pending = survey.submissions.filter(status=Submission.Status.ENCRYPTED).count()
-    return render(request, "surveys/edit.html", {"survey": survey, "form": form, "rows": rows, "pending": pending})
+    attached = list(survey.media_files.defer("data"))
+    missing = sorted(xlsform.media_references(survey.fields) - {m.name for m in attached})
+    return render(request, "surveys/edit.html", {
+        "survey": survey, "form": form, "rows": rows, "pending": pending, "media_files": attached,
+        "missing_media": missing, "media_form": MediaFileForm()})
+
+
+@require_POST
+@staff_required(MANAGE)
+def media_upload(request, pk: int):
+    survey = get_object_or_404(Survey, pk=pk)
+    form = MediaFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("surveys:edit", survey.pk)
+    upload = form.cleaned_data["file"]
+    if upload.size > services.MEDIA_MAX_BYTES:  # refused before reading it into memory
+        messages.error(request, _("The file is larger than %(mb)s MB.") % {"mb": services.MEDIA_MAX_BYTES // 2**20})
+        return redirect("surveys:edit", survey.pk)
+    try:
+        services.add_media_file(actor=request.user, survey=survey, name=upload.name, data=upload.read())
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("File attached; phones get it with the next form update."))
+    return redirect("surveys:edit", survey.pk)
+
+
+@require_POST
+@staff_required(MANAGE)
+def media_remove(request, pk: int, media_pk: int):
+    survey = get_object_or_404(Survey, pk=pk)
+    media = get_object_or_404(survey.media_files.defer("data"), pk=media_pk)
+    services.remove_media_file(actor=request.user, survey=survey, name=media.name)
+    messages.success(request, _("File removed."))
+    return redirect("surveys:edit", survey.pk)
 
 
 @staff_required(MANAGE)

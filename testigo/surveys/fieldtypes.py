@@ -5,7 +5,10 @@ A field spec is a plain dict kept in `Survey.fields` (JSON):
     {"name": "edad", "type": "integer", "label": {"es": "Edad", "en": "Age"},
      "hint": {"es": "", "en": ""}, "required": False, "appearance": "",
      "choices": [{"name": "si", "label": {"es": "Sí", "en": "Yes"}}],
-     "relevant": {"field": "otro", "value": "si"} | None}
+     "relevant": {"field": "otro", "value": "si"} | None,
+     "constraint": ". >= 0", "constraint_message": {"es": "...", "en": "..."},   # optional
+     "default": "0",                        # optional, a fixed answer the form starts with
+     "calculation": "${a} + ${b}"}          # type "calculate" only (computed by ODK Collect)
 
 Each type knows its XLSForm name, how to turn a submitted string into the JSON value stored in
 `Report.custom_values`, and how to show a stored value. XLSForm import, XForm generation,
@@ -179,6 +182,10 @@ _TYPES = [
     FieldType("end", gettext_lazy("Metadata: end time"), "end", _datetime, metadata=True),
     FieldType("today", gettext_lazy("Metadata: day of the survey"), "today", _date, metadata=True),
     FieldType("deviceid", gettext_lazy("Metadata: device id"), "deviceid", _text, metadata=True),
+    # Computed by ODK Collect from its `calculation` and stored as the phone sent it; Testigo's
+    # own web form does not evaluate XPath, so web reports leave it empty.
+    FieldType("calculate", gettext_lazy("Calculated by ODK Collect (stored as sent)"), "calculate", _text,
+              metadata=True),
 ]
 REGISTRY: dict[str, FieldType] = {t.key: t for t in _TYPES}
 XLSFORM_ALIASES = {"datetime": "dateTime", "select one": "select_one", "select multiple": "select_multiple",

@@ -72,6 +72,9 @@ def survey_form_fields(category, lang: str | None = None) -> dict[str, forms.Fie
                   "required": False, "widget": widget(_widget_attrs(spec))}
         if fieldtypes.get(spec["type"]).choices:
             kwargs["choices"] = _choices(spec, lang)
+        if spec.get("default") not in (None, ""):  # the XLSForm `default`: the answer the form starts with
+            default = str(spec["default"])
+            kwargs["initial"] = default.split() if spec["type"] == "select_multiple" else default
         field = field_class(**kwargs)
         field.survey_required = bool(spec.get("required"))  # enforced by clean_survey_values
         out[PREFIX + spec["name"]] = field

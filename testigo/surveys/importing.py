@@ -9,8 +9,10 @@ with its reason and its cells.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -21,10 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from testigo.core import audit, roles
+from testigo.geo import aggregates  # h3: map counts
 from testigo.surveys import bulk, mapping, presets, tabular
 from testigo.surveys.models import Import
 
-BATCH = 1000
+BATCH = 5000  # rows per transaction: each commit rewrites the index pages it touched
 MAX_KEPT_CELLS = 60  # a rejected row keeps this many cells for the report (the file keeps all)
 
 
@@ -101,7 +104,16 @@ def start(*, actor, imp: Import) -> Import:
 
 
 def fingerprint(header: list[str], cells: list[str]) -> str:
-    body = "\x1f".join(h.strip() for h in header) + "\x1e" + "\x1f".join(c.strip() for c in cells)
+    return _fingerprint(_header_key(tuple(header)), cells)
+
+
+@functools.lru_cache(maxsize=8)
+def _header_key(header: tuple[str, ...]) -> str:
+    return "\x1f".join(h.strip() for h in header) + "\x1e"
+
+
+def _fingerprint(header_key: str, cells: list[str]) -> str:
+    body = header_key + "\x1f".join(map(str.strip, cells))
     return hashlib.sha256(body.rstrip("\x1f").encode("utf-8")).hexdigest()
 
 
@@ -117,12 +129,10 @@ def run(*, import_id: int, progress: Callable[[Import], None] | None = None) -> 
     try:
         table = tabular.read_table(path)
         prepared = mapping.prepare(imp.mapping, table.header)
-        batch: list[tuple[int, list[str], str, dict]] = []
-        for number, cells in table.rows:
-            _convert_into(imp, prepared, table.header, number, cells, batch)
-            if len(batch) >= BATCH:
-                _flush(imp, batch, progress)
-        _flush(imp, batch, progress)
+        columns = bulk.ReportColumns()
+        with bulk.import_connection():
+            for batch in _converted(table, prepared):
+                _flush(imp, batch, columns, progress)
         imp.status = Import.Status.DONE
     except mapping.RowError as exc:  # the mapping no longer fits the file
         imp.status = Import.Status.FAILED
@@ -134,30 +144,44 @@ def run(*, import_id: int, progress: Callable[[Import], None] | None = None) -> 
     return imp
 
 
-def _convert_into(imp, prepared, header, number, cells, batch) -> None:
-    try:
-        data = mapping.convert(prepared, cells)
-    except mapping.RowError as exc:
-        imp.rejected_count += 1
-        imp.processed_rows += 1
-        imp.errors.append({"row": number, "reason": str(exc), "values": [c[:500] for c in cells[:MAX_KEPT_CELLS]]})
-        return
-    batch.append((number, cells, fingerprint(header, cells), data))
+@dataclass
+class _Batch:
+    rows: list[tuple[int, str, dict]] = field(default_factory=list)  # (row number, fingerprint, converted)
+    rejected: list[dict] = field(default_factory=list)  # {"row", "reason", "values"}
 
 
-def _flush(imp: Import, batch: list, progress) -> None:
+def _converted(table: tabular.Table, prepared: mapping.Prepared) -> Iterator[_Batch]:
+    """The file's rows in batches: converted and fingerprinted, or rejected with the reason."""
+    batch = _Batch()
+    header_key = _header_key(tuple(table.header))
+    for number, cells in table.rows:
+        try:
+            data = mapping.convert(prepared, cells)
+        except mapping.RowError as exc:
+            batch.rejected.append({"row": number, "reason": str(exc),
+                                   "values": [c[:500] for c in cells[:MAX_KEPT_CELLS]]})
+        else:
+            batch.rows.append((number, _fingerprint(header_key, cells), data))
+        if len(batch.rows) + len(batch.rejected) >= BATCH:
+            yield batch
+            batch = _Batch()
+    yield batch
+
+
+def _flush(imp: Import, batch: _Batch, columns: bulk.ReportColumns, progress) -> None:
     for attempt in range(3):
         try:
             with transaction.atomic():
-                created, duplicates = _write(imp, batch)
+                created, duplicates = _write(imp, batch, columns)
             break
         except IntegrityError:  # a concurrent import took a fingerprint, or a reference collided
             if attempt == 2:
                 raise
     imp.created_count += created
     imp.duplicate_count += duplicates
-    imp.processed_rows += len(batch)
-    batch.clear()
+    imp.rejected_count += len(batch.rejected)
+    imp.errors.extend(batch.rejected)
+    imp.processed_rows += len(batch.rows) + len(batch.rejected)
     Import.objects.filter(pk=imp.pk).update(
         processed_rows=imp.processed_rows, created_count=imp.created_count,
         duplicate_count=imp.duplicate_count, rejected_count=imp.rejected_count, total_rows=imp.total_rows)
@@ -165,23 +189,25 @@ def _flush(imp: Import, batch: list, progress) -> None:
         progress(imp)
 
 
-def _write(imp: Import, batch: list) -> tuple[int, int]:
-    prints = [item[2] for item in batch]
-    seen = bulk.known_fingerprints(prints)
+def _write(imp: Import, batch: _Batch, columns: bulk.ReportColumns) -> tuple[int, int]:
+    seen = bulk.known_fingerprints([item[1] for item in batch.rows])
     fresh = []
-    for item in batch:
-        if item[2] not in seen:
-            seen.add(item[2])
+    for item in batch.rows:
+        if item[1] not in seen:
+            seen.add(item[1])
             fresh.append(item)
-    rows = [bulk.report_row(_report_values(data, imp.created_by_id)) for _n, _c, _f, data in fresh]
-    ids = bulk.insert_reports(rows)
+    # Only rows not imported before cost a projection (and a reference, drawn again on a retry).
+    rows = [bulk.report_row(_report_values(item[2], imp.created_by_id)) for item in fresh]
+    template = columns.stamp()
+    ids = bulk.insert_reports(rows, columns, [columns.params(row, template) for row in rows])
     bulk.insert_links([(ids[row["reference"]], category.pk)
-                       for row, item in zip(rows, fresh, strict=True) for category in item[3]["categories"]])
-    bulk.insert_fingerprints([(item[2], imp.pk, ids[row["reference"]]) for row, item in zip(rows, fresh, strict=True)])
+                       for row, item in zip(rows, fresh, strict=True) for category in item[2]["categories"]])
+    bulk.insert_fingerprints([(item[1], imp.pk, ids[row["reference"]]) for row, item in zip(rows, fresh, strict=True)])
+    aggregates.added(ids.values())  # h3: the map's count pyramid (testigo/geo/aggregates.py)
     if rows:
         audit.record(action="report.imported", actor=imp.created_by, obj=imp,
                      data={"references": [r["reference"] for r in rows], "rows": [i[0] for i in fresh]})
-    return len(rows), len(batch) - len(fresh)
+    return len(rows), len(batch.rows) - len(fresh)
 
 
 def _report_values(data: dict, created_by_id: int | None) -> dict:

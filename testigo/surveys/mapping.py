@@ -154,13 +154,14 @@ def convert(prepared: Prepared, cells: list[str]) -> dict:
                        % {"n": len(cells), "m": len(prepared.header)})
     values: dict[str, str] = dict(prepared.defaults)
     extra: dict[str, str] = {}
+    targets = prepared.targets
     for index, cell in enumerate(cells[: len(prepared.header)]):
-        cell = cell.strip()
-        target = prepared.targets.get(index)
-        if target and cell:
-            values[target] = cell
-        elif cell and target is None:
-            extra[prepared.header[index]] = cell
+        if cell and (cell := cell.strip()):
+            target = targets.get(index)
+            if target:
+                values[target] = cell
+            else:
+                extra[prepared.header[index]] = cell
     report = _report_values(prepared, values)
     custom = _survey_values(prepared, values)
     if report["lat"] is None and prepared.survey is not None:

@@ -162,3 +162,24 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return self.fingerprint
+
+
+class SurveyMediaFile(models.Model):
+    """A file the form shows on the phone (an image in a question or choice, audio, video, a CSV),
+    sent to ODK Collect through the form's manifest. Kept in the database: small, and never
+    served outside the authenticated OpenRosa endpoints."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="media_files")
+    name = models.CharField(_("file name"), max_length=100)  # as the form refers to it (jr://images/<name>)
+    content_type = models.CharField(max_length=100)
+    data = models.BinaryField()
+    md5 = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["survey", "name"], name="survey_media_once")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -12,6 +12,7 @@ import base64
 import io
 from datetime import timedelta
 from email.utils import formatdate
+from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
 from django.conf import settings
@@ -152,10 +153,28 @@ def form_xml(request: HttpRequest, client: Client, form_id: str) -> HttpResponse
 
 @openrosa_view(["GET", "HEAD"])
 def manifest(request: HttpRequest, client: Client, form_id: str) -> HttpResponse:
-    get_object_or_404(selectors.open_surveys(), form_id=form_id)
-    # Testigo forms have no media files (images or CSVs) yet: the manifest is empty but valid.
-    body = '<?xml version="1.0" encoding="UTF-8"?><manifest xmlns="http://openrosa.org/xforms/xformsManifest"/>'
+    """The form's media files (images, audio, CSVs an admin attached), each with its md5 so the
+    phone downloads only what changed."""
+    survey = get_object_or_404(selectors.open_surveys(), form_id=form_id)
+    items = [
+        "<mediaFile>"
+        f"<filename>{escape(name)}</filename><hash>md5:{md5}</hash>"
+        f"<downloadUrl>{escape(client.base)}forms/{escape(survey.form_id)}/media/{escape(quote(name))}</downloadUrl>"
+        "</mediaFile>"
+        for name, md5 in survey.media_files.values_list("name", "md5")]
+    body = ('<?xml version="1.0" encoding="UTF-8"?><manifest xmlns="http://openrosa.org/xforms/xformsManifest">'
+            + "".join(items) + "</manifest>")
     return HttpResponse(body, content_type=XML_CONTENT_TYPE)
+
+
+@openrosa_view(["GET", "HEAD"])
+def media_file(request: HttpRequest, client: Client, form_id: str, name: str) -> HttpResponse:
+    survey = get_object_or_404(selectors.open_surveys(), form_id=form_id)
+    media = get_object_or_404(survey.media_files, name=name)
+    response = HttpResponse(bytes(media.data), content_type=media.content_type)
+    response["Content-Disposition"] = f"attachment; filename={quoteattr(media.name)}"
+    response["ETag"] = f'"{media.md5}"'
+    return response
 
 
 @openrosa_view(["HEAD", "POST"])

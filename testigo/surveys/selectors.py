@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from testigo.reports import selectors as report_selectors
+from testigo.surveys import columns as survey_columns
 from testigo.surveys import fieldtypes
 from testigo.surveys.answers import SURVEY_KEY
 from testigo.surveys.models import Survey
@@ -38,7 +39,7 @@ def survey_for_category(category) -> Survey | None:
 
 def columns(survey: Survey) -> list[dict]:
     """The fields that hold values, in order: one table/export column each."""
-    return [f for f in survey.fields if fieldtypes.stores_value(f)]
+    return survey_columns.value_fields(survey)
 
 
 def survey_reports(user, survey: Survey, *, field: str = "", value: str = "") -> QuerySet:
@@ -47,16 +48,13 @@ def survey_reports(user, survey: Survey, *, field: str = "", value: str = "") ->
     reports = report_selectors.visible_to(user).filter(**{f"custom_values__{SURVEY_KEY}": survey.pk})
     spec = next((f for f in columns(survey) if f["name"] == field), None)
     if spec is not None and value != "":
-        if spec["type"] == "select_multiple":
-            # JSON "contains" is not portable to SQLite, so this one filter runs in Python.
-            ids = [pk for pk, values in reports.values_list("pk", "custom_values")
-                   if value in (values.get(field) or [])]
-            return reports.filter(pk__in=ids)
         try:
             parsed = fieldtypes.parse_value(spec, value)
         except fieldtypes.FieldValueError:
             return reports.none()
-        reports = reports.filter(**{f"custom_values__{field}": parsed})
+        # A select-multiple answer matches when it includes the choice(s), as the inbox does.
+        op = "has" if spec["type"] == "select_multiple" else "eq"
+        reports = reports.filter(survey_columns.answer_condition(spec, op, parsed))
     return reports
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 import re
 import secrets
 
@@ -15,10 +16,16 @@ from django.utils.translation import gettext as _
 from testigo.core import audit, roles
 from testigo.reports.models import Category
 from testigo.surveys import encryption, schema, xlsform
-from testigo.surveys.models import Device, Survey
+from testigo.surveys.models import Device, Survey, SurveyMediaFile
 
 # 32 random bytes: a device token is a bearer credential typed once into ODK Collect.
 TOKEN_BYTES = 32
+# Form media: what ODK Collect can show or read, by extension (no HTML or SVG: they could run
+# script if opened in a browser). The limit keeps phones on slow links able to fetch forms.
+MEDIA_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp3", ".wav", ".m4a", ".ogg", ".amr",
+                    ".mp4", ".3gp", ".csv", ".xml", ".geojson", ".txt"}
+MEDIA_MAX_BYTES = 10 * 1024 * 1024
+MEDIA_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
 def require_manager(user) -> None:
@@ -186,3 +193,48 @@ def remove_field(*, actor, survey: Survey, index: int) -> Survey:
     Answers already stored with reports are kept."""
     fields = [f for i, f in enumerate(survey.fields) if i != index]
     return update_survey(actor=actor, survey=survey, fields=fields)
+
+
+@transaction.atomic
+def add_media_file(*, actor, survey: Survey, name: str, data: bytes) -> SurveyMediaFile:
+    """Attach a file the form refers to (jr://images/<name>, ...), or replace the one with that
+    name. Bumps the form version so phones fetch the new manifest."""
+    require_manager(actor)
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    if not MEDIA_NAME_RE.match(name) or ".." in name:
+        raise ValidationError(_("“%(name)s” cannot be used as a form file name: use letters, digits, _ . - and no "
+                                "spaces (the form refers to the file by this name).") % {"name": name})
+    if extension not in MEDIA_EXTENSIONS:
+        raise ValidationError(_("Files of type “%(ext)s” cannot be attached to a form. Allowed: %(allowed)s.")
+                              % {"ext": extension or name, "allowed": " ".join(sorted(MEDIA_EXTENSIONS))})
+    if not data:
+        raise ValidationError(_("The file is empty."))
+    if len(data) > MEDIA_MAX_BYTES:
+        raise ValidationError(_("The file is larger than %(mb)s MB.") % {"mb": MEDIA_MAX_BYTES // (1024 * 1024)})
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    media, _created = SurveyMediaFile.objects.update_or_create(
+        survey=survey, name=name, defaults={"data": data, "md5": hashlib.md5(data).hexdigest(), "size": len(data),
+                                            "content_type": content_type})
+    _new_version(survey)
+    audit.record(action="survey.media_added", actor=actor, obj=survey,
+                 data={"name": name, "md5": media.md5, "size": media.size})
+    return media
+
+
+@transaction.atomic
+def remove_media_file(*, actor, survey: Survey, name: str) -> None:
+    require_manager(actor)
+    deleted, _detail = SurveyMediaFile.objects.filter(survey=survey, name=name).delete()
+    if deleted:
+        _new_version(survey)
+        audit.record(action="survey.media_removed", actor=actor, obj=survey, data={"name": name})
+
+
+def _new_version(survey: Survey) -> None:
+    # ODK Collect looks at the manifest again when the form's version and hash change.
+    locked = Survey.objects.select_for_update().get(pk=survey.pk)
+    locked.version += 1
+    _render_xform(locked)
+    locked.save(update_fields=["version", "xform", "xform_md5", "updated_at"])
+    survey.version, survey.xform, survey.xform_md5 = locked.version, locked.xform, locked.xform_md5

@@ -19,10 +19,13 @@ from testigo.surveys import fieldtypes, schema
 LANG_COLUMNS = {"es": "Español (es)", "en": "English (en)"}
 DEFAULT_LANGUAGE = LANG_COLUMNS["es"]
 # Columns we read; any other column with a value is reported as unsupported.
-SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "appearance"}
-CHOICE_COLUMNS = {"list_name", "list name", "name", "label"}
+# Media shown with a question or a choice (`media::image`, or just `image`), by language like labels.
+MEDIA_KINDS = ("image", "big-image", "audio", "video")
+SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "appearance", "constraint",
+                  "constraint_message", "default", "calculation", "media", *MEDIA_KINDS}
+CHOICE_COLUMNS = {"list_name", "list name", "name", "label", "media", *MEDIA_KINDS}
 SETTINGS_COLUMNS = {"form_title", "form_id", "version", "default_language"}
-_LANG_RE = re.compile(r"^(label|hint)(?:::(.+))?$")
+_LANG_RE = re.compile(r"^(label|hint|constraint_message)(?:::(.+))?$")
 
 
 class XLSFormError(Exception):
@@ -57,13 +60,19 @@ def xlsform_dict(*, fields: list[dict], form_id: str, title: str, version: int,
             row["required"] = "yes"
         if spec.get("relevant"):
             row["relevant"] = schema.relevant_expression(spec["relevant"], by_name)
+        row |= _media_cells(spec)
+        for key in ("constraint", "default", "calculation"):
+            if spec.get(key) not in (None, ""):
+                row[key] = str(spec[key])
+        if spec.get("constraint"):
+            row |= _lang_cells("constraint_message", spec.get("constraint_message"))
         appearance = spec.get("appearance") or ftype.appearance
         if appearance:
             row["appearance"] = appearance
         survey_rows.append(row)
         for choice in spec.get("choices") or [] if ftype.choices else []:
             choice_rows.append({"list_name": f"{spec['name']}_choices", "name": choice["name"],
-                                **_lang_cells("label", choice.get("label"))})
+                                **_lang_cells("label", choice.get("label")), **_media_cells(choice)})
     settings_row = {"form_title": title, "form_id": form_id, "version": str(version),
                     "default_language": DEFAULT_LANGUAGE}
     if public_key:
@@ -72,6 +81,23 @@ def xlsform_dict(*, fields: list[dict], form_id: str, title: str, version: int,
     if choice_rows:
         sheets["choices"] = choice_rows
     return sheets
+
+
+def _media_cells(spec: dict) -> dict:
+    cells = {}
+    for kind, texts in (spec.get("media") or {}).items():
+        cells |= _lang_cells(f"media::{kind}", texts)
+    return cells
+
+
+def media_references(fields: list[dict]) -> set[str]:
+    """The file names a survey's questions and choices show (the files its manifest needs)."""
+    names = set()
+    for spec in fields:
+        for item in [spec, *(spec.get("choices") or [])]:
+            for texts in (item.get("media") or {}).values():
+                names.update(name for name in texts.values() if name)
+    return names
 
 
 def to_xform(*, fields: list[dict], form_id: str, title: str, version: int, public_key: str = "",
@@ -150,6 +176,27 @@ def _texts(cells: dict, prefix: str, default_lang: str, where, problems: list[st
     return texts
 
 
+def _media(cells: dict, default_lang: str, where, problems: list[str]) -> dict:
+    """{"image": {"es": "mapa.png", "en": "map.png"}} from media::image[::language] columns."""
+    media: dict[str, dict] = {}
+    for column, value in cells.items():
+        parts = [p.strip() for p in column.split("::")]
+        prefixed = parts[0].lower() == "media"
+        parts = parts[1:] if prefixed else parts
+        if not parts or parts[0].lower() not in MEDIA_KINDS:
+            if prefixed:
+                problems.append(_("%(where)s: the column “%(column)s” is not supported yet.")
+                                % {"where": where(column), "column": column})
+            continue
+        lang = _language_code(parts[1]) if len(parts) > 1 else default_lang
+        if lang is None:
+            problems.append(_("%(where)s: only Spanish and English labels are supported.") % {"where": where(column)})
+            continue
+        name = value.removeprefix("jr://images/").removeprefix("jr://audio/").removeprefix("jr://video/")
+        media.setdefault(parts[0].lower(), {})[lang] = name
+    return media
+
+
 def _unsupported_columns(cells: dict, allowed: set[str], where, problems: list[str]) -> None:
     for column in cells:
         base = column.split("::", 1)[0].strip().lower()
@@ -200,8 +247,11 @@ def _read_choices(workbook, problems: list[str], default_lang: str) -> dict[str,
             return _where("choices", n, header, column)
         _unsupported_columns(cells, CHOICE_COLUMNS, where, problems)
         list_name = cells.get("list_name") or cells.get("list name", "")
-        lists.setdefault(list_name, []).append(
-            {"name": cells.get("name", ""), "label": _texts(cells, "label", default_lang, where, problems)})
+        choice = {"name": cells.get("name", ""), "label": _texts(cells, "label", default_lang, where, problems)}
+        media = _media(cells, default_lang, where, problems)
+        if media:
+            choice["media"] = media
+        lists.setdefault(list_name, []).append(choice)
     return lists
 
 
@@ -224,6 +274,11 @@ def _read_survey_row(cells: dict, choices: dict, where, problems: list[str], def
     _unsupported_columns(cells, SURVEY_COLUMNS, where, problems)
     type_cell = cells.get("type", "")
     ftype, list_name = fieldtypes.from_xlsform(type_cell, cells.get("appearance", ""))
+    if ftype is None and type_cell.replace(" ", "_").lower() in {"begin_repeat", "end_repeat"}:
+        problems.append(_("%(where)s: repeated groups (“%(type)s”) are not supported yet; ask for a fixed "
+                          "number of items, or use a separate form per item.")
+                        % {"where": where("type"), "type": type_cell})
+        return None
     if ftype is None:
         problems.append(_("%(where)s: the type “%(type)s” is not supported yet.")
                         % {"where": where("type"), "type": type_cell})
@@ -238,6 +293,16 @@ def _read_survey_row(cells: dict, choices: dict, where, problems: list[str], def
             problems.append(_("%(where)s: the choice list “%(list)s” is not in the choices sheet.")
                             % {"where": where("type"), "list": list_name})
         spec["choices"] = choices.get(list_name, [])
+    media = _media(cells, default_lang, where, problems)
+    if media:
+        spec["media"] = media
+    for key in ("constraint", "default", "calculation"):
+        if cells.get(key):
+            spec[key] = cells[key]
+    message = _texts(cells, "constraint_message", default_lang, where, problems)
+    if message:
+        spec["constraint_message"] = message
+    problems += schema.constraint_errors(spec, where)
     if cells.get("relevant"):
         spec["relevant"] = schema.parse_relevant(cells["relevant"])
         if spec["relevant"] is None:

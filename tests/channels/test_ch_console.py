@@ -11,6 +11,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 
 from testigo.channels.models import Channel, Contact, OutboundMessage
+from testigo.channels.types import base
 from testigo.core import roles
 from testigo.reports.models import Report
 
@@ -116,3 +117,74 @@ def test_cli_channel_add_prints_the_webhook_url(db, settings):
     channel = Channel.objects.get()
     assert channel.config == {"secret": "abc"}
     assert f"Webhook URL: https://testigo.example.org/ch/smssync/{channel.uuid}/" in out.getvalue()
+
+
+def test_admin_edits_a_channel_and_an_empty_secret_keeps_its_value(client, admin_user, moderator, make_channel):
+    channel = make_channel("telegram", name="Bot", bot_token="123:SECRET", secret_token="tok-secret")
+    client.force_login(moderator)
+    assert client.get(f"/console/messages/channels/{channel.pk}/").status_code == 403
+    client.force_login(admin_user)
+    page = client.get(f"/console/messages/channels/{channel.pk}/").content.decode()
+    assert 'value="Bot"' in page and "123:SECRET" not in page and "tok-secret" not in page
+    response = client.post(f"/console/messages/channels/{channel.pk}/", {
+        "name": "Bot Honduras", "rate_per_second": "3", "is_active": "on", "config_bot_token": "",
+        "config_secret_token": "new-token"})
+    assert response.status_code == 302
+    channel.refresh_from_db()
+    assert (channel.name, channel.rate_per_second, channel.is_active) == ("Bot Honduras", 3.0, True)
+    assert channel.config == {"bot_token": "123:SECRET", "secret_token": "new-token"}
+    from testigo.core.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="channels.updated")
+    assert event.data["settings_changed"] == ["secret_token"] and "new-token" not in str(event.data)
+
+
+def test_edit_form_refuses_bad_input_and_keeps_it(client, admin_user, make_channel):
+    channel = make_channel("telegram", name="Bot", bot_token="1:a", secret_token="t")
+    client.force_login(admin_user)
+    response = client.post(f"/console/messages/channels/{channel.pk}/", {"name": "Bot 2", "rate_per_second": "lots",
+                                                                         "is_active": "on"})
+    assert response.status_code == 400
+    assert b"The rate must be between 0 and 1000" in response.content and b'value="Bot 2"' in response.content
+    channel.refresh_from_db()
+    assert channel.name == "Bot"
+
+
+def test_deactivated_channel_refuses_its_webhook_and_sends_nothing(client, admin_user, make_channel, provider):
+    from django.utils import timezone
+
+    from testigo.channels import outbox
+    from testigo.channels.models import InboundMessage
+
+    tg = make_channel("telegram", name="Bot", bot_token="1:a", secret_token="tok")
+    contact = Contact.objects.create(scheme="telegram", address="42")
+    queued = OutboundMessage.objects.create(channel=tg, contact=contact, text="hola", next_attempt_at=timezone.now())
+    phone = make_channel("smssync", secret="s")
+    client.force_login(admin_user)
+    for channel in (tg, phone):
+        response = client.post(f"/console/messages/channels/{channel.pk}/", {
+            "name": channel.name, "rate_per_second": "1"})  # "Active" unticked
+        assert response.status_code == 302
+    body = urlencode({"from": "+50499990001", "message": "hola", "message_id": "1", "secret": "s"})
+    response = client.post(f"/ch/smssync/{phone.uuid}/", body, content_type=FORM)
+    assert response.status_code == 410
+    assert response.json() == {"payload": {"success": False, "error": (
+        "this channel is deactivated in Testigo; an administrator can activate it again")}}
+    assert not InboundMessage.objects.exists()
+    assert outbox.dispatch() == 0 and provider.calls == []
+    assert client.get(f"/ch/smssync/{phone.uuid}/?task=send&secret=s").status_code == 410  # the phone gets nothing
+    page = client.get("/console/messages/channels/").content.decode()
+    assert page.count("(inactive)") == 2
+    client.post(f"/console/messages/channels/{tg.pk}/", {"name": "Bot", "rate_per_second": "1", "is_active": "on"})
+    provider.default = base.HttpResult(200, b'{"ok":true,"result":{"message_id":5}}')
+    assert outbox.dispatch() == 1
+    queued.refresh_from_db()
+    assert queued.status == OutboundMessage.Status.SENT
+
+
+def test_staff_cannot_reply_through_a_deactivated_channel(client, conversation, moderator):
+    Channel.objects.update(is_active=False)
+    client.force_login(moderator)
+    response = client.post(f"/console/messages/reply/{conversation.reference}/", {"text": "hola"})
+    assert response.status_code == 400 and b"deactivated" in response.content
+    assert not OutboundMessage.objects.filter(created_by=moderator).exists()

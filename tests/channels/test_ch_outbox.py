@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import timedelta
@@ -171,3 +172,79 @@ def test_reply_queued_before_an_opt_out_is_not_sent(tg, provider):
     row.refresh_from_db()
     assert (row.status, row.error) == (Status.FAILED, "the contact opted out")
     assert provider.calls == []
+
+
+def test_batch_claim_takes_one_second_of_the_channel_rate(tg):
+    tg.rate_per_second = 5
+    tg.save()
+    queue(tg, 12)
+    rows, wait = outbox.claim_batch(channel_id=tg.pk, limit=100)
+    assert len(rows) == 5 and wait is None
+    assert {r.status for r in rows} == {Status.SENDING} and {r.attempts for r in rows} == {1}
+    again, wait = outbox.claim_batch(channel_id=tg.pk, limit=100)
+    assert again == [] and 0.9 < wait <= 1.0
+    assert OutboundMessage.objects.filter(status=Status.QUEUED).count() == 7
+
+
+class Crash(BaseException):
+    """The worker process dying: not an error the outbox may catch and classify."""
+
+
+def test_crash_during_a_parallel_batch_resends_at_most_one_message_per_sending_thread(tg, monkeypatch):
+    rows = queue(tg, 20)
+    calls = []
+
+    def gateway(url, *, data=None, headers=None, method=None, timeout=15):
+        calls.append(data)
+        if len(calls) == 10:
+            raise Crash()
+        return ok(len(calls))
+
+    from testigo.channels.types import telegram
+
+    monkeypatch.setattr(telegram, "http_request", gateway)
+    with pytest.raises(Crash):
+        outbox.dispatch(channel_id=tg.pk, batch=100, parallel=4)
+    sent_before = OutboundMessage.objects.filter(status=Status.SENT).count()
+    assert sent_before >= 5  # outcomes were recorded as they came, not at the end of the batch
+    OutboundMessage.objects.filter(status=Status.SENDING).update(claimed_at=timezone.now() - timedelta(minutes=6))
+    tg.next_send_at = None
+    tg.save()
+    assert outbox.dispatch(channel_id=tg.pk, batch=100, parallel=4) == 20 - sent_before
+    texts = [json.loads(c)["text"] for c in calls]
+    resent = [t for t in set(texts) if texts.count(t) > 1]
+    assert set(texts) == {r.text for r in rows}
+    assert len(resent) <= 4  # only what the 4 sending threads had in flight when the worker died
+    assert OutboundMessage.objects.filter(status=Status.SENT).count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batched_workers_together_keep_to_the_channel_rate(make_channel, provider):
+    channel = make_channel("telegram", rate=10, bot_token="1:a", secret_token="t")
+    queue(channel, 25)
+    provider.default = ok()
+    start = time.monotonic()
+
+    def worker():
+        outbox.dispatch(channel_id=channel.pk, batch=100, parallel=4, max_seconds=6)
+        connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(provider.calls) == 25 and OutboundMessage.objects.filter(status=Status.SENT).count() == 25
+    claimed = sorted(OutboundMessage.objects.values_list("claimed_at", flat=True))
+    for first in claimed:  # never more than one second's budget (10) claimed within any second
+        assert sum(1 for t in claimed if first <= t < first + timedelta(seconds=0.999)) <= 10
+    assert time.monotonic() - start >= 1.9  # 25 at 10/s: batches at 0 s, 1 s and 2 s
+
+
+def test_channels_the_gateway_polls_are_never_due_for_workers(make_channel):
+    phone = make_channel("smssync", secret="s")
+    contact = Contact.objects.create(scheme="tel", address="+50499990000")
+    OutboundMessage.objects.create(channel=phone, contact=contact, text="hola", next_attempt_at=timezone.now())
+    assert outbox.has_due(channel_id=phone.pk) is False  # SMSSync fetches its own outbox (task=send)
+    assert outbox.dispatch(channel_id=phone.pk, batch=100, parallel=4) == 0
+

@@ -160,3 +160,14 @@ def test_bulk_cannot_touch_reports_the_user_cannot_see(client_as, report_factory
     client_as(roles.VOLUNTEER).post("/console/bulk/", {"status": "archived", "ref": [secret.reference]})
     secret.refresh_from_db()
     assert secret.status == Report.Status.NEW
+
+
+def test_survey_filter_is_offered_only_when_a_survey_exists(mod_client, spread, admin_user):
+    from testigo.surveys import services as survey_services
+
+    assert 'name="survey"' not in mod_client.get("/console/").content.decode()
+    survey = survey_services.create_survey(actor=admin_user, name_es="Monitoreo", name_en="Monitoring",
+                                           fields=[{"name": "nota", "type": "text", "label": {"es": "Nota"}}])
+    page = mod_client.get("/console/").content.decode()
+    assert 'name="survey"' in page and f'<option value="{survey.pk}">Monitoring</option>' in page
+    assert refs(mod_client.get(f"/console/?survey={survey.pk}")) == set()  # no report carries its answers

@@ -173,3 +173,37 @@ def test_file_over_the_limit_is_refused(admin_user, settings):
     settings.SURVEY_IMPORT_MAX_MB = 1
     with pytest.raises(ValidationError, match="1 MB"):
         importing.create_import(actor=admin_user, name="d.csv", data=b"a,b\n" * 300_000)
+
+
+def test_progress_is_saved_after_every_batch_with_its_rejected_rows(admin_user, survey, category, monkeypatch):
+    monkeypatch.setattr(importing, "BATCH", 2)
+    rows = "".join(f"Fila {i},01/03/2026,14.08,-87.2,{'Robo' if i != 3 else 'Ovnis'},1\n" for i in range(7))
+    imp = importing.create_import(actor=admin_user, name="b.csv", data=(CSV.splitlines()[0] + "\n" + rows).encode())
+    importing.set_mapping(actor=admin_user, imp=imp, mapping_json=MAPPING)
+    seen = []
+
+    def progress(current):
+        saved = Import.objects.get(pk=current.pk)  # what the progress page reads
+        seen.append((saved.processed_rows, saved.rejected_count, saved.created_count))
+
+    done = importing.run(import_id=imp.pk, progress=progress)
+    assert seen == [(2, 0, 2), (4, 1, 3), (6, 1, 5), (7, 1, 6)]
+    assert done.created_count == 6 and done.errors[0]["row"] == 5 and "Ovnis" in done.errors[0]["reason"]
+
+
+def test_a_colliding_reference_is_drawn_again(admin_user, survey, category, monkeypatch, run_import):
+    from testigo.reports import services as report_services
+    from testigo.surveys import bulk
+
+    taken = report_services.create_report(title="Antes", description="d", actor=None).reference
+    real, calls = bulk.fast_reference, []
+
+    def colliding():
+        calls.append(1)
+        return taken if len(calls) == 1 else real()
+
+    monkeypatch.setattr(bulk, "fast_reference", colliding)
+    imp = run_import(admin_user, CSV.encode())
+    assert imp.created_count == 3 and len(calls) == 6  # three drawn, then three drawn again after the collision
+    imported = Report.objects.filter(source="import")
+    assert taken not in {r.reference for r in imported} and len({r.reference for r in imported}) == 3

@@ -25,28 +25,29 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["all"]:
-            qs = Report.objects.order_by("id")
-            rows = exporters.staff_rows(qs, with_contact=True)
-            columns = exporters.STAFF_COLUMNS + exporters.CONTACT_COLUMNS
+            export = exporters.Export(Report.objects.order_by("id"), public=False, with_contact=True)
         else:
-            qs = selectors.public_reports()
-            rows = exporters.public_rows(qs)
-            columns = exporters.PUBLIC_COLUMNS
-        total = qs.count() if sys.stderr.isatty() else 0
-        rows = _progress(rows, total) if total else rows
-        stream = exporters.csv_stream(rows, columns) if options["format"] == "csv" else exporters.geojson_stream(rows)
+            export = exporters.Export(selectors.public_reports(), public=True)
+        total = export.qs.count() if sys.stderr.isatty() else 0
+        progress = _Progress(total) if total else None
+        stream = export.csv(progress) if options["format"] == "csv" else export.geojson(progress)
         out = self.stdout._out if hasattr(self.stdout, "_out") else sys.stdout
         for chunk in stream:
             out.write(chunk)
         out.flush()
+        if progress:
+            sys.stderr.write("\n")
 
 
-def _progress(rows, total: int):
-    width = 30
-    for n, row in enumerate(rows, 1):
-        if n % 1000 == 0 or n == total:
-            done = int(width * n / total)
-            sys.stderr.write(f"\r[{'#' * done}{'.' * (width - done)}] {n}/{total}")
-            sys.stderr.flush()
-        yield row
-    sys.stderr.write("\n")
+class _Progress:
+    """A progress bar on stderr, advanced by each chunk of rows written."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done = total, 0
+
+    def __call__(self, rows: int) -> None:
+        self.done += rows
+        width = 30
+        filled = int(width * min(self.done, self.total) / self.total)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}")
+        sys.stderr.flush()

@@ -14,7 +14,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("TESTIGO_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("TESTIGO_PORT", "8000")))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("TESTIGO_WEB_WORKERS", "3")))
+        parser.add_argument("--workers", type=int, default=None, help="default: TESTIGO_WEB_WORKERS")
         parser.add_argument("--with-worker", action="store_true", help="also run the job worker")
 
     def handle(self, *args, host, port, workers, with_worker, **options):
@@ -22,7 +22,16 @@ class Command(BaseCommand):
         run(host=host, port=port, workers=workers, with_worker=with_worker, stdout=self.stdout)
 
 
-def run(*, host: str, port: int, workers: int, with_worker: bool, stdout, dev: bool = False) -> None:
+def gunicorn_command(*, host: str, port: int, workers: int | None = None) -> list[str]:
+    """The production web server command (bench/bench_inbound.py measures exactly this one)."""
+    workers = workers or int(os.environ.get("TESTIGO_WEB_WORKERS", "3"))
+    # No access log: gunicorn's would record client addresses and user agents.
+    return [sys.executable, "-m", "gunicorn", "testigo.wsgi:application", "--bind", f"{host}:{port}",
+            "--workers", str(workers), "--timeout", "60", "--graceful-timeout", "10",
+            "--error-logfile", "-", "--log-level", "warning"]
+
+
+def run(*, host: str, port: int, workers: int | None, with_worker: bool, stdout, dev: bool = False) -> None:
     """Run the web server (and optionally the worker) until interrupted, then stop both."""
     env = dict(os.environ, TESTIGO_DATA_DIR=str(settings.DATA_DIR))
     children = []
@@ -31,10 +40,7 @@ def run(*, host: str, port: int, workers: int, with_worker: bool, stdout, dev: b
     if dev:
         web = [sys.executable, "-m", "testigo.cli", "runserver", f"{host}:{port}", "--noreload"]
     else:
-        # No access log: gunicorn's would record client addresses and user agents.
-        web = [sys.executable, "-m", "gunicorn", "testigo.wsgi:application", "--bind", f"{host}:{port}",
-               "--workers", str(workers), "--timeout", "60", "--graceful-timeout", "10",
-               "--error-logfile", "-", "--log-level", "warning"]
+        web = gunicorn_command(host=host, port=port, workers=workers)
     children.append(subprocess.Popen(web, env=env))
 
     def stop(signum, frame):  # SIGTERM (systemd, docker, kill) must stop the children too

@@ -1,0 +1,155 @@
+"""XLSForm constraint, default and calculate: read from spreadsheets written with openpyxl, served
+in XForms that ODK Validate accepts, and enforced by Testigo on what it stores."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from testigo.surveys import answers, importing, services, xlsform
+from tests.surveys.conftest import write_xlsform_file
+
+pytestmark = pytest.mark.usefixtures("english")
+
+HEADER = ["type", "name", "label::Español (es)", "label::English (en)", "constraint",
+          "constraint_message::Español (es)", "constraint_message::English (en)", "default", "calculation"]
+CHOICES = [["list_name", "name", "label::Español (es)", "label::English (en)"],
+           ["sino", "si", "Sí", "Yes"], ["sino", "no", "No", "No"],
+           ["armas", "fuego", "De fuego", "Firearm"], ["armas", "blanca", "Blanca", "Knife"],
+           ["armas", "otra", "Otra", "Other"]]
+ROWS = [
+    ["integer", "edad", "Edad", "Age", ". >= 0 and . <= 120", "Edad entre 0 y 120", "Age between 0 and 120", "30", ""],
+    ["text", "dni", "DNI", "ID number", "regex(., '^[0-9]{4}-[0-9]{4}$')", "", "", "", ""],
+    ["text", "apodo", "Apodo", "Nickname", "string-length(.) <= 5", "", "", "", ""],
+    ["select_multiple armas", "armas", "Armas", "Weapons", "count-selected(.) <= 2", "", "", "fuego", ""],
+    ["select_one sino", "herido", "¿Herido?", "Injured?", ". != 'si'", "", "", "no", ""],
+    ["date", "fecha", "Fecha", "Date", ". <= today()", "", "", "", ""],
+    ["integer", "adultos", "Adultos", "Adults", "", "", "", "", ""],
+    ["integer", "ninos", "Niños", "Children", "", "", "", "", ""],
+    ["calculate", "total", "", "", "", "", "", "", "${adultos} + ${ninos}"],
+]
+
+
+def form_file(rows=ROWS) -> bytes:
+    return write_xlsform_file({"survey": [HEADER, *rows], "choices": CHOICES,
+                               "settings": [["form_title", "form_id"], ["Con reglas", "con_reglas"]]})
+
+
+def errors_of(data: bytes) -> list[str]:
+    with pytest.raises(xlsform.XLSFormError) as caught:
+        xlsform.read_xlsform(data)
+    return caught.value.errors
+
+
+@pytest.fixture
+def survey(db, admin_user):
+    return services.import_xlsform(actor=admin_user, data=form_file())
+
+
+def test_constraint_default_calculation_are_kept_and_served_valid(survey):
+    by_name = {f["name"]: f for f in survey.fields}
+    assert by_name["edad"]["constraint"] == ". >= 0 and . <= 120"
+    assert by_name["edad"]["constraint_message"] == {"es": "Edad entre 0 y 120", "en": "Age between 0 and 120"}
+    assert by_name["edad"]["default"] == "30" and by_name["armas"]["default"] == "fuego"
+    assert by_name["total"]["type"] == "calculate" and by_name["total"]["calculation"] == "${adultos} + ${ninos}"
+    # ODK Validate (JavaRosa) accepts the XForm Testigo serves, and it carries all three.
+    served = xlsform.to_xform(fields=survey.fields, form_id=survey.form_id, title=survey.name_es,
+                              version=survey.version, validate=True)
+    assert served == survey.xform
+    assert 'constraint=". &gt;= 0 and . &lt;= 120"' in served
+    assert "Age between 0 and 120" in served and "jr:constraintMsg" in served
+    assert "<edad>30</edad>" in served and "<herido>no</herido>" in served
+    assert 'calculate=" /data/adultos  +  /data/ninos "' in served
+
+
+def post(client, token, instance: str, body: str):
+    xml = f'<data id="con_reglas">{body}<meta><instanceID>{instance}</instanceID></meta></data>'.encode()
+    return client.post(f"/odk/{token}/submission",
+                       {"xml_submission_file": SimpleUploadedFile("s.xml", xml, "text/xml")})
+
+
+def test_openrosa_submissions_are_checked_against_constraints(survey, client, device_token):
+    from testigo.reports.models import Report
+
+    good = ("<edad>40</edad><dni>1234-5678</dni><apodo>Chepe</apodo><armas>fuego blanca</armas>"
+            "<herido>no</herido><fecha>2024-05-01</fecha><adultos>2</adultos><ninos>3</ninos><total>5</total>")
+    assert post(client, device_token, "uuid:ok", good).status_code == 201
+    stored = Report.objects.get().custom_values
+    assert stored["edad"] == 40 and stored["total"] == "5" and stored["armas"] == ["fuego", "blanca"]
+
+    cases = {
+        "<edad>130</edad>": "Age between 0 and 120",  # the form's own message, in English
+        "<dni>12345678</dni>": "regex(., '^[0-9]{4}-[0-9]{4}$')",
+        "<apodo>Demasiado</apodo>": "string-length(.) &lt;= 5",
+        "<armas>fuego blanca otra</armas>": "count-selected(.) &lt;= 2",
+        "<herido>si</herido>": ". != 'si'",
+        "<fecha>2999-01-01</fecha>": ". &lt;= today()",
+    }
+    for number, (body, message) in enumerate(cases.items()):
+        response = post(client, device_token, f"uuid:bad{number}", body)
+        assert response.status_code == 400, body
+        assert message in response.content.decode(), (body, response.content)
+    assert Report.objects.count() == 1
+
+
+def test_constraints_apply_to_the_web_form_and_imports_too(survey, admin_user, tmp_path):
+    with pytest.raises(answers.AnswerError, match="Age between 0 and 120"):
+        answers.clean_answers(survey, {"edad": "-1"})
+    assert answers.clean_answers(survey, {"edad": "0"})["edad"] == 0
+    assert answers.clean_answers(survey, {"edad": ""}) == {}  # unanswered: nothing to check, as in ODK
+
+    data = b"titulo,edad\nUno,20\nDos,500\n"
+    imp = importing.create_import(actor=admin_user, name="p.csv", data=data)
+    importing.set_mapping(actor=admin_user, imp=imp, mapping_json={
+        "survey": "con_reglas", "columns": {"titulo": "title", "edad": "field:edad"}})
+    imp = importing.run(import_id=imp.pk)
+    assert imp.created_count == 1 and imp.rejected_count == 1
+    assert imp.errors[0]["row"] == 3 and "Age between 0 and 120" in imp.errors[0]["reason"]
+
+
+def test_default_is_the_web_forms_initial_answer(survey):
+    from testigo.reports.models import Category
+    from testigo.surveys import forms
+
+    category = Category.objects.create(slug="c", name_es="C", name_en="C")
+    services.update_survey(actor=None, survey=survey, category=category)
+    fields = forms.survey_form_fields(category, "en")
+    assert fields["survey__edad"].initial == "30"
+    assert fields["survey__armas"].initial == ["fuego"]
+    assert "survey__total" not in fields  # computed by ODK Collect; the web form does not ask it
+
+
+@pytest.mark.parametrize(("row", "column", "fragment"), [
+    (["integer", "x", "X", "X", ". > ${edad}"], "E (constraint)", "cannot be checked"),
+    (["integer", "x", "X", "X", ". > 0 or . < -5"], "E (constraint)", "cannot be checked"),
+    (["text", "x", "X", "X", ". > 5"], "E (constraint)", "cannot be checked"),
+    (["date", "x", "X", "X", ". > '2020-01-01'"], "E (constraint)", "cannot be checked"),
+    (["geopoint", "x", "X", "X", ". != ''"], "E (constraint)", "cannot be checked"),
+    (["text", "x", "X", "X", "regex(., '[')"], "E (constraint)", "cannot be checked"),
+    (["date", "x", "X", "X", "", "", "", "today()"], "H (default)", "only fixed values"),
+    (["integer", "x", "X", "X", "", "", "", "${edad}"], "H (default)", "only fixed values"),
+    (["integer", "x", "X", "X", "", "", "", "tres"], "H (default)", "not a valid answer"),
+    (["integer", "x", "X", "X", ". < 10", "", "", "12"], "H (default)", "does not meet the constraint"),
+    (["select_one sino", "x", "X", "X", "", "", "", "quizas"], "H (default)", "not a valid answer"),
+    (["image", "x", "X", "X", "", "", "", "a.jpg"], "H (default)", "cannot have a default"),
+    (["calculate", "x", "", "", "", "", "", "", ""], "I (calculation)", "needs a calculation"),
+])
+def test_what_testigo_cannot_enforce_is_refused_precisely(db, row, column, fragment):
+    errors = errors_of(form_file(ROWS + [row + [""] * (len(HEADER) - len(row))]))
+    assert any("row 11" in e and f"column {column}" in e and fragment in e for e in errors), errors
+
+
+def test_builder_fields_take_constraint_default_and_calculation(survey, admin_user, client):
+    client.force_login(admin_user)
+    response = client.post(f"/console/surveys/{survey.pk}/fields/new/", {
+        "name": "personas", "type": "integer", "label_es": "Personas", "label_en": "People",
+        "constraint": ". > 0", "constraint_message_es": "Al menos una", "constraint_message_en": "At least one",
+        "default": "1"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    survey.refresh_from_db()
+    spec = survey.fields[-1]
+    assert spec["constraint"] == ". > 0" and spec["default"] == "1"
+    assert spec["constraint_message"] == {"es": "Al menos una", "en": "At least one"}
+    response = client.post(f"/console/surveys/{survey.pk}/fields/new/", {
+        "name": "malo", "type": "integer", "label_es": "Malo", "constraint": ". > ${edad}"})
+    assert response.status_code == 200 and "cannot be checked" in response.content.decode()
