@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from django.db import transaction
@@ -117,6 +117,17 @@ def _cell(value) -> str:
     return _cell(str(value)) if not isinstance(value, int | float) else str(value)
 
 
+def _json_values(value) -> dict:
+    """custom_values as read by a raw cursor: JSON text (or already a dict)."""
+    if isinstance(value, dict):
+        return value
+    try:
+        loaded = json.loads(value) if value else {}
+    except (TypeError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
 def _json_default(value):
     if isinstance(value, datetime):
         return value.isoformat()
@@ -144,8 +155,12 @@ class Export:
     """One export: `qs` is public_reports(...) (public) or a Report queryset already restricted to
     what the reader may see (staff); rows come out in the queryset's order."""
 
-    def __init__(self, qs: QuerySet, *, public: bool, with_contact: bool = False) -> None:
+    def __init__(self, qs: QuerySet, *, public: bool, with_contact: bool = False,
+                 answers: list[tuple[str, Callable[[dict], str]]] | None = None) -> None:
+        """`answers`: a survey's (header, cell) columns (surveys.columns.export_columns), staff
+        exports only: appended after the report's own columns, read from custom_values."""
         self.qs, self.public, self.with_contact = qs, public, with_contact
+        self.answers = [] if public else list(answers or [])
         if public:
             self.columns = PUBLIC_COLUMNS
             self.select = [("id", "id"), *_PUBLIC_SELECT]
@@ -153,6 +168,9 @@ class Export:
             self.columns = STAFF_COLUMNS + (CONTACT_COLUMNS if with_contact else [])
             fields = _STAFF_VALUES + (CONTACT_COLUMNS if with_contact else [])
             self.select = [("merged_into" if f == "merged_into__reference" else f, f) for f in fields]
+            if self.answers:
+                self.select.append(("custom_values", "custom_values"))
+                self.columns = self.columns + [header for header, _cell in self.answers]
 
     def _batches(self) -> Iterator[tuple[list[tuple], dict[int, list[str]]]]:
         from django.db import connections
@@ -200,8 +218,11 @@ class Export:
         vendor = connections[self.qs.db].vendor
         index = {name: i for i, (name, _source) in enumerate(self.select)}
         parts = []
-        for column in self.columns:
-            if column == "categories":
+        own = len(self.columns) - len(self.answers)  # survey answers come after the report's columns
+        for position, column in enumerate(self.columns):
+            if position >= own:  # its cell function over the row's custom_values (JSON text)
+                parts.append(f"answer[{position - own}](values(r[{index['custom_values']}]))")
+            elif column == "categories":
                 parts.append("';'.join(s.get(r[0], ()))" if for_csv else "s.get(r[0], [])")
             elif column == "url":
                 parts.append(f"url(r[{index['reference']}])")
@@ -222,11 +243,12 @@ class Export:
                 parts.append(f"r[{index[column]}]")
         return parts
 
-    @staticmethod
-    def _compile(body: str):
+    def _compile(self, body: str):
         """`lambda r, s: body`, compiled once per export: one call per row with every column's
-        formatting inlined, instead of a call per value. `body` is built from our own column names."""
-        return eval(f"lambda r, s: {body}", {"cell": _cell, "risky": _RISKY, "url": report_url})  # noqa: S307
+        formatting inlined, instead of a call per value. `body` is built from our own column names
+        (survey headers appear in it only as dictionary keys, through repr)."""
+        return eval(f"lambda r, s: {body}", {"cell": _cell, "risky": _RISKY, "url": report_url,  # noqa: S307
+                                             "answer": [c for _h, c in self.answers], "values": _json_values})
 
     def csv(self, progress=None) -> Iterator[str]:
         make = self._compile(f"[{', '.join(self._expressions(for_csv=True))}]")

@@ -145,7 +145,22 @@ def export_rows(caller, query: ReportQuery) -> exporters.Export:
         return exporters.Export(qs, public=True)
     if not roles.can(caller.user, roles.EXPORT):
         raise PermissionDenied
-    return exporters.Export(qs, public=False, with_contact=roles.can(caller.user, roles.SEE_CONTACT))
+    return exporters.Export(qs, public=False, with_contact=roles.can(caller.user, roles.SEE_CONTACT),
+                            answers=survey_answer_columns(filters.categories))
+
+
+def survey_answer_columns(category_ids: list[int]) -> list:
+    """When the export is filtered to one category with a survey, that survey's answers as extra
+    columns (headers in the active language); none otherwise."""
+    from django.utils.translation import get_language
+
+    from testigo.surveys.columns import export_columns
+    from testigo.surveys.selectors import survey_for_category
+
+    if len(category_ids) != 1:
+        return []
+    survey = survey_for_category(Category.objects.filter(pk=category_ids[0]).first())
+    return export_columns(survey, (get_language() or "es")[:2]) if survey else []
 
 
 @router.get("/reports.geojson", summary="Reports as a GeoJSON FeatureCollection (streamed)")

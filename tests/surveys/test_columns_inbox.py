@@ -266,3 +266,29 @@ def test_report_page_shows_answers_by_question_and_choice_label(make_user, fille
     assert answers["Tipo de arma"] == "De fuego, Blanca"
     assert "_survey" not in response.content.decode()  # bookkeeping keys stay hidden
     assert "<dt>¿Hubo armas?</dt><dd>Sí</dd>" in response.content.decode()
+
+
+def _csv_rows(response) -> list[dict]:
+    import csv
+    import io
+
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_staff_csv_export_of_a_survey_category_has_the_answer_columns(client, make_user, category, filled):
+    from testigo.api import services as token_services
+
+    coordinator = make_user("coordinator")
+    _token, raw = token_services.create_token(user=coordinator, name="t", scope="read", actor=coordinator)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}", "HTTP_ACCEPT_LANGUAGE": "es"}
+    rows = {r["reference"]: r for r in _csv_rows(client.get(f"/api/v1/reports.csv?category={category.slug}", **auth))}
+    armed = rows[filled["armed"].reference]
+    assert armed["¿Hubo armas?"] == "Sí" and armed["Tipo de arma"] == "De fuego, Blanca"
+    assert armed["Víctimas"] == "3"
+    assert rows[filled["foreign"].reference]["¿Hubo armas?"] == ""  # another survey's same-named field
+    # Without a one-category filter there is no survey to take columns from.
+    assert "¿Hubo armas?" not in _csv_rows(client.get("/api/v1/reports.csv", **auth))[0]
+    # The public export never gets answers.
+    public = client.get(f"/api/v1/reports.csv?category={category.slug}")
+    assert all("¿Hubo armas?" not in row for row in _csv_rows(public))
