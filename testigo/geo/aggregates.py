@@ -291,18 +291,24 @@ def _category_ids_affected(category) -> list[int]:
     return list(Report.categories.through.objects.filter(category_id=category.pk).values_list("report_id", flat=True))
 
 
+def _before_category_change(category) -> None:
+    """Note the category's reports in the open tracking block, or keep their entries on the
+    instance for the post_save/post_delete handler to diff against."""
+    ids = _category_ids_affected(category)
+    tracker = _current()
+    if tracker is not None:
+        tracker.note(ids)
+    else:
+        category._cluster_before = (ids, _entries(ids))
+
+
 def _on_category_pre_save(sender, instance, raw=False, **kwargs) -> None:
     """A category moved under another parent changes which filters count its reports."""
     if instance.pk is None:
         return
     old = sender.objects.filter(pk=instance.pk).values_list("parent_id", flat=True).first()
     if old != instance.parent_id:
-        ids = _category_ids_affected(instance)
-        tracker = _current()
-        if tracker is not None:
-            tracker.note(ids)
-        else:
-            instance._cluster_before = (ids, _entries(ids))
+        _before_category_change(instance)
 
 
 def _on_category_post_save(sender, instance, **kwargs) -> None:
@@ -313,12 +319,7 @@ def _on_category_post_save(sender, instance, **kwargs) -> None:
 
 
 def _on_category_pre_delete(sender, instance, **kwargs) -> None:
-    ids = _category_ids_affected(instance)
-    tracker = _current()
-    if tracker is not None:
-        tracker.note(ids)
-    else:
-        instance._cluster_before = (ids, _entries(ids))
+    _before_category_change(instance)
 
 
 def connect_signals() -> None:
