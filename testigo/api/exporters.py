@@ -10,10 +10,12 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import translation
 
 from testigo.reports.models import Category, Report
 
@@ -252,17 +254,16 @@ class Export:
 
     def csv(self, progress=None) -> Iterator[str]:
         make = self._compile(f"[{', '.join(self._expressions(for_csv=True))}]")
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(self.columns)
-        for rows, slugs in self._batches():
-            writer.writerows([make(row, slugs) for row in rows])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            if progress:
-                progress(len(rows))
-        yield buffer.getvalue()
+
+        def text(rows, slugs) -> str:
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows([make(row, slugs) for row in rows])
+            return buffer.getvalue()
+
+        header = io.StringIO()
+        csv.writer(header).writerow(self.columns)
+        yield header.getvalue()
+        yield from self._formatted(text, progress)
 
     def geojson(self, progress=None) -> Iterator[str]:
         expressions = dict(zip(self.columns, self._expressions(for_csv=False), strict=True))
@@ -271,15 +272,41 @@ class Export:
         make = self._compile(
             f"{{'type': 'Feature', 'geometry': None if {lat} is None or {lon} is None else "
             f"{{'type': 'Point', 'coordinates': [{lon}, {lat}]}}, 'properties': {{{properties}}}}}")
+
+        def text(rows, slugs) -> str:
+            return json.dumps([make(row, slugs) for row in rows], ensure_ascii=False, default=_json_default)[1:-1]
+
         yield '{"type":"FeatureCollection","features":['
         first = True
-        for rows, slugs in self._batches():
-            text = json.dumps([make(row, slugs) for row in rows], ensure_ascii=False, default=_json_default)
-            yield ("" if first else ",") + text[1:-1]
+        for chunk in self._formatted(text, progress):
+            yield chunk if first else "," + chunk
             first = False
-            if progress:
-                progress(len(rows))
         yield "]}\n"
+
+    def _formatted(self, text: Callable[[list[tuple], dict], str], progress) -> Iterator[str]:
+        """`text(rows, slugs)` of every chunk, in order. A second thread formats chunk N while
+        this one fetches chunk N+1: the database read (PostgreSQL's socket, SQLite's page reads)
+        releases the GIL, so the two overlap on two cores. The database connection stays on the
+        caller's thread, inside the caller's transaction."""
+        language = translation.get_language()  # thread-local: the worker formats in the caller's
+
+        def in_language(rows, slugs) -> str:
+            with translation.override(language):
+                return text(rows, slugs)
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as pool:
+            pending: Future | None = None
+            for rows, slugs in self._batches():
+                future = pool.submit(in_language, rows, slugs)
+                if pending is not None:
+                    yield pending.result()
+                    if progress:
+                        progress(pending_rows)
+                pending, pending_rows = future, len(rows)
+            if pending is not None:
+                yield pending.result()
+                if progress:
+                    progress(pending_rows)
 
 
 def _slug_lists(connection, ids: list[int], slug_of: dict[int, str]) -> dict[int, list[str]]:

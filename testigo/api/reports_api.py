@@ -58,9 +58,10 @@ def submit_report(request, payload: ReportIn):
     data = payload.dict()
     if data["category"] is not None:
         try:
-            data["category"] = params.parse_categories(str(data["category"]))[0]
+            found = params.parse_categories(str(data["category"]))
         except ApiError as exc:
             raise ApiError(422, "invalid_input", exc.message, [{"field": "category", "message": exc.message}]) from None
+        data["category"] = found[0] if found else None  # "" or " , ": no category, the form decides
     if data["occurred_time"] is not None:
         data["occurred_time"] = data["occurred_time"].replace(tzinfo=None)  # local time, as on the form
     form = ReportForm({k: ("" if v is None else str(v)) for k, v in data.items()})

@@ -51,8 +51,8 @@ COLUMNS = ("scope", "level", "category", "part", "cell", "n", "sum_lat", "sum_lo
 EPS = 1e-9  # degrees: a cell counts as inside only with this margin, so float rounding never matters
 RAW_EDGE_MAX = 3000  # edge reports read from the table rather than refined further
 EDGE_DENSITY = 8  # ... or when the edge's cells hold fewer reports than this on average
-MAX_RANGES = 150  # key ranges of the edge's read from the reports table
-PG_MAX_RANGES = 32  # PostgreSQL's planner spends more on long OR lists than the rows they save
+MAX_RANGES = 150  # key ranges of the edge's read from the reports table (one OR list on SQLite,
+# one index probe each on PostgreSQL)
 
 
 def part_of(status: str, visibility: str) -> int:
@@ -646,10 +646,9 @@ def clusters(qs, vp, *, scope: int, category: int, parts: list[int], key: str, l
         if at_edge <= RAW_EDGE_MAX or at_edge <= EDGE_DENSITY * len(edge) or level + 2 > TOP:
             shift = 2 * (KEY_ZOOM - level)
             cells = {c for c, _n in edge}
-            budget = MAX_RANGES if default_connection.vendor != "postgresql" else PG_MAX_RANGES
-            key_ranges = _merge([(c << shift, ((c + 1) << shift) - 1) for c in cells], budget)
+            key_ranges = _merge([(c << shift, ((c + 1) << shift) - 1) for c in cells], MAX_RANGES)
             for cell in cluster_ranges(edge_qs if edge_qs is not None else qs, key_ranges, level,
-                                       key=key, lat=lat, lon=lon):
+                                       key=key, lat=lat, lon=lon, per_range=True):
                 if cell.cell in cells:  # merged ranges may reach into cells already counted
                     found[cell.cell >> (2 * (level - g))].add(cell.count, cell.sum_lat, cell.sum_lon, cell.sum_id)
             break

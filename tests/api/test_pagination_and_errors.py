@@ -86,6 +86,18 @@ def test_invalid_submission_is_422_with_field_messages_and_valid_one_is_created(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("value", ["", " , "])
+def test_blank_category_in_a_submission_is_no_category_not_a_crash(client, category, value):
+    # Found by schemathesis: an empty category string made the API answer 500.
+    response = client.post("/api/v1/reports", content_type="application/json", data={
+        "title": "Balacera", "description": "Se escucharon disparos.", "category": value,
+        "occurred_date": "2024-05-01", "lat": 14.1, "lon": -87.2})
+    assert response.status_code == 201, response.content  # the category is optional, as on the form
+    report = Report.objects.get(reference=response.json()["reference"])
+    assert not report.categories.exists()
+
+
+@pytest.mark.django_db
 def test_staff_clusters_use_exact_locations_and_all_statuses(client, world, moderator, token_for):
     url = "/api/v1/map/clusters?bbox=-90,10,-80,20&zoom=18"
     public = client.get(url).json()
