@@ -296,6 +296,7 @@ class Export:
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as pool:
             pending: Future | None = None
+            pending_rows = 0
             for rows, slugs in self._batches():
                 future = pool.submit(in_language, rows, slugs)
                 if pending is not None:
