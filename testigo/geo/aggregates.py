@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from django.db import connection as default_connection
 from django.db import transaction
 
-from testigo.geo.tiles import KEY_ZOOM, tile_to_lonlat, unmorton
+from testigo.geo.tiles import KEY_ZOOM, morton, tile_to_lonlat, unmorton
 
 PUBLIC, STAFF = 0, 1
 ALL = 0
@@ -498,19 +498,6 @@ def _spans(n: int, lo: float, hi: float, edge) -> tuple[tuple[int, int], tuple[i
     return (in_lo, in_hi), (max(0, touch_lo), min(n - 1, touch_hi))
 
 
-_SPREAD: list[int] = []
-
-
-def _morton(x: int, y: int) -> int:
-    """tiles.morton() through a 16-bit lookup table: the quadtree walk calls it thousands of times."""
-    if not _SPREAD:
-        from testigo.geo.tiles import _spread
-
-        _SPREAD.extend(_spread(v) for v in range(1 << 16))
-    table = _SPREAD
-    return (table[x & 0xFFFF] | (table[x >> 16] << 32)) | ((table[y & 0xFFFF] | (table[y >> 16] << 32)) << 1)
-
-
 class _Geometry:
     """Which cells of a level lie wholly inside the viewport (`inner` rectangles, in tile
     coordinates) and which may hold a point of it (`outer`); two of each across the antimeridian."""
@@ -557,7 +544,7 @@ class _Geometry:
                     meets = True
                     inside_one = inside_one or (a <= x0 and x1 <= c and b <= y0 and y1 <= d)
             if inside_one or (within and not meets):
-                lo = _morton(x, y) << (2 * shift)
+                lo = morton(x, y) << (2 * shift)
                 (inside if inside_one else edge).append((lo, lo + (1 << (2 * shift)) - 1))
             else:  # straddles an edge (never a single cell: a cell is inside, outside or on the edge)
                 m, x, y = m + 1, 2 * x, 2 * y

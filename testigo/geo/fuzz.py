@@ -8,6 +8,7 @@ averaging answers reveals nothing; snapping hides the fine structure of the offs
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import math
@@ -21,11 +22,18 @@ def grid_metres(radius_m: int) -> float:
     return max(radius_m / 4.0, 10.0)
 
 
+@functools.lru_cache(maxsize=4)
+def _keyed(secret: str) -> hmac.HMAC:
+    return hmac.new(secret.encode(), digestmod=hashlib.sha256)
+
+
 def fuzz(*, lat: float, lon: float, radius_m: int, secret: str, salt: str) -> tuple[float, float]:
     """Return the public (lat, lon) for a true position, within `radius_m` plus half a grid cell."""
     if radius_m <= 0:
         return lat, lon
-    digest = hmac.new(secret.encode(), f"{salt}|{lat:.7f}|{lon:.7f}".encode(), hashlib.sha256).digest()
+    keyed = _keyed(secret).copy()  # the key's padding hashed once, not once per report
+    keyed.update(f"{salt}|{lat:.7f}|{lon:.7f}".encode())
+    digest = keyed.digest()
     u1 = int.from_bytes(digest[:8], "big") / 2**64
     u2 = int.from_bytes(digest[8:16], "big") / 2**64
     # sqrt for a uniform spread over the disc; at least a fifth of the radius away so the

@@ -71,13 +71,14 @@ def redact_text(text: str, redactions: list[str]) -> str:
     return text
 
 
-def refresh_projection(report: Report) -> None:
-    """Recompute the public columns (fuzzed location, redacted text) from the source fields."""
+def refresh_projection(report: Report, *, radius_m: int | None = None, secret: str | None = None) -> None:
+    """Recompute the public columns (fuzzed location, redacted text) from the source fields.
+    `radius_m` and `secret` default to the settings (a bulk import reads them once per batch)."""
     report.tile_key = tile_key(report.lat, report.lon)
     if report.lat is not None and report.lon is not None:
         report.public_lat, report.public_lon = fuzz(
-            lat=report.lat, lon=report.lon, radius_m=settings.FUZZ_RADIUS_M,
-            secret=settings.SECRET_KEY, salt=report.reference,
+            lat=report.lat, lon=report.lon, radius_m=settings.FUZZ_RADIUS_M if radius_m is None else radius_m,
+            secret=secret or settings.SECRET_KEY, salt=report.reference,
         )
         report.public_tile_key = tile_key(report.public_lat, report.public_lon)
     else:

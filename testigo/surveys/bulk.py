@@ -22,12 +22,17 @@ from testigo.reports.services import REFERENCE_ALPHABET, refresh_projection
 from testigo.surveys.models import ImportRow
 
 
-def fast_reference() -> str:
-    """Same format and strength as reports.services.new_reference (40 random bits), without
-    eight separate secrets.choice calls: 32 symbols divide 256, so `byte & 31` stays uniform."""
+def fast_references(n: int) -> list[str]:
+    """n references of the same format and strength as reports.services.new_reference (40 random
+    bits each), from one read of the system's random source instead of eight secrets.choice
+    calls each: 32 symbols divide 256, so `byte & 31` stays uniform."""
     assert len(REFERENCE_ALPHABET) == 32
-    body = "".join(REFERENCE_ALPHABET[b & 31] for b in secrets.token_bytes(8))
-    return f"T-{body[:4]}-{body[4:]}"
+    symbols = [REFERENCE_ALPHABET[b & 31] for b in secrets.token_bytes(8 * n)]
+    return [f"T-{''.join(symbols[i:i + 4])}-{''.join(symbols[i + 4:i + 8])}" for i in range(0, 8 * n, 8)]
+
+
+def fast_reference() -> str:
+    return fast_references(1)[0]
 
 
 # Page cache for the import's SQLite connection, in KiB (SQLite's default is 2,000 KiB). With the
@@ -58,16 +63,23 @@ def _columns() -> list:
     return [f for f in Report._meta.concrete_fields if not f.primary_key]
 
 
-def report_row(values: dict) -> dict:
+def report_row(values: dict, reference: str | None = None, projection: dict | None = None) -> dict:
     """Column values for one report (`values` is completed in place and returned): projection
-    computed, reference drawn, defaults left to insert_reports."""
-    shadow = SimpleNamespace(reference=fast_reference(), lat=values.get("lat"), lon=values.get("lon"),
+    computed, reference drawn (unless given), defaults left to insert_reports. `projection`:
+    projection_settings(), read once for many rows."""
+    shadow = SimpleNamespace(reference=reference or fast_reference(), lat=values.get("lat"), lon=values.get("lon"),
                              title=values["title"], description=values["description"], redactions=[])
-    refresh_projection(shadow)  # the same public projection create_report computes
+    refresh_projection(shadow, **(projection or {}))  # the same public projection create_report computes
     values.update(reference=shadow.reference, tile_key=shadow.tile_key, public_lat=shadow.public_lat,
                   public_lon=shadow.public_lon, public_tile_key=shadow.public_tile_key,
                   public_title=shadow.public_title, public_description=shadow.public_description)
     return values
+
+
+def projection_settings() -> dict:
+    from django.conf import settings
+
+    return {"radius_m": settings.FUZZ_RADIUS_M, "secret": settings.SECRET_KEY}
 
 
 class ReportColumns:
@@ -90,8 +102,7 @@ class ReportColumns:
         self._adapt_json = connection.ops.adapt_json_value
         self._encoder = Report._meta.get_field("custom_values").encoder
         quote = connection.ops.quote_name
-        self.sql = (f"INSERT INTO {quote(Report._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-                    f"VALUES ({', '.join(['%s'] * len(fields))})")
+        self.sql = f"INSERT INTO {quote(Report._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
 
     def stamp(self) -> list:
         """The template with received_at / updated_at set to now (one per batch)."""
@@ -105,9 +116,11 @@ class ReportColumns:
         position = self.position
         for key, value in row.items():
             values[position[key]] = value
-        occurred, custom = position["occurred_at"], position["custom_values"]
-        values[occurred] = self._adapt_datetime(values[occurred])
-        values[custom] = self._adapt_json(values[custom], self._encoder)
+        # The row's own values still need the backend's adaptation (the template's are prepared).
+        if "occurred_at" in row:
+            values[position["occurred_at"]] = self._adapt_datetime(row["occurred_at"])
+        if "custom_values" in row:
+            values[position["custom_values"]] = self._adapt_json(row["custom_values"], self._encoder)
         return values
 
 
@@ -121,10 +134,59 @@ def insert_reports(rows: list[dict], columns: ReportColumns | None = None,
         columns = columns or ReportColumns()
         template = columns.stamp()
         params = [columns.params(row, template) for row in rows]
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.executemany(columns.sql, params)
-        return dict(_select_in(cursor, Report._meta.db_table, "reference", Report._meta.pk.column,
-                               [row["reference"] for row in rows]))
+    references = [row["reference"] for row in rows]
+    connection = connections[DEFAULT_DB_ALIAS]
+    with connection.cursor() as cursor:
+        last_ids = insert_rows(cursor, columns.sql, params)
+        if connection.vendor == "sqlite":
+            ids = _sqlite_ids(cursor, references, last_ids[-1])
+            if ids is not None:
+                return ids
+        return dict(_select_in(cursor, Report._meta.db_table, "reference", Report._meta.pk.column, references))
+
+
+def _sqlite_ids(cursor, references: list[str], last_id: int) -> dict[str, int] | None:
+    """The new rows' ids without reading 5,000 rows back: SQLite numbers the rows of an INSERT
+    consecutively (an AUTOINCREMENT key is the largest so far plus one, and this transaction
+    holds the write lock), so the batch's rows end at the last statement's lastrowid. Checked,
+    not assumed: the count and both ends of the range must match, else None (the caller then
+    reads them back)."""
+    ids = range(last_id - len(references) + 1, last_id + 1)
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    table, key = quote(Report._meta.db_table), quote(Report._meta.pk.column)
+    cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {key} BETWEEN %s AND %s", [ids[0], ids[-1]])
+    if cursor.fetchone()[0] != len(references):
+        return None
+    cursor.execute(f"SELECT {key}, reference FROM {table} WHERE {key} IN (%s, %s)", [ids[0], ids[-1]])
+    if dict(cursor.fetchall()) != {ids[0]: references[0], ids[-1]: references[-1]}:
+        return None
+    return dict(zip(references, ids, strict=True))
+
+
+ROWS_PER_INSERT = 500
+
+
+def insert_rows(cursor, head: str, rows: list) -> list[int]:
+    """`head` ("INSERT INTO t (a, b) VALUES ") for every row, several hundred rows a statement
+    (one statement to prepare and run instead of one per row); returns each statement's
+    cursor.lastrowid (SQLite; PostgreSQL's cursor has none)."""
+    if not rows:
+        return []
+    width = len(rows[0])
+    connection = connections[DEFAULT_DB_ALIAS]
+    sqlite = connection.vendor == "sqlite"
+    limit = connection.features.max_query_params or 65535
+    per = max(1, min(ROWS_PER_INSERT, limit // width))
+    one = "(" + ", ".join(["%s"] * width) + ")"
+    full = head + ", ".join([one] * per)
+    last_ids = []
+    for start in range(0, len(rows), per):
+        chunk = rows[start:start + per]
+        sql = full if len(chunk) == per else head + ", ".join([one] * len(chunk))
+        cursor.execute(sql, [value for row in chunk for value in row])
+        if sqlite:
+            last_ids.append(cursor.lastrowid)
+    return last_ids
 
 
 def _select_in(cursor, table: str, key: str, value: str, keys: list[str], chunk: int = 2000) -> list[tuple]:
@@ -156,13 +218,13 @@ def insert_links(pairs: list[tuple[int, int]]) -> None:
     quote = connection.ops.quote_name
     columns = [through._meta.get_field("report").column, through._meta.get_field("category").column]
     with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {quote(through._meta.db_table)} ({quote(columns[0])}, {quote(columns[1])}) "
-                           "VALUES (%s, %s)", pairs)
+        insert_rows(cursor, f"INSERT INTO {quote(through._meta.db_table)} ({quote(columns[0])}, {quote(columns[1])}) "
+                    "VALUES ", pairs)
 
 
 def insert_fingerprints(rows: list[tuple[str, int, int]]) -> None:
     """(fingerprint, import id, report id) for each imported row."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {quote(ImportRow._meta.db_table)} (fingerprint, source_import_id, "
-                           "report_id) VALUES (%s, %s, %s)", rows)
+        insert_rows(cursor, f"INSERT INTO {quote(ImportRow._meta.db_table)} (fingerprint, source_import_id, "
+                    "report_id) VALUES ", rows)

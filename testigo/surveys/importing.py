@@ -197,7 +197,9 @@ def _write(imp: Import, batch: _Batch, columns: bulk.ReportColumns) -> tuple[int
             seen.add(item[1])
             fresh.append(item)
     # Only rows not imported before cost a projection (and a reference, drawn again on a retry).
-    rows = [bulk.report_row(_report_values(item[2], imp.created_by_id)) for item in fresh]
+    projection = bulk.projection_settings()
+    rows = [bulk.report_row(_report_values(item[2], imp.created_by_id), reference, projection)
+            for item, reference in zip(fresh, bulk.fast_references(len(fresh)), strict=True)]
     template = columns.stamp()
     ids = bulk.insert_reports(rows, columns, [columns.params(row, template) for row in rows])
     bulk.insert_links([(ids[row["reference"]], category.pk)

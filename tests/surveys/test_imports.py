@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
+from testigo.reports import services as report_services
 from testigo.reports.models import Report
 from testigo.surveys import importing, mapping
 from testigo.surveys.models import Import
@@ -196,14 +198,47 @@ def test_a_colliding_reference_is_drawn_again(admin_user, survey, category, monk
     from testigo.surveys import bulk
 
     taken = report_services.create_report(title="Antes", description="d", actor=None).reference
-    real, calls = bulk.fast_reference, []
+    real, calls = bulk.fast_references, []
 
-    def colliding():
-        calls.append(1)
-        return taken if len(calls) == 1 else real()
+    def colliding(n):
+        calls.append(n)
+        drawn = real(n)
+        return [taken, *drawn[1:]] if len(calls) == 1 else drawn
 
-    monkeypatch.setattr(bulk, "fast_reference", colliding)
+    monkeypatch.setattr(bulk, "fast_references", colliding)
     imp = run_import(admin_user, CSV.encode())
-    assert imp.created_count == 3 and len(calls) == 6  # three drawn, then three drawn again after the collision
+    assert imp.created_count == 3 and calls == [3, 3]  # three drawn, then three drawn again after the collision
     imported = Report.objects.filter(source="import")
     assert taken not in {r.reference for r in imported} and len({r.reference for r in imported}) == 3
+
+
+def test_fast_references_have_the_reference_format_and_use_every_symbol():
+    import re
+    from collections import Counter
+
+    from testigo.reports.services import REFERENCE_ALPHABET
+    from testigo.surveys import bulk
+
+    references = bulk.fast_references(4000)
+    assert len(set(references)) == 4000  # 40 random bits each
+    assert all(re.fullmatch(rf"T-[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}", r) for r in references)
+    symbols = Counter("".join(r[2:6] + r[7:] for r in references))
+    assert set(symbols) == set(REFERENCE_ALPHABET)
+    assert max(symbols.values()) < 1.3 * min(symbols.values())  # 32,000 draws: uniform within noise
+
+
+@pytest.mark.django_db
+def test_bulk_insert_returns_each_reference_id_and_checks_rather_than_assumes_them(monkeypatch):
+    from testigo.surveys import bulk
+
+    report_services.create_report(title="Antes", description="d", actor=None)
+    projection = bulk.projection_settings()
+    rows = [bulk.report_row({"title": f"t{i}", "description": "d", "lat": 14.0, "lon": -87.0, "source": "import"},
+                            None, projection) for i in range(1200)]  # three INSERT statements
+    ids = bulk.insert_reports(rows)
+    assert {r.reference: r.pk for r in Report.objects.filter(source="import")} == ids
+    if connection.vendor == "sqlite":  # the shortcut's check refuses a range that is not the batch's
+        first = min(ids.values())
+        references = [row["reference"] for row in rows]
+        assert bulk._sqlite_ids(connection.cursor(), references, first + 1198) is None
+        assert bulk._sqlite_ids(connection.cursor(), references, first + 1199) == ids
