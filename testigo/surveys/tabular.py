@@ -73,7 +73,9 @@ def read_csv(path: Path) -> Table:
     return Table(header=[h.strip() for h in header], encoding=encoding, rows=rows())
 
 
-def _cell_text(value) -> str:
+def cell_text(value) -> str:
+    """A spreadsheet cell as text: dates in ISO form (no 00:00:00 on a plain date), whole numbers
+    without a trailing .0 (Excel stores every number as a float)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -90,11 +92,11 @@ def read_xlsx(path: Path) -> Table:
 
     workbook = load_workbook(path, read_only=True, data_only=True)
     sheet = workbook.worksheets[0]
-    header = [_cell_text(v).strip() for v in next(sheet.iter_rows(max_row=1, values_only=True), ())]
+    header = [cell_text(v).strip() for v in next(sheet.iter_rows(max_row=1, values_only=True), ())]
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
-            cells = [_cell_text(v) for v in values]
+            cells = [cell_text(v) for v in values]
             while cells and not cells[-1].strip():
                 cells.pop()  # openpyxl pads to the sheet's widest row
             if cells:

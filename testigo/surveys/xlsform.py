@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from testigo.surveys import fieldtypes, schema
+from testigo.surveys import fieldtypes, schema, tabular
 
 LANG_COLUMNS = {"es": "Español (es)", "en": "English (en)"}
 DEFAULT_LANGUAGE = LANG_COLUMNS["es"]
@@ -128,8 +128,8 @@ def _sheet_rows(workbook, name: str) -> tuple[list[str], list[tuple[int, dict]]]
     header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
     out = []
     for number, values in enumerate(rows, start=2):
-        cells = {header[i]: str(v).strip() for i, v in enumerate(values) if i < len(header) and header[i]
-                 and v is not None and str(v).strip() != ""}
+        texts = [tabular.cell_text(v).strip() for v in values]
+        cells = {header[i]: text for i, text in enumerate(texts) if i < len(header) and header[i] and text}
         if cells:
             out.append((number, cells))
     return header, out

@@ -153,3 +153,20 @@ def test_builder_fields_take_constraint_default_and_calculation(survey, admin_us
     response = client.post(f"/console/surveys/{survey.pk}/fields/new/", {
         "name": "malo", "type": "integer", "label_es": "Malo", "constraint": ". > ${edad}"})
     assert response.status_code == 200 and "cannot be checked" in response.content.decode()
+
+
+def test_cells_excel_stores_as_dates_and_numbers_are_read_as_typed(db, admin_user):
+    # Excel keeps a typed date as a datetime and every number as a float: the default must be
+    # "2024-05-01", not "2024-05-01 00:00:00", and the choice name 1, not "1.0".
+    from datetime import datetime
+
+    rows = [["date", "dia", "Día", "Day", "", "", "", datetime(2024, 5, 1), ""],
+            ["integer", "edad", "Edad", "Age", "", "", "", 30.0, ""],
+            ["select_one nivel", "nivel", "Nivel", "Level", "", "", "", 1.0, ""]]
+    choices = [*CHOICES, ["nivel", 1.0, "Uno", "One"], ["nivel", 2.0, "Dos", "Two"]]
+    survey = services.import_xlsform(actor=admin_user, data=write_xlsform_file(
+        {"survey": [HEADER, *rows], "choices": choices, "settings": [["form_title", "form_id"], ["Tipos", "tipos"]]}))
+    by_name = {f["name"]: f for f in survey.fields}
+    assert by_name["dia"]["default"] == "2024-05-01"
+    assert by_name["edad"]["default"] == "30"
+    assert [c["name"] for c in by_name["nivel"]["choices"]] == ["1", "2"] and by_name["nivel"]["default"] == "1"
