@@ -109,7 +109,10 @@ class FieldForm(forms.Form):
                      "relevant": ({"field": data["show_when_field"], "value": data["show_when_value"].strip()}
                                   if data["show_when_field"] else None)})
         if fieldtypes.get(data["type"]).choices:
-            spec["choices"] = data["choices"]
+            # The text box edits names and labels only: a choice keeps what else it had (an
+            # XLSForm's media::image, say) as long as its name stays.
+            before = {c["name"]: c for c in (previous or {}).get("choices") or []}
+            spec["choices"] = [{**before.get(c["name"], {}), **c} for c in data["choices"]]
         else:
             spec.pop("choices", None)
         message = {"es": data["constraint_message_es"].strip(), "en": data["constraint_message_en"].strip()}

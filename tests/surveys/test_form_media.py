@@ -121,3 +121,17 @@ def test_paths_and_oversized_files_are_refused(survey, admin_user, monkeypatch):
     monkeypatch.setattr(services, "MEDIA_MAX_BYTES", 10)
     with pytest.raises(ValidationError, match="larger than"):
         services.add_media_file(actor=admin_user, survey=survey, name="mapa.png", data=b"x" * 11)
+
+
+def test_editing_a_field_in_the_console_keeps_its_choices_images(survey, admin_user, client):
+    client.force_login(admin_user)
+    response = client.post(f"/console/surveys/{survey.pk}/fields/0/", {
+        "name": "zona", "type": "select_one", "label_es": "¿Dónde?", "choices": "norte | Al norte\nsur | Sur\nest | Este"})
+    assert response.status_code == 302
+    survey.refresh_from_db()
+    choices = survey.fields[0]["choices"]
+    assert choices[0] == {"name": "norte", "label": {"es": "Al norte", "en": "Al norte"},
+                          "media": {"image": {"es": "norte.jpg"}}}
+    assert [c.get("media") for c in choices[1:]] == [None, None]
+    assert survey.fields[0]["media"] == {"image": {"es": "mapa.png"}}  # the question's own image too
+    assert "jr://images/norte.jpg" in survey.xform
