@@ -44,6 +44,7 @@ PUBLIC, STAFF = 0, 1
 ALL = 0
 STORED_LEVELS = (2, 4, 6, 8, 10, 12, 14, 16, 18)
 TOP = STORED_LEVELS[-1]
+MIDDLE = 12  # bulk additions group the levels coarser than this from this one (_add_in_sql)
 STATUSES = ("new", "in_review", "verified", "published", "rejected", "archived")  # Report.Status, in order
 CONFIDENTIAL = "confidential"
 TABLE = "geo_clustercount"
@@ -440,11 +441,18 @@ def _add_in_sql(ids: list[int], connection=None) -> None:
         cursor.execute(f"DELETE FROM {scratch}")
         for restriction in restrictions:
             _fill_finest(cursor, connection, scratch, names, restriction)
+        # The fine levels are grouped from the finest level's rows; the coarse ones from MIDDLE's
+        # groups, put in the scratch table first (a few hundred rows instead of tens of thousands).
+        cursor.execute(
+            f"INSERT INTO {scratch} ({names}) SELECT scope, {MIDDLE}, category, part, cell >> {2 * (TOP - MIDDLE)}, "
+            f"SUM(n), SUM(sum_lat), SUM(sum_lon), SUM(sum_id) FROM {scratch} WHERE level = {TOP} "
+            f"GROUP BY scope, category, part, cell >> {2 * (TOP - MIDDLE)}")
         for level in STORED_LEVELS:
-            step = 2 * (TOP - level)
+            source = TOP if level > MIDDLE else MIDDLE
+            step = 2 * (source - level)
             cursor.execute(
                 f"INSERT INTO {table} ({names}) SELECT scope, {level}, category, part, cell >> {step}, SUM(n), "
-                f"SUM(sum_lat), SUM(sum_lon), SUM(sum_id) FROM {scratch} WHERE 1 = 1 "
+                f"SUM(sum_lat), SUM(sum_lon), SUM(sum_id) FROM {scratch} WHERE level = {source} "
                 # Grouped in the primary key's order (scope, category, level, cell, part): the
                 # upserts then walk the key's B-tree forwards instead of hopping across it.
                 f"GROUP BY scope, category, cell >> {step}, part ON CONFLICT ({keys}) DO UPDATE SET {sums}")
