@@ -12,8 +12,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
@@ -82,6 +84,15 @@ def projection_settings() -> dict:
     return {"radius_m": settings.FUZZ_RADIUS_M, "secret": settings.SECRET_KEY}
 
 
+def _sqlite_utc_text(value):
+    """What the SQLite backend's adapt_datetimefield_value returns when the connection's zone is UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return str(value)
+
+
 class ReportColumns:
     """The reports table's columns and how each value is prepared for the database, worked out
     once per import in the thread that owns the connection; `params` may then run in another
@@ -99,6 +110,8 @@ class ReportColumns:
         # .get_db_prep_save end with, called directly (their other steps are no-ops for the aware
         # datetimes and plain dicts the mapping produces).
         self._adapt_datetime = connection.ops.adapt_datetimefield_value
+        if connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone == UTC:
+            self._adapt_datetime = _sqlite_utc_text  # the same text, without its per-call settings lookups
         self._adapt_json = connection.ops.adapt_json_value
         self._encoder = Report._meta.get_field("custom_values").encoder
         quote = connection.ops.quote_name

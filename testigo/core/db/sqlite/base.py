@@ -31,6 +31,7 @@ open the file directly.
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import os
 import sqlite3
@@ -88,8 +89,20 @@ class WriteLock:
             self.mutex.release()
 
 
+@functools.lru_cache(maxsize=512)
+def _qmark(query: str) -> str:
+    return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
+
+
 class LockingCursorWrapper(base.SQLiteCursorWrapper):
     """Takes the write lock around a write statement run in autocommit mode."""
+
+    def convert_query(self, query, *, param_names=None):
+        # The same few statements run over and over (an import's multi-row INSERT has 15,000
+        # placeholders to rewrite each time): remember their "format" -> "qmark" conversion.
+        if param_names is None:
+            return _qmark(query)
+        return super().convert_query(query, param_names=param_names)
 
     wrapper: DatabaseWrapper
 
