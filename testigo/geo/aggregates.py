@@ -47,6 +47,7 @@ TOP = STORED_LEVELS[-1]
 MIDDLE = 12  # bulk additions group the levels coarser than this from this one (_add_in_sql)
 STATUSES = ("new", "in_review", "verified", "published", "rejected", "archived")  # Report.Status, in order
 CONFIDENTIAL = "confidential"
+PUBLISHED = "published"  # selectors.public_base() admits only reports with this status
 TABLE = "geo_clustercount"
 COLUMNS = ("scope", "level", "category", "part", "cell", "n", "sum_lat", "sum_lon", "sum_id")
 EPS = 1e-9  # degrees: a cell counts as inside only with this margin, so float rounding never matters
@@ -71,7 +72,12 @@ Entry = tuple[int, int, int, int, float, float, int]
 
 
 def _entries(ids: list[int]) -> dict[int, list[Entry]]:
-    """The current entries of these reports, read from the database (missing ids get none)."""
+    """The current entries of these reports, read from the database (missing ids get none).
+
+    Called for every single-report save (a web or ODK submission, a status change), so the fixed
+    reads are plain SQL rather than ORM queries that would be compiled each time; only the
+    public selector goes through the ORM, and only for reports that are published (the selector
+    admits nothing else)."""
     from testigo.reports.models import Category, Report
     from testigo.reports.selectors import public_base
 
@@ -79,19 +85,31 @@ def _entries(ids: list[int]) -> dict[int, list[Entry]]:
     if not ids:
         return out
     keys: dict[int, set[int]] = defaultdict(set)
-    parents = dict(Category.objects.values_list("id", "parent_id"))
+    quote = default_connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in ("id", "status", "visibility", "tile_key", "lat", "lon", "public_tile_key",
+                                         "public_lat", "public_lon"))
+    links = Report.categories.through._meta.db_table
     public: set[int] = set()
     rows = []
-    for start in range(0, len(ids), 900):
-        chunk = ids[start:start + 900]
-        rows += Report.objects.filter(id__in=chunk).values_list(
-            "id", "status", "visibility", "tile_key", "lat", "lon", "public_tile_key", "public_lat", "public_lon")
-        public.update(public_base().filter(id__in=chunk).values_list("id", flat=True))
-        for report_id, category_id in Report.categories.through.objects.filter(report_id__in=chunk).values_list(
-                "report_id", "category_id"):
-            keys[report_id].add(category_id)
-            if parents.get(category_id):
-                keys[report_id].add(parents[category_id])
+    with default_connection.cursor() as cursor:
+        cursor.execute(f"SELECT {quote('id')}, {quote('parent_id')} FROM {quote(Category._meta.db_table)}")
+        parents = dict(cursor.fetchall())
+        for start in range(0, len(ids), 900):
+            chunk = ids[start:start + 900]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT {columns} FROM {quote(Report._meta.db_table)} WHERE {quote('id')} IN ({marks})",
+                           chunk)
+            found = cursor.fetchall()
+            rows += found
+            published = [row[0] for row in found if row[1] == PUBLISHED]
+            if published:
+                public.update(public_base().filter(id__in=published).values_list("id", flat=True))
+            cursor.execute(f"SELECT {quote('report_id')}, {quote('category_id')} FROM {quote(links)} "
+                           f"WHERE {quote('report_id')} IN ({marks})", chunk)
+            for report_id, category_id in cursor.fetchall():
+                keys[report_id].add(category_id)
+                if parents.get(category_id):
+                    keys[report_id].add(parents[category_id])
     for rid, status, visibility, tk, lat, lon, ptk, plat, plon in rows:
         cats = (ALL, *sorted(keys.get(rid, ())))
         entries: list[Entry] = []
