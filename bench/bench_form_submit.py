@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 os.environ["TESTIGO_DATA_DIR"] = tempfile.mkdtemp(prefix="testigo-bench-form-")
+(Path(os.environ["TESTIGO_DATA_DIR"]) / "static").mkdir()  # served files; none collected here
 os.environ.setdefault("TESTIGO_ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "testigo.settings")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

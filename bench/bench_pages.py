@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 # The data directory must exist before Django reads the settings.
 os.environ["TESTIGO_DATA_DIR"] = tempfile.mkdtemp(prefix="testigo-bench-pages-")
+(Path(os.environ["TESTIGO_DATA_DIR"]) / "static").mkdir()  # served files; none collected here
 os.environ.setdefault("TESTIGO_ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "testigo.settings")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
