@@ -79,8 +79,6 @@ def report_row(values: dict, reference: str | None = None, projection: dict | No
 
 
 def projection_settings() -> dict:
-    from django.conf import settings
-
     return {"radius_m": settings.FUZZ_RADIUS_M, "secret": settings.SECRET_KEY}
 
 
