@@ -9,6 +9,7 @@ come out right on SQLite and PostgreSQL alike).
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from datetime import UTC
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
 from testigo.reports.models import Report
@@ -61,8 +62,8 @@ def import_connection() -> Iterator[None]:
             cursor.execute(f"PRAGMA cache_size = {previous}")
 
 
-def _columns() -> list:
-    return [f for f in Report._meta.concrete_fields if not f.primary_key]
+PROJECTED = ("reference", "tile_key", "public_lat", "public_lon", "public_tile_key", "public_title",
+             "public_description")  # what report_row adds
 
 
 def report_row(values: dict, reference: str | None = None, projection: dict | None = None) -> dict:
@@ -72,9 +73,7 @@ def report_row(values: dict, reference: str | None = None, projection: dict | No
     shadow = SimpleNamespace(reference=reference or fast_reference(), lat=values.get("lat"), lon=values.get("lon"),
                              title=values["title"], description=values["description"], redactions=[])
     refresh_projection(shadow, **(projection or {}))  # the same public projection create_report computes
-    values.update(reference=shadow.reference, tile_key=shadow.tile_key, public_lat=shadow.public_lat,
-                  public_lon=shadow.public_lon, public_tile_key=shadow.public_tile_key,
-                  public_title=shadow.public_title, public_description=shadow.public_description)
+    values.update({key: getattr(shadow, key) for key in PROJECTED})
     return values
 
 
@@ -86,22 +85,34 @@ def _sqlite_utc_text(value):
     """What the SQLite backend's adapt_datetimefield_value returns when the connection's zone is UTC."""
     if value is None:
         return None
-    if value.tzinfo is not None and value.utcoffset() is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return str(value)
+    offset = value.utcoffset()
+    return str(value if offset is None else value.replace(tzinfo=None) - offset)
+
+
+class _JsonText:
+    """JSON as text: BaseDatabaseOperations.adapt_json_value (json.dumps(value, cls=encoder)), with
+    one encoder for every row instead of a new one each."""
+
+    def __init__(self, encoder) -> None:
+        self.encode = (encoder or json.JSONEncoder)().encode
+
+    def __call__(self, value, encoder) -> str:
+        return self.encode(value)
 
 
 class ReportColumns:
     """The reports table's columns and how each value is prepared for the database, worked out
-    once per import in the thread that owns the connection; `params` may then run in another
-    thread (it only calls the backend's stateless adapters)."""
+    once per import in the process that owns the connection; `params` may then run in a forked
+    child (it only calls the backend's stateless adapters, never the connection)."""
 
     def __init__(self) -> None:
         connection = connections[DEFAULT_DB_ALIAS]  # the real object: the proxy costs a lookup per use
-        fields = _columns()
+        fields = list(Report._meta.concrete_fields)  # the key first: insert_reports sets it
         self.position = {f.attname: i for i, f in enumerate(fields)}
-        # Values shared by every row are prepared once, by their own model field.
-        self.template = [f.get_db_prep_save(f.get_default(), connection) for f in fields]
+        # Values shared by every row are prepared once, by their own model field; JSON as its text
+        # (what SQLite stores, and what PostgreSQL's COPY reads: no per-row wrapper to dump later).
+        self.template = [_JsonText(f.encoder)(f.get_default(), None) if isinstance(f, models.JSONField)
+                         else f.get_db_prep_save(f.get_default(), connection) for f in fields]
         self._received = Report._meta.get_field("received_at")
         self._connection = connection
         # Per-row values that need the backend's adaptation: what DateTimeField / JSONField
@@ -110,10 +121,9 @@ class ReportColumns:
         self._adapt_datetime = connection.ops.adapt_datetimefield_value
         if connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone == UTC:
             self._adapt_datetime = _sqlite_utc_text  # the same text, without its per-call settings lookups
-        self._adapt_json = connection.ops.adapt_json_value
         self._encoder = Report._meta.get_field("custom_values").encoder
-        quote = connection.ops.quote_name
-        self.sql = f"INSERT INTO {quote(Report._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+        self._adapt_json = _JsonText(self._encoder)
+        self.names = [f.column for f in fields]
 
     def stamp(self) -> list:
         """The template with received_at / updated_at set to now (one per batch)."""
@@ -121,6 +131,19 @@ class ReportColumns:
         now = self._received.get_db_prep_save(timezone.now(), self._connection)
         template[self.position["received_at"]] = template[self.position["updated_at"]] = now
         return template
+
+    def reference(self, params: list) -> str:
+        return params[self.position["reference"]]
+
+    def redraw(self, rows: list[list], projection: dict) -> None:
+        """New references for these rows (from params), and the public projection that follows
+        from each (its offset is keyed by the reference): after a reference collided."""
+        at = self.position
+        for params, reference in zip(rows, fast_references(len(rows)), strict=True):
+            values = report_row({key: params[at[key]] for key in ("title", "description", "lat", "lon")},
+                                reference, projection)
+            for key in PROJECTED:
+                params[at[key]] = values[key]
 
     def params(self, row: dict, template: list) -> list:
         values = template.copy()
@@ -135,75 +158,84 @@ class ReportColumns:
         return values
 
 
-def insert_reports(rows: list[dict], columns: ReportColumns | None = None,
-                   params: list[list] | None = None) -> dict[str, int]:
-    """INSERT the rows (from report_row; `params` from columns.params when the caller prepared
-    them already); returns {reference: id}."""
-    if not rows:
-        return {}
-    if columns is None or params is None:
-        columns = columns or ReportColumns()
-        template = columns.stamp()
-        params = [columns.params(row, template) for row in rows]
-    references = [row["reference"] for row in rows]
+def insert_reports(params: list[list], columns: ReportColumns) -> list[int]:
+    """INSERT the rows (each from columns.params); returns their ids, in the same order.
+
+    The rows go in sorted by map tile, and their ids are drawn first (new_ids) and given in that
+    order: the map's two covering indexes, keyed by tile, then take their new entries in order
+    instead of at random places, and the table still grows at its end. The whole INSERT is about
+    a fifth faster than in the file's order. (Within a batch, ids follow the map, not the file.)"""
+    if not params:
+        return []
     connection = connections[DEFAULT_DB_ALIAS]
+    key, tile = columns.position[Report._meta.pk.attname], columns.position["tile_key"]
+    ordered = sorted(params, key=lambda row: -1 if row[tile] is None else row[tile])
     with connection.cursor() as cursor:
-        last_ids = insert_rows(cursor, columns.sql, params)
-        if connection.vendor == "sqlite":
-            ids = _sqlite_ids(cursor, references, last_ids[-1])
-            if ids is not None:
-                return ids
-        return dict(_select_in(cursor, Report._meta.db_table, "reference", Report._meta.pk.column, references))
+        for row, pk in zip(ordered, new_ids(cursor, len(params)), strict=True):
+            row[key] = pk
+        insert_rows(cursor, Report._meta.db_table, columns.names, ordered)
+    return [row[key] for row in params]
 
 
-def _sqlite_ids(cursor, references: list[str], last_id: int) -> dict[str, int] | None:
-    """The new rows' ids without reading 5,000 rows back: SQLite numbers the rows of an INSERT
-    consecutively (an AUTOINCREMENT key is the largest so far plus one, and this transaction
-    holds the write lock), so the batch's rows end at the last statement's lastrowid. Checked,
-    not assumed: the count and both ends of the range must match, else None (the caller then
-    reads them back)."""
-    ids = range(last_id - len(references) + 1, last_id + 1)
-    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
-    table, key = quote(Report._meta.db_table), quote(Report._meta.pk.column)
-    cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {key} BETWEEN %s AND %s", [ids[0], ids[-1]])
-    if cursor.fetchone()[0] != len(references):
-        return None
-    cursor.execute(f"SELECT {key}, reference FROM {table} WHERE {key} IN (%s, %s)", [ids[0], ids[-1]])
-    if dict(cursor.fetchall()) != {ids[0]: references[0], ids[-1]: references[-1]}:
-        return None
-    return dict(zip(references, ids, strict=True))
+def new_ids(cursor, n: int) -> list[int]:
+    """n ids for new reports, ascending, never used before (inside the caller's transaction).
+    SQLite: after the largest ever given (AUTOINCREMENT's own rule; the transaction holds the
+    write lock, so they are this batch's alone). PostgreSQL: from the key's sequence."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    quote = connection.ops.quote_name
+    table, column = Report._meta.db_table, Report._meta.pk.column
+    if connection.vendor == "sqlite":
+        cursor.execute(f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+                       f"COALESCE((SELECT MAX({quote(column)}) FROM {quote(table)}), 0))", [table])
+        last = cursor.fetchone()[0]
+        return list(range(last + 1, last + 1 + n))
+    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, n])
+    return sorted(row[0] for row in cursor.fetchall())
 
 
 ROWS_PER_INSERT = 500
 
 
-def insert_rows(cursor, head: str, rows: list) -> list[int]:
-    """`head` ("INSERT INTO t (a, b) VALUES ") for every row, several hundred rows a statement
-    (one statement to prepare and run instead of one per row); returns each statement's
-    cursor.lastrowid (SQLite; PostgreSQL's cursor has none)."""
+def insert_rows(cursor, table: str, names: list[str], rows: list) -> None:
+    """Insert rows of values for these columns. SQLite: several hundred rows per INSERT (one
+    statement to prepare and run instead of one per row). PostgreSQL: COPY, whose rows psycopg
+    formats in C; psycopg would parse a multi-row INSERT's thousands of placeholders in Python on
+    every execute, which took three quarters of an import's time."""
     if not rows:
-        return []
-    width = len(rows[0])
+        return
     connection = connections[DEFAULT_DB_ALIAS]
-    sqlite = connection.vendor == "sqlite"
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in names)
+    if connection.vendor == "postgresql":
+        # psycopg's own cursor: its errors become Django's (an IntegrityError is retried by the caller)
+        with connection.wrap_database_errors, cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    head = f"INSERT INTO {quote(table)} ({columns}) VALUES "
+    width = len(names)
     limit = connection.features.max_query_params or 65535
     per = max(1, min(ROWS_PER_INSERT, limit // width))
     one = "(" + ", ".join(["%s"] * width) + ")"
     full = head + ", ".join([one] * per)
-    last_ids = []
     for start in range(0, len(rows), per):
         chunk = rows[start:start + per]
         sql = full if len(chunk) == per else head + ", ".join([one] * len(chunk))
         cursor.execute(sql, [value for row in chunk for value in row])
-        if sqlite:
-            last_ids.append(cursor.lastrowid)
-    return last_ids
 
 
 def _select_in(cursor, table: str, key: str, value: str, keys: list[str], chunk: int = 2000) -> list[tuple]:
     # Plain SQL: the ORM resolves every element of a 1,000-item IN list one by one. Chunks keep
     # each statement well under SQLite's limit on parameters.
-    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    connection = connections[DEFAULT_DB_ALIAS]
+    quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        # One text parameter, split by the server: psycopg would quote a list's items one by one in
+        # Python. The keys are references or fingerprints, which never hold a comma.
+        assert not any("," in k for k in keys)
+        cursor.execute(f"SELECT {quote(key)}, {quote(value)} FROM {quote(table)} "
+                       f"WHERE {quote(key)} = ANY(string_to_array(%s, ','))", [",".join(keys)])
+        return cursor.fetchall()
     found = []
     for start in range(0, len(keys), chunk):
         part = keys[start:start + chunk]
@@ -226,16 +258,13 @@ def insert_links(pairs: list[tuple[int, int]]) -> None:
     if not pairs:
         return
     through = Report.categories.through
-    quote = connection.ops.quote_name
     columns = [through._meta.get_field("report").column, through._meta.get_field("category").column]
     with connection.cursor() as cursor:
-        insert_rows(cursor, f"INSERT INTO {quote(through._meta.db_table)} ({quote(columns[0])}, {quote(columns[1])}) "
-                    "VALUES ", pairs)
+        insert_rows(cursor, through._meta.db_table, columns, pairs)
 
 
 def insert_fingerprints(rows: list[tuple[str, int, int]]) -> None:
-    """(fingerprint, import id, report id) for each imported row."""
-    quote = connection.ops.quote_name
+    """(fingerprint, import id, report id) for each imported row; inserted in fingerprint order,
+    which its unique index takes faster than random order."""
     with connection.cursor() as cursor:
-        insert_rows(cursor, f"INSERT INTO {quote(ImportRow._meta.db_table)} (fingerprint, source_import_id, "
-                    "report_id) VALUES ", rows)
+        insert_rows(cursor, ImportRow._meta.db_table, ["fingerprint", "source_import_id", "report_id"], sorted(rows))

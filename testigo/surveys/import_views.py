@@ -70,8 +70,12 @@ def import_progress(request, pk: int):
     imp = get_object_or_404(Import, pk=pk)
     running = imp.status in (Import.Status.QUEUED, Import.Status.RUNNING)
     percent = int(100 * imp.processed_rows / imp.total_rows) if imp.total_rows else (0 if running else 100)
+    # Row 0: why the whole import stopped (not a rejected row of the file).
+    failure = next((e["reason"] for e in reversed(imp.errors) if not e["row"]), "") \
+        if imp.status == Import.Status.FAILED else ""
     return render(request, "surveys/import_progress.html", {
-        "imp": imp, "running": running, "percent": percent, "errors": imp.errors[:200]})
+        "imp": imp, "running": running, "percent": percent, "failure": failure,
+        "errors": [e for e in imp.errors if e["row"]][:200]})
 
 
 @require_POST
@@ -92,7 +96,7 @@ def import_rejected(request, pk: int):
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow([_("row"), _("reason")] + importing.header_of(imp))
-    for error in imp.errors:
+    for error in (e for e in imp.errors if e["row"]):  # row 0: why a failed import stopped, no row of the file
         writer.writerow([error["row"], error["reason"]]
                         + [selectors.spreadsheet_safe(v) for v in error.get("values") or []])
     return response

@@ -4,14 +4,17 @@ Rows are converted one by one (mapping.convert) and written in batches: one tran
 bulk insert and one audit event per batch, which is what makes 100,000 rows take seconds
 instead of an afternoon. Each row's fingerprint (SHA-256 of the header and its cells) is stored,
 so importing the same file again skips every row already imported. Every rejected row is kept
-with its reason and its cells.
+with its reason and its cells. On a big file the converting runs in a forked second process
+while this one writes (testigo/core/forked.py): the two halves of the work then share two cores.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,13 +24,18 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from testigo.core import audit, roles
+from testigo.core import audit, forked, roles
 from testigo.geo import aggregates  # h3: map counts
 from testigo.surveys import bulk, mapping, presets, tabular
-from testigo.surveys.models import Import
+from testigo.surveys.models import Import, ImportRow
+
+logger = logging.getLogger(__name__)
 
 BATCH = 5000  # rows per transaction: each commit rewrites the index pages it touched
+# Smaller files (some 2,000 rows) are converted in this process: forking costs more than it saves.
+PARALLEL_MIN_BYTES = 256 * 1024
 MAX_KEPT_CELLS = 60  # a rejected row keeps this many cells for the report (the file keeps all)
 
 
@@ -121,22 +129,31 @@ def run(*, import_id: int, progress: Callable[[Import], None] | None = None) -> 
     """Run an import to the end, saving counts after every batch (for the progress page)."""
     imp = Import.objects.get(pk=import_id)
     path = Path(imp.file.path)
-    imp.total_rows = tabular.count_rows(path)
-    imp.status, imp.processed_rows = Import.Status.RUNNING, 0
+    imp.status, imp.total_rows, imp.processed_rows = Import.Status.RUNNING, 0, 0
     imp.created_count = imp.duplicate_count = imp.rejected_count = 0
     imp.errors = []
     imp.save()
     try:
-        table = tabular.read_table(path)
-        prepared = mapping.prepare(imp.mapping, table.header)
+        prepared = mapping.prepare(imp.mapping, tabular.read_table(path).header)
         columns = bulk.ReportColumns()
-        with bulk.import_connection():
-            for batch in _converted(table, prepared):
+        with _batches(imp, path, prepared, columns) as batches, bulk.import_connection():
+            imp.total_rows = tabular.count_rows(path)  # while the first batch is converted
+            imp.save(update_fields=["total_rows"])
+            for batch in batches:
                 _flush(imp, batch, columns, progress)
         imp.status = Import.Status.DONE
     except mapping.RowError as exc:  # the mapping no longer fits the file
         imp.status = Import.Status.FAILED
         imp.errors.append({"row": 0, "reason": str(exc), "values": []})
+    except Exception as exc:  # a fault of ours or of the database: the batches written so far stay
+        logger.exception("import %s stopped", imp.pk)
+        imp.status = Import.Status.FAILED
+        imp.errors.append({"row": 0, "values": [], "reason": ngettext(
+            "The import stopped after %(n)s row because of an internal error (%(error)s). "
+            "Run it again: the rows already imported are skipped.",
+            "The import stopped after %(n)s rows because of an internal error (%(error)s). "
+            "Run it again: the rows already imported are skipped.", imp.processed_rows) % {
+            "n": imp.processed_rows, "error": type(exc).__name__}})
     imp.finished_at = timezone.now()
     imp.save()
     audit.record(action="import.finished", obj=imp, data={
@@ -146,70 +163,103 @@ def run(*, import_id: int, progress: Callable[[Import], None] | None = None) -> 
 
 @dataclass
 class _Batch:
-    rows: list[tuple[int, str, dict]] = field(default_factory=list)  # (row number, fingerprint, converted)
+    # (row number, fingerprint, category ids, the report's column values from ReportColumns.params)
+    rows: list[tuple[int, str, list[int], list]] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)  # {"row", "reason", "values"}
+    known: int = 0  # rows this import stored on an earlier run: recognised, not converted again
+
+    def __len__(self) -> int:
+        return len(self.rows) + len(self.rejected) + self.known
 
 
-def _converted(table: tabular.Table, prepared: mapping.Prepared) -> Iterator[_Batch]:
-    """The file's rows in batches: converted and fingerprinted, or rejected with the reason."""
-    batch = _Batch()
+def _batches(imp: Import, path: Path, prepared: mapping.Prepared,
+             columns: bulk.ReportColumns) -> AbstractContextManager[Iterator[_Batch]]:
+    """The file's batches, converted in a second process when the file is big enough to gain
+    from it (testigo/core/forked.py): this one meanwhile writes the batches already converted."""
+    known = set(ImportRow.objects.filter(source_import=imp).values_list("fingerprint", flat=True))
+    produce = functools.partial(_converted, path, prepared, columns, known, imp.created_by_id)
+    if path.stat().st_size >= PARALLEL_MIN_BYTES and forked.available():
+        return forked.iterate(produce)
+    return nullcontext(produce())
+
+
+def _converted(path: Path, prepared: mapping.Prepared, columns: bulk.ReportColumns, known: set[str],
+               created_by_id: int | None) -> Iterator[_Batch]:
+    """The file's rows in batches: each converted to the report's column values (reference
+    drawn, public projection computed) or rejected with the reason. No database access: this
+    may run in a forked child."""
+    table = tabular.read_table(path)
     header_key = _header_key(tuple(table.header))
+    projection = bulk.projection_settings()
+    batch, pending = _Batch(), []
     for number, cells in table.rows:
-        try:
-            data = mapping.convert(prepared, cells)
-        except mapping.RowError as exc:
-            batch.rejected.append({"row": number, "reason": str(exc),
-                                   "values": [c[:500] for c in cells[:MAX_KEPT_CELLS]]})
+        fingerprint = _fingerprint(header_key, cells)
+        if fingerprint in known:
+            batch.known += 1
         else:
-            batch.rows.append((number, _fingerprint(header_key, cells), data))
-        if len(batch.rows) + len(batch.rejected) >= BATCH:
-            yield batch
-            batch = _Batch()
-    yield batch
+            try:
+                data = mapping.convert(prepared, cells)
+            except mapping.RowError as exc:
+                batch.rejected.append({"row": number, "reason": str(exc),
+                                       "values": [c[:500] for c in cells[:MAX_KEPT_CELLS]]})
+            else:
+                pending.append((number, fingerprint, [c.pk for c in data["categories"]],
+                                _report_values(data, created_by_id)))
+        if len(batch) + len(pending) >= BATCH:
+            yield _finished(batch, pending, columns, projection)
+            batch, pending = _Batch(), []
+    yield _finished(batch, pending, columns, projection)
+
+
+def _finished(batch: _Batch, pending: list[tuple], columns: bulk.ReportColumns, projection: dict) -> _Batch:
+    template = columns.stamp()
+    batch.rows = [(number, fingerprint, categories, columns.params(bulk.report_row(values, reference, projection),
+                                                                   template))
+                  for (number, fingerprint, categories, values), reference
+                  in zip(pending, bulk.fast_references(len(pending)), strict=True)]
+    return batch
 
 
 def _flush(imp: Import, batch: _Batch, columns: bulk.ReportColumns, progress) -> None:
+    """Write a batch and the import's counts in one transaction: the counts the progress page
+    shows are always those of the rows committed (and one commit per batch, not two)."""
     for attempt in range(3):
         try:
             with transaction.atomic():
                 created, duplicates = _write(imp, batch, columns)
+                counts = {"processed_rows": imp.processed_rows + len(batch),
+                          "created_count": imp.created_count + created,
+                          "duplicate_count": imp.duplicate_count + duplicates,
+                          "rejected_count": imp.rejected_count + len(batch.rejected)}
+                Import.objects.filter(pk=imp.pk).update(total_rows=imp.total_rows, **counts)
             break
         except IntegrityError:  # a concurrent import took a fingerprint, or a reference collided
             if attempt == 2:
                 raise
-    imp.created_count += created
-    imp.duplicate_count += duplicates
-    imp.rejected_count += len(batch.rejected)
+            columns.redraw([row[3] for row in batch.rows], bulk.projection_settings())
+    for name, value in counts.items():
+        setattr(imp, name, value)
     imp.errors.extend(batch.rejected)
-    imp.processed_rows += len(batch.rows) + len(batch.rejected)
-    Import.objects.filter(pk=imp.pk).update(
-        processed_rows=imp.processed_rows, created_count=imp.created_count,
-        duplicate_count=imp.duplicate_count, rejected_count=imp.rejected_count, total_rows=imp.total_rows)
     if progress:
         progress(imp)
 
 
 def _write(imp: Import, batch: _Batch, columns: bulk.ReportColumns) -> tuple[int, int]:
-    seen = bulk.known_fingerprints([item[1] for item in batch.rows])
+    """Insert the batch's rows not imported before; returns (created, duplicates)."""
+    seen = bulk.known_fingerprints([row[1] for row in batch.rows])
     fresh = []
-    for item in batch.rows:
-        if item[1] not in seen:
-            seen.add(item[1])
-            fresh.append(item)
-    # Only rows not imported before cost a projection (and a reference, drawn again on a retry).
-    projection = bulk.projection_settings()
-    rows = [bulk.report_row(_report_values(item[2], imp.created_by_id), reference, projection)
-            for item, reference in zip(fresh, bulk.fast_references(len(fresh)), strict=True)]
-    template = columns.stamp()
-    ids = bulk.insert_reports(rows, columns, [columns.params(row, template) for row in rows])
-    bulk.insert_links([(ids[row["reference"]], category.pk)
-                       for row, item in zip(rows, fresh, strict=True) for category in item[2]["categories"]])
-    bulk.insert_fingerprints([(item[1], imp.pk, ids[row["reference"]]) for row, item in zip(rows, fresh, strict=True)])
-    aggregates.added(ids.values())  # h3: the map's count pyramid (testigo/geo/aggregates.py)
-    if rows:
-        audit.record(action="report.imported", actor=imp.created_by, obj=imp,
-                     data={"references": [r["reference"] for r in rows], "rows": [i[0] for i in fresh]})
-    return len(rows), len(batch.rows) - len(fresh)
+    for row in batch.rows:
+        if row[1] not in seen:
+            seen.add(row[1])
+            fresh.append(row)
+    ids = bulk.insert_reports([row[3] for row in fresh], columns)
+    bulk.insert_links([(pk, category) for row, pk in zip(fresh, ids, strict=True) for category in row[2]])
+    bulk.insert_fingerprints([(row[1], imp.pk, pk) for row, pk in zip(fresh, ids, strict=True)])
+    aggregates.added(ids)  # h3: the map's count pyramid (testigo/geo/aggregates.py)
+    if fresh:
+        audit.record(action="report.imported", actor=imp.created_by, obj=imp, data={
+            "references": [columns.reference(row[3]) for row in fresh], "rows": [row[0] for row in fresh]})
+    return len(fresh), len(batch.rows) - len(fresh) + batch.known
 
 
 def _report_values(data: dict, created_by_id: int | None) -> dict:

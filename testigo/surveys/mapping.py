@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.utils import timezone
@@ -184,7 +184,7 @@ def _report_values(prepared: Prepared, values: dict[str, str]) -> dict:
     report["description"] = (values.get("description") or title)[:10000]
     report["occurred_at"] = parse_datetime(values["occurred_at"], prepared.date_formats) \
         if values.get("occurred_at") else None
-    if report["occurred_at"] and report["occurred_at"] > timezone.now():
+    if report["occurred_at"] and report["occurred_at"] > datetime.now(UTC):  # aware: zones compare right
         raise RowError(_("The date %(value)s is in the future.") % {"value": values["occurred_at"]})
     report["lat"], report["lon"] = _location(prepared, values)
     report["categories"], report["unknown_categories"] = _categories(prepared, values.get("category", ""))

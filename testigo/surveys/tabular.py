@@ -65,7 +65,7 @@ def read_csv(path: Path) -> Table:
             reader = csv.reader(handle, delimiter=delimiter)
             next(reader, None)
             for number, cells in enumerate(reader, start=2):
-                if any(c.strip() for c in cells):
+                if any(map(str.strip, cells)):  # a row of empty cells is no row
                     yield number, cells
 
     with _open_text(path, encoding) as handle:

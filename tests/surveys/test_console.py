@@ -90,6 +90,36 @@ def test_import_flow_upload_map_preview_run_progress(admin_client, category, dja
     assert "nunca" in rejected.content.decode("utf-8-sig")
 
 
+def test_a_failed_import_says_why_and_runs_again_from_where_it_stopped(admin_client, category, monkeypatch,
+                                                                      django_capture_on_commit_callbacks):
+    from testigo.surveys import importing, mapping
+
+    monkeypatch.setattr(importing, "BATCH", 1)
+    imp = importing.create_import(actor=None, name="p.csv", data="Qué,Tipo\nRobo,Robo\nAsalto,Robo\n".encode())
+    importing.set_mapping(actor=None, imp=imp, mapping_json={"columns": {"Qué": "title", "Tipo": "category"}})
+    real = mapping.convert
+
+    def broken(prepared, cells):
+        if cells[0] == "Asalto":
+            raise OSError("disk gone")
+        return real(prepared, cells)
+
+    monkeypatch.setattr(mapping, "convert", broken)
+    importing.run(import_id=imp.pk)
+    page = admin_client.get(f"/console/surveys/imports/{imp.pk}/progress/").content.decode()
+    assert "stopped after 1 row because of an internal error (OSError)" in page
+    assert "Rejected rows" not in page and "Run the import again" in page
+    assert "disk gone" not in page  # the exception's text may hold paths or data: only its type is shown
+    assert admin_client.get(f"/console/surveys/imports/{imp.pk}/rejected.csv").content.decode("utf-8-sig").count("\n") == 1
+    monkeypatch.setattr(mapping, "convert", real)  # fixed
+    with django_capture_on_commit_callbacks(execute=True):
+        again = admin_client.post(f"/console/surveys/imports/{imp.pk}/run/")
+    assert again["Location"] == f"/console/surveys/imports/{imp.pk}/progress/"
+    done = Import.objects.get(pk=imp.pk)
+    assert (done.status, done.created_count, done.duplicate_count) == (Import.Status.DONE, 1, 1)
+    assert sorted(Report.objects.values_list("title", flat=True)) == ["Asalto", "Robo"]
+
+
 def test_answers_table_filters_by_value_and_exports(admin_client, survey, report_factory):
     report_factory(title="uno", custom_values={"_survey": survey.pk, "arma": "si", "victimas": 2})
     report_factory(title="dos", custom_values={"_survey": survey.pk, "arma": "no", "victimas": 0})

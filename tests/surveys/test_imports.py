@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from testigo.reports import services as report_services
@@ -12,7 +11,7 @@ from testigo.surveys import importing, mapping
 from testigo.surveys.models import Import
 from tests.surveys.conftest import write_xlsx
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "converter")]
 
 CSV = ("Título,Fecha,Lat,Lon,Categoría,Víctimas\n"
        "Robo en mercado,01/03/2026,14.08,-87.2,Robo,2\n"
@@ -21,6 +20,21 @@ CSV = ("Título,Fecha,Lat,Lon,Categoría,Víctimas\n"
 MAPPING = {"columns": {"Título": "title", "Fecha": "occurred_at", "Lat": "lat", "Lon": "lon",
                        "Categoría": "category", "Víctimas": "field:victimas"}, "survey": "incidentes",
            "bbox": [12.9, -89.4, 16.5, -83.1]}  # Honduras: a swapped pair falls outside
+
+
+@pytest.fixture(params=["here", "forked"])
+def converter(request, monkeypatch) -> str:
+    """Every import test runs twice: rows converted in this process, and in a forked child
+    (what files over PARALLEL_MIN_BYTES get)."""
+    from testigo.core import forked
+
+    if request.param == "forked":
+        if not forked.available():
+            pytest.skip("fork is not available on this system")
+        monkeypatch.setattr(importing, "PARALLEL_MIN_BYTES", 0)
+    else:
+        monkeypatch.setattr(importing, "PARALLEL_MIN_BYTES", 1 << 60)
+    return request.param
 
 
 @pytest.fixture
@@ -193,23 +207,63 @@ def test_progress_is_saved_after_every_batch_with_its_rejected_rows(admin_user, 
     assert done.created_count == 6 and done.errors[0]["row"] == 5 and "Ovnis" in done.errors[0]["reason"]
 
 
-def test_a_colliding_reference_is_drawn_again(admin_user, survey, category, monkeypatch, run_import):
+def test_a_colliding_reference_is_drawn_again(admin_user, survey, category, monkeypatch, run_import, tmp_path,
+                                              converter):
+    import os
+
     from testigo.reports import services as report_services
     from testigo.surveys import bulk
 
     taken = report_services.create_report(title="Antes", description="d", actor=None).reference
-    real, calls = bulk.fast_references, []
+    real, calls, flag = bulk.fast_references, [], str(tmp_path / "collided")
 
-    def colliding(n):
+    def colliding(n):  # the first draw, in whichever process makes it, repeats a taken reference
         calls.append(n)
-        drawn = real(n)
-        return [taken, *drawn[1:]] if len(calls) == 1 else drawn
+        try:
+            os.close(os.open(flag, os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            return real(n)
+        return [taken, *real(n)[1:]]
 
     monkeypatch.setattr(bulk, "fast_references", colliding)
     imp = run_import(admin_user, CSV.encode())
-    assert imp.created_count == 3 and calls == [3, 3]  # three drawn, then three drawn again after the collision
+    # Three drawn, then three drawn again here after the collision (a forked child made the first draw).
+    assert imp.created_count == 3 and calls == ([3, 3] if converter == "here" else [3])
     imported = Report.objects.filter(source="import")
     assert taken not in {r.reference for r in imported} and len({r.reference for r in imported}) == 3
+
+
+def test_a_rerun_of_the_same_import_skips_known_rows_before_converting_them(admin_user, survey, category,
+                                                                           monkeypatch, run_import, converter):
+    bad = CSV + "Fuera de rango,01/03/2026,95,200,Robo,1\n"
+    imp = run_import(admin_user, bad.encode())
+    assert (imp.created_count, imp.rejected_count) == (3, 1)
+    converted, real = [], mapping.convert
+    monkeypatch.setattr(mapping, "convert", lambda prepared, cells: converted.append(cells[0]) or real(prepared, cells))
+    again = importing.run(import_id=imp.pk)
+    assert (again.created_count, again.duplicate_count, again.rejected_count) == (0, 3, 1)
+    assert Report.objects.count() == 3
+    if converter == "here":  # only the rejected row is converted again (it may have been fixed meanwhile)
+        assert converted == ["Fuera de rango"]
+
+
+def test_an_internal_error_fails_the_import_with_a_message_and_keeps_what_was_written(
+        admin_user, survey, category, monkeypatch, converter):
+    monkeypatch.setattr(importing, "BATCH", 2)
+    real = mapping.convert
+
+    def broken(prepared, cells):
+        if cells[0] == "Extorsión":
+            raise KeyError("a bug")
+        return real(prepared, cells)
+
+    monkeypatch.setattr(mapping, "convert", broken)
+    imp = importing.create_import(actor=admin_user, name="d.csv", data=CSV.encode())
+    importing.set_mapping(actor=admin_user, imp=imp, mapping_json=MAPPING)
+    done = importing.run(import_id=imp.pk)  # no exception: the worker goes on with its next job
+    assert done.status == Import.Status.FAILED and done.created_count == 2
+    assert "stopped after 2 rows because of an internal error" in done.errors[-1]["reason"]
+    assert Import.objects.get(pk=imp.pk).status == Import.Status.FAILED
 
 
 def test_fast_references_have_the_reference_format_and_use_every_symbol():
@@ -228,17 +282,20 @@ def test_fast_references_have_the_reference_format_and_use_every_symbol():
 
 
 @pytest.mark.django_db
-def test_bulk_insert_returns_each_reference_id_and_checks_rather_than_assumes_them(monkeypatch):
+def test_bulk_insert_gives_ids_in_row_order_and_never_reuses_one():
     from testigo.surveys import bulk
 
-    report_services.create_report(title="Antes", description="d", actor=None)
-    projection = bulk.projection_settings()
-    rows = [bulk.report_row({"title": f"t{i}", "description": "d", "lat": 14.0, "lon": -87.0, "source": "import"},
-                            None, projection) for i in range(1200)]  # three INSERT statements
-    ids = bulk.insert_reports(rows)
-    assert {r.reference: r.pk for r in Report.objects.filter(source="import")} == ids
-    if connection.vendor == "sqlite":  # the shortcut's check refuses a range that is not the batch's
-        first = min(ids.values())
-        references = [row["reference"] for row in rows]
-        assert bulk._sqlite_ids(connection.cursor(), references, first + 1198) is None
-        assert bulk._sqlite_ids(connection.cursor(), references, first + 1199) == ids
+    deleted = report_services.create_report(title="Borrado", description="d", actor=None)
+    deleted_id = deleted.pk
+    deleted.delete()  # its id is never given again (AUTOINCREMENT's rule, a sequence's on PostgreSQL)
+    projection, columns = bulk.projection_settings(), bulk.ReportColumns()
+    template = columns.stamp()
+    # Three INSERT statements, the rows sorted by tile (north to south here), not in this order.
+    rows = [bulk.report_row({"title": f"t{i}", "description": "d", "lat": 13.0 + (i % 7) / 3, "lon": -87.0,
+                             "source": "import"}, None, projection) for i in range(1200)]
+    ids = bulk.insert_reports([columns.params(row, template) for row in rows], columns)
+    stored = {r.reference: r.pk for r in Report.objects.filter(source="import")}
+    assert [stored[row["reference"]] for row in rows] == ids  # each row's own id, in the rows' order
+    assert len(set(ids)) == 1200 and min(ids) > deleted_id
+    by_tile = sorted(range(1200), key=lambda i: rows[i]["tile_key"])
+    assert [ids[i] for i in by_tile] == sorted(ids)  # given in tile order
