@@ -1,4 +1,5 @@
-"""Fast insertion of imported reports: plain parameterised INSERTs through Django's connection.
+"""Fast insertion of imported reports through Django's connection: multi-row INSERTs on SQLite,
+COPY on PostgreSQL.
 
 Building 100,000 model instances and letting the ORM compile each INSERT costs far more than the
 database work (about 80% of an import's time in profiles). Here each row is a dict of column

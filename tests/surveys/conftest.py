@@ -70,3 +70,19 @@ def write_xlsx(sheets: dict[str, list[list]]) -> bytes:
 
 
 write_xlsform_file = write_xlsx
+
+
+def break_conversion(monkeypatch, first_cell: str, error: Exception):
+    """Make the import's row conversion raise `error` (a fault of ours, not a bad row) on the row
+    whose first cell is `first_cell`; returns the real function, to put back."""
+    from testigo.surveys import mapping
+
+    real = mapping.convert
+
+    def broken(prepared, cells):
+        if cells[0] == first_cell:
+            raise error
+        return real(prepared, cells)
+
+    monkeypatch.setattr(mapping, "convert", broken)
+    return real

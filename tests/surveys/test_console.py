@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from testigo.reports.models import Report
 from testigo.surveys.models import Device, Import, Survey
-from tests.surveys.conftest import write_xlsx
+from tests.surveys.conftest import break_conversion, write_xlsx
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -97,14 +97,7 @@ def test_a_failed_import_says_why_and_runs_again_from_where_it_stopped(admin_cli
     monkeypatch.setattr(importing, "BATCH", 1)
     imp = importing.create_import(actor=None, name="p.csv", data="Qué,Tipo\nRobo,Robo\nAsalto,Robo\n".encode())
     importing.set_mapping(actor=None, imp=imp, mapping_json={"columns": {"Qué": "title", "Tipo": "category"}})
-    real = mapping.convert
-
-    def broken(prepared, cells):
-        if cells[0] == "Asalto":
-            raise OSError("disk gone")
-        return real(prepared, cells)
-
-    monkeypatch.setattr(mapping, "convert", broken)
+    real = break_conversion(monkeypatch, "Asalto", OSError("disk gone"))
     importing.run(import_id=imp.pk)
     page = admin_client.get(f"/console/surveys/imports/{imp.pk}/progress/").content.decode()
     assert "stopped after 1 row because of an internal error (OSError)" in page

@@ -9,7 +9,7 @@ from testigo.reports import services as report_services
 from testigo.reports.models import Report
 from testigo.surveys import importing, mapping
 from testigo.surveys.models import Import
-from tests.surveys.conftest import write_xlsx
+from tests.surveys.conftest import break_conversion, write_xlsx
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "converter")]
 
@@ -250,14 +250,7 @@ def test_a_rerun_of_the_same_import_skips_known_rows_before_converting_them(admi
 def test_an_internal_error_fails_the_import_with_a_message_and_keeps_what_was_written(
         admin_user, survey, category, monkeypatch, converter):
     monkeypatch.setattr(importing, "BATCH", 2)
-    real = mapping.convert
-
-    def broken(prepared, cells):
-        if cells[0] == "Extorsión":
-            raise KeyError("a bug")
-        return real(prepared, cells)
-
-    monkeypatch.setattr(mapping, "convert", broken)
+    break_conversion(monkeypatch, "Extorsión", KeyError("a bug"))
     imp = importing.create_import(actor=admin_user, name="d.csv", data=CSV.encode())
     importing.set_mapping(actor=admin_user, imp=imp, mapping_json=MAPPING)
     done = importing.run(import_id=imp.pk)  # no exception: the worker goes on with its next job
