@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _seed  # noqa: E402
 
 QUICK = _seed.QUICK
-SUBSCRIBERS = 20_000 if QUICK else 100_000
+SUBSCRIBERS = 10_000 if QUICK else 100_000
 ZONES = 2_000
-DISPATCH = 3_000 if QUICK else 20_000
+DISPATCH = 2_000 if QUICK else 20_000
 S, W, N, E = _seed.COUNTRY
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import math
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -95,7 +94,8 @@ def main() -> None:
         _seed.setup_django(sys.argv[3] if len(sys.argv) > 3 else None)
         run(sys.argv[2])
         return
-    subprocess.run([sys.executable, __file__, "--backend", "sqlite"], check=True)
+    _seed.setup_django(None)
+    run("sqlite")  # in this process; PostgreSQL in a fresh one (setup_django points it at its own database)
     _seed.on_postgres("map", __file__)
 
 
