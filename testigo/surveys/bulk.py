@@ -165,7 +165,7 @@ def insert_reports(params: list[list], columns: ReportColumns) -> list[int]:
     The rows go in sorted by map tile, and their ids are drawn first (new_ids) and given in that
     order: the map's two covering indexes, keyed by tile, then take their new entries in order
     instead of at random places, and the table still grows at its end. The whole INSERT is about
-    a fifth faster than in the file's order. (Within a batch, ids follow the map, not the file.)"""
+    a third faster than in the file's order. (Within a batch, ids follow the map, not the file.)"""
     if not params:
         return []
     connection = connections[DEFAULT_DB_ALIAS]
