@@ -68,13 +68,13 @@ def import_mapping(request, pk: int):
 @staff_required(MANAGE)
 def import_progress(request, pk: int):
     imp = get_object_or_404(Import, pk=pk)
-    running = imp.status in (Import.Status.QUEUED, Import.Status.RUNNING)
+    running = imp.status in (Import.Status.QUEUED, Import.Status.RUNNING) and not imp.stalled
     percent = int(100 * imp.processed_rows / imp.total_rows) if imp.total_rows else (0 if running else 100)
     # Row 0: why the whole import stopped (not a rejected row of the file).
     failure = next((e["reason"] for e in reversed(imp.errors) if not e["row"]), "") \
         if imp.status == Import.Status.FAILED else ""
     return render(request, "surveys/import_progress.html", {
-        "imp": imp, "running": running, "percent": percent, "failure": failure,
+        "imp": imp, "running": running, "percent": percent, "failure": failure, "stalled": imp.stalled,
         "errors": [e for e in imp.errors if e["row"]][:200]})
 
 

@@ -131,14 +131,15 @@ def run(*, import_id: int, progress: Callable[[Import], None] | None = None) -> 
     path = Path(imp.file.path)
     imp.status, imp.total_rows, imp.processed_rows = Import.Status.RUNNING, 0, 0
     imp.created_count = imp.duplicate_count = imp.rejected_count = 0
-    imp.errors = []
+    imp.errors, imp.heartbeat_at = [], timezone.now()
     imp.save()
     try:
         prepared = mapping.prepare(imp.mapping, tabular.read_table(path).header)
         columns = bulk.ReportColumns()
         with _batches(imp, path, prepared, columns) as batches, bulk.import_connection():
             imp.total_rows = tabular.count_rows(path)  # while the first batch is converted
-            imp.save(update_fields=["total_rows"])
+            imp.heartbeat_at = timezone.now()
+            imp.save(update_fields=["total_rows", "heartbeat_at"])
             for batch in batches:
                 _flush(imp, batch, columns, progress)
         imp.status = Import.Status.DONE
@@ -231,7 +232,7 @@ def _flush(imp: Import, batch: _Batch, columns: bulk.ReportColumns, progress) ->
                           "created_count": imp.created_count + created,
                           "duplicate_count": imp.duplicate_count + duplicates,
                           "rejected_count": imp.rejected_count + len(batch.rejected)}
-                Import.objects.filter(pk=imp.pk).update(total_rows=imp.total_rows, **counts)
+                Import.objects.filter(pk=imp.pk).update(total_rows=imp.total_rows, heartbeat_at=timezone.now(), **counts)
             break
         except IntegrityError:  # a concurrent import took a fingerprint, or a reference collided
             if attempt == 2:

@@ -6,8 +6,11 @@ the report in `Report.custom_values`, never in a table per field type.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from testigo.core.bilingual import in_language
@@ -145,12 +148,22 @@ class Import(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Set when the job starts and after every batch: a running import whose heartbeat is older
+    # than STALLED_AFTER lost its worker (a restart, the machine ran out of memory).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    STALLED_AFTER = timedelta(minutes=10)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def stalled(self) -> bool:
+        return self.status == self.Status.RUNNING and (
+            self.heartbeat_at is None or timezone.now() - self.heartbeat_at > self.STALLED_AFTER)
 
 
 class ImportRow(models.Model):

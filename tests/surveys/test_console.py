@@ -113,6 +113,29 @@ def test_a_failed_import_says_why_and_runs_again_from_where_it_stopped(admin_cli
     assert sorted(Report.objects.values_list("title", flat=True)) == ["Asalto", "Robo"]
 
 
+def test_an_import_whose_worker_stopped_can_be_run_again(admin_client, category, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from testigo.surveys import importing
+
+    imp = importing.create_import(actor=None, name="p.csv", data="Qué,Tipo\nRobo,Robo\n".encode())
+    importing.set_mapping(actor=None, imp=imp, mapping_json={"columns": {"Qué": "title", "Tipo": "category"}})
+    url = f"/console/surveys/imports/{imp.pk}/progress/"
+    Import.objects.filter(pk=imp.pk).update(status=Import.Status.RUNNING, heartbeat_at=timezone.now())
+    page = admin_client.get(url).content.decode()
+    assert 'http-equiv="refresh"' in page and "Run the import again" not in page  # still moving
+    Import.objects.filter(pk=imp.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=11))
+    page = admin_client.get(url).content.decode()
+    assert "worker probably stopped" in page and "Run the import again" in page
+    assert 'http-equiv="refresh"' not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(f"/console/surveys/imports/{imp.pk}/run/")
+    done = Import.objects.get(pk=imp.pk)
+    assert done.status == Import.Status.DONE and done.created_count == 1 and not done.stalled
+
+
 def test_answers_table_filters_by_value_and_exports(admin_client, survey, report_factory):
     report_factory(title="uno", custom_values={"_survey": survey.pk, "arma": "si", "victimas": 2})
     report_factory(title="dos", custom_values={"_survey": survey.pk, "arma": "no", "victimas": 0})
