@@ -97,7 +97,7 @@ class _JsonText:
     def __init__(self, encoder) -> None:
         self.encode = (encoder or json.JSONEncoder)().encode
 
-    def __call__(self, value, encoder) -> str:
+    def __call__(self, value) -> str:
         return self.encode(value)
 
 
@@ -112,7 +112,7 @@ class ReportColumns:
         self.position = {f.attname: i for i, f in enumerate(fields)}
         # Values shared by every row are prepared once, by their own model field; JSON as its text
         # (what SQLite stores, and what PostgreSQL's COPY reads: no per-row wrapper to dump later).
-        self.template = [_JsonText(f.encoder)(f.get_default(), None) if isinstance(f, models.JSONField)
+        self.template = [_JsonText(f.encoder)(f.get_default()) if isinstance(f, models.JSONField)
                          else f.get_db_prep_save(f.get_default(), connection) for f in fields]
         self._received = Report._meta.get_field("received_at")
         self._connection = connection
@@ -122,8 +122,7 @@ class ReportColumns:
         self._adapt_datetime = connection.ops.adapt_datetimefield_value
         if connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone == UTC:
             self._adapt_datetime = _sqlite_utc_text  # the same text, without its per-call settings lookups
-        self._encoder = Report._meta.get_field("custom_values").encoder
-        self._adapt_json = _JsonText(self._encoder)
+        self._adapt_json = _JsonText(Report._meta.get_field("custom_values").encoder)
         self.names = [f.column for f in fields]
 
     def stamp(self) -> list:
@@ -155,7 +154,7 @@ class ReportColumns:
         if "occurred_at" in row:
             values[position["occurred_at"]] = self._adapt_datetime(row["occurred_at"])
         if "custom_values" in row:
-            values[position["custom_values"]] = self._adapt_json(row["custom_values"], self._encoder)
+            values[position["custom_values"]] = self._adapt_json(row["custom_values"])
         return values
 
 

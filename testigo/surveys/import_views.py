@@ -74,8 +74,8 @@ def import_progress(request, pk: int):
     failure = next((e["reason"] for e in reversed(imp.errors) if not e["row"]), "") \
         if imp.status == Import.Status.FAILED else ""
     return render(request, "surveys/import_progress.html", {
-        "imp": imp, "running": running, "percent": percent, "failure": failure, "stalled": imp.stalled,
-        "errors": [e for e in imp.errors if e["row"]][:200]})
+        "imp": imp, "running": running, "percent": percent, "failure": failure,
+        "errors": imp.rejected_rows[:200]})
 
 
 @require_POST
@@ -96,7 +96,7 @@ def import_rejected(request, pk: int):
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow([_("row"), _("reason")] + importing.header_of(imp))
-    for error in (e for e in imp.errors if e["row"]):  # row 0: why a failed import stopped, no row of the file
+    for error in imp.rejected_rows:
         writer.writerow([error["row"], error["reason"]]
                         + [selectors.spreadsheet_safe(v) for v in error.get("values") or []])
     return response

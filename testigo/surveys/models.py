@@ -161,6 +161,11 @@ class Import(models.Model):
         return self.original_name
 
     @property
+    def rejected_rows(self) -> list[dict]:
+        """The file's rejected rows: an error with row 0 says why a failed import stopped."""
+        return [e for e in self.errors if e["row"]]
+
+    @property
     def stalled(self) -> bool:
         return self.status == self.Status.RUNNING and (
             self.heartbeat_at is None or timezone.now() - self.heartbeat_at > self.STALLED_AFTER)
