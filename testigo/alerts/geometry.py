@@ -166,6 +166,16 @@ class ZoneIndex:
         hits = self.tree.query(Point(lon, lat), predicate="intersects")
         return [self.ids[i] for i in hits]
 
+    def intersecting(self, area: BaseGeometry) -> list[int]:
+        """Zones that share any part with `area` (an alert's whole area, not a point)."""
+        return [self.ids[i] for i in self.tree.query(area, predicate="intersects")]
+
+    def overlap(self, zone_id: int, area: BaseGeometry) -> tuple[float, float]:
+        """(share of `area` the zone covers, rounded so that "all of it" compares equal; the zone's
+        own area in squared degrees): enough to rank zones."""
+        geom = self.geoms[self.ids.index(zone_id)]
+        return round(geom.intersection(area).area / area.area, 3), geom.area
+
     def containing_many(self, coords: list[tuple[float, float]]) -> list[tuple[int, int]]:
         """(point index, zone id) pairs for many (lat, lon) points at once."""
         if not coords or not self.ids:

@@ -3,6 +3,10 @@
 A rule is evaluated under a lock on its row, so two workers never fire it twice. A firing is
 remembered with its centre: no new firing of the same rule within 2·R of it until the window ends
 (two clusters whose centres are closer than 2·R share reports, so they are the same cluster).
+
+Rule alerts reach the public, so they must not locate reports better than the public map
+(testigo.alerts.privacy): only public reports count, each one at the centre of the coarse cell
+holding its public (fuzzed) position, and R is never smaller than a cell's neighbourhood.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from shapely import STRtree, box, points
 
-from testigo.alerts import geometry
+from testigo.alerts import geometry, privacy
 from testigo.alerts.models import Alert, Rule, RuleFiring
 from testigo.reports.models import Category, Report
 
@@ -34,12 +38,17 @@ def _descendants(category_id: int) -> set[int]:
     return out
 
 
-def candidate_reports(rule: Rule, now) -> list[tuple[int, float, float]]:
+def candidate_reports(rule: Rule, now, side_m: float) -> list[tuple[int, float, float]]:
+    """(id, lat, lon) of the reports the rule counts, each at the centre of the coarse cell holding
+    its public position. Confidential and restricted reports never count: a rule alert reaches
+    the public. The true position is not even read."""
     statuses = COUNTED_VERIFIED if rule.verified_only else COUNTED_ALL
-    return list(Report.objects.filter(
-        status__in=statuses, categories__in=_descendants(rule.category_id), merged_into__isnull=True,
-        received_at__gte=now - timedelta(hours=rule.hours), lat__isnull=False, lon__isnull=False,
-    ).distinct().values_list("id", "lat", "lon"))
+    rows = Report.objects.filter(
+        status__in=statuses, visibility=Report.Visibility.PUBLIC, categories__in=_descendants(rule.category_id),
+        merged_into__isnull=True, received_at__gte=now - timedelta(hours=rule.hours),
+        public_lat__isnull=False, public_lon__isnull=False,
+    ).distinct().values_list("id", "public_lat", "public_lon")
+    return [(pk, *privacy.cell_centre(lat, lon, side_m)) for pk, lat, lon in rows]
 
 
 def clusters(rows: list[tuple[int, float, float]], radius_m: float, minimum: int) -> list[tuple[int, float, float, int]]:
@@ -68,11 +77,14 @@ def evaluate(*, rule_id: int) -> list[Alert]:
         rule = Rule.objects.select_for_update().filter(pk=rule_id, is_active=True).first()
         if rule is None:
             return []
+        side = privacy.cell_side_m()
+        radius = privacy.neighbourhood_m(rule.radius_m, side)
         fired = list(RuleFiring.objects.filter(rule=rule, until__gt=now).values_list("lat", "lon"))
-        for _pk, lat, lon, count in clusters(candidate_reports(rule, now), rule.radius_m, rule.min_reports):
-            if any(geometry.haversine_m(lat, lon, flat, flon) <= 2 * rule.radius_m for flat, flon in fired):
+        for _pk, lat, lon, count in clusters(candidate_reports(rule, now, side), radius, rule.min_reports):
+            if any(geometry.haversine_m(lat, lon, flat, flon) <= 2 * radius for flat, flon in fired):
                 continue
-            alert = services.rule_alert(rule=rule, lat=lat, lon=lon, count=count)
+            alert = services.rule_alert(rule=rule, lat=lat, lon=lon, count=count,
+                                        radius_m=privacy.alert_radius_m(rule.radius_m, side))
             RuleFiring.objects.create(rule=rule, lat=lat, lon=lon, report_count=count, alert=alert,
                                       until=now + timedelta(hours=rule.hours))
             fired.append((lat, lon))

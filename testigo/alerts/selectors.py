@@ -76,20 +76,47 @@ def recipients_at(*, lat: float, lon: float, category_ids: set[int] | None) -> l
     return _filter_categories(found, _with_ancestors(category_ids))
 
 
-def _point_recipients(lat: float, lon: float) -> list[Recipient]:
-    min_lat, max_lat, min_lon, max_lon = geometry.degrees_box(lat, lon, settings.ALERT_MAX_RADIUS_KM * 1000)
+def recipients_in_area(*, lat: float, lon: float, radius_m: int, category_ids: set[int] | None) -> list[Recipient]:
+    """Everyone whose zones touch the disc of `radius_m` around (lat, lon), or whose own circle
+    (point and radius) touches it. For alerts about an area rather than a point (rule alerts):
+    who is told depends on the area alone, never on where inside it the reports are."""
+    zone_ids = geometry.zone_index().intersecting(geometry.circle(lat, lon, radius_m))
+    found: list[Recipient] = []
+    if zone_ids:
+        rows = active_subscriptions().filter(zones__in=zone_ids).values(*_FIELDS, "zones__id")
+        found += _rows_to_recipients(rows, lambda r: f"z{r['zones__id']}")
+    found += _point_recipients(lat, lon, reach_m=radius_m)
+    if category_ids is None:
+        return found
+    return _filter_categories(found, _with_ancestors(category_ids))
+
+
+def _point_recipients(lat: float, lon: float, *, reach_m: float = 0) -> list[Recipient]:
+    """Point-and-radius subscribers within their radius (plus `reach_m`) of (lat, lon)."""
+    box_m = settings.ALERT_MAX_RADIUS_KM * 1000 + reach_m
+    min_lat, max_lat, min_lon, max_lon = geometry.degrees_box(lat, lon, box_m)
     rows = active_subscriptions().filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon,
                                          radius_m__isnull=False).values(*_FIELDS, "lat", "lon", "radius_m")
     # Exact distance on the few rows the index box let through.
     cos_lat = math.cos(math.radians(lat))
     near = []
     for r in rows:
+        reach = r["radius_m"] + reach_m
         dy = math.radians(r["lat"] - lat) * geometry.EARTH_RADIUS_M
         dx = math.radians(r["lon"] - lon) * geometry.EARTH_RADIUS_M * cos_lat
-        if dx * dx + dy * dy <= (r["radius_m"] * 1.01) ** 2 and \
-                geometry.haversine_m(lat, lon, r["lat"], r["lon"]) <= r["radius_m"]:
+        if dx * dx + dy * dy <= (reach * 1.01) ** 2 and geometry.haversine_m(lat, lon, r["lat"], r["lon"]) <= reach:
             near.append(r)
     return _rows_to_recipients(near, lambda r: f"s{r['id']}")
+
+
+def place_of_area(*, lat: float, lon: float, radius_m: int) -> Zone | None:
+    """The zone to name in an area alert: the one covering most of the area (of those covering it
+    alike, the smallest). Chosen from the area alone, so naming it reveals nothing more."""
+    area = geometry.circle(lat, lon, radius_m)
+    index = geometry.zone_index()
+    ranked = sorted(((-shared, own, pk) for pk in index.intersecting(area)
+                     for shared, own in [index.overlap(pk, area)]))
+    return Zone.objects.filter(pk=ranked[0][2]).first() if ranked else None
 
 
 def _filter_categories(found: list[Recipient], wanted: set[int]) -> list[Recipient]:

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from testigo.alerts import dispatch, geometry, selectors
+from testigo.alerts import dispatch, selectors
 from testigo.alerts import text as texts
 from testigo.alerts.models import Alert, Rule, Zone
 from testigo.alerts.subscriptions import handle_alert_keyword  # noqa: F401 - the channels keyword hook
@@ -64,18 +64,22 @@ def alert_for_published_report(*, report_id: int) -> Alert | None:
     return alert
 
 
-def rule_alert(*, rule: Rule, lat: float, lon: float, count: int) -> Alert:
-    """The alert of a rule that fired: a draft for a coordinator, or sent at once if the rule says so.
-    Called by rules.evaluate inside its transaction."""
-    zone_ids = geometry.zone_index().containing(lat, lon)
-    place = Zone.objects.filter(pk__in=zone_ids).order_by("pk").first()
-    es = rule.message_es or texts.rule_alert(language="es", scheme="tel", count=count, category=rule.category.name_es,
-                                             hours=rule.hours, place=place.name_es if place else "")
-    en = rule.message_en or texts.rule_alert(language="en", scheme="tel", count=count,
-                                             category=rule.category.name_en or rule.category.name_es,
-                                             hours=rule.hours, place=(place.name_en or place.name_es) if place else "")
-    alert = Alert.objects.create(kind=Alert.Kind.RULE, rule=rule, lat=lat, lon=lon, radius_m=rule.radius_m,
-                                 category=rule.category, message_es=es, message_en=en)
+def rule_alert(*, rule: Rule, lat: float, lon: float, count: int, radius_m: int) -> Alert:
+    """The alert of a rule that fired around a coarse cell centre (lat, lon), covering `radius_m`:
+    a draft for a coordinator, or sent at once if the rule says so. Called by rules.evaluate
+    inside its transaction. The text names the zone covering most of the area (never a place
+    chosen from a report) and says when the reports counted are not verified yet."""
+    place = selectors.place_of_area(lat=lat, lon=lon, radius_m=radius_m)
+
+    def text_for(language: str) -> str:
+        category = rule.category.name_en if language == "en" and rule.category.name_en else rule.category.name_es
+        name = (place.name_en if language == "en" and place.name_en else place.name_es) if place else ""
+        return texts.rule_alert(language=language, scheme="tel", count=count, category=category, hours=rule.hours,
+                                place=name, verified=rule.verified_only)
+
+    alert = Alert.objects.create(kind=Alert.Kind.RULE, rule=rule, lat=lat, lon=lon, radius_m=radius_m,
+                                 category=rule.category, message_es=rule.message_es or text_for("es"),
+                                 message_en=rule.message_en or text_for("en"))
     audit.record(action="alerts.rule_fired", obj=alert, data={"rule": rule.pk, "reports": count})
     if rule.send_immediately:
         _send(alert=alert, actor=None)
@@ -87,8 +91,12 @@ def recipients_of(alert: Alert) -> list[selectors.Recipient]:
         zone_ids = list(alert.zones.values_list("pk", flat=True))
         cats = [alert.category_id] if alert.category_id else None
         return selectors.broadcast_recipients(zone_ids=zone_ids, category_ids=cats, everyone=not zone_ids)
-    return selectors.recipients_at(lat=alert.lat, lon=alert.lon,
-                                   category_ids={alert.category_id} if alert.category_id else None)
+    categories = {alert.category_id} if alert.category_id else None
+    if alert.kind == Alert.Kind.RULE:
+        # An area, not a point: who is told must not depend on where inside it the reports are.
+        return selectors.recipients_in_area(lat=alert.lat, lon=alert.lon, radius_m=alert.radius_m or 0,
+                                            category_ids=categories)
+    return selectors.recipients_at(lat=alert.lat, lon=alert.lon, category_ids=categories)
 
 
 def _send(*, alert: Alert, actor) -> int:

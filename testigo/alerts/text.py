@@ -69,9 +69,18 @@ def report_alert(*, language: str, scheme: str, category: str, title: str, refer
     return fit_sms(template, title, scheme, site=settings.SITE_NAME, category=category, link=report_link(reference))
 
 
-def rule_alert(*, language: str, scheme: str, count: int, category: str, hours: int, place: str) -> str:
+def rule_alert(*, language: str, scheme: str, count: int, category: str, hours: int, place: str,
+               verified: bool = True) -> str:
+    """A rule alert names a zone (or no place at all), never a report's place or position; it says
+    so when the reports counted are not verified yet."""
     with translation.override(language):
-        template = _("ALERT {site}: {count} reports of {category} in {hours} h near {title}. {link}")
+        if verified:
+            template = (_("ALERT {site}: {count} reports of {category} in {hours} h near {title}. {link}") if place
+                        else _("ALERT {site}: {count} reports of {category} in {hours} h in your area. {link}"))
+        else:
+            template = (_("ALERT {site}: {count} unverified reports of {category} in {hours} h near {title}. {link}")
+                        if place else
+                        _("ALERT {site}: {count} unverified reports of {category} in {hours} h in your area. {link}"))
     return fit_sms(template, place, scheme, site=settings.SITE_NAME, count=count, category=category,
                    hours=hours, link=link("/"))
 
