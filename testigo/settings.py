@@ -253,6 +253,7 @@ ALERT_MAX_RADIUS_KM = int(env("ALERT_MAX_RADIUS_KM", "50"))
 ALERT_CODE_TTL_MINUTES = int(env("ALERT_CODE_TTL_MINUTES", "30"))
 ALERT_CODE_MAX_FAILURES = int(env("ALERT_CODE_MAX_FAILURES", "5"))
 ALERT_CODE_LOCK_MINUTES = int(env("ALERT_CODE_LOCK_MINUTES", "15"))
+ALERT_CODES_PER_HOUR = int(env("ALERT_CODES_PER_HOUR", "200"))  # confirmation codes sent, all addresses
 ALERT_LINK_BASE = env("ALERT_LINK_BASE", "").rstrip("/")  # e.g. https://testigo.example.org (short links)
 # Cost per SMS segment by channel name or type: "kannel=0.01,Twilio HN=0.05" (default 0).
 ALERT_COSTS = {k.strip(): float(v) for k, _sep, v in (p.partition("=") for p in env("ALERT_COSTS", "").split(","))

@@ -31,9 +31,14 @@ from testigo.core import audit
 
 CODE_DIGITS = 6  # 1 in a million per guess; with CODE_MAX_FAILURES per lock period, guessing is hopeless
 SCHEMES = {"tel", "telegram", "mailto"}
-# Each sign-up sends a message to an address the visitor merely typed: without a cap, the form
-# could be used to flood someone's phone (and the NGO's SMS bill).
+# Each sign-up sends a message to an address the visitor merely typed: without caps, the form
+# could be used to flood someone's phone (and the NGO's SMS bill). Per address: 3 an hour and
+# 6 a day is enough for a person who mistyped a code or two.
 CODES_PER_HOUR = 3
+CODES_PER_DAY = 6
+# For every address together: TESTIGO_ALERT_CODES_PER_HOUR (settings). The count is of sign-ups
+# stored, not of who asked: no IP address is ever stored for a public form.
+DEFAULT_CODES_PER_HOUR_TOTAL = 200
 
 
 def _hash(code: str) -> str:
@@ -79,12 +84,7 @@ def start(*, scheme: str, address: str, language: str, zone_ids: list[int], cate
     channel = _channel_for(scheme)
     if scheme != "mailto" and channel is None:
         raise ValidationError(_("Alerts by this means are not available on this service."))
-    contact, _created = Contact.objects.get_or_create(scheme=scheme, address=address,
-                                                      defaults={"language": language[:2]})
-    recent = Subscription.objects.filter(contact=contact, source="web",
-                                         created_at__gte=timezone.now() - timedelta(hours=1)).count()
-    if recent >= CODES_PER_HOUR:
-        raise ValidationError(_("We already sent several codes to this address. Try again in an hour."))
+    contact = _contact_for_code(scheme, address, language)
     code = "".join(secrets.choice("0123456789") for _i in range(CODE_DIGITS))
     sub = Subscription.objects.create(
         contact=contact, channel=channel, language=language[:2] or "es", source="web",
@@ -94,6 +94,35 @@ def start(*, scheme: str, address: str, language: str, zone_ids: list[int], cate
     sub.categories.set(categories)
     _send_code(sub, contact, channel, code)
     return sub
+
+
+def _contact_for_code(scheme: str, address: str, language: str) -> Contact:
+    """The contact a code may be sent to now, locked until the transaction ends so that
+    simultaneous sign-ups for one address are counted one after the other. Refuses (ValidationError,
+    nothing written) an address that sent STOP, or one over a cap."""
+    existing = Contact.objects.select_for_update().filter(scheme=scheme, address=address).first()
+    if existing is not None and existing.opted_out_at is not None:
+        # Only the person may lift their STOP, by writing to us (ALERTA <zona>) from that address.
+        raise ValidationError(_("This address asked us to stop sending it messages, so we will not send it a "
+                                "code. To sign up again, send ALERT and the name of your zone from it."))
+    now = timezone.now()
+    web = Subscription.objects.filter(source="web")
+    if web.filter(created_at__gte=now - timedelta(hours=1)).count() >= _codes_per_hour_total():
+        raise ValidationError(_("Too many sign-ups right now. Please try again in an hour."))
+    if existing is not None:
+        mine = web.filter(contact=existing)
+        if mine.filter(created_at__gte=now - timedelta(hours=1)).count() >= CODES_PER_HOUR:
+            raise ValidationError(_("We already sent several codes to this address. Try again in an hour."))
+        if mine.filter(created_at__gte=now - timedelta(days=1)).count() >= CODES_PER_DAY:
+            raise ValidationError(_("We already sent several codes to this address today. Try again tomorrow."))
+        return existing
+    contact, _created = Contact.objects.get_or_create(scheme=scheme, address=address,
+                                                      defaults={"language": language[:2]})
+    return contact
+
+
+def _codes_per_hour_total() -> int:
+    return int(getattr(settings, "ALERT_CODES_PER_HOUR", DEFAULT_CODES_PER_HOUR_TOTAL))
 
 
 def _channel_for(scheme: str) -> Channel | None:
@@ -108,8 +137,8 @@ def _send_code(sub: Subscription, contact: Contact, channel: Channel | None, cod
             subject = _("Confirm your alerts")
         transaction.on_commit(lambda: send_mail(subject, message, None, [contact.address], fail_silently=True))
         return
-    # A person who once sent STOP and now asks again wants this code (force); the code is not an alert.
-    queue_message(channel=channel, contact=contact, text=message, force=True)
+    # Never forced past a STOP: _contact_for_code refused such an address already.
+    queue_message(channel=channel, contact=contact, text=message)
 
 
 def confirm(*, subscription_id: int, code: str) -> Subscription:
