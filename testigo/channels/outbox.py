@@ -7,6 +7,11 @@ budget. A claim takes one row (replies: `dispatch()`), or up to one second's bud
 rows at once (alerts to thousands: `dispatch(batch=…, parallel=…)`), sent over parallel
 connections.
 
+Every send-time rule is applied here, in the claim, for push gateways and for gateways that
+poll (SMSSync's phone, the SMPP session) alike: a row is handed to a channel type only if it is
+due, its channel's rate allows it, and its contact has not sent STOP since it was queued (such a
+row is marked failed, "the contact opted out", and never handed out). Types only format and transmit.
+
 Crashes: every outcome is recorded as soon as its send returns, and a worker thread starts its
 next send only after the previous outcome is recorded. Rows claimed but not yet sent when a
 worker dies stay `sending`; after LEASE they are claimed again. So a crash re-sends at most the
@@ -33,6 +38,10 @@ from testigo.channels.types import get as get_type
 log = logging.getLogger(__name__)
 Status = OutboundMessage.Status
 LEASE = timedelta(minutes=5)
+OPTED_OUT = "the contact opted out"
+# Queued before the person wrote STOP: honour the opt-out (their "you are unsubscribed" reply and
+# anything they ask for afterwards are queued later, so they still leave).
+STOPPED_SINCE_QUEUED = Q(contact__opted_out_at__isnull=False, contact__opted_out_at__gt=F("created_at"))
 
 
 def _claimable(now, channel_id: int | None, include_pull: bool = False):
@@ -47,12 +56,13 @@ def _claimable(now, channel_id: int | None, include_pull: bool = False):
     return rows.order_by("next_attempt_at", "id")
 
 
-def claim_batch(*, channel_id: int | None = None, limit: int = 1,
-                include_pull: bool = False) -> tuple[list[OutboundMessage], float | None]:
-    """Claim up to `limit` due rows of one channel, at most one second's budget of its rate.
+def claim_batch(*, channel_id: int | None = None, limit: int = 1, include_pull: bool = False,
+                budget_s: float = 1.0) -> tuple[list[OutboundMessage], float | None]:
+    """Claim up to `limit` due rows of one channel, at most `budget_s` seconds of its rate.
 
     `channel_id` None: the channel of the earliest due row whose rate allows a send.
-    `include_pull`: also channels that send from their own session (SMPP claims its own rows).
+    `include_pull`: also channels that send from their own session or phone (SMPP, SMSSync).
+    `budget_s`: a phone that polls takes a poll interval's worth, a push worker one second's.
     Returns (rows, None); or ([], seconds until a rate slot frees) when due rows wait only for
     their channel's rate; or ([], None) when nothing is due.
     """
@@ -68,20 +78,42 @@ def claim_batch(*, channel_id: int | None = None, limit: int = 1,
                 wait_s = gap if wait_s is None else min(wait_s, gap)
                 continue
             rate = channel.rate_per_second if channel.rate_per_second > 0 else 1.0
-            size = max(1, min(limit, int(rate)))
-            ids = list(_claimable(now, candidate, include_pull).values_list("id", flat=True)[:size])
-            # Conditional: a row another worker claimed meanwhile no longer matches.
-            OutboundMessage.objects.filter(
-                Q(status=Status.QUEUED) | Q(status=Status.SENDING, claimed_at__lt=now - LEASE), pk__in=ids,
-            ).update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-            rows = list(OutboundMessage.objects.filter(pk__in=ids, status=Status.SENDING, claimed_at=now)
-                        .select_related("channel", "contact").order_by("next_attempt_at", "id"))
+            rows = _claim_rows(now, candidate, include_pull, size=max(1, min(limit, int(rate * budget_s))))
             if not rows:
                 continue
             channel.next_send_at = max(channel.next_send_at or now, now) + timedelta(seconds=len(rows) / rate)
             channel.save(update_fields=["next_send_at"])
             return rows, None
     return [], wait_s
+
+
+def _claim_rows(now, channel_id: int, include_pull: bool, *, size: int) -> list[OutboundMessage]:
+    """Claim up to `size` due rows of a locked channel, leaving out (and failing) those that may
+    no longer be sent."""
+    while True:
+        ids = list(_claimable(now, channel_id, include_pull).values_list("id", flat=True)[:size])
+        if not ids:
+            return []
+        withheld = _withhold(ids)
+        ids = [pk for pk in ids if pk not in withheld]
+        if not ids:
+            continue  # every row looked at was withheld (and is no longer claimable): look further
+        # Conditional: a row another worker claimed meanwhile no longer matches.
+        OutboundMessage.objects.filter(
+            Q(status=Status.QUEUED) | Q(status=Status.SENDING, claimed_at__lt=now - LEASE), pk__in=ids,
+        ).update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        return list(OutboundMessage.objects.filter(pk__in=ids, status=Status.SENDING, claimed_at=now)
+                    .select_related("channel", "contact").order_by("next_attempt_at", "id"))
+
+
+def _withhold(ids: list[int]) -> set[int]:
+    """The send-time rules: of the rows about to be claimed, fail those that may no longer be sent
+    (their contact sent STOP after they were queued) and return their ids."""
+    stopped = set(OutboundMessage.objects.filter(STOPPED_SINCE_QUEUED, pk__in=ids).values_list("id", flat=True))
+    if stopped:
+        OutboundMessage.objects.filter(pk__in=stopped, status__in=[Status.QUEUED, Status.SENDING]).update(
+            status=Status.FAILED, error=OPTED_OUT)
+    return stopped
 
 
 def claim(*, channel_id: int | None = None, include_pull: bool = False) -> tuple[OutboundMessage | None, float | None]:
@@ -92,11 +124,8 @@ def claim(*, channel_id: int | None = None, include_pull: bool = False) -> tuple
 
 def attempt(message: OutboundMessage):
     """Send one claimed row through its type, without touching the database (safe in any thread).
-    Returns the type's SendResult, or the exception that says how it failed."""
-    opted_out_at = message.contact.opted_out_at
-    if opted_out_at is not None and message.created_at < opted_out_at:
-        # Queued before the person wrote STOP: honour the opt-out (their confirmation comes later).
-        return base.PermanentError("the contact opted out")
+    Returns the type's SendResult, or the exception that says how it failed. Whether the row may
+    be sent at all was decided by the claim."""
     channel_type = get_type(message.channel.type)
     try:
         if channel_type is None:

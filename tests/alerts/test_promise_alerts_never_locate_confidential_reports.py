@@ -15,7 +15,9 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from testigo.alerts import privacy, rules, services
 from testigo.alerts.geometry import EARTH_RADIUS_M, haversine_m

@@ -7,7 +7,6 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
@@ -22,6 +21,9 @@ from testigo.channels.types.base import (
 )
 
 BATCH = 20
+# The app polls every few minutes at most (its setting, 1 minute or more): a poll may take up to a
+# minute of the channel's messages-per-second budget, never more than BATCH rows.
+POLL_BUDGET_S = 60.0
 
 
 def _ok() -> JsonResponse:
@@ -76,18 +78,18 @@ class SMSSync(ChannelType):
         return _ok()
 
     def _task_send(self, channel) -> JsonResponse:
+        """Hand the phone what the outbox lets out now (its claim applies STOP and the rate); the app
+        sends them at once and confirms through task=sent. Unconfirmed rows are handed out again
+        after the outbox's lease, like any claimed row whose worker vanished."""
+        from testigo.channels import outbox
         from testigo.channels.models import OutboundMessage
 
-        Status = OutboundMessage.Status
-        with transaction.atomic():
-            rows = list(OutboundMessage.objects.select_for_update().select_related("contact")
-                        .filter(channel=channel, status=Status.QUEUED).order_by("id")[:BATCH])
-            now = timezone.now()
-            for row in rows:
-                row.provider_id = row.provider_id or f"testigo-{row.pk}"
-                # Handed to the phone: the app sends them at once and confirms through task=sent.
-                OutboundMessage.objects.filter(pk=row.pk).update(
-                    status=Status.SENDING, claimed_at=now, attempts=row.attempts + 1, provider_id=row.provider_id)
+        rows, _wait = outbox.claim_batch(channel_id=channel.pk, limit=BATCH, include_pull=True,
+                                         budget_s=POLL_BUDGET_S)
+        for row in rows:
+            if not row.provider_id:  # the uuid the app reports back in task=sent and task=result
+                row.provider_id = f"testigo-{row.pk}"
+                OutboundMessage.objects.filter(pk=row.pk).update(provider_id=row.provider_id)
         messages = [{"to": r.contact.address, "message": r.text, "uuid": r.provider_id} for r in rows]
         return JsonResponse({"payload": {"task": "send", "secret": channel.config.get("secret", ""),
                                          "messages": messages}})
