@@ -136,3 +136,26 @@ def test_promise_a_cell_is_at_least_a_fuzz_disc_wide_and_holds_its_points(lat, l
     assert privacy.cell_centre(clat, clon, side) == (clat, clon)
     # And the point lies in the cell around that centre: within half its diagonal.
     assert haversine_m(lat, lon, clat, clon) <= side * 0.75
+
+
+def test_promise_drafts_from_before_the_upgrade_cannot_be_sent(category, zones):
+    """A rule draft made the old way is centred on the reports' true position: the migration
+    discards it and forgets its firing, so the rule fires again the new way."""
+    import importlib
+
+    from django.apps import apps
+
+    from testigo.alerts.models import RuleFiring
+
+    migration = importlib.import_module("testigo.alerts.migrations.0002_discard_rule_drafts_that_located_reports")
+    rule = Rule.objects.create(name="r", category=category, min_reports=3, radius_m=100, hours=24)
+    old = Alert.objects.create(kind=Alert.Kind.RULE, rule=rule, lat=T[0], lon=T[1], radius_m=100)
+    sent = Alert.objects.create(kind=Alert.Kind.RULE, rule=rule, lat=T[0], lon=T[1], status=Alert.Status.SENT)
+    RuleFiring.objects.create(rule=rule, lat=T[0], lon=T[1], report_count=3, alert=old, until=timezone.now())
+
+    migration.discard_old_rule_drafts(apps, None)
+
+    old.refresh_from_db()
+    sent.refresh_from_db()
+    assert old.status == Alert.Status.DISCARDED and sent.status == Alert.Status.SENT
+    assert not RuleFiring.objects.exists()
