@@ -170,11 +170,12 @@ class ZoneIndex:
         """Zones that share any part with `area` (an alert's whole area, not a point)."""
         return [self.ids[i] for i in self.tree.query(area, predicate="intersects")]
 
-    def overlap(self, zone_id: int, area: BaseGeometry) -> tuple[float, float]:
-        """(share of `area` the zone covers, rounded so that "all of it" compares equal; the zone's
-        own area in squared degrees): enough to rank zones."""
-        geom = self.geoms[self.ids.index(zone_id)]
-        return round(geom.intersection(area).area / area.area, 3), geom.area
+    def overlaps(self, area: BaseGeometry) -> list[tuple[int, float, float]]:
+        """(zone id, share of `area` it covers, the zone's own area) for each zone touching `area`.
+        The share is rounded so that "all of it" compares equal; areas are in squared degrees,
+        enough to rank zones."""
+        return [(self.ids[i], round(self.geoms[i].intersection(area).area / area.area, 3), self.geoms[i].area)
+                for i in self.tree.query(area, predicate="intersects")]
 
     def containing_many(self, coords: list[tuple[float, float]]) -> list[tuple[int, int]]:
         """(point index, zone id) pairs for many (lat, lon) points at once."""

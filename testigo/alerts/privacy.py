@@ -27,9 +27,9 @@ from testigo.alerts.geometry import EARTH_RADIUS_M
 # An unpublished report is not on the map at all: even where fuzzing is switched off
 # (TESTIGO_FUZZ_RADIUS_M=0), no alert narrows a report down to less than a square this wide.
 MIN_CELL_M = 1000
-# A cell at least as wide as the fuzz disc (2 x its radius): the square an alert points at is never
+# A cell at least as wide as the fuzz disc (2 radii): the square an alert points at is never
 # smaller than the area the map's fuzzed point leaves open.
-FUZZ_DIAMETERS_PER_CELL = 2
+FUZZ_RADII_PER_CELL = 2
 # A rule counts the reports in the cells whose centres lie within this many cell widths of an
 # occupied cell (its 8 neighbours at 1 and 1.41 widths): a cluster is never cut in two by a cell edge.
 NEIGHBOURHOOD_CELLS = 1.5
@@ -38,7 +38,7 @@ NEIGHBOURHOOD_CELLS = 1.5
 def cell_side_m() -> float:
     """Width of the coarse cells rule alerts work on, in metres."""
     fuzz = getattr(settings, "FUZZ_RADIUS_M", 0) or 0
-    return float(max(MIN_CELL_M, FUZZ_DIAMETERS_PER_CELL * fuzz))
+    return float(max(MIN_CELL_M, FUZZ_RADII_PER_CELL * fuzz))
 
 
 def cell_centre(lat: float, lon: float, side_m: float) -> tuple[float, float]:

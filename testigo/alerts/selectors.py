@@ -112,11 +112,11 @@ def _point_recipients(lat: float, lon: float, *, reach_m: float = 0) -> list[Rec
 def place_of_area(*, lat: float, lon: float, radius_m: int) -> Zone | None:
     """The zone to name in an area alert: the one covering most of the area (of those covering it
     alike, the smallest). Chosen from the area alone, so naming it reveals nothing more."""
-    area = geometry.circle(lat, lon, radius_m)
-    index = geometry.zone_index()
-    ranked = sorted(((-shared, own, pk) for pk in index.intersecting(area)
-                     for shared, own in [index.overlap(pk, area)]))
-    return Zone.objects.filter(pk=ranked[0][2]).first() if ranked else None
+    overlaps = geometry.zone_index().overlaps(geometry.circle(lat, lon, radius_m))
+    if not overlaps:
+        return None
+    _share, _own, best = min((-share, own, pk) for pk, share, own in overlaps)
+    return Zone.objects.filter(pk=best).first()
 
 
 def _filter_categories(found: list[Recipient], wanted: set[int]) -> list[Recipient]:

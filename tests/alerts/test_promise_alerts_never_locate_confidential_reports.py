@@ -73,7 +73,8 @@ def test_promise_a_cluster_tells_the_subscriber_at_the_spot_and_one_a_kilometre_
                 report_services.publish(report=report, actor=admin_user)
     alert = Alert.objects.get(kind=Alert.Kind.RULE)
     assert sent_to(provider) == ["+50499990001", "+50499990002"]
-    # The text names a zone (or no place), never the reports' place name or coordinates.
+    # The text names the zone covering most of the area, never the reports' place name or coordinates.
+    assert "Colonia Kennedy" in alert.message_es and "unverified reports" in alert.message_en
     assert "Kennedy, Tegucigalpa" not in alert.message_es and "14.07" not in alert.message_es
 
 
