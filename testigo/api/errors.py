@@ -60,7 +60,9 @@ def install(api) -> None:
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request, exc):
-        return respond(request, 403, "forbidden", _("You do not have permission to do this."))
+        # core.roles.require() says why (e.g. only publishers change what the public sees).
+        message = str(exc) if exc.args and str(exc) else _("You do not have permission to do this.")
+        return respond(request, 403, "forbidden", message)
 
     @api.exception_handler(Http404)
     def not_found(request, exc):

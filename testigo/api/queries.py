@@ -40,7 +40,7 @@ def page(caller: Caller, filters: ReportFilters, *, limit: int, cursor: str | No
         else:
             qs = qs.filter(Q(**{f"{sort}__lt": moment}) | Q(**{sort: moment, "id__lt": pk}))
     qs = qs.order_by(f"-{sort}", "-id") if not public else qs
-    with_contact = roles.can(caller.user, roles.SEE_CONTACT) if not public else False
+    with_contact = roles.may_take_contacts(caller.user) if not public else False
     if public:
         values = list(qs[: limit + 1])
         last_sort = [r[sort] for r in values]

@@ -76,7 +76,7 @@ def submit_report(request, payload: ReportIn):
 
 def _staff_detail(caller, report) -> dict:
     row = next(exporters.staff_rows(selectors.visible_to(caller.user).filter(pk=report.pk),
-                                    with_contact=roles.can(caller.user, roles.SEE_CONTACT)))
+                                    with_contact=roles.may_take_contacts(caller.user)))
     row["redactions"] = report.redactions
     return row
 
@@ -146,7 +146,7 @@ def export_rows(caller, query: ReportQuery) -> exporters.Export:
         return exporters.Export(qs, public=True)
     if not roles.can(caller.user, roles.EXPORT):
         raise PermissionDenied
-    return exporters.Export(qs, public=False, with_contact=roles.can(caller.user, roles.SEE_CONTACT),
+    return exporters.Export(qs, public=False, with_contact=roles.may_take_contacts(caller.user),
                             answers=survey_answer_columns(filters.categories))
 
 

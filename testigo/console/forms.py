@@ -135,6 +135,10 @@ class ReportEditForm(forms.Form):
         if not roles.can(user, roles.VIEW_CONFIDENTIAL):
             choices = [c for c in choices if c[0] != Report.Visibility.CONFIDENTIAL]
         self.fields["visibility"].choices = choices
+        if report.status == Report.Status.PUBLISHED and not roles.can(user, roles.PUBLISH):
+            # Only a hint: the service refuses the change whatever the form shows.
+            self.fields["visibility"].help_text = _("This report is published: changing what the public sees "
+                                                    "needs the publish permission.")
 
     def changes(self) -> dict:
         """The submitted values, normalised so that an untouched field never counts as a change."""

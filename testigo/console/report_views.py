@@ -1,11 +1,12 @@
 """The staff report page and the actions on it. Each POST calls one reports service; a
-ValidationError becomes a message (typed input kept), a PermissionDenied the 403 page."""
+ValidationError becomes a message (typed input kept); a PermissionDenied from a service becomes
+its message on the page again, as a 403."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
@@ -56,14 +57,20 @@ def _show_errors(request, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
+def _refused(request, report: Report, exc: PermissionDenied, **forms):
+    """A write the user's role may not make (roles decided it in the service): the page again,
+    with the reason and the typed input, as a 403."""
+    messages.error(request, str(exc) if exc.args else _("You do not have permission to do this."))
+    return _render(request, _report(request, report.reference), status=403, **forms)
+
+
 def allowed_transitions(user, report: Report) -> list[tuple[str, str]]:
     """(status, button label) for every move TRANSITIONS allows that this user may make."""
     moves = []
     for target in Status.values:
         if target not in services.TRANSITIONS.get(report.status, set()):
             continue
-        needed = roles.PUBLISH if target in services.PUBLISH_GATED else roles.EDIT
-        if roles.can(user, needed):
+        if roles.can(user, roles.public_change_action(report, {"status": target})):
             moves.append((target, SPECIAL_LABELS.get((report.status, target), BUTTON_LABELS[target])))
     return moves
 
@@ -119,6 +126,8 @@ def report_edit(request, reference: str):
                                    categories=list(form.cleaned_data["categories"]), **form.changes())
         except ValidationError as exc:
             _show_errors(request, exc)
+        except PermissionDenied as exc:
+            return _refused(request, report, exc, edit_form=form)
         else:
             messages.success(request, _("Report saved."))
             return redirect("console:report", reference=report.reference)
@@ -155,6 +164,8 @@ def report_status(request, reference: str):
         report = services.change_status(report=report, actor=request.user, status=form.cleaned_data["status"])
     except ValidationError as exc:
         _show_errors(request, exc)
+    except PermissionDenied as exc:
+        return _refused(request, report, exc)
     else:
         messages.success(request, _("The report is now “%(status)s”.") % {"status": report.get_status_display()})
     return redirect("console:report", reference=report.reference)
@@ -175,6 +186,8 @@ def report_merge(request, reference: str):
                 target = services.merge(duplicate=report, into=target, actor=request.user)
             except ValidationError as exc:
                 form.add_error("into", exc)
+            except PermissionDenied as exc:
+                return _refused(request, report, exc, merge_form=form)
             else:
                 messages.success(request, _("%(dup)s was merged into %(into)s.")
                                  % {"dup": report.reference, "into": target.reference})

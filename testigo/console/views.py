@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.shortcuts import redirect, render, resolve_url
@@ -128,32 +128,38 @@ def inbox(request):
 
 def _bulk_choices(user) -> list[tuple[str, str]]:
     return [(s.value, s.label) for s in BULK_STATUSES
-            if roles.can(user, roles.PUBLISH if s in reports_services.PUBLISH_GATED else roles.EDIT)]
+            if roles.can(user, roles.PUBLISH if s in roles.EDITORIAL_STATUSES else roles.EDIT)]
 
 
 @require_POST
 @staff_required(roles.EDIT)
 def inbox_bulk(request):
     """Move the ticked reports to one status; each move is checked and audited on its own, and
-    the ones the workflow refuses are listed in a message."""
+    the ones the workflow or the user's role refuses (archiving a published report without the
+    publish permission) are listed in a message."""
     target = request.POST.get("status", "")
     references = request.POST.getlist("ref")[:BULK_MAX]
     if target not in dict(_bulk_choices(request.user)) or not references:
         messages.error(request, _("Tick at least one report and choose what to do with them."))
         return redirect(_back_to_inbox(request))
-    changed, refused = 0, []
+    changed, refused, forbidden = 0, [], []
     for report in selectors.visible_to(request.user).filter(reference__in=references):
         try:
             reports_services.change_status(report=report, actor=request.user, status=target)
             changed += 1
         except ValidationError:
             refused.append(report.reference)
+        except PermissionDenied:
+            forbidden.append(report.reference)
     if changed:
         messages.success(request, ngettext("%(n)d report changed.", "%(n)d reports changed.", changed)
                          % {"n": changed})
     if refused:
         messages.error(request, _("Not allowed from their current status: %(refs)s")
                        % {"refs": ", ".join(sorted(refused))})
+    if forbidden:
+        messages.error(request, _("Only a role with the publish permission can change these published "
+                                  "reports: %(refs)s") % {"refs": ", ".join(sorted(forbidden))})
     return redirect(_back_to_inbox(request))
 
 

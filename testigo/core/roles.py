@@ -1,12 +1,22 @@
 """Staff roles: Django groups carrying a fixed set of permissions.
 
-Roles are enforced in selectors and services through `can(user, action)`; templates only
-reflect what those already decided. The matrix below is the single source of truth and is
-walked cell by cell in tests/core/test_roles.py.
+Roles are enforced in selectors and services through `can(user, action)` and `require(user,
+action)`; templates only reflect what those already decided. The matrix below is the single
+source of truth and is walked cell by cell in tests/core/test_roles.py.
+
+Two rules sit on top of the matrix, each decided here and nowhere else:
+- `public_change_action()`: any write that changes what the public sees of a report needs
+  PUBLISH, whatever path it comes by (console form, API, bulk action, merge).
+- `may_take_contacts()`: reporter names and contacts leave the server in report data (API rows,
+  exports) only for roles that may both export and see contacts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 ADMIN, COORDINATOR, MODERATOR, ANALYST, VOLUNTEER = "admin", "coordinator", "moderator", "analyst", "volunteer"
@@ -50,6 +60,74 @@ def can(user, action: str) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return user.has_perm(PERMISSION_OF[action])
+
+
+# Refusals worth explaining: the console and the API show this text to the person refused.
+REFUSALS = {
+    PUBLISH: _("Only a role with the publish permission can change what the public sees of a report."),
+}
+
+
+def require(user, action: str) -> None:
+    """Raise PermissionDenied (with a message staff can read) unless `user` may perform `action`."""
+    if not can(user, action):
+        raise PermissionDenied(REFUSALS.get(action) or gettext("You do not have permission to do this."))
+
+
+# --- What the public sees ------------------------------------------------------------------------
+# The public projection (reports.selectors.public_base) shows a report when it has this status and
+# this visibility. They are the values of Report.Status.PUBLISHED and Report.Visibility.PUBLIC,
+# repeated here because core sits below reports; tests/core/test_roles.py checks they agree.
+PUBLISHED_STATUS = "published"
+PUBLIC_VISIBILITY = "public"
+# A rejection is an editorial decision about publication (the report will never be public).
+EDITORIAL_STATUSES = frozenset({PUBLISHED_STATUS, "rejected"})
+# What a write may change that the public reads while the report is public: the source fields of
+# the public projection (title, description, location, place, date), its categories, its
+# redactions, its photos ("media": photos added, moved or made public) and whether it stays one
+# report ("merged": it becomes a duplicate and is archived).
+PUBLIC_FACING = frozenset({"status", "visibility", "title", "description", "occurred_at", "lat", "lon",
+                           "place_name", "admin1", "admin2", "categories", "redactions", "media", "merged"})
+
+
+def seen_by_public(status: str, visibility: str) -> bool:
+    return status == PUBLISHED_STATUS and visibility == PUBLIC_VISIBILITY
+
+
+def public_change_action(report, changes: Mapping[str, object]) -> str:
+    """The action a write to `report` needs: PUBLISH when it changes what the public sees, EDIT
+    otherwise. `changes` holds only what really changes (field -> new value); "media" and
+    "merged" stand for photos and merges.
+
+    What the public sees changes when the report is seen before or after the write and the write
+    touches something the public reads; a status move to or from published or to rejected, and any
+    visibility change of a published report, are editorial decisions whatever the visibility.
+    """
+    status = changes.get("status", report.status)
+    visibility = changes.get("visibility", report.visibility)
+    if "status" in changes and ({report.status, status} & EDITORIAL_STATUSES):
+        return PUBLISH
+    if "visibility" in changes and PUBLISHED_STATUS in {report.status, status}:
+        return PUBLISH
+    seen = seen_by_public(report.status, report.visibility) or seen_by_public(status, visibility)
+    return PUBLISH if seen and PUBLIC_FACING.intersection(changes) else EDIT
+
+
+def require_public_change(user, report, changes: Mapping[str, object]) -> None:
+    """The one gate for writes to a report: EDIT always, PUBLISH when the public would notice."""
+    require(user, EDIT)
+    action = public_change_action(report, changes)
+    if action != EDIT:
+        require(user, action)
+
+
+def may_take_contacts(user) -> bool:
+    """Whether report data handed out as rows (the API's list and detail, CSV and GeoJSON exports)
+    may carry reporter names and contacts. Only for roles that may export AND see contacts: a
+    moderator sees the contact of the report open on their console page to do their work, but may
+    not carry contacts away in bulk (issue #13: a moderator's read token walked /api/v1/reports to
+    1,040 reporter contacts while the CSV export refused it)."""
+    return can(user, EXPORT) and can(user, SEE_CONTACT)
 
 
 def role_of(user) -> str | None:

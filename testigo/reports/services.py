@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -31,8 +31,8 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.REJECTED: {Status.IN_REVIEW, Status.ARCHIVED},
     Status.ARCHIVED: {Status.IN_REVIEW},
 }
-# Changes that decide what the public sees need the publish permission.
-PUBLISH_GATED = {Status.PUBLISHED, Status.REJECTED}
+# Which writes need the publish permission (anything the public would notice) is decided by
+# core.roles.public_change_action(); every write below asks it through _require_public_change().
 
 # Crockford base32 without look-alikes; 8 random symbols = 40 bits, reveals no count or order.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -45,9 +45,15 @@ def new_reference() -> str:
     return f"T-{body[:4]}-{body[4:]}"
 
 
+# actor=None is the system acting on its own authority (imports, survey re-submissions): not gated.
 def _require(user, action: str) -> None:
-    if user is not None and not roles.can(user, action):
-        raise PermissionDenied(_("You do not have permission to do this."))
+    if user is not None:
+        roles.require(user, action)
+
+
+def _require_public_change(user, report: Report, changes: dict) -> None:
+    if user is not None:
+        roles.require_public_change(user, report, changes)
 
 
 def validate_location(lat: float | None, lon: float | None) -> None:
@@ -160,7 +166,10 @@ EDITABLE_FIELDS = ["title", "description", "occurred_at", "lat", "lon", "precisi
 
 @transaction.atomic
 def update_report(*, report: Report, actor, categories: list[Category] | None = None, **changes) -> Report:
-    """Edit a report's fields; records which fields changed (old and new values) in the audit trail."""
+    """Edit a report's fields; records which fields changed (old and new values) in the audit trail.
+
+    Changing what the public sees (a published report's public fields, its visibility) needs the
+    publish permission; refused, nothing is written."""
     _require(actor, roles.EDIT)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -168,38 +177,47 @@ def update_report(*, report: Report, actor, categories: list[Category] | None = 
     if changes.get("visibility") == Report.Visibility.CONFIDENTIAL or report.visibility == Report.Visibility.CONFIDENTIAL:
         _require(actor, roles.VIEW_CONFIDENTIAL)
     report = Report.objects.select_for_update().get(pk=report.pk)
-    with aggregates.tracking([report.pk]):  # the map's counts: once for fields and categories
-        return _update(report, actor, categories, changes)
-
-
-def _update(report: Report, actor, categories: list[Category] | None, changes: dict) -> Report:
     validate_location(changes.get("lat", report.lat), changes.get("lon", report.lon))
     validate_occurred_at(changes.get("occurred_at", report.occurred_at))
-    diff = {}
-    for field, value in changes.items():
-        old = getattr(report, field)
-        if old != value:
-            diff[field] = [old, value]
-            setattr(report, field, value)
+    diff = _diff(report, categories, changes)
+    _require_public_change(actor, report, {field: new for field, (_old, new) in diff.items()})
+    if diff:
+        with aggregates.tracking([report.pk]):  # the map's counts: once for fields and categories
+            _apply_update(report, actor, categories, diff)
+    return report
+
+
+def _diff(report: Report, categories: list[Category] | None, changes: dict) -> dict[str, list]:
+    """field -> [old, new] for what really changes (categories as sorted id lists)."""
+    diff = {field: [getattr(report, field), value] for field, value in changes.items()
+            if getattr(report, field) != value}
     if categories is not None:
         old_ids = sorted(report.categories.values_list("id", flat=True))
         new_ids = sorted(c.id for c in categories)
         if old_ids != new_ids:
             diff["categories"] = [old_ids, new_ids]
-            report.categories.set(categories)
-    if diff:
-        refresh_projection(report)
-        report.full_clean(exclude=["categories"])
-        report.save()
-        audit.record(action="report.edited", actor=actor, obj=report, data={"changes": diff})
-    return report
+    return diff
+
+
+def _apply_update(report: Report, actor, categories: list[Category] | None, diff: dict) -> None:
+    for field, (_old, value) in diff.items():
+        if field != "categories":
+            setattr(report, field, value)
+    if "categories" in diff:
+        report.categories.set(categories)
+    refresh_projection(report)
+    report.full_clean(exclude=["categories"])
+    report.save()
+    audit.record(action="report.edited", actor=actor, obj=report, data={"changes": diff})
 
 
 @transaction.atomic
 def change_status(*, report: Report, actor, status: str) -> Report:
-    """Move a report through the workflow; refuses transitions not in TRANSITIONS."""
-    _require(actor, roles.PUBLISH if status in PUBLISH_GATED else roles.EDIT)
+    """Move a report through the workflow; refuses transitions not in TRANSITIONS. Publishing,
+    rejecting, and any move away from published (unpublish, archive) need the publish permission."""
+    _require(actor, roles.EDIT)
     report = Report.objects.select_for_update().get(pk=report.pk)
+    _require_public_change(actor, report, {"status": status} if status != report.status else {})
     if status not in TRANSITIONS.get(report.status, set()):
         raise ValidationError(
             _("A report that is “%(old)s” cannot become “%(new)s”.")
@@ -263,7 +281,9 @@ def redact(*, report: Report, actor, phrases: list[str]) -> Report:
 @transaction.atomic
 def merge(*, duplicate: Report, into: Report, actor) -> Report:
     """Mark `duplicate` as a duplicate of `into`: it is archived, points to `into`, and its
-    categories and photos are added to `into`. Nothing is deleted."""
+    categories and photos are added to `into`. Nothing is deleted. Needs the publish permission
+    when the public would notice: a public duplicate disappears, or a public report gains
+    categories or public photos."""
     _require(actor, roles.EDIT)
     if duplicate.pk == into.pk:
         raise ValidationError(_("A report cannot be merged into itself."))
@@ -273,9 +293,25 @@ def merge(*, duplicate: Report, into: Report, actor) -> Report:
         if target.pk == duplicate.pk:
             raise ValidationError(_("These reports are already merged the other way round."))
     duplicate = Report.objects.select_for_update().get(pk=duplicate.pk)
+    _require_merge(actor, duplicate, target)
     with aggregates.tracking([duplicate.pk, target.pk]):
         _merge(duplicate, target, actor)
     return target
+
+
+def _require_merge(actor, duplicate: Report, target: Report) -> None:
+    archived = {"merged": target.reference}
+    if duplicate.status != Status.ARCHIVED:
+        archived["status"] = Status.ARCHIVED
+    _require_public_change(actor, duplicate, archived)
+    gained = {}
+    target_categories = target.categories.values_list("id", flat=True)
+    if duplicate.categories.exclude(id__in=list(target_categories)).exists():
+        gained["categories"] = duplicate.reference
+    # A photo marked public on a restricted duplicate becomes public on a public target.
+    if Media.objects.filter(report=duplicate, is_public=True).exists():
+        gained["media"] = duplicate.reference
+    _require_public_change(actor, target, gained)
 
 
 def _merge(duplicate: Report, target: Report, actor) -> None:

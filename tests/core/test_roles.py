@@ -77,3 +77,55 @@ def test_anonymous_users_can_do_nothing_staff_only(report_factory):
         assert roles.can(AnonymousUser(), action) is False
     with pytest.raises(PermissionDenied):
         selectors.staff_reports(AnonymousUser())
+
+
+def test_roles_seen_by_public_is_what_the_public_projection_shows(report_factory):
+    """core.roles repeats two values of reports (it sits below them): `seen_by_public` must say
+    exactly what public_reports() shows, or the publish gate would guard the wrong reports."""
+    from testigo.reports.selectors import public_base
+
+    report = report_factory()
+    for status in Report.Status.values:
+        for visibility in Report.Visibility.values:
+            Report.objects.filter(pk=report.pk).update(status=status, visibility=visibility)
+            shown = public_base().filter(pk=report.pk).exists()
+            assert roles.seen_by_public(status, visibility) is shown, (status, visibility)
+    assert roles.EDITORIAL_STATUSES <= set(Report.Status.values)
+
+
+PUBLISHED, PUBLIC, RESTRICTED = Report.Status.PUBLISHED, Report.Visibility.PUBLIC, Report.Visibility.RESTRICTED
+
+
+@pytest.mark.parametrize("status,visibility,changes,needed", [
+    # Publication itself, and every move away from it.
+    ("verified", PUBLIC, {"status": PUBLISHED}, roles.PUBLISH),
+    (PUBLISHED, PUBLIC, {"status": "verified"}, roles.PUBLISH),
+    (PUBLISHED, PUBLIC, {"status": "archived"}, roles.PUBLISH),
+    (PUBLISHED, RESTRICTED, {"status": "archived"}, roles.PUBLISH),
+    ("in_review", PUBLIC, {"status": "rejected"}, roles.PUBLISH),
+    ("new", PUBLIC, {"status": "archived"}, roles.EDIT),
+    ("verified", PUBLIC, {"status": "in_review"}, roles.EDIT),
+    # Visibility of a published report, whichever way.
+    (PUBLISHED, RESTRICTED, {"visibility": PUBLIC}, roles.PUBLISH),
+    (PUBLISHED, RESTRICTED, {"visibility": "confidential"}, roles.PUBLISH),
+    (PUBLISHED, PUBLIC, {"visibility": RESTRICTED}, roles.PUBLISH),
+    ("verified", RESTRICTED, {"visibility": PUBLIC}, roles.EDIT),
+    # Public fields of a report the public sees; the same fields are free when it does not.
+    (PUBLISHED, PUBLIC, {"title": "x"}, roles.PUBLISH),
+    (PUBLISHED, PUBLIC, {"categories": [1]}, roles.PUBLISH),
+    (PUBLISHED, PUBLIC, {"media": "T-1"}, roles.PUBLISH),
+    (PUBLISHED, PUBLIC, {"precision_m": 10}, roles.EDIT),
+    (PUBLISHED, RESTRICTED, {"title": "x"}, roles.EDIT),
+    ("new", PUBLIC, {"title": "x", "media": "T-1"}, roles.EDIT),
+    (PUBLISHED, PUBLIC, {}, roles.EDIT),
+])
+def test_public_change_action_decides_publish_or_edit(status, visibility, changes, needed):
+    from types import SimpleNamespace
+
+    assert roles.public_change_action(SimpleNamespace(status=status, visibility=visibility), changes) == needed
+
+
+def test_require_explains_a_publish_refusal(make_user, english):
+    with pytest.raises(PermissionDenied) as refusal:
+        roles.require(make_user(roles.VOLUNTEER), roles.PUBLISH)
+    assert "publish permission" in str(refusal.value)
