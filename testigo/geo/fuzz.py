@@ -43,6 +43,12 @@ def cell_metres(radius_m: int) -> float:
     return CELL_FACTOR * radius_m
 
 
+def max_distance_m(radius_m: int) -> int:
+    """How far, at most, a public point is from the true one (rounded up to 10 m): what the
+    public report page tells ("approximate location, within about ... m")."""
+    return math.ceil(cell_metres(radius_m) * MAX_DISTANCE_FACTOR / 10) * 10
+
+
 @functools.lru_cache(maxsize=4)
 def _keyed(secret: str) -> hmac.HMAC:
     return hmac.new(secret.encode(), digestmod=hashlib.sha256)
