@@ -121,20 +121,31 @@ def parse_limit(value) -> int:
     return limit
 
 
-def encode_cursor(sort_value: datetime | None, pk: int) -> str:
-    raw = json.dumps([sort_value.isoformat() if sort_value else None, pk]).encode()
+# The longest tie-breaker a cursor may carry: a report reference ("T-XXXX-XXXX") on the public side.
+MAX_CURSOR_KEY = 32
+
+
+def encode_cursor(sort_value: datetime | None, key: int | str) -> str:
+    """An opaque cursor: the last row's sort value and tie-breaker (the public side's is the
+    report's reference, never its id: an id would tell how many reports were created between
+    two published ones)."""
+    raw = json.dumps([sort_value.isoformat() if sort_value else None, key]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(value: str | None) -> tuple[datetime | None, int] | None:
+def decode_cursor(value: str | None, *, key_type: type = int) -> tuple[datetime | None, int | str] | None:
+    """(sort value, tie-breaker) of a cursor from encode_cursor; the tie-breaker must be of
+    `key_type` (a staff cursor is refused on the public side and the other way round)."""
     if not value:
         return None
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        sort_value, pk = json.loads(raw)
+        sort_value, key = json.loads(raw)
         moment = parse_datetime(sort_value) if sort_value else None
-        if not isinstance(pk, int) or (sort_value and moment is None):
+        if type(key) is not key_type or (key_type is str and len(key) > MAX_CURSOR_KEY):
             raise ValueError
-        return moment, pk
+        if sort_value and moment is None:
+            raise ValueError
+        return moment, key
     except (ValueError, TypeError, UnicodeDecodeError):
         raise bad_param("cursor", _("The cursor is not valid; start again without it.")) from None

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from testigo.api import exporters
@@ -17,41 +18,51 @@ from testigo.reports.selectors import ReportFilters
 
 
 def report_queryset(caller: Caller, filters: ReportFilters, updated_since=None) -> tuple[QuerySet, str, bool]:
-    """(queryset, sort field, is_public). Public rows are dicts from public_reports()."""
+    """(queryset, sort field, is_public). Public rows are dicts from public_reports().
+
+    `updated_since` reads, for the public, when the public row last changed
+    (`public_updated_at`): `updated_at` also moves with edits the public never sees, and would
+    time staff's work on a published report."""
     if caller.is_staff:
         qs = selectors.staff_reports(caller.user, filters)
-        sort = "received_at"
+        sort, changed = "received_at", "updated_at"
     else:
         qs = selectors.public_reports(filters)
-        sort = "published_at"
+        sort, changed = "published_at", "public_updated_at"
     if updated_since is not None:
-        qs = qs.filter(updated_at__gte=updated_since)
+        qs = qs.filter(**{f"{changed}__gte": updated_since})
     return qs, sort, not caller.is_staff
 
 
+def _after(qs: QuerySet, sort: str, tiebreak: str, moment, key) -> QuerySet:
+    """The rows after (moment, key) in the order (sort desc, nulls last; tiebreak desc)."""
+    if moment is None:
+        return qs.filter(**{f"{sort}__isnull": True, f"{tiebreak}__lt": key})
+    return qs.filter(Q(**{f"{sort}__lt": moment}) | Q(**{sort: moment, f"{tiebreak}__lt": key})
+                     | Q(**{f"{sort}__isnull": True}))
+
+
 def page(caller: Caller, filters: ReportFilters, *, limit: int, cursor: str | None, updated_since=None) -> dict:
-    """One page in a stable order (sort key desc, id desc) and the opaque cursor to the next."""
+    """One page in a stable order (sort key desc, tie-breaker desc) and the opaque cursor to the
+    next. The public tie-breaker is the reference (selectors.PUBLIC_ORDER), so a public cursor
+    holds only public values; staff's is the id."""
     qs, sort, public = report_queryset(caller, filters, updated_since)
-    after = decode_cursor(cursor)
+    tiebreak = "reference" if public else "id"
+    after = decode_cursor(cursor, key_type=str if public else int)
     if after is not None:
-        moment, pk = after
-        if moment is None:
-            qs = qs.filter(Q(**{f"{sort}__isnull": True}, id__lt=pk))
-        else:
-            qs = qs.filter(Q(**{f"{sort}__lt": moment}) | Q(**{sort: moment, "id__lt": pk}))
-    qs = qs.order_by(f"-{sort}", "-id") if not public else qs
-    with_contact = roles.may_take_contacts(caller.user) if not public else False
+        qs = _after(qs, sort, tiebreak, *after)
     if public:
-        values = list(qs[: limit + 1])
-        last_sort = [r[sort] for r in values]
+        values = list(qs.order_by(*selectors.PUBLIC_ORDER)[: limit + 1])
         items = list(exporters.public_rows_from(values[:limit]))
     else:
+        with_contact = roles.may_take_contacts(caller.user)
+        qs = qs.order_by(F(sort).desc(nulls_last=True), f"-{tiebreak}")
         values = list(exporters.staff_values(qs, with_contact)[: limit + 1])
-        last_sort = [r[sort] for r in values]
         items = list(exporters.staff_rows_from(values[:limit], with_contact))
     next_cursor = None
     if len(values) > limit:
-        next_cursor = encode_cursor(last_sort[limit - 1], values[limit - 1]["id"])
+        last = values[limit - 1]
+        next_cursor = encode_cursor(last[sort], last[tiebreak])
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -109,7 +120,7 @@ def cluster_cells(caller: Caller, filters: ReportFilters, vp, *, use_counts: boo
 
 def clusters(caller: Caller, filters: ReportFilters, vp) -> dict:
     """Clusters (count, centroid, cell bounds) and single points for a viewport."""
-    from testigo.geo.clustering import cell_bounds
+    from testigo.geo.clustering import cell_bounds, public_centroid
 
     cells = cluster_cells(caller, filters, vp)
     single_ids = [c.first_id for c in cells if c.count == 1]
@@ -118,9 +129,12 @@ def clusters(caller: Caller, filters: ReportFilters, vp) -> dict:
     for c in cells:
         if c.count == 1 and c.first_id in points:
             out["points"].append(points[c.first_id])
-        else:
-            out["clusters"].append({"count": c.count, "lat": round(c.lat, 6), "lon": round(c.lon, 6),
-                                    "bounds": cell_bounds(c.cell, vp.level)})
+            continue
+        bounds = cell_bounds(c.cell, vp.level)
+        # The public centroid is an average of public points only; snapped to the fuzz grid it
+        # shows nothing finer than one public point does (staff see the true average).
+        lat, lon = (c.lat, c.lon) if caller.is_staff else public_centroid(c, bounds, radius_m=settings.FUZZ_RADIUS_M)
+        out["clusters"].append({"count": c.count, "lat": round(lat, 6), "lon": round(lon, 6), "bounds": bounds})
     return out
 
 

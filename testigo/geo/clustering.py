@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import BooleanField, Count, F, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 
+from testigo.geo.fuzz import snap
 from testigo.geo.tiles import KEY_ZOOM, MAX_LAT, lonlat_to_tile, morton, tile_to_lonlat, unmorton
 
 CELL_LEVELS = 2  # 4 x 4 cells per 256 px tile: cells of 64 px
@@ -116,6 +117,16 @@ class Cell:
     sum_lat: float = 0.0
     sum_lon: float = 0.0
     sum_id: int = 0
+
+
+def public_centroid(cell: Cell, bounds: list[float], *, radius_m: int) -> tuple[float, float]:
+    """Where a public cluster is drawn: the centroid of its public points (the pyramid and the
+    raw query both sum public columns for the public) moved to the nearest public position of
+    the fuzz grid, then kept inside the cluster's cell `bounds` ([west, south, east, north]). A
+    cluster of reports sharing one public point is drawn exactly on it."""
+    lat, lon = snap(lat=cell.lat, lon=cell.lon, radius_m=radius_m)
+    west, south, east, north = bounds
+    return min(max(lat, south), north), min(max(lon, west), east)
 
 
 def cluster_ranges(qs: QuerySet, ranges: list[tuple[int, int]], level: int, *, key: str, lat: str,

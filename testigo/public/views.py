@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
+from testigo.geo.fuzz import max_distance_m
 from testigo.public.forms import PublicFilterForm, ReportForm
 from testigo.reports import selectors, services
 from testigo.reports.models import Category
@@ -95,7 +96,7 @@ def report_detail(request, reference: str):
     if report is None:
         raise Http404
     return render(request, "public/report_detail.html",
-                  {"report": report, "FUZZ_RADIUS_M": settings.FUZZ_RADIUS_M, **_map_context()})
+                  {"report": report, "FUZZ_RADIUS_M": max_distance_m(settings.FUZZ_RADIUS_M), **_map_context()})
 
 
 @require_GET

@@ -80,6 +80,9 @@ class Report(models.Model):
     public_lon = models.FloatField(null=True, blank=True)
     public_tile_key = models.BigIntegerField(null=True, blank=True)
     redactions = models.JSONField(default=list, blank=True)
+    # When what the public sees of the report last changed (reports.public_changes), rounded up:
+    # the public API's `updated_since` reads this, never `updated_at`, which staff-only edits move.
+    public_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     source = models.CharField(_("source"), max_length=20, default="web", db_index=True)
     language = models.CharField(max_length=8, default="es")

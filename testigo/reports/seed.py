@@ -10,6 +10,7 @@ from django.utils import timezone
 from testigo.core import audit
 from testigo.core.demo_data import CATEGORIES, generate
 from testigo.geo import aggregates
+from testigo.reports import public_changes
 from testigo.reports.models import Category, Report
 from testigo.reports.services import new_reference, refresh_projection
 
@@ -46,6 +47,7 @@ def seed_reports(n: int = 2000, seed: int = 4636) -> int:
         )
         if report.status == Report.Status.PUBLISHED:
             report.published_at = report.received_at
+            report.public_updated_at = public_changes.stamp(report.received_at)  # bulk_create: no signals
         refresh_projection(report)
         reports.append(report)
         links.append(item["category_slugs"])

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from testigo.core import roles
@@ -19,6 +19,9 @@ from testigo.reports.models import Category, Media, Report
 # The only columns the public may ever receive.
 PUBLIC_FIELDS = ("id", "reference", "public_title", "public_description", "occurred_at", "published_at",
                  "public_lat", "public_lon", "place_name", "admin1", "admin2", "source")
+# The public order: newest publication first, ties broken by the (random) reference, never by the
+# internal id, so a public page cursor built from it says nothing of how many reports exist.
+PUBLIC_ORDER = (F("published_at").desc(nulls_last=True), F("reference").desc())
 
 
 @dataclass
@@ -86,7 +89,7 @@ def public_base() -> QuerySet:
 def public_reports(filters: ReportFilters | None = None) -> QuerySet:
     """Published, public reports as dicts of PUBLIC_FIELDS only, newest publication first."""
     qs = _apply(public_base(), filters or ReportFilters(), public=True)
-    return qs.order_by("-published_at", "-id").values(*PUBLIC_FIELDS)
+    return qs.order_by(*PUBLIC_ORDER).values(*PUBLIC_FIELDS)
 
 
 def public_report(reference: str) -> dict | None:

@@ -84,7 +84,7 @@ def refresh_projection(report: Report, *, radius_m: int | None = None, secret: s
     if report.lat is not None and report.lon is not None:
         report.public_lat, report.public_lon = fuzz(
             lat=report.lat, lon=report.lon, radius_m=settings.FUZZ_RADIUS_M if radius_m is None else radius_m,
-            secret=secret or settings.SECRET_KEY, salt=report.reference,
+            secret=secret or settings.SECRET_KEY,
         )
         report.public_tile_key = tile_key(report.public_lat, report.public_lon)
     else:

@@ -136,8 +136,9 @@ class ReportColumns:
         return params[self.position["reference"]]
 
     def redraw(self, rows: list[list], projection: dict) -> None:
-        """New references for these rows (from params), and the public projection that follows
-        from each (its offset is keyed by the reference): after a reference collided."""
+        """New references for these rows (from params) after a reference collided, with their
+        public projection recomputed by the same report_row as the first time (the public point
+        depends only on the true point's cell, so it comes out the same)."""
         at = self.position
         for params, reference in zip(rows, fast_references(len(rows)), strict=True):
             values = report_row({key: params[at[key]] for key in ("title", "description", "lat", "lon")},
