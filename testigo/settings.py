@@ -50,7 +50,8 @@ SECRET_KEY = env("SECRET_KEY") or _secret_from_file("secret_key")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
-if env_bool("BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)  # also decides whom gunicorn trusts (docs/install.md)
+if BEHIND_PROXY:
     # Only trust the proxy's scheme header when the operator says a proxy sets it.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

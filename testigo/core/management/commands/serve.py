@@ -22,13 +22,21 @@ class Command(BaseCommand):
         run(host=host, port=port, workers=workers, with_worker=with_worker, stdout=self.stdout)
 
 
-def gunicorn_command(*, host: str, port: int, workers: int | None = None) -> list[str]:
+def gunicorn_command(*, host: str, port: int, workers: int | None = None, behind_proxy: bool = False) -> list[str]:
     """The production web server command (bench/bench_inbound.py measures exactly this one)."""
     workers = workers or int(os.environ.get("TESTIGO_WEB_WORKERS", "3"))
-    # No access log: gunicorn's would record client addresses and user agents.
-    return [sys.executable, "-m", "gunicorn", "testigo.wsgi:application", "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--timeout", "60", "--graceful-timeout", "10",
-            "--error-logfile", "-", "--log-level", "warning"]
+    # No access log: gunicorn's would record client addresses and user agents. Its error log
+    # ("Invalid request from ip=...") goes through the address scrubber (core/serverlog.py).
+    command = [sys.executable, "-m", "gunicorn", "testigo.wsgi:application", "--bind", f"{host}:{port}",
+               "--workers", str(workers), "--timeout", "60", "--graceful-timeout", "10",
+               "--error-logfile", "-", "--log-level", "warning",
+               "--logger-class", "testigo.core.serverlog.ScrubbedLogger"]
+    if not behind_proxy:
+        # gunicorn trusts X-Forwarded-Proto from 127.0.0.1 by default: any local process could
+        # then pass plain HTTP off as HTTPS. Without a proxy nobody is trusted; behind one,
+        # gunicorn's default (a proxy on this machine; FORWARDED_ALLOW_IPS to change it) applies.
+        command += ["--forwarded-allow-ips", ""]
+    return command
 
 
 def run(*, host: str, port: int, workers: int | None, with_worker: bool, stdout, dev: bool = False) -> None:
@@ -40,7 +48,7 @@ def run(*, host: str, port: int, workers: int | None, with_worker: bool, stdout,
     if dev:
         web = [sys.executable, "-m", "testigo.cli", "runserver", f"{host}:{port}", "--noreload"]
     else:
-        web = gunicorn_command(host=host, port=port, workers=workers)
+        web = gunicorn_command(host=host, port=port, workers=workers, behind_proxy=settings.BEHIND_PROXY)
     children.append(subprocess.Popen(web, env=env))
 
     def stop(signum, frame):  # SIGTERM (systemd, docker, kill) must stop the children too
