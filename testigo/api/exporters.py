@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -17,10 +16,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import translation
 
+from testigo.core import csvsafe
 from testigo.reports.models import Category, Report
 
 CHUNK = 2000
-_FORMULA = re.compile(r"[A-Za-z(|!]")
 
 PUBLIC_COLUMNS = ["reference", "title", "description", "categories", "occurred_at", "published_at", "lat", "lon",
                   "place_name", "admin1", "admin2", "source", "url"]
@@ -99,17 +98,11 @@ def staff_rows_from(batch: list[dict], with_contact: bool) -> Iterator[dict]:
         yield staff_row(row, slugs[row["id"]], with_contact)
 
 
-_RISKY = frozenset("=@\t\r+-")
-
-
 def _cell(value) -> str:
     # Hot path of a million-row export: the common types first, no regex unless needed.
     if value.__class__ is str:
-        # A leading = @ (or + - followed by a function call) makes spreadsheets run the cell as
-        # a formula (CSV injection); phone numbers such as "+504 9999-0000" stay as they are.
-        if value and value[0] in _RISKY and (value[0] not in "+-" or _FORMULA.search(value)):
-            return "'" + value
-        return value
+        # The one spreadsheet-formula guard (core/csvsafe.py); most cells skip it on one set test.
+        return csvsafe.spreadsheet_safe(value) if value and value[0] in csvsafe.FORMULA_TRIGGERS else value
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -249,7 +242,7 @@ class Export:
         """`lambda r, s: body`, compiled once per export: one call per row with every column's
         formatting inlined, instead of a call per value. `body` is built from our own column names
         (survey headers appear in it only as dictionary keys, through repr)."""
-        return eval(f"lambda r, s: {body}", {"cell": _cell, "risky": _RISKY, "url": report_url,  # noqa: S307
+        return eval(f"lambda r, s: {body}", {"cell": _cell, "risky": csvsafe.FORMULA_TRIGGERS, "url": report_url,  # noqa: S307
                                              "answer": [c for _h, c in self.answers], "values": _json_values})
 
     def csv(self, progress=None) -> Iterator[str]:
@@ -261,7 +254,7 @@ class Export:
             return buffer.getvalue()
 
         header = io.StringIO()
-        csv.writer(header).writerow(self.columns)
+        csvsafe.writer(header).writerow(self.columns)  # survey labels are typed by staff
         yield header.getvalue()
         yield from self._formatted(text, progress)
 
