@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import translation
 
-from testigo.core import csvsafe
+from testigo.core import csvsafe, textsafe
 from testigo.reports.models import Category, Report
 
 CHUNK = 2000
@@ -101,8 +101,11 @@ def staff_rows_from(batch: list[dict], with_contact: bool) -> Iterator[dict]:
 def _cell(value) -> str:
     # Hot path of a million-row export: the common types first, no regex unless needed.
     if value.__class__ is str:
-        # The one spreadsheet-formula guard (core/csvsafe.py); most cells skip it on one set test.
-        return csvsafe.spreadsheet_safe(value) if value and value[0] in csvsafe.FORMULA_TRIGGERS else value
+        # Control characters and bidi overrides out (core/textsafe.py), then the one
+        # spreadsheet-formula guard (core/csvsafe.py); most cells skip both on two C-level tests.
+        if value and (value[0] in csvsafe.FORMULA_TRIGGERS or not value.isprintable()):
+            return csvsafe.spreadsheet_safe(textsafe.strip_controls(value))
+        return value
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -216,7 +219,8 @@ class Export:
         own = len(self.columns) - len(self.answers)  # survey answers come after the report's columns
         for position, column in enumerate(self.columns):
             if position >= own:  # its cell function over the row's custom_values (JSON text)
-                parts.append(f"answer[{position - own}](values(r[{index['custom_values']}]))")
+                answer = f"answer[{position - own}](values(r[{index['custom_values']}]))"
+                parts.append(f"cell({answer})" if for_csv else f"plain({answer})")
             elif column == "categories":
                 parts.append("';'.join(s.get(r[0], ()))" if for_csv else "s.get(r[0], [])")
             elif column == "url":
@@ -231,9 +235,12 @@ class Export:
                 else:
                     text = f"{v}.isoformat()"
                 parts.append(f"(None if {v} is None else {text})")
-            elif column in _TEXT and for_csv:  # spreadsheet formula guard, see _cell
+            elif column in _TEXT and for_csv:  # control characters and formula guard, see _cell
                 v = f"r[{index[column]}]"
-                parts.append(f"(cell({v}) if {v} and {v}[0] in risky else {v})")
+                parts.append(f"(cell({v}) if {v} and ({v}[0] in risky or not {v}.isprintable()) else {v})")
+            elif column in _TEXT:  # GeoJSON: control characters out (core/textsafe.py)
+                v = f"r[{index[column]}]"
+                parts.append(f"(plain({v}) if {v} and not {v}.isprintable() else {v})")
             else:
                 parts.append(f"r[{index[column]}]")
         return parts
@@ -243,6 +250,7 @@ class Export:
         formatting inlined, instead of a call per value. `body` is built from our own column names
         (survey headers appear in it only as dictionary keys, through repr)."""
         return eval(f"lambda r, s: {body}", {"cell": _cell, "risky": csvsafe.FORMULA_TRIGGERS, "url": report_url,  # noqa: S307
+                                             "plain": textsafe.strip_controls,
                                              "answer": [c for _h, c in self.answers], "values": _json_values})
 
     def csv(self, progress=None) -> Iterator[str]:

@@ -20,6 +20,8 @@ import csv
 import re
 from typing import Any
 
+from testigo.core.textsafe import strip_controls
+
 # The first characters that make a spreadsheet read a cell as a formula, and their fullwidth forms.
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n\0" "\uff1d\uff0b\uff0d\uff20")
 # What a sign may be followed by and still be a plain number or phone number (see the decision above).
@@ -36,12 +38,13 @@ def spreadsheet_safe(text: str) -> str:
 
 
 def safe_row(values: list[Any]) -> list[Any]:
-    """The row with every text cell guarded (numbers and dates pass untouched)."""
-    return [spreadsheet_safe(v) if isinstance(v, str) else v for v in values]
+    """The row with every text cell cleaned of control characters (core/textsafe.py), then
+    guarded; numbers and dates pass untouched."""
+    return [spreadsheet_safe(strip_controls(v)) if isinstance(v, str) else v for v in values]
 
 
 class SafeWriter:
-    """csv.writer whose every row, header included, goes through the formula guard."""
+    """csv.writer whose every row, header included, goes through `safe_row`."""
 
     def __init__(self, stream, **options):
         self._writer = csv.writer(stream, **options)
