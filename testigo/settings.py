@@ -29,8 +29,18 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Everything Testigo writes (the database and its -wal/-shm files, the queue, media, secrets,
+# collected static files) is for its own user only: files 0600, directories 0700, whatever the
+# umask of the shell or service that started it (Debian's default 022 would give 0644). SQLite
+# gives -wal/-shm the database file's own mode. Set here because every entry point (the testigo
+# command, gunicorn, a WSGI server started by hand) reads the settings before writing anything.
+PRIVATE_UMASK = 0o077
+os.umask(os.umask(PRIVATE_UMASK) | PRIVATE_UMASK)  # stricter than the inherited umask, never looser
+
 DATA_DIR = Path(env("DATA_DIR", "./var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+if DATA_DIR.stat().st_uid == os.getuid() and DATA_DIR.stat().st_mode & 0o077:
+    DATA_DIR.chmod(0o700)  # a data directory made by an older version or by hand: close it
 
 
 def _secret_from_file(name: str, nbytes: int = 48) -> str:
@@ -50,7 +60,8 @@ SECRET_KEY = env("SECRET_KEY") or _secret_from_file("secret_key")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
-if env_bool("BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)  # also decides whom gunicorn trusts (docs/install.md)
+if BEHIND_PROXY:
     # Only trust the proxy's scheme header when the operator says a proxy sets it.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -219,7 +230,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Django writes uploads 0644 unless told otherwise (PRIVATE_UMASK above explains why not).
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700}},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if env_bool("COLLECTED_STATIC", False)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -17,10 +16,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import translation
 
+from testigo.core import csvsafe, textsafe
 from testigo.reports.models import Category, Report
 
 CHUNK = 2000
-_FORMULA = re.compile(r"[A-Za-z(|!]")
 
 PUBLIC_COLUMNS = ["reference", "title", "description", "categories", "occurred_at", "published_at", "lat", "lon",
                   "place_name", "admin1", "admin2", "source", "url"]
@@ -99,16 +98,13 @@ def staff_rows_from(batch: list[dict], with_contact: bool) -> Iterator[dict]:
         yield staff_row(row, slugs[row["id"]], with_contact)
 
 
-_RISKY = frozenset("=@\t\r+-")
-
-
 def _cell(value) -> str:
     # Hot path of a million-row export: the common types first, no regex unless needed.
     if value.__class__ is str:
-        # A leading = @ (or + - followed by a function call) makes spreadsheets run the cell as
-        # a formula (CSV injection); phone numbers such as "+504 9999-0000" stay as they are.
-        if value and value[0] in _RISKY and (value[0] not in "+-" or _FORMULA.search(value)):
-            return "'" + value
+        # Control characters and bidi overrides out (core/textsafe.py), then the one
+        # spreadsheet-formula guard (core/csvsafe.py); most cells skip both on two C-level tests.
+        if value and (value[0] in csvsafe.FORMULA_TRIGGERS or not value.isprintable()):
+            return csvsafe.spreadsheet_safe(textsafe.strip_controls(value))
         return value
     if value is None:
         return ""
@@ -223,7 +219,8 @@ class Export:
         own = len(self.columns) - len(self.answers)  # survey answers come after the report's columns
         for position, column in enumerate(self.columns):
             if position >= own:  # its cell function over the row's custom_values (JSON text)
-                parts.append(f"answer[{position - own}](values(r[{index['custom_values']}]))")
+                answer = f"answer[{position - own}](values(r[{index['custom_values']}]))"
+                parts.append(f"cell({answer})" if for_csv else f"plain({answer})")
             elif column == "categories":
                 parts.append("';'.join(s.get(r[0], ()))" if for_csv else "s.get(r[0], [])")
             elif column == "url":
@@ -238,9 +235,12 @@ class Export:
                 else:
                     text = f"{v}.isoformat()"
                 parts.append(f"(None if {v} is None else {text})")
-            elif column in _TEXT and for_csv:  # spreadsheet formula guard, see _cell
+            elif column in _TEXT and for_csv:  # control characters and formula guard, see _cell
                 v = f"r[{index[column]}]"
-                parts.append(f"(cell({v}) if {v} and {v}[0] in risky else {v})")
+                parts.append(f"(cell({v}) if {v} and ({v}[0] in risky or not {v}.isprintable()) else {v})")
+            elif column in _TEXT:  # GeoJSON: control characters out (core/textsafe.py)
+                v = f"r[{index[column]}]"
+                parts.append(f"(plain({v}) if {v} and not {v}.isprintable() else {v})")
             else:
                 parts.append(f"r[{index[column]}]")
         return parts
@@ -249,7 +249,8 @@ class Export:
         """`lambda r, s: body`, compiled once per export: one call per row with every column's
         formatting inlined, instead of a call per value. `body` is built from our own column names
         (survey headers appear in it only as dictionary keys, through repr)."""
-        return eval(f"lambda r, s: {body}", {"cell": _cell, "risky": _RISKY, "url": report_url,  # noqa: S307
+        return eval(f"lambda r, s: {body}", {"cell": _cell, "risky": csvsafe.FORMULA_TRIGGERS, "url": report_url,  # noqa: S307
+                                             "plain": textsafe.strip_controls,
                                              "answer": [c for _h, c in self.answers], "values": _json_values})
 
     def csv(self, progress=None) -> Iterator[str]:
@@ -261,7 +262,7 @@ class Export:
             return buffer.getvalue()
 
         header = io.StringIO()
-        csv.writer(header).writerow(self.columns)
+        csvsafe.writer(header).writerow(self.columns)  # survey labels are typed by staff
         yield header.getvalue()
         yield from self._formatted(text, progress)
 

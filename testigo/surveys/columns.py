@@ -121,7 +121,7 @@ def export_columns(survey, language: str) -> list[tuple[str, Callable[[dict], st
     report's custom_values and returns the cell text (empty for a report of another survey).
     Headers are the question labels in `language`; a label used twice gets its field name added.
     Cells starting like a spreadsheet formula are defused, as in the answers page export."""
-    from testigo.surveys.selectors import spreadsheet_safe
+    from testigo.core.csvsafe import spreadsheet_safe
 
     columns = table_columns(survey, language)
     seen = [c.heading for c in columns]

@@ -3,8 +3,6 @@ encryption, answers table and CSV export, and ODK devices. Thin: services do the
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -13,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from testigo.console.access import staff_required
-from testigo.core import roles
+from testigo.core import csvsafe, roles
 from testigo.surveys import encryption, fieldtypes, selectors, services, submissions, xlsform
 from testigo.surveys.console_forms import (
     DeviceForm,
@@ -218,12 +216,11 @@ def _csv(request, survey, reports, columns) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{survey.form_id}.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 correctly only with a BOM
-    writer = csv.writer(response)
+    writer = csvsafe.writer(response)
     writer.writerow(["reference", "status", "received_at", "title"] + [c["name"] for c in columns])
     for report in reports.iterator():
-        cells = [report.title] + selectors.row_values(survey, report)
-        writer.writerow([report.reference, report.status, report.received_at.isoformat()]
-                        + [selectors.spreadsheet_safe(c) for c in cells])
+        writer.writerow([report.reference, report.status, report.received_at.isoformat(), report.title]
+                        + selectors.row_values(survey, report))
     return response
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -12,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from testigo.console.access import staff_required
-from testigo.core import roles
-from testigo.surveys import importing, mapping, selectors
+from testigo.core import csvsafe, roles
+from testigo.surveys import importing, mapping
 from testigo.surveys.console_forms import ImportUploadForm, MappingForm
 from testigo.surveys.models import Import, Survey
 
@@ -94,9 +92,8 @@ def import_rejected(request, pk: int):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="rejected-{imp.pk}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = csvsafe.writer(response)  # the file's own header and cells are guarded too
     writer.writerow([_("row"), _("reason")] + importing.header_of(imp))
     for error in imp.rejected_rows:
-        writer.writerow([error["row"], error["reason"]]
-                        + [selectors.spreadsheet_safe(v) for v in error.get("values") or []])
+        writer.writerow([error["row"], error["reason"]] + list(error.get("values") or []))
     return response

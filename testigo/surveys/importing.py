@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from testigo.core import audit, forked, roles
+from testigo.core import archives, audit, forked, roles
 from testigo.geo import aggregates  # h3: map counts
 from testigo.surveys import bulk, mapping, presets, tabular
 from testigo.surveys.models import Import, ImportRow
@@ -54,6 +54,9 @@ def create_import(*, actor, name: str, data: bytes) -> Import:
     imp.file.save(f"import{Path(name).suffix.lower()[:6] or '.csv'}", ContentFile(data), save=False)
     try:
         table = tabular.read_table(Path(imp.file.path))
+    except archives.UnsafeArchive:  # a zip bomb: refused with the limit it passed
+        imp.file.delete(save=False)
+        raise
     except Exception:  # a damaged spreadsheet or binary junk: refuse with a clear message
         imp.file.delete(save=False)
         raise ValidationError(_("This file cannot be read as CSV or XLSX.")) from None

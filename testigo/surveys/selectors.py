@@ -58,22 +58,6 @@ def survey_reports(user, survey: Survey, *, field: str = "", value: str = "") ->
     return reports
 
 
-def spreadsheet_safe(text: str) -> str:
-    """Neutralise formula injection: Excel runs a cell starting with = + - @ as a formula, and
-    these cells hold what the public typed. Plain negative numbers are left alone."""
-    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not _is_number(text)):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def row_values(survey: Survey, report) -> list[str]:
     return [fieldtypes.show_value(f, report.custom_values.get(f["name"])) for f in columns(survey)]
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+from testigo.core import archives
+
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
 csv.field_size_limit(1024 * 1024)
@@ -90,6 +92,7 @@ def cell_text(value) -> str:
 def read_xlsx(path: Path) -> Table:
     from openpyxl import load_workbook
 
+    archives.check_zip(path)  # raises UnsafeArchive before openpyxl inflates anything
     workbook = load_workbook(path, read_only=True, data_only=True)
     sheet = workbook.worksheets[0]
     header = [cell_text(v).strip() for v in next(sheet.iter_rows(max_row=1, values_only=True), ())]

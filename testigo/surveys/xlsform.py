@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from testigo.core import archives
 from testigo.surveys import fieldtypes, schema, tabular
 
 LANG_COLUMNS = {"es": "Español (es)", "en": "English (en)"}
@@ -209,6 +210,10 @@ def read_xlsform(data: bytes) -> ParsedForm:
     """Read an XLSForm; raises XLSFormError listing every problem (row and column named)."""
     from openpyxl import load_workbook
 
+    try:
+        archives.check_zip(data)  # before openpyxl or pyxform inflate anything
+    except archives.UnsafeArchive as exc:
+        raise XLSFormError(exc.messages) from None
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a file that is not .xlsx
