@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from testigo.tipline.codenames import MAX_CODENAME_CHARS
@@ -53,6 +56,10 @@ class ToReportForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description (redacted: nothing that identifies the source)"),
                                   widget=forms.Textarea(attrs={"rows": 8}))
+    # Required, as on the public report form: a published report without a date would be told
+    # apart from a web report, and so from a tip (the public sees both as "web").
+    occurred_date = forms.DateField(label=_("Date it happened"), widget=forms.DateInput(attrs={"type": "date"}))
+    place_name = forms.CharField(label=_("Where did it happen?"), max_length=200, required=False)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     photos = forms.TypedMultipleChoiceField(label=_("Photos to include (metadata-free copies)"), required=False,
                                             coerce=int, widget=forms.CheckboxSelectMultiple)
@@ -60,6 +67,10 @@ class ToReportForm(forms.Form):
     def __init__(self, *args, photo_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["photos"].choices = list(photo_choices)
+
+    def occurred_at(self) -> datetime:
+        # The start of the day, as the public form stores a date given without a time.
+        return timezone.make_aware(datetime.combine(self.cleaned_data["occurred_date"], time.min))
 
 
 class UnlockForm(forms.Form):
