@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from testigo.core import audit, roles
 from testigo.reports import services as report_services
 from testigo.reports.models import Report
-from testigo.tipline import crypto, storage, vault
+from testigo.tipline import crypto, filemeta, storage, vault
 from testigo.tipline.models import Tip, TipFile
 
 
@@ -29,7 +29,7 @@ def tip_to_report(*, actor, org_private: bytes, tip: Tip, title: str, descriptio
     photos = []
     chosen = TipFile.objects.filter(message__tip=tip, kind=TipFile.Kind.IMAGE, pk__in=photo_ids or [])
     for index, item in enumerate(chosen, start=1):
-        data = crypto.unwrap(box_key, storage.read(item.view_path))
+        data = filemeta.open_content(box_key, item, storage.read(item.view_path))
         ext = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}[item.content_type]
         photos.append((f"photo-{index}.{ext}", data))
     with transaction.atomic():

@@ -20,7 +20,7 @@ from nacl.public import PrivateKey
 
 from testigo.core import audit, roles
 from testigo.reports.media import ALLOWED_IMAGES, sanitise_image
-from testigo.tipline import codenames, crypto, storage, throttle, vault
+from testigo.tipline import clock, codenames, crypto, filemeta, storage, throttle, vault
 from testigo.tipline.models import Source, Tip, TipFile, TipMessage
 
 IN, OUT = TipMessage.Direction.IN, TipMessage.Direction.OUT
@@ -62,18 +62,23 @@ def validate_message(body: str, files: list[tuple[str, bytes]]) -> str:
 def _store_file(*, message: TipMessage, box_key: bytes, name: str, data: bytes, keep_original: bool) -> TipFile:
     name = _clean_name(name)
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    sha = hashlib.sha256(data).hexdigest()
-    fields = dict(message=message, name=crypto.wrap(box_key, name.encode()), sha256=sha, size=len(data))
+    # Hash and size sealed, name and contents padded: the row and the disk confirm no known file.
+    meta = filemeta.seal(box_key, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    fields = dict(message=message, name=filemeta.seal_name(box_key, name), meta=meta, format=filemeta.FORMAT_SEALED)
     if ext in ALLOWED_IMAGES:
         clean = sanitise_image(name=name, data=data)  # raises a translated ValidationError
         fields.update(kind=TipFile.Kind.IMAGE, content_type=clean.content_type,
-                      view_path=storage.write(crypto.wrap(box_key, clean.content)))
+                      view_path=_write_padded(box_key, clean.content))
         if keep_original:
-            fields["original_path"] = storage.write(crypto.wrap(box_key, data))
+            fields["original_path"] = _write_padded(box_key, data)
     else:
         fields.update(kind=TipFile.Kind.OTHER, content_type="application/octet-stream",
-                      original_path=storage.write(crypto.wrap(box_key, data)))
+                      original_path=_write_padded(box_key, data))
     return TipFile.objects.create(**fields)
+
+
+def _write_padded(box_key: bytes, data: bytes) -> str:
+    return storage.write(crypto.wrap(box_key, crypto.pad(data)))
 
 
 def _add_message(*, tip: Tip, box_key: bytes, direction: str, body: str, files: list[tuple[str, bytes]]) -> TipMessage:
@@ -85,7 +90,7 @@ def _add_message(*, tip: Tip, box_key: bytes, direction: str, body: str, files: 
             for name, data in files:
                 stored = _store_file(message=message, box_key=box_key, name=name, data=data, keep_original=keep)
                 written += [p for p in (stored.view_path, stored.original_path) if p]
-            Source.objects.filter(pk=tip.source_id).update(last_activity=timezone.now())
+            Source.objects.filter(pk=tip.source_id).update(last_activity=clock.coarse_now())
     except BaseException:
         for path in written:  # the rows are gone; do not leave orphan ciphertext behind
             storage.shred(path)
@@ -109,7 +114,7 @@ def submit_tip(*, body: str, files: list[tuple[str, bytes]], language: str) -> t
     box_key = crypto.random_key()
     with transaction.atomic():
         throttle.hit(throttle.NEW_TIP)
-        source = Source.objects.create(codename_hash=codenames.lookup_hash(codename), last_activity=timezone.now(),
+        source = Source.objects.create(codename_hash=codenames.lookup_hash(codename), last_activity=clock.coarse_now(),
                                        public_key=bytes(PrivateKey(seed).public_key))
         tip = Tip.objects.create(source=source, label=" ".join(codenames.wordlist("en").words[i] for i in _two()),
                                  key_for_org=crypto.seal_to(bytes(vault_key.public_key), box_key),
