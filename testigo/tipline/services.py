@@ -20,7 +20,7 @@ from nacl.public import PrivateKey
 
 from testigo.core import audit, roles
 from testigo.reports.media import ALLOWED_IMAGES, sanitise_image
-from testigo.tipline import clock, codenames, crypto, filemeta, storage, throttle, vault
+from testigo.tipline import clock, codenames, crypto, filemeta, proofofwork, storage, throttle, vault
 from testigo.tipline.models import Source, Tip, TipFile, TipMessage
 
 IN, OUT = TipMessage.Direction.IN, TipMessage.Direction.OUT
@@ -28,6 +28,10 @@ IN, OUT = TipMessage.Direction.IN, TipMessage.Direction.OUT
 
 class Throttled(Exception):
     """Too many attempts right now; the message says what to do."""
+
+
+class WorkRequired(Throttled):
+    """Many tips are arriving: this one needs a proof of work (proofofwork.py) it did not bring."""
 
 
 @dataclass(frozen=True)
@@ -98,21 +102,35 @@ def _add_message(*, tip: Tip, box_key: bytes, direction: str, body: str, files: 
     return message
 
 
-def submit_tip(*, body: str, files: list[tuple[str, bytes]], language: str) -> tuple[SourceAccess, str]:
+def _work_refused(work: proofofwork.Work | None) -> WorkRequired:
+    if work is None:
+        return WorkRequired(_("Many tips are arriving right now, so sending one needs a short computation by "
+                              "your browser. Allow JavaScript for this page (in Tor Browser: the “Safer” "
+                              "security level) and send again, or try again later."))
+    return WorkRequired(_("Your browser's computation did not complete in time. Please send again."))
+
+
+def submit_tip(*, body: str, files: list[tuple[str, bytes]], language: str,
+               work: proofofwork.Work | None = None) -> tuple[SourceAccess, str]:
     """Create a source and its tip from a first message; return its access and the codename.
 
     The codename is returned once and never stored: only its peppered scrypt hash is kept.
-    Everything written is sealed to the organisation key and the source's own key."""
+    Everything written is sealed to the organisation key and the source's own key. When the
+    hour's load asks for it, the tip must bring a proof of work (`work`), checked before any
+    costly step; a flood raises the cost of the next tip and never closes the tip line."""
     vault_key = vault.current()
     if vault_key is None:
         raise ValidationError(_("The tip line is not open yet. Please try again later."))
     body = validate_message(body, files)
-    if throttle.exceeded(throttle.NEW_TIP):
-        raise Throttled(_("Too many tips are arriving right now. Please try again in an hour."))
+    required = proofofwork.required_bits()
+    if not proofofwork.valid(work, required):
+        raise _work_refused(work)
     codename = codenames.generate(language)
     seed = codenames.reading_seed(codename)
     box_key = crypto.random_key()
     with transaction.atomic():
+        if not proofofwork.spend(work, required):  # a replayed challenge
+            raise _work_refused(work)
         throttle.hit(throttle.NEW_TIP)
         source = Source.objects.create(codename_hash=codenames.lookup_hash(codename), last_activity=clock.coarse_now(),
                                        public_key=bytes(PrivateKey(seed).public_key))
@@ -129,20 +147,22 @@ def _two() -> list[int]:
 
 
 def source_login(*, codename: str) -> SourceAccess:
-    """Check a codename. A wrong codename and an unknown one are the same thing and get the same
-    answer; failures count globally and per codename, never per person."""
-    if throttle.exceeded(throttle.LOGIN_GLOBAL):
-        raise Throttled(_("Too many attempts right now. Please wait a minute and try again."))
+    """Check a codename. A right codename always logs in, whatever the flood: the limits count
+    and answer only wrong ones (globally and per codename, never per person), so a stream of
+    wrong guesses cannot lock a source out. A wrong codename and an unknown one are the same
+    thing and get the same answer. Guessing needs no refusal to fail: a codename has ~90 bits."""
     digest = codenames.lookup_hash(codename)  # always computed: equal cost for every input
+    source = Source.objects.filter(codename_hash=digest).first()
+    if source is not None:
+        return SourceAccess(source_id=source.pk, reading_seed=codenames.reading_seed(codename))
     key = throttle.codename_key(digest)
     if throttle.exceeded(throttle.LOGIN_CODENAME, key):
         raise Throttled(_("Too many attempts with this codename. Please wait 15 minutes and try again."))
-    source = Source.objects.filter(codename_hash=digest).first()
-    if source is None:
-        throttle.hit(throttle.LOGIN_GLOBAL)
-        throttle.hit(throttle.LOGIN_CODENAME, key)
-        raise ValidationError(_("That codename was not recognised. Check each word and try again."))
-    return SourceAccess(source_id=source.pk, reading_seed=codenames.reading_seed(codename))
+    if throttle.exceeded(throttle.LOGIN_GLOBAL):
+        raise Throttled(_("Too many attempts right now. Please wait a minute and try again."))
+    throttle.hit(throttle.LOGIN_GLOBAL)
+    throttle.hit(throttle.LOGIN_CODENAME, key)
+    raise ValidationError(_("That codename was not recognised. Check each word and try again."))
 
 
 def source_box_key(access: SourceAccess) -> tuple[Tip, bytes]:
