@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from testigo.tipline.codenames import MAX_CODENAME_CHARS
@@ -67,10 +64,6 @@ class ToReportForm(forms.Form):
     def __init__(self, *args, photo_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["photos"].choices = list(photo_choices)
-
-    def occurred_at(self) -> datetime:
-        # The start of the day, as the public form stores a date given without a time.
-        return timezone.make_aware(datetime.combine(self.cleaned_data["occurred_date"], time.min))
 
 
 class UnlockForm(forms.Form):

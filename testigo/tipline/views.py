@@ -14,9 +14,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from nacl.exceptions import CryptoError
 
-from testigo.tipline import proofofwork, selectors, services, vault
+from testigo.tipline import selectors, services, vault
 from testigo.tipline.forms import CodenameForm, MessageForm
 from testigo.tipline.models import Tip
+from testigo.tipline.proofofwork import Work, issue, required_bits
 
 # csrf_exempt: Django's CSRF needs a second cookie. The tip pages check their own per-visit
 # token, kept in the SameSite=Strict tip-line cookie (sourcesession.py), on every POST.
@@ -35,17 +36,12 @@ def _files(request) -> list[tuple[str, bytes]]:
     return [(f.name, f.read()) for f in request.FILES.getlist("files")]
 
 
-def _work(request) -> proofofwork.Work | None:
-    challenge, answer = request.POST.get("work_challenge", ""), request.POST.get("work_answer", "")
-    return proofofwork.Work(challenge=challenge, answer=answer) if challenge else None
-
-
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def submit(request):
     form = MessageForm(request.POST or None, request.FILES or None)
     context = {"form": form, "open": vault.current() is not None, "state": request.tip_state,
-               "retention_days": settings.TIP_RETENTION_DAYS, "work_needed": proofofwork.required_bits() > 0}
+               "retention_days": settings.TIP_RETENTION_DAYS, "work_needed": required_bits() > 0}
     if request.method == "POST":
         if _bad_token(request):
             return _with_script(_form_expired(request, "tipline/submit.html", context), context)
@@ -62,6 +58,11 @@ def submit(request):
     return _with_script(render(request, "tipline/submit.html", context, status=400 if form.errors else 200), context)
 
 
+def _work(request) -> Work | None:
+    challenge, answer = request.POST.get("work_challenge", ""), request.POST.get("work_answer", "")
+    return Work(challenge=challenge, answer=answer) if challenge else None
+
+
 def _with_script(response, context: dict):
     # Only while work is asked does the page carry our script; the middleware then allows it
     # (and its fetch of a challenge) from this origin, on this page alone.
@@ -72,7 +73,7 @@ def _with_script(response, context: dict):
 @require_http_methods(["GET"])
 def challenge(request):
     """A fresh proof-of-work challenge for the tip form's script (stateless: writes nothing)."""
-    return JsonResponse(proofofwork.issue())
+    return JsonResponse(issue())
 
 
 @require_http_methods(["GET"])

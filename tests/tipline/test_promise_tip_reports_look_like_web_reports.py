@@ -32,7 +32,7 @@ def twins(tip_admin, org_key):
     services.submit_tip(body="Juan vio el soborno", files=[], language="es")
     tip_report = reporting.tip_to_report(actor=tip_admin, org_private=org_key, tip=Tip.objects.get(), title=TITLE,
                                          description=DESCRIPTION, language="es", place_name=PLACE,
-                                         occurred_at=timezone.make_aware(WHEN))
+                                         occurred_on=WHEN.date())
     web_report = report_services.create_report(title=TITLE, description=DESCRIPTION, place_name=PLACE, source="web",
                                                occurred_at=timezone.make_aware(WHEN), language="es")
     for report in (tip_report, web_report):
