@@ -161,3 +161,16 @@ def test_a_valid_codename_logs_in_during_a_wrong_codename_flood(client, tip_admi
     page = client.get("/tip/login/")
     response = client.post("/tip/login/", {"token": _token(page), "codename": codename})
     assert response.status_code == 302 and response["Location"] == "/tip/conversation/"  # ...and not felt
+
+
+def test_during_a_flood_the_page_script_pays_the_work_in_a_real_browser(page, tip_admin, settings, cheap_scrypt):
+    """Chromium with JavaScript on, at the production difficulty (BASE_BITS) of a flood's first step."""
+    settings.TIP_NEW_PER_HOUR = 3
+    for _ in range(3):
+        services.submit_tip(body="junk", files=[], language="en")
+    assert proofofwork.required_bits() == proofofwork.BASE_BITS
+    page.goto("/tip/")
+    page.fill("textarea[name=body]", "Sent by a browser that did the work")
+    page.click("form.tip-form button[type=submit]")
+    page.wait_for_url("**/tip/sent/")
+    assert Source.objects.count() == 4
