@@ -20,7 +20,7 @@ from django.db.models import signals
 from django.utils import timezone
 
 from testigo.reports.models import Report
-from testigo.reports.selectors import PUBLIC_FIELDS, public_base
+from testigo.reports.selectors import public_base, public_values
 
 # The stamp is rounded UP to this step: coarse enough not to time staff's work to the second,
 # and never earlier than the change, so a client asking `updated_since=<its last sync>` never
@@ -38,7 +38,7 @@ def stamp(moment: datetime | None = None) -> datetime:
 
 
 def _public_row(pk: int) -> dict | None:
-    return public_base().filter(pk=pk).values(*PUBLIC_FIELDS).first()
+    return public_values(public_base().filter(pk=pk)).first()
 
 
 def mark(report_ids: list[int]) -> None:

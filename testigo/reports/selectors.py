@@ -10,18 +10,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from testigo.core import roles
 from testigo.reports.models import Category, Media, Report
 
-# The only columns the public may ever receive.
+# The only columns the public may ever receive. `public_source` is `source` as the public may
+# know it (see PUBLIC_SOURCE_ALIASES); the true source is never among these.
 PUBLIC_FIELDS = ("id", "reference", "public_title", "public_description", "occurred_at", "published_at",
-                 "public_lat", "public_lon", "place_name", "admin1", "admin2", "source")
+                 "public_lat", "public_lon", "place_name", "admin1", "admin2", "public_source")
 # The public order: newest publication first, ties broken by the (random) reference, never by the
 # internal id, so a public page cursor built from it says nothing of how many reports exist.
 PUBLIC_ORDER = (F("published_at").desc(nulls_last=True), F("reference").desc())
+# Sources the public never sees by name, and the name it sees instead. A report made from an
+# anonymous tip must not be told apart from one sent through the web form: saying "tipline"
+# would tell whoever is looking for the tipster that one exists. So publicly it is "web" in
+# every row, export and `?source=` filter; staff still see and filter the true source.
+PUBLIC_SOURCE_ALIASES = {"tipline": "web"}
 
 
 @dataclass
@@ -56,7 +62,7 @@ def _apply(qs: QuerySet, filters: ReportFilters, *, public: bool) -> QuerySet:
         links = Report.categories.through.objects.filter(category_id__in=filters.category_ids_with_children())
         qs = qs.filter(id__in=links.values("report_id"))
     if filters.sources:
-        qs = qs.filter(source__in=filters.sources)
+        qs = qs.filter(source__in=_public_source_filter(filters.sources) if public else filters.sources)
     date_field = "occurred_at" if public else "received_at"
     if filters.date_from:
         qs = qs.filter(**{f"{date_field}__gte": _aware(filters.date_from, end=False)})
@@ -82,6 +88,22 @@ def _apply(qs: QuerySet, filters: ReportFilters, *, public: bool) -> QuerySet:
     return qs
 
 
+def _public_source_filter(sources: list[str]) -> list[str]:
+    """The stored sources a public `?source=` means: a hidden name matches nothing (exactly like
+    an unknown one), and its public alias also matches the reports hidden behind it."""
+    shown = [s for s in sources if s not in PUBLIC_SOURCE_ALIASES]
+    stored = shown + [hidden for hidden, alias in PUBLIC_SOURCE_ALIASES.items() if alias in shown]
+    # Never an empty IN (): Django would skip the query (EmptyResultSet), which the streaming
+    # exports cannot compile. "" matches no report (source is a required field), like any unknown name.
+    return stored or [""]
+
+
+def public_values(qs: QuerySet) -> QuerySet:
+    public_source = Case(*(When(source=hidden, then=Value(alias)) for hidden, alias in PUBLIC_SOURCE_ALIASES.items()),
+                         default=F("source"), output_field=CharField())
+    return qs.annotate(public_source=public_source).values(*PUBLIC_FIELDS)
+
+
 def public_base() -> QuerySet:
     return Report.objects.filter(status=Report.Status.PUBLISHED, visibility=Report.Visibility.PUBLIC)
 
@@ -89,12 +111,12 @@ def public_base() -> QuerySet:
 def public_reports(filters: ReportFilters | None = None) -> QuerySet:
     """Published, public reports as dicts of PUBLIC_FIELDS only, newest publication first."""
     qs = _apply(public_base(), filters or ReportFilters(), public=True)
-    return qs.order_by(*PUBLIC_ORDER).values(*PUBLIC_FIELDS)
+    return public_values(qs.order_by(*PUBLIC_ORDER))
 
 
 def public_report(reference: str) -> dict | None:
     """One public report with its categories and public photos, or None when not public."""
-    row = public_base().filter(reference=reference).values(*PUBLIC_FIELDS).first()
+    row = public_values(public_base().filter(reference=reference)).first()
     if row is None:
         return None
     row["categories"] = list(Category.objects.filter(reports__id=row["id"]))

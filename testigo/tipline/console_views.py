@@ -102,6 +102,7 @@ def tip_to_report(request, key, tip_id: int):
         try:
             report = reporting.tip_to_report(actor=request.user, org_private=key, tip=tip, title=data["title"],
                                              description=data["description"], language=data["language"],
+                                             occurred_on=data["occurred_date"], place_name=data["place_name"],
                                              photo_ids=data["photos"])
         except ValidationError as error:
             form.add_error(None, error.messages[0])

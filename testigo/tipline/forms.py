@@ -53,6 +53,10 @@ class ToReportForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description (redacted: nothing that identifies the source)"),
                                   widget=forms.Textarea(attrs={"rows": 8}))
+    # Required, as on the public report form: a published report without a date would be told
+    # apart from a web report, and so from a tip (the public sees both as "web").
+    occurred_date = forms.DateField(label=_("Date it happened"), widget=forms.DateInput(attrs={"type": "date"}))
+    place_name = forms.CharField(label=_("Where did it happen?"), max_length=200, required=False)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     photos = forms.TypedMultipleChoiceField(label=_("Photos to include (metadata-free copies)"), required=False,
                                             coerce=int, widget=forms.CheckboxSelectMultiple)

@@ -15,7 +15,7 @@ from testigo.tipline import sourcesession, vault
 TIP_PREFIX = "/tip/"
 STAFF_PREFIX = "/console/tips/"
 
-# The tip pages run no script at all and load nothing from anywhere else.
+# The tip pages run no script (but see TIP_CSP_WITH_WORK) and load nothing from anywhere else.
 TIP_CSP = {
     "default-src": [NONE],
     "script-src": [NONE],
@@ -28,6 +28,9 @@ TIP_CSP = {
     "form-action": [SELF],
     "frame-ancestors": [NONE],
 }
+# The first-tip page alone may run our own script (the proof of work, needed only during a
+# flood) and fetch its challenge from us: still no inline code, no other origin.
+TIP_CSP_WITH_WORK = {**TIP_CSP, "script-src": [SELF], "connect-src": [SELF]}
 STRICT_HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
@@ -65,7 +68,7 @@ class TiplineMiddleware:
             for name in list(response.cookies):  # the tip line sets one cookie and no other
                 del response.cookies[name]
             sourcesession.save(request, response, request.tip_state)
-            response._csp_config = TIP_CSP
+            response._csp_config = TIP_CSP_WITH_WORK if getattr(response, "tip_script", False) else TIP_CSP
         if is_tip or path.startswith(STAFF_PREFIX):
             for header, value in STRICT_HEADERS.items():
                 response[header] = value

@@ -2,6 +2,8 @@
 
 Nothing in these tables identifies a person: no address, no user agent, no codename (only its
 peppered scrypt hash), and the throttle counters are keyed by time bucket, never by who tried.
+Times about sources are rounded down to the hour (clock.py); a file's hash and size are sealed
+(filemeta.py).
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from testigo.tipline.clock import coarse_now
+from testigo.tipline.filemeta import FORMAT_LEGACY, FORMAT_SEALED
 
 
 class VaultKey(models.Model):
@@ -43,8 +48,8 @@ class StaffKeyWrap(models.Model):
 class Source(models.Model):
     codename_hash = models.CharField(max_length=64, unique=True)
     public_key = models.BinaryField(help_text="derived from the codename; lets the source read replies")
-    created = models.DateTimeField(auto_now_add=True)
-    last_activity = models.DateTimeField(db_index=True)
+    created = models.DateTimeField(default=coarse_now, help_text="to the hour")
+    last_activity = models.DateTimeField(db_index=True, help_text="to the hour")
     keep = models.BooleanField(default=False)
 
     def __str__(self) -> str:
@@ -56,11 +61,11 @@ class Tip(models.Model):
     label = models.CharField(max_length=40, help_text="random words for staff to talk about a tip")
     key_for_org = models.BinaryField()
     key_for_source = models.BinaryField()
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(default=coarse_now, help_text="to the hour")
     unread = models.BooleanField(default=True)
 
     class Meta:
-        ordering = ["-created"]
+        ordering = ["-created", "-id"]
 
     def __str__(self) -> str:
         return self.label
@@ -74,7 +79,7 @@ class TipMessage(models.Model):
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=3, choices=Direction.choices)
     body = models.BinaryField()
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(default=coarse_now, help_text="to the hour; rows keep their order by id")
 
     class Meta:
         ordering = ["created", "id"]
@@ -90,12 +95,14 @@ class TipFile(models.Model):
 
     message = models.ForeignKey(TipMessage, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField(max_length=5, choices=Kind.choices)
-    name = models.BinaryField(help_text="sealed file name")
+    name = models.BinaryField(help_text="sealed (and padded) file name")
     original_path = models.CharField(max_length=80, blank=True, help_text="sealed original, if kept")
     view_path = models.CharField(max_length=80, blank=True, help_text="sealed metadata-free copy")
     content_type = models.CharField(max_length=80)
-    sha256 = models.CharField(max_length=64, help_text="of the original bytes, kept or not")
-    size = models.PositiveBigIntegerField()
+    meta = models.BinaryField(default=b"", help_text="sealed SHA-256 and size of the original bytes (filemeta.py)")
+    format = models.PositiveSmallIntegerField(default=FORMAT_SEALED, help_text=(
+        f"{FORMAT_SEALED}: name, meta and files sealed and padded under the tip key; "
+        f"{FORMAT_LEGACY}: migrated, meta sealed to the organisation key, nothing padded"))
 
     def __str__(self) -> str:
         return f"{self.kind} {self.pk}"

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from testigo.tipline import crypto, storage, vault
+from testigo.tipline import crypto, filemeta, storage, vault
 from testigo.tipline.models import Tip, TipFile
 
 
@@ -19,7 +19,7 @@ class OpenFile:
     id: int
     name: str
     kind: str
-    size: int
+    size: int | None  # None: a legacy file whose size only staff can open
     sha256: str
     has_original: bool
 
@@ -40,7 +40,7 @@ def _require_access(user) -> None:
 def tips_for(user) -> QuerySet[Tip]:
     """The tip list (labels and dates only: listing needs no key)."""
     _require_access(user)
-    return Tip.objects.select_related("source").order_by("-source__last_activity")
+    return Tip.objects.select_related("source").order_by("-source__last_activity", "-id")
 
 
 def tip_for(user, tip_id: int) -> Tip:
@@ -51,11 +51,17 @@ def tip_for(user, tip_id: int) -> Tip:
     return tip
 
 
-def _open(box_key: bytes, tip: Tip) -> list[OpenMessage]:
+def _open_file(item: TipFile, box_key: bytes, org_private: bytes | None) -> OpenFile:
+    meta = filemeta.open_meta(item, box_key=box_key, org_private=org_private)
+    return OpenFile(id=item.pk, name=filemeta.open_name(box_key, item), kind=item.kind,
+                    size=meta.size if meta else None, sha256=meta.sha256 if meta else "",
+                    has_original=bool(item.original_path))
+
+
+def _open(box_key: bytes, tip: Tip, org_private: bytes | None = None) -> list[OpenMessage]:
     messages = []
     for message in tip.messages.prefetch_related("files"):
-        files = [OpenFile(id=f.pk, name=crypto.unwrap(box_key, bytes(f.name)).decode(), kind=f.kind, size=f.size,
-                          sha256=f.sha256, has_original=bool(f.original_path)) for f in message.files.all()]
+        files = [_open_file(f, box_key, org_private) for f in message.files.all()]
         messages.append(OpenMessage(direction=message.direction, created=message.created, files=files,
                                     body=crypto.unwrap(box_key, bytes(message.body)).decode()))
     return messages
@@ -63,7 +69,7 @@ def _open(box_key: bytes, tip: Tip) -> list[OpenMessage]:
 
 def conversation_for_staff(user, *, org_private: bytes, tip: Tip) -> list[OpenMessage]:
     _require_access(user)
-    return _open(crypto.open_sealed(org_private, bytes(tip.key_for_org)), tip)
+    return _open(crypto.open_sealed(org_private, bytes(tip.key_for_org)), tip, org_private)
 
 
 def conversation_for_source(access) -> list[OpenMessage]:
@@ -79,12 +85,12 @@ def file_for_staff(user, *, org_private: bytes, file_id: int, original: bool) ->
     if item is None:
         raise Http404
     box_key = crypto.open_sealed(org_private, bytes(item.message.tip.key_for_org))
-    name = crypto.unwrap(box_key, bytes(item.name)).decode()
+    name = filemeta.open_name(box_key, item)
     path = item.original_path if (original or item.kind == TipFile.Kind.OTHER) else item.view_path
     if not path:
         raise Http404
     content_type = item.content_type if item.kind == TipFile.Kind.IMAGE and not original else "application/octet-stream"
-    return name, content_type, crypto.unwrap(box_key, storage.read(path))
+    return name, content_type, filemeta.open_content(box_key, item, storage.read(path))
 
 
 def image_choices(user, *, org_private: bytes, tip: Tip) -> list[OpenFile]:

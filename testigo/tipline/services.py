@@ -20,7 +20,7 @@ from nacl.public import PrivateKey
 
 from testigo.core import audit, roles
 from testigo.reports.media import ALLOWED_IMAGES, sanitise_image
-from testigo.tipline import codenames, crypto, storage, throttle, vault
+from testigo.tipline import clock, codenames, crypto, filemeta, proofofwork, storage, throttle, vault
 from testigo.tipline.models import Source, Tip, TipFile, TipMessage
 
 IN, OUT = TipMessage.Direction.IN, TipMessage.Direction.OUT
@@ -28,6 +28,10 @@ IN, OUT = TipMessage.Direction.IN, TipMessage.Direction.OUT
 
 class Throttled(Exception):
     """Too many attempts right now; the message says what to do."""
+
+
+class WorkRequired(Throttled):
+    """Many tips are arriving: this one needs a proof of work (proofofwork.py) it did not bring."""
 
 
 @dataclass(frozen=True)
@@ -62,18 +66,23 @@ def validate_message(body: str, files: list[tuple[str, bytes]]) -> str:
 def _store_file(*, message: TipMessage, box_key: bytes, name: str, data: bytes, keep_original: bool) -> TipFile:
     name = _clean_name(name)
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    sha = hashlib.sha256(data).hexdigest()
-    fields = dict(message=message, name=crypto.wrap(box_key, name.encode()), sha256=sha, size=len(data))
+    # Hash and size sealed, name and contents padded: the row and the disk confirm no known file.
+    meta = filemeta.seal(box_key, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    fields = dict(message=message, name=filemeta.seal_name(box_key, name), meta=meta, format=filemeta.FORMAT_SEALED)
     if ext in ALLOWED_IMAGES:
         clean = sanitise_image(name=name, data=data)  # raises a translated ValidationError
         fields.update(kind=TipFile.Kind.IMAGE, content_type=clean.content_type,
-                      view_path=storage.write(crypto.wrap(box_key, clean.content)))
+                      view_path=_write_padded(box_key, clean.content))
         if keep_original:
-            fields["original_path"] = storage.write(crypto.wrap(box_key, data))
+            fields["original_path"] = _write_padded(box_key, data)
     else:
         fields.update(kind=TipFile.Kind.OTHER, content_type="application/octet-stream",
-                      original_path=storage.write(crypto.wrap(box_key, data)))
+                      original_path=_write_padded(box_key, data))
     return TipFile.objects.create(**fields)
+
+
+def _write_padded(box_key: bytes, data: bytes) -> str:
+    return storage.write(crypto.wrap(box_key, crypto.pad(data)))
 
 
 def _add_message(*, tip: Tip, box_key: bytes, direction: str, body: str, files: list[tuple[str, bytes]]) -> TipMessage:
@@ -85,7 +94,7 @@ def _add_message(*, tip: Tip, box_key: bytes, direction: str, body: str, files: 
             for name, data in files:
                 stored = _store_file(message=message, box_key=box_key, name=name, data=data, keep_original=keep)
                 written += [p for p in (stored.view_path, stored.original_path) if p]
-            Source.objects.filter(pk=tip.source_id).update(last_activity=timezone.now())
+            Source.objects.filter(pk=tip.source_id).update(last_activity=clock.coarse_now())
     except BaseException:
         for path in written:  # the rows are gone; do not leave orphan ciphertext behind
             storage.shred(path)
@@ -93,23 +102,37 @@ def _add_message(*, tip: Tip, box_key: bytes, direction: str, body: str, files: 
     return message
 
 
-def submit_tip(*, body: str, files: list[tuple[str, bytes]], language: str) -> tuple[SourceAccess, str]:
+def _work_refused(work: proofofwork.Work | None) -> WorkRequired:
+    if work is None:
+        return WorkRequired(_("Many tips are arriving right now, so sending one needs a short computation by "
+                              "your browser. Allow JavaScript for this page (in Tor Browser: the “Safer” "
+                              "security level) and send again, or try again later."))
+    return WorkRequired(_("Your browser's computation did not complete in time. Please send again."))
+
+
+def submit_tip(*, body: str, files: list[tuple[str, bytes]], language: str,
+               work: proofofwork.Work | None = None) -> tuple[SourceAccess, str]:
     """Create a source and its tip from a first message; return its access and the codename.
 
     The codename is returned once and never stored: only its peppered scrypt hash is kept.
-    Everything written is sealed to the organisation key and the source's own key."""
+    Everything written is sealed to the organisation key and the source's own key. When the
+    hour's load asks for it, the tip must bring a proof of work (`work`), checked before any
+    costly step; a flood raises the cost of the next tip and never closes the tip line."""
     vault_key = vault.current()
     if vault_key is None:
         raise ValidationError(_("The tip line is not open yet. Please try again later."))
     body = validate_message(body, files)
-    if throttle.exceeded(throttle.NEW_TIP):
-        raise Throttled(_("Too many tips are arriving right now. Please try again in an hour."))
+    required = proofofwork.required_bits()
+    if not proofofwork.valid(work, required):
+        raise _work_refused(work)
     codename = codenames.generate(language)
     seed = codenames.reading_seed(codename)
     box_key = crypto.random_key()
     with transaction.atomic():
+        if not proofofwork.spend(work, required):  # a replayed challenge
+            raise _work_refused(work)
         throttle.hit(throttle.NEW_TIP)
-        source = Source.objects.create(codename_hash=codenames.lookup_hash(codename), last_activity=timezone.now(),
+        source = Source.objects.create(codename_hash=codenames.lookup_hash(codename), last_activity=clock.coarse_now(),
                                        public_key=bytes(PrivateKey(seed).public_key))
         tip = Tip.objects.create(source=source, label=" ".join(codenames.wordlist("en").words[i] for i in _two()),
                                  key_for_org=crypto.seal_to(bytes(vault_key.public_key), box_key),
@@ -124,20 +147,22 @@ def _two() -> list[int]:
 
 
 def source_login(*, codename: str) -> SourceAccess:
-    """Check a codename. A wrong codename and an unknown one are the same thing and get the same
-    answer; failures count globally and per codename, never per person."""
-    if throttle.exceeded(throttle.LOGIN_GLOBAL):
-        raise Throttled(_("Too many attempts right now. Please wait a minute and try again."))
+    """Check a codename. A right codename always logs in, whatever the flood: the limits count
+    and answer only wrong ones (globally and per codename, never per person), so a stream of
+    wrong guesses cannot lock a source out. A wrong codename and an unknown one are the same
+    thing and get the same answer. Guessing needs no refusal to fail: a codename has ~90 bits."""
     digest = codenames.lookup_hash(codename)  # always computed: equal cost for every input
+    source = Source.objects.filter(codename_hash=digest).first()
+    if source is not None:
+        return SourceAccess(source_id=source.pk, reading_seed=codenames.reading_seed(codename))
     key = throttle.codename_key(digest)
     if throttle.exceeded(throttle.LOGIN_CODENAME, key):
         raise Throttled(_("Too many attempts with this codename. Please wait 15 minutes and try again."))
-    source = Source.objects.filter(codename_hash=digest).first()
-    if source is None:
-        throttle.hit(throttle.LOGIN_GLOBAL)
-        throttle.hit(throttle.LOGIN_CODENAME, key)
-        raise ValidationError(_("That codename was not recognised. Check each word and try again."))
-    return SourceAccess(source_id=source.pk, reading_seed=codenames.reading_seed(codename))
+    if throttle.exceeded(throttle.LOGIN_GLOBAL):
+        raise Throttled(_("Too many attempts right now. Please wait a minute and try again."))
+    throttle.hit(throttle.LOGIN_GLOBAL)
+    throttle.hit(throttle.LOGIN_CODENAME, key)
+    raise ValidationError(_("That codename was not recognised. Check each word and try again."))
 
 
 def source_box_key(access: SourceAccess) -> tuple[Tip, bytes]:

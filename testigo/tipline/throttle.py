@@ -1,8 +1,10 @@
 """Flood and guessing limits that need no address: counters per time bucket.
 
 Over Tor every source shares a handful of exit addresses, so per-IP limits would be both
-useless and a privacy leak. Instead: a global cap on new tips per hour, a global cap on failed
-codename logins per minute, and a cap per codename (keyed by a hash of its hash).
+useless and a privacy leak. Instead, counters that say how often, never who: new tips per hour
+(the load that sets the proof of work, proofofwork.py), failed codename logins per minute in
+total and per codename (keyed by a hash of its hash), and spent proof-of-work challenges.
+None of them refuses a right codename: they count and answer only wrong ones.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ NEW_TIP, LOGIN_GLOBAL, LOGIN_CODENAME = "new_tip", "login", "login_code"
 
 
 _clock = time.time  # replaced in tests so a bucket boundary cannot fall inside a test
+
+
+def now() -> float:
+    return _clock()
 
 
 def _bucket(seconds: int) -> int:
@@ -63,3 +69,15 @@ def hit(kind: str, key: str = "*") -> None:
                 TipThrottle.objects.filter(kind=kind, key=key, bucket=bucket).update(count=F("count") + 1)
         # Old buckets say nothing useful; drop them so the table stays tiny.
         TipThrottle.objects.filter(kind=kind, bucket__lt=bucket).delete()
+
+
+def spend(kind: str, key: str, *, until: float) -> bool:
+    """Record `key` as used until `until` (kept under that hour, no finer); False if it already
+    was. Rows of hours gone by are deleted: an expired key cannot be presented anyway."""
+    try:
+        with transaction.atomic():
+            TipThrottle.objects.create(kind=kind, key=key, bucket=int(until) // 3600, count=1)
+    except IntegrityError:
+        return False
+    TipThrottle.objects.filter(kind=kind, bucket__lt=_bucket(3600)).delete()
+    return True

@@ -1,9 +1,13 @@
-"""The source's pages: no JavaScript, one cookie, nothing about the visitor kept."""
+"""The source's pages: one cookie, nothing about the visitor kept, no JavaScript needed.
+
+The one script (the proof of work on the first tip, proofofwork.py) is only needed while a
+flood is under way; without JavaScript the tip line works whenever there is none."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
@@ -13,6 +17,7 @@ from nacl.exceptions import CryptoError
 from testigo.tipline import selectors, services, vault
 from testigo.tipline.forms import CodenameForm, MessageForm
 from testigo.tipline.models import Tip
+from testigo.tipline.proofofwork import Work, issue, required_bits
 
 # csrf_exempt: Django's CSRF needs a second cookie. The tip pages check their own per-visit
 # token, kept in the SameSite=Strict tip-line cookie (sourcesession.py), on every POST.
@@ -36,21 +41,39 @@ def _files(request) -> list[tuple[str, bytes]]:
 def submit(request):
     form = MessageForm(request.POST or None, request.FILES or None)
     context = {"form": form, "open": vault.current() is not None, "state": request.tip_state,
-               "retention_days": settings.TIP_RETENTION_DAYS}
+               "retention_days": settings.TIP_RETENTION_DAYS, "work_needed": required_bits() > 0}
     if request.method == "POST":
         if _bad_token(request):
-            return _form_expired(request, "tipline/submit.html", context)
+            return _with_script(_form_expired(request, "tipline/submit.html", context), context)
         if form.is_valid():
             try:
                 access, codename = services.submit_tip(body=form.cleaned_data["body"], files=_files(request),
-                                                       language=get_language() or "es")
+                                                       language=get_language() or "es", work=_work(request))
             except (ValidationError, services.Throttled) as error:
                 form.add_error(None, getattr(error, "messages", [str(error)])[0])
             else:
                 request.tip_state.log_in(access)
                 request.tip_state.codename_once = codename
                 return redirect("tipline:sent")
-    return render(request, "tipline/submit.html", context, status=400 if form.errors else 200)
+    return _with_script(render(request, "tipline/submit.html", context, status=400 if form.errors else 200), context)
+
+
+def _work(request) -> Work | None:
+    challenge, answer = request.POST.get("work_challenge", ""), request.POST.get("work_answer", "")
+    return Work(challenge=challenge, answer=answer) if challenge else None
+
+
+def _with_script(response, context: dict):
+    # Only while work is asked does the page carry our script; the middleware then allows it
+    # (and its fetch of a challenge) from this origin, on this page alone.
+    response.tip_script = context["work_needed"]
+    return response
+
+
+@require_http_methods(["GET"])
+def challenge(request):
+    """A fresh proof-of-work challenge for the tip form's script (stateless: writes nothing)."""
+    return JsonResponse(issue())
 
 
 @require_http_methods(["GET"])

@@ -93,7 +93,7 @@ def test_tip_conversation_works_without_javascript(nojs_page, tipline_ready, set
     # The photo kept for viewing has no EXIF (no GPS, no camera).
     item = TipFile.objects.get()
     box_key = crypto.open_sealed(org_key, bytes(tip.key_for_org))
-    view = crypto.unwrap(box_key, storage.read(item.view_path))
+    view = crypto.unpad(crypto.unwrap(box_key, storage.read(item.view_path)))
     assert _exif(view) == {}
 
     # No staff session holds the key: database and files hold neither the text nor the file name.

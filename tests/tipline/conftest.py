@@ -46,11 +46,9 @@ def org_key(tip_admin):
 
 
 
-def database_hits(needle: str) -> list[str]:
-    """Every (table, column) whose stored value contains `needle` (text or UTF-8 bytes), by raw
-    SQL over every table the project knows, on whichever backend runs."""
-    raw = needle.encode()
-    hits = []
+def database_values():
+    """(table, column, value) for every stored value of every table the project knows, read by
+    raw SQL on whichever backend runs (bytes as bytes)."""
     tables = sorted({m._meta.db_table for m in apps.get_models()} | set(connection.introspection.table_names()))
     with connection.cursor() as cursor:
         for table in tables:
@@ -58,11 +56,15 @@ def database_hits(needle: str) -> list[str]:
             columns = [c[0] for c in cursor.description]
             for row in cursor.fetchall():
                 for column, value in zip(columns, row, strict=True):
-                    if isinstance(value, memoryview):
-                        value = value.tobytes()
-                    if (isinstance(value, bytes) and raw in value) or (isinstance(value, str) and needle in value):
-                        hits.append(f"{table}.{column}")
-    return hits
+                    yield table, column, value.tobytes() if isinstance(value, memoryview) else value
+
+
+def database_hits(needle: str | bytes) -> list[str]:
+    """Every (table, column) whose stored value contains `needle` (text, or bytes / UTF-8 bytes)."""
+    raw = needle if isinstance(needle, bytes) else needle.encode()
+    return [f"{table}.{column}" for table, column, value in database_values()
+            if (isinstance(value, bytes) and raw in value)
+            or (isinstance(value, str) and isinstance(needle, str) and needle in value)]
 
 
 def file_hits(root: Path, needle: str) -> list[str]:
@@ -98,4 +100,4 @@ def staff_client(client, user, password: str = "correct horse battery"):
 def tl():
     """The helpers above, for test modules (pytest 9 imports test modules in importlib mode)."""
     return SimpleNamespace(gps_jpeg=gps_jpeg, has_gps=has_gps, database_hits=database_hits,
-                           file_hits=file_hits, staff_client=staff_client, PASSWORD=PASSWORD)
+                           database_values=database_values, file_hits=file_hits, staff_client=staff_client, PASSWORD=PASSWORD)

@@ -19,7 +19,7 @@ def test_tip_becomes_a_redacted_report_without_identity(client, tip_admin, tl):
     tl.staff_client(client, tip_admin)
     response = client.post(f"/console/tips/{tip.pk}/report/", {
         "title": "Bribe at the market", "description": "A witness saw a bribe at the market.",
-        "language": "en", "photos": [photo.pk]})
+        "occurred_date": "2026-03-14", "language": "en", "photos": [photo.pk]})
     assert response.status_code == 302, response.content[:400]
     report = Report.objects.get()
     assert report.source == "tipline" and report.title == "Bribe at the market"

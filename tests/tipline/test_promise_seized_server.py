@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+from datetime import UTC, datetime
 
 import nacl.pwhash
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import RequestFactory
+from django.utils import timezone
 
 from testigo.core.signals import staff_password_changed, staff_password_verified
 from testigo.tipline import crypto, selectors, services, vault
-from testigo.tipline.models import StaffKeyWrap, Tip
+from testigo.tipline.models import StaffKeyWrap, Tip, TipFile
 
 SECRET_TEXT = "Colonel Zapata moves cocaine through dock nine"
 SECRET_NAME = "ledger-zapata-dock9.pdf"
@@ -170,3 +173,48 @@ def test_recovery_key_restores_access_and_a_wrong_one_does_not(tip_admin, org_ke
     vault.recover(recovery_key=tip_admin.recovery_key.lower().replace("-", " "), user=tip_admin,
                   password="correct horse battery")
     assert vault._unwrap_for(tip_admin, "correct horse battery") == org_key
+
+
+# --- A seized server cannot confirm which known file a source sent (issue #13) -----------------
+
+KNOWN_FILE = b"%PDF-1.4 internal audit, dock nine " + bytes(range(256)) * 47  # 12,067 bytes
+UPLOAD_MOMENT = datetime(2031, 5, 17, 13, 47, 29, 123456, tzinfo=UTC)
+
+
+def _seconds_precise(value) -> bool:
+    """A stored time of UPLOAD_MOMENT's day that is finer than the hour (datetime, or SQLite text)."""
+    if isinstance(value, str) and value.startswith("2031-05-17"):
+        value = datetime.fromisoformat(value)
+    return isinstance(value, datetime) and value.date() == UPLOAD_MOMENT.date() and \
+        (value.minute, value.second, value.microsecond) != (0, 0, 0)
+
+
+def test_seized_server_cannot_confirm_which_known_file_a_source_sent(tip_admin, org_key, settings, tl, monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: UPLOAD_MOMENT)
+    access, _codename = services.submit_tip(body="see the audit", files=[("audit.pdf", KNOWN_FILE)], language="en")
+    digest = hashlib.sha256(KNOWN_FILE)
+    size = len(KNOWN_FILE)
+    # Not its hash (hex or raw), not its exact size, not its upload time: in no column of any table.
+    assert tl.database_hits(digest.hexdigest()) == [] and tl.database_hits(digest.hexdigest().upper()) == []
+    assert tl.database_hits(digest.digest()) == []
+    assert [(t, c) for t, c, v in tl.database_values() if v == size or v == str(size)] == []
+    assert [(t, c, v) for t, c, v in tl.database_values() if _seconds_precise(v)] == []
+    # Nor on disk: the sealed file is padded, and its modification time is the hour.
+    for path in settings.TIP_STORAGE_DIR.iterdir():
+        assert path.stat().st_size > size + 40 and path.stat().st_size % 256 == 40
+        assert path.stat().st_mtime == UPLOAD_MOMENT.replace(minute=0, second=0, microsecond=0).timestamp()
+    # Staff holding the key, and the source, still see the real name, size and hash.
+    tip = Tip.objects.get()
+    for messages in (selectors.conversation_for_staff(tip_admin, org_private=org_key, tip=tip),
+                     selectors.conversation_for_source(access)):
+        opened = messages[0].files[0]
+        assert (opened.name, opened.size, opened.sha256) == ("audit.pdf", size, digest.hexdigest())
+    file_id = TipFile.objects.get().pk
+    assert selectors.file_for_staff(tip_admin, org_private=org_key, file_id=file_id, original=False)[2] == KNOWN_FILE
+
+
+def test_console_shows_staff_the_unsealed_file_name_size_and_hash(client, tip_admin, tl, english):
+    services.submit_tip(body="see the audit", files=[("audit.pdf", KNOWN_FILE)], language="en")
+    tl.staff_client(client, tip_admin)
+    page = client.get(f"/console/tips/{Tip.objects.get().pk}/").content.decode()
+    assert "audit.pdf" in page and hashlib.sha256(KNOWN_FILE).hexdigest() in page and "11.8" in page
