@@ -9,12 +9,28 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+
+from testigo.core import untrusted
+
+log = logging.getLogger(__name__)
+# A provider's clock may be off, but not by decades: a timestamp outside these bounds is ignored
+# (the message is kept and dated by its reception) rather than refused or crashing the webhook.
+EARLIEST_PROVIDER_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_PROVIDER_SKEW = timedelta(days=1)
+# What a payload a type could not read raises besides Malformed: wrong types (a list where a
+# string was expected), huge numbers, missing keys. Turned into a 400 with the payload kept.
+# Database errors are not among them: those stay 500 so the gateway retries.
+PARSE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError, OSError,
+                RecursionError)
 
 
 class Malformed(Exception):
@@ -61,6 +77,7 @@ class ConfigField:
     label: str
     secret: bool = False
     required: bool = True
+    kind: str = "text"  # "url" or "host": an address the server connects to (checked by channels.addresses)
 
 
 @dataclass
@@ -70,9 +87,10 @@ class HttpResult:
 
     def json(self) -> dict:
         try:
-            return json.loads(self.body.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
+            value = untrusted.loads(self.body)
+        except ValueError:
             return {}
+        return value if isinstance(value, dict) else {}
 
 
 def http_request(url: str, *, data: bytes | None = None, headers: dict | None = None,
@@ -128,10 +146,14 @@ class ChannelType:
         from testigo.channels import services
 
         if action == "status":
-            for update in self.parse_status(channel, request):
+            with reading(channel):
+                updates = self.parse_status(channel, request)
+            for update in updates:
                 services.record_status(channel=channel, update=update)
             return self.acknowledge(channel, request, [])
-        stored = [services.receive(channel=channel, inbound=m) for m in self.parse_inbound(channel, request)]
+        with reading(channel):
+            inbound = self.parse_inbound(channel, request)
+        stored = [services.receive(channel=channel, inbound=m) for m in inbound]
         return self.acknowledge(channel, request, stored)
 
     def parse_inbound(self, channel, request: HttpRequest) -> list[Inbound]:
@@ -156,16 +178,45 @@ class ChannelType:
         return encoding.transliterate(text) if channel.transliterate else text
 
 
+@contextmanager
+def reading(channel):
+    """Around a type's parsing: a payload it could not read is Malformed (a 400 with the payload
+    kept as a rejected sample), never a 500, whatever shape the payload has."""
+    try:
+        yield
+    except Malformed:
+        raise
+    except PARSE_ERRORS as exc:
+        log.warning("channel %s: unreadable payload (%s)", channel.pk, type(exc).__name__)
+        raise Malformed(f"the payload could not be read ({type(exc).__name__})") from exc
+
+
+def loads_json(data: bytes | str) -> object:
+    """A JSON body or field, parsed with a nesting limit and with every NUL replaced (U+FFFD)."""
+    try:
+        return untrusted.clean(untrusted.loads(data))
+    except untrusted.UnreadableJSON as exc:
+        raise Malformed(str(exc)) from exc
+
+
+def provider_time(value, *, per_second: int = 1) -> datetime | None:
+    """A provider's epoch timestamp (seconds, or milliseconds with per_second=1000) as a datetime;
+    None when it is missing, not a number or out of range: the message is then dated by its
+    reception (received_at), never refused for its clock."""
+    try:
+        when = datetime.fromtimestamp(int(str(value).strip()) / per_second, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+    return when if EARLIEST_PROVIDER_TIME <= when <= timezone.now() + LATEST_PROVIDER_SKEW else None
+
+
 def form_or_json(request: HttpRequest) -> dict:
     """Request parameters from the query string, a form body or a JSON object body."""
     data = {k: v for k, v in request.GET.items()}
     ctype = (request.content_type or "").lower()
     if request.method in {"POST", "PUT"}:
         if ctype == "application/json":
-            try:
-                body = json.loads(request.body.decode("utf-8"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise Malformed(f"the body is not valid JSON: {exc}") from exc
+            body = loads_json(request.body)
             if not isinstance(body, dict):
                 raise Malformed("the JSON body must be an object")
             data.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()})

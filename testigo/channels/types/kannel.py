@@ -3,7 +3,6 @@ sendsms, delivery reports through the dlr-url. Kannel signs nothing: a secret `k
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +18,7 @@ from testigo.channels.types.base import (
     StatusUpdate,
     TemporaryError,
     http_request,
+    provider_time,
     require,
     same,
 )
@@ -54,7 +54,7 @@ class Kannel(ChannelType):
         provider_id, sender = require(data, "id", "from")
         text = data.get("text", "")
         return [Inbound(provider_id=provider_id, scheme="tel", address=sender, text=text,
-                        sent_at=_epoch(data.get("time", "")),
+                        sent_at=provider_time(data.get("time", "")),
                         raw={k: v for k, v in data.items() if k != "key"})]
 
     def _post_url(self, request: HttpRequest) -> Inbound:
@@ -106,10 +106,6 @@ class Kannel(ChannelType):
         if result.status >= 500:
             raise TemporaryError(f"Kannel {result.status}: {body[:200]}")
         raise PermanentError(f"Kannel {result.status}: {body[:200]}")
-
-
-def _epoch(value: str) -> datetime | None:
-    return datetime.fromtimestamp(int(value), tz=UTC) if value.strip().isdigit() else None
 
 
 TYPE = Kannel()
