@@ -78,3 +78,10 @@ def test_untrusted_helpers_replace_nul_everywhere_and_measure_depth_without_recu
     assert untrusted.depth("x") == 0 and untrusted.depth({"a": [1]}) == 2
     with pytest.raises(untrusted.UnreadableJSON):
         untrusted.loads("[" * 100000 + "]" * 100000)
+
+
+def test_promise_an_api_cursor_nested_too_deep_is_400_not_500(client):
+    import base64
+
+    cursor = base64.urlsafe_b64encode(b"[" * 5000 + b"]" * 5000).decode().rstrip("=")
+    assert client.get(f"/api/v1/reports?cursor={cursor}").status_code == 400
