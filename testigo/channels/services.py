@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from testigo.channels import contacts, encoding, keywords, replies
+from testigo.channels import addresses, contacts, encoding, keywords, replies
 from testigo.channels.models import (
     Channel,
     Contact,
@@ -458,6 +458,10 @@ def _clean_channel(*, channel_type, name: str, config: dict, rate_per_second: fl
     missing = [f.label for f in channel_type.config_fields if f.required and not config.get(f.key)]
     if missing:
         raise ValidationError(_("Missing settings: %(fields)s.") % {"fields": ", ".join(missing)})
+    for field in channel_type.config_fields:
+        if field.kind in {"url", "host"} and config.get(field.key):
+            # Also checked at every connection (addresses.connect): DNS may answer differently later.
+            addresses.validate(kind=field.kind, value=config[field.key], label=field.label)
     return name[:100], config
 
 

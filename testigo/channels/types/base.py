@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import urllib.error
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -84,7 +85,7 @@ class ConfigField:
 class HttpResult:
     status: int
     body: bytes
-
+    quotable: bool = True  # False for admin-set URLs: their answer is never quoted in an error
     def json(self) -> dict:
         try:
             value = untrusted.loads(self.body)
@@ -94,15 +95,26 @@ class HttpResult:
 
 
 def http_request(url: str, *, data: bytes | None = None, headers: dict | None = None,
-                 method: str | None = None, timeout: float = 15) -> HttpResult:
-    """One HTTP call to a provider; every type sends through here so tests can replace it."""
+                 method: str | None = None, timeout: float = 15, admin_url: bool = False) -> HttpResult:
+    """One HTTP call to a provider; every type sends through here so tests can replace it.
+
+    `admin_url`: the URL comes from a channel's settings, not from our code. It is then fetched
+    only over http(s) to public addresses (channels.addresses) and its answer is never quoted."""
+    from testigo.channels import addresses
+
     req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    open_url = addresses.opener().open if admin_url else urllib.request.urlopen
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - provider URLs only
-            return HttpResult(resp.status, resp.read())
+        if admin_url and urllib.parse.urlsplit(url).scheme.lower() not in addresses.URL_SCHEMES:
+            raise PermanentError("the gateway URL must start with http:// or https://")
+        with open_url(req, timeout=timeout) as resp:  # noqa: S310 - provider URLs, or checked ones
+            return HttpResult(resp.status, resp.read(), quotable=not admin_url)
     except urllib.error.HTTPError as exc:
-        return HttpResult(exc.code, exc.read() or b"")
+        return HttpResult(exc.code, exc.read() or b"", quotable=not admin_url)
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        if addresses.blocked(exc):
+            raise PermanentError("the gateway address is on this server or a private network; the "
+                                 "operator can allow it with TESTIGO_ALLOW_PRIVATE_GATEWAYS=1") from exc
         raise TemporaryError(f"network error: {exc}") from exc
 
 
@@ -110,7 +122,7 @@ def raise_for_status(result: HttpResult, ok: set[int] = frozenset({200, 201, 202
     """Map a provider's HTTP status to the retry policy: 429 and 5xx retry, other 4xx do not."""
     if result.status in ok:
         return
-    detail = result.body[:300].decode("utf-8", "replace")
+    detail = result.body[:300].decode("utf-8", "replace") if result.quotable else "(answer not shown)"
     if result.status == 429 or result.status >= 500:
         raise TemporaryError(f"HTTP {result.status}: {detail}")
     raise PermanentError(f"HTTP {result.status}: {detail}")
