@@ -50,7 +50,7 @@ class RefuseUnreadableInputMiddleware:
         return self.get_response(request)
 
     def problem(self, request) -> str:
-        refused = _("The request contains a NUL character (%00), which Testigo does not accept.")
+        refused = _("The request contains a NUL character (code 0), which Testigo does not accept.")
         if untrusted.NUL in request.path_info or _lists_have_nul(request.GET) or _cookies_have_nul(request):
             return refused
         if request.method not in {"POST", "PUT", "PATCH"}:

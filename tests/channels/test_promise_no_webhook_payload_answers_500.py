@@ -126,3 +126,12 @@ def test_promise_deeply_nested_webhook_json_is_a_clear_400(client, make_channel)
     assert response.status_code == 400
     assert f"nested deeper than {untrusted.MAX_JSON_DEPTH} levels" in response.json()["error"]
     assert InboundRejected.objects.get().channel == bot
+
+
+def test_promise_an_email_with_an_impossible_date_is_dated_by_its_arrival():
+    from testigo.channels.types.email import parse_message
+
+    raw = b"From: Ana <ana@example.org>\r\nDate: Mon, 1 Jan 1900 00:00:00 +0000\r\nMessage-ID: <1@x>\r\n\r\nhola"
+    assert parse_message(raw).sent_at is None
+    good = raw.replace(b"1900", b"2024")
+    assert parse_message(good).sent_at.year == 2024

@@ -50,3 +50,10 @@ def test_secrets_in_a_cut_or_invalid_json_sample_are_still_masked(client, make_c
     client.post(f"/ch/smssync/{phone.uuid}/", body, content_type=JSON)
     rejected = InboundRejected.objects.get()
     assert "s3cret" not in rejected.body and '"secret": "***"' in rejected.body
+
+
+def test_the_channel_list_shows_how_many_unreadable_requests_were_not_kept(client, admin_user, make_channel):
+    channel = make_channel("smssync", secret="s3cret")
+    type(channel).objects.filter(pk=channel.pk).update(rejected_not_kept=4242)
+    client.force_login(admin_user)
+    assert "4242" in client.get("/console/messages/channels/").content.decode()

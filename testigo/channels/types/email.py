@@ -26,6 +26,7 @@ from testigo.channels.types.base import (
     PermanentError,
     SendResult,
     TemporaryError,
+    provider_time,
 )
 
 QUOTE_HEADER = re.compile(r"^(On .+ wrote:|El .+ escribió:)\s*$", re.IGNORECASE)
@@ -64,7 +65,8 @@ def parse_message(raw: bytes) -> Inbound:
             sent_at = email.utils.parsedate_to_datetime(str(date))
             if sent_at.tzinfo is None:  # "-0000": the sender's zone is unknown; the time is UTC
                 sent_at = sent_at.replace(tzinfo=UTC)
-        except (TypeError, ValueError):
+            sent_at = provider_time(int(sent_at.timestamp()))  # an impossible date: dated by its arrival
+        except (TypeError, ValueError, OverflowError):
             sent_at = None
     return Inbound(provider_id=message_id, scheme="mailto", address=address, text=text.strip(), name=name,
                    sent_at=sent_at, raw={"message_id": message_id, "subject": subject})
