@@ -88,8 +88,20 @@ def _storable(inbound: base.Inbound) -> base.Inbound:
     wrong = [name for name, value in fields.items() if not isinstance(value, str)]
     if wrong or not isinstance(inbound.raw, dict):
         raise base.Malformed("not text: " + ", ".join(wrong or ["raw"]))
-    return dataclasses.replace(inbound, **{k: untrusted.without_nul(v) for k, v in fields.items()},
-                               raw=untrusted.clean(inbound.raw))
+    raw = untrusted.clean(inbound.raw)
+    if CONCAT_KEY in raw and not _is_concat(raw[CONCAT_KEY]):
+        # A form field named like our own multi-part marker (types copy the gateway's fields into
+        # raw): ignored, or processing would fail on it for ever.
+        raw.pop(CONCAT_KEY)
+    return dataclasses.replace(inbound, **{k: untrusted.without_nul(v) for k, v in fields.items()}, raw=raw)
+
+
+def _is_concat(value) -> bool:
+    """The shape types give CONCAT_KEY: {"ref": str, "total": n, "part": i} with 1 <= i <= n <= 255."""
+    if not isinstance(value, dict) or not isinstance(value.get("ref"), str):
+        return False
+    total, part = value.get("total"), value.get("part")
+    return isinstance(total, int) and isinstance(part, int) and 1 <= part <= total <= 255
 
 
 def _refetch(cursor, sql: str, params: list):
@@ -370,7 +382,10 @@ def record_status(*, channel: Channel, update: base.StatusUpdate) -> OutboundMes
     with transaction.atomic():
         rows = OutboundMessage.objects.select_for_update().filter(channel=channel)
         if update.by_outbox_id:
-            rows = rows.filter(pk=int(update.provider_id)) if update.provider_id.isdigit() else rows.none()
+            outbox_id = update.provider_id
+            # ASCII digits that fit a bigint: int() of 5,000 digits raises, and so does the database.
+            fits = outbox_id.isascii() and outbox_id.isdigit() and len(outbox_id) <= 18
+            rows = rows.filter(pk=int(outbox_id)) if fits else rows.none()
         else:
             rows = rows.filter(provider_id=update.provider_id)
         outbound = rows.first()

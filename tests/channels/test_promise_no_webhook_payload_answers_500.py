@@ -50,7 +50,8 @@ PAYLOADS = {
 POST_QUERIES = ["", "?task=result", "?task=sent&key=k"]  # SMSSync's tasks; the URL key of key-checked types
 GET_QUERIES = ["?key=k&id=1&from=%2B504&text=%00&time=" + str(HUGE), "?key=k&id=a%00&st=x%00",
                "?key=k&messageId=1&msisdn=504&message-timestamp=99999-99-99", "?task=send&secret=k",
-               "?hub.mode=subscribe&hub.challenge=%00&hub.verify_token=k"]
+               "?hub.mode=subscribe&hub.challenge=%00&hub.verify_token=k", "?key=k&st=1&id=" + "9" * 5000,
+               "?key=k&st=1&id=" + "9" * 30]
 
 
 def webhook_types():
@@ -135,3 +136,12 @@ def test_promise_an_email_with_an_impossible_date_is_dated_by_its_arrival():
     assert parse_message(raw).sent_at is None
     good = raw.replace(b"1900", b"2024")
     assert parse_message(good).sent_at.year == 2024
+
+
+def test_promise_a_form_field_named_like_the_multipart_marker_does_not_block_processing(client, make_channel):
+    phone = make_channel("smssync", secret="s3cret")
+    body = urlencode({"secret": "s3cret", "from": "+50499990001", "message": "REPORTE robo", "_concat": "x"})
+    assert client.post(f"/ch/smssync/{phone.uuid}/", body, content_type=FORM).status_code == 200
+    message = InboundMessage.objects.get()
+    assert message.processed_at is not None and message.report is not None
+    assert "_concat" not in message.raw
