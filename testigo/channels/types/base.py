@@ -86,6 +86,7 @@ class HttpResult:
     status: int
     body: bytes
     quotable: bool = True  # False for admin-set URLs: their answer is never quoted in an error
+
     def json(self) -> dict:
         try:
             value = untrusted.loads(self.body)
@@ -102,11 +103,11 @@ def http_request(url: str, *, data: bytes | None = None, headers: dict | None = 
     only over http(s) to public addresses (channels.addresses) and its answer is never quoted."""
     from testigo.channels import addresses
 
+    if admin_url and urllib.parse.urlsplit(url).scheme.lower() not in addresses.URL_SCHEMES:
+        raise PermanentError("the gateway URL must start with http:// or https://")
     req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
     open_url = addresses.opener().open if admin_url else urllib.request.urlopen
     try:
-        if admin_url and urllib.parse.urlsplit(url).scheme.lower() not in addresses.URL_SCHEMES:
-            raise PermanentError("the gateway URL must start with http:// or https://")
         with open_url(req, timeout=timeout) as resp:  # noqa: S310 - provider URLs, or checked ones
             return HttpResult(resp.status, resp.read(), quotable=not admin_url)
     except urllib.error.HTTPError as exc:
