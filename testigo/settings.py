@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "testigo.core.middleware.SecureCookiesOverHttpsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
+    # Before sessions: a NUL in a cookie, path, query, form or JSON body is a 400, never a 500.
+    "testigo.core.middleware.RefuseUnreadableInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "testigo.core.language.SiteLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -257,6 +259,9 @@ CONVERSATION_WINDOW_HOURS = float(env("CONVERSATION_WINDOW_HOURS", "24"))
 CHANNEL_BASE_URL = env("CHANNEL_BASE_URL", "").rstrip("/")  # public https://host for webhook URLs
 CHANNEL_MAX_ATTEMPTS = int(env("CHANNEL_MAX_ATTEMPTS", "6"))
 CHANNEL_RETRY_BASE_SECONDS = float(env("CHANNEL_RETRY_BASE_SECONDS", "30"))
+# Gateway addresses an admin types (Kannel, FrontlineSMS, SMPP, e-mail) may point at this machine or
+# a private network only when the operator says so: otherwise the worker would fetch internal pages.
+ALLOW_PRIVATE_GATEWAYS = env_bool("ALLOW_PRIVATE_GATEWAYS", False)
 
 # --- Early warnings (docs/alerts.md) ----------------------------------------------------------
 ALERT_COOLDOWN_MINUTES = int(env("ALERT_COOLDOWN_MINUTES", "60"))  # per subscriber and zone, automatic alerts

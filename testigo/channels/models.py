@@ -26,6 +26,8 @@ class Channel(models.Model):
     # Rate limiting shared by every worker process: the earliest moment the next send may start.
     next_send_at = models.DateTimeField(null=True, blank=True)
     auth_failures = models.PositiveIntegerField(default=0)
+    # Unreadable payloads beyond the hourly sample limit (services.REJECTED_SAMPLES_PER_HOUR): counted, not kept.
+    rejected_not_kept = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -132,6 +134,10 @@ class InboundRejected(models.Model):
     query = models.TextField(blank=True)
     body = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # The hourly sample limit counts a channel's recent rejections on every rejected request.
+        indexes = [models.Index(fields=["channel", "received_at"], name="rejected_channel_time")]
 
     def __str__(self) -> str:
         return f"rejected {self.pk}: {self.reason[:60]}"

@@ -7,8 +7,10 @@ a job, and is idempotent.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import re
 import time
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode
@@ -20,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from testigo.channels import contacts, encoding, keywords, replies
+from testigo.channels import addresses, contacts, encoding, keywords, replies
 from testigo.channels.models import (
     Channel,
     Contact,
@@ -31,11 +33,17 @@ from testigo.channels.models import (
 )
 from testigo.channels.types import base
 from testigo.channels.types import get as get_type
-from testigo.core import audit, roles
+from testigo.core import audit, roles, untrusted
 from testigo.reports import services as report_services
 
 log = logging.getLogger(__name__)
 Status = OutboundMessage.Status
+MAX_ADDRESS_LENGTH = Contact._meta.get_field("address").max_length
+# A payload we could not read is kept for an admin to inspect, but bounded: without these limits
+# anyone who knows a webhook URL (no secret needed to be rejected) could fill the disk.
+REJECTED_SAMPLE_BYTES = 4096  # the first 4 KB of a body or query show what went wrong
+REJECTED_SAMPLES_PER_HOUR = 20  # per channel; beyond that only Channel.rejected_not_kept counts
+TRUNCATED = "\n[… truncated by Testigo: the payload was longer]"
 SECRET_KEYS = {"secret", "key", "token", "password", "pass", "apikey", "api_key", "sig", "hub.verify_token"}
 
 
@@ -46,7 +54,10 @@ def receive(*, channel: Channel, inbound: base.Inbound) -> InboundMessage:
     the webhook's hot path (bench/bench_inbound.py): a few prepared statements in one short write
     transaction, without the ORM's query compilation (which cost more than the whole commit).
     """
+    inbound = _storable(inbound)
     address = contacts.normalise(inbound.scheme, inbound.address)
+    if len(address) > MAX_ADDRESS_LENGTH:
+        raise base.Malformed(f"the sender's address is longer than {MAX_ADDRESS_LENGTH} characters")
     now = timezone.now()
     provider_id = inbound.provider_id[:200]
     sql = _store_sql()
@@ -67,6 +78,30 @@ def receive(*, channel: Channel, inbound: base.Inbound) -> InboundMessage:
                              text=inbound.text, sent_at=inbound.sent_at, received_at=now, raw=inbound.raw)
     _queue_processing(message.pk)
     return message
+
+
+def _storable(inbound: base.Inbound) -> base.Inbound:
+    """The message as every back end can store it: a NUL (which PostgreSQL refuses) becomes U+FFFD
+    in every field, so the message is kept and acknowledged instead of failing on every retry."""
+    fields = {"provider_id": inbound.provider_id, "address": inbound.address, "text": inbound.text,
+              "name": inbound.name, "language": inbound.language}
+    wrong = [name for name, value in fields.items() if not isinstance(value, str)]
+    if wrong or not isinstance(inbound.raw, dict):
+        raise base.Malformed("not text: " + ", ".join(wrong or ["raw"]))
+    raw = untrusted.clean(inbound.raw)
+    if CONCAT_KEY in raw and not _is_concat(raw[CONCAT_KEY]):
+        # A form field named like our own multi-part marker (types copy the gateway's fields into
+        # raw): ignored, or processing would fail on it for ever.
+        raw.pop(CONCAT_KEY)
+    return dataclasses.replace(inbound, **{k: untrusted.without_nul(v) for k, v in fields.items()}, raw=raw)
+
+
+def _is_concat(value) -> bool:
+    """The shape types give CONCAT_KEY: {"ref": str, "total": n, "part": i} with 1 <= i <= n <= 255."""
+    if not isinstance(value, dict) or not isinstance(value.get("ref"), str):
+        return False
+    total, part = value.get("total"), value.get("part")
+    return isinstance(total, int) and isinstance(part, int) and 1 <= part <= total <= 255
 
 
 def _refetch(cursor, sql: str, params: list):
@@ -342,10 +377,15 @@ STATUS_RANK = {Status.QUEUED: 0, Status.SENDING: 1, Status.SENT: 2, Status.DELIV
 
 def record_status(*, channel: Channel, update: base.StatusUpdate) -> OutboundMessage | None:
     """Apply a delivery report. Reports arrive late and out of order: never move a status backwards."""
+    update = dataclasses.replace(update, provider_id=untrusted.without_nul(str(update.provider_id)),
+                                 error=untrusted.without_nul(str(update.error)))
     with transaction.atomic():
         rows = OutboundMessage.objects.select_for_update().filter(channel=channel)
         if update.by_outbox_id:
-            rows = rows.filter(pk=int(update.provider_id)) if update.provider_id.isdigit() else rows.none()
+            outbox_id = update.provider_id
+            # ASCII digits that fit a bigint: int() of 5,000 digits raises, and so does the database.
+            fits = outbox_id.isascii() and outbox_id.isdigit() and len(outbox_id) <= 18
+            rows = rows.filter(pk=int(outbox_id)) if fits else rows.none()
         else:
             rows = rows.filter(provider_id=update.provider_id)
         outbound = rows.first()
@@ -372,29 +412,51 @@ def _scrub(pairs: str) -> str:
     return urlencode([(k, "***" if k.lower() in SECRET_KEYS else v) for k, v in items])
 
 
+_SECRET_JSON = re.compile(r'("(?:%s)"\s*:\s*)"(?:[^"\\]|\\.)*"' % "|".join(re.escape(k) for k in SECRET_KEYS),
+                          re.IGNORECASE)
+
+
 def _scrub_json(body: str) -> str:
     try:
-        data = json.loads(body)
-    except ValueError:
-        return body
+        data = untrusted.loads(body)
+    except ValueError:  # invalid or too deep: mask what looks like a secret, keep the rest as sent
+        return _SECRET_JSON.sub(lambda m: m.group(1) + '"***"', body)
     if isinstance(data, dict):
         data = {k: "***" if k.lower() in SECRET_KEYS else v for k, v in data.items()}
     return json.dumps(data, ensure_ascii=False)
 
 
-def record_rejection(*, channel: Channel | None, channel_type: str, request, reason: str) -> InboundRejected:
-    """Keep a payload we could not read (secrets masked, no client address) for an admin to inspect."""
-    body = request.body[:65536].decode("utf-8", "replace")
+def record_rejection(*, channel: Channel, channel_type: str, request, reason: str) -> InboundRejected | None:
+    """Keep a sample of a payload we could not read for an admin to inspect: secrets masked, no
+    client address, at most REJECTED_SAMPLE_BYTES of body and query, and at most
+    REJECTED_SAMPLES_PER_HOUR per channel. Beyond that only a counter grows (None is returned)."""
+    since = timezone.now() - timedelta(hours=1)
+    if InboundRejected.objects.filter(channel=channel, received_at__gte=since).count() >= REJECTED_SAMPLES_PER_HOUR:
+        Channel.objects.filter(pk=channel.pk).update(rejected_not_kept=F("rejected_not_kept") + 1)
+        return None
     ctype = request.content_type or ""
+    body = request.body.decode("utf-8", "replace")  # whole, so secrets in JSON are masked before sampling
     if ctype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
         body = urlencode([(k, "***" if k.lower() in SECRET_KEYS else v)
                           for k, values in request.POST.lists() for v in values])
     elif ctype == "application/json":
         body = _scrub_json(body)
     return InboundRejected.objects.create(
-        channel=channel, channel_type=channel_type, reason=reason[:500], method=request.method[:10],
-        content_type=ctype[:200], query=_scrub(request.META.get("QUERY_STRING", "")), body=body,
+        channel=channel, channel_type=channel_type, reason=_sample(reason, 500), method=request.method[:10],
+        content_type=_sample(ctype, 200), query=_sample(_scrub(request.META.get("QUERY_STRING", ""))),
+        body=_sample(body),
     )
+
+
+def _sample(text: str, limit: int = REJECTED_SAMPLE_BYTES) -> str:
+    """At most `limit` UTF-8 bytes of `text`, NULs replaced, marked when something was cut off."""
+    text = untrusted.without_nul(text)
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    marker = TRUNCATED if limit >= 4 * len(TRUNCATED) else "…"
+    keep = limit - len(marker.encode("utf-8"))
+    return data[:keep].decode("utf-8", "ignore") + marker
 
 
 AUTO_SECRETS = {"secret", "secret_token", "verify_token"}
@@ -411,6 +473,10 @@ def _clean_channel(*, channel_type, name: str, config: dict, rate_per_second: fl
     missing = [f.label for f in channel_type.config_fields if f.required and not config.get(f.key)]
     if missing:
         raise ValidationError(_("Missing settings: %(fields)s.") % {"fields": ", ".join(missing)})
+    for field in channel_type.config_fields:
+        if field.kind in {"url", "host"} and config.get(field.key):
+            # Also checked at every connection (addresses.connect): DNS may answer differently later.
+            addresses.validate(kind=field.kind, value=config[field.key], label=field.label)
     return name[:100], config
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 
 from testigo.channels import services
 from testigo.channels.models import Channel
 from testigo.channels.types import base
 from testigo.channels.types import get as get_type
+from testigo.core import untrusted
 
 DEACTIVATED = "this channel is deactivated in Testigo; an administrator can activate it again"
 
@@ -29,13 +30,29 @@ def webhook(request: HttpRequest, type_code: str, channel_uuid, action: str = ""
     # Read the raw bytes first: signatures are over them, and a rejected payload is kept as sent.
     request.body  # noqa: B018
     try:
-        if not channel_type.verify(channel, request, action):
+        with base.reading(channel):
+            authentic = channel_type.verify(channel, request, action)
+        if not authentic:
             services.count_auth_failure(channel=channel)
             return channel_type.rejection(403, "forbidden: wrong or missing secret or signature")
+        # Verified over the parameters as sent; the type reads them with NULs replaced (U+FFFD),
+        # which PostgreSQL cannot store or compare. JSON bodies are cleaned by base.loads_json.
+        request.GET = _without_nul(request.GET)
+        if request.method == "POST":
+            request.POST = _without_nul(request.POST)
         return channel_type.handle(channel, request, action)
     except base.Malformed as exc:
         services.record_rejection(channel=channel, channel_type=type_code, request=request, reason=str(exc))
         return channel_type.rejection(400, str(exc))
+
+
+def _without_nul(params: QueryDict) -> QueryDict:
+    if not any(untrusted.NUL in k or any(untrusted.NUL in v for v in values) for k, values in params.lists()):
+        return params
+    cleaned = QueryDict(mutable=True)
+    for key, values in params.lists():
+        cleaned.setlist(untrusted.without_nul(key), [untrusted.without_nul(v) for v in values])
+    return cleaned
 
 
 _BY_UUID = None

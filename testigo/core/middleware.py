@@ -1,5 +1,15 @@
 from __future__ import annotations
 
+from django.http import HttpResponseBadRequest
+from django.utils.translation import gettext as _
+
+from testigo.core import untrusted
+
+# Gateway webhooks (/ch/, testigo.channels.wsgi.WEBHOOK_PREFIX) are exempt from the NUL refusal:
+# an SMS is never refused for a NUL; channels.services.receive() keeps it with U+FFFD instead.
+NUL_EXEMPT_PREFIXES = ("/ch/",)
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
 
 class SecureCookiesOverHttpsMiddleware:
     """Mark every cookie Secure when the request came over HTTPS.
@@ -17,3 +27,52 @@ class SecureCookiesOverHttpsMiddleware:
             for morsel in response.cookies.values():
                 morsel["secure"] = True
         return response
+
+
+class RefuseUnreadableInputMiddleware:
+    """Answer 400, never 500, to a request whose path, query, form or JSON body carries a NUL, or
+    whose JSON body nests deeper than untrusted.MAX_JSON_DEPTH.
+
+    PostgreSQL cannot store or even compare a string with a NUL, so `?q=a%00b` made every search
+    answer 500; a deeply nested JSON body made the API's parser raise RecursionError. Refusing
+    with a clear message is better than silently changing what a person wrote in a form; the one
+    exception is an SMS (webhooks), which is kept with the NUL replaced.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path_info.startswith(NUL_EXEMPT_PREFIXES):
+            problem = self.problem(request)
+            if problem:
+                return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    def problem(self, request) -> str:
+        refused = _("The request contains a NUL character (code 0), which Testigo does not accept.")
+        if untrusted.NUL in request.path_info or _lists_have_nul(request.GET) or _cookies_have_nul(request):
+            return refused
+        if request.method not in {"POST", "PUT", "PATCH"}:
+            return ""
+        ctype = (request.content_type or "").lower()
+        if ctype in FORM_TYPES:
+            return refused if _lists_have_nul(request.POST) else ""
+        if ctype == "application/json" or ctype.endswith("+json"):
+            try:
+                value = untrusted.loads(request.body)
+            except untrusted.UnreadableJSON as exc:
+                if "nested deeper" in str(exc):
+                    return _("The JSON body is nested deeper than %(n)d levels.") % {"n": untrusted.MAX_JSON_DEPTH}
+                return ""  # invalid JSON: the API answers that itself, with its own error format
+            return refused if untrusted.has_nul(value) else ""
+        return ""
+
+
+def _lists_have_nul(query) -> bool:
+    return any(untrusted.NUL in key or any(untrusted.NUL in v for v in values if isinstance(v, str))
+               for key, values in query.lists())
+
+
+def _cookies_have_nul(request) -> bool:
+    return any(untrusted.NUL in k or untrusted.NUL in v for k, v in request.COOKIES.items())

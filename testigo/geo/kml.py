@@ -1,18 +1,23 @@
-"""KML to GeoJSON with the standard library's XML parser, refusing DTDs and entities.
+"""KML to GeoJSON with defusedxml, refusing DTDs and entities, and deeply nested geometries.
 
 Entity expansion ("billion laughs") and external entities are the classic XML attacks; KML never
-needs a DTD, so any document that declares one is rejected before parsing.
+needs a DTD, so any document that declares one is rejected. The check is the parser's own
+(defusedxml, forbid_dtd), so it holds in every encoding the XML declaration may name: a byte search
+for "<!DOCTYPE" missed the same text in a UTF-16 file, and its entities expanded into zone names.
 """
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+# MultiGeometry inside MultiGeometry: real maps nest two or three levels. Converting a 5,000-level
+# file recursed until Python gave up (a 500); anything deeper than this is refused with a message.
+MAX_GEOMETRY_DEPTH = 10
 
 
 def _local(tag: str) -> str:
@@ -37,7 +42,7 @@ def _child(el: ET.Element, name: str) -> ET.Element | None:
     return next((c for c in el.iter() if _local(c.tag) == name), None)
 
 
-def _geometry(el: ET.Element) -> dict | None:
+def _geometry(el: ET.Element, depth: int = 1) -> dict | None:
     kind = _local(el.tag)
     if kind == "Point":
         pts = _coords(getattr(_child(el, "coordinates"), "text", ""))
@@ -52,18 +57,21 @@ def _geometry(el: ET.Element) -> dict | None:
                 rings.append(_coords(getattr(ring, "text", "")))
         return {"type": "Polygon", "coordinates": rings}
     if kind == "MultiGeometry":
-        parts = [g for g in (_geometry(c) for c in el) if g]
+        if depth >= MAX_GEOMETRY_DEPTH:
+            raise ValidationError(_("The KML file nests geometries more than %(n)d levels deep.")
+                                  % {"n": MAX_GEOMETRY_DEPTH})
+        parts = [g for g in (_geometry(c, depth + 1) for c in el) if g]
         return {"type": "GeometryCollection", "geometries": parts}
     return None
 
 
 def kml_to_geojson(data: bytes) -> dict:
     """Convert a KML document's placemarks (points, lines, polygons) to a FeatureCollection."""
-    if _DTD.search(data):
-        raise ValidationError(_("KML files with a DTD or entities are not accepted."))
     try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
+        root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise ValidationError(_("KML files with a DTD or entities are not accepted.")) from exc
+    except (ET.ParseError, ValueError) as exc:  # ValueError: an encoding expat cannot read (UTF-16-LE)
         raise ValidationError(_("The file is not valid KML (XML).")) from exc
     features = []
     for placemark in root.iter():

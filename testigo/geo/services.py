@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from testigo.core import audit, roles
+from testigo.core import audit, roles, untrusted
 from testigo.geo.kml import kml_to_geojson
 from testigo.geo.models import Layer
 
@@ -32,7 +30,7 @@ def read_geo_file(*, filename: str, data: bytes, max_bytes: int) -> dict:
         return kml_to_geojson(data)
     if name.endswith((".geojson", ".json")):
         try:
-            return json.loads(data.decode("utf-8-sig"))
+            return untrusted.loads(data.decode("utf-8-sig"))  # nesting-limited: a deep file is not a 500
         except (UnicodeDecodeError, ValueError) as exc:
             raise ValidationError(_("The file is not valid GeoJSON.")) from exc
     raise ValidationError(_("Upload a GeoJSON (.geojson) or KML (.kml) file."))

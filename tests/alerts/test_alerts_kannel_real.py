@@ -21,6 +21,7 @@ def test_broadcast_alert_leaves_through_kannel_sendsms(kannel, live_server, sett
 
     start, inject, fakesmsc_output = kannel
     settings.CHANNEL_BASE_URL = live_server.url
+    settings.ALLOW_PRIVATE_GATEWAYS = True  # Kannel runs on this machine (TESTIGO_ALLOW_PRIVATE_GATEWAYS=1)
     channel = make_channel("kannel", secret="kannel-key", sendsms_url="http://127.0.0.1:0/", username="testigo",
                            password="sendpw", from_number="12345")
     ports = start(webhook_url(channel) + "?key=kannel-key&id=%I&from=%p&to=%P&text=%a&time=%T&coding=%c")

@@ -21,6 +21,13 @@ def require_service(available: bool, why: str) -> None:
 
 
 @pytest.fixture
+def loopback_gateways(settings):
+    """The operator allows gateways on this machine (TESTIGO_ALLOW_PRIVATE_GATEWAYS=1): the real
+    Kannel, SMSC and mail servers of these tests listen on 127.0.0.1."""
+    settings.ALLOW_PRIVATE_GATEWAYS = True
+
+
+@pytest.fixture
 def make_channel(db):
     from testigo.channels import services
 
@@ -37,8 +44,8 @@ class FakeProvider:
     responses: list = field(default_factory=list)
     default: base.HttpResult = field(default_factory=lambda: base.HttpResult(200, b"{}"))
 
-    def __call__(self, url, *, data=None, headers=None, method=None, timeout=15):
-        self.calls.append({"url": url, "data": data, "headers": headers or {}})
+    def __call__(self, url, *, data=None, headers=None, method=None, timeout=15, admin_url=False):
+        self.calls.append({"url": url, "data": data, "headers": headers or {}, "admin_url": admin_url})
         if self.responses:
             item = self.responses.pop(0)
             if isinstance(item, Exception):

@@ -22,6 +22,11 @@ from testigo.reports.models import Report
 from tests.channels.conftest import require_service
 
 
+@pytest.fixture(autouse=True)
+def _gateways_on_this_machine(loopback_gateways):
+    """These peers run on 127.0.0.1, which only an operator's TESTIGO_ALLOW_PRIVATE_GATEWAYS=1 allows."""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

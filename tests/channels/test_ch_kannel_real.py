@@ -15,6 +15,11 @@ import pytest
 
 from tests.channels.conftest import require_service
 
+
+@pytest.fixture(autouse=True)
+def _gateways_on_this_machine(loopback_gateways):
+    """These peers run on 127.0.0.1, which only an operator's TESTIGO_ALLOW_PRIVATE_GATEWAYS=1 allows."""
+
 BEARERBOX, SMSBOX = shutil.which("bearerbox") or "/usr/sbin/bearerbox", shutil.which("smsbox") or "/usr/sbin/smsbox"
 FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
 

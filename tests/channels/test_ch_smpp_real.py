@@ -13,6 +13,11 @@ from testigo.channels.types.smpp import gsm7_bytes, gsm7_decode, parse_receipt, 
 from tests.channels.conftest import require_service
 
 
+@pytest.fixture(autouse=True)
+def _gateways_on_this_machine(loopback_gateways):
+    """These peers run on 127.0.0.1, which only an operator's TESTIGO_ALLOW_PRIVATE_GATEWAYS=1 allows."""
+
+
 def test_gsm7_round_trip_and_escape_pairs_stay_whole():
     text = "¡Señor! {robo} 100€ @ casa"
     assert gsm7_decode(b"".join(gsm7_bytes(text))) == text

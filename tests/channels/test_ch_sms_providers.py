@@ -115,7 +115,7 @@ def test_africastalking_inbound_dlr_and_send(client, make_channel, provider):
 
 
 def test_kannel_post_url_and_wrong_key(client, make_channel):
-    channel = make_channel("kannel", secret="k", sendsms_url="http://127.0.0.1:1/", username="u", password="p")
+    channel = make_channel("kannel", secret="k", sendsms_url="https://sms.example.org/cgi-bin/sendsms", username="u", password="p")
     url = f"/ch/kannel/{channel.uuid}/?key=k&id=0f3c-uuid"
     response = client.post(url, "REPORTE árbol caído".encode(), content_type="text/plain; charset=utf-8",
                            HTTP_X_KANNEL_FROM="0050499990001", HTTP_X_KANNEL_TO="12345")

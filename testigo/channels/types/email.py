@@ -18,6 +18,7 @@ from datetime import UTC
 
 from django.core.mail import EmailMessage, get_connection
 
+from testigo.channels import addresses
 from testigo.channels.types.base import (
     ChannelType,
     ConfigField,
@@ -25,6 +26,7 @@ from testigo.channels.types.base import (
     PermanentError,
     SendResult,
     TemporaryError,
+    provider_time,
 )
 
 QUOTE_HEADER = re.compile(r"^(On .+ wrote:|El .+ escribió:)\s*$", re.IGNORECASE)
@@ -63,7 +65,8 @@ def parse_message(raw: bytes) -> Inbound:
             sent_at = email.utils.parsedate_to_datetime(str(date))
             if sent_at.tzinfo is None:  # "-0000": the sender's zone is unknown; the time is UTC
                 sent_at = sent_at.replace(tzinfo=UTC)
-        except (TypeError, ValueError):
+            sent_at = provider_time(int(sent_at.timestamp()))  # an impossible date: dated by its arrival
+        except (TypeError, ValueError, OverflowError):
             sent_at = None
     return Inbound(provider_id=message_id, scheme="mailto", address=address, text=text.strip(), name=name,
                    sent_at=sent_at, raw={"message_id": message_id, "subject": subject})
@@ -76,13 +79,13 @@ class Email(ChannelType):
     max_length = 20000
     webhook = False
     config_fields = [
-        ConfigField("imap_host", "IMAP server"),
+        ConfigField("imap_host", "IMAP server", kind="host"),
         ConfigField("imap_port", "IMAP port (993 with TLS)", required=False),
         ConfigField("imap_tls", "IMAP over TLS: yes/no (default yes)", required=False),
         ConfigField("username", "Mailbox user"),
         ConfigField("password", "Mailbox password", secret=True),
         ConfigField("mailbox", "Folder to read (default INBOX)", required=False),
-        ConfigField("smtp_host", "SMTP server"),
+        ConfigField("smtp_host", "SMTP server", kind="host"),
         ConfigField("smtp_port", "SMTP port (587 with STARTTLS)", required=False),
         ConfigField("smtp_security", "starttls, tls or none (default starttls)", required=False),
         ConfigField("smtp_username", "SMTP user (default: mailbox user)", required=False),
@@ -101,6 +104,7 @@ class Email(ChannelType):
         tls = str(config.get("imap_tls", "yes")).lower() not in {"no", "false", "0"}
         port = int(config.get("imap_port") or (993 if tls else 143))
         try:
+            addresses.check_host(config["imap_host"], port)
             client = (imaplib.IMAP4_SSL(config["imap_host"], port, ssl_context=ssl.create_default_context())
                       if tls else imaplib.IMAP4(config["imap_host"], port, timeout=30))
         except OSError as exc:
@@ -136,6 +140,12 @@ class Email(ChannelType):
             username=config.get("smtp_username") or config.get("username", ""),
             password=config.get("smtp_password") or config.get("password", ""),
             use_tls=security == "starttls", use_ssl=security == "tls", timeout=30)
+        try:
+            addresses.check_host(config.get("smtp_host", ""), port)
+        except addresses.BlockedAddress as exc:
+            raise PermanentError(str(exc)) from exc
+        except OSError:
+            pass  # not resolvable now: the SMTP connection reports it as a temporary error
         message_id = email.utils.make_msgid(domain=config.get("from_address", "x@testigo").split("@")[-1])
         headers = {"Message-ID": message_id}
         reference = message.report.reference if message.report_id else ""

@@ -29,7 +29,7 @@ class FrontlineSMS(ChannelType):
     config_fields = [
         ConfigField("secret", "Secret (sent as secret=… by the Forward to URL activity)", secret=True),
         ConfigField("api_key", "API key of the 'Send SMS from a web service' activity", secret=True),
-        ConfigField("api_url", "Web service URL (default FrontlineCloud)", required=False),
+        ConfigField("api_url", "Web service URL (default FrontlineCloud)", required=False, kind="url"),
     ]
 
     def verify(self, channel, request: HttpRequest, action: str) -> bool:
@@ -56,7 +56,7 @@ class FrontlineSMS(ChannelType):
                 "payload": {"message": message.text,
                             "recipients": [{"type": "mobile", "value": message.contact.address}]}}
         result = http_request(channel.config.get("api_url") or API, data=json.dumps(body).encode("utf-8"),
-                              headers={"Content-Type": "application/json"})
+                              headers={"Content-Type": "application/json"}, admin_url=True)
         raise_for_status(result, ok={200})
         return SendResult(provider_id=f"frontline-{message.pk}")
 

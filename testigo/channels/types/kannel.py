@@ -3,7 +3,6 @@ sendsms, delivery reports through the dlr-url. Kannel signs nothing: a secret `k
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +18,7 @@ from testigo.channels.types.base import (
     StatusUpdate,
     TemporaryError,
     http_request,
+    provider_time,
     require,
     same,
 )
@@ -34,7 +34,7 @@ class Kannel(ChannelType):
     name = "Kannel"
     config_fields = [
         ConfigField("secret", "Secret key (added to the get-url as key=…)", secret=True),
-        ConfigField("sendsms_url", "sendsms URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms"),
+        ConfigField("sendsms_url", "sendsms URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms", kind="url"),
         ConfigField("username", "sendsms-user username"),
         ConfigField("password", "sendsms-user password", secret=True),
         ConfigField("from_number", "Sender number or short code", required=False),
@@ -54,7 +54,7 @@ class Kannel(ChannelType):
         provider_id, sender = require(data, "id", "from")
         text = data.get("text", "")
         return [Inbound(provider_id=provider_id, scheme="tel", address=sender, text=text,
-                        sent_at=_epoch(data.get("time", "")),
+                        sent_at=provider_time(data.get("time", "")),
                         raw={k: v for k, v in data.items() if k != "key"})]
 
     def _post_url(self, request: HttpRequest) -> Inbound:
@@ -99,17 +99,14 @@ class Kannel(ChannelType):
             params["from"] = config["from_number"]
         if config.get("smsc"):
             params["smsc"] = config["smsc"]
-        result = http_request(config.get("sendsms_url", "") + "?" + urlencode(params))
+        result = http_request(config.get("sendsms_url", "") + "?" + urlencode(params), admin_url=True)
         body = result.body.decode("utf-8", "replace").strip()
         if result.status == 202 or body.startswith(("0:", "3:")):
             return SendResult(provider_id=f"kannel-{message.pk}")
+        # The answer itself is not quoted (an admin-set URL); Kannel's own log says why.
         if result.status >= 500:
-            raise TemporaryError(f"Kannel {result.status}: {body[:200]}")
-        raise PermanentError(f"Kannel {result.status}: {body[:200]}")
-
-
-def _epoch(value: str) -> datetime | None:
-    return datetime.fromtimestamp(int(value), tz=UTC) if value.strip().isdigit() else None
+            raise TemporaryError(f"Kannel answered HTTP {result.status}; see Kannel's log")
+        raise PermanentError(f"Kannel answered HTTP {result.status}; see Kannel's log")
 
 
 TYPE = Kannel()

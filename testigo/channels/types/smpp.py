@@ -113,7 +113,7 @@ class SMPP(ChannelType):
     pull = True  # sent by its own session process (`testigo smpp`), not by the Huey workers
     webhook = False
     config_fields = [
-        ConfigField("host", "SMSC host"),
+        ConfigField("host", "SMSC host", kind="host"),
         ConfigField("port", "SMSC port"),
         ConfigField("system_id", "system_id"),
         ConfigField("password", "Password", secret=True),
@@ -142,7 +142,10 @@ class Session:
         self.last_enquire = time.monotonic()
 
     def bind(self) -> None:
+        from testigo.channels import addresses
+
         config = self.channel.config
+        addresses.check_host(config["host"], int(config["port"]))  # checked at every (re)connection
         self.client.connect()
         self.client.bind_transceiver(system_id=config["system_id"], password=config.get("password", ""),
                                      system_type=config.get("system_type", ""))

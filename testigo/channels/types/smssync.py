@@ -4,8 +4,6 @@ polling, task=sent (no secret in it, by design of the app) and task=result (deli
 from __future__ import annotations
 
 import hashlib
-import json
-from datetime import UTC, datetime
 
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -16,6 +14,9 @@ from testigo.channels.types.base import (
     Inbound,
     Malformed,
     form_or_json,
+    loads_json,
+    provider_time,
+    reading,
     require,
     same,
 )
@@ -68,7 +69,8 @@ class SMSSync(ChannelType):
     def parse_inbound(self, channel, request: HttpRequest) -> list[Inbound]:
         data = form_or_json(request)
         sender, text = require(data, "from", "message")
-        sent_at = _from_millis(data.get("sent_timestamp", ""))
+        # Java's Date.getTime(): milliseconds since the epoch, despite SMSSync's docs.
+        sent_at = provider_time(data.get("sent_timestamp", ""), per_second=1000)
         provider_id = data.get("message_id") or hashlib.sha256(
             f"{sender}\n{data.get('sent_timestamp', '')}\n{text}".encode()).hexdigest()
         raw = {k: v for k, v in data.items() if k != "secret"}
@@ -101,7 +103,7 @@ class SMSSync(ChannelType):
         queued = data.get("queued_messages")
         if not isinstance(queued, list):
             raise Malformed("task=sent needs a JSON body {\"queued_messages\": [uuid, ...]}")
-        ids = [str(u) for u in queued][:1000]
+        ids = [str(u) for u in queued if isinstance(u, str | int)][:1000]
         rows = OutboundMessage.objects.filter(channel=channel, provider_id__in=ids)
         known = list(rows.values_list("provider_id", flat=True))
         rows.filter(status=OutboundMessage.Status.SENDING).update(
@@ -116,7 +118,9 @@ class SMSSync(ChannelType):
             waiting = OutboundMessage.objects.filter(
                 channel=channel, status=OutboundMessage.Status.SENT).values_list("provider_id", flat=True)[:BATCH]
             return JsonResponse({"message_uuids": list(waiting)})
-        for update in parse_results(_json(request)):
+        with reading(channel):
+            updates = parse_results(_json(request))
+        for update in updates:
             services.record_status(channel=channel, update=update)
         return _ok()
 
@@ -128,8 +132,8 @@ def parse_results(data: dict):
     results = data.get("message_result")
     if isinstance(results, str):
         try:
-            results = json.loads(results)
-        except ValueError as exc:
+            results = loads_json(results)
+        except Malformed as exc:
             raise Malformed(f"message_result is a string but not JSON: {exc}") from exc
     if not isinstance(results, list):
         raise Malformed("task=result needs \"message_result\": a list of results")
@@ -160,21 +164,8 @@ def _int(value) -> int:
 def _json(request) -> dict:
     if not request.body:
         return {}
-    try:
-        data = json.loads(request.body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Malformed(f"the body is not valid JSON: {exc}") from exc
+    data = loads_json(request.body)
     return data if isinstance(data, dict) else {}
-
-
-def _from_millis(value: str) -> datetime | None:
-    """SMSSync sends Java Date.getTime(): milliseconds since the epoch, despite its docs."""
-    if not str(value).strip():
-        return None
-    try:
-        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
-    except (ValueError, OverflowError, OSError) as exc:
-        raise Malformed(f"sent_timestamp {value!r} is not milliseconds since the epoch") from exc
 
 
 TYPE = SMSSync()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 from django.http import HttpRequest
 
@@ -15,6 +14,8 @@ from testigo.channels.types.base import (
     SendResult,
     TemporaryError,
     http_request,
+    loads_json,
+    provider_time,
     raise_for_status,
     same,
 )
@@ -36,10 +37,7 @@ class Telegram(ChannelType):
         return same(request.headers.get("X-Telegram-Bot-Api-Secret-Token"), channel.config.get("secret_token"))
 
     def parse_inbound(self, channel, request: HttpRequest) -> list[Inbound]:
-        try:
-            update = json.loads(request.body.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Malformed(f"the body is not a JSON Update: {exc}") from exc
+        update = loads_json(request.body)
         if not isinstance(update, dict) or "update_id" not in update:
             raise Malformed("the Update has no update_id")
         message = update.get("message")
@@ -47,18 +45,20 @@ class Telegram(ChannelType):
             return []  # edited messages, callbacks, channel posts: nothing for the inbox
         chat = message.get("chat") or {}
         sender = message.get("from") or {}
-        if "id" not in chat:
+        if not isinstance(chat, dict) or not isinstance(sender, dict) or "id" not in chat:
             raise Malformed("the message has no chat.id")
         text = message.get("text") or message.get("caption") or ""
+        if not isinstance(text, str):
+            raise Malformed("the message text is not a string")
         if not text:
             kinds = [k for k in ("photo", "voice", "audio", "video", "document", "location", "sticker") if k in message]
             text = f"[{kinds[0] if kinds else 'message'}]"
-        name = " ".join(filter(None, [sender.get("first_name", ""), sender.get("last_name", "")]))
-        sent_at = datetime.fromtimestamp(int(message["date"]), tz=UTC) if str(message.get("date", "")).isdigit() else None
+        name = " ".join(str(sender.get(k) or "") for k in ("first_name", "last_name")).strip()
+        sent_at = provider_time(message.get("date"))
         # Telegram retries the same update_id; it is unique per bot, so it is our idempotency key.
         return [Inbound(provider_id=str(update["update_id"]), scheme="telegram", address=str(chat["id"]),
                         text=text, sent_at=sent_at, name=name,
-                        language=(sender.get("language_code") or "")[:2], raw=update)]
+                        language=str(sender.get("language_code") or "")[:2], raw=update)]
 
     def send(self, channel, message) -> SendResult:
         url = API.format(token=channel.config.get("bot_token", ""), method="sendMessage")

@@ -24,6 +24,7 @@ from testigo.channels.types.base import (
     TemporaryError,
     form_or_json,
     http_request,
+    provider_time,
     raise_for_status,
     require,
     same,
@@ -75,12 +76,7 @@ class Vonage(ChannelType):
         provider_id, sender = require(data, "messageId", "msisdn")
         if data.get("type") == "binary":
             raise Malformed("binary messages are not supported")
-        sent_at = None
-        if data.get("message-timestamp"):
-            try:
-                sent_at = datetime.strptime(data["message-timestamp"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
-            except ValueError as exc:
-                raise Malformed(f"message-timestamp {data['message-timestamp']!r} is not YYYY-MM-DD HH:MM:SS") from exc
+        sent_at = _timestamp(data.get("message-timestamp", ""))
         raw = {k: v for k, v in data.items() if k not in {"key", "sig"}}
         if str(data.get("concat", "")).lower() == "true":
             # Long SMS arrive part by part; the pipeline joins them once all are stored.
@@ -117,6 +113,15 @@ class Vonage(ChannelType):
                 raise TemporaryError(f"Vonage: {detail}")
             raise PermanentError(f"Vonage: {detail}")
         return SendResult(provider_id=parts[0].get("message-id", ""))
+
+
+def _timestamp(value: str) -> datetime | None:
+    """Vonage's "YYYY-MM-DD HH:MM:SS" (UTC); an unreadable one dates the message by its reception."""
+    try:
+        when = datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return provider_time(int(when.timestamp()))
 
 
 TYPE = Vonage()

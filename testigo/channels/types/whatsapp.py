@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -20,7 +20,10 @@ from testigo.channels.types.base import (
     SendResult,
     StatusUpdate,
     http_request,
+    loads_json,
+    provider_time,
     raise_for_status,
+    reading,
     same,
 )
 
@@ -59,18 +62,17 @@ class WhatsApp(ChannelType):
             return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
         from testigo.channels import services
 
-        payload = self._payload(request)
-        for update in self._statuses(payload):
+        with reading(channel):
+            payload = self._payload(request)
+            updates, messages = self._statuses(payload), self._messages(payload)
+        for update in updates:
             services.record_status(channel=channel, update=update)
-        for inbound in self._messages(payload):
+        for inbound in messages:
             services.receive(channel=channel, inbound=inbound)
         return HttpResponse("EVENT_RECEIVED", content_type="text/plain")
 
     def _payload(self, request) -> dict:
-        try:
-            payload = json.loads(request.body.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Malformed(f"the body is not valid JSON: {exc}") from exc
+        payload = loads_json(request.body)
         if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
             raise Malformed("expected an object with an \"entry\" list")
         return payload
@@ -90,7 +92,7 @@ class WhatsApp(ChannelType):
                     raise Malformed("a message lacks \"id\" or \"from\"")
                 kind = m.get("type", "")
                 text = (m.get("text") or {}).get("body", "") if kind == "text" else f"[{kind or 'message'}]"
-                sent_at = datetime.fromtimestamp(int(m["timestamp"]), tz=UTC) if str(m.get("timestamp", "")).isdigit() else None
+                sent_at = provider_time(m.get("timestamp"))
                 found.append(Inbound(provider_id=m["id"], scheme="tel", address="+" + m["from"].lstrip("+"),
                                      text=text, sent_at=sent_at, name=names.get(m["from"], ""), raw=m))
         return found
