@@ -119,14 +119,18 @@ class SpoolSpy:
         monkeypatch.setattr(tempfile, "tempdir", str(self.system))
         settings.FILE_UPLOAD_TEMP_DIR = str(self.upload)
         self.created: list[str] = []
-        original = tempfile.NamedTemporaryFile
+        from django.core.files import temp
 
-        def recording(*args, **kwargs):
-            handle = original(*args, **kwargs)
-            self.created.append(handle.name)
-            return handle
+        # Django's TemporaryUploadedFile uses django.core.files.temp, bound at import time.
+        for module in (tempfile, temp):
+            original = module.NamedTemporaryFile
 
-        monkeypatch.setattr(tempfile, "NamedTemporaryFile", recording)
+            def recording(*args, _original=original, **kwargs):
+                handle = _original(*args, **kwargs)
+                self.created.append(handle.name)
+                return handle
+
+            monkeypatch.setattr(module, "NamedTemporaryFile", recording)
 
     def leftovers(self) -> list[str]:
         return [str(p) for d in (self.system, self.upload) for p in d.rglob("*")]

@@ -53,11 +53,13 @@ def test_a_returning_source_uploading_over_5_mb_spools_nothing(client, tip_admin
     assert bytes_found([settings.DATA_DIR], document[:64]) == []
 
 
-def test_a_tip_upload_larger_than_the_limits_is_refused_before_it_is_read(client, tip_admin, settings):
+def test_a_tip_upload_larger_than_the_limits_is_refused_before_it_is_read(client, tip_admin, monkeypatch,
+                                                                         settings, tmp_path):
     settings.TIP_MAX_FILE_MB, settings.TIP_MAX_FILES = 1, 1
     page = client.get("/tip/")
     big = b"0" * (1024 * 1024 + settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    spool = SpoolSpy(monkeypatch, settings, tmp_path)
     response = client.post("/tip/", {"token": _token(page), "body": "x",
                                      "files": [SimpleUploadedFile("big.pdf", big, "application/pdf")]})
     assert response.status_code == 400
-    assert not TipFile.objects.exists()
+    assert spool.created == [] and not TipFile.objects.exists()
