@@ -8,7 +8,6 @@ unlinked afterwards but never overwritten. The report form now keeps uploads in 
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from testigo.reports.models import Media

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from testigo.tipline.models import TipFile
