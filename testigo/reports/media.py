@@ -3,10 +3,10 @@
 Two steps with very different costs (measured on a 2-core server, bench/bench_uploads.py):
 - `probe_image` reads only the file's header (Pillow's `Image.open` parses the dimensions and
   format without decoding a pixel): microseconds, whatever the picture. Requests call this.
-- `sanitise_image` decodes and re-encodes: a noisy 40-megapixel PNG took ~61 s before the
-  JPEG draft mode and the dropped `optimize` pass, and still takes seconds. It runs in the
-  worker for the public form (reports/photos.py); the tip line runs it in the request only
-  within the small `REQUEST_MAX_PIXELS` budget its form enforces.
+- `sanitise_image` decodes and re-encodes: a noisy 40-megapixel PNG took ~61 s in a request
+  (with `optimize` passes, since dropped) and still takes seconds. It runs in the worker for
+  the public form (reports/photos.py); the tip line runs it in the request only within the
+  `REQUEST_MAX_PIXELS` budget its form enforces (tipline/forms.py).
 """
 
 from __future__ import annotations
@@ -34,10 +34,12 @@ ALLOWED_IMAGES = {
 # 40 Mpx is a 48-Mpx phone sensor's 4:3 crop; every ordinary photo fits.
 MAX_PIXELS = 40_000_000
 # What a web request may decode and re-encode itself (the tip line, which cannot hand a tip's
-# plaintext to the worker). A noisy PNG costs ~0.03 s/Mpx to decode and ~0.18 s/Mpx to encode:
-# 3 Mpx stays under a second. JPEGs are exempt up to MAX_PIXELS: the draft mode below decodes
-# them at 1/2, 1/4 or 1/8 scale inside libjpeg, so a 40-Mpx JPEG costs about a 10-Mpx one.
-REQUEST_MAX_PIXELS = 3_000_000
+# plaintext to the worker). A noisy PNG costs ~0.14 s of CPU per Mpx to decode and re-encode,
+# plus ~0.2 s for the rest of the request: 4 Mpx (most phone screenshots) stays under a second
+# with a margin (5 Mpx measured 1.01 s). JPEGs are exempt up to MAX_PIXELS:
+# the draft mode below decodes them at 1/2, 1/4 or 1/8 scale inside libjpeg, so a 40-Mpx JPEG
+# costs about a 10-Mpx one (~0.3 s). Measured by bench/bench_uploads.py.
+REQUEST_MAX_PIXELS = 4_000_000
 MAX_SIDE = 4096  # sanitised copies are bounded: evidence is identified by the sha256
 # A larger JPEG is decoded at a reduced DCT scale (Image.draft), never more than this many pixels.
 DRAFT_PIXELS = MAX_SIDE * MAX_SIDE

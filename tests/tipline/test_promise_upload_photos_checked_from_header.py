@@ -3,7 +3,7 @@
 A tip's plaintext cannot go to the worker, so the tip line's photos are still re-encoded in the
 request (by the service). The form first reads each photo's header only: a decompression bomb
 is refused before a pixel is decoded, and a photo over the request's decoding budget (PNG,
-WebP, GIF over 3 Mpx; JPEG is decoded at reduced scale) is refused with a way out: a JPEG, or
+WebP, GIF over 4 Mpx; JPEG is decoded at reduced scale) is refused with a way out: a JPEG, or
 a .zip, which is sealed as it is.
 """
 
@@ -38,7 +38,7 @@ def test_promise_upload_bomb_is_refused_from_its_header(client, tip_admin, monke
 
 
 def test_promise_upload_png_over_the_request_budget_is_refused_undecoded(client, tip_admin, monkeypatch, tl):
-    large, jpeg = huge_png(2000, 2000), tl.gps_jpeg()  # 4 Mpx: seconds to re-encode if noisy
+    large, jpeg = huge_png(2500, 2500), tl.gps_jpeg()  # 6.25 Mpx: over a second to re-encode if noisy
     decodes = DecodeSpy(monkeypatch)
     response = _post(client, "captura.png", large, "image/png")
     assert response.status_code == 400
