@@ -59,10 +59,9 @@ def timed(call) -> tuple[float, float, object]:
 
 
 def bench_public_form(client, form: dict) -> None:
+    from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile
     from huey.contrib.djhuey import HUEY
-
-    from django.conf import settings
 
     photo = worst_public_photo()
     count = 1 if _seed.QUICK else settings.MAX_UPLOAD_FILES  # the worst request: every photo allowed
