@@ -58,3 +58,15 @@ def test_memory_is_bounded_by_the_limits_and_sizes_stay_true():
             assert handler.receive_data_chunk(b"x" * 8, start) is None  # consumed, never passed on
         kept.append(handler.file_complete(32))
     assert [(f.size, len(f.read())) for f in kept] == [(32, 11), (32, 0)]
+
+
+def test_staff_uploads_that_are_spooled_stay_under_the_data_directory():
+    """Other views (staff imports, zone files) may spool large files: never to the system's
+    temporary directory, only to a private folder of the data directory."""
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    spool_dir = Path(django_settings.FILE_UPLOAD_TEMP_DIR)
+    assert spool_dir.is_relative_to(django_settings.DATA_DIR)
+    assert spool_dir.is_dir() and spool_dir.stat().st_mode & 0o077 == 0
