@@ -245,7 +245,12 @@ WHITENOISE_USE_FINDERS = not env_bool("COLLECTED_STATIC", False)
 MAX_UPLOAD_MB = int(env("MAX_UPLOAD_MB", "20"))
 MAX_UPLOAD_FILES = int(env("MAX_UPLOAD_FILES", "5"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Staff uploads above this size are spooled to disk: under the data directory, never the
+# system's temporary directory. Public uploads (report form, tip line) are never spooled at
+# all: their views keep them in memory (testigo/core/uploads.py).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = DATA_DIR / "upload-tmp"
+FILE_UPLOAD_TEMP_DIR.mkdir(mode=0o700, exist_ok=True)
 
 # --- Domain settings -------------------------------------------------------------------------
 SITE_NAME = env("SITE_NAME", "Testigo")

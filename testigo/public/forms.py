@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from testigo.reports import selectors
-from testigo.reports.media import sanitise_image
+from testigo.reports.media import probe_image
 from testigo.reports.models import Category
 from testigo.surveys import forms as surveys_forms
 
@@ -45,8 +45,18 @@ class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
 
+def probe_upload(upload) -> None:
+    """The request's only check of a photo: its header (format, dimensions, pixel budget). The
+    pixels are decoded and re-encoded by the worker (reports/photos.py), never in the request."""
+    try:
+        probe_image(name=upload.name, data=upload.read())
+    finally:
+        upload.seek(0)
+
+
 class PhotosField(forms.FileField):
-    """Zero or more uploaded files; count and per-file size checked before any is read."""
+    """Zero or more uploaded files; count and per-file size checked before any is read, then
+    each one's header (never its pixels)."""
 
     widget = MultipleFileInput
 
@@ -64,7 +74,16 @@ class PhotosField(forms.FileField):
                     gettext("“%(name)s” is larger than the limit of %(mb)s MB.")
                     % {"name": upload.name, "mb": settings.MAX_UPLOAD_MB}
                 )
-        return [super(PhotosField, self).clean(f, initial) for f in files]
+        files = [super(PhotosField, self).clean(f, initial) for f in files]
+        errors = []
+        for upload in files:
+            try:
+                probe_upload(upload)
+            except ValidationError as error:
+                errors.extend(error.error_list)
+        if errors:
+            raise ValidationError(errors)
+        return files
 
 
 class ReportForm(forms.Form):
@@ -154,23 +173,22 @@ class ReportForm(forms.Form):
                 self.custom_values = surveys_forms.clean_survey_values(self.survey, self.data, self.files)
             except ValidationError as error:
                 self.add_error(None, error)
-        if self.errors and data.get("photos"):
-            self._check_photos(data["photos"])
+        self._probe_survey_photos()
         return data
 
     def survey_fields(self) -> list:
         return [self[name] for name in self.fields if name.startswith(surveys_forms.PREFIX)]
 
-    def _check_photos(self, uploads) -> None:
-        # Only when the form is already refused: the person must attach the photos again, so
-        # tell them now which ones would be refused too. On success the service checks them once.
-        for upload in uploads:
-            try:
-                sanitise_image(name=upload.name, data=upload.read())
-            except ValidationError as error:
-                self.add_error("photos", error)
-            finally:
-                upload.seek(0)
+    def _probe_survey_photos(self) -> None:
+        # A survey's photo questions get the same header check as the photos field.
+        for spec in self.survey.fields if self.survey is not None else []:
+            name = surveys_forms.PREFIX + spec["name"]
+            upload = self.files.get(name) if spec["type"] == "photo" else None
+            if upload and name not in self.errors:
+                try:
+                    probe_upload(upload)
+                except ValidationError as error:
+                    self.add_error(name, error)
 
     def occurred_at(self) -> datetime:
         # Without a time the start of the day is stored: never in the future, and the public
@@ -179,7 +197,7 @@ class ReportForm(forms.Form):
         return timezone.make_aware(datetime.combine(self.cleaned_data["occurred_date"], moment))
 
     def report_kwargs(self) -> dict:
-        """Keyword arguments for reports.services.create_report (photos read into memory)."""
+        """Keyword arguments for reports.services.create_report (photos apart: see photo_files())."""
         data = self.cleaned_data
         return {
             "title": data["title"], "description": data["description"],
@@ -187,21 +205,19 @@ class ReportForm(forms.Form):
             "occurred_at": self.occurred_at(), "lat": data.get("lat"), "lon": data.get("lon"),
             "place_name": data.get("place_name", ""), "reporter_name": data.get("reporter_name", ""),
             "reporter_contact": data.get("reporter_contact", ""),
-            "photos": [(upload.name, upload.read()) for upload in data.get("photos") or []]
-            + surveys_forms.survey_photos(self.survey, self.files),
             "custom_values": self.custom_values,
         }
 
-    def add_service_error(self, error: ValidationError) -> None:
-        """Put a ValidationError raised by the service next to the field it concerns.
+    def photo_files(self) -> list[tuple[str, bytes]]:
+        """(name, bytes) of every photo sent, header-checked, for reports.photos.hold_photos."""
+        return ([(upload.name, upload.read()) for upload in self.cleaned_data.get("photos") or []]
+                + surveys_forms.survey_photos(self.survey, self.files))
 
-        Location and date are checked here first with the same rules, so a message without a
-        field from the service comes from sanitising the photos."""
+    def add_service_error(self, error: ValidationError) -> None:
+        """Put a ValidationError raised by the service next to the field it concerns."""
         if hasattr(error, "error_dict"):
             for field, messages in error.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
-        elif self.cleaned_data.get("photos"):
-            self.add_error("photos", error.messages)
         else:
             self.add_error(None, error.messages)
 

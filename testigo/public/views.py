@@ -14,9 +14,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
+from testigo.core.uploads import keep_uploads_in_memory
 from testigo.geo.fuzz import max_distance_m
 from testigo.public.forms import PublicFilterForm, ReportForm
-from testigo.reports import selectors, services
+from testigo.reports import photos, selectors, services
 from testigo.reports.models import Category
 from testigo.surveys.selectors import survey_categories_exist
 
@@ -26,6 +27,8 @@ SESSION_REFERENCE = "public_last_reference"
 PAGE_SIZE = 20
 # Public photos may be withdrawn by staff: short caching bounds how long a copy lingers.
 MEDIA_CACHE_SECONDS = 600
+# Photo questions a category's survey may add beyond the photos field, for the in-memory cap.
+SURVEY_PHOTO_ALLOWANCE = 10
 
 
 def csrf_failure(request, reason=""):
@@ -42,6 +45,7 @@ def _chosen_category(request) -> Category | None:
     return Category.objects.filter(pk=value, is_active=True).first() if value.isdigit() else None
 
 
+@keep_uploads_in_memory(max_file_mb="MAX_UPLOAD_MB", max_files="MAX_UPLOAD_FILES", extra_files=SURVEY_PHOTO_ALLOWANCE)
 @require_http_methods(["GET", "POST"])
 def report_new(request):
     category = _chosen_category(request)
@@ -57,6 +61,8 @@ def report_new(request):
             except ValidationError as error:
                 form.add_service_error(error)
             else:
+                # Committed: the worker re-encodes the photos, never this request.
+                photos.hold_photos(report=report, photos=form.photo_files())
                 request.session[SESSION_REFERENCE] = report.reference
                 return redirect("public:report_thanks")
     else:

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from testigo.reports.media import REQUEST_MAX_PIXELS, is_image_name, probe_image, request_pixel_budget
 from testigo.tipline.codenames import MAX_CODENAME_CHARS
 
 
@@ -25,6 +27,25 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+def check_photo(upload) -> None:
+    """A photo's header-only check before the service seals it (reading no pixel).
+
+    The service re-encodes photos in this request (a tip's plaintext never reaches the worker),
+    so a photo must also fit the request's decoding budget (reports/media.py): any JPEG up to
+    the bomb limit, other formats up to REQUEST_MAX_PIXELS. Anything else may still be sent in
+    a .zip, which is sealed as it is without being opened."""
+    try:
+        header = probe_image(name=upload.name, data=upload.read())
+    finally:
+        upload.seek(0)
+    if header.width * header.height > request_pixel_budget(header):
+        raise forms.ValidationError(
+            gettext("“%(name)s” is too large a picture to process here (at most %(max)s million pixels for PNG, "
+                    "WebP or GIF; JPEG photos may be larger). Send it as a JPEG, or inside a .zip file: other "
+                    "files are sealed as they are.")
+            % {"name": upload.name, "max": f"{REQUEST_MAX_PIXELS / 1_000_000:g}"})
+
+
 class MessageForm(forms.Form):
     body = forms.CharField(label=_("Your message"), required=False, strip=True,
                            widget=forms.Textarea(attrs={"rows": 10}))
@@ -36,6 +57,19 @@ class MessageForm(forms.Form):
             raise forms.ValidationError(_("The message is too long (at most %(n)s characters).")
                                         % {"n": settings.TIP_MAX_MESSAGE_CHARS})
         return body
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        errors = []
+        for upload in files:
+            if is_image_name(upload.name):
+                try:
+                    check_photo(upload)
+                except forms.ValidationError as error:
+                    errors.extend(error.error_list)
+        if errors:
+            raise forms.ValidationError(errors)
+        return files
 
 
 class CodenameForm(forms.Form):

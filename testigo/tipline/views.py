@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from nacl.exceptions import CryptoError
 
+from testigo.core.uploads import keep_uploads_in_memory
 from testigo.tipline import selectors, services, vault
 from testigo.tipline.forms import CodenameForm, MessageForm
 from testigo.tipline.models import Tip
@@ -21,6 +22,9 @@ from testigo.tipline.proofofwork import Work, issue, required_bits
 
 # csrf_exempt: Django's CSRF needs a second cookie. The tip pages check their own per-visit
 # token, kept in the SameSite=Strict tip-line cookie (sourcesession.py), on every POST.
+# A tip's files are held in memory only, never spooled to a temporary file (core/uploads.py):
+# plaintext never touches the disk unencrypted.
+memory_only = keep_uploads_in_memory(max_file_mb="TIP_MAX_FILE_MB", max_files="TIP_MAX_FILES", check_csrf=False)
 
 
 def _bad_token(request) -> bool:
@@ -36,6 +40,7 @@ def _files(request) -> list[tuple[str, bytes]]:
     return [(f.name, f.read()) for f in request.FILES.getlist("files")]
 
 
+@memory_only
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def submit(request):
@@ -104,6 +109,7 @@ def login(request):
     return render(request, "tipline/login.html", context, status=400 if form.errors else 200)
 
 
+@memory_only
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def conversation(request):
