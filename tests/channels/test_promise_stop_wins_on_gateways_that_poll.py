@@ -47,7 +47,7 @@ def test_promise_smssync_poll_does_not_hand_out_a_message_queued_before_stop(cli
     _assert_withheld(queued)
 
 
-def test_promise_smpp_session_does_not_submit_a_message_queued_before_stop(make_channel, run_on_commit):
+def test_promise_smpp_session_does_not_submit_a_message_queued_before_stop(make_channel, run_on_commit, loopback_gateways):
     from testigo.channels.types.smpp import Session
 
     smsc = make_channel("smpp", host="127.0.0.1", port="2775", system_id="testigo", password="p",
