@@ -18,6 +18,7 @@ stays bounded whatever the file's size.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,7 +46,7 @@ def iterate(produce: Callable[[], Iterator[T]]) -> Iterator[Iterator[T]]:
     when the consumer stopped early or failed."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_serve, args=(produce, sender), name="testigo-producer", daemon=True)
+    child = context.Process(target=_serve, args=(produce, sender, receiver), name="testigo-producer", daemon=True)
     child.start()
     sender.close()  # the child's end: EOF here once the child has gone
     try:
@@ -72,7 +73,13 @@ def _receive(child, receiver) -> Iterator:
         yield payload
 
 
-def _serve(produce: Callable[[], Iterator], sender) -> None:
+def _serve(produce: Callable[[], Iterator], sender, receiver) -> None:
+    # The fork copied the parent's read end: closed here, so that once the parent closes its own
+    # the pipe has no reader and a send fails (BrokenPipeError) instead of blocking for ever. And
+    # the parent's SIGTERM handler (a server's or a worker's graceful stop) is not the child's: a
+    # terminate() must end it.
+    receiver.close()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _forget_connections()
     try:
         for item in produce():

@@ -44,29 +44,44 @@ class RefuseUnreadableInputMiddleware:
 
     def __call__(self, request):
         if not request.path_info.startswith(NUL_EXEMPT_PREFIXES):
-            problem = self.problem(request)
-            if problem:
-                return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+            if untrusted.NUL in request.path_info or _lists_have_nul(request.GET) or _cookies_have_nul(request):
+                return bad_request(_nul_message())
         return self.get_response(request)
 
-    def problem(self, request) -> str:
-        refused = _("The request contains a NUL character (code 0), which Testigo does not accept.")
-        if untrusted.NUL in request.path_info or _lists_have_nul(request.GET) or _cookies_have_nul(request):
-            return refused
-        if request.method not in {"POST", "PUT", "PATCH"}:
-            return ""
-        ctype = (request.content_type or "").lower()
-        if ctype in FORM_TYPES:
-            return refused if _lists_have_nul(request.POST) else ""
-        if ctype == "application/json" or ctype.endswith("+json"):
-            try:
-                value = untrusted.loads(request.body)
-            except untrusted.UnreadableJSON as exc:
-                if "nested deeper" in str(exc):
-                    return _("The JSON body is nested deeper than %(n)d levels.") % {"n": untrusted.MAX_JSON_DEPTH}
-                return ""  # invalid JSON: the API answers that itself, with its own error format
-            return refused if untrusted.has_nul(value) else ""
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # The body is read only once the view is known: a view that keeps its uploads in memory
+        # (core.uploads) must set its upload handlers before anything parses the form, so it
+        # runs this same check itself right after.
+        if request.path_info.startswith(NUL_EXEMPT_PREFIXES) or getattr(view_func, "checks_own_body", False):
+            return None
+        problem = body_problem(request)
+        return bad_request(problem) if problem else None
+
+
+def _nul_message() -> str:
+    return _("The request contains a NUL character (code 0), which Testigo does not accept.")
+
+
+def bad_request(problem: str) -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+
+
+def body_problem(request) -> str:
+    """Why this request's form or JSON body is refused (a NUL, JSON nested too deep), or ""."""
+    if request.method not in {"POST", "PUT", "PATCH"}:
         return ""
+    ctype = (request.content_type or "").lower()
+    if ctype in FORM_TYPES:
+        return _nul_message() if _lists_have_nul(request.POST) else ""
+    if ctype == "application/json" or ctype.endswith("+json"):
+        try:
+            value = untrusted.loads(request.body)
+        except untrusted.UnreadableJSON as exc:
+            if "nested deeper" in str(exc):
+                return _("The JSON body is nested deeper than %(n)d levels.") % {"n": untrusted.MAX_JSON_DEPTH}
+            return ""  # invalid JSON: the API answers that itself, with its own error format
+        return _nul_message() if untrusted.has_nul(value) else ""
+    return ""
 
 
 def _lists_have_nul(query) -> bool:

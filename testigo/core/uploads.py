@@ -25,6 +25,7 @@ from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt
 
 from testigo.core.csrf import CsrfViewMiddleware
+from testigo.core.middleware import bad_request, body_problem
 
 MB = 1024 * 1024
 
@@ -86,8 +87,12 @@ def keep_uploads_in_memory(*, max_file_mb: str, max_files: str, extra_files: int
             request.upload_handlers = [CappedMemoryUploadHandler(
                 request, max_file_bytes=getattr(settings, max_file_mb) * MB,
                 max_files=getattr(settings, max_files) + extra_files)]
+            problem = body_problem(request)  # the middleware's check, now that the handler is set
+            if problem:
+                return bad_request(problem)
             return inner(request, *args, **kwargs)
 
+        wrapped.checks_own_body = True
         return wrapped
 
     return decorator

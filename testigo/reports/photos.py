@@ -79,13 +79,20 @@ def process_held_photo(*, report_id: int, name: str, held: str, key: bytes) -> M
         default_storage.delete(held)
 
 
-@transaction.atomic
-def add_media(*, report: Report, clean: SanitisedFile) -> Media:
-    """Store a sanitised copy as the report's media (not public until staff say so) and audit it."""
+def store_media(*, report: Report, clean: SanitisedFile) -> Media:
+    """Store a sanitised copy as the report's media, not public until staff say so (no audit:
+    the caller records it, alone or with the report's creation)."""
     media = Media(report=report, content_type=clean.content_type, extension=clean.extension,
                   sha256=clean.sha256, size=len(clean.content), width=clean.width, height=clean.height)
     media.file.save(f"x{clean.extension}", ContentFile(clean.content), save=False)
     media.save()
+    return media
+
+
+@transaction.atomic
+def add_media(*, report: Report, clean: SanitisedFile) -> Media:
+    """Store a sanitised copy as the report's media (not public until staff say so) and audit it."""
+    media = store_media(report=report, clean=clean)
     audit.record(action="report.media_added", obj=report, data={"sha256": clean.sha256})
     return media
 

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from testigo.geo.fuzz import fuzz
 from testigo.geo.tiles import tile_key
 from testigo.reports.media import sanitise_image
 from testigo.reports.models import Category, Media, Note, Report
+from testigo.reports.photos import store_media
 
 Status = Report.Status
 
@@ -135,10 +135,7 @@ def create_report(
     with aggregates.tracking():  # the map's counts: once for the row and its categories
         _save_new(report, categories)
     for item in sanitised:
-        media = Media(report=report, content_type=item.content_type, extension=item.extension,
-                      sha256=item.sha256, size=len(item.content), width=item.width, height=item.height)
-        media.file.save(f"x{item.extension}", ContentFile(item.content), save=False)
-        media.save()
+        store_media(report=report, clean=item)
     audit.record(action="report.created", actor=actor, obj=report,
                  data={"reference": report.reference, "source": source,
                        "media_sha256": [m.sha256 for m in sanitised]})

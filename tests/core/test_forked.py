@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 
 import pytest
 from django.db import connection
@@ -74,3 +75,29 @@ def test_the_child_never_uses_the_parents_connection():
     with connection.cursor() as cursor:  # and the parent's own connection still works
         cursor.execute("SELECT 2")
         assert cursor.fetchone() == (2,)
+
+
+def test_a_consumer_that_stops_early_stops_the_child_even_when_this_process_handles_sigterm():
+    """A server or worker that forks the producer has its own SIGTERM handler (a graceful stop):
+    the child must not inherit it, nor keep the pipe's read end open, or leaving the context
+    early waits for ever on a child blocked writing to a pipe nobody reads."""
+    def produce():
+        while True:
+            yield "x" * 100_000
+
+    def too_long(signum, frame):
+        for child in multiprocessing.active_children():
+            child.kill()
+        raise TimeoutError("leaving the context did not stop the child")
+
+    previous_term = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    previous_alarm = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(30)
+    try:
+        with forked.iterate(produce) as items:
+            next(items)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous_alarm)
+        signal.signal(signal.SIGTERM, previous_term)
+    assert not multiprocessing.active_children()
