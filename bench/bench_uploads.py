@@ -150,6 +150,7 @@ def bench_tipline() -> None:
 
 
 def main() -> None:
+    os.environ["TESTIGO_LANGUAGE"] = "en"  # the assertions read the English messages
     os.environ.setdefault("TESTIGO_ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("TESTIGO_TIP_NEW_PER_HOUR", "1000")
     _seed.setup_django()
