@@ -8,6 +8,7 @@ Prints JSON lines {"name","value","unit","target","n"}. TESTIGO_BENCH_QUICK=1: u
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import statistics
 import subprocess
@@ -149,6 +150,7 @@ def serve_gateway() -> None:
 
 
 def main() -> None:
+    os.environ["TESTIGO_ALLOW_PRIVATE_GATEWAYS"] = "1"  # the bench's gateway listens on 127.0.0.1
     _seed.setup_django()
     from django.conf import settings
     from huey.contrib.djhuey import HUEY
