@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -72,8 +73,10 @@ def channel_list(request: HttpRequest) -> HttpResponse:
 
 
 def _rate(request: HttpRequest) -> float:
+    """The rate as the page shows it: pages localize numbers (`2,5` in Spanish), so the posted
+    value is read with the active language's decimal separator (`2.5` is still accepted)."""
     try:
-        return float(request.POST.get("rate_per_second") or 1)
+        return float(formats.sanitize_separators(request.POST.get("rate_per_second", "").strip() or "1"))
     except ValueError:
         return -1  # refused by the service with a clear message
 
