@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -59,10 +61,9 @@ def channel_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
-            messages.success(request, _("Channel added. Configure the gateway with: %(url)s")
-                             % {"url": selectors.webhook_url(channel)})
-            return redirect("channels_console:channel_list")
-    channels = [{"channel": c, "url": selectors.webhook_url(c), "type_name": getattr(types.get(c.type), "name", c.type)}
+            return _channel_created(request, channel=channel, channel_type=chosen, typed=config)
+    channels = [{"channel": c, "url": _webhook_url(request, c),
+                 "type_name": getattr(types.get(c.type), "name", c.type)}
                 for c in selectors.channels_for_admin(request.user)]
     return render(request, "channels/channel_list.html", {
         "channels": channels, "types": types.values(), "chosen": chosen, "form": form, "error": error,
@@ -71,9 +72,28 @@ def channel_list(request: HttpRequest) -> HttpResponse:
     }, status=400 if error else 200)
 
 
+def _channel_created(request: HttpRequest, *, channel: Channel, channel_type, typed: dict) -> HttpResponse:
+    """The one page that shows the secrets generated for the fields the admin left empty: they must
+    be typed into the gateway (the SMSSync phone, Telegram's setWebhook), and no page shows a
+    stored secret afterwards. Rendered, not redirected to, so they never sit in a session."""
+    generated = [(f.label, channel.config[f.key]) for f in channel_type.config_fields
+                 if f.secret and not str(typed.get(f.key, "")).strip() and channel.config.get(f.key)]
+    return render(request, "channels/channel_created.html", {
+        "channel": channel, "type_name": channel_type.name, "url": _webhook_url(request, channel),
+        "generated": generated})
+
+
+def _webhook_url(request: HttpRequest, channel: Channel) -> str:
+    """TESTIGO_CHANNEL_BASE_URL when the operator set it (the public address behind a proxy);
+    otherwise the address this page was reached at, port included."""
+    return selectors.webhook_url(channel, base_url=settings.CHANNEL_BASE_URL or request.build_absolute_uri("/"))
+
+
 def _rate(request: HttpRequest) -> float:
+    """The rate as the page shows it: pages localize numbers (`2,5` in Spanish), so the posted
+    value is read with the active language's decimal separator (`2.5` is still accepted)."""
     try:
-        return float(request.POST.get("rate_per_second") or 1)
+        return float(formats.sanitize_separators(request.POST.get("rate_per_second", "").strip() or "1"))
     except ValueError:
         return -1  # refused by the service with a clear message
 
@@ -108,7 +128,7 @@ def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "transliterate": channel.transliterate, "is_active": channel.is_active,
                 **{f"config_{f.key}": channel.config.get(f.key, "") for f in channel_type.config_fields}}
     return render(request, "channels/channel_edit.html", {
-        "channel": channel, "type_name": channel_type.name, "url": selectors.webhook_url(channel), "form": form,
+        "channel": channel, "type_name": channel_type.name, "url": _webhook_url(request, channel), "form": form,
         "error": error,
         "config_rows": [(f, "" if f.secret else form.get(f"config_{f.key}", ""), bool(channel.config.get(f.key)))
                         for f in channel_type.config_fields],

@@ -470,7 +470,7 @@ def _clean_channel(*, channel_type, name: str, config: dict, rate_per_second: fl
     if not rate_per_second or rate_per_second <= 0 or rate_per_second > 1000:
         raise ValidationError(_("The rate must be between 0 and 1000 messages per second."))
     config = {k: str(v).strip() for k, v in config.items() if str(v).strip()}
-    missing = [f.label for f in channel_type.config_fields if f.required and not config.get(f.key)]
+    missing = [str(f.label) for f in channel_type.config_fields if f.required and not config.get(f.key)]
     if missing:
         raise ValidationError(_("Missing settings: %(fields)s.") % {"fields": ", ".join(missing)})
     for field in channel_type.config_fields:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from testigo.channels.types.base import (
     ChannelType,
@@ -30,10 +31,10 @@ class AfricasTalking(ChannelType):
     code = "africastalking"
     name = "Africa's Talking"
     config_fields = [
-        ConfigField("secret", "URL key (added to the callback URLs as key=…)", secret=True),
-        ConfigField("username", "Username ('sandbox' for the sandbox)"),
-        ConfigField("api_key", "API key", secret=True),
-        ConfigField("from_number", "Short code or sender id", required=False),
+        ConfigField("secret", _("URL key (added to the callback URLs as key=…)"), secret=True),
+        ConfigField("username", _("Username ('sandbox' for the sandbox)")),
+        ConfigField("api_key", _("API key"), secret=True),
+        ConfigField("from_number", _("Short code or sender id"), required=False),
     ]
 
     def verify(self, channel, request: HttpRequest, action: str) -> bool:

@@ -17,6 +17,7 @@ import ssl
 from datetime import UTC
 
 from django.core.mail import EmailMessage, get_connection
+from django.utils.translation import gettext_lazy as _
 
 from testigo.channels import addresses
 from testigo.channels.types.base import (
@@ -74,23 +75,23 @@ def parse_message(raw: bytes) -> Inbound:
 
 class Email(ChannelType):
     code = "email"
-    name = "E-mail (IMAP + SMTP)"
+    name = _("E-mail (IMAP + SMTP)")
     scheme = "mailto"
     max_length = 20000
     webhook = False
     config_fields = [
-        ConfigField("imap_host", "IMAP server", kind="host"),
-        ConfigField("imap_port", "IMAP port (993 with TLS)", required=False),
-        ConfigField("imap_tls", "IMAP over TLS: yes/no (default yes)", required=False),
-        ConfigField("username", "Mailbox user"),
-        ConfigField("password", "Mailbox password", secret=True),
-        ConfigField("mailbox", "Folder to read (default INBOX)", required=False),
-        ConfigField("smtp_host", "SMTP server", kind="host"),
-        ConfigField("smtp_port", "SMTP port (587 with STARTTLS)", required=False),
-        ConfigField("smtp_security", "starttls, tls or none (default starttls)", required=False),
-        ConfigField("smtp_username", "SMTP user (default: mailbox user)", required=False),
-        ConfigField("smtp_password", "SMTP password (default: mailbox password)", secret=True, required=False),
-        ConfigField("from_address", "From address"),
+        ConfigField("imap_host", _("IMAP server"), kind="host"),
+        ConfigField("imap_port", _("IMAP port (993 with TLS)"), required=False),
+        ConfigField("imap_tls", _("IMAP over TLS: yes/no (default yes)"), required=False),
+        ConfigField("username", _("Mailbox user")),
+        ConfigField("password", _("Mailbox password"), secret=True),
+        ConfigField("mailbox", _("Folder to read (default INBOX)"), required=False),
+        ConfigField("smtp_host", _("SMTP server"), kind="host"),
+        ConfigField("smtp_port", _("SMTP port (587 with STARTTLS)"), required=False),
+        ConfigField("smtp_security", _("starttls, tls or none (default starttls)"), required=False),
+        ConfigField("smtp_username", _("SMTP user (default: mailbox user)"), required=False),
+        ConfigField("smtp_password", _("SMTP password (default: mailbox password)"), secret=True, required=False),
+        ConfigField("from_address", _("From address")),
     ]
 
     def verify(self, channel, request, action: str) -> bool:

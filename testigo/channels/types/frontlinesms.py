@@ -7,6 +7,7 @@ import hashlib
 import json
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext_lazy as _
 
 from testigo.channels.types.base import (
     ChannelType,
@@ -27,9 +28,9 @@ class FrontlineSMS(ChannelType):
     code = "frontlinesms"
     name = "FrontlineSMS / FrontlineCloud"
     config_fields = [
-        ConfigField("secret", "Secret (sent as secret=… by the Forward to URL activity)", secret=True),
-        ConfigField("api_key", "API key of the 'Send SMS from a web service' activity", secret=True),
-        ConfigField("api_url", "Web service URL (default FrontlineCloud)", required=False, kind="url"),
+        ConfigField("secret", _("Secret (sent as secret=… by the Forward to URL activity)"), secret=True),
+        ConfigField("api_key", _("API key of the 'Send SMS from a web service' activity"), secret=True),
+        ConfigField("api_url", _("Web service URL (default FrontlineCloud)"), required=False, kind="url"),
     ]
 
     def verify(self, channel, request: HttpRequest, action: str) -> bool:

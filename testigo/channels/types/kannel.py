@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from testigo.channels import encoding
 from testigo.channels.types.base import (
@@ -33,12 +34,12 @@ class Kannel(ChannelType):
     code = "kannel"
     name = "Kannel"
     config_fields = [
-        ConfigField("secret", "Secret key (added to the get-url as key=…)", secret=True),
-        ConfigField("sendsms_url", "sendsms URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms", kind="url"),
-        ConfigField("username", "sendsms-user username"),
-        ConfigField("password", "sendsms-user password", secret=True),
-        ConfigField("from_number", "Sender number or short code", required=False),
-        ConfigField("smsc", "smsc-id to route through", required=False),
+        ConfigField("secret", _("Secret key (added to the get-url as key=…)"), secret=True),
+        ConfigField("sendsms_url", _("sendsms URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms"), kind="url"),
+        ConfigField("username", _("sendsms-user username")),
+        ConfigField("password", _("sendsms-user password"), secret=True),
+        ConfigField("from_number", _("Sender number or short code"), required=False),
+        ConfigField("smsc", _("smsc-id to route through"), required=False),
     ]
 
     def verify(self, channel, request: HttpRequest, action: str) -> bool:

@@ -15,6 +15,7 @@ import time
 
 from django.db import close_old_connections
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from testigo.channels import encoding
 from testigo.channels.types.base import ChannelType, ConfigField, Inbound, StatusUpdate
@@ -109,17 +110,17 @@ def parse_receipt(text: str) -> tuple[str, str] | None:
 
 class SMPP(ChannelType):
     code = "smpp"
-    name = "SMPP (aggregator bind)"
+    name = _("SMPP (aggregator bind)")
     pull = True  # sent by its own session process (`testigo smpp`), not by the Huey workers
     webhook = False
     config_fields = [
-        ConfigField("host", "SMSC host", kind="host"),
-        ConfigField("port", "SMSC port"),
-        ConfigField("system_id", "system_id"),
-        ConfigField("password", "Password", secret=True),
-        ConfigField("system_type", "system_type", required=False),
-        ConfigField("source_addr", "Sender (short code or number)"),
-        ConfigField("default_coding", "data_coding 0 means: gsm (default) or latin1", required=False),
+        ConfigField("host", _("SMSC host"), kind="host"),
+        ConfigField("port", _("SMSC port")),
+        ConfigField("system_id", _("system_id")),
+        ConfigField("password", _("Password"), secret=True),
+        ConfigField("system_type", _("system_type"), required=False),
+        ConfigField("source_addr", _("Sender (short code or number)")),
+        ConfigField("default_coding", _("data_coding 0 means: gsm (default) or latin1"), required=False),
     ]
 
     def verify(self, channel, request, action: str) -> bool:

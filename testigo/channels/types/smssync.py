@@ -7,6 +7,7 @@ import hashlib
 
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from testigo.channels.types.base import (
     ChannelType,
@@ -33,9 +34,9 @@ def _ok() -> JsonResponse:
 
 class SMSSync(ChannelType):
     code = "smssync"
-    name = "SMSSync (Android phone)"
+    name = _("SMSSync (Android phone)")
     pull = True
-    config_fields = [ConfigField("secret", "Secret", secret=True)]
+    config_fields = [ConfigField("secret", _("Secret"), secret=True)]
 
     def verify(self, channel, request: HttpRequest, action: str) -> bool:
         task = request.GET.get("task", "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from testigo.channels.types.base import (
     ChannelType,
@@ -29,8 +30,8 @@ class Telegram(ChannelType):
     scheme = "telegram"
     max_length = 4096
     config_fields = [
-        ConfigField("bot_token", "Bot token (from @BotFather)", secret=True),
-        ConfigField("secret_token", "Webhook secret token (A-Z a-z 0-9 _ -)", secret=True),
+        ConfigField("bot_token", _("Bot token (from @BotFather)"), secret=True),
+        ConfigField("secret_token", _("Webhook secret token (A-Z a-z 0-9 _ -)"), secret=True),
     ]
 
     def verify(self, channel, request: HttpRequest, action: str) -> bool:

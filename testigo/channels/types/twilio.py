@@ -8,6 +8,7 @@ import hmac
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from testigo.channels.types.base import (
     ChannelType,
@@ -53,11 +54,11 @@ class Twilio(ChannelType):
     code = "twilio"
     name = "Twilio"
     config_fields = [
-        ConfigField("account_sid", "Account SID"),
-        ConfigField("auth_token", "Auth token", secret=True),
-        ConfigField("from_number", "From number (or leave empty and give a Messaging Service SID)", required=False),
-        ConfigField("messaging_service_sid", "Messaging Service SID", required=False),
-        ConfigField("shared_key", "Webhook shared key (beta, HMAC-SHA256)", secret=True, required=False),
+        ConfigField("account_sid", _("Account SID")),
+        ConfigField("auth_token", _("Auth token"), secret=True),
+        ConfigField("from_number", _("From number (or leave empty and give a Messaging Service SID)"), required=False),
+        ConfigField("messaging_service_sid", _("Messaging Service SID"), required=False),
+        ConfigField("shared_key", _("Webhook shared key (beta, HMAC-SHA256)"), secret=True, required=False),
     ]
 
     def _signed_url(self, channel, request: HttpRequest) -> str:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from testigo.channels import encoding
 from testigo.channels.types.base import (
@@ -49,12 +50,12 @@ class Vonage(ChannelType):
     code = "vonage"
     name = "Vonage (Nexmo)"
     config_fields = [
-        ConfigField("api_key", "API key"),
-        ConfigField("api_secret", "API secret", secret=True),
-        ConfigField("from_number", "From (number or sender id)"),
-        ConfigField("signature_secret", "Signature secret (if signed webhooks are on)", secret=True, required=False),
-        ConfigField("signature_method", "md5hash, hmac-md5, hmac-sha1, hmac-sha256 or hmac-sha512", required=False),
-        ConfigField("secret", "URL key (used when webhooks are not signed)", secret=True, required=False),
+        ConfigField("api_key", _("API key")),
+        ConfigField("api_secret", _("API secret"), secret=True),
+        ConfigField("from_number", _("From (number or sender id)")),
+        ConfigField("signature_secret", _("Signature secret (if signed webhooks are on)"), secret=True, required=False),
+        ConfigField("signature_method", _("md5hash, hmac-md5, hmac-sha1, hmac-sha256 or hmac-sha512"), required=False),
+        ConfigField("secret", _("URL key (used when webhooks are not signed)"), secret=True, required=False),
     ]
 
     def verify(self, channel, request: HttpRequest, action: str) -> bool:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from testigo.channels.types.base import (
     ChannelType,
@@ -34,14 +35,14 @@ STATUSES = {"sent": "sent", "delivered": "delivered", "read": "delivered", "fail
 
 class WhatsApp(ChannelType):
     code = "whatsapp"
-    name = "WhatsApp Cloud API"
+    name = _("WhatsApp Cloud API")
     max_length = 4096
     config_fields = [
-        ConfigField("app_secret", "App secret (signs webhooks)", secret=True),
-        ConfigField("verify_token", "Verify token (you choose it)", secret=True),
-        ConfigField("access_token", "Access token", secret=True),
-        ConfigField("phone_number_id", "Phone number ID"),
-        ConfigField("api_version", "Graph API version, e.g. v21.0", required=False),
+        ConfigField("app_secret", _("App secret (signs webhooks)"), secret=True),
+        ConfigField("verify_token", _("Verify token (you choose it)"), secret=True),
+        ConfigField("access_token", _("Access token"), secret=True),
+        ConfigField("phone_number_id", _("Phone number ID")),
+        ConfigField("api_version", _("Graph API version, e.g. v21.0"), required=False),
     ]
 
     def verify(self, channel, request: HttpRequest, action: str) -> bool:
