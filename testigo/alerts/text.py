@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from testigo.channels import encoding
+from testigo.channels.keywords import ALERT, KEYWORDS, STOP
 
 SMS_SINGLE = 160
 
@@ -53,6 +54,17 @@ def site_base() -> str:
         if host and "*" not in host and host.lower() not in LOCAL_HOSTS:
             return "https://" + host
     return ""
+
+
+def keywords_for(language: str) -> dict[str, str]:
+    """The keyword to suggest for subscribing ("alert") and stopping ("stop") in `language`:
+    the first one the channels' keyword table lists for it (ALERTA and BAJA in Spanish)."""
+    language = language if language in {lang for _kw, lang in KEYWORDS.values()} else "es"
+    chosen: dict[str, str] = {}
+    for word, (meaning, word_language) in KEYWORDS.items():
+        if word_language == language and meaning in (ALERT, STOP):
+            chosen.setdefault(meaning, word)
+    return chosen
 
 
 def link(path: str) -> str:
