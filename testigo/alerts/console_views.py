@@ -10,7 +10,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from testigo.alerts import selectors, services, zones
@@ -37,10 +39,21 @@ def _float(value: str):
         return "bad"
 
 
+def state_label(alert: Alert, stats: dict) -> str:
+    """The alert's state as a coordinator needs it: "sent" only once nothing is left in the outbox."""
+    if alert.status == Alert.Status.SENT and stats["pending"]:
+        return capfirst(ngettext("sending (%(n)d pending)", "sending (%(n)d pending)", stats["pending"]) % {
+            "n": stats["pending"]})
+    return capfirst(alert.get_status_display())
+
+
 @_staff
 def alert_list(request):
     alerts = list(Alert.objects.select_related("rule", "report")[:100])
-    rows = [{"alert": a, "stats": selectors.alert_stats(a)} for a in alerts]
+    rows = []
+    for a in alerts:
+        stats = selectors.alert_stats(a)
+        rows.append({"alert": a, "stats": stats, "state": state_label(a, stats)})
     return render(request, "alerts/console_list.html", {"rows": rows})
 
 
@@ -48,8 +61,9 @@ def alert_list(request):
 def alert_detail(request, pk: int):
     alert = get_object_or_404(Alert, pk=pk)
     preview = services.preview(alert=alert) if alert.status == Alert.Status.DRAFT else None
+    stats = selectors.alert_stats(alert)
     return render(request, "alerts/console_detail.html", {
-        "alert": alert, "stats": selectors.alert_stats(alert), "preview": preview,
+        "alert": alert, "stats": stats, "state": state_label(alert, stats), "preview": preview,
         "zones": alert.zones.all(), "currency": settings.ALERT_CURRENCY})
 
 

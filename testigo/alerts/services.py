@@ -133,9 +133,13 @@ def create_broadcast(*, actor, message_es: str, message_en: str = "", zone_ids: 
 
 
 def preview(*, alert: Alert) -> dict:
-    """Recipient count, segments, encoding, cost and time to send, per channel."""
-    return selectors.preview(recipients=recipients_of(alert),
-                             texts={"es": alert.message_es, "en": alert.message_en or alert.message_es})
+    """Recipient count, segments, encoding, cost and time to send, per channel. Segments are
+    counted only for the languages with a text: English readers of a Spanish-only alert get the
+    Spanish text, which is already counted."""
+    texts = {"es": alert.message_es}
+    if alert.message_en:
+        texts["en"] = alert.message_en
+    return selectors.preview(recipients=recipients_of(alert), texts=texts)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from testigo.channels import encoding
+from testigo.channels.keywords import ALERT, KEYWORDS, STOP
 
 SMS_SINGLE = 160
 
@@ -35,44 +36,86 @@ def closest(wanted: str, names: dict[str, str], n: int = 5) -> list[str]:
     return ordered[:n]
 
 
+# Hosts that mean "this machine": a link to them is useless on a resident's phone.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0", "testserver"})
+
+
+def site_base() -> str:
+    """The site's public absolute address ("https://host"), or "" when none is known.
+
+    TESTIGO_ALERT_LINK_BASE, else TESTIGO_CHANNEL_BASE_URL, else https:// and the first concrete
+    name in ALLOWED_HOSTS (not a wildcard, not this machine). A text message cannot follow a
+    relative link, so with no public address alerts carry no link at all (docs/alerts.md)."""
+    base = settings.ALERT_LINK_BASE or settings.CHANNEL_BASE_URL
+    if base:
+        return base.rstrip("/")
+    for host in settings.ALLOWED_HOSTS:
+        host = host.strip().lstrip(".")
+        if host and "*" not in host and host.lower() not in LOCAL_HOSTS:
+            return "https://" + host
+    return ""
+
+
+def keywords_for(language: str) -> dict[str, str]:
+    """The keyword to suggest for subscribing ("alert") and stopping ("stop") in `language`:
+    the first one the channels' keyword table lists for it (ALERTA and BAJA in Spanish)."""
+    language = language if language in {lang for _kw, lang in KEYWORDS.values()} else "es"
+    chosen: dict[str, str] = {}
+    for word, (meaning, word_language) in KEYWORDS.items():
+        if word_language == language and meaning in (ALERT, STOP):
+            chosen.setdefault(meaning, word)
+    return chosen
+
+
 def link(path: str) -> str:
-    base = (settings.ALERT_LINK_BASE or settings.CHANNEL_BASE_URL or "").rstrip("/")
-    return base + path
+    """An absolute link to `path` on the public site, or "" (never a relative link)."""
+    base = site_base()
+    return base + path if base else ""
 
 
 def report_link(reference: str) -> str:
     return link(reverse("public:report_detail", args=[reference]))
 
 
+def _fill(template: str, **values) -> str:
+    """Format, then drop the gaps an empty field leaves (no link, no title): no "  " or trailing space."""
+    return " ".join(template.format(**values).split())
+
+
 def fit_sms(template: str, title: str, scheme: str, **values) -> str:
     """Fill `template` ({title} and other fields); for SMS transliterate to GSM-7 and shorten the
     title so the whole text fits one part, when the fixed words leave room for it."""
-    text = template.format(title=title, **values)
+    text = _fill(template, title=title, **values)
     if scheme != "tel":
         return text
     text = encoding.transliterate(text)
     if encoding.count(text).segments <= 1:
         return text
-    fixed = encoding.transliterate(template.format(title="", **values))
-    short = encoding.transliterate(title)
-    room = SMS_SINGLE - encoding.gsm7_septets(fixed) - 3  # 3 for "..."
+    # A one-character title keeps the space before it, which _fill would drop for an empty one.
+    fixed = encoding.transliterate(_fill(template, title="-", **values))
+    short = encoding.transliterate(" ".join(title.split()))
+    room = SMS_SINGLE - (encoding.gsm7_septets(fixed) - 1) - 3  # 3 for "..."
     if room >= 12 and encoding.is_gsm7(fixed + short):
         while short and encoding.gsm7_septets(short) > room:
             short = short[:-1]
-        return encoding.transliterate(template.format(title=short.rstrip() + "...", **values))
+        return encoding.transliterate(_fill(template, title=short.rstrip() + "...", **values))
     return text  # the fixed words alone need more than one SMS, or the text cannot be GSM-7
 
 
 def report_alert(*, language: str, scheme: str, category: str, title: str, reference: str) -> str:
     with translation.override(language):
         template = _("ALERT {site}: {category}. {title} {link}")
-    return fit_sms(template, title, scheme, site=settings.SITE_NAME, category=category, link=report_link(reference))
+        # A report without a category still reads as a sentence ("ALERT Testigo: New report.").
+        category = category.strip() or _("New report")
+    return fit_sms(template, title.strip(), scheme, site=settings.SITE_NAME, category=category,
+                   link=report_link(reference))
 
 
 def rule_alert(*, language: str, scheme: str, count: int, category: str, hours: int, place: str,
                verified: bool = True) -> str:
     """A rule alert names a zone (or no place at all), never a report's place or position; it says
-    so when the reports counted are not verified yet."""
+    so when the reports counted are not verified yet. A blank place reads "in your area"."""
+    place = place.strip()
     with translation.override(language):
         if verified:
             template = (_("ALERT {site}: {count} reports of {category} in {hours} h near {title}. {link}") if place

@@ -13,6 +13,12 @@ from django.views.decorators.http import require_http_methods
 from testigo.alerts import subscriptions
 from testigo.alerts.forms import ConfirmForm, SubscribeForm
 from testigo.alerts.models import Zone
+from testigo.alerts.text import keywords_for
+
+
+def keyword_context() -> dict:
+    """The keywords the page suggests, in the visitor's language (ALERTA/BAJA in Spanish)."""
+    return {"keywords": keywords_for((get_language() or settings.LANGUAGE_CODE)[:2])}
 
 
 def map_context() -> dict:
@@ -41,7 +47,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         form = SubscribeForm(initial={"language": (get_language() or "es")[:2]})
     return render(request, "alerts/subscribe.html", {
         "form": form, "zone_names": Zone.objects.filter(is_active=True).values_list("name_es", flat=True),
-        **map_context()},
+        **map_context(), **keyword_context()},
         status=400 if form.errors else 200)
 
 
@@ -58,5 +64,5 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("code", exc)
         else:
-            return render(request, "alerts/confirmed.html")
+            return render(request, "alerts/confirmed.html", keyword_context())
     return render(request, "alerts/confirm.html", {"form": form}, status=400 if form.errors else 200)

@@ -29,6 +29,7 @@ def publish(report_factory, admin_user, run_on_commit, **kw):
 def test_published_report_reaches_each_matching_subscriber_once_and_nobody_else(
         zones, sms_channel, subscribe, provider, report_factory, admin_user, run_on_commit, category, settings):
     settings.FUZZ_RADIUS_M = 0
+    settings.ALERT_LINK_BASE = "https://testigo.example.org"  # an SMS carries an absolute link or none
     other = category.__class__.objects.create(slug="fuego", name_es="Incendio", name_en="Fire")
     subscribe("+50499990001", zones=[zones["kennedy"]])                         # zone, all categories
     subscribe("+50499990002", zones=[zones["kennedy"]], categories=[category.parent])  # parent category
