@@ -296,8 +296,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"no_client_metadata": {"()": "testigo.core.logging.StripClientMetadata"}},
+    "formatters": {"stamped": {"()": "testigo.core.logging.ZonedFormatter",
+                               "format": "[%(asctime)s] %(levelname)s %(name)s: %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["no_client_metadata"]},
+        "worker": {"class": "logging.StreamHandler", "filters": ["no_client_metadata"], "formatter": "stamped"},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
     "loggers": {
@@ -305,6 +308,9 @@ LOGGING = {
         # object so no address or user agent can be rendered by any formatter.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # The job worker's lines: configured here so run_huey does not add its own unscrubbed
+        # handler (it only does when "huey" has none), and not propagated so each prints once.
+        "huey": {"handlers": ["worker"], "level": "INFO", "propagate": False},
     },
 }
 ADMINS: list = []

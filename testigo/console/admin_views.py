@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -119,8 +117,6 @@ def audit_trail(request):
                                              actor=request.GET.get("actor", "")[:150])
     events = console_selectors.audit_events(request.user, filters)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    for event in page.object_list:
-        event.data_json = json.dumps(event.data, ensure_ascii=False, sort_keys=True)
     total = page.paginator.count if not (filters.action or filters.actor) else None
     run_verify = request.GET.get("verify") == "1" or (total is not None and total <= AUDIT_AUTO_VERIFY_MAX)
     return render(request, "console/audit.html", {

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from testigo.console.labels import source_label
 from testigo.core import roles
 from testigo.reports import selectors
 from testigo.reports.models import Category, Report
@@ -42,7 +43,7 @@ class InboxFilterForm(forms.Form):
             choices.append((parent.id, parent.name))
             choices += [(child.id, f"— {child.name}") for child in children]
         self.fields["category"].choices = choices
-        self.fields["source"].choices = [("", _("All sources"))] + [(s, s) for s in sources]
+        self.fields["source"].choices = [("", _("All sources"))] + [(s, source_label(s)) for s in sources]
         self.fields["survey"].choices = [("", _("All surveys"))] + [(s.pk, s.name) for s in surveys]
         # The survey whose answers are shown as columns: the one chosen, else the category's.
         self.survey = self._chosen_survey(surveys)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet
 
-from testigo.core import roles
+from testigo.core import audit, roles
 from testigo.core.models import AuditEvent
 from testigo.reports import selectors
 from testigo.reports.models import Category, Report
@@ -61,8 +61,10 @@ def audit_events(user, filters: AuditFilters) -> QuerySet:
     return qs
 
 
-def audit_actions() -> list[str]:
-    return list(AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct())
+def audit_actions() -> list[tuple[str, str]]:
+    """(code, translated label) for the action filter, sorted by label."""
+    codes = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
+    return sorted(((code, audit.action_label(code)) for code in codes), key=lambda pair: pair[1])
 
 
 def users_with_roles() -> list:

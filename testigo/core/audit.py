@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from testigo.core.models import AuditEvent, AuditHead
 
@@ -82,3 +84,132 @@ def verify() -> VerifyResult:
     if head is None and checked:
         problems.append("the chain head record is missing")
     return VerifyResult(ok=not problems, checked=checked, head_hash=prev_hash, problems=problems)
+
+
+# --- Display: the trail in words ---------------------------------------------------------------
+# Staff read sentences, not codes: each action has a translated label, a status change names both
+# statuses, and unknown codes fall back to a generic label (the raw code stays in a tooltip).
+
+ACTION_LABELS = {
+    "report.created": gettext_lazy("Report received"),
+    "report.edited": gettext_lazy("Report edited"),
+    "report.note_added": gettext_lazy("Internal note added"),
+    "report.redacted": gettext_lazy("Report redacted"),
+    "report.merged": gettext_lazy("Merged into another report"),
+    "report.imported": gettext_lazy("Reports imported"),
+    "report.media_added": gettext_lazy("Photo or file added"),
+    "report.media_refused": gettext_lazy("Photo or file refused"),
+    "report.new": gettext_lazy("Marked as new"),
+    "report.in_review": gettext_lazy("Put in review"),
+    "report.verified": gettext_lazy("Verified"),
+    "report.published": gettext_lazy("Published"),
+    "report.rejected": gettext_lazy("Rejected"),
+    "report.archived": gettext_lazy("Archived"),
+    "media.public": gettext_lazy("Photo made public"),
+    "media.private": gettext_lazy("Photo made private"),
+    "category.created": gettext_lazy("Category created"),
+    "category.edited": gettext_lazy("Category edited"),
+    "user.created": gettext_lazy("User created"),
+    "user.role_changed": gettext_lazy("User role changed"),
+    "user.activated": gettext_lazy("User activated"),
+    "user.deactivated": gettext_lazy("User deactivated"),
+    "user.password_changed": gettext_lazy("Password changed"),
+    "api_token.created": gettext_lazy("API token created"),
+    "api_token.revoked": gettext_lazy("API token revoked"),
+    "layer.created": gettext_lazy("Map layer created"),
+    "layer.edited": gettext_lazy("Map layer edited"),
+    "layer.deleted": gettext_lazy("Map layer deleted"),
+    "survey.created": gettext_lazy("Survey created"),
+    "survey.edited": gettext_lazy("Survey edited"),
+    "survey.encryption_enabled": gettext_lazy("Survey encryption turned on"),
+    "survey.device_added": gettext_lazy("Survey device added"),
+    "survey.device_revoked": gettext_lazy("Survey device revoked"),
+    "survey.media_added": gettext_lazy("Survey file added"),
+    "survey.media_removed": gettext_lazy("Survey file removed"),
+    "survey.decrypted": gettext_lazy("Survey submissions decrypted"),
+    "import.uploaded": gettext_lazy("Import file uploaded"),
+    "import.started": gettext_lazy("Import started"),
+    "import.finished": gettext_lazy("Import finished"),
+    "channels.reply": gettext_lazy("Reply sent"),
+    "channels.added": gettext_lazy("Channel added"),
+    "channels.edited": gettext_lazy("Channel edited"),
+    "tipline.to_report": gettext_lazy("Tip turned into a report"),
+    "tipline.reply": gettext_lazy("Tip answered"),
+    "tipline.keep": gettext_lazy("Tip kept"),
+    "tipline.release": gettext_lazy("Tip released for deletion"),
+    "tipline.keep_originals": gettext_lazy("Tip line originals setting changed"),
+    "tipline.initialise": gettext_lazy("Tip line vault set up"),
+    "tipline.grant": gettext_lazy("Tip line access granted"),
+    "tipline.revoke": gettext_lazy("Tip line access revoked"),
+    "tipline.rewrap": gettext_lazy("Tip line key renewed"),
+    "tipline.recover": gettext_lazy("Tip line key recovered"),
+    "alerts.subscribed": gettext_lazy("Alert subscription added"),
+    "alerts.unsubscribed": gettext_lazy("Alert subscription cancelled"),
+    "alerts.report_alert": gettext_lazy("Alert prepared for a report"),
+    "alerts.rule_fired": gettext_lazy("Alert rule fired"),
+    "alerts.sent": gettext_lazy("Alert sent"),
+    "alerts.broadcast_drafted": gettext_lazy("Broadcast drafted"),
+    "alerts.discarded": gettext_lazy("Alert discarded"),
+    "alerts.cancelled": gettext_lazy("Alert cancelled"),
+    "alerts.rule_saved": gettext_lazy("Alert rule saved"),
+    "alerts.zones_imported": gettext_lazy("Alert zones imported"),
+    "alerts.zone_created": gettext_lazy("Alert zone created"),
+    "alerts.zone_deleted": gettext_lazy("Alert zone deleted"),
+    "demo.seeded": gettext_lazy("Demo data created"),
+}
+
+OBJECT_LABELS = {
+    "reports.report": gettext_lazy("Report"),
+    "auth.user": gettext_lazy("User"),
+    "reports.category": gettext_lazy("Category"),
+    "surveys.survey": gettext_lazy("Survey"),
+    "surveys.device": gettext_lazy("Survey device"),
+    "surveys.import": gettext_lazy("Import"),
+    "tipline.tip": gettext_lazy("Tip"),
+    "tipline.vault": gettext_lazy("Tip line vault"),
+    "channels.channel": gettext_lazy("Channel"),
+    "channels.outboundmessage": gettext_lazy("Outgoing message"),
+    "api.apitoken": gettext_lazy("API token"),
+    "geo.layer": gettext_lazy("Map layer"),
+    "alerts.alert": gettext_lazy("Alert"),
+    "alerts.subscription": gettext_lazy("Alert subscription"),
+    "alerts.zone": gettext_lazy("Alert zone"),
+    "alerts.rule": gettext_lazy("Alert rule"),
+}
+
+
+def action_label(action: str) -> str:
+    """The translated name of an action code; unknown codes get a generic label, never the code."""
+    return str(ACTION_LABELS.get(action, _("Other event")))
+
+
+def object_label(object_type: str, object_id: str) -> str:
+    """'Report 12', 'User 3': the translated kind of object and its id."""
+    if not object_type:
+        return ""
+    kind = str(OBJECT_LABELS.get(object_type, _("Record")))
+    return f"{kind} {object_id}".strip()
+
+
+def _status_label(code) -> str:
+    from testigo.reports.models import Report  # lazy: core must not import reports at load time
+
+    try:
+        return str(Report.Status(code).label)
+    except ValueError:
+        return str(_("unknown status"))
+
+
+def describe(event: AuditEvent) -> str:
+    """One translated sentence for an event: 'Status changed from In review to Verified by admin'."""
+    data = event.data if isinstance(event.data, dict) else {}
+    actor = event.actor_name or str(_("the system"))
+    if event.action.startswith("report.") and {"from", "to"} <= data.keys():
+        return _("Status changed from %(from)s to %(to)s by %(actor)s") % {
+            "from": _status_label(data["from"]), "to": _status_label(data["to"]), "actor": actor}
+    return _("%(action)s by %(actor)s") % {"action": action_label(event.action), "actor": actor}
+
+
+def raw(event: AuditEvent) -> str:
+    """The stored code and data, for the admins' tooltip (never shown as page text)."""
+    return f"{event.action} {json.dumps(event.data, ensure_ascii=False, sort_keys=True)}"

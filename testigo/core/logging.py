@@ -50,3 +50,17 @@ class StripClientMetadata(logging.Filter):
             # Formatters use exc_text when set: render the traceback once, scrubbed.
             record.exc_text = scrub("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
         return True
+
+
+class ZonedFormatter(logging.Formatter):
+    """Stamps each line with the deployment's time zone (settings.TIME_ZONE, TESTIGO_TIME_ZONE),
+    whatever the process's TZ, so the web server's and the worker's lines read the same clock."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - stdlib name
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        from django.conf import settings
+
+        stamp = datetime.fromtimestamp(record.created, ZoneInfo(settings.TIME_ZONE))
+        return stamp.strftime(datefmt or "%Y-%m-%d %H:%M:%S %z")

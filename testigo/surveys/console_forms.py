@@ -161,8 +161,8 @@ class MappingForm(forms.Form):
     """One select per column of the file, plus the survey and the date format."""
 
     survey = forms.ChoiceField(label=gettext_lazy("Survey for the extra fields"), required=False)
-    date_format = forms.CharField(label=gettext_lazy("Date format (optional, e.g. %d/%m/%Y)"),
-                                  max_length=40, required=False)
+    date_format = forms.CharField(label=gettext_lazy("Date format (optional)"), max_length=40, required=False,
+                                  help_text=gettext_lazy("Leave empty to read dates as day/month/year."))
     unknown_categories = forms.ChoiceField(label=gettext_lazy("Unknown category names"), choices=[
         ("reject", gettext_lazy("reject the row")), ("keep", gettext_lazy("keep the name, import the row"))])
 
@@ -170,7 +170,7 @@ class MappingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.header = header
         self.fields["survey"].choices = [("", "—")] + [(s.form_id, s.name) for s in surveys]
-        targets = [("", _("(keep as extra information)"))] + [(t, t) for t in mapping.REPORT_TARGETS]
+        targets = [("", _("(keep as extra information)"))] + [(t, mapping.TARGET_LABELS[t]) for t in mapping.REPORT_TARGETS]
         for spec in (survey.fields if survey else []):
             if fieldtypes.stores_value(spec):
                 targets.append((f"field:{spec['name']}", f"{_('survey')}: {fieldtypes.label(spec)}"))

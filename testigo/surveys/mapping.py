@@ -21,12 +21,23 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from testigo.reports.models import Category
 from testigo.surveys import answers, fieldtypes
 
 REPORT_TARGETS = ["title", "description", "occurred_at", "lat", "lon", "latlon", "place_name", "admin1",
                   "admin2", "category", "reporter_name", "reporter_contact", "external_id"]
+# What each target is called on the mapping page (translated; the codes are stored in the mapping).
+TARGET_LABELS = {
+    "title": gettext_lazy("Title"), "description": gettext_lazy("Description"),
+    "occurred_at": gettext_lazy("Date and time of the event"), "lat": gettext_lazy("Latitude"),
+    "lon": gettext_lazy("Longitude"), "latlon": gettext_lazy("Latitude and longitude (one column)"),
+    "place_name": gettext_lazy("Place name"), "admin1": gettext_lazy("Department"),
+    "admin2": gettext_lazy("Municipality"), "category": gettext_lazy("Category"),
+    "reporter_name": gettext_lazy("Reporter's name"), "reporter_contact": gettext_lazy("Reporter's contact"),
+    "external_id": gettext_lazy("Identifier in the original system"),
+}
 # Day first: the dates Latin American offices write. Month-first needs an explicit format.
 DATE_FORMATS = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y",
                 "%d.%m.%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%d/%m/%y", "%m/%d/%Y %I:%M %p",
