@@ -10,4 +10,5 @@ urlpatterns = [
     path("reports/", views.report_list, name="report_list"),
     path("r/<str:reference>/", views.report_detail, name="report_detail"),
     path("media/p/<int:media_id>/", views.public_media, name="public_media"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -115,3 +116,9 @@ def public_media(request, media_id: int):
     response["Content-Disposition"] = f'inline; filename="{media.pk}{media.extension}"'
     response["Cache-Control"] = f"public, max-age={MEDIA_CACHE_SECONDS}"
     return response
+
+
+@require_GET
+def favicon(request):
+    """Browsers and feed readers ask for /favicon.ico whatever the page says: send them to the icon."""
+    return redirect(static("testigo/favicon.svg"), permanent=True)
