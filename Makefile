@@ -8,7 +8,7 @@ DATA_DIR ?= $(CURDIR)/var
 TEST_DATA_DIR := $(CURDIR)/.pytest-data
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-sqlite test-postgres bench messages lint install install-test clean
+.PHONY: demo test test-sqlite test-postgres bench messages lint install install-test clean screenshots
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ messages-check: install-test
 messages-extract: install-test
 	cd testigo && ../$(VENV)/bin/testigo makemessages -l es -l en --no-location --no-obsolete -i "migrations/*"
 	$(PY) -m testigo.i18n compile
+
+# Screenshots of every page into docs/screenshots/ and the docs (needs Debian's chromium; with
+# chromium-l10n the browser's own controls, e.g. date pickers, are in Spanish too).
+screenshots: install-test
+	$(PY) tools/screenshots.py
 
 lint: install-test
 	$(VENV)/bin/ruff check testigo tests bench

@@ -1,0 +1,107 @@
+"""The objects the screenshot tour needs beyond `testigo seed-demo`: an administrator, a colleague,
+a survey, an ODK device, a spreadsheet import, a zone, a draft broadcast, a messaging channel, a
+map layer, an API token and a pending alert subscription. Everything goes through the services,
+as staff would create it. Runs inside tools/screenshots.py once Django is set up."""
+
+from __future__ import annotations
+
+import json
+
+SURVEY_FIELDS = [
+    {"name": "armas", "type": "select_one", "label": {"es": "¿Había armas?", "en": "Were there weapons?"},
+     "choices": [{"name": "si", "label": {"es": "Sí", "en": "Yes"}}, {"name": "no", "label": {"es": "No", "en": "No"}}],
+     "required": True},
+    {"name": "personas", "type": "integer", "label": {"es": "¿Cuántas personas participaron?",
+                                                      "en": "How many people took part?"}},
+    {"name": "detalles", "type": "text", "label": {"es": "Otros detalles", "en": "Other details"}},
+]
+IMPORT_CSV = (
+    "fecha,titulo,descripcion,lugar,latitud,longitud\n"
+    "2026-11-02,Asalto en bus,Dos hombres asaltaron a los pasajeros de la ruta 7,Colonia Kennedy,14.0723,-87.1921\n"
+    "2026-11-03,Inundación,El río se desbordó sobre la calle principal,Barrio La Ronda,14.1030,-87.2050\n"
+    "2026-11-04,Extorsión,Cobro de impuesto de guerra a pulperías,Colonia 21 de Octubre,14.0610,-87.1680\n"
+).encode()
+LAYER = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"name": "Posta policial Centro"},
+     "geometry": {"type": "Point", "coordinates": [-87.2068, 14.1058]}},
+    {"type": "Feature", "properties": {"name": "Distrito Central (zona 1)"},
+     "geometry": {"type": "Polygon", "coordinates": [[[-87.23, 14.09], [-87.18, 14.09], [-87.18, 14.12],
+                                                       [-87.23, 14.12], [-87.23, 14.09]]]}},
+]}
+
+
+def _users(admin: str, password: str):
+    from django.contrib.auth import get_user_model
+
+    from testigo.core import roles, services
+
+    user_model = get_user_model()
+    user = user_model.objects.create_user(username=admin, password=password, is_staff=True,
+                                          first_name="Ana", last_name="Martínez")
+    roles.set_role(user, roles.ADMIN)
+    user = user_model.objects.get(pk=user.pk)
+    for name, role in (("lucia", roles.MODERATOR), ("carlos", roles.VOLUNTEER)):
+        services.create_user(actor=user, username=name, email=f"{name}@example.org", role=role, password=password)
+    return user
+
+
+def _category():
+    from testigo.reports.models import Category
+
+    children = Category.objects.filter(parent__isnull=False, is_active=True).order_by("position")
+    return children.filter(slug="robo").first() or children.first()
+
+
+def _report_reference() -> str:
+    """A published report with a place and a long-ish description, the same on every run."""
+    from django.db.models.functions import Length
+
+    from testigo.reports.models import Report
+
+    published = Report.objects.filter(status=Report.Status.PUBLISHED).exclude(place_name="")
+    report = published.annotate(n=Length("description")).filter(n__gte=80).order_by("occurred_at").first()
+    return (report or published.order_by("occurred_at").first()).reference
+
+
+def create_objects(*, admin: str, password: str) -> dict[str, str]:
+    """Create the objects and return what the shots' paths are formatted with."""
+    from django.core import signing
+
+    from testigo.alerts import services as alert_services
+    from testigo.alerts import subscriptions, zones
+    from testigo.alerts.views import SALT
+    from testigo.api import services as api_services
+    from testigo.channels import services as channel_services
+    from testigo.geo import services as geo_services
+    from testigo.surveys import importing, presets
+    from testigo.surveys import services as survey_services
+
+    user = _users(admin, password)
+    category = _category()
+    survey = survey_services.create_survey(actor=user, name_es="Robos y asaltos", name_en="Robberies",
+                                           fields=[dict(f) for f in SURVEY_FIELDS], form_id="robos",
+                                           category=category)
+    survey_services.add_device(actor=user, name="Teléfono de Lucía")
+    imp = importing.create_import(actor=user, name="reportes-noviembre.csv", data=IMPORT_CSV)
+    done = importing.create_import(actor=user, name="reportes-octubre.csv", data=IMPORT_CSV.replace(b"-11-", b"-10-")
+                                   + b"2026-10-05,Sin lugar,Fila con coordenadas al reves,Choluteca,-87.19,14.07\n")
+    importing.set_mapping(actor=user, imp=done, mapping_json={**presets.guess(importing.header_of(done)),
+                                                               "bbox": [12.9, -89.4, 16.5, -83.1]})
+    importing.start(actor=user, imp=done)  # the worker runs it once the server is up
+    zone = zones.create_zone(actor=user, name_es="Colonia Kennedy", name_en="Colonia Kennedy",
+                             lat=14.0723, lon=-87.1921, radius_m=1500)
+    zones.create_zone(actor=user, name_es="Centro de Tegucigalpa", name_en="Tegucigalpa centre",
+                      lat=14.1058, lon=-87.2068, radius_m=1000)
+    alert = alert_services.create_broadcast(
+        actor=user, zone_ids=[zone.pk],
+        message_es="Corte de agua en la Colonia Kennedy mañana de 8 a 14 h. Guarde agua hoy.",
+        message_en="Water cut in Colonia Kennedy tomorrow from 8 am to 2 pm. Store water today.")
+    channel = channel_services.add_channel(actor=user, type_code="smssync", name="SMS Tegucigalpa")
+    geo_services.create_layer(actor=user, name_es="Postas policiales", name_en="Police stations",
+                              filename="postas.geojson", data=json.dumps(LAYER).encode(), visible_by_default=True)
+    api_services.create_token(user=user, name="Tablero de la alcaldía", scope="read", actor=user)
+    sub = subscriptions.start(scheme="mailto", address="vecina@example.org", language="es", zone_ids=[zone.pk],
+                              categories=[])
+    return {"report": _report_reference(), "category": str(category.pk), "survey": str(survey.pk),
+            "import": str(imp.pk), "import_done": str(done.pk), "alert": str(alert.pk), "channel": str(channel.pk),
+            "alert_token": signing.dumps(sub.pk, salt=SALT)}

@@ -1,0 +1,171 @@
+"""Every page `make screenshots` captures, and every URL pattern it leaves out (with the reason).
+
+Pure data, no Django import: tools/screenshots.py drives Chromium through SHOTS in order, and
+tests/core/test_promise_every_page_has_a_screenshot_in_the_docs.py checks that every URL
+pattern of testigo/urls.py is either here or in EXCLUDED, and that every image is used in docs/.
+
+A shot's `path` is formatted with the objects tools/screenshots.py creates (`{report}`,
+`{survey}`, ...). `who` chooses the browser session: "public" is a fresh visitor every time,
+"staff" the logged-in administrator, "source" the tip-line source who keeps a session. `steps`
+names an action in tools/screenshots.py run after loading `path` (filling a form, following a
+link); `after` names one run once the shot is taken (at every width).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WIDTHS = {1280: 800, 390: 844}  # viewport width -> height: a laptop and a phone
+FULL_PAGE_MAX_HEIGHT = 2500  # a long page is also captured whole, cut at this height
+
+
+@dataclass(frozen=True)
+class Shot:
+    pattern: str  # the URL pattern's name, "namespace:name"
+    slug: str  # file name: docs/screenshots/<slug>-<width>.png
+    path: str
+    doc: str  # the docs/ page that shows it
+    caption: str
+    who: str = "public"
+    steps: str = ""
+    after: str = ""
+    address: str = ""  # the address shown in the docs when `steps` ends elsewhere than `path`
+
+
+SHOTS: list[Shot] = [
+    # --- The public site -------------------------------------------------------------------
+    Shot("public:home", "public-map", "/", "map.md", "The public map (home page)"),
+    Shot("public:report_list", "public-report-list", "/reports/", "map.md", "Published reports as a list"),
+    Shot("public:report_detail", "public-report-page", "/r/{report}/", "map.md", "A published report"),
+    Shot("public:report_new", "public-report-form", "/report/", "reporting.md", "The public report form"),
+    Shot("public:report_thanks", "public-report-thanks", "/report/", "reporting.md",
+         "After sending a report: its reference", steps="send_report", address="/report/thanks/"),
+    Shot("alerts:subscribe", "public-alerts-subscribe", "/alerts/", "alerts.md", "Subscribing to alerts"),
+    Shot("alerts:confirm", "public-alerts-confirm", "/alerts/confirm/{alert_token}/", "alerts.md",
+         "Confirming a subscription with the code received"),
+    Shot("api:docs", "public-api-docs", "/api/v1/docs", "api.md", "The API's own documentation page"),
+    # --- The console: logging in, the inbox, a report ------------------------------------
+    Shot("console:login", "console-login", "/console/login/", "console.md", "Logging in to the console"),
+    Shot("console:inbox", "console-inbox", "/console/", "console.md", "The inbox", who="staff"),
+    Shot("console:report", "console-report", "/console/r/{report}/", "console.md",
+         "A report in the console", who="staff"),
+    Shot("console:map", "console-map", "/console/map/", "map.md", "The staff map", who="staff"),
+    Shot("console:layers", "console-layers", "/console/layers/", "map.md", "Custom map layers", who="staff"),
+    Shot("console:categories", "console-categories", "/console/categories/", "console.md",
+         "Categories", who="staff"),
+    Shot("console:category_new", "console-category-new", "/console/categories/new/", "console.md",
+         "A new category", who="staff"),
+    Shot("console:category_edit", "console-category-edit", "/console/categories/{category}/", "console.md",
+         "Editing a category", who="staff"),
+    Shot("console:users", "console-users", "/console/users/", "users-and-roles.md", "Users and roles", who="staff"),
+    Shot("console:password", "console-password", "/console/password/", "users-and-roles.md",
+         "Changing my password", who="staff"),
+    Shot("console:audit", "console-audit", "/console/audit/", "users-and-roles.md", "The audit trail", who="staff"),
+    Shot("console:tokens", "console-tokens", "/console/tokens/", "api.md", "API tokens", who="staff"),
+    # --- Messaging channels --------------------------------------------------------------
+    Shot("channels_console:channel_list", "console-channels", "/console/messages/channels/", "channels.md",
+         "Messaging channels", who="staff"),
+    Shot("channels_console:channel_edit", "console-channel-edit", "/console/messages/channels/{channel}/",
+         "channels.md", "Editing a channel", who="staff"),
+    # --- Surveys, ODK devices, imports ---------------------------------------------------
+    Shot("surveys:list", "console-surveys", "/console/surveys/", "surveys.md", "Surveys", who="staff"),
+    Shot("surveys:new", "console-survey-new", "/console/surveys/new/", "surveys.md", "A new survey", who="staff"),
+    Shot("surveys:upload", "console-survey-upload", "/console/surveys/upload/", "surveys.md",
+         "Uploading an XLSForm", who="staff"),
+    Shot("surveys:edit", "console-survey-edit", "/console/surveys/{survey}/", "surveys.md",
+         "Editing a survey", who="staff"),
+    Shot("surveys:field_new", "console-survey-field-new", "/console/surveys/{survey}/fields/new/", "surveys.md",
+         "Adding a question", who="staff"),
+    Shot("surveys:field_edit", "console-survey-field-edit", "/console/surveys/{survey}/fields/0/", "surveys.md",
+         "Editing a question", who="staff"),
+    Shot("surveys:data", "console-survey-data", "/console/surveys/{survey}/data/", "surveys.md",
+         "A survey's answers", who="staff"),
+    Shot("surveys:encryption", "console-survey-encryption", "/console/surveys/{survey}/encryption/", "surveys.md",
+         "Encrypting a survey's submissions", who="staff"),
+    Shot("surveys:devices", "console-odk-devices", "/console/surveys/devices/", "surveys.md",
+         "ODK Collect devices", who="staff"),
+    Shot("surveys:rejected", "console-odk-rejected", "/console/surveys/rejected/", "surveys.md",
+         "Refused ODK submissions", who="staff"),
+    Shot("surveys:imports", "console-imports", "/console/surveys/imports/", "surveys.md",
+         "Importing a spreadsheet", who="staff"),
+    Shot("surveys:import_mapping", "console-import-mapping", "/console/surveys/imports/{import}/", "surveys.md",
+         "Matching a spreadsheet's columns", who="staff"),
+    Shot("surveys:import_progress", "console-import-progress", "/console/surveys/imports/{import_done}/progress/",
+         "surveys.md", "An import's progress", who="staff"),
+    # --- Early warnings ------------------------------------------------------------------
+    Shot("alerts_console:list", "console-alerts", "/console/alerts/", "alerts.md", "Alerts", who="staff"),
+    Shot("alerts_console:detail", "console-alert", "/console/alerts/{alert}/", "alerts.md",
+         "An alert before it is sent", who="staff"),
+    Shot("alerts_console:broadcast", "console-alert-broadcast", "/console/alerts/broadcast/", "alerts.md",
+         "Writing a broadcast", who="staff"),
+    Shot("alerts_console:zones", "console-alert-zones", "/console/alerts/zones/", "alerts.md", "Zones", who="staff"),
+    Shot("alerts_console:rules", "console-alert-rules", "/console/alerts/rules/", "alerts.md",
+         "Automatic alert rules", who="staff"),
+    # --- The tip line, in the order a deployment meets it --------------------------------
+    Shot("tipconsole:setup", "console-tips-setup", "/console/tips/setup/", "tipline.md",
+         "Opening the tip line: creating its key", who="staff", after="create_tip_key"),
+    Shot("tipconsole:unlock", "console-tips-unlock", "/console/tips/unlock/", "tipline.md",
+         "Unlocking the tip line", who="staff", after="unlock_tips"),
+    Shot("tipline:submit", "tip-form", "/tip/", "tipline.md", "The anonymous tip form"),
+    Shot("tipline:sent", "tip-sent", "/tip/", "tipline.md", "After sending a tip: the codename",
+         who="source", steps="send_tip", address="/tip/sent/"),
+    Shot("tipline:conversation", "tip-conversation", "/tip/conversation/", "tipline.md",
+         "A source's conversation", who="source"),
+    Shot("tipline:login", "tip-login", "/tip/login/", "tipline.md", "A source coming back with the codename"),
+    Shot("tipconsole:list", "console-tips", "/console/tips/", "tipline.md", "Tips", who="staff"),
+    Shot("tipconsole:tip", "console-tip", "/console/tips/", "tipline.md", "A tip", who="staff",
+         steps="open_first_tip", address="/console/tips/<tip>/"),
+    Shot("tipconsole:access", "console-tips-access", "/console/tips/access/", "tipline.md",
+         "Who may read tips", who="staff"),
+]
+
+_POST = "an action (POST) that redirects to a page captured elsewhere"
+_FILE = "a file download, not an HTML page"
+
+# Pattern names ("namespace:name"); a name ending in ":*" leaves out a whole namespace.
+EXCLUDED: dict[str, str] = {
+    "set_language": _POST,
+    "channels:*": "gateway webhooks: machines call them, nobody sees them",
+    "odk:*": "OpenRosa endpoints for ODK Collect (XML), not pages",
+    "api:v1:*": "the JSON API; its documentation page is api:docs",
+    "public:public_media": "a published photo (an image file)",
+    "public:favicon": "the site icon",
+    "tipline:challenge": "the tip form's proof-of-work challenge (JSON)",
+    "tipline:logout": "a source leaving (POST); it ends the session the other tip-line shots use",
+    "console:inbox_bulk": _POST,
+    "console:logout": _POST,
+    "console:report_edit": _POST,
+    "console:report_note": _POST,
+    "console:report_status": _POST,
+    "console:report_merge": _POST,
+    "console:report_redact": _POST,
+    "console:media_public": _POST,
+    "console:media": _FILE,
+    "console:user_role": _POST,
+    "console:user_active": _POST,
+    "console:layer_toggle": _POST,
+    "console:layer_delete": _POST,
+    "console:token_revoke": _POST,
+    "channels_console:reply": _POST,
+    "tipconsole:revoke": _POST,
+    "tipconsole:keep_originals": _POST,
+    "tipconsole:reply": _POST,
+    "tipconsole:keep": _POST,
+    "tipconsole:to_report": _POST,
+    "tipconsole:file": _FILE,
+    "surveys:device_revoke": _POST,
+    "surveys:rejected_body": _FILE,
+    "surveys:import_run": _POST,
+    "surveys:import_rejected": _FILE,
+    "surveys:media_upload": _POST,
+    "surveys:media_remove": _POST,
+    "surveys:field_move": _POST,
+    "surveys:field_remove": _POST,
+    "alerts_console:action": _POST,
+    "alerts_console:zone_delete": _POST,
+}
+
+
+def image_names(slug: str) -> list[str]:
+    """The files a shot may produce: the viewport at each width, and the whole page when long."""
+    return [f"{slug}-{width}{suffix}.png" for width in WIDTHS for suffix in ("", "-full")]
