@@ -185,8 +185,8 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "testigo.public.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# "same-origin", not "no-referrer": with no-referrer browsers send `Origin: null` on form POSTs,
-# which Django's CSRF origin check refuses (every form would fail). Other sites still get nothing.
+# No page address ever leaves in a Referer, not even to our own site. Browsers then send
+# `Origin: null` on form POSTs, which core/csrf.py accepts (the CSRF token check still applies).
 SECURE_REFERRER_POLICY = "no-referrer"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
