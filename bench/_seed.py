@@ -161,9 +161,9 @@ def seed(n: int, seed_value: int = 7) -> float:
         for sql in indexes:  # one sorted build per index beats a million random index inserts
             cursor.execute(sql)
     counted = time.perf_counter()
-    from testigo.geo import aggregates
+    from testigo.reports import counts
 
-    rows = aggregates.rebuild()
+    rows = counts.rebuild()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # What autovacuum does soon after a bulk load on a live server: fresh statistics, and

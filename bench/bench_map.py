@@ -41,18 +41,20 @@ def _pct(values: list[float], p: float) -> float:
 
 def _upkeep(backend: str) -> None:
     """What keeping the map's counts adds to a bulk import: the count update for a batch of 5,000
-    reports (as `aggregates.added()` does after an import batch), then its exact reverse."""
+    reports (as `counts.added()` does after an import batch), then its exact reverse."""
     from django.db import transaction
 
-    from testigo.geo import aggregates
+    from testigo.geo import pyramid
+    from testigo.reports import counts
+    from testigo.reports.counts import entries
     from testigo.reports.models import Report
 
     ids = list(Report.objects.order_by("-id").values_list("id", flat=True)[:5000])
     with transaction.atomic():
         started = time.perf_counter()
-        aggregates.added(ids)
+        counts.added(ids)
         elapsed = time.perf_counter() - started
-        aggregates._apply(aggregates._deltas(aggregates._entries(ids), {}))  # back as it was
+        pyramid.apply_deltas(entries.deltas(entries.entries_of(ids), {}))  # back as it was
     _seed.emit(f"map.{backend}.count_upkeep_per_report", round(elapsed / len(ids) * 1e6), "us", n=len(ids))
 
 

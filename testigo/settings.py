@@ -96,7 +96,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "testigo.core.language.SiteLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "testigo.core.csrf.CsrfViewMiddleware",  # token-based; compatible with no-referrer
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -185,9 +185,11 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "testigo.public.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# "same-origin", not "no-referrer": with no-referrer browsers send `Origin: null` on form POSTs,
-# which Django's CSRF origin check refuses (every form would fail). Other sites still get nothing.
-SECURE_REFERRER_POLICY = "no-referrer"
+# A page's address (a report's reference, a search) never reaches another site: cross-origin
+# requests (map tiles, links out) carry no Referer. Our own forms keep their Origin and Referer, so
+# Django's CSRF checks run unmodified (docs/decisions.md, "Same-origin referrers"). The tip line
+# sends `no-referrer` on its own pages and checks its own token (tipline/middleware.py).
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 

@@ -5,7 +5,6 @@ process that its cached spatial index is out of date."""
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from django.conf import settings
@@ -18,7 +17,7 @@ from shapely.geometry import mapping
 from testigo.alerts import geometry
 from testigo.alerts.models import AlertsState, Zone
 from testigo.alerts.text import fold
-from testigo.core import audit, roles
+from testigo.core import audit, roles, untrusted
 
 
 def require_zone_editor(actor) -> None:
@@ -75,10 +74,10 @@ def create_zone(*, actor, name_es: str, name_en: str = "", geojson: str | dict |
     _check_names([name_es])
     if geojson:
         try:
-            data = json.loads(geojson) if isinstance(geojson, str) else geojson
+            data = untrusted.loads(geojson) if isinstance(geojson, str) else geojson
             if data.get("type") == "Feature":
                 data = data["geometry"]
-        except (ValueError, AttributeError, KeyError) as exc:
+        except (ValueError, AttributeError, KeyError, TypeError) as exc:
             raise ValidationError(_("The drawn shape could not be read.")) from exc
         geom, _repaired = geometry.clean_area(data)
         zone = Zone(name_es=name_es, name_en=name_en, key=fold(name_es), geometry=mapping(geom), created_by=actor)

@@ -11,8 +11,7 @@ from testigo.api import exporters
 from testigo.api.auth import Caller
 from testigo.api.params import decode_cursor, encode_cursor
 from testigo.core import roles
-from testigo.geo import aggregates
-from testigo.reports import selectors
+from testigo.reports import counts, selectors
 from testigo.reports.models import Report
 from testigo.reports.selectors import ReportFilters
 
@@ -71,7 +70,7 @@ def _pyramid_category(filters: ReportFilters) -> int | None:
     raw query can (several categories, source, dates or text)."""
     if filters.sources or filters.date_from or filters.date_to or filters.text or len(filters.categories) > 1:
         return None
-    return filters.categories[0] if filters.categories else aggregates.ALL
+    return filters.categories[0] if filters.categories else counts.ALL
 
 
 def cluster_cells(caller: Caller, filters: ReportFilters, vp, *, use_counts: bool = True) -> list:
@@ -96,14 +95,14 @@ def cluster_cells(caller: Caller, filters: ReportFilters, vp, *, use_counts: boo
 
         qs = select(filters)
         columns = {"key": "tile_key", "lat": "lat", "lon": "lon"}
-        scope = aggregates.STAFF
+        scope = counts.STAFF
         # visible_to() hides confidential reports from roles without the permission.
-        parts = aggregates.staff_parts(filters.statuses, roles.can(caller.user, roles.VIEW_CONFIDENTIAL))
+        parts = counts.staff_parts(filters.statuses, roles.can(caller.user, roles.VIEW_CONFIDENTIAL))
     else:
         select = selectors.public_reports
         qs = select(filters)
         columns = {"key": "public_tile_key", "lat": "public_lat", "lon": "public_lon"}
-        scope, parts = aggregates.PUBLIC, [0]
+        scope, parts = counts.PUBLIC, [0]
     cells = None
     if category is not None:
         edge_qs = None
@@ -114,7 +113,7 @@ def cluster_cells(caller: Caller, filters: ReportFilters, vp, *, use_counts: boo
             links = Report.categories.through.objects.filter(
                 report_id=OuterRef("id"), category_id__in=filters.category_ids_with_children())
             edge_qs = select(replace(filters, categories=[])).filter(Exists(links))
-        cells = aggregates.clusters(qs, vp, scope=scope, category=category, parts=parts, edge_qs=edge_qs, **columns)
+        cells = counts.clusters(qs, vp, scope=scope, category=category, parts=parts, edge_qs=edge_qs, **columns)
     return cells if cells is not None else cluster(qs, vp, **columns)
 
 

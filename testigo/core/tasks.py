@@ -26,5 +26,5 @@ def purge_login_throttles_daily() -> int:
 
 @db_task()
 def ping(value: str) -> str:
-    """A no-op job used by `testigo worker --check` and the queue tests to prove a round trip."""
+    """A no-op job: the queue tests send it through a real worker to prove a round trip."""
     return value

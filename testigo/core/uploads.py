@@ -21,10 +21,10 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt
 
-from testigo.core.csrf import CsrfViewMiddleware
 from testigo.core.middleware import bad_request, body_problem
 
 MB = 1024 * 1024

@@ -39,7 +39,7 @@ class Layer(models.Model):
 
 
 class ClusterCount(models.Model):
-    """One cell of the map's count pyramid (see testigo/geo/aggregates.py): how many reports of a
+    """One cell of the map's count pyramid (testigo/geo/pyramid.py; what it counts: testigo/reports/counts/): how many reports of a
     scope (public or staff), category key and part (staff: status and confidentiality) a cell of a
     given level holds, with the sums of their coordinates and ids. Kept by the application."""
 

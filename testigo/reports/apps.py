@@ -7,5 +7,7 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from testigo.reports import public_changes
+        from testigo.reports.counts import keeping
 
         public_changes.connect_signals()
+        keeping.connect_signals()  # the map's counts (reports/counts/)

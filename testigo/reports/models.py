@@ -113,6 +113,12 @@ class Report(models.Model):
         return f"{self.reference} {self.title}"
 
 
+def text_limit(field: str) -> int:
+    """The longest text a Report field takes: every writer that skips full_clean (bulk inserts)
+    cuts to this, so the limit lives only in the model."""
+    return Report._meta.get_field(field).max_length
+
+
 def media_path(instance: Media, filename: str) -> str:
     return f"reports/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
 

@@ -6,7 +6,7 @@ anyone the exact moment staff worked on a published report. This stamp moves onl
 report's public row changes: its public_reports() columns (and whether it is public at all) or
 its categories. Photos are not part of the list rows, so they do not move it.
 
-It is kept by signals, like the map's counts (geo.aggregates), so every write path is covered
+It is kept by signals, like the map's counts (reports/counts/), so every write path is covered
 without each service remembering it: a Report save compares the public row before and after,
 and a change of a public report's categories stamps it too. Bulk inserts of published reports
 (the demo seed) set it themselves.

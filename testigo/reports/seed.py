@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from testigo.core import audit
 from testigo.core.demo_data import CATEGORIES, generate
-from testigo.geo import aggregates
-from testigo.reports import public_changes
+from testigo.reports import counts, public_changes
 from testigo.reports.models import Category, Report
-from testigo.reports.services import new_reference, refresh_projection
+from testigo.reports.references import new_reference
+from testigo.reports.services import refresh_projection
 
 
 @transaction.atomic
@@ -58,6 +58,6 @@ def seed_reports(n: int = 2000, seed: int = 4636) -> int:
         [through(report_id=r.pk, category_id=categories[slug].pk) for r, slugs in zip(reports, links, strict=True)
          for slug in slugs], batch_size=1000,
     )
-    aggregates.added([r.pk for r in reports])  # bulk_create sends no signals: count them for the map
+    counts.added([r.pk for r in reports])  # bulk_create sends no signals: count them for the map
     audit.record(action="demo.seeded", data={"reports": n, "seed": seed})
     return n

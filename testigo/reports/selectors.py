@@ -57,7 +57,7 @@ def _apply(qs: QuerySet, filters: ReportFilters, *, public: bool) -> QuerySet:
         qs = qs.filter(status__in=filters.statuses)
     if filters.categories:
         # An IN subquery on the link table, not a join: no duplicate rows, so no DISTINCT, and
-        # aggregates (map clusters) count each report once. (A correlated EXISTS was measured too:
+        # the map's counts (reports/counts/) count each report once. (A correlated EXISTS was measured too:
         # faster on small viewports, 2.5x slower on country-wide ones, the map's landing view.)
         links = Report.categories.through.objects.filter(category_id__in=filters.category_ids_with_children())
         qs = qs.filter(id__in=links.values("report_id"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -13,12 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from testigo.core import audit, roles
-from testigo.geo import aggregates
 from testigo.geo.fuzz import fuzz
 from testigo.geo.tiles import tile_key
+from testigo.reports import counts
 from testigo.reports.media import sanitise_image
 from testigo.reports.models import Category, Media, Note, Report
 from testigo.reports.photos import store_media
+from testigo.reports.references import new_reference
 
 Status = Report.Status
 
@@ -34,15 +34,8 @@ TRANSITIONS: dict[str, set[str]] = {
 # Which writes need the publish permission (anything the public would notice) is decided by
 # core.roles.public_change_action(); every write below asks it through _require_public_change().
 
-# Crockford base32 without look-alikes; 8 random symbols = 40 bits, reveals no count or order.
-REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 FUTURE_TOLERANCE = timedelta(minutes=10)
 REDACTED = "[█]"
-
-
-def new_reference() -> str:
-    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
-    return f"T-{body[:4]}-{body[4:]}"
 
 
 # actor=None is the system acting on its own authority (imports, survey re-submissions): not gated.
@@ -132,7 +125,7 @@ def create_report(
     )
     refresh_projection(report)
     report.full_clean(exclude=["categories", "reference"])
-    with aggregates.tracking():  # the map's counts: once for the row and its categories
+    with counts.tracking():  # the map's counts: once for the row and its categories
         _save_new(report, categories)
     for item in sanitised:
         store_media(report=report, clean=item)
@@ -179,7 +172,7 @@ def update_report(*, report: Report, actor, categories: list[Category] | None = 
     diff = _diff(report, categories, changes)
     _require_public_change(actor, report, {field: new for field, (_old, new) in diff.items()})
     if diff:
-        with aggregates.tracking([report.pk]):  # the map's counts: once for fields and categories
+        with counts.tracking([report.pk]):  # the map's counts: once for fields and categories
             _apply_update(report, actor, categories, diff)
     return report
 
@@ -291,7 +284,7 @@ def merge(*, duplicate: Report, into: Report, actor) -> Report:
             raise ValidationError(_("These reports are already merged the other way round."))
     duplicate = Report.objects.select_for_update().get(pk=duplicate.pk)
     _require_merge(actor, duplicate, target)
-    with aggregates.tracking([duplicate.pk, target.pk]):
+    with counts.tracking([duplicate.pk, target.pk]):
         _merge(duplicate, target, actor)
     return target
 

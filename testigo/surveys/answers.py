@@ -111,11 +111,5 @@ def to_datetime(value: Any) -> datetime | None:
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 
-def media_names(survey, values: dict) -> set[str]:
-    """File names the answers refer to (photo and file questions)."""
-    return {values[f["name"]] for f in survey.fields
-            if fieldtypes.get(f["type"]).media and f["name"] in values}
-
-
 def photo_names(survey, values: dict) -> set[str]:
     return {values[f["name"]] for f in survey.fields if f["type"] == "photo" and f["name"] in values}

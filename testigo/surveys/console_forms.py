@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -200,7 +198,3 @@ class MappingForm(forms.Form):
             result["date_formats"] = [data["date_format"]]
         result["unknown_categories"] = data["unknown_categories"]
         return result
-
-
-def pretty(value: dict) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2)

@@ -21,14 +21,14 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from testigo.core import archives, audit, forked, roles
-from testigo.geo import aggregates  # h3: map counts
-from testigo.surveys import bulk, mapping, presets, tabular
+from testigo.reports import bulk
+from testigo.surveys import mapping, presets, tabular
 from testigo.surveys.models import Import, ImportRow
 
 logger = logging.getLogger(__name__)
@@ -220,7 +220,7 @@ def _finished(batch: _Batch, pending: list[tuple], columns: bulk.ReportColumns, 
     batch.rows = [(number, fingerprint, categories, columns.params(bulk.report_row(values, reference, projection),
                                                                    template))
                   for (number, fingerprint, categories, values), reference
-                  in zip(pending, bulk.fast_references(len(pending)), strict=True)]
+                  in zip(pending, bulk.new_references(len(pending)), strict=True)]
     return batch
 
 
@@ -250,20 +250,33 @@ def _flush(imp: Import, batch: _Batch, columns: bulk.ReportColumns, progress) ->
 
 def _write(imp: Import, batch: _Batch, columns: bulk.ReportColumns) -> tuple[int, int]:
     """Insert the batch's rows not imported before; returns (created, duplicates)."""
-    seen = bulk.known_fingerprints([row[1] for row in batch.rows])
+    seen = known_fingerprints([row[1] for row in batch.rows])
     fresh = []
     for row in batch.rows:
         if row[1] not in seen:
             seen.add(row[1])
             fresh.append(row)
-    ids = bulk.insert_reports([row[3] for row in fresh], columns)
-    bulk.insert_links([(pk, category) for row, pk in zip(fresh, ids, strict=True) for category in row[2]])
-    bulk.insert_fingerprints([(row[1], imp.pk, pk) for row, pk in zip(fresh, ids, strict=True)])
-    aggregates.added(ids)  # h3: the map's count pyramid (testigo/geo/aggregates.py)
+    ids = bulk.insert_reports([row[3] for row in fresh], columns, [row[2] for row in fresh])
+    insert_fingerprints([(row[1], imp.pk, pk) for row, pk in zip(fresh, ids, strict=True)])
     if fresh:
         audit.record(action="report.imported", actor=imp.created_by, obj=imp, data={
             "references": [columns.reference(row[3]) for row in fresh], "rows": [row[0] for row in fresh]})
     return len(fresh), len(batch.rows) - len(fresh) + batch.known
+
+
+def known_fingerprints(fingerprints: list[str]) -> set[str]:
+    """The fingerprints among these that an earlier import already stored."""
+    if not fingerprints:
+        return set()
+    with connection.cursor() as cursor:
+        return {key for key, _pk in bulk.select_in(cursor, ImportRow._meta.db_table, "fingerprint", "id", fingerprints)}
+
+
+def insert_fingerprints(rows: list[tuple[str, int, int]]) -> None:
+    """(fingerprint, import id, report id) for each imported row; inserted in fingerprint order,
+    which its unique index takes faster than random order."""
+    with connection.cursor() as cursor:
+        bulk.insert_rows(cursor, ImportRow._meta.db_table, ["fingerprint", "source_import_id", "report_id"], sorted(rows))
 
 
 def _report_values(data: dict, created_by_id: int | None) -> dict:

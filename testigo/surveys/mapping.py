@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from testigo.reports.models import Category
+from testigo.reports.models import Category, text_limit
 from testigo.surveys import answers, fieldtypes
 
 REPORT_TARGETS = ["title", "description", "occurred_at", "lat", "lon", "latlon", "place_name", "admin1",
@@ -43,8 +43,8 @@ DATE_FORMATS = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:
                 "%d.%m.%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%d/%m/%y", "%m/%d/%Y %I:%M %p",
                 "%m/%d/%Y %I:%M:%S %p"]
 EXTRA_KEY = "_import_extra"  # unmapped columns kept with the report: nothing is lost
-LIMITS = {"title": 200, "description": 10000, "place_name": 200, "admin1": 100, "admin2": 100,
-          "reporter_name": 120, "reporter_contact": 200}
+# Text fields a row fills, cut to the model's own limits (the bulk writer skips full_clean).
+LIMITED = ("title", "description", "place_name", "admin1", "admin2", "reporter_name", "reporter_contact")
 
 
 class RowError(ValueError):
@@ -190,9 +190,9 @@ def _report_values(prepared: Prepared, values: dict[str, str]) -> dict:
     title = values.get("title") or (prepared.survey.name_es if prepared.survey else "")
     if not title:
         raise RowError(_("The title is empty."))
-    report = {key: values.get(key, "")[:limit] for key, limit in LIMITS.items()}
-    report["title"] = title[:200]
-    report["description"] = (values.get("description") or title)[:10000]
+    report = {key: values.get(key, "")[:text_limit(key)] for key in LIMITED}
+    report["title"] = title[:text_limit("title")]
+    report["description"] = (values.get("description") or title)[:text_limit("description")]
     report["occurred_at"] = parse_datetime(values["occurred_at"], prepared.date_formats) \
         if values.get("occurred_at") else None
     if report["occurred_at"] and report["occurred_at"] > datetime.now(UTC):  # aware: zones compare right

@@ -62,16 +62,6 @@ def row_values(survey: Survey, report) -> list[str]:
     return [fieldtypes.show_value(f, report.custom_values.get(f["name"])) for f in columns(survey)]
 
 
-def report_answers(report, lang: str = "es") -> list[tuple[str, str]]:
-    """(question, answer) pairs for a report's survey answers, for the report page."""
-    survey_id = (report.custom_values or {}).get(SURVEY_KEY)
-    survey = Survey.objects.filter(pk=survey_id).first() if survey_id else None
-    if survey is None:
-        return []
-    return [(fieldtypes.label(f, lang), fieldtypes.show_value(f, report.custom_values[f["name"]]))
-            for f in columns(survey) if f["name"] in report.custom_values]
-
-
 def rejected_inputs():
     """OpenRosa posts Testigo refused, newest first (kept for inspection)."""
     from testigo.surveys.models import RejectedInput

@@ -103,3 +103,10 @@ def test_cli_zone_import_prints_the_zones_it_created(tmp_path, capsys):
     assert "Comayagüela" in capsys.readouterr().out
     with pytest.raises(CommandError, match="already exist"):
         call_command("zone", "import", str(path), "--name-field", "NOMBRE")
+
+
+@pytest.mark.parametrize("drawn", ["[" * 100_000 + "]" * 100_000, '"just text"', "[1, 2]", "{not json"])
+def test_a_drawn_shape_that_is_not_geojson_gets_a_reason_not_a_crash(admin_user, drawn):
+    with pytest.raises(ValidationError, match="could not be read"):
+        zones.create_zone(actor=admin_user, name_es="Dibujada", geojson=drawn)
+    assert not Zone.objects.exists()

@@ -18,9 +18,9 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from testigo.geo import aggregates, fuzz
+from testigo.geo import fuzz
 from testigo.geo.clustering import MAX_ZOOM
-from testigo.reports import services
+from testigo.reports import counts, services
 from testigo.reports.models import Report
 
 HOUSE = (14.0723117, -87.1921419)  # the true position every report below shares
@@ -42,7 +42,7 @@ def min_distance_m() -> float:
 def _publish_at_house(report_factory, n: int) -> list[Report]:
     reports = [report_factory(lat=HOUSE[0], lon=HOUSE[1]) for _ in range(n)]
     ids = [r.pk for r in reports]
-    with aggregates.tracking(ids):  # published in one statement; the map's counts follow
+    with counts.tracking(ids):  # published in one statement; the map's counts follow
         Report.objects.filter(pk__in=ids).update(status="published", published_at=timezone.now())
     return list(Report.objects.filter(pk__in=ids))
 

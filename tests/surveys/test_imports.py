@@ -211,11 +211,11 @@ def test_a_colliding_reference_is_drawn_again(admin_user, survey, category, monk
                                               converter):
     import os
 
+    from testigo.reports import bulk
     from testigo.reports import services as report_services
-    from testigo.surveys import bulk
 
     taken = report_services.create_report(title="Antes", description="d", actor=None).reference
-    real, calls, flag = bulk.fast_references, [], str(tmp_path / "collided")
+    real, calls, flag = bulk.new_references, [], str(tmp_path / "collided")
 
     def colliding(n):  # the first draw, in whichever process makes it, repeats a taken reference
         calls.append(n)
@@ -225,7 +225,7 @@ def test_a_colliding_reference_is_drawn_again(admin_user, survey, category, monk
             return real(n)
         return [taken, *real(n)[1:]]
 
-    monkeypatch.setattr(bulk, "fast_references", colliding)
+    monkeypatch.setattr(bulk, "new_references", colliding)
     imp = run_import(admin_user, CSV.encode())
     # Three drawn, then three drawn again here after the collision (a forked child made the first draw).
     assert imp.created_count == 3 and calls == ([3, 3] if converter == "here" else [3])
@@ -259,14 +259,13 @@ def test_an_internal_error_fails_the_import_with_a_message_and_keeps_what_was_wr
     assert Import.objects.get(pk=imp.pk).status == Import.Status.FAILED
 
 
-def test_fast_references_have_the_reference_format_and_use_every_symbol():
+def test_references_have_the_reference_format_and_use_every_symbol():
     import re
     from collections import Counter
 
-    from testigo.reports.services import REFERENCE_ALPHABET
-    from testigo.surveys import bulk
+    from testigo.reports.references import REFERENCE_ALPHABET, new_references
 
-    references = bulk.fast_references(4000)
+    references = new_references(4000)
     assert len(set(references)) == 4000  # 40 random bits each
     assert all(re.fullmatch(rf"T-[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}", r) for r in references)
     symbols = Counter("".join(r[2:6] + r[7:] for r in references))
@@ -276,7 +275,7 @@ def test_fast_references_have_the_reference_format_and_use_every_symbol():
 
 @pytest.mark.django_db
 def test_bulk_insert_gives_ids_in_row_order_and_never_reuses_one():
-    from testigo.surveys import bulk
+    from testigo.reports import bulk
 
     deleted = report_services.create_report(title="Borrado", description="d", actor=None)
     deleted_id = deleted.pk
@@ -292,3 +291,24 @@ def test_bulk_insert_gives_ids_in_row_order_and_never_reuses_one():
     assert len(set(ids)) == 1200 and min(ids) > deleted_id
     by_tile = sorted(range(1200), key=lambda i: rows[i]["tile_key"])
     assert [ids[i] for i in by_tile] == sorted(ids)  # given in tile order
+
+
+@pytest.mark.django_db
+def test_the_bulk_writer_always_counts_what_it_inserts_on_the_map():
+    from django.db.models import Sum
+
+    from testigo.geo.models import ClusterCount
+    from testigo.reports import bulk, counts
+
+    projection, columns = bulk.projection_settings(), bulk.ReportColumns()
+    template = columns.stamp()
+    rows = [bulk.report_row({"title": f"t{i}", "description": "d", "lat": 14.0 + i / 1000, "lon": -87.2,
+                             "source": "import", "status": "published"}, None, projection) for i in range(30)]
+    bulk.insert_reports([columns.params(row, template) for row in rows], columns)
+    for scope in (counts.STAFF, counts.PUBLIC):
+        stored = ClusterCount.objects.filter(scope=scope, level=counts.TOP, category=counts.ALL)
+        assert stored.aggregate(n=Sum("n"))["n"] == 30
+    kept = list(ClusterCount.objects.order_by("scope", "category", "level", "cell", "part").values_list())
+    counts.rebuild()  # what a rebuild from the reports table finds is what the bulk writer kept
+    rebuilt = list(ClusterCount.objects.order_by("scope", "category", "level", "cell", "part").values_list())
+    assert [row[:6] for row in kept] == [row[:6] for row in rebuilt]

@@ -148,7 +148,6 @@ class ChannelType:
     pull = False  # the gateway fetches its outbox itself (SMSSync); workers skip these channels
     webhook = True  # False for types we poll (e-mail): their webhook URL answers 404
     config_fields: list[ConfigField] = []
-    setup_help = ""
 
     # --- inbound ------------------------------------------------------------------------------
     def verify(self, channel, request: HttpRequest, action: str) -> bool:

@@ -26,7 +26,7 @@ def _write(cursor, connection, rows: list[tuple]) -> None:
 
 
 def recompute_public_points(apps, schema_editor):
-    from testigo.geo import aggregates
+    from testigo.reports import counts
     from testigo.geo.fuzz import fuzz
     from testigo.geo.tiles import tile_key
 
@@ -46,7 +46,7 @@ def recompute_public_points(apps, schema_editor):
                 rows.append((public_lat, public_lon, tile_key(public_lat, public_lon), pk))
             _write(cursor, connection, rows)
             last = found[-1][0]
-    aggregates.rebuild(connection)
+    counts.rebuild(connection)
 
 
 class Migration(migrations.Migration):

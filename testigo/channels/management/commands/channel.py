@@ -58,5 +58,3 @@ class Command(BaseCommand):
             self.stdout.write(f"Delivery reports URL: {selectors.webhook_url(channel, 'status', base_url)}")
         for key in sorted(services.AUTO_SECRETS & set(channel.config)):
             self.stdout.write(f"{key}: {channel.config[key]}")
-        if channel_type.setup_help:
-            self.stdout.write(channel_type.setup_help)

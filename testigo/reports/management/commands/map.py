@@ -11,7 +11,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from testigo.geo import aggregates
+from testigo.reports import counts
 
 
 class Command(BaseCommand):
@@ -22,6 +22,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.perf_counter()
-        rows = aggregates.rebuild()
+        rows = counts.rebuild()
         self.stdout.write(_("%(rows)d cluster count rows rebuilt in %(seconds).1f s")
                           % {"rows": rows, "seconds": time.perf_counter() - started})

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from testigo.api.auth import Caller
 from testigo.api.queries import cluster_cells
-from testigo.geo import aggregates
+from testigo.geo import pyramid
 from testigo.geo.clustering import Viewport
 from testigo.geo.models import ClusterCount
 from testigo.geo.tiles import tile_key
-from testigo.reports import category_services, services
+from testigo.reports import category_services, counts, services
 from testigo.reports.models import Category, Report
 from testigo.reports.selectors import ReportFilters
 from tests.api.conftest import world  # noqa: F401 -- the fixture
@@ -30,7 +30,7 @@ def _rows() -> list[tuple]:
 
 def assert_equals_rebuild() -> None:
     kept = _rows()
-    aggregates.rebuild()
+    counts.rebuild()
     assert kept == _rows()
     assert kept, "the pyramid should not be empty here"
 
@@ -45,10 +45,10 @@ def test_every_service_operation_keeps_the_pyramid_equal_to_a_rebuild(report_fac
     services.verify(report=a, actor=admin_user)
     services.publish(report=a, actor=admin_user)  # now public
     assert_equals_rebuild()
-    assert ClusterCount.objects.filter(scope=aggregates.PUBLIC).exists()
+    assert ClusterCount.objects.filter(scope=counts.PUBLIC).exists()
     services.change_status(report=a, actor=admin_user, status="verified")  # unpublished
     assert_equals_rebuild()
-    assert not ClusterCount.objects.filter(scope=aggregates.PUBLIC).exists()
+    assert not ClusterCount.objects.filter(scope=counts.PUBLIC).exists()
     services.publish(report=a, actor=admin_user)
     services.update_report(report=a, actor=admin_user, lat=13.3, lon=-87.18)  # moved
     assert_equals_rebuild()
@@ -70,7 +70,7 @@ def test_every_service_operation_keeps_the_pyramid_equal_to_a_rebuild(report_fac
     assert_equals_rebuild()
     Report.objects.get(pk=b.pk).delete()
     assert_equals_rebuild()
-    with aggregates.tracking([a.pk]):  # a bulk update outside the ORM's save()
+    with counts.tracking([a.pk]):  # a bulk update outside the ORM's save()
         Report.objects.filter(pk=a.pk).update(status="archived")
     assert_equals_rebuild()
 
@@ -141,7 +141,7 @@ def _world(rng: random.Random, tag: str, cats: list[Category]) -> list[tuple[flo
     through = Report.categories.through
     through.objects.bulk_create([through(report_id=r.pk, category_id=c.pk) for r in reports
                                  for c in rng.sample(cats, rng.choice([0, 1, 1, 2]))])
-    aggregates.added([r.pk for r in reports])
+    counts.added([r.pk for r in reports])
     return points
 
 
@@ -187,18 +187,18 @@ def test_dense_edges_are_refined_then_read_exactly(make_user, monkeypatch):
     ids = list(Report.objects.values_list("id", flat=True))
     Report.categories.through.objects.bulk_create([Report.categories.through(report_id=i, category_id=cats[0].pk)
                                                    for i in ids[::2]])
-    aggregates.added(ids)
-    monkeypatch.setattr(aggregates, "RAW_EDGE_MAX", 50)  # force refinement down to the finest level
+    counts.added(ids)
+    monkeypatch.setattr(pyramid, "RAW_EDGE_MAX", 50)  # force refinement down to the finest level
     reads: list[int] = []
-    real = aggregates._read
-    monkeypatch.setattr(aggregates, "_read", lambda *a: reads.append(a[3]) or real(*a))
+    real = pyramid._read
+    monkeypatch.setattr(pyramid, "_read", lambda *a: reads.append(a[3]) or real(*a))
     for zoom in (9, 11, 12, 13):
         vp = Viewport(west=-87.2, south=14.06, east=-87.17, north=14.09, zoom=zoom)
         reads.clear()
         for caller in (Caller(), _staff(make_user, "ADMIN")):
             for filters in (ReportFilters(), ReportFilters(categories=[cats[0].id])):
                 assert sum(c.count for c in _compare(caller, filters, vp)) > 0
-        assert aggregates.TOP in reads  # the refinement reached the finest stored level
+        assert counts.TOP in reads  # the refinement reached the finest stored level
         _drop_users()
 
 
@@ -219,7 +219,7 @@ def test_category_filtered_clusters_over_the_api_equal_the_raw_query(client, wor
 
 
 def _no_pyramid(execute, sql, params, many, context):
-    assert aggregates.TABLE not in sql or "INSERT" in sql or "DELETE" in sql
+    assert pyramid.TABLE not in sql or "INSERT" in sql or "DELETE" in sql
     return execute(sql, params, many, context)
 
 
@@ -240,9 +240,9 @@ def test_bulk_added_counts_equal_a_rebuild_for_ranges_and_scattered_ids(category
     through.objects.bulk_create([through(report_id=r.pk, category_id=c.pk) for r in reports
                                  for c in rng.sample([category, child], rng.choice([0, 1, 2]))])
     ids = [r.pk for r in reports]
-    aggregates.added(ids[:50])  # a contiguous range
-    aggregates.added(ids[50::2])  # scattered ...
-    aggregates.added(ids[51::2])  # ... and the rest
-    assert ClusterCount.objects.filter(scope=aggregates.PUBLIC).exists()
+    counts.added(ids[:50])  # a contiguous range
+    counts.added(ids[50::2])  # scattered ...
+    counts.added(ids[51::2])  # ... and the rest
+    assert ClusterCount.objects.filter(scope=counts.PUBLIC).exists()
     assert ClusterCount.objects.filter(category=child.pk).exists()
     assert_equals_rebuild()

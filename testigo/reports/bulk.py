@@ -1,5 +1,6 @@
-"""Fast insertion of imported reports through Django's connection: multi-row INSERTs on SQLite,
-COPY on PostgreSQL.
+"""Fast insertion of many reports at once through Django's connection: multi-row INSERTs on
+SQLite, COPY on PostgreSQL. The one bulk writer of reports (imports use it); it keeps the map's
+counts itself (`insert_reports` calls counts.added), so no bulk path can forget them.
 
 Building 100,000 model instances and letting the ORM compile each INSERT costs far more than the
 database work (about 80% of an import's time in profiles). Here each row is a dict of column
@@ -11,7 +12,6 @@ come out right on SQLite and PostgreSQL alike).
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
@@ -21,23 +21,10 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
+from testigo.reports import counts
 from testigo.reports.models import Report
-from testigo.reports.services import REFERENCE_ALPHABET, refresh_projection
-from testigo.surveys.models import ImportRow
-
-
-def fast_references(n: int) -> list[str]:
-    """n references of the same format and strength as reports.services.new_reference (40 random
-    bits each), from one read of the system's random source instead of eight secrets.choice
-    calls each: 32 symbols divide 256, so `byte & 31` stays uniform."""
-    assert len(REFERENCE_ALPHABET) == 32
-    symbols = [REFERENCE_ALPHABET[b & 31] for b in secrets.token_bytes(8 * n)]
-    return [f"T-{''.join(symbols[i:i + 4])}-{''.join(symbols[i + 4:i + 8])}" for i in range(0, 8 * n, 8)]
-
-
-def fast_reference() -> str:
-    return fast_references(1)[0]
-
+from testigo.reports.references import new_reference, new_references
+from testigo.reports.services import refresh_projection
 
 # Page cache for the import's SQLite connection, in KiB (SQLite's default is 2,000 KiB). With the
 # default, the random-order indexes (reference, fingerprint, the map's tile keys) no longer fit
@@ -71,7 +58,7 @@ def report_row(values: dict, reference: str | None = None, projection: dict | No
     """Column values for one report (`values` is completed in place and returned): projection
     computed, reference drawn (unless given), defaults left to insert_reports. `projection`:
     projection_settings(), read once for many rows."""
-    shadow = SimpleNamespace(reference=reference or fast_reference(), lat=values.get("lat"), lon=values.get("lon"),
+    shadow = SimpleNamespace(reference=reference or new_reference(), lat=values.get("lat"), lon=values.get("lon"),
                              title=values["title"], description=values["description"], redactions=[])
     refresh_projection(shadow, **(projection or {}))  # the same public projection create_report computes
     values.update({key: getattr(shadow, key) for key in PROJECTED})
@@ -140,7 +127,7 @@ class ReportColumns:
         public projection recomputed by the same report_row as the first time (the public point
         depends only on the true point's cell, so it comes out the same)."""
         at = self.position
-        for params, reference in zip(rows, fast_references(len(rows)), strict=True):
+        for params, reference in zip(rows, new_references(len(rows)), strict=True):
             values = report_row({key: params[at[key]] for key in ("title", "description", "lat", "lon")},
                                 reference, projection)
             for key in PROJECTED:
@@ -159,8 +146,9 @@ class ReportColumns:
         return values
 
 
-def insert_reports(params: list[list], columns: ReportColumns) -> list[int]:
-    """INSERT the rows (each from columns.params); returns their ids, in the same order.
+def insert_reports(params: list[list], columns: ReportColumns, categories: list[list[int]] | None = None) -> list[int]:
+    """INSERT the rows (each from columns.params) with their categories (category ids per row, in
+    the same order) and count them on the map; returns their ids, in the same order.
 
     The rows go in sorted by map tile, and their ids are drawn first (new_ids) and given in that
     order: the map's two covering indexes, keyed by tile, then take their new entries in order
@@ -175,7 +163,11 @@ def insert_reports(params: list[list], columns: ReportColumns) -> list[int]:
         for row, pk in zip(ordered, new_ids(cursor, len(params)), strict=True):
             row[key] = pk
         insert_rows(cursor, Report._meta.db_table, columns.names, ordered)
-    return [row[key] for row in params]
+    ids = [row[key] for row in params]
+    if categories:
+        insert_links([(pk, category) for pk, row in zip(ids, categories, strict=True) for category in row])
+    counts.added(ids)  # after the links: a report counts under its categories too
+    return ids
 
 
 def new_ids(cursor, n: int) -> list[int]:
@@ -225,7 +217,7 @@ def insert_rows(cursor, table: str, names: list[str], rows: list) -> None:
         cursor.execute(sql, [value for row in chunk for value in row])
 
 
-def _select_in(cursor, table: str, key: str, value: str, keys: list[str], chunk: int = 2000) -> list[tuple]:
+def select_in(cursor, table: str, key: str, value: str, keys: list[str], chunk: int = 2000) -> list[tuple]:
     # Plain SQL: the ORM resolves every element of a 1,000-item IN list one by one. Chunks keep
     # each statement well under SQLite's limit on parameters.
     connection = connections[DEFAULT_DB_ALIAS]
@@ -246,14 +238,6 @@ def _select_in(cursor, table: str, key: str, value: str, keys: list[str], chunk:
     return found
 
 
-def known_fingerprints(fingerprints: list[str]) -> set[str]:
-    """The fingerprints among these that an earlier import already stored."""
-    if not fingerprints:
-        return set()
-    with connection.cursor() as cursor:
-        return {key for key, _pk in _select_in(cursor, ImportRow._meta.db_table, "fingerprint", "id", fingerprints)}
-
-
 def insert_links(pairs: list[tuple[int, int]]) -> None:
     """Report ↔ category links as (report id, category id)."""
     if not pairs:
@@ -262,10 +246,3 @@ def insert_links(pairs: list[tuple[int, int]]) -> None:
     columns = [through._meta.get_field("report").column, through._meta.get_field("category").column]
     with connection.cursor() as cursor:
         insert_rows(cursor, through._meta.db_table, columns, pairs)
-
-
-def insert_fingerprints(rows: list[tuple[str, int, int]]) -> None:
-    """(fingerprint, import id, report id) for each imported row; inserted in fingerprint order,
-    which its unique index takes faster than random order."""
-    with connection.cursor() as cursor:
-        insert_rows(cursor, ImportRow._meta.db_table, ["fingerprint", "source_import_id", "report_id"], sorted(rows))
