@@ -67,7 +67,8 @@ class Prepared:
 
 
 @functools.lru_cache(maxsize=4096)
-def _norm(text: str) -> str:
+def norm(text: str) -> str:
+    """A header or category name as matched: case, surrounding and repeated spaces ignored."""
     return re.sub(r"\s+", " ", text.strip().casefold())
 
 
@@ -82,7 +83,7 @@ def prepare(mapping: dict, header: list[str]) -> Prepared:
         if survey is None:
             raise RowError(_("The survey “%(id)s” does not exist.") % {"id": mapping["survey"]})
     fields = {f["name"]: f for f in (survey.fields if survey else []) if fieldtypes.stores_value(f)}
-    positions = {_norm(h): i for i, h in reversed(list(enumerate(header)))}
+    positions = {norm(h): i for i, h in reversed(list(enumerate(header)))}
     targets = {}
     for column, target in (mapping.get("columns") or {}).items():
         if not target:
@@ -90,13 +91,13 @@ def prepare(mapping: dict, header: list[str]) -> Prepared:
         if target not in REPORT_TARGETS and not (target.startswith("field:") and target[6:] in fields):
             raise RowError(_("Unknown destination “%(target)s” for column “%(column)s”.")
                            % {"target": target, "column": column})
-        if _norm(column) not in positions:
+        if norm(column) not in positions:
             raise RowError(_("The file has no column “%(column)s”.") % {"column": column})
-        targets[positions[_norm(column)]] = target
+        targets[positions[norm(column)]] = target
     categories = {}
     for category in Category.objects.all():
         for key in (category.slug, category.name_es, category.name_en):
-            categories.setdefault(_norm(key), category)
+            categories.setdefault(norm(key), category)
     return Prepared(header=header, targets=targets, defaults=mapping.get("defaults") or {},
                     date_formats=list(mapping.get("date_formats") or []) + DATE_FORMATS, survey=survey,
                     fields=fields, categories=categories, bbox=mapping.get("bbox"),
@@ -224,7 +225,7 @@ def _location(prepared: Prepared, values: dict[str, str]) -> tuple[float | None,
 def _categories(prepared: Prepared, text: str) -> tuple[list[Category], list[str]]:
     found, unknown = [], []
     for name in (n for n in re.split(r"[,;|]", text) if n.strip()):
-        category = prepared.categories.get(_norm(name))
+        category = prepared.categories.get(norm(name))
         if category is None:
             unknown.append(name.strip())
         elif category not in found:

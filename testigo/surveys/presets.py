@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import re
+from testigo.surveys.mapping import norm
 
 # Normalised header -> target. Ushahidi's own export names first, then everyday names.
 USHAHIDI_COLUMNS = {
@@ -31,19 +31,15 @@ USHAHIDI_OPTIONS = {"date_formats": ["%Y-%m-%d %H:%M:%S", "%m/%d/%Y %I:%M %p", "
                     "unknown_categories": "keep", "preset": "ushahidi"}
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().casefold())
-
-
 def is_ushahidi(header: list[str]) -> bool:
-    names = {_norm(h) for h in header}
+    names = {norm(h) for h in header}
     return bool(names & {"post id", "post date (utc)", "incident title", "post status"})
 
 
 def ushahidi(header: list[str]) -> dict:
     columns = {}
     for name in header:
-        key = _norm(name)
+        key = norm(name)
         # Ushahidi names location columns after the survey field: "<Field label>.lat".
         target = USHAHIDI_COLUMNS.get(key) or ("lat" if key.endswith(".lat") else
                                                "lon" if key.endswith(".lon") else None)
@@ -58,7 +54,7 @@ def guess(header: list[str]) -> dict:
         return ushahidi(header)
     columns = {}
     for name in header:
-        key = _norm(name)
+        key = norm(name)
         target = COMMON_COLUMNS.get(key) or USHAHIDI_COLUMNS.get(key)
         if target and target not in columns.values():
             columns[name] = target
