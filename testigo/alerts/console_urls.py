@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/<str:action>/", views.alert_action, name="action"),
     path("broadcast/", views.broadcast_new, name="broadcast"),
     path("zones/", views.zone_list, name="zones"),
+    path("zones/shapes/", views.zone_shapes, name="zone_shapes"),
     path("zones/<int:pk>/delete/", views.zone_delete, name="zone_delete"),
     path("rules/", views.rule_list, name="rules"),
 ]

@@ -10,6 +10,20 @@ from testigo.reports.models import Category
 from testigo.surveys import fieldtypes, mapping
 
 
+def category_tree_choices(categories) -> list[tuple[int, str]]:
+    """(id, label) in tree order: each parent followed by its sub-categories, marked "— " as in
+    the inbox filter, so a child reads as part of its parent (as on the category page). A child
+    whose parent is not among `categories` (an inactive parent) is listed at the top level rather
+    than dropped, so a survey attached to it keeps its category when its settings are saved."""
+    cats = list(categories)
+    ids = {c.id for c in cats}
+    choices: list[tuple[int, str]] = []
+    for top in (c for c in cats if c.parent_id is None or c.parent_id not in ids):
+        choices.append((top.id, top.name))
+        choices += [(c.id, f"— {c.name}") for c in cats if c.parent_id == top.id]
+    return choices
+
+
 class SurveyForm(forms.Form):
     name_es = forms.CharField(label=gettext_lazy("Name (Spanish)"), max_length=200)
     name_en = forms.CharField(label=gettext_lazy("Name (English)"), max_length=200, required=False)
@@ -24,6 +38,9 @@ class SurveyForm(forms.Form):
 
     def __init__(self, *args, fields: list[dict] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        category = self.fields["category"]
+        category.choices = [("", category.empty_label)] + category_tree_choices(
+            category.queryset.order_by("position", "name_es"))
         automatic = [("", _("(automatic)"))]
         texts = [(f["name"], fieldtypes.label(f)) for f in fields or [] if f["type"] in {"text", "long_text"}]
         dates = [(f["name"], fieldtypes.label(f)) for f in fields or []

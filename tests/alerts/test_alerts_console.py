@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 def test_moderators_are_kept_out_of_alert_pages(client, moderator):
     client.force_login(moderator)
-    for url in ("/console/alerts/", "/console/alerts/zones/", "/console/alerts/rules/", "/console/alerts/broadcast/"):
+    for url in ("/console/alerts/", "/console/alerts/zones/", "/console/alerts/zones/shapes/",
+                "/console/alerts/rules/", "/console/alerts/broadcast/"):
         assert client.get(url).status_code == 403
 
 

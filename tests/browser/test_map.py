@@ -1,5 +1,5 @@
 """The public map in Chromium: server clusters appear (even with tiles blocked), their counts
-equal the API's for the viewport, and a single report opens a popup linking to its page."""
+add up to the API's for the viewport, and a single report opens a popup linking to its page."""
 
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ def test_map_clusters_match_api_and_single_report_opens_popup(page, live_server,
     singles = page.locator(".tg-point").count()
     box, zoom = page.get_attribute("#map", "data-bbox"), page.get_attribute("#map", "data-zoom")
     api = page.request.get(f"{live_server.url}/api/v1/map/clusters?bbox={box}&zoom={zoom}").json()
+    # Clusters whose icons would overlap are merged on screen (test_promise_cluster_counts_never_overlap),
+    # so the markers may be fewer than the API's cells, but never count differently.
     assert sum(counts) + singles == api["total"] == 7
-    assert sorted(counts) == sorted(c["count"] for c in api["clusters"]) and singles == len(api["points"])
 
     lone = next(p for p in api["points"] if p["title"] == "Incidente 6")  # far from the others
     page.locator(".tg-point[title='Incidente 6']").click()

@@ -51,9 +51,12 @@
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
   }
 
+  // Icon diameter grows with the count's order of magnitude (30 px for 2, ~60 px for 10 000).
+  var HALO = 6; // px of the icon's box-shadow ring, kept clear too so rings do not touch
+  function iconSize(count) { return Math.round(Math.min(64, 24 + 9 * Math.log10(Math.max(count, 2)))); }
   function clusterIcon(c) {
-    var size = c.count < 10 ? 30 : c.count < 100 ? 38 : c.count < 1000 ? 46 : 54;
-    return L.divIcon({ className: "tg-cluster tg-c" + size, iconSize: [size, size],
+    var size = iconSize(c.count), digits = String(c.count).length;
+    return L.divIcon({ className: "tg-cluster tg-d" + Math.min(digits, 4), iconSize: [size, size],
       html: "<span>" + (c.count >= 10000 ? Math.round(c.count / 1000) + "k" : c.count) + "</span>" });
   }
   function pointIcon(p) {
@@ -66,26 +69,63 @@
       (p.status ? " · " + esc(p.status) : "") +
       '<br><a href="' + esc(cfg.reportUrl.replace("{ref}", p.reference)) + '">' + esc(strings.open || "Open") + "</a>";
   }
+  // The server groups reports by grid cell, but two cells' centroids can sit a few pixels apart
+  // on either side of a cell border, and their circles then hide each other's counts ("29" under
+  // "70"). So, on screen, any two markers (clusters or single reports) whose icons would touch
+  // are merged: counts summed, position the count-weighted centroid, bounds joined. Repeated
+  // until nothing touches; the total stays the server's. A few hundred markers at most per view.
+  function radius(item) { return (item.count > 1 ? iconSize(item.count) / 2 + HALO : 8 + 2); }
+  function separate(data) {
+    var items = data.clusters.map(function (c) { return { count: c.count, lat: c.lat, lon: c.lon, bounds: c.bounds }; })
+      .concat(data.points.map(function (p) {
+        return { count: 1, lat: p.lat, lon: p.lon, bounds: [p.lon, p.lat, p.lon, p.lat], point: p };
+      }));
+    items.forEach(function (it) { it.px = map.latLngToLayerPoint([it.lat, it.lon]); });
+    items.sort(function (a, b) { return b.count - a.count; });
+    var merged = true;
+    while (merged) {
+      merged = false;
+      for (var i = 0; i < items.length; i++) {
+        for (var j = i + 1; j < items.length; j++) {
+          var a = items[i], b = items[j];
+          if (a.px.distanceTo(b.px) >= radius(a) + radius(b)) continue;
+          var n = a.count + b.count;
+          a.lat = (a.lat * a.count + b.lat * b.count) / n;
+          a.lon = (a.lon * a.count + b.lon * b.count) / n;
+          a.bounds = [Math.min(a.bounds[0], b.bounds[0]), Math.min(a.bounds[1], b.bounds[1]),
+            Math.max(a.bounds[2], b.bounds[2]), Math.max(a.bounds[3], b.bounds[3])];
+          a.count = n;
+          a.point = null;
+          a.px = map.latLngToLayerPoint([a.lat, a.lon]);
+          items.splice(j, 1);
+          merged = true;
+          j = i; // a moved and grew: check it against every other marker again
+        }
+      }
+    }
+    return items;
+  }
   function draw(data) {
     markers.clearLayers();
-    data.clusters.forEach(function (c) {
-      var mk = L.marker([c.lat, c.lon], { icon: clusterIcon(c), title: c.count + " " + (strings.zoomIn || ""),
+    separate(data).forEach(function (item) {
+      if (item.point) { markers.addLayer(pointMarker(item.point)); return; }
+      var mk = L.marker([item.lat, item.lon], { icon: clusterIcon(item), title: item.count + " " + (strings.zoomIn || ""),
         keyboard: true });
       mk.on("click", function () {
-        var b = c.bounds;
+        var b = item.bounds;
         map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { maxZoom: Math.min(map.getZoom() + 3, 18) });
       });
       markers.addLayer(mk);
     });
-    data.points.forEach(function (p) {
-      var mk = L.marker([p.lat, p.lon], { icon: pointIcon(p), title: p.title, keyboard: true }).bindPopup(popup(p));
-      var c = cats[p.categories[0]];
-      // Colour through the CSSOM: CSP forbids style="" attributes in markup, not this.
-      if (c) mk.on("add", function () { mk.getElement().style.background = c.colour; });
-      markers.addLayer(mk);
-    });
     el.dataset.total = data.total;
     el.dataset.loaded = (+el.dataset.loaded || 0) + 1;
+  }
+  function pointMarker(p) {
+    var mk = L.marker([p.lat, p.lon], { icon: pointIcon(p), title: p.title, keyboard: true }).bindPopup(popup(p));
+    var c = cats[p.categories[0]];
+    // Colour through the CSSOM: CSP forbids style="" attributes in markup, not this.
+    if (c) mk.on("add", function () { mk.getElement().style.background = c.colour; });
+    return mk;
   }
   function drawList(data) {
     if (!list) return;
