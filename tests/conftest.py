@@ -17,6 +17,19 @@ def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+# Test users get a cheap password hash: production's Argon2 costs ~100 MiB and a noticeable
+# fraction of a second per hash, paid on every test user and every login. Tests whose subject is
+# password hashing carry @pytest.mark.real_hasher and keep the production list (testigo/settings.py),
+# which tests/core/test_promise_staff_passwords_are_stored_with_argon2.py checks is Argon2 first.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(request, settings):
+    if request.node.get_closest_marker("real_hasher") is None:
+        settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+
+
 @pytest.fixture(autouse=True)
 def _immediate_jobs():
     from huey.contrib.djhuey import HUEY
