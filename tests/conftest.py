@@ -6,10 +6,24 @@ from __future__ import annotations
 import os
 import shutil
 
+import hypothesis
 import pytest
 from django.contrib.auth import get_user_model
 
 from testigo.core import roles
+
+# --- Property tests (Hypothesis). The full suite (`make test`, CI) runs the "ci" profile: every
+# property test with the example count its module gives. `make test-fast` sets
+# TESTIGO_HYPOTHESIS_PROFILE=dev: a tenth of the examples (at least 5), for the inner loop.
+HYPOTHESIS_PROFILE = os.environ.get("TESTIGO_HYPOTHESIS_PROFILE", "ci")
+hypothesis.settings.register_profile("ci", hypothesis.settings(max_examples=100))
+hypothesis.settings.register_profile("dev", hypothesis.settings(max_examples=10))
+hypothesis.settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def examples(ci: int) -> int:
+    """A property test's max_examples: `ci` in the full suite, a tenth (at least 5) in the dev profile."""
+    return ci if HYPOTHESIS_PROFILE == "ci" else min(ci, max(5, ci // 10))
 
 
 @pytest.fixture(autouse=True)
