@@ -44,6 +44,17 @@ def _fast_password_hasher(request, settings):
         settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
+# Tip-line codenames are hashed with SecureDrop's scrypt cost (16 MiB, tens of milliseconds, twice
+# per tip or login); tests use a trivial cost. Tests marked @pytest.mark.real_kdf keep production's
+# key-derivation costs (here and in tests/tipline/conftest.py) and check them.
+@pytest.fixture(autouse=True)
+def _cheap_codename_hash(request, monkeypatch):
+    if request.node.get_closest_marker("real_kdf") is None:
+        from testigo.tipline import codenames
+
+        monkeypatch.setattr(codenames, "SCRYPT_N", 2**4)
+
+
 @pytest.fixture(autouse=True)
 def _immediate_jobs():
     from huey.contrib.djhuey import HUEY
