@@ -8,7 +8,7 @@ DATA_DIR ?= $(CURDIR)/var
 TEST_DATA_DIR := $(CURDIR)/.pytest-data
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-sqlite test-postgres bench messages lint install install-test clean screenshots
+.PHONY: demo test test-fast test-sqlite test-postgres bench messages lint install install-test clean screenshots
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ test: install-test messages-check
 
 test-sqlite:
 	TESTIGO_DATA_DIR=$(TEST_DATA_DIR) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The inner loop (docs/development.md): SQLite only; no browser, real-service or slow tests; a tenth
+# of the property-test examples; in parallel when pytest-xdist is installed. `make test` is the gate.
+FAST_MARKERS := not browser and not services and not slow
+test-fast: install-test
+	@mkdir -p $(TEST_DATA_DIR)
+	env -u TESTIGO_DATABASE_URL TESTIGO_DATA_DIR=$(TEST_DATA_DIR) TESTIGO_HYPOTHESIS_PROFILE=dev \
+	  $(PY) -m pytest -m "$(FAST_MARKERS)" $$($(PY) -c "import xdist" 2>/dev/null && echo "-n auto") $(PYTEST_ARGS)
 
 # The whole suite again on PostgreSQL when TESTIGO_TEST_POSTGRES_URL is set (CI sets it).
 test-postgres:
@@ -67,7 +75,7 @@ screenshots: install-test
 	$(PY) tools/screenshots.py
 
 lint: install-test
-	$(VENV)/bin/ruff check testigo tests bench
+	$(VENV)/bin/ruff check testigo tests bench tools
 
 clean:
 	rm -rf $(VENV) $(TEST_DATA_DIR) *.egg-info

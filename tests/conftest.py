@@ -6,15 +6,53 @@ from __future__ import annotations
 import os
 import shutil
 
+import hypothesis
 import pytest
 from django.contrib.auth import get_user_model
 
 from testigo.core import roles
 
+# --- Property tests (Hypothesis). The full suite (`make test`, CI) runs the "ci" profile: every
+# property test with the example count its module gives. `make test-fast` sets
+# TESTIGO_HYPOTHESIS_PROFILE=dev: a tenth of the examples (at least 5), for the inner loop.
+HYPOTHESIS_PROFILE = os.environ.get("TESTIGO_HYPOTHESIS_PROFILE", "ci")
+hypothesis.settings.register_profile("ci", hypothesis.settings(max_examples=100))
+hypothesis.settings.register_profile("dev", hypothesis.settings(max_examples=10))
+hypothesis.settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def examples(ci: int) -> int:
+    """A property test's max_examples: `ci` in the full suite, a tenth (at least 5) in the dev profile."""
+    return ci if HYPOTHESIS_PROFILE == "ci" else min(ci, max(5, ci // 10))
+
 
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+# Test users get a cheap password hash: production's Argon2 costs ~100 MiB and a noticeable
+# fraction of a second per hash, paid on every test user and every login. Tests whose subject is
+# password hashing carry @pytest.mark.real_hasher and keep the production list (testigo/settings.py),
+# which tests/core/test_promise_staff_passwords_are_stored_with_argon2.py checks is Argon2 first.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(request, settings):
+    if request.node.get_closest_marker("real_hasher") is None:
+        settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+
+
+# Tip-line codenames are hashed with SecureDrop's scrypt cost (16 MiB, tens of milliseconds, twice
+# per tip or login); tests use a trivial cost. Tests marked @pytest.mark.real_kdf keep production's
+# key-derivation costs (here and in tests/tipline/conftest.py) and check them.
+@pytest.fixture(autouse=True)
+def _cheap_codename_hash(request, monkeypatch):
+    if request.node.get_closest_marker("real_kdf") is None:
+        from testigo.tipline import codenames
+
+        monkeypatch.setattr(codenames, "SCRYPT_N", 2**4)
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from tests.channels.conftest import make_channel  # noqa: F401 - reused fixture
 from tests.channels.test_ch_kannel_real import kannel, wait_for  # noqa: F401 - reused fixture
 
 
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_broadcast_alert_leaves_through_kannel_sendsms(kannel, live_server, settings, make_channel,  # noqa: F811
                                                        admin_user):

@@ -24,6 +24,7 @@ from testigo.alerts.geometry import EARTH_RADIUS_M, haversine_m
 from testigo.alerts.models import Alert, Rule
 from testigo.reports import services as report_services
 from testigo.reports.models import Report
+from tests.conftest import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +104,7 @@ def _moved(point, north_m, east_m):
     return lat, point[1] + math.degrees(east_m / EARTH_RADIUS_M) / math.cos(math.radians(point[0]))
 
 
-@hsettings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(max_examples=examples(6), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(public=st.tuples(metres, metres), true_moves=st.lists(st.tuples(metres, metres), min_size=3, max_size=3))
 def test_promise_rule_alert_depends_on_the_public_cell_only(zones, subscribe, category, public, true_moves):
     """Property: the true positions are never read, and moving the public point anywhere within its

@@ -8,6 +8,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from testigo.api.api import api
+from tests.conftest import examples
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(12), deadline=None, suppress_health_check=list(HealthCheck))
 @pytest.mark.django_db
 def test_api_never_answers_5xx(case, published_report, _keep_test_connection):
     from testigo.wsgi import application

@@ -93,6 +93,7 @@ def deliver(port: int, *, sender: str, subject: str, body: str, message_id: str)
     client.logout()
 
 
+@pytest.mark.services
 def test_mail_becomes_a_report_and_the_reply_is_threaded_by_smtp(imap_server, smtp_server, make_channel,
                                                                  django_capture_on_commit_callbacks):
     smtp_port, received = smtp_server

@@ -125,6 +125,7 @@ def kannel(tmp_path):
             proc.kill()
 
 
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_sms_through_kannel_becomes_a_report_and_the_reply_goes_back_through_sendsms(
         kannel, live_server, settings, make_channel, admin_user):

@@ -103,6 +103,7 @@ def wait_for(predicate, timeout=10):
     return predicate()
 
 
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_bind_receive_reply_gsm7_and_ucs2_and_record_the_dlr(make_channel, admin_user):
     try:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each test runs the command in a fresh Python (seconds of CPU)
+
 
 def run(data_dir: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TESTIGO_")}
@@ -64,6 +66,9 @@ def test_createadmin_with_and_without_password(tmp_path):
     assert run(tmp_path, "migrate").returncode == 0
     ok = run(tmp_path, "createadmin", "--username", "ana", "--password", "una clave bastante larga")
     assert ok.returncode == 0, ok.stderr
+    stored = sqlite3.connect(tmp_path / "testigo.sqlite3").execute(
+        "select password from auth_user where username = 'ana'").fetchone()[0]
+    assert stored.startswith("argon2$")  # the command runs with the deployment's hasher, not the tests'
     weak = run(tmp_path, "createadmin", "--username", "beto", "--password", "123")
     assert weak.returncode != 0 and "10" in weak.stderr  # the minimum length, in the user's language
     dup = run(tmp_path, "createadmin", "--username", "ana", "--password", "una clave bastante larga")

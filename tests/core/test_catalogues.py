@@ -20,6 +20,7 @@ def test_catalogue_is_complete_and_compiled(lang):
     assert i18n.problems_in(po) == []
 
 
+@pytest.mark.slow
 def test_every_translatable_string_in_the_code_is_in_the_catalogues(tmp_path):
     if shutil.which("xgettext") is None:
         if os.environ.get("TESTIGO_REQUIRE_SERVICES") == "1":

@@ -10,6 +10,8 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 SCRIPT = """
 import json, os, pathlib
 import django
@@ -39,6 +41,7 @@ def _modes_under_umask_022(data_dir) -> dict[str, int]:
     return json.loads(done.stdout)
 
 
+@pytest.mark.slow
 def test_promise_data_dir_files_are_private_under_umask_022(tmp_path):
     data_dir = tmp_path / "data"
     data_dir.mkdir()

@@ -14,12 +14,15 @@ def _settings_huey(env):
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.strip()
 
 
+@pytest.mark.slow
 def test_queue_backend_is_chosen_by_the_queue_url(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TESTIGO_")} | {"TESTIGO_DATA_DIR": str(tmp_path)}
     assert _settings_huey(env) == "SqliteHuey"
     assert _settings_huey(env | {"TESTIGO_QUEUE_URL": "redis://127.0.0.1:6379/15"}) == "RedisHuey"
 
 
+@pytest.mark.slow
+@pytest.mark.services
 def test_a_job_round_trips_through_a_real_redis_worker(tmp_path):
     url = os.environ.get("TESTIGO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     import redis

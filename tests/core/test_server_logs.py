@@ -12,6 +12,8 @@ import urllib.request
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a real gunicorn in a subprocess
+
 PROBE_IP = "203.0.113.77"
 PROBE_UA = "TestigoProbe/9.9 (distinctive)"
 # The raw-socket probes connect from this loopback address, so the server's own bind address

@@ -113,6 +113,7 @@ def test_threads_queue_and_a_waiter_gives_up_with_database_is_locked(lock_file):
         Contact.objects.create(scheme="tel", address="+50499990011")
 
 
+@pytest.mark.slow
 def test_the_lock_of_a_killed_process_is_released(lock_file):
     env = dict(os.environ, TESTIGO_DATABASE_URL="sqlite:///" + connection.settings_dict["NAME"],
                DJANGO_SETTINGS_MODULE="testigo.settings")

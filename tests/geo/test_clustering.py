@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from testigo.geo.clustering import MAX_RANGES, Viewport, cluster, morton_ranges
 from testigo.geo.tiles import tile_key
 from testigo.reports.models import Report
+from tests.conftest import examples
 
 lats = st.floats(min_value=-90, max_value=90, allow_nan=False)
 lons = st.floats(min_value=-180, max_value=180, allow_nan=False)
@@ -27,7 +28,7 @@ def viewports(draw):
     return Viewport(west=draw(lons), south=south, east=draw(lons), north=north, zoom=draw(st.integers(0, 20)))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(vp=viewports(), points=st.lists(st.tuples(lats, lons), max_size=30))
 def test_morton_cover_contains_every_point_inside_the_viewport(vp, points):
     ranges = morton_ranges(vp)
@@ -58,7 +59,7 @@ _RUNS: list[str] = []
 
 
 @pytest.mark.django_db
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(vp=viewports(), seed=st.integers(0, 10_000))
 def test_cluster_counts_add_up_to_the_reports_in_the_viewport(vp, seed):
     tag = f"{len(_RUNS):04d}"

@@ -22,6 +22,7 @@ from testigo.geo import fuzz
 from testigo.geo.clustering import MAX_ZOOM
 from testigo.reports import counts, services
 from testigo.reports.models import Report
+from tests.conftest import examples
 
 HOUSE = (14.0723117, -87.1921419)  # the true position every report below shares
 BBOX = "-88.0,13.5,-86.5,14.5"
@@ -88,7 +89,7 @@ def test_promise_small_pin_edits_do_not_average_to_the_house(client, report_fact
     assert len(set(seen)) == 1  # why: a 1 cm move stays in its cell, which alone sets the point
 
 
-@hypothesis_settings(max_examples=200, deadline=None)
+@hypothesis_settings(max_examples=examples(200), deadline=None)
 @given(lat=st.floats(-80, 80), lon=st.floats(-179.9, 179.9), radius=st.sampled_from([100, 500, 2000]),
        dx=st.floats(-0.02, 0.02), dy=st.floats(-0.02, 0.02))
 def test_public_point_depends_on_the_cell_alone_and_is_a_grid_position(lat, lon, radius, dx, dy):

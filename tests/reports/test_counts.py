@@ -20,6 +20,7 @@ from testigo.reports import category_services, counts, services
 from testigo.reports.models import Category, Report
 from testigo.reports.selectors import ReportFilters
 from tests.api.conftest import world  # noqa: F401 -- the fixture
+from tests.conftest import examples
 from tests.geo.test_clustering import _inside, viewports
 
 
@@ -146,7 +147,7 @@ def _world(rng: random.Random, tag: str, cats: list[Category]) -> list[tuple[flo
 
 
 @pytest.mark.django_db
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(vp=viewports(), seed=st.integers(0, 10_000))
 def test_pyramid_and_raw_give_identical_cells_that_add_up(vp, seed, make_user):
     tag = f"{len(_RUNS):04d}"

@@ -37,6 +37,7 @@ def jpeg_b64() -> str:
     return base64.b64encode(out.getvalue()).decode()
 
 
+@pytest.mark.services
 def test_odk_engine_fills_and_submits_the_served_form(transactional_db, live_server, admin_user, category):
     _require_node()
     from testigo.surveys import services

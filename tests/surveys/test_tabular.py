@@ -9,13 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from testigo.surveys import tabular
+from tests.conftest import examples
 
 # Text Latin-1 spreadsheets can hold (Spanish accents, ñ, ¿¡), without control characters.
 cell = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255, blacklist_characters="\x7f"),
                max_size=12).map(str.strip)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.lists(cell, min_size=3, max_size=3).filter(lambda r: any(r)), min_size=1, max_size=8),
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]),
        delimiter=st.sampled_from([",", ";", "\t"]))

@@ -18,14 +18,15 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(autouse=True)
-def _tipline_dirs(settings, tmp_path, monkeypatch):
+def _tipline_dirs(request, settings, tmp_path, monkeypatch):
     settings.DATA_DIR = tmp_path / "data"
     settings.DATA_DIR.mkdir()
     settings.TIP_STORAGE_DIR = tmp_path / "data" / "tipline"
     # Production uses MODERATE (see test_argon2_parameters_are_strong); tests use the minimum
-    # so a login costs milliseconds, not seconds.
-    monkeypatch.setattr(crypto, "ARGON2_OPSLIMIT", nacl.pwhash.argon2id.OPSLIMIT_MIN)
-    monkeypatch.setattr(crypto, "ARGON2_MEMLIMIT", nacl.pwhash.argon2id.MEMLIMIT_MIN)
+    # so a login costs milliseconds, not seconds, except tests marked real_kdf.
+    if request.node.get_closest_marker("real_kdf") is None:
+        monkeypatch.setattr(crypto, "ARGON2_OPSLIMIT", nacl.pwhash.argon2id.OPSLIMIT_MIN)
+        monkeypatch.setattr(crypto, "ARGON2_MEMLIMIT", nacl.pwhash.argon2id.MEMLIMIT_MIN)
     # Throttle buckets are minutes/hours: pin the clock so no boundary falls inside a test.
     monkeypatch.setattr(throttle, "_clock", lambda: 1_800_000_030.0)
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from testigo.core.signals import staff_password_changed, staff_password_verified
 from testigo.tipline import crypto, selectors, services, vault
-from testigo.tipline.models import StaffKeyWrap, Tip, TipFile
+from testigo.tipline.models import StaffKeyWrap, Tip, TipFile, VaultKey
 
 SECRET_TEXT = "Colonel Zapata moves cocaine through dock nine"
 SECRET_NAME = "ledger-zapata-dock9.pdf"
@@ -56,6 +56,14 @@ def test_argon2_parameters_are_strong(monkeypatch):
     monkeypatch.undo()  # the tip-line fixture lowers them for speed; check the module's own values
     assert crypto.ARGON2_OPSLIMIT >= nacl.pwhash.argon2id.OPSLIMIT_MODERATE
     assert crypto.ARGON2_MEMLIMIT >= nacl.pwhash.argon2id.MEMLIMIT_MODERATE
+
+
+@pytest.mark.real_kdf
+def test_staff_keys_are_wrapped_with_the_production_argon2_cost(tip_admin, org_key):
+    wrap = StaffKeyWrap.objects.get(user=tip_admin)
+    assert wrap.opslimit >= nacl.pwhash.argon2id.OPSLIMIT_MODERATE
+    assert wrap.memlimit >= nacl.pwhash.argon2id.MEMLIMIT_MODERATE
+    assert crypto.public_of(org_key) == bytes(VaultKey.objects.get().public_key)  # and it unwraps
 
 
 def test_login_splits_the_key_between_session_and_browser_cookie(client, tip_admin, org_key, tl):
