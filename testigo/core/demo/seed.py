@@ -53,7 +53,7 @@ def where_to_look(base_url: str, *, channel: Channel | None, codename: str = "")
         (_("Console inbox (log in as the administrator above)"), base + reverse("console:inbox")),
     ]
     if channel is not None:
-        rows.append((_("Simulate a message: play a citizen's phone (try “ALERTA Kennedy”)"),
+        rows.append((_("Simulate a message: play a citizen's phone (try “ALERT Kennedy”)"),
                      base + reverse("channels_console:simulate", args=[channel.pk])))
     rows += [
         (_("Alerts, zones and rules"), base + reverse("alerts_console:list")),
