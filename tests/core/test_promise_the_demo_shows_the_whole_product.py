@@ -166,3 +166,11 @@ def test_only_admins_play_the_phone_and_an_empty_message_is_refused(client, admi
     refused = client.post(url, {"phone": "+50490000089", "text": "  "})
     assert refused.status_code == 400 and not InboundMessage.objects.exists()
     assert Subscription.objects.count() == 0
+
+
+def test_an_english_deployment_gets_an_english_demo(english, admin_user):
+    seed_all(reports=40, admin=admin_user, password=PASSWORD)
+    assert set(Report.objects.exclude(source="odk").values_list("language", flat=True)) == {"en"}
+    assert InboundMessage.objects.filter(text="ALERT Kennedy").exists()
+    assert Subscription.objects.filter(contact__address="+50490000011", language="en").exists()
+    assert Rule.objects.get().name == "Three robberies within 1 km in 24 hours"
