@@ -52,7 +52,8 @@ def _counts() -> dict[str, int]:
 
 def test_the_demo_has_zones_a_rule_and_sms_subscriptions(seeded):
     names = set(Zone.objects.values_list("name_es", flat=True))
-    assert {"Kennedy", "Palmira", "San Pedro Sula"} <= names
+    assert {"Francisco Morazán", "Cortés", "Gracias a Dios", "Kennedy", "Palmira", "San Pedro Sula"} <= names
+    assert Zone.objects.count() == 18 + 12 + 3  # departments, colonias, cities
     assert set(Zone.objects.values_list("kind", flat=True)) == {Zone.Kind.POLYGON, Zone.Kind.CIRCLE}
     assert Rule.objects.filter(is_active=True, category__slug="robo").exists()
     subscribed = Subscription.objects.get(contact__address="+50490000011", cancelled_at__isnull=True)
@@ -128,6 +129,23 @@ def demo_channel(db):
 
     zones.seed_zones()
     return sms.seed_channel()
+
+
+def test_the_demo_departments_are_where_the_towns_are(db):
+    """Real boundaries, placed right: a town's report falls in its own department's zone."""
+    from testigo.alerts.geometry import zone_index
+    from testigo.core.demo import zones
+
+    zones.seed_zones()
+    index = zone_index()
+    for town, department, lat, lon in [("Tegucigalpa", "Francisco Morazán", 14.0818, -87.2068),
+                                       ("San Pedro Sula", "Cortés", 15.5050, -88.0250),
+                                       ("Juticalpa", "Olancho", 14.6667, -86.2194),
+                                       ("Choluteca", "Choluteca", 13.3007, -87.1908),
+                                       ("Santa Rosa de Copán", "Copán", 14.7667, -88.7833),
+                                       ("Roatán", "Islas de la Bahía", 16.3167, -86.5400)]:
+        found = set(Zone.objects.filter(pk__in=index.containing(lat, lon)).values_list("name_es", flat=True))
+        assert department in found, town
 
 
 def test_alerta_sent_by_a_phone_to_the_demo_smssync_channel_subscribes(client, demo_channel):

@@ -1,4 +1,5 @@
-"""Demo alert zones (twelve colonias of Tegucigalpa and three cities) and one threshold rule."""
+"""Demo alert zones (Honduras' 18 departments, twelve colonias of Tegucigalpa, three cities as a
+point and a radius) and one threshold rule."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from testigo.alerts.text import fold
 from testigo.core.demo import in_language
 from testigo.reports.models import Category
 
-# Approximate shapes, not official boundaries: see SOURCE.md next to this file.
+# Where the shapes come from, their licences and accuracy: SOURCE.md next to this file.
+DEPARTMENTS_FILE = Path(__file__).with_name("departamentos_honduras.geojson")
 COLONIAS_FILE = Path(__file__).with_name("colonias_tegucigalpa.geojson")
 # (name, centre lat, centre lon, radius in metres): zones drawn as a point and a radius.
 CITY_ZONES = [
@@ -23,19 +25,19 @@ CITY_ZONES = [
 RULE_CATEGORY = "robo"
 
 
-def colonia_names() -> list[str]:
-    return [f["properties"]["name"] for f in json.loads(COLONIAS_FILE.read_text("utf-8"))["features"]]
+def zone_names(path: Path) -> list[str]:
+    return [f["properties"]["name"] for f in json.loads(path.read_text("utf-8"))["features"]]
 
 
 def seed_zones() -> int:
     """Create the demo zones that do not exist yet; returns how many were created."""
     existing = set(Zone.objects.values_list("key", flat=True))
     created = 0
-    if not existing & {fold(n) for n in colonia_names()}:
-        # The same path as the console's upload: validated, repaired, all or nothing, audited.
-        zones, _warnings = zone_services.import_zones(actor=None, filename=COLONIAS_FILE.name,
-                                                      data=COLONIAS_FILE.read_bytes())
-        created += len(zones)
+    for path in (DEPARTMENTS_FILE, COLONIAS_FILE):
+        if not existing & {fold(n) for n in zone_names(path)}:
+            # The same path as the console's upload: validated, repaired, all or nothing, audited.
+            zones, _warnings = zone_services.import_zones(actor=None, filename=path.name, data=path.read_bytes())
+            created += len(zones)
     for name, lat, lon, radius_m in CITY_ZONES:
         if fold(name) not in existing:
             zone_services.create_zone(actor=None, name_es=name, name_en=name, lat=lat, lon=lon, radius_m=radius_m)
