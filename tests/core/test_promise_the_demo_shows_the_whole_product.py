@@ -192,3 +192,20 @@ def test_an_english_deployment_gets_an_english_demo(english, admin_user):
     assert InboundMessage.objects.filter(text="ALERT Kennedy").exists()
     assert Subscription.objects.filter(contact__address="+50490000011", language="en").exists()
     assert Rule.objects.get().name == "Three robberies within 1 km in 24 hours"
+
+
+def test_the_password_is_shown_even_when_seeding_fails(db, monkeypatch):
+    from django.contrib.auth import get_user_model
+
+    from testigo.core.demo import seed
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(seed, "seed_all", broken)
+    out = io.StringIO()
+    with pytest.raises(RuntimeError):
+        call_command("demo", no_serve=True, dev=True, reports=10, stdout=out)
+    admin = get_user_model().objects.get(username="admin")
+    candidates = [w for w in out.getvalue().split() if len(w) == 16]  # secrets.token_urlsafe(12)
+    assert any(admin.check_password(w) for w in candidates)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 
 from testigo.core.demo import in_language
 from testigo.tipline import services as tip_services
@@ -19,9 +20,11 @@ class TiplineDemo:
     codename: str  # the sample source's codename, to read the conversation as the source does
 
 
+@transaction.atomic
 def setup_tipline(*, admin, password: str) -> TiplineDemo | None:
     """Set up the tip line for `admin` (whose password we know only because the demo just made
-    it) and add a sample conversation. None when the tip line is already set up."""
+    it) and add a sample conversation. None when the tip line is already set up. All or nothing:
+    a tip line whose recovery key was never shown must not be left behind."""
     if vault.current() is not None:
         return None
     recovery_key = vault.initialise(user=admin, password=password)

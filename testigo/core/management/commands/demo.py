@@ -31,13 +31,15 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         admin, password = self._ensure_admin()
         done = None
-        if no_seed:
-            call_command("seed_demo", reports=0, stdout=self.stdout)
-        else:
-            # The password is known only now: the tip line is set up for it (first run only).
-            done = seed_all(reports=reports, admin=admin, password=password)
-        if password:
-            self._print_credentials(password, done.tipline.recovery_key if done and done.tipline else "")
+        try:
+            if no_seed:
+                call_command("seed_demo", reports=0, stdout=self.stdout)
+            else:
+                # The password is known only now: the tip line is set up for it (first run only).
+                done = seed_all(reports=reports, admin=admin, password=password)
+        finally:  # even if seeding failed, the only copy of the password must be shown
+            if password:
+                self._print_credentials(password, done.tipline.recovery_key if done and done.tipline else "")
         if done is not None:
             shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
             base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
