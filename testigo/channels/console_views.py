@@ -63,7 +63,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
         else:
             return _channel_created(request, channel=channel, channel_type=chosen, typed=config)
     channels = [{"channel": c, "url": _webhook_url(request, c),
-                 "type_name": getattr(types.get(c.type), "name", c.type)}
+                 "type_name": getattr(types.get(c.type), "name", c.type), "can_simulate": simulate.can_simulate(c)}
                 for c in selectors.channels_for_admin(request.user)]
     return render(request, "channels/channel_list.html", {
         "channels": channels, "types": types.values(), "chosen": chosen, "form": form, "error": error,
@@ -146,6 +146,8 @@ def simulate_message(request: HttpRequest, pk: int) -> HttpResponse:
     if not roles.can(request.user, roles.MANAGE_USERS):
         raise PermissionDenied
     channel = get_object_or_404(Channel, pk=pk)
+    if not simulate.can_simulate(channel):
+        raise Http404
     address = (request.POST.get("phone") or request.GET.get("phone") or DEMO_PHONE).strip()
     text, error = "", ""
     if request.method == "POST":
@@ -158,5 +160,5 @@ def simulate_message(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(f"{request.path}?{urlencode({'phone': address})}")
     return render(request, "channels/simulate.html", {
         "channel": channel, "phone": address, "text": text, "error": error,
-        "thread": simulate.phone_thread(actor=request.user, channel=channel, address=address),
+        "thread": selectors.phone_thread(request.user, channel=channel, phone=simulate.plausible_phone(address)),
     }, status=400 if error else 200)

@@ -15,15 +15,15 @@ messages (SMSSync) they leave only if a phone is connected, so use numbers nobod
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from testigo.channels import contacts, services
-from testigo.channels.models import Channel, Contact, InboundMessage, OutboundMessage
+from testigo.channels.models import Channel, InboundMessage
 from testigo.channels.types import base
+from testigo.channels.types import get as get_type
 from testigo.core import audit, roles
 
 MAX_TEXT = 1600  # ten SMS parts: longer than any real phone would send in one message
@@ -36,11 +36,16 @@ def require_simulator(actor) -> None:
         raise PermissionDenied(_("Only administrators can simulate messages."))
 
 
-def _phone(address: str) -> str:
+def can_simulate(channel: Channel) -> bool:
+    """Channels whose senders are phone numbers (SMS gateways, WhatsApp): the simulated phone is one."""
+    channel_type = get_type(channel.type)
+    return channel_type is not None and channel_type.scheme == "tel"
+
+
+def plausible_phone(address: str) -> str:
+    """The number in E.164, or "" when it cannot be a phone number with its country code."""
     phone = contacts.normalise_phone(address)
-    if not phone.startswith("+") or not 8 <= len(phone) <= 16:
-        raise ValidationError(_("Write a phone number with its country code, e.g. +504 9000-0001."))
-    return phone
+    return phone if phone.startswith("+") and 8 <= len(phone) <= 16 else ""
 
 
 def simulate_inbound(*, actor, channel: Channel, address: str, text: str) -> InboundMessage:
@@ -52,41 +57,17 @@ def simulate_inbound(*, actor, channel: Channel, address: str, text: str) -> Inb
         raise ValidationError(_("Write the message the phone sends."))
     if len(text) > MAX_TEXT:
         raise ValidationError(_("The message is too long: at most %(n)d characters.") % {"n": MAX_TEXT})
+    if not can_simulate(channel):
+        raise ValidationError(_("Only channels that receive from phone numbers (SMS, WhatsApp) can be simulated."))
     if not channel.is_active:
         raise ValidationError(_("This channel is deactivated: activate it before simulating messages."))
-    inbound = base.Inbound(provider_id=PROVIDER_PREFIX + uuid.uuid4().hex, scheme="tel", address=_phone(address),
+    phone = plausible_phone(address)
+    if not phone:
+        raise ValidationError(_("Write a phone number with its country code, e.g. +504 9000-0001."))
+    inbound = base.Inbound(provider_id=PROVIDER_PREFIX + uuid.uuid4().hex, scheme="tel", address=phone,
                            text=text, sent_at=timezone.now(), raw={"simulated": True})
     message = services.receive(channel=channel, inbound=inbound)
     message = services.process_inbound(message_id=message.pk)
     audit.record(action="channels.simulated", actor=actor, obj=message,
                  data={"channel": channel.pk, "keyword": message.keyword})
     return message
-
-
-@dataclass
-class PhoneEntry:
-    direction: str  # "in" (the phone wrote) or "out" (Testigo's reply, in the outbox)
-    at: object
-    text: str
-    status: str = ""
-    status_label: str = ""
-    report_reference: str = ""
-
-
-def phone_thread(*, actor, channel: Channel, address: str, limit: int = 50) -> list[PhoneEntry]:
-    """What the simulated phone sent and received on `channel`, oldest first (the latest `limit`)."""
-    require_simulator(actor)
-    try:
-        phone = _phone(address)
-    except ValidationError:
-        return []
-    contact = Contact.objects.filter(scheme="tel", address=phone).first()
-    if contact is None:
-        return []
-    entries = [PhoneEntry("in", m.received_at, m.text, report_reference=m.report.reference if m.report else "")
-               for m in InboundMessage.objects.filter(channel=channel, contact=contact)
-               .select_related("report").order_by("-received_at")[:limit]]
-    entries += [PhoneEntry("out", o.created_at, o.text, status=o.status, status_label=o.get_status_display())
-                for o in OutboundMessage.objects.filter(channel=channel, contact=contact).order_by("-created_at")[:limit]]
-    entries.sort(key=lambda e: e.at)
-    return entries[-limit:]

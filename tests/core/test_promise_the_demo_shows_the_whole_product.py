@@ -176,6 +176,16 @@ def test_a_demo_admin_plays_the_phone_from_the_console(client, admin_user, demo_
     assert Report.objects.filter(reporter_contact="+50490000088", source="smssync").count() == 1
 
 
+def test_only_phone_channels_can_be_simulated(client, admin_user, db):
+    from testigo.channels import services as channel_services
+
+    telegram = channel_services.add_channel(actor=None, type_code="telegram", name="Telegram",
+                                            config={"bot_token": "123:abc"})
+    client.force_login(admin_user)
+    assert client.get(f"/console/messages/channels/{telegram.pk}/simulate/").status_code == 404
+    assert "simulate/" not in client.get("/console/messages/channels/").content.decode()
+
+
 def test_only_admins_play_the_phone_and_an_empty_message_is_refused(client, admin_user, moderator, demo_channel):
     url = f"/console/messages/channels/{demo_channel.pk}/simulate/"
     client.force_login(moderator)
