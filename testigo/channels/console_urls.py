@@ -9,4 +9,5 @@ urlpatterns = [
     path("reply/<str:reference>/", console_views.reply, name="reply"),
     path("channels/", console_views.channel_list, name="channel_list"),
     path("channels/<int:pk>/", console_views.channel_edit, name="channel_edit"),
+    path("channels/<int:pk>/simulate/", console_views.simulate_message, name="simulate"),
 ]

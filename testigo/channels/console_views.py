@@ -1,4 +1,4 @@
-"""Thin staff views: reply to a citizen; list, add, edit and deactivate channels (admins)."""
+"""Thin staff views: reply to a citizen; list, add, edit and deactivate channels; simulate a phone (admins)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from testigo.channels import selectors, services
+from testigo.channels import selectors, services, simulate
 from testigo.channels.models import Channel
 from testigo.channels.types import all_types
 from testigo.core import roles
@@ -63,7 +63,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
         else:
             return _channel_created(request, channel=channel, channel_type=chosen, typed=config)
     channels = [{"channel": c, "url": _webhook_url(request, c),
-                 "type_name": getattr(types.get(c.type), "name", c.type)}
+                 "type_name": getattr(types.get(c.type), "name", c.type), "can_simulate": simulate.can_simulate(c)}
                 for c in selectors.channels_for_admin(request.user)]
     return render(request, "channels/channel_list.html", {
         "channels": channels, "types": types.values(), "chosen": chosen, "form": form, "error": error,
@@ -132,4 +132,33 @@ def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "error": error,
         "config_rows": [(f, "" if f.secret else form.get(f"config_{f.key}", ""), bool(channel.config.get(f.key)))
                         for f in channel_type.config_fields],
+    }, status=400 if error else 200)
+
+
+DEMO_PHONE = "+50490000001"  # a number nobody owns (the demo's simulated citizens use +504 9000-00xx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def simulate_message(request: HttpRequest, pk: int) -> HttpResponse:
+    """Play a citizen's phone on one channel: what it sends goes through the real pipeline, and
+    the page shows the phone's messages and the replies waiting in the outbox."""
+    if not roles.can(request.user, roles.MANAGE_USERS):
+        raise PermissionDenied
+    channel = get_object_or_404(Channel, pk=pk)
+    if not simulate.can_simulate(channel):
+        raise Http404
+    address = (request.POST.get("phone") or request.GET.get("phone") or DEMO_PHONE).strip()
+    text, error = "", ""
+    if request.method == "POST":
+        text = request.POST.get("text", "")
+        try:
+            simulate.simulate_inbound(actor=request.user, channel=channel, address=address, text=text)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            return redirect(f"{request.path}?{urlencode({'phone': address})}")
+    return render(request, "channels/simulate.html", {
+        "channel": channel, "phone": address, "text": text, "error": error,
+        "thread": selectors.phone_thread(request.user, channel=channel, phone=simulate.plausible_phone(address)),
     }, status=400 if error else 200)

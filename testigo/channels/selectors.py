@@ -1,4 +1,5 @@
-"""Reads with rules: conversations shown on a report page, channel lists for admins, webhook URLs."""
+"""Reads with rules: conversations shown on a report page, channel lists for admins, webhook URLs,
+the simulated phone's messages."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from testigo.channels import encoding
-from testigo.channels.models import Channel, InboundMessage, OutboundMessage
+from testigo.channels.models import Channel, Contact, InboundMessage, OutboundMessage
 from testigo.core import roles
 
 
@@ -63,3 +64,30 @@ def channels_for_admin(user) -> list[Channel]:
     if not roles.can(user, roles.MANAGE_USERS):
         return []
     return list(Channel.objects.order_by("name"))
+
+
+@dataclass
+class PhoneEntry:
+    direction: str  # "in" (the phone wrote) or "out" (Testigo's reply, in the outbox)
+    at: object
+    text: str
+    status: str = ""
+    status_label: str = ""
+    report_reference: str = ""
+
+
+def phone_thread(user, *, channel: Channel, phone: str, limit: int = 50) -> list[PhoneEntry]:
+    """What one phone number (E.164) sent and was sent on `channel`, oldest first (the latest
+    `limit`): the simulated phone's screen. Administrators only, who may see contacts anyway."""
+    if not roles.can(user, roles.MANAGE_USERS):
+        return []
+    contact = Contact.objects.filter(scheme="tel", address=phone).first()
+    if contact is None:
+        return []
+    entries = [PhoneEntry("in", m.received_at, m.text, report_reference=m.report.reference if m.report else "")
+               for m in InboundMessage.objects.filter(channel=channel, contact=contact)
+               .select_related("report").order_by("-received_at")[:limit]]
+    entries += [PhoneEntry("out", o.created_at, o.text, status=o.status, status_label=o.get_status_display())
+                for o in OutboundMessage.objects.filter(channel=channel, contact=contact).order_by("-created_at")[:limit]]
+    entries.sort(key=lambda e: e.at)
+    return entries[-limit:]

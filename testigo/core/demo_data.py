@@ -434,8 +434,11 @@ def _contact(rng: random.Random, source: str, name: str) -> str:
     return "+504 %d%03d-%04d" % (rng.choice([3, 8, 9, 9, 9]), rng.randrange(1000), rng.randrange(10000))
 
 
-def generate(rng: random.Random, n: int, now: datetime.datetime) -> Iterator[dict]:
-    """Yield ``n`` demo reports; deterministic for a given ``rng`` state."""
+def generate(rng: random.Random, n: int, now: datetime.datetime, english: float | None = None) -> Iterator[dict]:
+    """Yield ``n`` demo reports; deterministic for a given ``rng`` state.
+
+    ``english`` is the share of reports written in English: 0 for a Spanish deployment (an inbox
+    in one language), 1 for an English one; None mixes in a few (more on the Bay Islands)."""
     if now.tzinfo is None:
         now = now.replace(tzinfo=datetime.UTC)
     now_local = now.astimezone(HN_TZ)
@@ -446,6 +449,7 @@ def generate(rng: random.Random, n: int, now: datetime.datetime) -> Iterator[dic
             barrio, ciudad, place_name = name, muni, "%s, %s" % (name, muni) if name != muni else name
             precision = rng.choice([500, 1000, 1000])
             english_share = 0.3 if dept == "Islas de la Bahía" else ENGLISH_SHARE
+            english_share = english_share if english is None else english
         else:
             place = PLACES[rng.choices(range(len(PLACES)), cum_weights=_PLACE_CUM)[0]]
             barrio, plat, plon = rng.choice(place["neighbourhoods"])
@@ -453,6 +457,7 @@ def generate(rng: random.Random, n: int, now: datetime.datetime) -> Iterator[dic
             place_name = "%s, %s" % (barrio, ciudad)
             precision = rng.choices(PRECISIONS[0], cum_weights=_PREC_CUM)[0]
             english_share = 0.4 if dept == "Islas de la Bahía" else ENGLISH_SHARE
+            english_share = english_share if english is None else english
         lat, lon = _jitter(rng, plat, plon)
 
         # --- what

@@ -30,13 +30,16 @@ def seed_categories() -> dict[str, Category]:
 
 
 @transaction.atomic
-def seed_reports(n: int = 2000, seed: int = 4636) -> int:
-    """Bulk-create `n` demo reports (one audit event for the batch). Returns how many."""
+def seed_reports(n: int = 2000, seed: int = 4636, english: float | None = None) -> int:
+    """Bulk-create `n` demo reports (one audit event for the batch). Returns how many.
+
+    `english`: the share written in English (see demo_data.generate); the demo passes 0 for a
+    Spanish deployment and 1 for an English one."""
     categories = seed_categories()
     now = timezone.now()
     rng = random.Random(seed)
     reports, links = [], []
-    for item in generate(rng, n, now):
+    for item in generate(rng, n, now, english=english):
         report = Report(
             reference=new_reference(), title=item["title"], description=item["description"],
             status=item["status"], visibility=item["visibility"], occurred_at=item["occurred_at"],
