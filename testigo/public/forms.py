@@ -7,7 +7,7 @@ The forms only parse and check what a person typed; writing goes through
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import date, datetime
 
 from django import forms
 from django.conf import settings
@@ -190,11 +190,12 @@ class ReportForm(forms.Form):
                 except ValidationError as error:
                     self.add_error(name, error)
 
-    def occurred_at(self) -> datetime:
-        # Without a time the start of the day is stored: never in the future, and the public
-        # pages show only the date.
-        moment = self.cleaned_data.get("occurred_time") or time.min
-        return timezone.make_aware(datetime.combine(self.cleaned_data["occurred_date"], moment))
+    def occurred_at(self) -> date | datetime:
+        # Without a time, the date alone: the service stores the start of the day with the time
+        # marked unknown (reports.services.when_it_happened), and pages show only the date.
+        moment = self.cleaned_data.get("occurred_time")
+        day = self.cleaned_data["occurred_date"]
+        return day if moment is None else timezone.make_aware(datetime.combine(day, moment))
 
     def report_kwargs(self) -> dict:
         """Keyword arguments for reports.services.create_report (photos apart: see photo_files())."""
