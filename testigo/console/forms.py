@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from testigo.console.labels import source_label
 from testigo.core import roles
+from testigo.core.numbers import DecimalNumberField, WholeNumberField
 from testigo.reports import selectors
 from testigo.reports.models import Category, Report
 from testigo.surveys import columns as survey_columns
@@ -112,11 +113,9 @@ class ReportEditForm(forms.Form):
     place_name = forms.CharField(label=_("Place"), max_length=200, required=False)
     admin1 = forms.CharField(label=_("Department / state"), max_length=100, required=False)
     admin2 = forms.CharField(label=_("Municipality"), max_length=100, required=False)
-    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90,
-                           widget=forms.NumberInput(attrs={"step": "any"}))
-    lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180,
-                           widget=forms.NumberInput(attrs={"step": "any"}))
-    precision_m = forms.IntegerField(label=_("Location precision (m)"), required=False, min_value=0)
+    lat = DecimalNumberField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    lon = DecimalNumberField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
+    precision_m = WholeNumberField(label=_("Location precision (m)"), required=False, min_value=0)
     visibility = forms.ChoiceField(label=_("Visibility"))
 
     FIELDS = ["title", "description", "occurred_at", "place_name", "admin1", "admin2", "lat", "lon",

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from testigo.core.numbers import DecimalNumberField
 from testigo.reports import selectors
 from testigo.reports.media import probe_image
 from testigo.reports.models import Category
@@ -100,10 +101,8 @@ class ReportForm(forms.Form):
         label=_("Where did it happen?"), max_length=200, required=False,
         help_text=_("Neighbourhood, street, landmark, town."),
     )
-    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90,
-                           widget=forms.NumberInput(attrs={"step": "any"}))
-    lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180,
-                           widget=forms.NumberInput(attrs={"step": "any"}))
+    lat = DecimalNumberField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    lon = DecimalNumberField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
     photos = PhotosField(
         label=_("Photos (optional)"), required=False,
         widget=MultipleFileInput(attrs={"accept": "image/*"}),
