@@ -5,8 +5,8 @@ whichever her keyboard gives; a field that reads only one of them fails (or, wor
 as 15). So a lone "," or "." is the decimal separator in any language; with both, the last one
 is (the other groups thousands: "1.234,5" and "1,234.5"). Whole numbers also take a thousands
 separator ("1.000" metres is a thousand in Spanish, "1,000" in English) and a zero fraction
-("24,0": what a localized page may show). Anything else is refused with a clear message,
-never guessed. Fields render their values in the page's language (localize=True), and read
+("24,0": what a localized page may show). Anything else is refused with the field's usual
+message ("Enter a number."), never guessed. Fields render their values in the page's language (localize=True), and read
 back what they render.
 """
 

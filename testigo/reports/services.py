@@ -70,7 +70,7 @@ def when_it_happened(value: date | datetime | None) -> tuple[datetime | None, bo
     start of that day in TIME_ZONE with the time unknown, so no page shows a made-up "00:00"."""
     if value is None or isinstance(value, datetime):
         return value, True
-    return timezone.make_aware(datetime.combine(value, time.min)), False
+    return timezone.make_aware(datetime.combine(value, time.min), timezone.get_default_timezone()), False
 
 
 def validate_occurred_at(occurred_at: datetime | None) -> None:
