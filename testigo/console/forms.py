@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from testigo.console.labels import source_label
@@ -150,6 +153,12 @@ class ReportEditForm(forms.Form):
         # The datetime input has minute precision: keep the stored seconds when the minute is unchanged.
         if original is not None and changes["occurred_at"] == original.replace(second=0, microsecond=0):
             changes["occurred_at"] = original
+        elif changes["occurred_at"] is not None and not self.report.occurred_time_known:
+            # The input always has a time: for a report whose time is unknown, 00:00 still means
+            # "no time" (a new day only), anything else is a time someone typed.
+            moment = timezone.localtime(changes["occurred_at"], timezone.get_default_timezone())
+            if moment.time() == time.min:
+                changes["occurred_at"] = moment.date()
         return changes
 
 

@@ -113,6 +113,23 @@ def test_a_tip_or_survey_date_without_a_time_is_date_only_and_a_typed_time_is_ke
     assert day_only.occurred_time_known is True and day_only.occurred_at == EVENING
 
 
+def test_a_date_only_report_moved_to_another_day_in_the_console_stays_date_only(client_as_staff, report_factory,
+                                                                               category):
+    report = report_factory(occurred_at=date(2025, 12, 1))
+    url = f"/console/r/{report.reference}/edit/"
+    # The console's date-and-time input always sends a time: 00:00 on such a report means none.
+    data = {"title": report.title, "description": report.description, "place_name": report.place_name,
+            "lat": "14.0723", "lon": "-87.1921", "visibility": "public", "categories": [category.pk],
+            "occurred_at": "2025-11-30T00:00"}
+    assert client_as_staff.post(url, data).status_code == 302
+    report.refresh_from_db()
+    assert report.occurred_time_known is False
+    assert report.occurred_at.astimezone(TEGUCIGALPA).date() == date(2025, 11, 30)
+    assert client_as_staff.post(url, {**data, "occurred_at": "2025-11-30T20:15"}).status_code == 302
+    report.refresh_from_db()
+    assert report.occurred_time_known is True and report.occurred_at.astimezone(TEGUCIGALPA).hour == 20
+
+
 def test_existing_reports_stored_at_local_midnight_become_date_only(report_factory):
     migration = importlib.import_module("testigo.reports.migrations.0005_report_occurred_time_known")
     old_form = report_factory(occurred_at=datetime(2025, 12, 1, 0, 0, tzinfo=TEGUCIGALPA))
