@@ -223,6 +223,8 @@ LANGUAGE_CODE = env("LANGUAGE", "es")
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "America/Tegucigalpa")
+# One short and one long date format per language (testigo/formats/, shown via core/dates.py).
+FORMAT_MODULE_PATH = ["testigo.formats"]
 USE_I18N = True
 USE_TZ = True
 

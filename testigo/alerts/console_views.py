@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from testigo.alerts import selectors, services, zones
 from testigo.alerts.models import Alert, Rule, Zone
 from testigo.alerts.views import map_context
+from testigo.core import numbers
 from testigo.reports.models import Category
 
 
@@ -34,8 +35,16 @@ def _staff(view):
 
 
 def _float(value: str):
+    # "14,07" and "14.07" alike (core/numbers.py): a Spanish keyboard types the first.
     try:
-        return float(value) if str(value).strip() else None
+        return numbers.parse_decimal(value)
+    except ValueError:
+        return "bad"
+
+
+def _metres(value: str):
+    try:
+        return numbers.parse_whole(value)
     except ValueError:
         return "bad"
 
@@ -124,7 +133,7 @@ def zone_list(request):
                 for warning in warnings[:20]:
                     messages.warning(request, warning)
             else:
-                lat, lon, radius = _float(form.get("lat", "")), _float(form.get("lon", "")), _float(form.get("radius_m", ""))
+                lat, lon, radius = _float(form.get("lat", "")), _float(form.get("lon", "")), _metres(form.get("radius_m", ""))
                 if "bad" in (lat, lon, radius):
                     raise ValidationError(_("Latitude, longitude and radius must be numbers."))
                 zones.create_zone(actor=request.user, name_es=form.get("name_es", ""), name_en=form.get("name_en", ""),
@@ -187,9 +196,11 @@ def rule_list(request):
 
 def _int(value) -> int:
     try:
-        number = int(str(value or "").strip())
-    except ValueError as exc:
-        raise ValidationError(_("Counts, metres and hours must be whole numbers.")) from exc
+        number = numbers.parse_whole(value or "")  # "1.000" metres is a thousand (core/numbers.py)
+    except ValueError:
+        number = None
+    if number is None:
+        raise ValidationError(_("Counts, metres and hours must be whole numbers."))
     if number <= 0:
         raise ValidationError(_("Counts, metres and hours must be greater than zero."))
     return number

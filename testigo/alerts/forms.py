@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from testigo.alerts.models import Zone
 from testigo.alerts.text import closest, fold
+from testigo.core.numbers import DecimalNumberField
 from testigo.reports.models import Category
 
 MEANS = [("tel", _("SMS to my phone")), ("mailto", _("E-mail")), ("telegram", _("Telegram"))]
@@ -24,9 +25,9 @@ class SubscribeForm(forms.Form):
     address = forms.CharField(label=_("Phone number, e-mail address or Telegram chat id"), max_length=200)
     zones = forms.CharField(label=_("Zones"), required=False, max_length=1000,
                             widget=forms.TextInput(attrs={"list": "zone-names", "autocomplete": "off"}))
-    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
-    lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
-    radius_km = forms.FloatField(label=_("Within (km)"), required=False, min_value=0.1)
+    lat = DecimalNumberField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    lon = DecimalNumberField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
+    radius_km = DecimalNumberField(label=_("Within (km)"), required=False, min_value=0.1)
     categories = forms.ModelMultipleChoiceField(
         label=_("Only these kinds of report (none chosen: all)"), required=False,
         queryset=Category.objects.filter(is_active=True, parent__isnull=True), widget=forms.CheckboxSelectMultiple)

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import translation
 
-from testigo.core import csvsafe, textsafe
+from testigo.core import csvsafe, dates, textsafe
 from testigo.reports.models import Category, Report
 
 CHUNK = 2000
@@ -28,9 +28,9 @@ STAFF_COLUMNS = ["reference", "title", "description", "status", "visibility", "c
                  "admin1", "admin2", "source", "language", "merged_into"]
 CONTACT_COLUMNS = ["reporter_name", "reporter_contact"]
 
-_STAFF_VALUES = ["id", "reference", "title", "description", "status", "visibility", "occurred_at", "received_at",
-                 "updated_at", "published_at", "lat", "lon", "precision_m", "place_name", "admin1", "admin2",
-                 "source", "language", "merged_into__reference"]
+_STAFF_VALUES = ["id", "reference", "title", "description", "status", "visibility", "occurred_at",
+                 "occurred_time_known", "received_at", "updated_at", "published_at", "lat", "lon", "precision_m",
+                 "place_name", "admin1", "admin2", "source", "language", "merged_into__reference"]
 
 
 def report_url(reference: str) -> str:
@@ -57,19 +57,28 @@ def _chunked(rows: Iterable[dict], size: int = CHUNK) -> Iterator[list[dict]]:
         yield batch
 
 
+def display_date(row: dict, fallback: str) -> str:
+    """`when` in API rows: the date a list shows for the report, formatted on the server in the
+    request's language and TESTIGO_TIME_ZONE (core/dates.py), so the map list with JavaScript says
+    what the pages say. When it happened (the date alone if the time is unknown), else `fallback`
+    (published_at for the public, received_at for staff)."""
+    return dates.show_occurred(row) or dates.show(row.get(fallback))
+
+
 def public_row(row: dict, slugs: list[str]) -> dict:
     """A public_reports() dict in its published shape."""
     return {"reference": row["reference"], "title": row["public_title"], "description": row["public_description"],
             "categories": slugs, "occurred_at": row["occurred_at"], "published_at": row["published_at"],
             "lat": row["public_lat"], "lon": row["public_lon"], "place_name": row["place_name"],
             "admin1": row["admin1"], "admin2": row["admin2"], "source": row["public_source"],
-            "url": report_url(row["reference"])}
+            "url": report_url(row["reference"]), "when": display_date(row, "published_at")}
 
 
 def staff_row(row: dict, slugs: list[str], with_contact: bool) -> dict:
     out = {col: row.get(col) for col in STAFF_COLUMNS}
     out["categories"] = slugs
     out["merged_into"] = row.get("merged_into__reference")
+    out["when"] = display_date(row, "received_at")
     if with_contact:
         out["reporter_name"], out["reporter_contact"] = row["reporter_name"], row["reporter_contact"]
     return out

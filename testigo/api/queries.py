@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.utils import timezone
 
 from testigo.api import exporters
 from testigo.api.auth import Caller
 from testigo.api.params import decode_cursor, encode_cursor
-from testigo.core import roles
+from testigo.core import dates, roles
 from testigo.reports import counts, selectors
 from testigo.reports.models import Report
 from testigo.reports.selectors import ReportFilters
@@ -146,16 +145,18 @@ def _points(caller: Caller, ids: list[int]) -> dict[int, dict]:
         links[report_id].append(cat_id)
     if caller.is_staff:
         rows = selectors.visible_to(caller.user).filter(id__in=ids).values(
-            "id", "reference", "title", "occurred_at", "received_at", "lat", "lon", "status")
-        shaped = ((r, r["title"], r["occurred_at"] or r["received_at"], r["lat"], r["lon"]) for r in rows)
+            "id", "reference", "title", "occurred_at", "occurred_time_known", "received_at", "lat", "lon", "status")
+        shaped = ((r, r["title"], r["occurred_at"] or r["received_at"], "received_at", r["lat"], r["lon"])
+                  for r in rows)
     else:
         rows = selectors.public_reports(ReportFilters()).filter(id__in=ids)
-        shaped = ((r, r["public_title"], r["occurred_at"] or r["published_at"], r["public_lat"], r["public_lon"])
-                  for r in rows)
+        shaped = ((r, r["public_title"], r["occurred_at"] or r["published_at"], "published_at", r["public_lat"],
+                   r["public_lon"]) for r in rows)
     points = {}
-    for row, title, when, lat, lon in shaped:
+    for row, title, when, fallback, lat, lon in shaped:
         point = {"reference": row["reference"], "title": title, "categories": sorted(links[row["id"]]),
-                 "date": timezone.localtime(when).date().isoformat() if when else None, "lat": lat, "lon": lon,
+                 "date": dates.local(when).date().isoformat() if when else None,
+                 "when": exporters.display_date(row, fallback), "lat": lat, "lon": lon,
                  "url": exporters.report_url(row["reference"])}
         if "status" in row:
             point["status"] = row["status"]

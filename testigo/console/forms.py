@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from testigo.console.labels import source_label
 from testigo.core import roles
+from testigo.core.numbers import DecimalNumberField, WholeNumberField
 from testigo.reports import selectors
 from testigo.reports.models import Category, Report
 from testigo.surveys import columns as survey_columns
@@ -112,11 +116,9 @@ class ReportEditForm(forms.Form):
     place_name = forms.CharField(label=_("Place"), max_length=200, required=False)
     admin1 = forms.CharField(label=_("Department / state"), max_length=100, required=False)
     admin2 = forms.CharField(label=_("Municipality"), max_length=100, required=False)
-    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90,
-                           widget=forms.NumberInput(attrs={"step": "any"}))
-    lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180,
-                           widget=forms.NumberInput(attrs={"step": "any"}))
-    precision_m = forms.IntegerField(label=_("Location precision (m)"), required=False, min_value=0)
+    lat = DecimalNumberField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    lon = DecimalNumberField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
+    precision_m = WholeNumberField(label=_("Location precision (m)"), required=False, min_value=0)
     visibility = forms.ChoiceField(label=_("Visibility"))
 
     FIELDS = ["title", "description", "occurred_at", "place_name", "admin1", "admin2", "lat", "lon",
@@ -151,6 +153,12 @@ class ReportEditForm(forms.Form):
         # The datetime input has minute precision: keep the stored seconds when the minute is unchanged.
         if original is not None and changes["occurred_at"] == original.replace(second=0, microsecond=0):
             changes["occurred_at"] = original
+        elif changes["occurred_at"] is not None and not self.report.occurred_time_known:
+            # The input always has a time: for a report whose time is unknown, 00:00 still means
+            # "no time" (a new day only), anything else is a time someone typed.
+            moment = timezone.localtime(changes["occurred_at"], timezone.get_default_timezone())
+            if moment.time() == time.min:
+                changes["occurred_at"] = moment.date()
         return changes
 
 

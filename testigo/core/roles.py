@@ -86,8 +86,9 @@ EDITORIAL_STATUSES = frozenset({PUBLISHED_STATUS, "rejected"})
 # the public projection (title, description, location, place, date), its categories, its
 # redactions, its photos ("media": photos added, moved or made public) and whether it stays one
 # report ("merged": it becomes a duplicate and is archived).
-PUBLIC_FACING = frozenset({"status", "visibility", "title", "description", "occurred_at", "lat", "lon",
-                           "place_name", "admin1", "admin2", "categories", "redactions", "media", "merged"})
+PUBLIC_FACING = frozenset({"status", "visibility", "title", "description", "occurred_at", "occurred_time_known",
+                           "lat", "lon", "place_name", "admin1", "admin2", "categories", "redactions", "media",
+                           "merged"})
 
 
 def seen_by_public(status: str, visibility: str) -> bool:

@@ -7,7 +7,7 @@ The forms only parse and check what a person typed; writing goes through
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import date, datetime
 
 from django import forms
 from django.conf import settings
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from testigo.core.numbers import DecimalNumberField
 from testigo.reports import selectors
 from testigo.reports.media import probe_image
 from testigo.reports.models import Category
@@ -100,10 +101,8 @@ class ReportForm(forms.Form):
         label=_("Where did it happen?"), max_length=200, required=False,
         help_text=_("Neighbourhood, street, landmark, town."),
     )
-    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90,
-                           widget=forms.NumberInput(attrs={"step": "any"}))
-    lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180,
-                           widget=forms.NumberInput(attrs={"step": "any"}))
+    lat = DecimalNumberField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    lon = DecimalNumberField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
     photos = PhotosField(
         label=_("Photos (optional)"), required=False,
         widget=MultipleFileInput(attrs={"accept": "image/*"}),
@@ -190,11 +189,12 @@ class ReportForm(forms.Form):
                 except ValidationError as error:
                     self.add_error(name, error)
 
-    def occurred_at(self) -> datetime:
-        # Without a time the start of the day is stored: never in the future, and the public
-        # pages show only the date.
-        moment = self.cleaned_data.get("occurred_time") or time.min
-        return timezone.make_aware(datetime.combine(self.cleaned_data["occurred_date"], moment))
+    def occurred_at(self) -> date | datetime:
+        # Without a time, the date alone: the service stores the start of the day with the time
+        # marked unknown (reports.services.when_it_happened), and pages show only the date.
+        moment = self.cleaned_data.get("occurred_time")
+        day = self.cleaned_data["occurred_date"]
+        return day if moment is None else timezone.make_aware(datetime.combine(day, moment))
 
     def report_kwargs(self) -> dict:
         """Keyword arguments for reports.services.create_report (photos apart: see photo_files())."""

@@ -60,6 +60,9 @@ class Report(models.Model):
                                   default=Visibility.PUBLIC)
     categories = models.ManyToManyField(Category, blank=True, related_name="reports", verbose_name=_("categories"))
     occurred_at = models.DateTimeField(_("when it happened"), null=True, blank=True)
+    # False when only the day is known (a form or import without a time): occurred_at then holds
+    # the start of that day in TIME_ZONE, and every page shows the date alone, never "00:00".
+    occurred_time_known = models.BooleanField(default=True)
     received_at = models.DateTimeField(_("received"), db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)

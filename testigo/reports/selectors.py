@@ -18,8 +18,8 @@ from testigo.reports.models import Category, Media, Report
 
 # The only columns the public may ever receive. `public_source` is `source` as the public may
 # know it (see PUBLIC_SOURCE_ALIASES); the true source is never among these.
-PUBLIC_FIELDS = ("id", "reference", "public_title", "public_description", "occurred_at", "published_at",
-                 "public_lat", "public_lon", "place_name", "admin1", "admin2", "public_source")
+PUBLIC_FIELDS = ("id", "reference", "public_title", "public_description", "occurred_at", "occurred_time_known",
+                 "published_at", "public_lat", "public_lon", "place_name", "admin1", "admin2", "public_source")
 # The public order: newest publication first, ties broken by the (random) reference, never by the
 # internal id, so a public page cursor built from it says nothing of how many reports exist.
 PUBLIC_ORDER = (F("published_at").desc(nulls_last=True), F("reference").desc())

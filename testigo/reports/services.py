@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -58,6 +58,14 @@ def validate_location(lat: float | None, lon: float | None) -> None:
         raise ValidationError(_("Longitude must be between -180 and 180."))
 
 
+def when_it_happened(value: date | datetime | None) -> tuple[datetime | None, bool]:
+    """(occurred_at, occurred_time_known) for what a reporter or a file gave: a date alone is the
+    start of that day in TIME_ZONE with the time unknown, so no page shows a made-up "00:00"."""
+    if value is None or isinstance(value, datetime):
+        return value, True
+    return timezone.make_aware(datetime.combine(value, time.min), timezone.get_default_timezone()), False
+
+
 def validate_occurred_at(occurred_at: datetime | None) -> None:
     if occurred_at is not None and occurred_at > timezone.now() + FUTURE_TOLERANCE:
         raise ValidationError(_("The date cannot be in the future."))
@@ -92,7 +100,7 @@ def create_report(
     title: str,
     description: str,
     categories: list[Category] | None = None,
-    occurred_at: datetime | None = None,
+    occurred_at: date | datetime | None = None,
     lat: float | None = None,
     lon: float | None = None,
     precision_m: int | None = None,
@@ -110,14 +118,17 @@ def create_report(
 ) -> Report:
     """Create a report (status new) with its sanitised photos in one transaction and audit it.
 
+    `occurred_at` may be a date alone when the time is unknown (see when_it_happened).
     Raises ValidationError naming the first problem; nothing is written in that case.
     """
     validate_location(lat, lon)
+    occurred_at, occurred_time_known = when_it_happened(occurred_at)
     validate_occurred_at(occurred_at)
     sanitised = [sanitise_image(name=name, data=data) for name, data in (photos or [])]
     report = Report(
         reference=new_reference(), title=title.strip(), description=description.strip(),
-        occurred_at=occurred_at, received_at=received_at or timezone.now(), lat=lat, lon=lon,
+        occurred_at=occurred_at, occurred_time_known=occurred_time_known,
+        received_at=received_at or timezone.now(), lat=lat, lon=lon,
         precision_m=precision_m, place_name=place_name.strip(), admin1=admin1, admin2=admin2,
         source=source, language=language, reporter_name=reporter_name.strip(),
         reporter_contact=reporter_contact.strip(), custom_values=custom_values or {},
@@ -159,11 +170,16 @@ def update_report(*, report: Report, actor, categories: list[Category] | None = 
     """Edit a report's fields; records which fields changed (old and new values) in the audit trail.
 
     Changing what the public sees (a published report's public fields, its visibility) needs the
-    publish permission; refused, nothing is written."""
+    publish permission; refused, nothing is written. A new `occurred_at` given as a date alone
+    marks the time unknown; a new datetime marks it known."""
     _require(actor, roles.EDIT)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    if "occurred_at" in changes:
+        changes["occurred_at"], known = when_it_happened(changes["occurred_at"])
+        if changes["occurred_at"] != report.occurred_at:  # an unchanged moment keeps its flag
+            changes["occurred_time_known"] = known
     if changes.get("visibility") == Report.Visibility.CONFIDENTIAL or report.visibility == Report.Visibility.CONFIDENTIAL:
         _require(actor, roles.VIEW_CONFIDENTIAL)
     report = Report.objects.select_for_update().get(pk=report.pk)

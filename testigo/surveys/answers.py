@@ -3,7 +3,7 @@ spreadsheet imports, so a value means the same thing wherever it came from."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
@@ -97,15 +97,15 @@ def describe(survey, values: dict) -> str:
     return "\n".join(lines)
 
 
-def to_datetime(value: Any) -> datetime | None:
-    """A stored date / date-time answer as an aware datetime (dates at noon, local time)."""
+def to_datetime(value: Any) -> date | datetime | None:
+    """A stored date-time answer as an aware datetime (local time); a date answer as the date
+    alone, which the report service stores as that day with the time unknown."""
     if not value:
         return None
     try:
         if isinstance(value, str) and len(value) == 10:
-            parsed = datetime.combine(date.fromisoformat(value), time(12, 0))
-        else:
-            parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+            return date.fromisoformat(value)
+        parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except ValueError:
         return None
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from testigo.core.bilingual import in_language
+from testigo.core.numbers import DecimalNumberField, WholeNumberField
 from testigo.surveys import fieldtypes
 from testigo.surveys.answers import SURVEY_KEY
 
@@ -202,10 +203,9 @@ def filter_fields(survey, lang: str | None = None) -> dict[str, forms.Field]:
             for end, text in (("min", _("%(question)s (from)")), ("max", _("%(question)s (to)"))):
                 label = text % {"question": column.heading}
                 if kind == NUMBER:
-                    fields[f"{param}-{end}"] = forms.IntegerField(label=label, required=False)
+                    fields[f"{param}-{end}"] = WholeNumberField(label=label, required=False)
                 elif kind == DECIMAL:
-                    fields[f"{param}-{end}"] = forms.FloatField(
-                        label=label, required=False, widget=forms.NumberInput(attrs={"step": "any"}))
+                    fields[f"{param}-{end}"] = DecimalNumberField(label=label, required=False)
                 else:
                     fields[f"{param}-{end}"] = forms.DateField(
                         label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))

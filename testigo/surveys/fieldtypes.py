@@ -28,6 +28,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from testigo.core.numbers import parse_decimal, parse_whole
+
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 # Names the XForm itself uses, or that Testigo keeps for its own bookkeeping in custom_values.
 RESERVED_NAMES = {"meta", "instanceID", "instanceName", "deprecatedID", "data"}
@@ -46,22 +48,23 @@ def _text(value: str, field: dict) -> str:
     return value
 
 
+# "2,5" and "2.5" alike, and "1.000" / "1,000" as a thousand: core/numbers.py.
 def _integer(value: str, field: dict) -> int:
     try:
-        number = float(value.strip())
+        number = parse_whole(value)
     except ValueError:
-        raise FieldValueError(_("“%(value)s” is not a whole number.") % {"value": value}) from None
-    if not math.isfinite(number) or number != int(number):
+        number = None
+    if number is None:
         raise FieldValueError(_("“%(value)s” is not a whole number.") % {"value": value})
-    return int(number)
+    return number
 
 
 def _decimal(value: str, field: dict) -> float:
     try:
-        number = float(value.strip())
+        number = parse_decimal(value)
     except ValueError:
-        raise FieldValueError(_("“%(value)s” is not a number.") % {"value": value}) from None
-    if not math.isfinite(number):
+        number = None
+    if number is None:
         raise FieldValueError(_("“%(value)s” is not a number.") % {"value": value})
     return number
 

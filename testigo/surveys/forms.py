@@ -18,6 +18,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from testigo.core.numbers import DecimalNumberField, WholeNumberField
 from testigo.surveys import answers, fieldtypes, selectors
 
 PREFIX = "survey__"
@@ -42,8 +43,9 @@ def _choices(spec: dict, lang: str) -> list[tuple[str, str]]:
 _FORM_FIELDS = {
     "text": (forms.CharField, lambda a: forms.TextInput(attrs=a)),
     "long_text": (forms.CharField, lambda a: forms.Textarea(attrs={"rows": 4, **a})),
-    "integer": (forms.IntegerField, lambda a: forms.NumberInput(attrs=a)),
-    "decimal": (forms.FloatField, lambda a: forms.NumberInput(attrs={"step": "any", **a})),
+    # Text inputs with a numeric keypad: type=number refuses "2,5" (core/numbers.py reads both).
+    "integer": (WholeNumberField, lambda a: forms.TextInput(attrs={"inputmode": "numeric", **a})),
+    "decimal": (DecimalNumberField, lambda a: forms.TextInput(attrs={"inputmode": "decimal", **a})),
     "select_one": (forms.ChoiceField, lambda a: forms.RadioSelect(attrs=a)),
     "select_multiple": (forms.MultipleChoiceField, lambda a: forms.CheckboxSelectMultiple(attrs=a)),
     "date": (forms.CharField, lambda a: forms.DateInput(attrs={"type": "date", **a})),

@@ -286,7 +286,7 @@ def _report_values(data: dict, created_by_id: int | None) -> dict:
     if data["external_id"]:
         custom["_external_id"] = data["external_id"]
     return {"title": data["title"], "description": data["description"], "occurred_at": data["occurred_at"],
-            "lat": data["lat"], "lon": data["lon"], "place_name": data["place_name"], "admin1": data["admin1"],
+            "occurred_time_known": data["occurred_time_known"], "lat": data["lat"], "lon": data["lon"], "place_name": data["place_name"], "admin1": data["admin1"],
             "admin2": data["admin2"], "source": "import", "reporter_name": data["reporter_name"],
             "reporter_contact": data["reporter_contact"], "custom_values": custom,
             "created_by_id": created_by_id}

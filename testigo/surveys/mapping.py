@@ -196,6 +196,9 @@ def _report_values(prepared: Prepared, values: dict[str, str]) -> dict:
     report["description"] = (values.get("description") or title)[:text_limit("description")]
     report["occurred_at"] = parse_datetime(values["occurred_at"], prepared.date_formats) \
         if values.get("occurred_at") else None
+    # A cell without a time ("01/12/2026", "2026-12-01") is stored at the start of the day (what
+    # parse_datetime gives) with the time marked unknown: pages then show the date alone.
+    report["occurred_time_known"] = ":" in values.get("occurred_at", "") or report["occurred_at"] is None
     if report["occurred_at"] and report["occurred_at"] > datetime.now(UTC):  # aware: zones compare right
         raise RowError(_("The date %(value)s is in the future.") % {"value": values["occurred_at"]})
     report["lat"], report["lon"] = _location(prepared, values)

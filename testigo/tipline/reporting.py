@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from testigo.core import audit, roles
@@ -24,7 +23,7 @@ def tip_to_report(*, actor, org_private: bytes, tip: Tip, title: str, descriptio
     No codename, source id, tip id, label or original file name is carried into the report;
     the audit event links the two for staff only. The public sees the source as "web"
     (reports.selectors.PUBLIC_SOURCE_ALIASES): only staff know a report began as a tip. The date
-    is stored as the public form stores a date given without a time: the start of that day."""
+    is stored as the public form stores a date given without a time: that day, time unknown."""
     if not (vault.has_access(actor) and roles.can(actor, roles.EDIT)):
         raise PermissionDenied(_("You do not have permission to do this."))
     box_key = crypto.open_sealed(org_private, bytes(tip.key_for_org))
@@ -37,10 +36,7 @@ def tip_to_report(*, actor, org_private: bytes, tip: Tip, title: str, descriptio
     with transaction.atomic():
         report = report_services.create_report(
             title=title, description=description, categories=categories or [], source="tipline",
-            occurred_at=_start_of(occurred_on), place_name=place_name, language=language, photos=photos, actor=actor)
+            occurred_at=occurred_on, place_name=place_name, language=language, photos=photos, actor=actor)
         audit.record(action="tipline.to_report", actor=actor, obj=tip, data={"report": report.reference})
     return report
 
-
-def _start_of(day: date | None) -> datetime | None:
-    return timezone.make_aware(datetime.combine(day, time.min)) if day else None

@@ -47,7 +47,10 @@
   }
   var pending = null;
   function getJSON(u, signal) {
-    return fetch(u, { credentials: "same-origin", signal: signal, headers: { Accept: "application/json" } })
+    // The page's language, not the browser's: dates and labels in the JSON then match the page.
+    var headers = { Accept: "application/json" };
+    if (document.documentElement.lang) headers["Accept-Language"] = document.documentElement.lang;
+    return fetch(u, { credentials: "same-origin", signal: signal, headers: headers })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
   }
 
@@ -65,7 +68,7 @@
   function popup(p) {
     var names = p.categories.map(function (id) { return cats[id] ? cats[id].name : ""; }).filter(Boolean);
     return "<strong>" + esc(p.title) + "</strong><br>" + esc(names.join(", ")) +
-      (p.date ? "<br><time>" + esc(p.date) + "</time>" : "") +
+      (p.when ? '<br><time datetime="' + esc(p.date) + '">' + esc(p.when) + "</time>" : "") +
       (p.status ? " · " + esc(p.status) : "") +
       '<br><a href="' + esc(cfg.reportUrl.replace("{ref}", p.reference)) + '">' + esc(strings.open || "Open") + "</a>";
   }
@@ -131,9 +134,9 @@
     if (!list) return;
     if (listTitle) listTitle.textContent = strings.inView || listTitle.textContent;
     list.innerHTML = data.items.length ? data.items.map(function (r) {
-      var when = r.occurred_at || r.received_at || "";
+      // `when` is formatted by the server (language, TESTIGO_TIME_ZONE): the same text as the pages.
       return '<li><a href="' + esc(cfg.reportUrl.replace("{ref}", r.reference)) + '">' + esc(r.title) +
-        "</a> <small>" + esc(when.slice(0, 10)) + (r.place_name ? " · " + esc(r.place_name) : "") + "</small></li>";
+        "</a> <small>" + esc(r.when || "") + (r.place_name ? " · " + esc(r.place_name) : "") + "</small></li>";
     }).join("") : '<li class="empty">' + esc(strings.noResults) + "</li>";
   }
   function refresh() {

@@ -17,13 +17,16 @@
   }
 
   function fixed(n) { return (Math.round(n * 1e6) / 1e6).toString(); }
+  // "14,07" or "14.07": the server reads both (core/numbers.py), so does the map.
+  function num(s) { return parseFloat(String(s).replace(",", ".")); }
 
   function pickMap(el) {
     var lat = document.getElementById("id_lat"), lon = document.getElementById("id_lon");
     var status = document.getElementById("locate-status");
     var start = (el.dataset.center || "0,0").split(",").map(Number);
     var has = lat.value !== "" && lon.value !== "";
-    var map = baseMap(el, has ? [+lat.value, +lon.value] : start, has ? 15 : +el.dataset.zoom || 7);
+    has = has && isFinite(num(lat.value)) && isFinite(num(lon.value));
+    var map = baseMap(el, has ? [num(lat.value), num(lon.value)] : start, has ? 15 : +el.dataset.zoom || 7);
     var marker = null;
 
     function place(latlng, zoom) {
@@ -37,10 +40,10 @@
       }
       if (zoom) { map.setView(latlng, zoom); }
     }
-    if (has) { place(L.latLng(+lat.value, +lon.value)); }
+    if (has) { place(L.latLng(num(lat.value), num(lon.value))); }
     map.on("click", function (e) { place(e.latlng); });
     function fromInputs() {
-      var a = parseFloat(lat.value), b = parseFloat(lon.value);
+      var a = num(lat.value), b = num(lon.value);
       if (isFinite(a) && isFinite(b) && Math.abs(a) <= 90 && Math.abs(b) <= 180) { place(L.latLng(a, b), 15); }
     }
     lat.addEventListener("change", fromInputs);

@@ -27,7 +27,8 @@
 
   function same(answer, wanted) {
     if (answer === wanted) { return true; }
-    var a = Number(answer), b = Number(wanted);
+    // "2,5" is 2.5, as the server reads it (core/numbers.py).
+    var a = Number(answer.trim().replace(",", ".")), b = Number(wanted.trim().replace(",", "."));
     return answer.trim() !== "" && wanted.trim() !== "" && isFinite(a) && isFinite(b) && a === b;
   }
 

@@ -13,8 +13,10 @@
     L.tileLayer(el.dataset.tiles || "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
       {maxZoom: 18, attribution: "© OpenStreetMap"}).addTo(map);
     var circle = null;
+    // "14,07" or "14.07": the server reads both (core/numbers.py), so does the map.
+    function num(s) { return parseFloat(String(s).replace(",", ".")); }
     function draw() {
-      var y = parseFloat(lat.value), x = parseFloat(lon.value), r = parseFloat(km && km.value) || 1;
+      var y = num(lat.value), x = num(lon.value), r = (km && num(km.value)) || 1;
       if (isNaN(y) || isNaN(x)) { return; }
       if (circle) { map.removeLayer(circle); }
       circle = L.circle([y, x], {radius: r * 1000}).addTo(map);
