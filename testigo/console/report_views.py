@@ -202,7 +202,7 @@ def report_redact(request, reference: str):
     form = RedactionForm(request.POST)
     if form.is_valid():
         services.redact(report=report, actor=request.user, phrases=form.phrase_list())
-        messages.success(request, _("Redactions saved. The public text below shows the result."))
+        messages.success(request, _("Hidden phrases saved. The public version below shows the result."))
         return redirect("console:report", reference=report.reference)
     return _render(request, report, redaction_form=form)
 
