@@ -116,8 +116,8 @@ def change_status(request, reference: str, payload: StatusIn):
     caller = request.auth
     user = caller.require_write()
     report = selectors.staff_report(user, reference)
-    services.change_status(report=report, actor=user, status=payload.status)
-    return _staff_detail(caller, report)
+    report = services.change_status(report=report, actor=user, status=payload.status)
+    return {**_staff_detail(caller, report), "warnings": services.publish_warnings(report)}
 
 
 def _note(note) -> dict:

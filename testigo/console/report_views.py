@@ -168,6 +168,8 @@ def report_status(request, reference: str):
         return _refused(request, report, exc)
     else:
         messages.success(request, _("The report is now “%(status)s”.") % {"status": report.get_status_display()})
+        for warning in services.publish_warnings(report):
+            messages.warning(request, warning["message"])
     return redirect("console:report", reference=report.reference)
 
 

@@ -112,6 +112,11 @@ class Report(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
 
+    @property
+    def published_off_map(self) -> bool:
+        """Published with no location: the public sees it in the list but never on the map."""
+        return self.status == self.Status.PUBLISHED and self.lat is None
+
 
 def media_path(instance: Media, filename: str) -> str:
     return f"reports/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
