@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop  # summaries: English in the schema, translated on the docs page
+from django.utils.translation import gettext_noop
 from ninja import Query, Router
 
 from testigo.api import params, queries
@@ -13,6 +13,7 @@ from testigo.api.reports_api import ReportQuery
 from testigo.geo import selectors as geo_selectors
 from testigo.reports.models import Category
 
+# Endpoint summaries stay English in the OpenAPI schema (gettext_noop); the docs page translates them.
 router = Router(tags=["map"])
 
 

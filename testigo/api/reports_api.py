@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop  # summaries: English in the schema, translated on the docs page
+from django.utils.translation import gettext_noop
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
@@ -16,6 +16,7 @@ from testigo.core import roles
 from testigo.reports import selectors, services
 from testigo.reports.models import Category
 
+# Endpoint summaries stay English in the OpenAPI schema (gettext_noop); the docs page translates them.
 router = Router(tags=["reports"])
 
 
