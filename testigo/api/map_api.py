@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import Query, Router
 
 from testigo.api import params, queries
@@ -12,6 +13,7 @@ from testigo.api.reports_api import ReportQuery
 from testigo.geo import selectors as geo_selectors
 from testigo.reports.models import Category
 
+# Endpoint summaries stay English in the OpenAPI schema (gettext_noop); the docs page translates them.
 router = Router(tags=["map"])
 
 
@@ -19,7 +21,7 @@ class ClusterQuery(ReportQuery):
     zoom: str | None = None
 
 
-@router.get("/map/clusters", summary="Clusters and single reports for a map viewport")
+@router.get("/map/clusters", summary=gettext_noop("Clusters and single reports for a map viewport"))
 def map_clusters(request, query: Query[ClusterQuery]):
     data = query.dict()
     vp = params.viewport(data.get("bbox"), data.get("zoom"))
@@ -28,19 +30,19 @@ def map_clusters(request, query: Query[ClusterQuery]):
     return queries.clusters(request.auth, filters, vp)
 
 
-@router.get("/categories", summary="Active categories")
+@router.get("/categories", summary=gettext_noop("Active categories"))
 def categories(request):
     rows = Category.objects.filter(is_active=True).order_by("position", "name_es")
     return {"items": [{"id": c.id, "slug": c.slug, "name": c.name, "name_es": c.name_es, "name_en": c.name_en,
                        "parent": c.parent_id, "colour": c.colour, "icon": c.icon} for c in rows]}
 
 
-@router.get("/layers", summary="Map layers (without their shapes)")
+@router.get("/layers", summary=gettext_noop("Map layers (without their shapes)"))
 def layers(request):
     return {"items": [geo_selectors.layer_summary(layer) for layer in geo_selectors.layers_for(request.auth.user)]}
 
 
-@router.get("/layers/{layer_id}.geojson", summary="One layer's shapes as GeoJSON")
+@router.get("/layers/{layer_id}.geojson", summary=gettext_noop("One layer's shapes as GeoJSON"))
 def layer_geojson(request, layer_id: int):
     layer = geo_selectors.layers_for(request.auth.user).filter(pk=layer_id).first()
     if layer is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
@@ -15,6 +16,7 @@ from testigo.core import roles
 from testigo.reports import selectors, services
 from testigo.reports.models import Category
 
+# Endpoint summaries stay English in the OpenAPI schema (gettext_noop); the docs page translates them.
 router = Router(tags=["reports"])
 
 
@@ -39,7 +41,7 @@ def _filters(query: ReportQuery):
     return params.parse_filters(data), params.parse_updated_since(data.get("updated_since"))
 
 
-@router.get("/reports", summary="List reports (cursor-paginated)")
+@router.get("/reports", summary=gettext_noop("List reports (cursor-paginated)"))
 def list_reports(request, query: Query[PageQuery]):
     filters, since = _filters(query)
     return queries.page(request.auth, filters, limit=params.parse_limit(query.limit), cursor=query.cursor,
@@ -51,7 +53,7 @@ def _categories(values: list) -> list[Category]:
     return list(Category.objects.filter(id__in=ids))
 
 
-@router.post("/reports", response={201: dict}, summary="Submit a report (public)")
+@router.post("/reports", response={201: dict}, summary=gettext_noop("Submit a report (public)"))
 def submit_report(request, payload: ReportIn):
     from testigo.public.forms import ReportForm
 
@@ -81,7 +83,7 @@ def _staff_detail(caller, report) -> dict:
     return row
 
 
-@router.get("/reports/{reference}", summary="One report")
+@router.get("/reports/{reference}", summary=gettext_noop("One report"))
 def get_report(request, reference: str):
     caller = request.auth
     if caller.is_staff:
@@ -94,7 +96,7 @@ def get_report(request, reference: str):
     return out
 
 
-@router.patch("/reports/{reference}", summary="Edit a report (staff, write scope)")
+@router.patch("/reports/{reference}", summary=gettext_noop("Edit a report (staff, write scope)"))
 def patch_report(request, reference: str, payload: ReportPatch):
     caller = request.auth
     user = caller.require_write()
@@ -111,13 +113,13 @@ def patch_report(request, reference: str, payload: ReportPatch):
     return _staff_detail(caller, report)
 
 
-@router.post("/reports/{reference}/status", summary="Change a report's status (staff, write scope)")
+@router.post("/reports/{reference}/status", summary=gettext_noop("Change a report's status (staff, write scope)"))
 def change_status(request, reference: str, payload: StatusIn):
     caller = request.auth
     user = caller.require_write()
     report = selectors.staff_report(user, reference)
-    services.change_status(report=report, actor=user, status=payload.status)
-    return _staff_detail(caller, report)
+    report = services.change_status(report=report, actor=user, status=payload.status)
+    return {**_staff_detail(caller, report), "warnings": services.publish_warnings(report)}
 
 
 def _note(note) -> dict:
@@ -125,13 +127,13 @@ def _note(note) -> dict:
             "created_at": note.created_at}
 
 
-@router.get("/reports/{reference}/notes", summary="Staff notes on a report")
+@router.get("/reports/{reference}/notes", summary=gettext_noop("Staff notes on a report"))
 def list_notes(request, reference: str):
     report = selectors.staff_report(request.auth.require_staff(), reference)
     return {"items": [_note(n) for n in report.notes.select_related("author")]}
 
 
-@router.post("/reports/{reference}/notes", response={201: dict}, summary="Add a note (staff, write scope)")
+@router.post("/reports/{reference}/notes", response={201: dict}, summary=gettext_noop("Add a note (staff, write scope)"))
 def add_note(request, reference: str, payload: NoteIn):
     user = request.auth.require_write()
     report = selectors.staff_report(user, reference)
@@ -164,13 +166,13 @@ def survey_answer_columns(category_ids: list[int]) -> list:
     return export_columns(survey, (get_language() or "es")[:2]) if survey else []
 
 
-@router.get("/reports.geojson", summary="Reports as a GeoJSON FeatureCollection (streamed)")
+@router.get("/reports.geojson", summary=gettext_noop("Reports as a GeoJSON FeatureCollection (streamed)"))
 def reports_geojson(request, query: Query[ReportQuery]):
     export = export_rows(request.auth, query)
     return StreamingHttpResponse(export.geojson(), content_type="application/geo+json")
 
 
-@router.get("/reports.csv", summary="Reports as CSV (streamed)")
+@router.get("/reports.csv", summary=gettext_noop("Reports as CSV (streamed)"))
 def reports_csv(request, query: Query[ReportQuery]):
     export = export_rows(request.auth, query)
     response = StreamingHttpResponse(export.csv(), content_type="text/csv; charset=utf-8")

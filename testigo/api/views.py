@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from testigo.api.api import api
 
 
 def docs_view(request):
+    # The OpenAPI JSON keeps the English summaries (gettext_noop in the routers); this page, read
+    # by people, shows them in the page's language.
     schema = api.get_openapi_schema(path_prefix="/api/v1/")
     endpoints = []
     for path, methods in schema["paths"].items():
         for method, op in methods.items():
-            endpoints.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+            summary = op.get("summary")
+            endpoints.append({"method": method.upper(), "path": path, "summary": _(summary) if summary else "",
                               "params": [p["name"] for p in op.get("parameters", []) if p.get("in") == "query"],
                               "tags": op.get("tags", [])})
     return render(request, "api/docs.html", {"endpoints": endpoints, "info": schema["info"]})

@@ -168,6 +168,8 @@ def report_status(request, reference: str):
         return _refused(request, report, exc)
     else:
         messages.success(request, _("The report is now “%(status)s”.") % {"status": report.get_status_display()})
+        for warning in services.publish_warnings(report):
+            messages.warning(request, warning["message"])
     return redirect("console:report", reference=report.reference)
 
 
@@ -202,7 +204,7 @@ def report_redact(request, reference: str):
     form = RedactionForm(request.POST)
     if form.is_valid():
         services.redact(report=report, actor=request.user, phrases=form.phrase_list())
-        messages.success(request, _("Redactions saved. The public text below shows the result."))
+        messages.success(request, _("Hidden phrases saved. The public version below shows the result."))
         return redirect("console:report", reference=report.reference)
     return _render(request, report, redaction_form=form)
 

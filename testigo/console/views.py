@@ -142,11 +142,13 @@ def inbox_bulk(request):
     if target not in dict(_bulk_choices(request.user)) or not references:
         messages.error(request, _("Tick at least one report and choose what to do with them."))
         return redirect(_back_to_inbox(request))
-    changed, refused, forbidden = 0, [], []
+    changed, refused, forbidden, off_map = 0, [], [], []
     for report in selectors.visible_to(request.user).filter(reference__in=references):
         try:
-            reports_services.change_status(report=report, actor=request.user, status=target)
+            report = reports_services.change_status(report=report, actor=request.user, status=target)
             changed += 1
+            if report.published_off_map:
+                off_map.append(report.reference)
         except ValidationError:
             refused.append(report.reference)
         except PermissionDenied:
@@ -154,6 +156,9 @@ def inbox_bulk(request):
     if changed:
         messages.success(request, ngettext("%(n)d report changed.", "%(n)d reports changed.", changed)
                          % {"n": changed})
+    if off_map:
+        messages.warning(request, _("Published, but with no location, so not on the map (add one under Edit "
+                                    "on each report): %(refs)s") % {"refs": ", ".join(sorted(off_map))})
     if refused:
         messages.error(request, _("Not allowed from their current status: %(refs)s")
                        % {"refs": ", ".join(sorted(refused))})

@@ -94,7 +94,7 @@ ACTION_LABELS = {
     "report.created": gettext_lazy("Report received"),
     "report.edited": gettext_lazy("Report edited"),
     "report.note_added": gettext_lazy("Internal note added"),
-    "report.redacted": gettext_lazy("Report redacted"),
+    "report.redacted": gettext_lazy("Hidden phrases changed"),
     "report.merged": gettext_lazy("Merged into another report"),
     "report.imported": gettext_lazy("Reports imported"),
     "report.media_added": gettext_lazy("Photo or file added"),

@@ -115,6 +115,11 @@ class Report(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
 
+    @property
+    def published_off_map(self) -> bool:
+        """Published with no location: the public sees it in the list but never on the map."""
+        return self.status == self.Status.PUBLISHED and self.lat is None
+
 
 def text_limit(field: str) -> int:
     """The longest text a Report field takes: every writer that skips full_clean (bulk inserts)

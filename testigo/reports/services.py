@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from testigo.core import audit, roles
 from testigo.geo.fuzz import fuzz
@@ -249,6 +250,19 @@ def verify(*, report: Report, actor) -> Report:
 def publish(*, report: Report, actor) -> Report:
     """Publish a verified report. The public projection then shows it (fuzzed, redacted)."""
     return change_status(report=report, actor=actor, status=Status.PUBLISHED)
+
+
+# Publishing is never refused for a missing location (a report can matter without one), but
+# whoever publishes is told, in the console and in the API's answer.
+NO_LOCATION_WARNING = gettext_lazy("Published, but it has no location: it will not appear on the map. "
+                                   "Add a location (latitude and longitude, under Edit) to show it there.")
+
+
+def publish_warnings(report: Report) -> list[dict[str, str]]:
+    """What a user who just changed this report's status should know: [{"code", "message"}]."""
+    if report.published_off_map:
+        return [{"code": "no_location", "message": str(NO_LOCATION_WARNING)}]
+    return []
 
 
 def reject(*, report: Report, actor) -> Report:

@@ -20,7 +20,7 @@ from nacl.public import PrivateKey
 
 from testigo.core import audit, roles
 from testigo.reports.media import ALLOWED_IMAGES, sanitise_image
-from testigo.tipline import clock, codenames, crypto, filemeta, proofofwork, storage, throttle, vault
+from testigo.tipline import clock, codenames, crypto, filemeta, labels, proofofwork, storage, throttle, vault
 from testigo.tipline.models import Source, Tip, TipFile, TipMessage
 
 IN, OUT = TipMessage.Direction.IN, TipMessage.Direction.OUT
@@ -134,16 +134,11 @@ def submit_tip(*, body: str, files: list[tuple[str, bytes]], language: str,
         throttle.hit(throttle.NEW_TIP)
         source = Source.objects.create(codename_hash=codenames.lookup_hash(codename), last_activity=clock.coarse_now(),
                                        public_key=bytes(PrivateKey(seed).public_key))
-        tip = Tip.objects.create(source=source, label=" ".join(codenames.wordlist("en").words[i] for i in _two()),
+        tip = Tip.objects.create(source=source, label=labels.new_label(),
                                  key_for_org=crypto.seal_to(bytes(vault_key.public_key), box_key),
                                  key_for_source=crypto.seal_to(bytes(source.public_key), box_key))
         _add_message(tip=tip, box_key=box_key, direction=IN, body=body, files=files)
     return SourceAccess(source_id=source.pk, reading_seed=seed), codename
-
-
-def _two() -> list[int]:
-    size = len(codenames.wordlist("en").words)
-    return [codenames._random.randrange(size) for _ in range(2)]
 
 
 def source_login(*, codename: str) -> SourceAccess:
