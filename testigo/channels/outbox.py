@@ -9,8 +9,9 @@ connections.
 
 Every send-time rule is applied here, in the claim, for push gateways and for gateways that
 poll (SMSSync's phone, the SMPP session) alike: a row is handed to a channel type only if it is
-due, its channel's rate allows it, and its contact has not sent STOP since it was queued (such a
-row is marked failed, "the contact opted out", and never handed out). Types only format and transmit.
+due, its channel is active, its channel's rate allows it, and its contact has not opted out (such a
+row is marked failed, "the contact opted out", and never handed out; the one exception is the
+confirmation of their STOP). Types only format and transmit.
 
 Crashes: every outcome is recorded as soon as its send returns, and a worker thread starts its
 next send only after the previous outcome is recorded. Rows claimed but not yet sent when a
@@ -31,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from testigo.channels import keywords
 from testigo.channels.models import Channel, OutboundMessage
 from testigo.channels.types import all_types, base
 from testigo.channels.types import get as get_type
@@ -39,9 +41,10 @@ log = logging.getLogger(__name__)
 Status = OutboundMessage.Status
 LEASE = timedelta(minutes=5)
 OPTED_OUT = "the contact opted out"
-# Queued before the person wrote STOP: honour the opt-out (their "you are unsubscribed" reply and
-# anything they ask for afterwards are queued later, so they still leave).
-STOPPED_SINCE_QUEUED = Q(contact__opted_out_at__isnull=False, contact__opted_out_at__gt=F("created_at"))
+# An opted-out person gets only the confirmation of their STOP. Not "rows queued before the STOP":
+# a broadcast that read its recipients just before a STOP committed inserts rows younger than the
+# opt-out. (Writing any other keyword clears the opt-out, so what they ask for afterwards leaves.)
+WITHHELD = Q(contact__opted_out_at__isnull=False) & ~Q(in_reply_to__keyword=keywords.STOP)
 
 
 def _claimable(now, channel_id: int | None, include_pull: bool = False):
@@ -108,8 +111,8 @@ def _claim_rows(now, channel_id: int, include_pull: bool, *, size: int) -> list[
 
 def _withhold(ids: list[int]) -> set[int]:
     """The send-time rules: of the rows about to be claimed, fail those that may no longer be sent
-    (their contact sent STOP after they were queued) and return their ids."""
-    stopped = set(OutboundMessage.objects.filter(STOPPED_SINCE_QUEUED, pk__in=ids).values_list("id", flat=True))
+    (their contact opted out) and return their ids."""
+    stopped = set(OutboundMessage.objects.filter(WITHHELD, pk__in=ids).values_list("id", flat=True))
     if stopped:
         OutboundMessage.objects.filter(pk__in=stopped, status__in=[Status.QUEUED, Status.SENDING]).update(
             status=Status.FAILED, error=OPTED_OUT)
