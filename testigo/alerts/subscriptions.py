@@ -24,9 +24,8 @@ from django.utils.translation import gettext as _
 from testigo.alerts import text as texts
 from testigo.alerts.models import CodeThrottle, Subscription, Zone
 from testigo.alerts.selectors import default_channels, zone_names
-from testigo.channels import contacts
+from testigo.channels import contacts, outbox
 from testigo.channels.models import Channel, Contact
-from testigo.channels.services import queue_message
 from testigo.core import audit
 
 CODE_DIGITS = 6  # 1 in a million per guess; with CODE_MAX_FAILURES per lock period, guessing is hopeless
@@ -138,7 +137,7 @@ def _send_code(sub: Subscription, contact: Contact, channel: Channel | None, cod
         transaction.on_commit(lambda: send_mail(subject, message, None, [contact.address], fail_silently=True))
         return
     # Never forced past a STOP: _contact_for_code refused such an address already.
-    queue_message(channel=channel, contact=contact, text=message)
+    outbox.queue(channel=channel, contact=contact, text=message)
 
 
 def confirm(*, subscription_id: int, code: str) -> Subscription:

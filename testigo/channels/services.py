@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from testigo.channels import addresses, contacts, encoding, keywords, replies
+from testigo.channels import addresses, contacts, keywords, outbox, replies
 from testigo.channels.models import (
     Channel,
     Contact,
@@ -314,33 +314,8 @@ HANDLERS = {keywords.REPORT: _on_report, keywords.ALERT: _on_alert, keywords.HEL
 
 
 def _auto_reply(message: InboundMessage, text: str, *, report=None, force: bool = False) -> None:
-    queue_message(channel=message.channel, contact=message.contact, text=text, report=report,
-                  in_reply_to=message, force=force)
-
-
-def queue_message(*, channel: Channel, contact: Contact, text: str, report=None, in_reply_to=None,
-                  actor=None, force: bool = False) -> OutboundMessage | None:
-    """Put one message in the outbox (None if the contact opted out); workers send it after commit."""
-    if contact.opted_out_at is not None and not force:
-        return None
-    channel_type = get_type(channel.type)
-    text = channel_type.prepare_text(channel, text) if channel_type else text
-    info = encoding.count(text)
-    outbound = OutboundMessage.objects.create(
-        channel=channel, contact=contact, text=text, next_attempt_at=timezone.now(), report=report,
-        in_reply_to=in_reply_to, created_by=actor, segments=info.segments, encoding=info.encoding,
-    )
-    transaction.on_commit(lambda: _queue_sending(channel.pk))
-    return outbound
-
-
-def _queue_sending(channel_id: int) -> None:
-    from testigo.channels import tasks
-
-    try:
-        tasks.send_outbox_task(channel_id)
-    except Exception:  # the row is queued; the periodic dispatcher will send it
-        log.exception("could not queue sending for channel %s", channel_id)
+    outbox.queue(channel=message.channel, contact=message.contact, text=text, report=report,
+                 in_reply_to=message, force=force)
 
 
 @transaction.atomic
@@ -364,8 +339,8 @@ def reply(*, report, actor, text: str) -> OutboundMessage:
     if not last.channel.is_active:
         raise ValidationError(_("The channel this person wrote through is deactivated. "
                                 "An administrator can activate it again under Messages → Channels."))
-    outbound = queue_message(channel=last.channel, contact=last.contact, text=text, report=report,
-                             in_reply_to=last, actor=actor)
+    outbound = outbox.queue(channel=last.channel, contact=last.contact, text=text, report=report,
+                            in_reply_to=last, actor=actor)
     audit.record(action="channels.reply", actor=actor, obj=outbound,
                  data={"report": report.reference, "channel": last.channel.pk,
                        "segments": outbound.segments, "encoding": outbound.encoding})

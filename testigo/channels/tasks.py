@@ -28,7 +28,17 @@ def drain_inbound_task() -> int:
 
 @db_task()
 def send_outbox_task(channel_id: int | None = None) -> int:
-    return outbox.dispatch(channel_id=channel_id, max_seconds=20)
+    return outbox.send_due(channel_id=channel_id, max_seconds=20)
+
+
+@db_task()
+def send_bulk_task(channel_id: int) -> int:
+    """Send in batches for up to 50 s, then hand over to a fresh job while rows remain due, so a
+    100,000-person broadcast on a slow channel neither blocks a worker forever nor stalls."""
+    sent = outbox.send_bulk(channel_id=channel_id, max_seconds=50)
+    if outbox.has_due(channel_id=channel_id):
+        send_bulk_task(channel_id)
+    return sent
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -38,7 +48,7 @@ def catch_up() -> None:
     for pk in InboundMessage.objects.filter(processed_at__isnull=True, received_at__lt=stale).values_list(
             "pk", flat=True)[:500]:
         services.process_inbound(message_id=pk)
-    outbox.dispatch(max_seconds=50)
+    outbox.send_due(max_seconds=50)
 
 
 @db_periodic_task(crontab(minute="*"))

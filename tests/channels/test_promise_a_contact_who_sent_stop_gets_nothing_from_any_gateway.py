@@ -75,7 +75,7 @@ def _handed_out(channel, provider, client) -> list[str]:
         session.client.send_message = send_message
         session.send_due()
         return submitted
-    outbox.dispatch(channel_id=channel.pk)
+    outbox.send_due(channel_id=channel.pk)
     return [f"{c['url']} {c['data'] or b''!r}" for c in provider.calls]
 
 
