@@ -1,6 +1,5 @@
 """Every write to alerts that staff or events cause: alerts for published reports, rule alerts,
-broadcasts (create, send, cancel), rules. Zones are in zones.py, subscriptions in subscriptions.py;
-the functions other apps call are re-exported here.
+broadcasts (create, send, cancel), rules. Zones are in zones.py, subscriptions in subscriptions.py.
 
 Permissions: everything here needs MANAGE_CATEGORIES (coordinators and admins, not moderators:
 a broadcast can reach 100,000 people). actor None is the operator at the command line.
@@ -16,7 +15,6 @@ from django.utils.translation import gettext as _
 from testigo.alerts import deliveries, selectors
 from testigo.alerts import text as texts
 from testigo.alerts.models import Alert, Rule, Zone
-from testigo.alerts.subscriptions import handle_alert_keyword  # noqa: F401 - the channels keyword hook
 from testigo.alerts.zones import require_zone_editor
 from testigo.core import audit, roles
 from testigo.reports import selectors as report_selectors

@@ -204,6 +204,12 @@ def handle_alert_keyword(*, channel: Channel, contact: Contact, text: str, langu
         return _("You will receive alerts for %(zone)s. Send STOP to stop all messages.") % {"zone": zone.name}
 
 
+def on_alert_keyword(message, parsed) -> str:
+    """The ALERT keyword's handler in channels' registry: the reply to an SMS `ALERTA <zona>`."""
+    return handle_alert_keyword(channel=message.channel, contact=message.contact, text=parsed.rest,
+                                language=contacts.language_of(message.contact))
+
+
 @transaction.atomic
 def _subscribe_by_keyword(*, channel: Channel, contact: Contact, zone: Zone, language: str) -> Subscription:
     # The message came from this address, so the address is proven: no code needed.

@@ -9,7 +9,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from testigo.channels import outbox, services
+from testigo.channels import outbox, processing
 from testigo.channels.models import Channel, InboundMessage
 from testigo.channels.types import all_types
 
@@ -18,12 +18,12 @@ log = logging.getLogger(__name__)
 
 @db_task()
 def process_inbound_task(message_id: int) -> None:
-    services.process_inbound(message_id=message_id)
+    processing.process_inbound(message_id=message_id)
 
 
 @db_task()
 def drain_inbound_task() -> int:
-    return services.drain_inbound()
+    return processing.drain_inbound()
 
 
 @db_task()
@@ -47,7 +47,7 @@ def catch_up() -> None:
     stale = timezone.now() - timedelta(seconds=30)
     for pk in InboundMessage.objects.filter(processed_at__isnull=True, received_at__lt=stale).values_list(
             "pk", flat=True)[:500]:
-        services.process_inbound(message_id=pk)
+        processing.process_inbound(message_id=pk)
     outbox.send_due(max_seconds=50)
 
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 
-from testigo.channels import services
+from testigo.channels import rejections
 from testigo.channels.models import Channel
 from testigo.channels.types import base
 from testigo.channels.types import get as get_type
@@ -33,7 +33,7 @@ def webhook(request: HttpRequest, type_code: str, channel_uuid, action: str = ""
         with base.reading(channel):
             authentic = channel_type.verify(channel, request, action)
         if not authentic:
-            services.count_auth_failure(channel=channel)
+            rejections.count_auth_failure(channel=channel)
             return channel_type.rejection(403, "forbidden: wrong or missing secret or signature")
         # Verified over the parameters as sent; the type reads them with NULs replaced (U+FFFD),
         # which PostgreSQL cannot store or compare. JSON bodies are cleaned by base.loads_json.
@@ -42,7 +42,7 @@ def webhook(request: HttpRequest, type_code: str, channel_uuid, action: str = ""
             request.POST = _without_nul(request.POST)
         return channel_type.handle(channel, request, action)
     except base.Malformed as exc:
-        services.record_rejection(channel=channel, channel_type=type_code, request=request, reason=str(exc))
+        rejections.record_rejection(channel=channel, channel_type=type_code, request=request, reason=str(exc))
         return channel_type.rejection(400, str(exc))
 
 

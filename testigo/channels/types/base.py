@@ -156,17 +156,18 @@ class ChannelType:
 
     def handle(self, channel, request: HttpRequest, action: str) -> HttpResponse:
         """Serve one authenticated request. The default: inbound messages or status reports."""
-        from testigo.channels import services
+        from testigo.channels import inbound as inbox
+        from testigo.channels import status
 
         if action == "status":
             with reading(channel):
                 updates = self.parse_status(channel, request)
             for update in updates:
-                services.record_status(channel=channel, update=update)
+                status.record_status(channel=channel, update=update)
             return self.acknowledge(channel, request, [])
         with reading(channel):
             inbound = self.parse_inbound(channel, request)
-        stored = [services.receive(channel=channel, inbound=m) for m in inbound]
+        stored = [inbox.receive(channel=channel, inbound=m) for m in inbound]
         return self.acknowledge(channel, request, stored)
 
     def parse_inbound(self, channel, request: HttpRequest) -> list[Inbound]:

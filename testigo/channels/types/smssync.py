@@ -112,7 +112,7 @@ class SMSSync(ChannelType):
         return JsonResponse({"message_uuids": known})
 
     def _task_result(self, channel, request) -> JsonResponse:
-        from testigo.channels import services
+        from testigo.channels import status
         from testigo.channels.models import OutboundMessage
 
         if request.method == "GET":
@@ -122,7 +122,7 @@ class SMSSync(ChannelType):
         with reading(channel):
             updates = parse_results(_json(request))
         for update in updates:
-            services.record_status(channel=channel, update=update)
+            status.record_status(channel=channel, update=update)
         return _ok()
 
 

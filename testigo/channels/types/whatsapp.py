@@ -61,15 +61,16 @@ class WhatsApp(ChannelType):
             if request.GET.get("hub.mode") != "subscribe":
                 raise Malformed("expected hub.mode=subscribe")
             return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
-        from testigo.channels import services
+        from testigo.channels import inbound as inbox
+        from testigo.channels import status
 
         with reading(channel):
             payload = self._payload(request)
             updates, messages = self._statuses(payload), self._messages(payload)
         for update in updates:
-            services.record_status(channel=channel, update=update)
+            status.record_status(channel=channel, update=update)
         for inbound in messages:
-            services.receive(channel=channel, inbound=inbound)
+            inbox.receive(channel=channel, inbound=inbound)
         return HttpResponse("EVENT_RECEIVED", content_type="text/plain")
 
     def _payload(self, request) -> dict:
