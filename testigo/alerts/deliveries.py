@@ -16,6 +16,7 @@ from testigo.alerts import selectors
 from testigo.alerts.models import Alert, AlertDelivery
 from testigo.alerts.selectors import Recipient
 from testigo.channels import outbox
+from testigo.channels import selectors as channel_selectors
 from testigo.channels.models import Channel
 
 CANCELLED = "cancelled by a coordinator"
@@ -39,7 +40,7 @@ def queue_alert(*, alert: Alert, recipients: list[Recipient], text_for: Callable
 
     Must run inside the caller's transaction; sending starts after commit."""
     already = set(AlertDelivery.objects.filter(alert=alert).values_list("contact_id", flat=True))
-    defaults = selectors.default_channels()
+    defaults = channel_selectors.default_channels()
     active = set(Channel.objects.filter(is_active=True).values_list("pk", flat=True))
     texts: dict[tuple[str, str], str] = {}
     messages, chosen = [], {}

@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 
 from testigo.alerts import text as texts
 from testigo.alerts.models import CodeThrottle, Subscription, Zone
-from testigo.alerts.selectors import default_channels, zone_names
+from testigo.alerts.selectors import zone_names
 from testigo.channels import contacts, outbox
 from testigo.channels.models import Channel, Contact
+from testigo.channels.selectors import default_channels
 from testigo.core import audit
 
 CODE_DIGITS = 6  # 1 in a million per guess; with CODE_MAX_FAILURES per lock period, guessing is hopeless

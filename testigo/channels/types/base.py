@@ -143,7 +143,10 @@ def same(given: str | bytes | None, expected: str | bytes | None) -> bool:
 class ChannelType:
     code = ""
     name = ""
-    scheme = "tel"
+    scheme = "tel"  # the contact addresses it reaches: tel (E.164), mailto, telegram
+    # It may write to someone who has not written recently: alerts and sign-up codes go through it
+    # when the subscriber has no channel of their own (channels.selectors.default_channels).
+    writes_first = True
     max_length = 1600
     pull = False  # the gateway fetches its outbox itself (SMSSync); workers skip these channels
     webhook = True  # False for types we poll (e-mail): their webhook URL answers 404

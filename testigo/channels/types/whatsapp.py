@@ -37,6 +37,7 @@ class WhatsApp(ChannelType):
     code = "whatsapp"
     name = _("WhatsApp Cloud API")
     max_length = 4096
+    writes_first = False  # free-form text only within 24 hours of the person's last message (WINDOW)
     config_fields = [
         ConfigField("app_secret", _("App secret (signs webhooks)"), secret=True),
         ConfigField("verify_token", _("Verify token (you choose it)"), secret=True),
