@@ -24,7 +24,6 @@ from testigo.channels.types.base import (
     loads_json,
     provider_time,
     raise_for_status,
-    reading,
     same,
 )
 
@@ -57,21 +56,18 @@ class WhatsApp(ChannelType):
         expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
         return hmac.compare_digest(header.lower(), expected)
 
-    def handle(self, channel, request: HttpRequest, action: str) -> HttpResponse:
-        if request.method == "GET":
-            if request.GET.get("hub.mode") != "subscribe":
-                raise Malformed("expected hub.mode=subscribe")
-            return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
-        from testigo.channels import inbound as inbox
-        from testigo.channels import status
+    def respond(self, channel, request: HttpRequest, action: str) -> HttpResponse | None:
+        if request.method != "GET":
+            return None
+        if request.GET.get("hub.mode") != "subscribe":
+            raise Malformed("expected hub.mode=subscribe")
+        return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
 
-        with reading(channel):
-            payload = self._payload(request)
-            updates, messages = self._statuses(payload), self._messages(payload)
-        for update in updates:
-            status.record_status(channel=channel, update=update)
-        for inbound in messages:
-            inbox.receive(channel=channel, inbound=inbound)
+    def parse(self, channel, request: HttpRequest, action: str):
+        payload = self._payload(request)
+        return self._messages(payload), self._statuses(payload)
+
+    def acknowledge(self, channel, request, stored) -> HttpResponse:
         return HttpResponse("EVENT_RECEIVED", content_type="text/plain")
 
     def _payload(self, request) -> dict:
