@@ -293,6 +293,15 @@ def finish(message: OutboundMessage, **fields) -> OutboundMessage:
     return message
 
 
+def confirm_sent(*, channel_id: int, provider_ids: list[str]) -> list[str]:
+    """A gateway that sends from its own phone confirms what it sent (SMSSync's task=sent): its
+    rows still `sending` become sent. Returns which of `provider_ids` are this channel's."""
+    rows = OutboundMessage.objects.filter(channel_id=channel_id, provider_id__in=provider_ids)
+    known = list(rows.values_list("provider_id", flat=True))
+    rows.filter(status=Status.SENDING).update(status=Status.SENT, sent_at=timezone.now())
+    return known
+
+
 def record_sent(results: list[tuple[OutboundMessage, base.SendResult, object]]) -> None:
     """Record several successful sends in one transaction: (row, result, sent_at) each. Only rows
     still `sending`: a delivery report may already have moved a row on."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 
 from django.http import HttpRequest, JsonResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from testigo.channels.types.base import (
@@ -102,17 +101,14 @@ class SMSSync(ChannelType):
                                          "messages": messages}})
 
     def _task_sent(self, channel, request) -> JsonResponse:
-        from testigo.channels.models import OutboundMessage
+        from testigo.channels import outbox
 
         data = _json(request)
         queued = data.get("queued_messages")
         if not isinstance(queued, list):
             raise Malformed("task=sent needs a JSON body {\"queued_messages\": [uuid, ...]}")
         ids = [str(u) for u in queued if isinstance(u, str | int)][:1000]
-        rows = OutboundMessage.objects.filter(channel=channel, provider_id__in=ids)
-        known = list(rows.values_list("provider_id", flat=True))
-        rows.filter(status=OutboundMessage.Status.SENDING).update(
-            status=OutboundMessage.Status.SENT, sent_at=timezone.now())
+        known = outbox.confirm_sent(channel_id=channel.pk, provider_ids=ids)
         return JsonResponse({"message_uuids": known})
 
     def _task_waiting(self, channel) -> JsonResponse:
