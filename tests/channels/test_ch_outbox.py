@@ -155,6 +155,33 @@ def test_opted_out_contact_gets_nothing_queued(tg):
     assert OutboundMessage.objects.count() == 0
 
 
+def test_queue_many_queues_one_text_to_many_leaving_out_opted_out_contacts_and_inactive_channels(
+        tg, make_channel, django_capture_on_commit_callbacks):
+    sms = make_channel("twilio", account_sid="AC1", auth_token="t", from_number="+1")
+    sms.transliterate = True
+    sms.save()
+    off = make_channel("twilio", name="off", account_sid="AC2", auth_token="t", from_number="+2")
+    off.is_active = False
+    off.save()
+    people = [Contact.objects.create(scheme="tel", address=f"+5049999000{i}") for i in range(4)]
+    people[1].opted_out_at = timezone.now()
+    people[1].save()
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = outbox.queue_many(messages=[
+            outbox.Outgoing(channel_id=sms.pk, contact_id=people[0].pk, text="Alerta: evite el área"),
+            outbox.Outgoing(channel_id=sms.pk, contact_id=people[1].pk, text="Alerta: evite el área"),
+            outbox.Outgoing(channel_id=off.pk, contact_id=people[2].pk, text="Alerta: evite el área"),
+            outbox.Outgoing(channel_id=sms.pk, contact_id=people[3].pk, text="Alerta: evite el área"),
+        ])
+    assert set(queued) == {people[0].pk, people[3].pk}
+    rows = OutboundMessage.objects.order_by("contact_id")
+    assert [(r.contact_id, r.pk) for r in rows] == sorted(queued.items())
+    assert {(r.text, r.encoding, r.segments, r.status) for r in rows} == {("Alerta: evite el area", "GSM-7", 1,
+                                                                           Status.QUEUED)}
+    with pytest.raises(ValueError):
+        outbox.queue_many(messages=[outbox.Outgoing(sms.pk, people[0].pk, "a"), outbox.Outgoing(tg.pk, people[0].pk, "b")])
+
+
 def test_transliterating_channel_stores_gsm7_text_and_segment_count(make_channel):
     channel = make_channel("twilio", account_sid="AC1", auth_token="t", from_number="+1")
     channel.transliterate = True
