@@ -106,19 +106,19 @@ def bench_queue(port: int) -> None:
 
 
 def bench_dispatch() -> None:
-    from testigo.alerts import sender
+    from testigo.channels import outbox
     from testigo.channels.models import Channel, OutboundMessage
 
     channel = Channel.objects.get(name="bench")
-    sender.dispatch(channel_id=channel.pk, max_messages=200)  # warm up code paths
+    outbox.send_bulk(channel_id=channel.pk, max_messages=200)  # warm up code paths
     before = OutboundMessage.objects.filter(status="sent").count()
     start = time.perf_counter()
-    sent = sender.dispatch(channel_id=channel.pk, max_messages=DISPATCH, max_seconds=600)
+    sent = outbox.send_bulk(channel_id=channel.pk, max_messages=DISPATCH, max_seconds=600)
     elapsed = time.perf_counter() - start
     recorded = OutboundMessage.objects.filter(status="sent").count() - before
     assert recorded == sent, (recorded, sent)
     _seed.emit("alerts_dispatch_rate", round(sent / elapsed), "messages/s", 1000, sent,
-               note="alerts.sender (batched claim, 16 parallel sendsms calls), Kannel type, gateway in "
+               note="channels.outbox.send_bulk (batched claim, 16 parallel sendsms calls), Kannel type, gateway in "
                     "another process on loopback")
 
 

@@ -8,3 +8,8 @@ class AlertsConfig(AppConfig):
 
     def ready(self) -> None:
         from testigo.alerts import receivers  # noqa: F401 - connects the signal receivers
+        from testigo.alerts.subscriptions import on_alert_keyword
+        from testigo.alerts.text import ALERT, ALERT_WORDS
+        from testigo.channels import keywords
+
+        keywords.register(ALERT, words=ALERT_WORDS, handler=on_alert_keyword)

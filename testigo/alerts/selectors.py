@@ -14,12 +14,10 @@ from django.utils import timezone
 from testigo.alerts import geometry
 from testigo.alerts.models import Alert, AlertDelivery, Subscription, Zone
 from testigo.channels import encoding
+from testigo.channels import selectors as channel_selectors
 from testigo.channels.models import Channel, OutboundMessage
 from testigo.core import roles
 from testigo.reports.models import Category
-
-EMAIL_TYPES = {"email"}
-SCHEME_TYPES = {"telegram": {"telegram"}, "mailto": EMAIL_TYPES}
 
 
 @dataclass(frozen=True)
@@ -154,15 +152,6 @@ def _point_subs_in_zones(zone_ids: list[int]) -> list[int]:
     return list({rows[i][0] for i, _zone in pairs})
 
 
-def default_channels() -> dict[str, int]:
-    """The channel each scheme is sent through when a subscription has none (or an inactive one)."""
-    chosen: dict[str, int] = {}
-    for pk, type_code in Channel.objects.filter(is_active=True).order_by("pk").values_list("pk", "type"):
-        scheme = next((s for s, types in SCHEME_TYPES.items() if type_code in types), "tel")
-        chosen.setdefault(scheme, pk)
-    return chosen
-
-
 def cost_per_segment(channel: Channel) -> float:
     costs = settings.ALERT_COSTS
     return float(costs.get(channel.name, costs.get(channel.type, 0)))
@@ -170,7 +159,7 @@ def cost_per_segment(channel: Channel) -> float:
 
 def preview(*, recipients: list[Recipient], texts: dict[str, str]) -> dict:
     """What a broadcast will cost: per channel the count, segments, encoding, cost and time to send."""
-    defaults = default_channels()
+    defaults = channel_selectors.default_channels()
     active = {c.pk: c for c in Channel.objects.filter(is_active=True)}
     per_channel: dict[int, dict] = {}
     seen = set()

@@ -1,6 +1,5 @@
 """Every write to alerts that staff or events cause: alerts for published reports, rule alerts,
-broadcasts (create, send, cancel), rules. Zones are in zones.py, subscriptions in subscriptions.py;
-the functions other apps call are re-exported here.
+broadcasts (create, send, cancel), rules. Zones are in zones.py, subscriptions in subscriptions.py.
 
 Permissions: everything here needs MANAGE_CATEGORIES (coordinators and admins, not moderators:
 a broadcast can reach 100,000 people). actor None is the operator at the command line.
@@ -13,10 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from testigo.alerts import dispatch, selectors
+from testigo.alerts import deliveries, selectors
 from testigo.alerts import text as texts
 from testigo.alerts.models import Alert, Rule, Zone
-from testigo.alerts.subscriptions import handle_alert_keyword  # noqa: F401 - the channels keyword hook
 from testigo.alerts.zones import require_zone_editor
 from testigo.core import audit, roles
 from testigo.reports import selectors as report_selectors
@@ -57,7 +55,7 @@ def alert_for_published_report(*, report_id: int) -> Alert | None:
             return texts.report_alert(language=language, scheme=scheme, category=name, title=title,
                                       reference=public["reference"])
 
-        queued = dispatch.queue_alert(alert=alert, recipients=found, text_for=text_for, cooldown=True)
+        queued = deliveries.queue_alert(alert=alert, recipients=found, text_for=text_for, cooldown=True)
         alert.message_es, alert.message_en = text_for("es", "tel"), text_for("en", "tel")
         alert.save(update_fields=["message_es", "message_en"])
         audit.record(action="alerts.report_alert", obj=alert, data={"report": public["reference"], "queued": queued})
@@ -103,7 +101,7 @@ def _send(*, alert: Alert, actor) -> int:
     def text_for(language: str, scheme: str) -> str:
         return (alert.message_en if language == "en" and alert.message_en else alert.message_es)
 
-    queued = dispatch.queue_alert(alert=alert, recipients=recipients_of(alert), text_for=text_for,
+    queued = deliveries.queue_alert(alert=alert, recipients=recipients_of(alert), text_for=text_for,
                                   cooldown=alert.kind != Alert.Kind.BROADCAST, actor=actor)
     alert.status, alert.sent_at = Alert.Status.SENT, timezone.now()
     alert.save(update_fields=["status", "sent_at"])
@@ -169,7 +167,7 @@ def cancel_alert(*, actor, alert: Alert) -> int:
     """Stop the messages of an alert that have not left yet; returns how many were withdrawn."""
     _require(actor)
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
-    withdrawn = dispatch.cancel_pending(alert=alert)
+    withdrawn = deliveries.cancel_pending(alert=alert)
     alert.status, alert.cancelled_at = Alert.Status.CANCELLED, timezone.now()
     alert.save(update_fields=["status", "cancelled_at"])
     audit.record(action="alerts.cancelled", actor=actor, obj=alert, data={"withdrawn": withdrawn})

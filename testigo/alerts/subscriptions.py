@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 
 from testigo.alerts import text as texts
 from testigo.alerts.models import CodeThrottle, Subscription, Zone
-from testigo.alerts.selectors import default_channels, zone_names
-from testigo.channels import contacts
+from testigo.alerts.selectors import zone_names
+from testigo.channels import contacts, outbox
 from testigo.channels.models import Channel, Contact
-from testigo.channels.services import queue_message
+from testigo.channels.selectors import default_channels
 from testigo.core import audit
 
 CODE_DIGITS = 6  # 1 in a million per guess; with CODE_MAX_FAILURES per lock period, guessing is hopeless
@@ -138,7 +138,7 @@ def _send_code(sub: Subscription, contact: Contact, channel: Channel | None, cod
         transaction.on_commit(lambda: send_mail(subject, message, None, [contact.address], fail_silently=True))
         return
     # Never forced past a STOP: _contact_for_code refused such an address already.
-    queue_message(channel=channel, contact=contact, text=message)
+    outbox.queue(channel=channel, contact=contact, text=message)
 
 
 def confirm(*, subscription_id: int, code: str) -> Subscription:
@@ -203,6 +203,12 @@ def handle_alert_keyword(*, channel: Channel, contact: Contact, text: str, langu
             next(z for z in Zone.objects.filter(is_active=True) if texts.fold(z.name_en) == wanted)
         _subscribe_by_keyword(channel=channel, contact=contact, zone=zone, language=language)
         return _("You will receive alerts for %(zone)s. Send STOP to stop all messages.") % {"zone": zone.name}
+
+
+def on_alert_keyword(message, parsed) -> str:
+    """The ALERT keyword's handler in channels' registry: the reply to an SMS `ALERTA <zona>`."""
+    return handle_alert_keyword(channel=message.channel, contact=message.contact, text=parsed.rest,
+                                language=contacts.language_of(message.contact))
 
 
 @transaction.atomic

@@ -22,15 +22,3 @@ def evaluate_rules_task() -> int:
 @db_periodic_task(crontab(minute="*/5"))
 def evaluate_rules_periodically() -> int:
     return rules.evaluate_all()
-
-
-@db_task()
-def send_alert_messages_task(channel_id: int) -> int:
-    """Send in batches for up to 50 s, then hand over to a fresh job while rows remain due, so a
-    100,000-person broadcast on a slow channel neither blocks a worker forever nor stalls."""
-    from testigo.alerts import sender
-
-    sent = sender.dispatch(channel_id=channel_id, max_seconds=50)
-    if sender.has_due(channel_id=channel_id):
-        send_alert_messages_task(channel_id)
-    return sent

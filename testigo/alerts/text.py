@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from testigo.channels import encoding
-from testigo.channels.keywords import ALERT, KEYWORDS, STOP
+from testigo.channels import encoding, keywords
 
+ALERT = "alert"  # the SMS keyword alerts registers with channels (AlertsConfig.ready)
+ALERT_WORDS = {"ALERTA": "es", "ALERT": "en"}
 SMS_SINGLE = 160
 
 
@@ -58,13 +59,9 @@ def site_base() -> str:
 
 def keywords_for(language: str) -> dict[str, str]:
     """The keyword to suggest for subscribing ("alert") and stopping ("stop") in `language`:
-    the first one the channels' keyword table lists for it (ALERTA and BAJA in Spanish)."""
-    language = language if language in {lang for _kw, lang in KEYWORDS.values()} else "es"
-    chosen: dict[str, str] = {}
-    for word, (meaning, word_language) in KEYWORDS.items():
-        if word_language == language and meaning in (ALERT, STOP):
-            chosen.setdefault(meaning, word)
-    return chosen
+    the first word registered for it (ALERTA and BAJA in Spanish)."""
+    language = language if language in ALERT_WORDS.values() else "es"
+    return {ALERT: keywords.words_for(ALERT, language)[0], keywords.STOP: keywords.words_for(keywords.STOP, language)[0]}
 
 
 def link(path: str) -> str:

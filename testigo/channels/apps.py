@@ -8,7 +8,10 @@ class ChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         from testigo.channels.models import Channel
+        from testigo.channels.processing import register_keywords
         from testigo.channels.views import forget_channels
+
+        register_keywords()  # REPORT, STOP, HELP; apps above channels add theirs in their ready()
 
         # The webhook caches channel rows for a second; a change made here is seen at once.
         post_save.connect(forget_channels, sender=Channel, dispatch_uid="channels.forget_on_save")

@@ -39,3 +39,9 @@ def normalise(scheme: str, address: str) -> str:
     if scheme == "mailto":
         return address.strip().lower()
     return address.strip()
+
+
+def language_of(contact) -> str:
+    """The language to write to `contact` in: theirs when the site speaks it, else the site's."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    return contact.language if contact.language in codes else settings.LANGUAGE_CODE[:2]

@@ -1,16 +1,22 @@
-"""Sending the outbox, the one queue of every message that leaves (replies, alerts, broadcasts).
+"""The outbox, the one queue of every message that leaves (replies, alerts, broadcasts), and the
+one way out of it.
+
+Adding: `queue` (one message: replies, confirmations) and `queue_many` (one text to many people:
+alerts and broadcasts, bulk-inserted). Neither queues for a contact who opted out, except the
+confirmation of a STOP. Sending: `claim`/`claim_batch` (below), `send_due` (push workers) and
+`send_bulk` (the same in batches over parallel connections, for broadcasts).
 
 Claims are conditional UPDATEs under a lock on the channel row, so two workers (threads or
 processes) never hold the same row. The per-channel rate limit is a timestamp on the channel row
 (`next_send_at`), read and advanced in the claiming transaction: every process sees the same
-budget. A claim takes one row (replies: `dispatch()`), or up to one second's budget of a channel's
-rows at once (alerts to thousands: `dispatch(batch=…, parallel=…)`), sent over parallel
-connections.
+budget. A claim takes one row (replies: `send_due()`), or up to one second's budget of a channel's
+rows at once (alerts to thousands: `send_bulk()`), sent over parallel connections.
 
 Every send-time rule is applied here, in the claim, for push gateways and for gateways that
 poll (SMSSync's phone, the SMPP session) alike: a row is handed to a channel type only if it is
-due, its channel's rate allows it, and its contact has not sent STOP since it was queued (such a
-row is marked failed, "the contact opted out", and never handed out). Types only format and transmit.
+due, its channel is active, its channel's rate allows it, and its contact has not opted out (such a
+row is marked failed, "the contact opted out", and never handed out; the one exception is the
+confirmation of their STOP). Types only format and transmit.
 
 Crashes: every outcome is recorded as soon as its send returns, and a worker thread starts its
 next send only after the previous outcome is recorded. Rows claimed but not yet sent when a
@@ -23,7 +29,9 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -31,17 +39,128 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from testigo.channels.models import Channel, OutboundMessage
+from testigo.channels import encoding, keywords
+from testigo.channels.models import Channel, Contact, OutboundMessage
 from testigo.channels.types import all_types, base
 from testigo.channels.types import get as get_type
 
 log = logging.getLogger(__name__)
 Status = OutboundMessage.Status
 LEASE = timedelta(minutes=5)
+BULK_BATCH = 1000  # rows claimed at once by send_bulk (bounded by one second of the channel's rate)
+BULK_PARALLEL = 16  # simultaneous requests to one gateway
+INSERT_BATCH = 500  # rows per INSERT: 13 parameters each stays far below SQLite's 32,766-variable limit
 OPTED_OUT = "the contact opted out"
-# Queued before the person wrote STOP: honour the opt-out (their "you are unsubscribed" reply and
-# anything they ask for afterwards are queued later, so they still leave).
-STOPPED_SINCE_QUEUED = Q(contact__opted_out_at__isnull=False, contact__opted_out_at__gt=F("created_at"))
+# An opted-out person gets only the confirmation of their STOP. Not "rows queued before the STOP":
+# a broadcast that read its recipients just before a STOP committed inserts rows younger than the
+# opt-out. (Writing any other keyword clears the opt-out, so what they ask for afterwards leaves.)
+WITHHELD = Q(contact__opted_out_at__isnull=False) & ~Q(in_reply_to__keyword=keywords.STOP)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message of a `queue_many` call."""
+
+    channel_id: int
+    contact_id: int
+    text: str
+
+
+def queue(*, channel: Channel, contact: Contact, text: str, report=None, in_reply_to=None, actor=None,
+          force: bool = False) -> OutboundMessage | None:
+    """Put one message in the outbox (None if the contact opted out; `force`: the confirmation of
+    their STOP). Workers send it after commit."""
+    if contact.opted_out_at is not None and not force:
+        return None
+    text, info = _prepared(channel, text)
+    outbound = OutboundMessage.objects.create(
+        channel=channel, contact=contact, text=text, next_attempt_at=timezone.now(), report=report,
+        in_reply_to=in_reply_to, created_by=actor, segments=info.segments, encoding=info.encoding,
+    )
+    transaction.on_commit(lambda: _start_sending({channel.pk}, bulk=False))
+    return outbound
+
+
+def queue_many(*, messages: Iterable[Outgoing], report_id: int | None = None,
+               actor_id: int | None = None) -> dict[int, int]:
+    """Put many messages in the outbox at once (alerts, broadcasts): at most one per contact.
+    Contacts who opted out and inactive channels are left out. Returns {contact id: outbox id}
+    of what was queued; sending starts, in batches, after the caller's transaction commits.
+
+    Rows go in with one INSERT … RETURNING per INSERT_BATCH rows (SQLite >= 3.35, PostgreSQL):
+    bulk_create's per-field preparation costs ~10x the database's own work here, and a
+    100,000-person broadcast must be queued in seconds (bench/bench_alerts.py, alerts_queue_broadcast).
+    """
+    messages = list(messages)
+    if len({m.contact_id for m in messages}) != len(messages):
+        raise ValueError("queue_many: at most one message per contact")
+    channels = Channel.objects.in_bulk({m.channel_id for m in messages})
+    prepared: dict[tuple[int, str], tuple[str, encoding.SegmentInfo]] = {}
+    now = timezone.now()
+    queued: dict[int, int] = {}
+    for start in range(0, len(messages), INSERT_BATCH):
+        chunk = messages[start:start + INSERT_BATCH]
+        opted_out = set(Contact.objects.filter(pk__in=[m.contact_id for m in chunk], opted_out_at__isnull=False)
+                        .values_list("pk", flat=True))
+        rows = []
+        for m in chunk:
+            channel = channels.get(m.channel_id)
+            if channel is None or not channel.is_active or m.contact_id in opted_out:
+                continue
+            key = (m.channel_id, m.text)
+            if key not in prepared:
+                prepared[key] = _prepared(channel, m.text)
+            rows.append((m, *prepared[key]))
+        if rows:
+            queued.update(_insert(rows, now, report_id, actor_id))
+    used = {m.channel_id for m in messages if m.contact_id in queued}
+    transaction.on_commit(lambda: _start_sending(used, bulk=True))
+    return queued
+
+
+OUTBOUND_COLUMNS = ("channel_id", "contact_id", "text", "status", "attempts", "next_attempt_at", "provider_id",
+                    "error", "report_id", "created_by_id", "segments", "encoding", "created_at")
+
+
+def _insert(rows: list[tuple[Outgoing, str, encoding.SegmentInfo]], now, report_id, actor_id) -> dict[int, int]:
+    """One INSERT … RETURNING; {contact id: outbox id} (RETURNING does not promise row order)."""
+    when = connection.ops.adapt_datetimefield_value(now)
+    table = connection.ops.quote_name(OutboundMessage._meta.db_table)
+    row = "(" + ", ".join(["%s"] * len(OUTBOUND_COLUMNS)) + ")"
+    sql = (f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in OUTBOUND_COLUMNS)}) VALUES "
+           + ", ".join([row] * len(rows)) + " RETURNING id, contact_id")
+    params: list = []
+    for m, text, info in rows:
+        params += [m.channel_id, m.contact_id, text, Status.QUEUED, 0, when, "", "", report_id, actor_id,
+                   info.segments, info.encoding, when]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {contact_id: pk for pk, contact_id in cursor.fetchall()}
+
+
+def _prepared(channel: Channel, text: str) -> tuple[str, encoding.SegmentInfo]:
+    """The text as the channel's type will send it (e.g. transliterated), and its segment count."""
+    channel_type = get_type(channel.type)
+    text = channel_type.prepare_text(channel, text) if channel_type else text
+    return text, encoding.count(text)
+
+
+def _start_sending(channel_ids: set[int], *, bulk: bool) -> None:
+    """Ask a worker to send; the periodic job catches up when the queue is unreachable."""
+    from testigo.channels import tasks
+
+    for channel_id in sorted(channel_ids):
+        try:
+            (tasks.send_bulk_task if bulk else tasks.send_outbox_task)(channel_id)
+        except Exception:  # the rows are queued; the periodic job will send them
+            log.exception("could not queue sending for channel %s", channel_id)
+
+
+def withdraw(*, ids: Iterable[int], reason: str) -> int:
+    """Fail the given rows that no worker has claimed yet (a cancelled alert); returns how many."""
+    # The status condition makes this safe against a worker claiming a row at the same moment.
+    return OutboundMessage.objects.filter(pk__in=list(ids), status=Status.QUEUED).update(
+        status=Status.FAILED, error=reason[:500])
 
 
 def _claimable(now, channel_id: int | None, include_pull: bool = False):
@@ -108,8 +227,8 @@ def _claim_rows(now, channel_id: int, include_pull: bool, *, size: int) -> list[
 
 def _withhold(ids: list[int]) -> set[int]:
     """The send-time rules: of the rows about to be claimed, fail those that may no longer be sent
-    (their contact sent STOP after they were queued) and return their ids."""
-    stopped = set(OutboundMessage.objects.filter(STOPPED_SINCE_QUEUED, pk__in=ids).values_list("id", flat=True))
+    (their contact opted out) and return their ids."""
+    stopped = set(OutboundMessage.objects.filter(WITHHELD, pk__in=ids).values_list("id", flat=True))
     if stopped:
         OutboundMessage.objects.filter(pk__in=stopped, status__in=[Status.QUEUED, Status.SENDING]).update(
             status=Status.FAILED, error=OPTED_OUT)
@@ -174,6 +293,15 @@ def finish(message: OutboundMessage, **fields) -> OutboundMessage:
     return message
 
 
+def confirm_sent(*, channel_id: int, provider_ids: list[str]) -> list[str]:
+    """A gateway that sends from its own phone confirms what it sent (SMSSync's task=sent): its
+    rows still `sending` become sent. Returns which of `provider_ids` are this channel's."""
+    rows = OutboundMessage.objects.filter(channel_id=channel_id, provider_id__in=provider_ids)
+    known = list(rows.values_list("provider_id", flat=True))
+    rows.filter(status=Status.SENDING).update(status=Status.SENT, sent_at=timezone.now())
+    return known
+
+
 def record_sent(results: list[tuple[OutboundMessage, base.SendResult, object]]) -> None:
     """Record several successful sends in one transaction: (row, result, sent_at) each. Only rows
     still `sending`: a delivery report may already have moved a row on."""
@@ -211,7 +339,7 @@ def _send_parallel(rows: list[OutboundMessage], pool: ThreadPoolExecutor, parall
             record_sent(sent)
 
 
-def dispatch(*, channel_id: int | None = None, max_messages: int = 500, max_seconds: float = 50,
+def send_due(*, channel_id: int | None = None, max_messages: int = 500, max_seconds: float = 50,
              batch: int = 1, parallel: int = 1) -> int:
     """Send due messages until none is due, `max_messages` were sent or time is up.
 
@@ -238,6 +366,13 @@ def dispatch(*, channel_id: int | None = None, max_messages: int = 500, max_seco
         if pool is not None:
             pool.shutdown()
     return sent
+
+
+def send_bulk(*, channel_id: int, max_messages: int = 100_000, max_seconds: float = 50) -> int:
+    """Send a channel's due rows in batches at its rate (alerts to thousands) until none is due,
+    or limits are reached."""
+    return send_due(channel_id=channel_id, max_messages=max_messages, max_seconds=max_seconds,
+                    batch=BULK_BATCH, parallel=BULK_PARALLEL)
 
 
 def has_due(*, channel_id: int | None = None) -> bool:

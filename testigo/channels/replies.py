@@ -1,6 +1,16 @@
-"""The automatic replies, translated into the language active when they are built."""
+"""Replies to citizens: the automatic ones (translated into the language active when they are
+built) and staff's, written on a report's page."""
 
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
+
+from testigo.channels import outbox
+from testigo.channels.models import InboundMessage, OutboundMessage
+from testigo.channels.types import get as get_type
+from testigo.core import audit, roles
 
 
 def report_received(reference: str) -> str:
@@ -19,3 +29,33 @@ def help_text() -> str:
 
 def stopped() -> str:
     return _("You will receive no more messages from us. Send REPORT to write to us again.")
+
+
+@transaction.atomic
+def reply(*, report, actor, text: str) -> OutboundMessage:
+    """Send `text` from staff to the citizen behind `report`, through the channel they last used."""
+    if not roles.can(actor, roles.EDIT):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("Write a message before sending."))
+    last = (InboundMessage.objects.filter(report=report).select_related("channel", "contact")
+            .order_by("-received_at").first())
+    if last is None:
+        raise ValidationError(_("This report did not arrive through a messaging channel."))
+    channel_type = get_type(last.channel.type)
+    if channel_type is not None and len(text) > channel_type.max_length:
+        raise ValidationError(_("The message is too long: at most %(n)d characters.")
+                              % {"n": channel_type.max_length})
+    if last.contact.opted_out_at is not None:
+        raise ValidationError(_("This person asked to receive no more messages (opt-out)."))
+    if not last.channel.is_active:
+        raise ValidationError(_("The channel this person wrote through is deactivated. "
+                                "An administrator can activate it again under Messages → Channels."))
+    outbound = outbox.queue(channel=last.channel, contact=last.contact, text=text, report=report,
+                            in_reply_to=last, actor=actor)
+    audit.record(action="channels.reply", actor=actor, obj=outbound,
+                 data={"report": report.reference, "channel": last.channel.pk,
+                       "segments": outbound.segments, "encoding": outbound.encoding})
+    return outbound
+

@@ -10,7 +10,21 @@ from django.urls import reverse
 
 from testigo.channels import encoding
 from testigo.channels.models import Channel, Contact, InboundMessage, OutboundMessage
+from testigo.channels.types import get as get_type
 from testigo.core import roles
+
+
+def default_channels() -> dict[str, int]:
+    """{address scheme: channel id}: the channel that reaches an address of that scheme when the
+    person has no channel of their own (or an inactive one), e.g. an alert subscriber who signed
+    up on the web. The oldest active channel whose type reaches the scheme and may write first
+    (never WhatsApp: outside its 24-hour window it refuses free-form text)."""
+    chosen: dict[str, int] = {}
+    for pk, type_code in Channel.objects.filter(is_active=True).order_by("pk").values_list("pk", "type"):
+        channel_type = get_type(type_code)
+        if channel_type is not None and channel_type.writes_first:
+            chosen.setdefault(channel_type.scheme, pk)
+    return chosen
 
 
 def webhook_url(channel: Channel, action: str = "", base_url: str = "") -> str:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from testigo.channels import outbox, services
+from testigo.channels import outbox, processing
 from testigo.channels.models import Channel, InboundMessage
 from testigo.channels.types import all_types
 
@@ -18,17 +18,27 @@ log = logging.getLogger(__name__)
 
 @db_task()
 def process_inbound_task(message_id: int) -> None:
-    services.process_inbound(message_id=message_id)
+    processing.process_inbound(message_id=message_id)
 
 
 @db_task()
 def drain_inbound_task() -> int:
-    return services.drain_inbound()
+    return processing.drain_inbound()
 
 
 @db_task()
 def send_outbox_task(channel_id: int | None = None) -> int:
-    return outbox.dispatch(channel_id=channel_id, max_seconds=20)
+    return outbox.send_due(channel_id=channel_id, max_seconds=20)
+
+
+@db_task()
+def send_bulk_task(channel_id: int) -> int:
+    """Send in batches for up to 50 s, then hand over to a fresh job while rows remain due, so a
+    100,000-person broadcast on a slow channel neither blocks a worker forever nor stalls."""
+    sent = outbox.send_bulk(channel_id=channel_id, max_seconds=50)
+    if outbox.has_due(channel_id=channel_id):
+        send_bulk_task(channel_id)
+    return sent
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -37,8 +47,8 @@ def catch_up() -> None:
     stale = timezone.now() - timedelta(seconds=30)
     for pk in InboundMessage.objects.filter(processed_at__isnull=True, received_at__lt=stale).values_list(
             "pk", flat=True)[:500]:
-        services.process_inbound(message_id=pk)
-    outbox.dispatch(max_seconds=50)
+        processing.process_inbound(message_id=pk)
+    outbox.send_due(max_seconds=50)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -1,4 +1,5 @@
-"""The one webhook door for every gateway. Thin: find the channel, let its type verify and handle."""
+"""The one webhook door for every gateway. Thin: find the channel, let its type verify and parse the
+request, store what it brings (channels.services), let the type acknowledge."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 
-from testigo.channels import services
+from testigo.channels import rejections, services
 from testigo.channels.models import Channel
 from testigo.channels.types import base
 from testigo.channels.types import get as get_type
@@ -33,16 +34,24 @@ def webhook(request: HttpRequest, type_code: str, channel_uuid, action: str = ""
         with base.reading(channel):
             authentic = channel_type.verify(channel, request, action)
         if not authentic:
-            services.count_auth_failure(channel=channel)
+            rejections.count_auth_failure(channel=channel)
             return channel_type.rejection(403, "forbidden: wrong or missing secret or signature")
         # Verified over the parameters as sent; the type reads them with NULs replaced (U+FFFD),
         # which PostgreSQL cannot store or compare. JSON bodies are cleaned by base.loads_json.
         request.GET = _without_nul(request.GET)
         if request.method == "POST":
             request.POST = _without_nul(request.POST)
-        return channel_type.handle(channel, request, action)
+        answer = channel_type.respond(channel, request, action)
+        if answer is not None:
+            return answer
+        with base.reading(channel):
+            inbound, updates = channel_type.parse(channel, request, action)
+        for update in updates:
+            services.record_status(channel=channel, update=update)
+        stored = [services.receive(channel=channel, inbound=m) for m in inbound]
+        return channel_type.acknowledge(channel, request, stored)
     except base.Malformed as exc:
-        services.record_rejection(channel=channel, channel_type=type_code, request=request, reason=str(exc))
+        rejections.record_rejection(channel=channel, channel_type=type_code, request=request, reason=str(exc))
         return channel_type.rejection(400, str(exc))
 
 

@@ -6,8 +6,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from testigo.alerts import rules, sender, services
+from testigo.alerts import rules, services
 from testigo.alerts.models import Alert, AlertDelivery, Rule
+from testigo.channels import outbox
 from testigo.channels.models import OutboundMessage
 from testigo.reports import services as report_services
 
@@ -105,10 +106,9 @@ def test_rule_counting_verified_only_ignores_new_reports_and_drafts_for_approval
     assert alert.status == Alert.Status.DRAFT and not AlertDelivery.objects.exists()
 
 
-@pytest.mark.parametrize("dispatcher", ["alerts.sender", "channels.outbox"])
+@pytest.mark.parametrize("sending", ["outbox.send_bulk", "outbox.send_due"])
 def test_stop_during_a_broadcast_withdraws_that_persons_pending_messages(
-        zones, sms_channel, subscribe, provider, admin_user, django_capture_on_commit_callbacks, dispatcher):
-    from testigo.channels import outbox
+        zones, sms_channel, subscribe, provider, admin_user, django_capture_on_commit_callbacks, sending):
     from testigo.channels import services as channel_services
     from testigo.channels.models import Channel
     from testigo.channels.types.base import Inbound
@@ -121,9 +121,9 @@ def test_stop_during_a_broadcast_withdraws_that_persons_pending_messages(
     with django_capture_on_commit_callbacks(execute=True):
         channel_services.receive(channel=Channel.objects.get(), inbound=Inbound(
             provider_id="in-1", scheme="tel", address=stopper.contact.address, text="bája"))
-    if dispatcher == "alerts.sender":
-        sender.dispatch(channel_id=sms_channel.pk, max_seconds=5)
-    outbox.dispatch(max_seconds=5)  # the STOP confirmation (and, for that case, the broadcast)
+    if sending == "outbox.send_bulk":
+        outbox.send_bulk(channel_id=sms_channel.pk, max_seconds=5)
+    outbox.send_due(max_seconds=5)  # the STOP confirmation (and, for that case, the broadcast)
     to = sent_to(provider)
     assert "+50499990002" in to
     # The stopper got only the STOP confirmation, never the broadcast.
@@ -182,7 +182,7 @@ def test_batched_sender_keeps_to_the_channel_rate(zones, sms_channel, subscribe,
     with django_capture_on_commit_callbacks(execute=False):
         services.send_alert(actor=admin_user, alert=alert)
     start = time.monotonic()
-    assert sender.dispatch(channel_id=sms_channel.pk, max_seconds=10) == 50
+    assert outbox.send_bulk(channel_id=sms_channel.pk, max_seconds=10) == 50
     # 50 messages at 20/s: the first second's budget leaves at once, the rest needs ~1.5 s more.
     assert time.monotonic() - start >= 1.4
     assert OutboundMessage.objects.filter(status="sent").count() == 50 and len(provider.calls) == 50

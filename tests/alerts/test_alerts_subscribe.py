@@ -107,18 +107,11 @@ def test_keyword_in_english_uses_english_zone_names(zones, sms_channel):
 
 
 def test_alert_keyword_through_the_channels_pipeline_subscribes_and_replies(zones, sms_channel, provider,
-                                                                           monkeypatch, run_on_commit):
-    """The wiring proposed for channels' _on_alert, exercised end to end (SMS in, reply out)."""
-    from testigo.channels import keywords
+                                                                           run_on_commit):
+    """The ALERT keyword alerts registers with channels, end to end (SMS in, reply out)."""
     from testigo.channels import services as channel_services
     from testigo.channels.types.base import Inbound
 
-    def on_alert(message, parsed):
-        channel_services._auto_reply(message, subscriptions.handle_alert_keyword(
-            channel=message.channel, contact=message.contact, text=parsed.rest,
-            language=channel_services.language_of(message.contact)))
-
-    monkeypatch.setitem(channel_services.HANDLERS, keywords.ALERT, on_alert)
     with run_on_commit():
         channel_services.receive(channel=sms_channel, inbound=Inbound(
             provider_id="m1", scheme="tel", address="+50499990001", text="alerta CENTRO historico"))

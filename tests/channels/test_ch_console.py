@@ -171,13 +171,13 @@ def test_deactivated_channel_refuses_its_webhook_and_sends_nothing(client, admin
     assert response.json() == {"payload": {"success": False, "error": (
         "this channel is deactivated in Testigo; an administrator can activate it again")}}
     assert not InboundMessage.objects.exists()
-    assert outbox.dispatch() == 0 and provider.calls == []
+    assert outbox.send_due() == 0 and provider.calls == []
     assert client.get(f"/ch/smssync/{phone.uuid}/?task=send&secret=s").status_code == 410  # the phone gets nothing
     page = client.get("/console/messages/channels/").content.decode()
     assert page.count("(inactive)") == 2
     client.post(f"/console/messages/channels/{tg.pk}/", {"name": "Bot", "rate_per_second": "1", "is_active": "on"})
     provider.default = base.HttpResult(200, b'{"ok":true,"result":{"message_id":5}}')
-    assert outbox.dispatch() == 1
+    assert outbox.send_due() == 1
     queued.refresh_from_db()
     assert queued.status == OutboundMessage.Status.SENT
 

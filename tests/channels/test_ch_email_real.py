@@ -136,12 +136,11 @@ def test_mail_becomes_a_report_and_the_reply_is_threaded_by_smtp(imap_server, sm
 
 def test_unreachable_smtp_is_a_temporary_error(make_channel):
     from testigo.channels.models import Contact
-    from testigo.channels.services import queue_message
 
     channel = make_channel("email", imap_host="127.0.0.1", username="u", password="p", smtp_host="127.0.0.1",
                            smtp_port=str(free_port()), smtp_security="none", from_address="r@testigo.org")
-    row = queue_message(channel=channel, contact=Contact.objects.create(scheme="mailto", address="a@b.org"),
+    row = outbox.queue(channel=channel, contact=Contact.objects.create(scheme="mailto", address="a@b.org"),
                         text="hola")
-    outbox.dispatch()
+    outbox.send_due()
     row.refresh_from_db()
     assert row.status == "queued" and "SMTP error" in row.error

@@ -1,5 +1,6 @@
+from testigo.alerts.text import ALERT
 from testigo.channels import encoding
-from testigo.channels.keywords import ALERT, HELP, REPORT, STOP, parse
+from testigo.channels.keywords import HELP, REPORT, STOP, parse
 
 
 def test_gsm7_single_message_holds_160_septets_and_two_parts_hold_153_each():

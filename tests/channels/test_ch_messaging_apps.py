@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from testigo.channels import outbox
 from testigo.channels.models import Contact, InboundMessage, OutboundMessage
-from testigo.channels.services import queue_message
 from testigo.reports.models import Report
 
 APP_SECRET = "meta-app-secret"
@@ -111,7 +110,7 @@ def test_whatsapp_signature_is_checked_over_the_raw_non_ascii_bytes(client, wa):
 
 def test_whatsapp_statuses_update_delivery(client, wa):
     contact = Contact.objects.create(scheme="tel", address="+50499990001")
-    row = queue_message(channel=wa, contact=contact, text="hola")
+    row = outbox.queue(channel=wa, contact=contact, text="hola")
     OutboundMessage.objects.filter(pk=row.pk).update(status="sent", provider_id="wamid.OUT")
     body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "W", "changes": [{"field": "messages",
                       "value": {"statuses": [{"id": "wamid.OUT", "status": "read", "timestamp": "1",
@@ -128,8 +127,8 @@ def test_whatsapp_text_reply_only_inside_the_24_hour_window(client, wa, provider
     provider.default.body = b'{"messages":[{"id":"wamid.REPLY"}]}'
     OutboundMessage.objects.all().delete()
     contact = Contact.objects.get()
-    inside = queue_message(channel=wa, contact=contact, text="¿Dónde exactamente?")
-    outbox.dispatch()
+    inside = outbox.queue(channel=wa, contact=contact, text="¿Dónde exactamente?")
+    outbox.send_due()
     inside.refresh_from_db()
     assert (inside.status, inside.provider_id) == ("sent", "wamid.REPLY")
     call = provider.calls[0]
@@ -139,8 +138,8 @@ def test_whatsapp_text_reply_only_inside_the_24_hour_window(client, wa, provider
     InboundMessage.objects.update(received_at=timezone.now() - timedelta(hours=25))
     wa.next_send_at = None
     wa.save()
-    outside = queue_message(channel=wa, contact=contact, text="¿Sigue ahí?")
-    outbox.dispatch()
+    outside = outbox.queue(channel=wa, contact=contact, text="¿Sigue ahí?")
+    outbox.send_due()
     outside.refresh_from_db()
     assert outside.status == "failed" and "24-hour" in outside.error
     assert len(provider.calls) == 1

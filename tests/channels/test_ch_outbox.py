@@ -36,7 +36,7 @@ def ok(message_id=7):
 def test_sent_message_records_provider_id(tg, provider):
     provider.responses.append(ok(99))
     (row,) = queue(tg)
-    assert outbox.dispatch() == 1
+    assert outbox.send_due() == 1
     row.refresh_from_db()
     assert (row.status, row.provider_id, row.attempts) == (Status.SENT, "99", 1)
     assert provider.calls[0]["url"] == "https://api.telegram.org/bot123:abc/sendMessage"
@@ -50,14 +50,14 @@ def test_temporary_error_retries_with_exponential_backoff(tg, provider, settings
         provider.reply(502, {"ok": False})
         start = timezone.now()
         OutboundMessage.objects.filter(pk=row.pk).update(next_attempt_at=start)
-        outbox.dispatch()
+        outbox.send_due()
         row.refresh_from_db()
         assert row.status == Status.QUEUED and "502" in row.error
         delays.append(round((row.next_attempt_at - start).total_seconds()))
     assert delays == [30, 60, 120]
     provider.responses.append(ok())
     OutboundMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
-    outbox.dispatch()
+    outbox.send_due()
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Status.SENT, 4)
 
@@ -68,7 +68,7 @@ def test_network_failure_is_temporary_and_gives_up_after_max_attempts(tg, provid
     for _ in range(2):
         provider.responses.append(base.TemporaryError("network error: refused"))
         OutboundMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
-        outbox.dispatch()
+        outbox.send_due()
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Status.FAILED, 2)
 
@@ -76,11 +76,11 @@ def test_network_failure_is_temporary_and_gives_up_after_max_attempts(tg, provid
 def test_permanent_error_is_not_retried(tg, provider):
     provider.reply(400, {"ok": False, "description": "Bad Request: chat not found"})
     (row,) = queue(tg)
-    outbox.dispatch()
+    outbox.send_due()
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Status.FAILED, 1)
     assert "chat not found" in row.error
-    assert outbox.dispatch() == 0 and len(provider.calls) == 1
+    assert outbox.send_due() == 0 and len(provider.calls) == 1
 
 
 def test_rate_limit_makes_the_second_claim_wait(tg):
@@ -101,7 +101,7 @@ def test_rate_limit_holds_across_concurrent_workers(make_channel, provider):
     start = time.monotonic()
 
     def worker():
-        outbox.dispatch(max_seconds=5)
+        outbox.send_due(max_seconds=5)
         connection.close()
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
@@ -125,7 +125,7 @@ def test_crash_mid_send_resends_only_the_message_in_flight(tg, provider):
     OutboundMessage.objects.filter(pk=crashed.pk).update(claimed_at=timezone.now() - timedelta(minutes=6))
     tg.next_send_at = None
     tg.save()
-    assert outbox.dispatch() == 3
+    assert outbox.send_due() == 3
     assert len(provider.calls) == 3
     assert set(OutboundMessage.objects.values_list("status", flat=True)) == {Status.SENT}
 
@@ -151,8 +151,35 @@ def test_delivery_reports_never_move_status_backwards(tg):
 
 def test_opted_out_contact_gets_nothing_queued(tg):
     contact = Contact.objects.create(scheme="telegram", address="7", opted_out_at=timezone.now())
-    assert services.queue_message(channel=tg, contact=contact, text="hola") is None
+    assert outbox.queue(channel=tg, contact=contact, text="hola") is None
     assert OutboundMessage.objects.count() == 0
+
+
+def test_queue_many_queues_one_text_to_many_leaving_out_opted_out_contacts_and_inactive_channels(
+        tg, make_channel, django_capture_on_commit_callbacks):
+    sms = make_channel("twilio", account_sid="AC1", auth_token="t", from_number="+1")
+    sms.transliterate = True
+    sms.save()
+    off = make_channel("twilio", name="off", account_sid="AC2", auth_token="t", from_number="+2")
+    off.is_active = False
+    off.save()
+    people = [Contact.objects.create(scheme="tel", address=f"+5049999000{i}") for i in range(4)]
+    people[1].opted_out_at = timezone.now()
+    people[1].save()
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = outbox.queue_many(messages=[
+            outbox.Outgoing(channel_id=sms.pk, contact_id=people[0].pk, text="Alerta: evite el área"),
+            outbox.Outgoing(channel_id=sms.pk, contact_id=people[1].pk, text="Alerta: evite el área"),
+            outbox.Outgoing(channel_id=off.pk, contact_id=people[2].pk, text="Alerta: evite el área"),
+            outbox.Outgoing(channel_id=sms.pk, contact_id=people[3].pk, text="Alerta: evite el área"),
+        ])
+    assert set(queued) == {people[0].pk, people[3].pk}
+    rows = OutboundMessage.objects.order_by("contact_id")
+    assert [(r.contact_id, r.pk) for r in rows] == sorted(queued.items())
+    assert {(r.text, r.encoding, r.segments, r.status) for r in rows} == {("Alerta: evite el area", "GSM-7", 1,
+                                                                           Status.QUEUED)}
+    with pytest.raises(ValueError):
+        outbox.queue_many(messages=[outbox.Outgoing(sms.pk, people[0].pk, "a"), outbox.Outgoing(tg.pk, people[0].pk, "b")])
 
 
 def test_transliterating_channel_stores_gsm7_text_and_segment_count(make_channel):
@@ -160,7 +187,7 @@ def test_transliterating_channel_stores_gsm7_text_and_segment_count(make_channel
     channel.transliterate = True
     channel.save()
     contact = Contact.objects.create(scheme="tel", address="+50499990000")
-    row = services.queue_message(channel=channel, contact=contact, text="Recibimos su denuncia, ¿algún herido?")
+    row = outbox.queue(channel=channel, contact=contact, text="Recibimos su denuncia, ¿algún herido?")
     assert row.text == "Recibimos su denuncia, ¿algun herido?"
     assert (row.encoding, row.segments) == ("GSM-7", 1)
 
@@ -168,7 +195,7 @@ def test_transliterating_channel_stores_gsm7_text_and_segment_count(make_channel
 def test_reply_queued_before_an_opt_out_is_not_sent(tg, provider):
     (row,) = queue(tg)
     Contact.objects.update(opted_out_at=timezone.now())
-    outbox.dispatch()
+    outbox.send_due()
     row.refresh_from_db()
     assert (row.status, row.error) == (Status.FAILED, "the contact opted out")
     assert provider.calls == []
@@ -204,13 +231,13 @@ def test_crash_during_a_parallel_batch_resends_at_most_one_message_per_sending_t
 
     monkeypatch.setattr(telegram, "http_request", gateway)
     with pytest.raises(Crash):
-        outbox.dispatch(channel_id=tg.pk, batch=100, parallel=4)
+        outbox.send_due(channel_id=tg.pk, batch=100, parallel=4)
     sent_before = OutboundMessage.objects.filter(status=Status.SENT).count()
     assert sent_before >= 5  # outcomes were recorded as they came, not at the end of the batch
     OutboundMessage.objects.filter(status=Status.SENDING).update(claimed_at=timezone.now() - timedelta(minutes=6))
     tg.next_send_at = None
     tg.save()
-    assert outbox.dispatch(channel_id=tg.pk, batch=100, parallel=4) == 20 - sent_before
+    assert outbox.send_due(channel_id=tg.pk, batch=100, parallel=4) == 20 - sent_before
     texts = [json.loads(c)["text"] for c in calls]
     resent = [t for t in set(texts) if texts.count(t) > 1]
     assert set(texts) == {r.text for r in rows}
@@ -226,7 +253,7 @@ def test_batched_workers_together_keep_to_the_channel_rate(make_channel, provide
     start = time.monotonic()
 
     def worker():
-        outbox.dispatch(channel_id=channel.pk, batch=100, parallel=4, max_seconds=6)
+        outbox.send_due(channel_id=channel.pk, batch=100, parallel=4, max_seconds=6)
         connection.close()
 
     threads = [threading.Thread(target=worker) for _ in range(3)]
@@ -246,5 +273,5 @@ def test_channels_the_gateway_polls_are_never_due_for_workers(make_channel):
     contact = Contact.objects.create(scheme="tel", address="+50499990000")
     OutboundMessage.objects.create(channel=phone, contact=contact, text="hola", next_attempt_at=timezone.now())
     assert outbox.has_due(channel_id=phone.pk) is False  # SMSSync fetches its own outbox (task=send)
-    assert outbox.dispatch(channel_id=phone.pk, batch=100, parallel=4) == 0
+    assert outbox.send_due(channel_id=phone.pk, batch=100, parallel=4) == 0
 

@@ -139,9 +139,9 @@ def test_keyword_again_after_opt_out_resubscribes(client, phone):
 
 
 def test_alert_keyword_goes_to_the_alerts_feature_with_the_senders_language(client, phone, monkeypatch):
-    from testigo.alerts import services as alert_services
+    from testigo.alerts import subscriptions  # registers ALERT with channels' keyword registry
 
-    monkeypatch.setattr(alert_services, "handle_alert_keyword",
+    monkeypatch.setattr(subscriptions, "handle_alert_keyword",
                         lambda *, channel, contact, text, language: f"alert[{language}:{text}]")
     sms(client, phone, "ALERTA Comayagüela", message_id="1")
     sms(client, phone, "alert downtown", sender="+50499990002", message_id="2")
@@ -177,9 +177,9 @@ def test_unknown_channel_is_404(client, phone):
 
 
 def test_a_processing_failure_keeps_the_message_for_the_periodic_job(client, phone, monkeypatch):
-    from testigo.channels import services, tasks
+    from testigo.channels import processing, tasks
 
-    monkeypatch.setattr(services.report_services, "create_report", _boom)
+    monkeypatch.setattr(processing.report_services, "create_report", _boom)
     assert sms(client, phone, "se cayó un puente").status_code == 200
     message = InboundMessage.objects.get()
     assert message.processed_at is None
@@ -196,13 +196,13 @@ def _boom(**kwargs):
 def test_with_a_real_queue_drain_jobs_are_debounced_and_process_everything(phone, monkeypatch):
     from huey.contrib.djhuey import HUEY
 
-    from testigo.channels import services, tasks
+    from testigo.channels import inbound, services, tasks
     from testigo.channels.types.base import Inbound
 
     requested = []
     monkeypatch.setattr(HUEY, "immediate", False)
     monkeypatch.setattr(tasks, "drain_inbound_task", lambda: requested.append(1))
-    monkeypatch.setattr(services, "_last_drain_request", 0.0)
+    monkeypatch.setattr(inbound, "_last_drain_request", 0.0)
     for i in range(5):
         services.receive(channel=phone, inbound=Inbound(f"id-{i}", "tel", f"+5049999000{i}", f"robo número {i}"))
     assert len(requested) == 1  # one drain request for the burst, not one job per message

@@ -11,7 +11,6 @@ import pytest
 
 from testigo.channels import outbox
 from testigo.channels.models import Contact, InboundMessage, OutboundMessage
-from testigo.channels.services import queue_message
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -33,8 +32,8 @@ def test_frontlinesms_forward_to_url_with_secret(client, make_channel):
 def test_frontlinesms_outbound_uses_the_web_service_api(make_channel, provider):
     channel = make_channel("frontlinesms", secret="s", api_key="k-1")
     contact = Contact.objects.create(scheme="tel", address="+50499990001")
-    row = queue_message(channel=channel, contact=contact, text="Gracias")
-    outbox.dispatch()
+    row = outbox.queue(channel=channel, contact=contact, text="Gracias")
+    outbox.send_due()
     call = provider.calls[0]
     assert call["url"] == "https://cloud.frontlinesms.com/api/1/webhook"
     assert json.loads(call["data"]) == {"apiKey": "k-1", "payload": {
@@ -83,9 +82,9 @@ def test_vonage_unsigned_needs_the_url_key_and_accepts_get(client, make_channel)
 def test_vonage_send_and_delivery_receipt(client, make_channel, provider):
     channel = make_channel("vonage", api_key="k", api_secret="s", from_number="Testigo", secret="url-key")
     provider.reply(200, {"message-count": "1", "messages": [{"status": "0", "message-id": "0B00000012345678"}]})
-    row = queue_message(channel=channel, contact=Contact.objects.create(scheme="tel", address="+50499990001"),
+    row = outbox.queue(channel=channel, contact=Contact.objects.create(scheme="tel", address="+50499990001"),
                         text="¿Está a salvo?")
-    outbox.dispatch()
+    outbox.send_due()
     fields = parse_qs(provider.calls[0]["data"].decode())
     assert fields["to"] == ["50499990001"] and fields["type"] == ["unicode"]
     dlr = urlencode({"msisdn": "50499990001", "to": "Testigo", "messageId": "0B00000012345678",
@@ -103,7 +102,7 @@ def test_africastalking_inbound_dlr_and_send(client, make_channel, provider):
     assert client.post(f"/ch/africastalking/{channel.uuid}/?key=at-key", body, content_type=FORM).status_code == 200
     provider.reply(201, {"SMSMessageData": {"Message": "Sent to 1/1", "Recipients": [
         {"number": "+254711082000", "status": "Success", "statusCode": 101, "messageId": "ATXid_out"}]}})
-    outbox.dispatch()  # the HELP answer
+    outbox.send_due()  # the HELP answer
     call = provider.calls[0]
     assert call["url"] == "https://api.sandbox.africastalking.com/version1/messaging"
     assert call["headers"]["apiKey"] == "atk" and parse_qs(call["data"].decode())["username"] == ["sandbox"]

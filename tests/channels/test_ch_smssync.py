@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from testigo.channels import outbox
 from testigo.channels.models import Contact, OutboundMessage
-from testigo.channels.services import queue_message
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -20,7 +20,7 @@ def phone(make_channel):
 @pytest.fixture
 def queued(phone):
     contact = Contact.objects.create(scheme="tel", address="+50499990001")
-    return [queue_message(channel=phone, contact=contact, text=f"Respuesta {i}") for i in range(2)]
+    return [outbox.queue(channel=phone, contact=contact, text=f"Respuesta {i}") for i in range(2)]
 
 
 def test_task_send_hands_queued_messages_to_the_phone_with_the_secret(client, phone, queued):

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
+from testigo.channels import outbox
 from testigo.channels.models import Contact, InboundMessage, OutboundMessage
-from testigo.channels.services import queue_message
 from testigo.channels.types.twilio import signature
 
 TOKEN = "12345"
@@ -85,7 +85,7 @@ def test_signature_must_cover_every_parameter(client, channel):
 
 def test_status_callback_updates_delivery(client, channel):
     contact = Contact.objects.create(scheme="tel", address="+50499990001")
-    row = queue_message(channel=channel, contact=contact, text="hola")
+    row = outbox.queue(channel=channel, contact=contact, text="hola")
     OutboundMessage.objects.filter(pk=row.pk).update(status="sent", provider_id="SMabc")
     params = {"MessageSid": "SMabc", "MessageStatus": "undelivered", "SmsStatus": "undelivered",
               "ErrorCode": "30003", "AccountSid": "ACxxxxxxxx", "From": "+15005550006", "To": "+50499990001",
@@ -102,8 +102,8 @@ def test_send_posts_to_messages_api_with_basic_auth_and_status_callback(channel,
 
     provider.reply(201, {"sid": "SM99", "status": "queued"})
     contact = Contact.objects.create(scheme="tel", address="+50499990001")
-    row = queue_message(channel=channel, contact=contact, text="Gracias, ¿dónde ocurrió?")
-    outbox.dispatch()
+    row = outbox.queue(channel=channel, contact=contact, text="Gracias, ¿dónde ocurrió?")
+    outbox.send_due()
     call = provider.calls[0]
     assert call["url"] == "https://api.twilio.com/2010-04-01/Accounts/ACxxxxxxxx/Messages.json"
     assert call["headers"]["Authorization"] == "Basic " + base64.b64encode(b"ACxxxxxxxx:12345").decode()

@@ -96,6 +96,6 @@ def test_promise_a_rejected_payload_with_a_nul_is_kept_not_a_500(client, make_ch
 @pytest.fixture(autouse=True)
 def _no_sending(monkeypatch):
     """Replies are queued, not sent: these tests are about what comes in."""
-    from testigo.channels import services
+    from testigo.channels import outbox
 
-    monkeypatch.setattr(services, "_queue_sending", lambda channel_id: None)
+    monkeypatch.setattr(outbox, "_start_sending", lambda channel_ids, bulk: None)

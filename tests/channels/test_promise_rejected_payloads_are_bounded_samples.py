@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from testigo.channels import services
+from testigo.channels import rejections, services
 from testigo.channels.models import InboundRejected
 
 JSON = "application/json"
@@ -25,7 +25,7 @@ def test_promise_an_unauthenticated_60_kb_payload_is_kept_as_a_4_kb_marked_sampl
     rejected = InboundRejected.objects.get()
     assert len(rejected.body.encode()) <= services.REJECTED_SAMPLE_BYTES
     assert len(rejected.query.encode()) <= services.REJECTED_SAMPLE_BYTES
-    assert rejected.body.startswith('{"from": "+504"') and rejected.body.endswith(services.TRUNCATED)
+    assert rejected.body.startswith('{"from": "+504"') and rejected.body.endswith(rejections.TRUNCATED)
     assert "198.51.100.7" not in json.dumps([getattr(rejected, f.attname) for f in rejected._meta.concrete_fields],
                                             default=str)
 

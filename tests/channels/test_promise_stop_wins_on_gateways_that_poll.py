@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from testigo.channels import replies, services
+from testigo.channels import outbox, replies, services
 from testigo.channels.models import Contact, OutboundMessage
 from testigo.channels.types.base import Inbound
 
@@ -25,7 +25,7 @@ ALERT = "ALERTA Testigo: 3 reportes de robo"
 
 def _queue_alert(channel) -> OutboundMessage:
     contact, _ = Contact.objects.get_or_create(scheme="tel", address=NUMBER)
-    return services.queue_message(channel=channel, contact=contact, text=ALERT)
+    return outbox.queue(channel=channel, contact=contact, text=ALERT)
 
 
 def _assert_withheld(row: OutboundMessage) -> None:

@@ -143,7 +143,10 @@ def same(given: str | bytes | None, expected: str | bytes | None) -> bool:
 class ChannelType:
     code = ""
     name = ""
-    scheme = "tel"
+    scheme = "tel"  # the contact addresses it reaches: tel (E.164), mailto, telegram
+    # It may write to someone who has not written recently: alerts and sign-up codes go through it
+    # when the subscriber has no channel of their own (channels.selectors.default_channels).
+    writes_first = True
     max_length = 1600
     pull = False  # the gateway fetches its outbox itself (SMSSync); workers skip these channels
     webhook = True  # False for types we poll (e-mail): their webhook URL answers 404
@@ -153,20 +156,17 @@ class ChannelType:
     def verify(self, channel, request: HttpRequest, action: str) -> bool:
         raise NotImplementedError
 
-    def handle(self, channel, request: HttpRequest, action: str) -> HttpResponse:
-        """Serve one authenticated request. The default: inbound messages or status reports."""
-        from testigo.channels import services
+    def respond(self, channel, request: HttpRequest, action: str) -> HttpResponse | None:
+        """Answer an authenticated request that brings nothing to store (a phone's poll, a
+        subscription check) or None. The webhook view stores everything else."""
+        return None
 
+    def parse(self, channel, request: HttpRequest, action: str) -> tuple[list[Inbound], list[StatusUpdate]]:
+        """What an authenticated request brings: (messages to store, delivery reports to apply).
+        The webhook view stores them (channels.services) and answers with `acknowledge`."""
         if action == "status":
-            with reading(channel):
-                updates = self.parse_status(channel, request)
-            for update in updates:
-                services.record_status(channel=channel, update=update)
-            return self.acknowledge(channel, request, [])
-        with reading(channel):
-            inbound = self.parse_inbound(channel, request)
-        stored = [services.receive(channel=channel, inbound=m) for m in inbound]
-        return self.acknowledge(channel, request, stored)
+            return [], self.parse_status(channel, request)
+        return self.parse_inbound(channel, request), []
 
     def parse_inbound(self, channel, request: HttpRequest) -> list[Inbound]:
         raise NotImplementedError

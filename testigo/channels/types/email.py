@@ -99,7 +99,7 @@ class Email(ChannelType):
 
     def poll(self, channel) -> int:
         """Store every unseen message, then flag it seen. Returns how many were read."""
-        from testigo.channels import services
+        from testigo.channels import inbound
 
         config = channel.config
         tls = str(config.get("imap_tls", "yes")).lower() not in {"no", "false", "0"}
@@ -120,7 +120,7 @@ class Email(ChannelType):
                 raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
                 if raw is None:
                     continue
-                services.receive(channel=channel, inbound=parse_message(raw))
+                inbound.receive(channel=channel, inbound=parse_message(raw))
                 client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
                 count += 1
         except imaplib.IMAP4.error as exc:

@@ -214,7 +214,8 @@ class Session:
 
     def _on_deliver(self, pdu):
         """Store first; answering anything but ESME_ROK makes the SMSC send it again later."""
-        from testigo.channels import services
+        from testigo.channels import inbound as inbox
+        from testigo.channels import status
 
         try:
             text = decode_text(pdu.data_coding, pdu.short_message or b"",
@@ -222,7 +223,7 @@ class Session:
             if pdu.esm_class & 0x04:
                 receipt = parse_receipt(text)
                 if receipt:
-                    services.record_status(channel=self.channel, update=StatusUpdate(
+                    status.record_status(channel=self.channel, update=StatusUpdate(
                         receipt[0], DLR_STATES.get(receipt[1], "failed"),
                         "" if receipt[1] in ("DELIVRD", "ACCEPTD", "ENROUTE") else receipt[1]))
                 return None
@@ -235,7 +236,7 @@ class Session:
             digest = hashlib.sha256(f"{sender}|{_text(pdu.destination_addr)}|{pdu.data_coding}|".encode()
                                     + (pdu.short_message or b"")
                                     + timezone.now().strftime("%Y%m%d%H").encode()).hexdigest()
-            services.receive(channel=self.channel, inbound=Inbound(
+            inbox.receive(channel=self.channel, inbound=Inbound(
                 provider_id=f"smpp-{digest[:40]}", scheme="tel", address=sender, text=text,
                 raw={"source_addr": sender, "destination_addr": _text(pdu.destination_addr),
                      "data_coding": pdu.data_coding, **({"_concat": concat} if concat else {})}))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 
 from django.http import HttpRequest, JsonResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from testigo.channels.types.base import (
@@ -17,7 +16,6 @@ from testigo.channels.types.base import (
     form_or_json,
     loads_json,
     provider_time,
-    reading,
     require,
     same,
 )
@@ -55,17 +53,22 @@ class SMSSync(ChannelType):
             message = "Incorrect or missing secret key"
         return JsonResponse({"payload": {"success": False, "error": message}}, status=status)
 
-    def handle(self, channel, request: HttpRequest, action: str):
+    def respond(self, channel, request: HttpRequest, action: str):
         task = request.GET.get("task", "")
         if task == "send" and request.method == "GET":
             return self._task_send(channel)
         if task == "sent" and request.method == "POST":
             return self._task_sent(channel, request)
-        if task == "result":
-            return self._task_result(channel, request)
+        if task == "result" and request.method == "GET":
+            return self._task_waiting(channel)
         if request.method not in {"POST", "PUT"}:
             raise Malformed("expected a POST with an SMS, or task=send|sent|result")
-        return super().handle(channel, request, action)
+        return None
+
+    def parse(self, channel, request: HttpRequest, action: str):
+        if request.GET.get("task", "") == "result":  # delivery reports
+            return [], parse_results(_json(request))
+        return super().parse(channel, request, action)
 
     def parse_inbound(self, channel, request: HttpRequest) -> list[Inbound]:
         data = form_or_json(request)
@@ -98,32 +101,23 @@ class SMSSync(ChannelType):
                                          "messages": messages}})
 
     def _task_sent(self, channel, request) -> JsonResponse:
-        from testigo.channels.models import OutboundMessage
+        from testigo.channels import outbox
 
         data = _json(request)
         queued = data.get("queued_messages")
         if not isinstance(queued, list):
             raise Malformed("task=sent needs a JSON body {\"queued_messages\": [uuid, ...]}")
         ids = [str(u) for u in queued if isinstance(u, str | int)][:1000]
-        rows = OutboundMessage.objects.filter(channel=channel, provider_id__in=ids)
-        known = list(rows.values_list("provider_id", flat=True))
-        rows.filter(status=OutboundMessage.Status.SENDING).update(
-            status=OutboundMessage.Status.SENT, sent_at=timezone.now())
+        known = outbox.confirm_sent(channel_id=channel.pk, provider_ids=ids)
         return JsonResponse({"message_uuids": known})
 
-    def _task_result(self, channel, request) -> JsonResponse:
-        from testigo.channels import services
+    def _task_waiting(self, channel) -> JsonResponse:
+        """task=result (GET): the messages the phone sent whose delivery we still wait to hear of."""
         from testigo.channels.models import OutboundMessage
 
-        if request.method == "GET":
-            waiting = OutboundMessage.objects.filter(
-                channel=channel, status=OutboundMessage.Status.SENT).values_list("provider_id", flat=True)[:BATCH]
-            return JsonResponse({"message_uuids": list(waiting)})
-        with reading(channel):
-            updates = parse_results(_json(request))
-        for update in updates:
-            services.record_status(channel=channel, update=update)
-        return _ok()
+        waiting = OutboundMessage.objects.filter(
+            channel=channel, status=OutboundMessage.Status.SENT).values_list("provider_id", flat=True)[:BATCH]
+        return JsonResponse({"message_uuids": list(waiting)})
 
 
 def parse_results(data: dict):

@@ -24,7 +24,6 @@ from testigo.channels.types.base import (
     loads_json,
     provider_time,
     raise_for_status,
-    reading,
     same,
 )
 
@@ -37,6 +36,7 @@ class WhatsApp(ChannelType):
     code = "whatsapp"
     name = _("WhatsApp Cloud API")
     max_length = 4096
+    writes_first = False  # free-form text only within 24 hours of the person's last message (WINDOW)
     config_fields = [
         ConfigField("app_secret", _("App secret (signs webhooks)"), secret=True),
         ConfigField("verify_token", _("Verify token (you choose it)"), secret=True),
@@ -56,20 +56,18 @@ class WhatsApp(ChannelType):
         expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
         return hmac.compare_digest(header.lower(), expected)
 
-    def handle(self, channel, request: HttpRequest, action: str) -> HttpResponse:
-        if request.method == "GET":
-            if request.GET.get("hub.mode") != "subscribe":
-                raise Malformed("expected hub.mode=subscribe")
-            return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
-        from testigo.channels import services
+    def respond(self, channel, request: HttpRequest, action: str) -> HttpResponse | None:
+        if request.method != "GET":
+            return None
+        if request.GET.get("hub.mode") != "subscribe":
+            raise Malformed("expected hub.mode=subscribe")
+        return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
 
-        with reading(channel):
-            payload = self._payload(request)
-            updates, messages = self._statuses(payload), self._messages(payload)
-        for update in updates:
-            services.record_status(channel=channel, update=update)
-        for inbound in messages:
-            services.receive(channel=channel, inbound=inbound)
+    def parse(self, channel, request: HttpRequest, action: str):
+        payload = self._payload(request)
+        return self._messages(payload), self._statuses(payload)
+
+    def acknowledge(self, channel, request, stored) -> HttpResponse:
         return HttpResponse("EVENT_RECEIVED", content_type="text/plain")
 
     def _payload(self, request) -> dict:

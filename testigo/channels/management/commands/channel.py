@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from testigo.channels import selectors, services
+from testigo.channels import channel_settings, selectors, services
 from testigo.channels.models import Channel
 from testigo.channels.types import all_types
 from testigo.channels.types import get as get_type
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             config[key.strip()] = value
         channel_type = get_type(options["type"])
         secret_key = next((f.key for f in channel_type.config_fields
-                           if f.key in services.AUTO_SECRETS), "secret")
+                           if f.key in channel_settings.AUTO_SECRETS), "secret")
         if options["secret"]:
             config[secret_key] = options["secret"]
         try:
@@ -56,5 +56,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Webhook URL: {selectors.webhook_url(channel, base_url=base_url)}")
         if type(channel_type).parse_status is not ChannelType.parse_status:
             self.stdout.write(f"Delivery reports URL: {selectors.webhook_url(channel, 'status', base_url)}")
-        for key in sorted(services.AUTO_SECRETS & set(channel.config)):
+        for key in sorted(channel_settings.AUTO_SECRETS & set(channel.config)):
             self.stdout.write(f"{key}: {channel.config[key]}")

@@ -1,0 +1,75 @@
+"""Who receives an alert, and putting it into the outbox for them (channels.outbox.queue_many).
+
+Each person gets at most one message per alert (deduplicated here, and a unique constraint on
+AlertDelivery), people who sent STOP are left out, and automatic alerts respect the cool-down.
+Sending is the outbox's: its workers send at each channel's rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection
+from django.utils import timezone
+
+from testigo.alerts import selectors
+from testigo.alerts.models import Alert, AlertDelivery
+from testigo.alerts.selectors import Recipient
+from testigo.channels import outbox
+from testigo.channels import selectors as channel_selectors
+from testigo.channels.models import Channel
+
+CANCELLED = "cancelled by a coordinator"
+
+
+def choose(recipients: list[Recipient], *, cooldown: bool) -> list[Recipient]:
+    """One recipient per person; with `cooldown`, skip areas a person heard about recently."""
+    blocked = set()
+    if cooldown:
+        blocked = selectors.in_cooldown({r.contact_id for r in recipients}, {r.area_key for r in recipients})
+    chosen: dict[int, Recipient] = {}
+    for r in recipients:
+        if r.contact_id not in chosen and (r.contact_id, r.area_key) not in blocked:
+            chosen[r.contact_id] = r
+    return list(chosen.values())
+
+
+def queue_alert(*, alert: Alert, recipients: list[Recipient], text_for: Callable[[str, str], str],
+                cooldown: bool, actor=None) -> int:
+    """Queue `text_for(language, scheme)` to each chosen recipient; returns how many were queued.
+
+    Must run inside the caller's transaction; sending starts after commit."""
+    already = set(AlertDelivery.objects.filter(alert=alert).values_list("contact_id", flat=True))
+    defaults = channel_selectors.default_channels()
+    active = set(Channel.objects.filter(is_active=True).values_list("pk", flat=True))
+    texts: dict[tuple[str, str], str] = {}
+    messages, chosen = [], {}
+    for r in choose(recipients, cooldown=cooldown):
+        channel_id = r.channel_id if r.channel_id in active else defaults.get(r.scheme)
+        if channel_id is None or r.contact_id in already:
+            continue
+        key = (r.language, r.scheme)
+        if key not in texts:
+            texts[key] = text_for(r.language, r.scheme)
+        messages.append(outbox.Outgoing(channel_id=channel_id, contact_id=r.contact_id, text=texts[key]))
+        chosen[r.contact_id] = r
+    queued = outbox.queue_many(messages=messages, report_id=alert.report_id,
+                               actor_id=getattr(actor, "pk", None))
+    _insert_deliveries(alert, [(chosen[contact_id], pk) for contact_id, pk in queued.items()])
+    return len(queued)
+
+
+def _insert_deliveries(alert: Alert, rows: list[tuple[Recipient, int]]) -> None:
+    """One executemany: a broadcast to 100,000 people records 100,000 deliveries (see queue_many)."""
+    when = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = connection.ops.quote_name(AlertDelivery._meta.db_table)
+    sql = (f"INSERT INTO {table} (alert_id, contact_id, subscription_id, outbound_id, area_key, created_at) "
+           "VALUES (%s, %s, %s, %s, %s, %s)")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(alert.pk, r.contact_id, r.subscription_id, pk, r.area_key, when) for r, pk in rows])
+
+
+def cancel_pending(*, alert: Alert) -> int:
+    """Withdraw the alert's messages that no worker has claimed yet; returns how many."""
+    ids = AlertDelivery.objects.filter(alert=alert, outbound__isnull=False).values_list("outbound_id", flat=True)
+    return outbox.withdraw(ids=ids, reason=CANCELLED)
