@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "testigo.channels",
     "testigo.surveys",
     "testigo.alerts",
+    "testigo.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,7 @@
 """Promise (to whoever maintains Testigo): the apps form layers that only import downward, so a
 change to a higher app never breaks a lower one and there is no import loop between apps.
 
-    core → geo → reports → channels, surveys → alerts, tipline → public, console, api
+    core → geo → reports → channels, surveys → alerts, tipline → public, console, api → demo
 
 An app may import its own modules and any app on a lower level; never one on its own level or
 above. A lower app that must call a higher one offers a registry the higher one fills in its
@@ -19,7 +19,7 @@ from pathlib import Path
 import testigo
 
 LEVELS = {"core": 0, "geo": 1, "reports": 2, "channels": 3, "surveys": 3, "alerts": 4, "tipline": 4,
-          "public": 5, "console": 5, "api": 5}
+          "public": 5, "console": 5, "api": 5, "demo": 6}
 
 # Violations older than this test. TODO(issue #15): move each one down (see docs/decisions.md,
 # "One outbox, and apps that import only downward"); this list may only shrink.
@@ -28,8 +28,6 @@ KNOWN = {
     ("testigo/console/map_views.py", "public"),  # the map's views: filters to reports/filters.py
     ("testigo/console/token_views.py", "api"),  # API tokens: their services to core or api below console
     ("testigo/core/audit.py", "reports"),  # audit reads Report: a registry of auditable models
-    ("testigo/core/management/commands/seed_demo.py", "reports"),  # moves to reports/management
-    ("testigo/geo/aggregates.py", "reports"),  # the map's count tables: to reports/counts.py
     ("testigo/public/map_views.py", "api"),  # params/errors/exporters: to reports/filters.py
     ("testigo/surveys/console_views.py", "console"),  # console/access.py: to core/access.py
     ("testigo/surveys/import_views.py", "console"),

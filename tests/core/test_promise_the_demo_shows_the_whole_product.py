@@ -14,8 +14,8 @@ from django.core.management import call_command
 
 from testigo.alerts.models import Rule, Subscription, Zone
 from testigo.channels.models import Channel, Contact, InboundMessage, OutboundMessage
-from testigo.core.demo import sms, survey
-from testigo.core.demo.seed import seed_all
+from testigo.demo import sms, survey
+from testigo.demo.seed import seed_all
 from testigo.reports.models import Report
 from testigo.surveys.models import Submission, Survey
 from testigo.tipline import crypto, vault
@@ -125,7 +125,7 @@ def test_the_demo_command_prints_the_recovery_key_once(db):
 
 @pytest.fixture
 def demo_channel(db):
-    from testigo.core.demo import zones
+    from testigo.demo import zones
 
     zones.seed_zones()
     return sms.seed_channel()
@@ -134,7 +134,7 @@ def demo_channel(db):
 def test_the_demo_departments_are_where_the_towns_are(db):
     """Real boundaries, placed right: a town's report falls in its own department's zone."""
     from testigo.alerts.geometry import zone_index
-    from testigo.core.demo import zones
+    from testigo.demo import zones
 
     zones.seed_zones()
     index = zone_index()
@@ -207,7 +207,7 @@ def test_an_english_deployment_gets_an_english_demo(english, admin_user):
 def test_the_password_is_shown_even_when_seeding_fails(db, monkeypatch):
     from django.contrib.auth import get_user_model
 
-    from testigo.core.demo import seed
+    from testigo.demo import seed
 
     def broken(**kwargs):
         raise RuntimeError("disk full")

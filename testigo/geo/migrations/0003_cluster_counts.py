@@ -1,4 +1,5 @@
-"""The map's count pyramid (testigo/geo/pyramid.py, testigo/reports/counts/), filled from the existing reports."""
+"""The map's count pyramid (testigo/geo/pyramid.py, testigo/reports/counts/); reports' migration 0004
+fills it from the existing reports."""
 
 from django.db import migrations, models
 
@@ -17,12 +18,6 @@ def without_rowid_on_sqlite(apps, schema_editor):
         "PRIMARY KEY (scope, category, level, cell, part)) WITHOUT ROWID")
     schema_editor.execute("DROP TABLE geo_clustercount")
     schema_editor.execute("ALTER TABLE geo_clustercount_new RENAME TO geo_clustercount")
-
-
-def count_existing_reports(apps, schema_editor):
-    from testigo.reports import counts  # today's code: the counts as the current release keeps them
-
-    counts.rebuild(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
@@ -52,5 +47,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(without_rowid_on_sqlite, migrations.RunPython.noop),
-        migrations.RunPython(count_existing_reports, migrations.RunPython.noop),
+        # Filled from the existing reports by reports' migration 0004, which depends on this one
+        # (counting is reports' business: geo does not import reports).
     ]

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from testigo.channels.models import Channel
-from testigo.core.demo import sms, survey, tipline, zones
+from testigo.demo import sms, survey, tipline, zones
 from testigo.reports.models import Report
 from testigo.reports.seed import seed_categories, seed_reports
 

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="prepare everything, then exit")
 
     def handle(self, *args, host, port, no_seed, reports, dev, no_serve, **options):
-        from testigo.core.demo.seed import seed_all, where_to_look
+        from testigo.demo.seed import seed_all, where_to_look
 
         call_command("migrate", interactive=False, verbosity=0)
         if not dev:

@@ -6,8 +6,8 @@ an uploaded file, the channel as added in the console, survey answers as ODK Col
 the tip sealed like a real one), and only when it is missing, so running `make demo` again adds
 nothing. Demo text follows the deployment's language (Spanish by default).
 
-This package sits above every app: only the `demo` and `seed_demo` commands import it, so unlike
-the rest of `core` it may use any layer.
+This app is the top layer: it may use every app below it, and nothing imports it but its own
+`demo` and `seed_demo` commands.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="seed reports even if reports exist")
 
     def handle(self, *args, reports, force, **options):
-        from testigo.core.demo.seed import seed_all
+        from testigo.demo.seed import seed_all
         from testigo.reports.seed import seed_categories
 
         if not reports:  # `testigo demo --no-seed`: an empty deployment whose form still works

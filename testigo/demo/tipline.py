@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from testigo.core.demo import in_language
+from testigo.demo import in_language
 from testigo.tipline import services as tip_services
 from testigo.tipline import vault
 from testigo.tipline.models import Tip

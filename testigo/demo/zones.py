@@ -10,7 +10,7 @@ from testigo.alerts import services as alert_services
 from testigo.alerts import zones as zone_services
 from testigo.alerts.models import Rule, Zone
 from testigo.alerts.text import fold
-from testigo.core.demo import in_language
+from testigo.demo import in_language
 from testigo.reports.models import Category
 
 # Where the shapes come from, their licences and accuracy: SOURCE.md next to this file.

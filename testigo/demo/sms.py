@@ -5,7 +5,7 @@ from __future__ import annotations
 from testigo.channels import services as channel_services
 from testigo.channels import simulate
 from testigo.channels.models import Channel, InboundMessage
-from testigo.core.demo import in_language
+from testigo.demo import in_language
 
 CHANNEL_TYPE = "smssync"
 CHANNEL_NAME = "SMS demo (SMSSync)"

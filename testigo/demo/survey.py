@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from testigo.core.demo import in_language
+from testigo.demo import in_language
 from testigo.reports.models import Category
 from testigo.surveys import selectors as survey_selectors
 from testigo.surveys import services as survey_services
