@@ -20,6 +20,7 @@ from testigo.alerts.selectors import Recipient
 from testigo.channels import encoding
 from testigo.channels.models import Channel, OutboundMessage
 from testigo.channels.types import get as get_type
+from testigo.core import roles
 
 log = logging.getLogger(__name__)
 BATCH = 500  # rows per INSERT: 13 parameters each stays far below SQLite's 32,766-variable limit
@@ -61,7 +62,7 @@ def queue_alert(*, alert: Alert, recipients: list[Recipient], text_for: Callable
         text, info = prepared[key]
         pending.append((OutboundMessage(
             channel_id=channel_id, contact_id=r.contact_id, text=text, next_attempt_at=now, report=alert.report,
-            created_by=actor, segments=info.segments, encoding=info.encoding), r))
+            created_by=roles.person(actor), segments=info.segments, encoding=info.encoding), r))
     for start in range(0, len(pending), BATCH):
         chunk = pending[start:start + BATCH]
         ids = _insert_outbound([m for m, _r in chunk], now)

@@ -60,6 +60,6 @@ def segment_info(text: str) -> encoding.SegmentInfo:
 
 
 def channels_for_admin(user) -> list[Channel]:
-    if not roles.can(user, roles.MANAGE_USERS):
+    if not roles.can(user, roles.MANAGE_CHANNELS):
         return []
     return list(Channel.objects.order_by("name"))

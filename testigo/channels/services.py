@@ -16,7 +16,7 @@ from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
@@ -328,7 +328,7 @@ def queue_message(*, channel: Channel, contact: Contact, text: str, report=None,
     info = encoding.count(text)
     outbound = OutboundMessage.objects.create(
         channel=channel, contact=contact, text=text, next_attempt_at=timezone.now(), report=report,
-        in_reply_to=in_reply_to, created_by=actor, segments=info.segments, encoding=info.encoding,
+        in_reply_to=in_reply_to, created_by=roles.person(actor), segments=info.segments, encoding=info.encoding,
     )
     transaction.on_commit(lambda: _queue_sending(channel.pk))
     return outbound
@@ -346,8 +346,7 @@ def _queue_sending(channel_id: int) -> None:
 @transaction.atomic
 def reply(*, report, actor, text: str) -> OutboundMessage:
     """Send `text` from staff to the citizen behind `report`, through the channel they last used."""
-    if not roles.can(actor, roles.EDIT):
-        raise PermissionDenied(_("You do not have permission to do this."))
+    roles.require(actor, roles.EDIT)
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("Write a message before sending."))
@@ -480,19 +479,14 @@ def _clean_channel(*, channel_type, name: str, config: dict, rate_per_second: fl
     return name[:100], config
 
 
-def _require_admin(actor) -> None:
-    if actor is not None and not roles.can(actor, roles.MANAGE_USERS):
-        raise PermissionDenied(_("Only administrators can manage channels."))
-
-
 @transaction.atomic
 def add_channel(*, actor, type_code: str, name: str, config: dict | None = None, rate_per_second: float = 1.0,
                 transliterate: bool = False) -> Channel:
-    """Create a channel (admins, or the operator's CLI when actor is None). Missing URL secrets are
+    """Create a channel (admins, or the operator's CLI as roles.SYSTEM). Missing URL secrets are
     generated, since every webhook must carry one."""
     import secrets as _secrets
 
-    _require_admin(actor)
+    roles.require(actor, roles.MANAGE_CHANNELS)
     channel_type = get_type(type_code)
     if channel_type is None:
         raise ValidationError(_("Unknown channel type: %(type)s.") % {"type": type_code})
@@ -514,7 +508,7 @@ def update_channel(*, actor, channel: Channel, name: str, config: dict, rate_per
     """Change a channel's settings (admins). A secret left empty keeps its stored value: pages never
     show secrets, so an empty field means "unchanged". A deactivated channel refuses its webhook
     and sends nothing; what waits in its outbox leaves once it is active again."""
-    _require_admin(actor)
+    roles.require(actor, roles.MANAGE_CHANNELS)
     channel = Channel.objects.select_for_update().get(pk=channel.pk)
     channel_type = get_type(channel.type)
     if channel_type is None:
