@@ -90,17 +90,18 @@ def bench_matching(rng: random.Random) -> None:
 def bench_queue(port: int) -> None:
     from testigo.alerts import services
     from testigo.channels import services as channel_services
+    from testigo.core import roles
 
     channel = channel_services.add_channel(
-        actor=None, type_code="kannel", name="bench", rate_per_second=1000,
+        actor=roles.SYSTEM, type_code="kannel", name="bench", rate_per_second=1000,
         config={"secret": "k", "username": "u", "password": "p",
                 "sendsms_url": f"http://127.0.0.1:{port}/cgi-bin/sendsms"})
     # The form caps a channel at 1,000/s; lift the throttle here to measure the dispatcher itself.
     type(channel).objects.filter(pk=channel.pk).update(rate_per_second=100_000)
-    alert = services.create_broadcast(actor=None, message_es="Aviso: evite el centro por manifestaciones.",
+    alert = services.create_broadcast(actor=roles.SYSTEM, message_es="Aviso: evite el centro por manifestaciones.",
                                       message_en="Notice: avoid downtown, protests.", everyone=True)
     start = time.perf_counter()
-    queued = services.send_alert(actor=None, alert=alert)
+    queued = services.send_alert(actor=roles.SYSTEM, alert=alert)
     elapsed = time.perf_counter() - start
     _seed.emit("alerts_queue_broadcast", round(elapsed, 2), "s", 5, queued, per_second=round(queued / elapsed))
 

@@ -39,18 +39,19 @@ def write_csv(path, n: int) -> None:
 def run(backend: str, url: str | None) -> None:
     data_dir = setup_django(url)
     prefix = "import_csv" if backend == "sqlite" else f"import_csv_{backend}"
+    from testigo.core import roles
     from testigo.reports.models import Category, Report
     from testigo.surveys import importing, services
 
     Category.objects.create(slug="robo", name_es="Robo", name_en="Robbery")
     Category.objects.create(slug="extorsion", name_es="Extorsión", name_en="Extortion")
-    services.create_survey(actor=None, name_es="Papel", form_id="papel", fields=[
+    services.create_survey(actor=roles.SYSTEM, name_es="Papel", form_id="papel", fields=[
         {"name": "victimas", "type": "integer", "label": {"es": "Víctimas", "en": "Victims"}}])
     n = 10_000 if QUICK else 100_000
     path = data_dir / "rows.csv"
     write_csv(path, n)
-    imp = importing.create_import(actor=None, name="rows.csv", data=path.read_bytes())
-    importing.set_mapping(actor=None, imp=imp, mapping_json={"survey": "papel", "columns": {
+    imp = importing.create_import(actor=roles.SYSTEM, name="rows.csv", data=path.read_bytes())
+    importing.set_mapping(actor=roles.SYSTEM, imp=imp, mapping_json={"survey": "papel", "columns": {
         "Título": "title", "Descripción": "description", "Fecha": "occurred_at", "Latitud": "lat",
         "Longitud": "lon", "Lugar": "place_name", "Categoría": "category", "Víctimas": "field:victimas"}})
     started, cpu_started = time.perf_counter(), os.times()
@@ -78,8 +79,8 @@ def run(backend: str, url: str | None) -> None:
     emit(f"{prefix}_rerun_rows_per_s", round(n / (time.perf_counter() - started)), "rows/s", n=n,
          created=again.created_count, load_average=round(os.getloadavg()[0], 1))
     # The same file uploaded again as a new import: every row is converted, then found already imported.
-    second = importing.create_import(actor=None, name="rows.csv", data=path.read_bytes())
-    importing.set_mapping(actor=None, imp=second, mapping_json=imp.mapping)
+    second = importing.create_import(actor=roles.SYSTEM, name="rows.csv", data=path.read_bytes())
+    importing.set_mapping(actor=roles.SYSTEM, imp=second, mapping_json=imp.mapping)
     started = time.perf_counter()
     second = importing.run(import_id=second.pk)
     emit(f"{prefix}_reupload_rows_per_s", round(n / (time.perf_counter() - started)), "rows/s", n=n,

@@ -84,13 +84,14 @@ def wait_for(port: int, path: str) -> None:
 
 def main() -> None:
     data_dir = setup_django()
+    from testigo.core import roles
     from testigo.surveys import services
 
-    services.create_survey(actor=None, name_es="Bench", form_id="bench", fields=[
+    services.create_survey(actor=roles.SYSTEM, name_es="Bench", form_id="bench", fields=[
         {"name": "que", "type": "text", "label": {"es": "Qué", "en": "What"}, "required": True},
         {"name": "cuantos", "type": "integer", "label": {"es": "Cuántos", "en": "How many"}},
         {"name": "lugar", "type": "location", "label": {"es": "Lugar", "en": "Place"}}])
-    _device, token = services.add_device(actor=None, name="bench")
+    _device, token = services.add_device(actor=roles.SYSTEM, name="bench")
     port, path = free_port(), f"/odk/{token}/submission"
     env = {**os.environ, "TESTIGO_ALLOWED_HOSTS": "127.0.0.1", "TESTIGO_COLLECTED_STATIC": "0"}
     server = subprocess.Popen(

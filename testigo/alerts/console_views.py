@@ -1,15 +1,14 @@
 """Staff pages for alerts at /console/alerts/: alerts with their figures, zones, rules, broadcasts.
 
 Thin: parse the request, call a service or selector, render. Coordinators and admins only
-(MANAGE_CATEGORIES), checked here for a clear 403 and again in every service."""
+(roles.MANAGE_ALERTS), checked here for a clear 403 and again in every service."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import JsonResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -19,19 +18,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from testigo.alerts import selectors, services, zones
 from testigo.alerts.models import Alert, Rule, Zone
 from testigo.alerts.views import map_context
-from testigo.core import numbers
+from testigo.core import numbers, roles
+from testigo.core.access import staff_required
 from testigo.reports.models import Category
 
-
-def _staff(view):
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not selectors.can_manage(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    return wrapped
+_staff = staff_required(roles.MANAGE_ALERTS)
 
 
 def _float(value: str):
@@ -83,7 +74,7 @@ def alert_action(request, pk: int, action: str):
     alert = get_object_or_404(Alert, pk=pk)
     handlers = {"send": services.send_alert, "discard": services.discard_alert, "cancel": services.cancel_alert}
     if action not in handlers:
-        raise PermissionDenied
+        raise Http404
     try:
         result = handlers[action](actor=request.user, alert=alert)
     except ValidationError as exc:

@@ -31,8 +31,8 @@ class Recipient:
 
 
 def can_manage(user) -> bool:
-    """Coordinators and admins run alerts (MANAGE_CATEGORIES): zones, rules, broadcasts, approvals."""
-    return roles.can(user, roles.MANAGE_CATEGORIES)
+    """Coordinators and admins run alerts (roles.MANAGE_ALERTS): zones, rules, broadcasts, approvals."""
+    return roles.can(user, roles.MANAGE_ALERTS)
 
 
 def active_subscriptions():

@@ -1,13 +1,13 @@
 """Every write to alerts that staff or events cause: alerts for published reports, rule alerts,
 broadcasts (create, send, cancel), rules. Zones are in zones.py, subscriptions in subscriptions.py.
 
-Permissions: everything here needs MANAGE_CATEGORIES (coordinators and admins, not moderators:
-a broadcast can reach 100,000 people). actor None is the operator at the command line.
+Permissions: everything here needs roles.MANAGE_ALERTS (coordinators and admins, not moderators:
+a broadcast can reach 100,000 people). The operator's command line acts as roles.SYSTEM.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,17 +15,11 @@ from django.utils.translation import gettext as _
 from testigo.alerts import deliveries, selectors
 from testigo.alerts import text as texts
 from testigo.alerts.models import Alert, Rule, Zone
-from testigo.alerts.zones import require_zone_editor
 from testigo.core import audit, roles
 from testigo.reports import selectors as report_selectors
 from testigo.reports.models import Category, Report
 
 MAX_BROADCAST_CHARS = 1000
-
-
-def _require(actor, action: str = roles.MANAGE_CATEGORIES) -> None:
-    if actor is not None and not roles.can(actor, action):
-        raise PermissionDenied(_("You do not have permission to do this."))
 
 
 def alert_for_published_report(*, report_id: int) -> Alert | None:
@@ -80,7 +74,7 @@ def rule_alert(*, rule: Rule, lat: float, lon: float, count: int, radius_m: int)
                                  message_en=rule.message_en or text_for("en"))
     audit.record(action="alerts.rule_fired", obj=alert, data={"rule": rule.pk, "reports": count})
     if rule.send_immediately:
-        _send(alert=alert, actor=None)
+        _send(alert=alert, actor=roles.SYSTEM)
     return alert
 
 
@@ -113,7 +107,7 @@ def _send(*, alert: Alert, actor) -> int:
 def create_broadcast(*, actor, message_es: str, message_en: str = "", zone_ids: list[int] | None = None,
                      category_id: int | None = None, everyone: bool = False) -> Alert:
     """A draft broadcast to the subscribers of some zones (or everyone); preview it, then send it."""
-    _require(actor)
+    roles.require(actor, roles.MANAGE_ALERTS)
     message_es, message_en = (message_es or "").strip(), (message_en or "").strip()
     if not message_es:
         raise ValidationError(_("Write the message."))
@@ -124,7 +118,7 @@ def create_broadcast(*, actor, message_es: str, message_en: str = "", zone_ids: 
         raise ValidationError(_("Choose at least one zone, or send to every subscriber."))
     category = Category.objects.filter(pk=category_id).first() if category_id else None
     alert = Alert.objects.create(kind=Alert.Kind.BROADCAST, message_es=message_es, message_en=message_en,
-                                 category=category, created_by=actor if getattr(actor, "pk", None) else None)
+                                 category=category, created_by=roles.person(actor))
     alert.zones.set(zones)
     audit.record(action="alerts.broadcast_drafted", actor=actor, obj=alert, data={"zones": [z.pk for z in zones]})
     return alert
@@ -143,7 +137,7 @@ def preview(*, alert: Alert) -> dict:
 @transaction.atomic
 def send_alert(*, actor, alert: Alert) -> int:
     """Send a draft (a broadcast, or a rule alert waiting for approval); returns messages queued."""
-    _require(actor)
+    roles.require(actor, roles.MANAGE_ALERTS)
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status != Alert.Status.DRAFT:
         raise ValidationError(_("This alert was already sent or cancelled."))
@@ -153,7 +147,7 @@ def send_alert(*, actor, alert: Alert) -> int:
 @transaction.atomic
 def discard_alert(*, actor, alert: Alert) -> None:
     """Drop a draft without sending it."""
-    _require(actor)
+    roles.require(actor, roles.MANAGE_ALERTS)
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status != Alert.Status.DRAFT:
         raise ValidationError(_("Only a draft can be discarded."))
@@ -165,7 +159,7 @@ def discard_alert(*, actor, alert: Alert) -> None:
 @transaction.atomic
 def cancel_alert(*, actor, alert: Alert) -> int:
     """Stop the messages of an alert that have not left yet; returns how many were withdrawn."""
-    _require(actor)
+    roles.require(actor, roles.MANAGE_ALERTS)
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     withdrawn = deliveries.cancel_pending(alert=alert)
     alert.status, alert.cancelled_at = Alert.Status.CANCELLED, timezone.now()
@@ -177,8 +171,8 @@ def cancel_alert(*, actor, alert: Alert) -> int:
 @transaction.atomic
 def save_rule(*, actor, rule: Rule | None = None, **fields) -> Rule:
     """Create or change a threshold rule."""
-    require_zone_editor(actor)
-    rule = rule or Rule(created_by=actor if getattr(actor, "pk", None) else None)
+    roles.require(actor, roles.MANAGE_ALERTS)
+    rule = rule or Rule(created_by=roles.person(actor))
     for name, value in fields.items():
         setattr(rule, name, value)
     if not rule.min_reports or rule.min_reports < 2:

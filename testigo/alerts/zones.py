@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -18,12 +18,6 @@ from testigo.alerts import geometry
 from testigo.alerts.models import AlertsState, Zone
 from testigo.alerts.text import fold
 from testigo.core import audit, roles, untrusted
-
-
-def require_zone_editor(actor) -> None:
-    """Coordinators and admins (MANAGE_CATEGORIES); actor None is the operator at the command line."""
-    if actor is not None and not roles.can(actor, roles.MANAGE_CATEGORIES):
-        raise PermissionDenied(_("You do not have permission to do this."))
 
 
 def bump_version() -> None:
@@ -51,11 +45,11 @@ def import_zones(*, actor, filename: str, data: bytes, name_field: str = "name")
 
     Returns (zones, warnings). Self-intersecting polygons are repaired (and warned about); shapes
     that are not areas are skipped with a warning; a name already in use refuses the whole file."""
-    require_zone_editor(actor)
+    roles.require(actor, roles.MANAGE_ALERTS)
     shapes, warnings = geometry.read_upload(filename=filename, data=data, name_field=name_field or "name")
     _check_names([s.name for s in shapes])
     zones = Zone.objects.bulk_create([
-        Zone(name_es=s.name, name_en=s.name_en, key=fold(s.name), geometry=mapping(s.geometry), created_by=actor)
+        Zone(name_es=s.name, name_en=s.name_en, key=fold(s.name), geometry=mapping(s.geometry), created_by=roles.person(actor))
         for s in shapes])
     bump_version()
     audit.record(action="alerts.zones_imported", actor=actor, obj=None,
@@ -67,7 +61,7 @@ def import_zones(*, actor, filename: str, data: bytes, name_field: str = "name")
 def create_zone(*, actor, name_es: str, name_en: str = "", geojson: str | dict | None = None,
                 lat: float | None = None, lon: float | None = None, radius_m: float | None = None) -> Zone:
     """Create one zone drawn on the map (a GeoJSON polygon) or a point with a radius."""
-    require_zone_editor(actor)
+    roles.require(actor, roles.MANAGE_ALERTS)
     name_es, name_en = (name_es or "").strip()[:120], (name_en or "").strip()[:120]
     if not name_es:
         raise ValidationError(_("Give the zone a name."))
@@ -80,7 +74,7 @@ def create_zone(*, actor, name_es: str, name_en: str = "", geojson: str | dict |
         except (ValueError, AttributeError, KeyError, TypeError) as exc:
             raise ValidationError(_("The drawn shape could not be read.")) from exc
         geom, _repaired = geometry.clean_area(data)
-        zone = Zone(name_es=name_es, name_en=name_en, key=fold(name_es), geometry=mapping(geom), created_by=actor)
+        zone = Zone(name_es=name_es, name_en=name_en, key=fold(name_es), geometry=mapping(geom), created_by=roles.person(actor))
     elif lat is not None and lon is not None and radius_m:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise ValidationError(_("The point is outside the map."))
@@ -88,7 +82,7 @@ def create_zone(*, actor, name_es: str, name_en: str = "", geojson: str | dict |
             raise ValidationError(_("The radius must be between 1 m and %(km)d km.") % {"km": settings.ALERT_MAX_RADIUS_KM})
         zone = Zone(name_es=name_es, name_en=name_en, key=fold(name_es), kind=Zone.Kind.CIRCLE,
                     geometry=mapping(geometry.circle(lat, lon, radius_m)), centre_lat=lat, centre_lon=lon,
-                    radius_m=int(radius_m), created_by=actor)
+                    radius_m=int(radius_m), created_by=roles.person(actor))
     else:
         raise ValidationError(_("Draw a polygon, or give a point and a radius."))
     zone.save()
@@ -100,7 +94,7 @@ def create_zone(*, actor, name_es: str, name_en: str = "", geojson: str | dict |
 @transaction.atomic
 def delete_zone(*, actor, zone: Zone) -> None:
     """Remove a zone; subscriptions to it simply stop covering it."""
-    require_zone_editor(actor)
+    roles.require(actor, roles.MANAGE_ALERTS)
     audit.record(action="alerts.zone_deleted", actor=actor, obj=zone, data={"name": zone.name_es})
     zone.delete()
     bump_version()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -146,8 +145,7 @@ def export_rows(caller, query: ReportQuery) -> exporters.Export:
     qs, _sort, public = queries.report_queryset(caller, filters, since)
     if public:
         return exporters.Export(qs, public=True)
-    if not roles.can(caller.user, roles.EXPORT):
-        raise PermissionDenied
+    roles.require(caller.user, roles.EXPORT)
     return exporters.Export(qs, public=False, with_contact=roles.may_take_contacts(caller.user),
                             answers=survey_answer_columns(filters.categories))
 

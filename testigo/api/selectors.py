@@ -10,9 +10,9 @@ from testigo.core import roles
 
 
 def tokens_for(viewer) -> QuerySet:
-    """Tokens the viewer may see: their own, or everyone's with MANAGE_USERS."""
+    """Tokens the viewer may see: their own, or everyone's with MANAGE_TOKENS."""
     qs = ApiToken.objects.select_related("user")
-    return qs if roles.can(viewer, roles.MANAGE_USERS) else qs.filter(user=viewer)
+    return qs if roles.can(viewer, roles.MANAGE_TOKENS) else qs.filter(user=viewer)
 
 
 def active_token(raw: str) -> ApiToken | None:

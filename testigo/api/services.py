@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,10 +25,10 @@ def hash_token(raw: str) -> str:
 def create_token(*, user, name: str, scope: str, actor) -> tuple[ApiToken, str]:
     """Create a token for `user` (a staff member) and return it with the raw token, shown once.
 
-    Staff may create tokens for themselves; creating one for someone else needs MANAGE_USERS.
+    Staff may create tokens for themselves; creating one for someone else needs MANAGE_TOKENS.
     """
-    if actor is not None and actor != user and not roles.can(actor, roles.MANAGE_USERS):
-        raise PermissionDenied(_("You do not have permission to do this."))
+    if actor != user:
+        roles.require(actor, roles.MANAGE_TOKENS)
     if not roles.can(user, roles.VIEW):
         raise ValidationError(_("Only staff members can have API tokens."))
     if scope not in ApiToken.Scope.values:
@@ -47,8 +47,8 @@ def create_token(*, user, name: str, scope: str, actor) -> tuple[ApiToken, str]:
 @transaction.atomic
 def revoke_token(*, token: ApiToken, actor) -> ApiToken:
     """Revoke a token: every later request with it gets 401."""
-    if actor is not None and actor != token.user and not roles.can(actor, roles.MANAGE_USERS):
-        raise PermissionDenied(_("You do not have permission to do this."))
+    if actor != token.user:
+        roles.require(actor, roles.MANAGE_TOKENS)
     if token.revoked is None:
         token.revoked = timezone.now()
         token.save(update_fields=["revoked"])

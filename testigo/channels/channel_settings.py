@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -32,11 +32,6 @@ def _clean_channel(*, channel_type, name: str, config: dict, rate_per_second: fl
     return name[:100], config
 
 
-def _require_admin(actor) -> None:
-    if actor is not None and not roles.can(actor, roles.MANAGE_USERS):
-        raise PermissionDenied(_("Only administrators can manage channels."))
-
-
 @transaction.atomic
 def add_channel(*, actor, type_code: str, name: str, config: dict | None = None, rate_per_second: float = 1.0,
                 transliterate: bool = False) -> Channel:
@@ -44,7 +39,7 @@ def add_channel(*, actor, type_code: str, name: str, config: dict | None = None,
     generated, since every webhook must carry one."""
     import secrets as _secrets
 
-    _require_admin(actor)
+    roles.require(actor, roles.MANAGE_CHANNELS)
     channel_type = get_type(type_code)
     if channel_type is None:
         raise ValidationError(_("Unknown channel type: %(type)s.") % {"type": type_code})
@@ -66,7 +61,7 @@ def update_channel(*, actor, channel: Channel, name: str, config: dict, rate_per
     """Change a channel's settings (admins). A secret left empty keeps its stored value: pages never
     show secrets, so an empty field means "unchanged". A deactivated channel refuses its webhook
     and sends nothing; what waits in its outbox leaves once it is active again."""
-    _require_admin(actor)
+    roles.require(actor, roles.MANAGE_CHANNELS)
     channel = Channel.objects.select_for_update().get(pk=channel.pk)
     channel_type = get_type(channel.type)
     if channel_type is None:

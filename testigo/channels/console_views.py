@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
@@ -17,11 +16,12 @@ from testigo.channels import selectors, services, simulate
 from testigo.channels.models import Channel
 from testigo.channels.types import all_types
 from testigo.core import roles
+from testigo.core.access import staff_required
 from testigo.reports import selectors as report_selectors
 from testigo.reports.models import Report
 
 
-@login_required
+@staff_required(roles.EDIT)
 @require_POST
 def reply(request: HttpRequest, reference: str) -> HttpResponse:
     try:
@@ -42,11 +42,9 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "channels/reply_page.html", {"report": report, "sent": True, "next": ""})
 
 
-@login_required
+@staff_required(roles.MANAGE_CHANNELS)
 @require_http_methods(["GET", "POST"])
 def channel_list(request: HttpRequest) -> HttpResponse:
-    if not roles.can(request.user, roles.MANAGE_USERS):
-        raise PermissionDenied
     types = all_types()
     type_code = request.POST.get("type") or request.GET.get("type") or ""
     chosen = types.get(type_code)
@@ -98,13 +96,11 @@ def _rate(request: HttpRequest) -> float:
         return -1  # refused by the service with a clear message
 
 
-@login_required
+@staff_required(roles.MANAGE_CHANNELS)
 @require_http_methods(["GET", "POST"])
 def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a channel's name, settings, rate and transliteration, or (de)activate it. Secret
     fields are never shown; left empty they keep their stored value."""
-    if not roles.can(request.user, roles.MANAGE_USERS):
-        raise PermissionDenied
     channel = get_object_or_404(Channel, pk=pk)
     channel_type = all_types().get(channel.type)
     if channel_type is None:
@@ -138,13 +134,11 @@ def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
 DEMO_PHONE = "+50490000001"  # a number nobody owns (the demo's simulated citizens use +504 9000-00xx)
 
 
-@login_required
+@staff_required(roles.MANAGE_CHANNELS)
 @require_http_methods(["GET", "POST"])
 def simulate_message(request: HttpRequest, pk: int) -> HttpResponse:
     """Play a citizen's phone on one channel: what it sends goes through the real pipeline, and
     the page shows the phone's messages and the replies waiting in the outbox."""
-    if not roles.can(request.user, roles.MANAGE_USERS):
-        raise PermissionDenied
     channel = get_object_or_404(Channel, pk=pk)
     if not simulate.can_simulate(channel):
         raise Http404

@@ -43,6 +43,7 @@ from testigo.channels import encoding, keywords
 from testigo.channels.models import Channel, Contact, OutboundMessage
 from testigo.channels.types import all_types, base
 from testigo.channels.types import get as get_type
+from testigo.core import roles
 
 log = logging.getLogger(__name__)
 Status = OutboundMessage.Status
@@ -75,7 +76,7 @@ def queue(*, channel: Channel, contact: Contact, text: str, report=None, in_repl
     text, info = _prepared(channel, text)
     outbound = OutboundMessage.objects.create(
         channel=channel, contact=contact, text=text, next_attempt_at=timezone.now(), report=report,
-        in_reply_to=in_reply_to, created_by=actor, segments=info.segments, encoding=info.encoding,
+        in_reply_to=in_reply_to, created_by=roles.person(actor), segments=info.segments, encoding=info.encoding,
     )
     transaction.on_commit(lambda: _start_sending({channel.pk}, bulk=False))
     return outbound

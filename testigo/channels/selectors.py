@@ -75,7 +75,7 @@ def segment_info(text: str) -> encoding.SegmentInfo:
 
 
 def channels_for_admin(user) -> list[Channel]:
-    if not roles.can(user, roles.MANAGE_USERS):
+    if not roles.can(user, roles.MANAGE_CHANNELS):
         return []
     return list(Channel.objects.order_by("name"))
 
@@ -93,7 +93,7 @@ class PhoneEntry:
 def phone_thread(user, *, channel: Channel, phone: str, limit: int = 50) -> list[PhoneEntry]:
     """What one phone number (E.164) sent and was sent on `channel`, oldest first (the latest
     `limit`): the simulated phone's screen. Administrators only, who may see contacts anyway."""
-    if not roles.can(user, roles.MANAGE_USERS):
+    if not roles.can(user, roles.MANAGE_CHANNELS):
         return []
     contact = Contact.objects.filter(scheme="tel", address=phone).first()
     if contact is None:

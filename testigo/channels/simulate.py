@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,12 +28,6 @@ from testigo.core import audit, roles
 
 MAX_TEXT = 1600  # ten SMS parts: longer than any real phone would send in one message
 PROVIDER_PREFIX = "simulated-"
-
-
-def require_simulator(actor) -> None:
-    """Administrators only: actor None is the operator (the demo seeding, the command line)."""
-    if actor is not None and not roles.can(actor, roles.MANAGE_USERS):
-        raise PermissionDenied(_("Only administrators can simulate messages."))
 
 
 def can_simulate(channel: Channel) -> bool:
@@ -51,7 +45,7 @@ def plausible_phone(address: str) -> str:
 def simulate_inbound(*, actor, channel: Channel, address: str, text: str) -> InboundMessage:
     """Receive `text` from the phone `address` on `channel` as if its gateway had posted it, and
     process it at once. Returns the stored message (its report, keyword and replies are set)."""
-    require_simulator(actor)
+    roles.require(actor, roles.MANAGE_CHANNELS)
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("Write the message the phone sends."))

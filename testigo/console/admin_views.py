@@ -12,9 +12,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from testigo.console import selectors as console_selectors
-from testigo.console.access import staff_required
 from testigo.console.admin_forms import CategoryForm, RoleForm, UserCreateForm
 from testigo.core import audit, roles, services
+from testigo.core.access import staff_required
 from testigo.reports import category_services
 from testigo.reports.models import Category
 

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from testigo.console.access import staff_required
 from testigo.core import roles
+from testigo.core.access import staff_required
 from testigo.geo import services as geo_services
 from testigo.geo.models import Layer
 from testigo.public.map_views import filter_context, map_config
@@ -37,7 +37,7 @@ class LayerForm(forms.Form):
                                    initial=True)
 
 
-@staff_required(roles.MANAGE_CATEGORIES)
+@staff_required(roles.MANAGE_LAYERS)
 def layers(request):
     form = LayerForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -57,7 +57,7 @@ def layers(request):
 
 
 @require_POST
-@staff_required(roles.MANAGE_CATEGORIES)
+@staff_required(roles.MANAGE_LAYERS)
 def layer_toggle(request, layer_id: int):
     layer = get_object_or_404(Layer.objects.defer("geojson"), pk=layer_id)
     field = request.POST.get("field")
@@ -67,7 +67,7 @@ def layer_toggle(request, layer_id: int):
 
 
 @require_POST
-@staff_required(roles.MANAGE_CATEGORIES)
+@staff_required(roles.MANAGE_LAYERS)
 def layer_delete(request, layer_id: int):
     geo_services.delete_layer(layer=get_object_or_404(Layer.objects.defer("geojson"), pk=layer_id),
                               actor=request.user)

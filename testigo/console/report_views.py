@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from testigo.console import selectors as console_selectors
-from testigo.console.access import staff_required
 from testigo.console.forms import MergeForm, NoteForm, RedactionForm, ReportEditForm, StatusForm
 from testigo.core import roles
+from testigo.core.access import staff_required
 from testigo.reports import selectors, services
 from testigo.reports.models import Media, Report
 from testigo.surveys.columns import labelled_answers

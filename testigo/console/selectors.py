@@ -49,10 +49,7 @@ class AuditFilters:
 
 def audit_events(user, filters: AuditFilters) -> QuerySet:
     """The whole trail, newest first, for users allowed to read it."""
-    if not roles.can(user, roles.VIEW_AUDIT):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied
+    roles.require(user, roles.VIEW_AUDIT)
     qs = AuditEvent.objects.order_by("-seq")
     if filters.action:
         qs = qs.filter(action=filters.action)

@@ -1,5 +1,5 @@
 """API tokens in the console: staff create tokens for themselves (shown once) and revoke them;
-administrators (MANAGE_USERS) see and revoke everyone's."""
+administrators (MANAGE_TOKENS) see and revoke everyone's."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from testigo.api import selectors, services
 from testigo.api.models import ApiToken
-from testigo.console.access import staff_required
+from testigo.core.access import staff_required
 
 
 class TokenForm(forms.Form):

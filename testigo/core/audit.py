@@ -34,9 +34,14 @@ def record(*, action: str, actor=None, obj=None, object_type: str = "", object_i
         object_id = object_id or str(obj.pk)
     # Round-trip through JSON so the hashed form equals what the database gives back.
     data = json.loads(json.dumps(data or {}, default=str))
-    actor_name = getattr(actor, "username", "") or ""
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor, actor_name = None, ""
+    from testigo.core.roles import NonHumanActor
+
+    if isinstance(actor, NonHumanActor):  # the system or a field device: named, never a user row
+        actor, actor_name = None, actor.name
+    else:
+        actor_name = getattr(actor, "username", "") or ""
+        if actor is not None and not getattr(actor, "is_authenticated", False):
+            actor, actor_name = None, ""
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(
             id=1, defaults={"seq": 0, "hash": GENESIS_HASH}

@@ -65,3 +65,25 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username}: {self.failures} failure(s)"
+
+
+class Access(models.Model):
+    """No data: it carries the permissions of the actions core.roles names for what they gate
+    (alerts, surveys, imports, layers, channels, tokens, tip line). Role groups get them from
+    roles.MATRIX after every migrate."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("manage_alerts", "Can manage alert zones, rules, broadcasts and subscriptions"),
+            ("manage_surveys", "Can manage survey forms and ODK devices"),
+            ("import_reports", "Can import reports from spreadsheets"),
+            ("manage_layers", "Can manage map layers"),
+            ("manage_channels", "Can manage messaging channels"),
+            ("manage_tokens", "Can manage other people's API tokens"),
+            ("manage_tipline", "Can set up the tip line and grant access to it"),
+        ]
+
+    def __str__(self) -> str:
+        return "access"

@@ -1,8 +1,15 @@
-"""Staff roles: Django groups carrying a fixed set of permissions.
+"""Staff roles: Django groups carrying a fixed set of permissions. Every permission decision in
+Testigo goes through this module.
 
-Roles are enforced in selectors and services through `can(user, action)` and `require(user,
-action)`; templates only reflect what those already decided. The matrix below is the single
-source of truth and is walked cell by cell in tests/core/test_roles.py.
+Roles are enforced in selectors and services through `can(actor, action)` and `require(actor,
+action)`; console views and API handlers ask the same functions only to refuse early and clearly;
+templates only reflect what those already decided. The matrix below is the single source of truth
+and is walked cell by cell in tests/core/test_roles.py.
+
+Actors: a staff user, or one of two explicit non-human actors. SYSTEM is the operator's command
+line and the workers acting on their own authority (may do everything); FIELD_DEVICE is an ODK
+device token editing its own earlier submission (may edit, never change what the public sees).
+`None` is nobody: it is refused everything.
 
 Two rules sit on top of the matrix, each decided here and nowhere else:
 - `public_change_action()`: any write that changes what the public sees of a report needs
@@ -29,10 +36,14 @@ ROLE_LABELS = {
     VOLUNTEER: _("Volunteer"),
 }
 
-# Actions staff can take; each maps to one permission codename on reports.Report / core.
+# Actions staff can take, each named for what it gates; each maps to one permission codename.
 VIEW, EDIT, PUBLISH, EXPORT, SEE_CONTACT, VIEW_CONFIDENTIAL, MANAGE_USERS, MANAGE_CATEGORIES, VIEW_AUDIT = (
     "view", "edit", "publish", "export", "see_contact", "view_confidential", "manage_users",
     "manage_categories", "view_audit",
+)
+MANAGE_ALERTS, MANAGE_SURVEYS, IMPORT_REPORTS, MANAGE_LAYERS, MANAGE_CHANNELS, MANAGE_TOKENS, MANAGE_TIPLINE = (
+    "manage_alerts", "manage_surveys", "import_reports", "manage_layers", "manage_channels", "manage_tokens",
+    "manage_tipline",
 )
 PERMISSION_OF = {
     VIEW: "reports.view_report",
@@ -44,27 +55,71 @@ PERMISSION_OF = {
     MANAGE_USERS: "auth.change_user",
     MANAGE_CATEGORIES: "reports.change_category",
     VIEW_AUDIT: "core.view_audit",
+    # core.Access: a model that only carries these permissions (no table).
+    MANAGE_ALERTS: "core.manage_alerts",  # zones, rules, broadcasts, subscriptions
+    MANAGE_SURVEYS: "core.manage_surveys",  # forms, ODK devices, decryption
+    IMPORT_REPORTS: "core.import_reports",  # spreadsheet imports
+    MANAGE_LAYERS: "core.manage_layers",  # the map's reference layers
+    MANAGE_CHANNELS: "core.manage_channels",  # gateways and their secrets
+    MANAGE_TOKENS: "core.manage_tokens",  # other people's API tokens
+    MANAGE_TIPLINE: "core.manage_tipline",  # the tip line's key: set-up, granting staff access
 }
 
+_RUNS_PROGRAMME = {MANAGE_CATEGORIES, MANAGE_ALERTS, MANAGE_SURVEYS, IMPORT_REPORTS, MANAGE_LAYERS}
+_RUNS_INSTALLATION = {MANAGE_USERS, MANAGE_CHANNELS, MANAGE_TOKENS, MANAGE_TIPLINE}
 MATRIX: dict[str, set[str]] = {
-    ADMIN: {VIEW, EDIT, PUBLISH, EXPORT, SEE_CONTACT, VIEW_CONFIDENTIAL, MANAGE_USERS, MANAGE_CATEGORIES, VIEW_AUDIT},
-    COORDINATOR: {VIEW, EDIT, PUBLISH, EXPORT, SEE_CONTACT, VIEW_CONFIDENTIAL, MANAGE_CATEGORIES, VIEW_AUDIT},
+    ADMIN: {VIEW, EDIT, PUBLISH, EXPORT, SEE_CONTACT, VIEW_CONFIDENTIAL, VIEW_AUDIT, *_RUNS_PROGRAMME,
+            *_RUNS_INSTALLATION},
+    COORDINATOR: {VIEW, EDIT, PUBLISH, EXPORT, SEE_CONTACT, VIEW_CONFIDENTIAL, VIEW_AUDIT, *_RUNS_PROGRAMME},
     MODERATOR: {VIEW, EDIT, PUBLISH, SEE_CONTACT, VIEW_CONFIDENTIAL},
     ANALYST: {VIEW, EXPORT},
     VOLUNTEER: {VIEW, EDIT},
 }
 
 
+class NonHumanActor:
+    """An actor that is not a person: named, with a fixed set of actions, never stored as a user."""
+
+    is_authenticated = False
+    is_active = True
+    is_superuser = False
+    pk = id = None
+
+    def __init__(self, name: str, actions: frozenset[str]) -> None:
+        self.name, self.actions = name, actions
+
+    def __repr__(self) -> str:
+        return f"<actor {self.name}>"
+
+
+SYSTEM = NonHumanActor("system", frozenset(PERMISSION_OF))
+FIELD_DEVICE = NonHumanActor("field device", frozenset({VIEW, EDIT}))
+
+
 def can(user, action: str) -> bool:
-    """Whether `user` may perform `action`. Anonymous users may do nothing staff-only."""
+    """Whether `user` may perform `action`. Nobody (None) and anonymous visitors may do nothing
+    staff-only."""
+    if action not in PERMISSION_OF:
+        raise ValueError(f"unknown action {action!r}")
+    if isinstance(user, NonHumanActor):
+        return action in user.actions
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return user.has_perm(PERMISSION_OF[action])
 
 
+def person(actor):
+    """The user to record as having done something (created_by, audit): None for non-human
+    actors and anonymous visitors."""
+    if actor is None or isinstance(actor, NonHumanActor) or not actor.is_authenticated:
+        return None
+    return actor
+
+
 # Refusals worth explaining: the console and the API show this text to the person refused.
 REFUSALS = {
     PUBLISH: _("Only a role with the publish permission can change what the public sees of a report."),
+    MANAGE_CHANNELS: _("Only administrators can manage channels."),
 }
 
 

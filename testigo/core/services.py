@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth import get_user_model, password_validation
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
@@ -21,11 +21,6 @@ User = get_user_model()
 
 # 15 URL-safe bytes = 120 bits: far beyond guessing, still short enough to read out by phone.
 GENERATED_PASSWORD_BYTES = 15
-
-
-def _require(actor, action: str) -> None:
-    if not roles.can(actor, action):
-        raise PermissionDenied(_("You do not have permission to do this."))
 
 
 def active_admins():
@@ -51,7 +46,7 @@ def create_user(*, actor, username: str, email: str = "", role: str,
     stored in clear); otherwise the given one must pass the password validators. Returns
     (user, generated_password_or_None).
     """
-    _require(actor, roles.MANAGE_USERS)
+    roles.require(actor, roles.MANAGE_USERS)
     username = (username or "").strip()
     email = (email or "").strip()
     _check_role(role)
@@ -79,7 +74,7 @@ def create_user(*, actor, username: str, email: str = "", role: str,
 @transaction.atomic
 def change_role(*, actor, user, role: str) -> User:
     """Give `user` a new role. Refuses to take the admin role away from the last active admin."""
-    _require(actor, roles.MANAGE_USERS)
+    roles.require(actor, roles.MANAGE_USERS)
     _check_role(role)
     old = roles.role_of(user)
     if old == role:
@@ -98,7 +93,7 @@ def change_role(*, actor, user, role: str) -> User:
 def set_active(*, actor, user, is_active: bool) -> User:
     """Deactivate (the account can no longer log in; nothing is deleted) or reactivate `user`.
     Nobody can deactivate themselves, and the last active admin cannot be deactivated."""
-    _require(actor, roles.MANAGE_USERS)
+    roles.require(actor, roles.MANAGE_USERS)
     if user.is_active == is_active:
         return user
     if not is_active:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from testigo.channels import services as channel_services
 from testigo.channels import simulate
 from testigo.channels.models import Channel, InboundMessage
+from testigo.core import roles
 from testigo.demo import in_language
 
 CHANNEL_TYPE = "smssync"
@@ -35,7 +36,7 @@ def seed_channel() -> Channel:
     channel = Channel.objects.filter(type=CHANNEL_TYPE, name=CHANNEL_NAME).first()
     if channel is not None:
         return channel
-    return channel_services.add_channel(actor=None, type_code=CHANNEL_TYPE, name=CHANNEL_NAME,
+    return channel_services.add_channel(actor=roles.SYSTEM, type_code=CHANNEL_TYPE, name=CHANNEL_NAME,
                                         config={"secret": DEMO_SECRET})
 
 
@@ -51,7 +52,7 @@ def seed_conversations(*, channel: Channel, staff=None) -> int:
         for who, es, en in steps:
             text = in_language(es, en)
             if who == "in":
-                message = simulate.simulate_inbound(actor=None, channel=channel, address=phone, text=text)
+                message = simulate.simulate_inbound(actor=roles.SYSTEM, channel=channel, address=phone, text=text)
                 report = message.report or report
                 sent += 1
             elif staff is not None and report is not None:

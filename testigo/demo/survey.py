@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+from testigo.core import roles
 from testigo.demo import in_language
 from testigo.reports.models import Category
 from testigo.surveys import selectors as survey_selectors
@@ -55,7 +56,7 @@ def seed_survey() -> tuple[Survey, int]:
     if survey is not None:
         return survey, 0
     survey = survey_services.create_survey(
-        actor=None, name_es="Extorsión a negocios", name_en="Extortion of small businesses", fields=FIELDS,
+        actor=roles.SYSTEM, name_es="Extorsión a negocios", name_en="Extortion of small businesses", fields=FIELDS,
         form_id=FORM_ID, category=Category.objects.filter(slug=CATEGORY).first())
     stored = 0
     for index, (negocio, cuota, denuncia, es, en, lat, lon) in enumerate(ANSWERS, start=1):

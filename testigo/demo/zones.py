@@ -10,6 +10,7 @@ from testigo.alerts import services as alert_services
 from testigo.alerts import zones as zone_services
 from testigo.alerts.models import Rule, Zone
 from testigo.alerts.text import fold
+from testigo.core import roles
 from testigo.demo import in_language
 from testigo.reports.models import Category
 
@@ -36,11 +37,11 @@ def seed_zones() -> int:
     for path in (DEPARTMENTS_FILE, COLONIAS_FILE):
         if not existing & {fold(n) for n in zone_names(path)}:
             # The same path as the console's upload: validated, repaired, all or nothing, audited.
-            zones, _warnings = zone_services.import_zones(actor=None, filename=path.name, data=path.read_bytes())
+            zones, _warnings = zone_services.import_zones(actor=roles.SYSTEM, filename=path.name, data=path.read_bytes())
             created += len(zones)
     for name, lat, lon, radius_m in CITY_ZONES:
         if fold(name) not in existing:
-            zone_services.create_zone(actor=None, name_es=name, name_en=name, lat=lat, lon=lon, radius_m=radius_m)
+            zone_services.create_zone(actor=roles.SYSTEM, name_es=name, name_en=name, lat=lat, lon=lon, radius_m=radius_m)
             created += 1
     return created
 
@@ -52,7 +53,7 @@ def seed_rule() -> Rule | None:
     if category is None or Rule.objects.filter(name=name).exists():
         return None
     return alert_services.save_rule(
-        actor=None, name=name, category=category, min_reports=3, radius_m=1000, hours=24,
+        actor=roles.SYSTEM, name=name, category=category, min_reports=3, radius_m=1000, hours=24,
         verified_only=True, send_immediately=False,
         message_es="Alerta: se han reportado varios robos en su zona en las últimas 24 horas. "
                    "Evite caminar solo y reporte lo que vea.",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -13,11 +13,6 @@ from testigo.geo.models import Layer
 MAX_LAYER_BYTES = 5 * 1024 * 1024  # a district map fits easily; the map must stay fast on a phone
 GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
                   "GeometryCollection"}
-
-
-def _require(actor) -> None:
-    if not roles.can(actor, roles.MANAGE_CATEGORIES):
-        raise PermissionDenied(_("You do not have permission to do this."))
 
 
 def read_geo_file(*, filename: str, data: bytes, max_bytes: int) -> dict:
@@ -68,7 +63,7 @@ def _normalise(obj) -> dict:
 def create_layer(*, actor, name_es: str, name_en: str, filename: str, data: bytes, colour: str = "#2c7fb8",
                  visible_by_default: bool = False, is_public: bool = True) -> Layer:
     """Store an uploaded layer as GeoJSON (KML converted server-side) and audit it."""
-    _require(actor)
+    roles.require(actor, roles.MANAGE_LAYERS)
     collection = parse_layer_file(filename=filename, data=data)
     layer = Layer(name_es=name_es.strip(), name_en=(name_en or name_es).strip(), geojson=collection,
                   feature_count=len(collection["features"]), colour=colour,
@@ -83,7 +78,7 @@ def create_layer(*, actor, name_es: str, name_en: str, filename: str, data: byte
 @transaction.atomic
 def update_layer(*, layer: Layer, actor, **changes) -> Layer:
     """Change a layer's name, colour or visibility flags."""
-    _require(actor)
+    roles.require(actor, roles.MANAGE_LAYERS)
     allowed = {"name_es", "name_en", "colour", "visible_by_default", "is_public", "position"}
     if set(changes) - allowed:
         raise ValueError(f"not editable: {sorted(set(changes) - allowed)}")
@@ -98,6 +93,6 @@ def update_layer(*, layer: Layer, actor, **changes) -> Layer:
 @transaction.atomic
 def delete_layer(*, layer: Layer, actor) -> None:
     """Remove a layer from the map."""
-    _require(actor)
+    roles.require(actor, roles.MANAGE_LAYERS)
     audit.record(action="layer.deleted", actor=actor, obj=layer, data={"name": layer.name_es})
     layer.delete()

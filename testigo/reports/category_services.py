@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -14,11 +14,6 @@ from testigo.reports.models import ICONS, Category
 # Colours reach templates as SVG fill attributes and map styles: only #rrggbb is accepted.
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 FIELDS = ["slug", "name_es", "name_en", "parent", "colour", "icon", "position", "is_active"]
-
-
-def _require(actor) -> None:
-    if not roles.can(actor, roles.MANAGE_CATEGORIES):
-        raise PermissionDenied(_("You do not have permission to do this."))
 
 
 def _validate(category: Category) -> None:
@@ -49,7 +44,7 @@ def create_category(*, actor, slug: str, name_es: str, name_en: str, parent: Cat
                     colour: str = "#c0392b", icon: str = "alert", position: int = 0,
                     is_active: bool = True) -> Category:
     """Create a category (a child when `parent` is a top-level category). Raises ValidationError."""
-    _require(actor)
+    roles.require(actor, roles.MANAGE_CATEGORIES)
     category = Category(slug=slug.strip(), name_es=name_es.strip(), name_en=name_en.strip(), parent=parent,
                         colour=colour.strip(), icon=icon, position=position, is_active=is_active)
     _validate(category)
@@ -61,7 +56,7 @@ def create_category(*, actor, slug: str, name_es: str, name_en: str, parent: Cat
 @transaction.atomic
 def update_category(*, actor, category: Category, **changes) -> Category:
     """Edit a category's fields (any of FIELDS); the audit event lists old and new values."""
-    _require(actor)
+    roles.require(actor, roles.MANAGE_CATEGORIES)
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -141,8 +140,7 @@ def public_media(media_id: int) -> Media | None:
 
 def visible_to(user) -> QuerySet:
     """The reports a staff member may see at all."""
-    if not roles.can(user, roles.VIEW):
-        raise PermissionDenied
+    roles.require(user, roles.VIEW)
     qs = Report.objects.all()
     if not roles.can(user, roles.VIEW_CONFIDENTIAL):
         qs = qs.exclude(visibility=Report.Visibility.CONFIDENTIAL)

@@ -33,21 +33,10 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.ARCHIVED: {Status.IN_REVIEW},
 }
 # Which writes need the publish permission (anything the public would notice) is decided by
-# core.roles.public_change_action(); every write below asks it through _require_public_change().
+# core.roles.public_change_action(); every write below asks it through roles.require_public_change().
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
 REDACTED = "[█]"
-
-
-# actor=None is the system acting on its own authority (imports, survey re-submissions): not gated.
-def _require(user, action: str) -> None:
-    if user is not None:
-        roles.require(user, action)
-
-
-def _require_public_change(user, report: Report, changes: dict) -> None:
-    if user is not None:
-        roles.require_public_change(user, report, changes)
 
 
 def validate_location(lat: float | None, lon: float | None) -> None:
@@ -133,7 +122,7 @@ def create_report(
         precision_m=precision_m, place_name=place_name.strip(), admin1=admin1, admin2=admin2,
         source=source, language=language, reporter_name=reporter_name.strip(),
         reporter_contact=reporter_contact.strip(), custom_values=custom_values or {},
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=roles.person(actor),
     )
     refresh_projection(report)
     report.full_clean(exclude=["categories", "reference"])
@@ -173,7 +162,7 @@ def update_report(*, report: Report, actor, categories: list[Category] | None = 
     Changing what the public sees (a published report's public fields, its visibility) needs the
     publish permission; refused, nothing is written. A new `occurred_at` given as a date alone
     marks the time unknown; a new datetime marks it known."""
-    _require(actor, roles.EDIT)
+    roles.require(actor, roles.EDIT)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -182,12 +171,12 @@ def update_report(*, report: Report, actor, categories: list[Category] | None = 
         if changes["occurred_at"] != report.occurred_at:  # an unchanged moment keeps its flag
             changes["occurred_time_known"] = known
     if changes.get("visibility") == Report.Visibility.CONFIDENTIAL or report.visibility == Report.Visibility.CONFIDENTIAL:
-        _require(actor, roles.VIEW_CONFIDENTIAL)
+        roles.require(actor, roles.VIEW_CONFIDENTIAL)
     report = Report.objects.select_for_update().get(pk=report.pk)
     validate_location(changes.get("lat", report.lat), changes.get("lon", report.lon))
     validate_occurred_at(changes.get("occurred_at", report.occurred_at))
     diff = _diff(report, categories, changes)
-    _require_public_change(actor, report, {field: new for field, (_old, new) in diff.items()})
+    roles.require_public_change(actor, report, {field: new for field, (_old, new) in diff.items()})
     if diff:
         with counts.tracking([report.pk]):  # the map's counts: once for fields and categories
             _apply_update(report, actor, categories, diff)
@@ -222,9 +211,9 @@ def _apply_update(report: Report, actor, categories: list[Category] | None, diff
 def change_status(*, report: Report, actor, status: str) -> Report:
     """Move a report through the workflow; refuses transitions not in TRANSITIONS. Publishing,
     rejecting, and any move away from published (unpublish, archive) need the publish permission."""
-    _require(actor, roles.EDIT)
+    roles.require(actor, roles.EDIT)
     report = Report.objects.select_for_update().get(pk=report.pk)
-    _require_public_change(actor, report, {"status": status} if status != report.status else {})
+    roles.require_public_change(actor, report, {"status": status} if status != report.status else {})
     if status not in TRANSITIONS.get(report.status, set()):
         raise ValidationError(
             _("A report that is “%(old)s” cannot become “%(new)s”.")
@@ -271,11 +260,11 @@ def reject(*, report: Report, actor) -> Report:
 
 @transaction.atomic
 def add_note(*, report: Report, actor, text: str) -> Note:
-    _require(actor, roles.EDIT)
+    roles.require(actor, roles.EDIT)
     text = text.strip()
     if not text:
         raise ValidationError(_("The note is empty."))
-    note = Note(report=report, author=actor, text=text)
+    note = Note(report=report, author=roles.person(actor), text=text)
     note.full_clean()
     note.save()
     audit.record(action="report.note_added", actor=actor, obj=report, data={"note_id": note.pk})
@@ -286,7 +275,7 @@ def add_note(*, report: Report, actor, text: str) -> Note:
 def redact(*, report: Report, actor, phrases: list[str]) -> Report:
     """Set the phrases hidden from the public text (names, addresses...). The staff view keeps
     the original; the public projection shows each phrase as a block."""
-    _require(actor, roles.PUBLISH)
+    roles.require(actor, roles.PUBLISH)
     report = Report.objects.select_for_update().get(pk=report.pk)
     cleaned = sorted({p.strip() for p in phrases if p.strip()})
     if cleaned != report.redactions:
@@ -304,7 +293,7 @@ def merge(*, duplicate: Report, into: Report, actor) -> Report:
     categories and photos are added to `into`. Nothing is deleted. Needs the publish permission
     when the public would notice: a public duplicate disappears, or a public report gains
     categories or public photos."""
-    _require(actor, roles.EDIT)
+    roles.require(actor, roles.EDIT)
     if duplicate.pk == into.pk:
         raise ValidationError(_("A report cannot be merged into itself."))
     target = into
@@ -313,17 +302,18 @@ def merge(*, duplicate: Report, into: Report, actor) -> Report:
         if target.pk == duplicate.pk:
             raise ValidationError(_("These reports are already merged the other way round."))
     duplicate = Report.objects.select_for_update().get(pk=duplicate.pk)
-    _require_merge(actor, duplicate, target)
+    _check_merge(actor, duplicate, target)
     with counts.tracking([duplicate.pk, target.pk]):
         _merge(duplicate, target, actor)
     return target
 
 
-def _require_merge(actor, duplicate: Report, target: Report) -> None:
+def _check_merge(actor, duplicate: Report, target: Report) -> None:
+    """A merge changes two reports: each change is checked by the one public-change gate."""
     archived = {"merged": target.reference}
     if duplicate.status != Status.ARCHIVED:
         archived["status"] = Status.ARCHIVED
-    _require_public_change(actor, duplicate, archived)
+    roles.require_public_change(actor, duplicate, archived)
     gained = {}
     target_categories = target.categories.values_list("id", flat=True)
     if duplicate.categories.exclude(id__in=list(target_categories)).exists():
@@ -331,7 +321,7 @@ def _require_merge(actor, duplicate: Report, target: Report) -> None:
     # A photo marked public on a restricted duplicate becomes public on a public target.
     if Media.objects.filter(report=duplicate, is_public=True).exists():
         gained["media"] = duplicate.reference
-    _require_public_change(actor, target, gained)
+    roles.require_public_change(actor, target, gained)
 
 
 def _merge(duplicate: Report, target: Report, actor) -> None:
@@ -347,7 +337,7 @@ def _merge(duplicate: Report, target: Report, actor) -> None:
 
 @transaction.atomic
 def set_media_public(*, media: Media, actor, is_public: bool) -> Media:
-    _require(actor, roles.PUBLISH)
+    roles.require(actor, roles.PUBLISH)
     media.is_public = is_public
     media.save(update_fields=["is_public"])
     audit.record(action="media.public" if is_public else "media.private", actor=actor, obj=media.report,

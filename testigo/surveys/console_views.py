@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from testigo.console.access import staff_required
 from testigo.core import csvsafe, roles
+from testigo.core.access import staff_required
 from testigo.surveys import encryption, fieldtypes, selectors, services, submissions, xlsform
 from testigo.surveys.console_forms import (
     DeviceForm,
@@ -24,7 +24,7 @@ from testigo.surveys.console_forms import (
 )
 from testigo.surveys.models import Device, Submission, Survey
 
-MANAGE = roles.MANAGE_CATEGORIES
+MANAGE = roles.MANAGE_SURVEYS
 
 
 def _errors_into(form, exc: ValidationError) -> None:

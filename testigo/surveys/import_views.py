@@ -9,13 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from testigo.console.access import staff_required
 from testigo.core import csvsafe, roles
+from testigo.core.access import staff_required
 from testigo.surveys import importing, mapping
 from testigo.surveys.console_forms import ImportUploadForm, MappingForm
 from testigo.surveys.models import Import, Survey
 
-MANAGE = roles.MANAGE_CATEGORIES
+MANAGE = roles.IMPORT_REPORTS
 
 
 @staff_required(MANAGE)

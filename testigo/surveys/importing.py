@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -39,18 +39,13 @@ PARALLEL_MIN_BYTES = 256 * 1024
 MAX_KEPT_CELLS = 60  # a rejected row keeps this many cells for the report (the file keeps all)
 
 
-def _require(actor) -> None:
-    if actor is not None and not (roles.can(actor, roles.EDIT) and roles.can(actor, roles.MANAGE_CATEGORIES)):
-        raise PermissionDenied(_("You do not have permission to do this."))
-
-
 @transaction.atomic
 def create_import(*, actor, name: str, data: bytes) -> Import:
     """Store an uploaded CSV/XLSX (kept as it arrived) and read its header."""
-    _require(actor)
+    roles.require(actor, roles.IMPORT_REPORTS)
     if len(data) > settings.SURVEY_IMPORT_MAX_MB * 1024 * 1024:
         raise ValidationError(_("The file is larger than %(mb)s MB.") % {"mb": settings.SURVEY_IMPORT_MAX_MB})
-    imp = Import(original_name=name[:200], created_by=actor if actor is not None and actor.is_authenticated else None)
+    imp = Import(original_name=name[:200], created_by=roles.person(actor))
     imp.file.save(f"import{Path(name).suffix.lower()[:6] or '.csv'}", ContentFile(data), save=False)
     try:
         table = tabular.read_table(Path(imp.file.path))
@@ -77,7 +72,7 @@ def header_of(imp: Import) -> list[str]:
 @transaction.atomic
 def set_mapping(*, actor, imp: Import, mapping_json: dict) -> Import:
     """Save the column mapping after checking it against the file's header."""
-    _require(actor)
+    roles.require(actor, roles.IMPORT_REPORTS)
     try:
         prepared = mapping.prepare(mapping_json, header_of(imp))
     except mapping.RowError as exc:
@@ -104,7 +99,7 @@ def preview(imp: Import, limit: int = 10) -> list[dict]:
 @transaction.atomic
 def start(*, actor, imp: Import) -> Import:
     """Queue the import (a Huey job runs it)."""
-    _require(actor)
+    roles.require(actor, roles.IMPORT_REPORTS)
     from testigo.surveys.tasks import run_import_task
 
     imp.status = Import.Status.QUEUED

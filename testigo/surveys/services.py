@@ -7,7 +7,7 @@ import mimetypes
 import re
 import secrets
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -26,11 +26,6 @@ MEDIA_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp3", ".wav", ".
                     ".mp4", ".3gp", ".csv", ".xml", ".geojson", ".txt"}
 MEDIA_MAX_BYTES = 10 * 1024 * 1024
 MEDIA_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-
-
-def require_manager(user) -> None:
-    if user is not None and not roles.can(user, roles.MANAGE_CATEGORIES):
-        raise PermissionDenied(_("You do not have permission to do this."))
 
 
 def _unique_form_id(wanted: str, exclude_pk: int | None = None) -> str:
@@ -72,7 +67,7 @@ def _check(fields: list[dict], name_es: str) -> None:
 def create_survey(*, actor, name_es: str, name_en: str = "", fields: list[dict] | None = None,
                   form_id: str = "", category: Category | None = None) -> Survey:
     """Create a survey; refuses invalid fields with every problem listed."""
-    require_manager(actor)
+    roles.require(actor, roles.MANAGE_SURVEYS)
     fields = fields or []
     _check(fields, name_es)
     survey = Survey(name_es=name_es.strip(), name_en=name_en.strip(), fields=fields,
@@ -87,7 +82,7 @@ def create_survey(*, actor, name_es: str, name_en: str = "", fields: list[dict] 
 @transaction.atomic
 def update_survey(*, actor, survey: Survey, fields: list[dict] | None = None, **changes) -> Survey:
     """Change a survey's fields or settings; bumps the version so phones fetch the new form."""
-    require_manager(actor)
+    roles.require(actor, roles.MANAGE_SURVEYS)
     allowed = {"name_es", "name_en", "category", "is_active", "title_field", "description_field", "occurred_field"}
     if set(changes) - allowed:
         raise ValueError(f"not editable: {sorted(set(changes) - allowed)}")
@@ -108,7 +103,7 @@ def update_survey(*, actor, survey: Survey, fields: list[dict] | None = None, **
 def import_xlsform(*, actor, data: bytes, filename: str = "") -> Survey:
     """Create a survey from an uploaded XLSForm (.xlsx). Raises xlsform.XLSFormError listing
     every unsupported feature with its sheet, row and column."""
-    require_manager(actor)
+    roles.require(actor, roles.MANAGE_SURVEYS)
     parsed = xlsform.read_xlsform(data)
     title = parsed.title or filename.rsplit(".", 1)[0] or _("Imported survey")
     return create_survey(actor=actor, name_es=title, fields=parsed.fields, form_id=parsed.form_id or title)
@@ -118,7 +113,7 @@ def import_xlsform(*, actor, data: bytes, filename: str = "") -> Survey:
 def enable_encryption(*, actor, survey: Survey, passphrase: str) -> Survey:
     """Make a survey encrypted: a new RSA key pair; the private key is kept wrapped by the
     passphrase (never stored). Phones must download the new form version."""
-    require_manager(actor)
+    roles.require(actor, roles.MANAGE_SURVEYS)
     public, private = encryption.new_key_pair()
     try:
         wrapped = encryption.wrap_private_key(private, passphrase)
@@ -137,13 +132,13 @@ def enable_encryption(*, actor, survey: Survey, passphrase: str) -> Survey:
 @transaction.atomic
 def add_device(*, actor, name: str) -> tuple[Device, str]:
     """Register a phone; returns the device and its token (shown once, only its hash is kept)."""
-    require_manager(actor)
+    roles.require(actor, roles.MANAGE_SURVEYS)
     name = name.strip()
     if not name:
         raise ValidationError(_("Give the device a name."))
     token = secrets.token_urlsafe(TOKEN_BYTES)
     device = Device.objects.create(name=name[:100], token_hash=hash_token(token),
-                                   created_by=actor if actor is not None and actor.is_authenticated else None)
+                                   created_by=roles.person(actor))
     audit.record(action="survey.device_added", actor=actor, obj=device, data={"name": device.name})
     return device, token
 
@@ -151,7 +146,7 @@ def add_device(*, actor, name: str) -> tuple[Device, str]:
 @transaction.atomic
 def revoke_device(*, actor, device: Device) -> Device:
     """Stop a phone's token from working; its past submissions stay."""
-    require_manager(actor)
+    roles.require(actor, roles.MANAGE_SURVEYS)
     if device.revoked_at is None:
         device.revoked_at = timezone.now()
         device.save(update_fields=["revoked_at"])
@@ -199,7 +194,7 @@ def remove_field(*, actor, survey: Survey, index: int) -> Survey:
 def add_media_file(*, actor, survey: Survey, name: str, data: bytes) -> SurveyMediaFile:
     """Attach a file the form refers to (jr://images/<name>, ...), or replace the one with that
     name. Bumps the form version so phones fetch the new manifest."""
-    require_manager(actor)
+    roles.require(actor, roles.MANAGE_SURVEYS)
     name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
     extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if not MEDIA_NAME_RE.match(name) or ".." in name:
@@ -224,7 +219,7 @@ def add_media_file(*, actor, survey: Survey, name: str, data: bytes) -> SurveyMe
 
 @transaction.atomic
 def remove_media_file(*, actor, survey: Survey, name: str) -> None:
-    require_manager(actor)
+    roles.require(actor, roles.MANAGE_SURVEYS)
     deleted, _detail = SurveyMediaFile.objects.filter(survey=survey, name=name).delete()
     if deleted:
         _new_version(survey)

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from defusedxml import ElementTree
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from testigo.core import audit
+from testigo.core import audit, roles
 from testigo.reports import services as report_services
 from testigo.reports.media import sanitise_image
 from testigo.reports.models import Media
@@ -134,7 +134,10 @@ def _store(*, survey, root, xml, files, device, actor, instance_id, deprecated_i
 
 
 def apply_answers(*, submission: Submission, root, actor=None, save: bool = True) -> None:
-    """Create (or, for an edit, update) the report from a plaintext instance."""
+    """Create (or, for an edit, update) the report from a plaintext instance. `actor`: the staff
+    user who sent or decrypted it, or None for a device token. An edit is made as that user, or
+    as roles.FIELD_DEVICE: one that would change what the public sees of a published report needs
+    the publish permission, so a device's edit of such a report is refused (and kept)."""
     survey = submission.survey
     if root.get("id", "") != survey.form_id:
         raise Rejected(400, _("The submission does not match the form."))
@@ -143,7 +146,8 @@ def apply_answers(*, submission: Submission, root, actor=None, save: bool = True
         fields = answers.report_fields(survey, values)
         earlier = _earlier(submission)
         if earlier is not None and earlier.report_id:
-            report = report_services.update_report(report=earlier.report, actor=None, **fields)
+            editor = actor if actor is not None else roles.FIELD_DEVICE
+            report = report_services.update_report(report=earlier.report, actor=editor, **fields)
             Submission.objects.filter(pk=earlier.pk).update(status=Submission.Status.SUPERSEDED)
         else:
             report = report_services.create_report(
@@ -152,6 +156,9 @@ def apply_answers(*, submission: Submission, root, actor=None, save: bool = True
     except (answers.AnswerError, ValidationError) as exc:
         message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
         raise Rejected(400, message) from None
+    except PermissionDenied:
+        raise Rejected(403, _("This edit would change a report the public can see: an editor with the publish "
+                              "permission must review it in the console.")) from None
     submission.report = report
     if save:
         submission.save(update_fields=["report"])
@@ -206,7 +213,7 @@ def decrypt_pending(*, survey: Survey, passphrase: str, actor) -> tuple[int, int
                                                                      status=Submission.Status.ENCRYPTED):
         try:
             with transaction.atomic():
-                _decrypt_one(submission, key)
+                _decrypt_one(submission, key, actor)
             done += 1
         except encryption.FileNotArrived:
             waiting += 1  # stays encrypted until its last attachment arrives
@@ -217,7 +224,7 @@ def decrypt_pending(*, survey: Survey, passphrase: str, actor) -> tuple[int, int
     return done, failed
 
 
-def _decrypt_one(submission: Submission, key) -> None:
+def _decrypt_one(submission: Submission, key, actor) -> None:
     manifest_root = ElementTree.fromstring(bytes(submission.xml))
     manifest = encryption.read_manifest(manifest_root)
     files = {a.name: bytes(a.data) for a in submission.attachments.all()}
@@ -226,7 +233,7 @@ def _decrypt_one(submission: Submission, key) -> None:
     if instance_id != submission.instance_id:
         raise encryption.DecryptionError(_("The decrypted instanceID differs from the manifest's."))
     submission.status = Submission.Status.STORED
-    apply_answers(submission=submission, root=root)
+    apply_answers(submission=submission, root=root, actor=actor)
     submission.save(update_fields=["status"])
     for name, data in media.items():
         attachment = SubmissionAttachment.objects.create(submission=submission, name=name, data=data,

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from testigo.console.access import forbidden, staff_required
 from testigo.core import roles
+from testigo.core.access import forbidden, staff_required
 from testigo.tipline import crypto, reporting, selectors, services, vault
 from testigo.tipline.forms import GrantForm, ReplyForm, ToReportForm, UnlockForm
 from testigo.tipline.models import StaffKeyWrap
@@ -143,7 +143,7 @@ def unlock(request):
 
 
 @sensitive_post_parameters("password")
-@staff_required(roles.MANAGE_USERS)
+@staff_required(roles.MANAGE_TIPLINE)
 def setup(request):
     if vault.current() is not None:
         return redirect("tipconsole:list")
@@ -163,7 +163,7 @@ def setup(request):
 @sensitive_post_parameters("grantee_password")
 @with_key
 def access(request, key):
-    if not roles.can(request.user, roles.MANAGE_USERS):
+    if not roles.can(request.user, roles.MANAGE_TIPLINE):
         return forbidden(request)
     users = get_user_model().objects.filter(is_active=True).exclude(tip_key__isnull=False).order_by("username")
     form = GrantForm(request.POST or None, users=users)

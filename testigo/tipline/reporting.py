@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from testigo.core import audit, roles
 from testigo.reports import services as report_services
@@ -24,8 +22,7 @@ def tip_to_report(*, actor, org_private: bytes, tip: Tip, title: str, descriptio
     the audit event links the two for staff only. The public sees the source as "web"
     (reports.selectors.PUBLIC_SOURCE_ALIASES): only staff know a report began as a tip. The date
     is stored as the public form stores a date given without a time: that day, time unknown."""
-    if not (vault.has_access(actor) and roles.can(actor, roles.EDIT)):
-        raise PermissionDenied(_("You do not have permission to do this."))
+    vault.require_key_holder(actor, roles.EDIT)
     box_key = crypto.open_sealed(org_private, bytes(tip.key_for_org))
     photos = []
     chosen = TipFile.objects.filter(message__tip=tip, kind=TipFile.Kind.IMAGE, pk__in=photo_ids or [])

@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils.translation import gettext as _
 
 from testigo.tipline import crypto, filemeta, storage, vault
 from testigo.tipline.models import Tip, TipFile
@@ -32,19 +30,14 @@ class OpenMessage:
     files: list[OpenFile] = field(default_factory=list)
 
 
-def _require_access(user) -> None:
-    if not vault.has_access(user):
-        raise PermissionDenied(_("You do not have tip-line access."))
-
-
 def tips_for(user) -> QuerySet[Tip]:
     """The tip list (labels and dates only: listing needs no key)."""
-    _require_access(user)
+    vault.require_key_holder(user)
     return Tip.objects.select_related("source").order_by("-source__last_activity", "-id")
 
 
 def tip_for(user, tip_id: int) -> Tip:
-    _require_access(user)
+    vault.require_key_holder(user)
     tip = Tip.objects.select_related("source").filter(pk=tip_id).first()
     if tip is None:
         raise Http404
@@ -68,7 +61,7 @@ def _open(box_key: bytes, tip: Tip, org_private: bytes | None = None) -> list[Op
 
 
 def conversation_for_staff(user, *, org_private: bytes, tip: Tip) -> list[OpenMessage]:
-    _require_access(user)
+    vault.require_key_holder(user)
     return _open(crypto.open_sealed(org_private, bytes(tip.key_for_org)), tip, org_private)
 
 
@@ -80,7 +73,7 @@ def conversation_for_source(access) -> list[OpenMessage]:
 def file_for_staff(user, *, org_private: bytes, file_id: int, original: bool) -> tuple[str, str, bytes]:
     """(name, content type, bytes) of a file, decrypted in memory. Non-images are always the
     original; images are the metadata-free copy unless the sealed original is asked for."""
-    _require_access(user)
+    vault.require_key_holder(user)
     item = TipFile.objects.select_related("message__tip").filter(pk=file_id).first()
     if item is None:
         raise Http404

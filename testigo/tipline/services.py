@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -175,8 +175,7 @@ def source_message(*, access: SourceAccess, body: str, files: list[tuple[str, by
 
 
 def _staff_box_key(actor, org_private: bytes, tip: Tip) -> bytes:
-    if not vault.has_access(actor):
-        raise PermissionDenied(_("You do not have permission to do this."))
+    vault.require_key_holder(actor)
     return crypto.open_sealed(org_private, bytes(tip.key_for_org))
 
 
@@ -192,8 +191,7 @@ def staff_reply(*, actor, org_private: bytes, tip: Tip, body: str, files: list[t
 
 def set_keep(*, actor, tip: Tip, keep: bool) -> None:
     """Flag a tip to be kept past the retention period (or release it)."""
-    if not vault.has_access(actor):
-        raise PermissionDenied(_("You do not have permission to do this."))
+    vault.require_key_holder(actor)
     with transaction.atomic():
         Source.objects.filter(pk=tip.source_id).update(keep=keep)
         audit.record(action="tipline.keep" if keep else "tipline.release", actor=actor, obj=tip)
@@ -201,8 +199,7 @@ def set_keep(*, actor, tip: Tip, keep: bool) -> None:
 
 def set_keep_originals(*, actor, keep: bool) -> None:
     """Choose whether photo originals (with their metadata) are kept, sealed, as evidence."""
-    if not (vault.has_access(actor) and roles.can(actor, roles.MANAGE_USERS)):
-        raise PermissionDenied(_("You do not have permission to do this."))
+    vault.require_key_holder(actor, roles.MANAGE_TIPLINE)
     with transaction.atomic():
         vault.VaultKey.objects.update(keep_originals=keep)
         audit.record(action="tipline.keep_originals", actor=actor, object_type="tipline.vault", data={"keep": keep})

@@ -34,6 +34,15 @@ def has_access(user) -> bool:
                 and StaffKeyWrap.objects.filter(user=user).exists())
 
 
+def require_key_holder(user, action: str | None = None) -> None:
+    """The tip line's one gate: the role action, when the act needs one (decided by core.roles),
+    and holding a wrapped copy of the organisation key (granted by someone who holds it)."""
+    if action is not None:
+        roles.require(user, action)
+    if not has_access(user):
+        raise PermissionDenied(_("You do not have tip-line access."))
+
+
 def _wrap_for(user, password: str, org_private: bytes) -> StaffKeyWrap:
     salt = crypto.random_salt()
     key = crypto.password_key(password, salt, crypto.ARGON2_OPSLIMIT, crypto.ARGON2_MEMLIMIT)
@@ -59,8 +68,7 @@ def initialise(*, user, password: str) -> str:
 
     The recovery key is returned exactly once and never stored in clear: print it, hand it to
     the board, keep it offline. Losing every password and the recovery key loses every tip."""
-    if not roles.can(user, roles.MANAGE_USERS):
-        raise PermissionDenied(_("Only an administrator can set up the tip line."))
+    roles.require(user, roles.MANAGE_TIPLINE)
     if not user.check_password(password):
         raise ValidationError(_("The password is not correct."))
     with transaction.atomic():
@@ -78,8 +86,7 @@ def grant(*, grantor, org_private: bytes, grantee, grantee_password: str) -> Sta
     """Give `grantee` tip-line access. The grantor (authorised, key unlocked in their session,
     and allowed to manage users) hands over the key; the grantee, present, types their own
     password so their wrapped copy can be made. We never learn a password any other way."""
-    if not (has_access(grantor) and roles.can(grantor, roles.MANAGE_USERS)):
-        raise PermissionDenied(_("You do not have permission to do this."))
+    require_key_holder(grantor, roles.MANAGE_TIPLINE)
     if not grantee.is_active or not grantee.check_password(grantee_password):
         raise ValidationError(_("That is not this colleague's current password."))
     with transaction.atomic():
@@ -90,8 +97,7 @@ def grant(*, grantor, org_private: bytes, grantee, grantee_password: str) -> Sta
 
 def revoke(*, actor, grantee) -> None:
     """Remove a colleague's access. (They saw the key while authorised; see the threat model.)"""
-    if not (has_access(actor) and roles.can(actor, roles.MANAGE_USERS)):
-        raise PermissionDenied(_("You do not have permission to do this."))
+    require_key_holder(actor, roles.MANAGE_TIPLINE)
     with transaction.atomic():
         StaffKeyWrap.objects.filter(user=grantee).delete()
         audit.record(action="tipline.revoke", actor=actor, obj=grantee, data={"grantee": grantee.username})

@@ -8,6 +8,7 @@ import pytest
 from testigo.alerts.models import AlertsState, Subscription, Zone
 from testigo.alerts.text import fold
 from testigo.channels.types.base import HttpResult
+from testigo.core import roles
 from tests.channels.conftest import provider, run_on_commit  # noqa: F401 - reused fixtures
 
 KENNEDY = {"type": "Polygon", "coordinates": [[[-87.20, 14.06], [-87.18, 14.06], [-87.18, 14.09],
@@ -34,7 +35,7 @@ def sms_channel(db, provider):  # noqa: F811 - the imported fixture
     from testigo.channels import services
 
     provider.default = HttpResult(202, b"0: Accepted")
-    return services.add_channel(actor=None, type_code="kannel", name="sms", rate_per_second=1000.0,
+    return services.add_channel(actor=roles.SYSTEM, type_code="kannel", name="sms", rate_per_second=1000.0,
                                 config={"secret": "k", "sendsms_url": "http://gw.test/sendsms", "username": "u",
                                         "password": "p"})
 

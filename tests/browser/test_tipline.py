@@ -34,7 +34,7 @@ def _exif(data: bytes):
 
 def _database_hits(needle: str) -> list[str]:
     raw, hits = needle.encode(), []
-    tables = {m._meta.db_table for m in apps.get_models()} | set(connection.introspection.table_names())
+    tables = {m._meta.db_table for m in apps.get_models() if m._meta.managed} | set(connection.introspection.table_names())
     with connection.cursor() as cursor:
         for table in sorted(tables):
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from testigo.channels.types import all_types, base
+from testigo.core import roles
 
 
 def require_service(available: bool, why: str) -> None:
@@ -32,7 +33,7 @@ def make_channel(db):
     from testigo.channels import services
 
     def make(type_code: str, name: str | None = None, rate: float = 1000.0, **config):
-        return services.add_channel(actor=None, type_code=type_code, name=name or type_code, config=config,
+        return services.add_channel(actor=roles.SYSTEM, type_code=type_code, name=name or type_code, config=config,
                                     rate_per_second=rate)
 
     return make

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from testigo.core import roles
 from testigo.reports.models import Report
 from testigo.surveys.models import Device, Import, Survey
 from tests.surveys.conftest import break_conversion, write_xlsx
@@ -95,8 +96,8 @@ def test_a_failed_import_says_why_and_runs_again_from_where_it_stopped(admin_cli
     from testigo.surveys import importing, mapping
 
     monkeypatch.setattr(importing, "BATCH", 1)
-    imp = importing.create_import(actor=None, name="p.csv", data="Qué,Tipo\nRobo,Robo\nAsalto,Robo\n".encode())
-    importing.set_mapping(actor=None, imp=imp, mapping_json={"columns": {"Qué": "title", "Tipo": "category"}})
+    imp = importing.create_import(actor=roles.SYSTEM, name="p.csv", data="Qué,Tipo\nRobo,Robo\nAsalto,Robo\n".encode())
+    importing.set_mapping(actor=roles.SYSTEM, imp=imp, mapping_json={"columns": {"Qué": "title", "Tipo": "category"}})
     real = break_conversion(monkeypatch, "Asalto", OSError("disk gone"))
     importing.run(import_id=imp.pk)
     page = admin_client.get(f"/console/surveys/imports/{imp.pk}/progress/").content.decode()
@@ -120,8 +121,8 @@ def test_an_import_whose_worker_stopped_can_be_run_again(admin_client, category,
 
     from testigo.surveys import importing
 
-    imp = importing.create_import(actor=None, name="p.csv", data="Qué,Tipo\nRobo,Robo\n".encode())
-    importing.set_mapping(actor=None, imp=imp, mapping_json={"columns": {"Qué": "title", "Tipo": "category"}})
+    imp = importing.create_import(actor=roles.SYSTEM, name="p.csv", data="Qué,Tipo\nRobo,Robo\n".encode())
+    importing.set_mapping(actor=roles.SYSTEM, imp=imp, mapping_json={"columns": {"Qué": "title", "Tipo": "category"}})
     url = f"/console/surveys/imports/{imp.pk}/progress/"
     Import.objects.filter(pk=imp.pk).update(status=Import.Status.RUNNING, heartbeat_at=timezone.now())
     page = admin_client.get(url).content.decode()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from testigo.core import roles
 from testigo.surveys import answers, importing, services, xlsform
 from tests.surveys.conftest import write_xlsform_file
 
@@ -112,7 +113,7 @@ def test_default_is_the_web_forms_initial_answer(survey):
     from testigo.surveys import forms
 
     category = Category.objects.create(slug="c", name_es="C", name_en="C")
-    services.update_survey(actor=None, survey=survey, category=category)
+    services.update_survey(actor=roles.SYSTEM, survey=survey, category=category)
     fields = forms.survey_form_fields(category, "en")
     assert fields["survey__edad"].initial == "30"
     assert fields["survey__armas"].initial == ["fuego"]

@@ -50,7 +50,8 @@ def org_key(tip_admin):
 def database_values():
     """(table, column, value) for every stored value of every table the project knows, read by
     raw SQL on whichever backend runs (bytes as bytes)."""
-    tables = sorted({m._meta.db_table for m in apps.get_models()} | set(connection.introspection.table_names()))
+    tables = sorted({m._meta.db_table for m in apps.get_models() if m._meta.managed}
+                    | set(connection.introspection.table_names()))
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")

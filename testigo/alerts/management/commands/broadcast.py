@@ -10,6 +10,7 @@ from django.db import transaction
 from testigo.alerts import selectors, services
 from testigo.alerts.models import Zone
 from testigo.alerts.text import closest, fold
+from testigo.core import roles
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError("give --zone NAME (repeatable) or --all")
         try:
             with transaction.atomic():
-                alert = services.create_broadcast(actor=None, message_es=options["message"],
+                alert = services.create_broadcast(actor=roles.SYSTEM, message_es=options["message"],
                                                   message_en=options["message_en"], zone_ids=zone_ids,
                                                   everyone=options["all"])
         except ValidationError as exc:
@@ -37,10 +38,10 @@ class Command(BaseCommand):
         if not options["yes"]:
             answer = input("Send now? [y/N] ").strip().lower()
             if answer not in {"y", "yes", "s", "si", "sí"}:
-                services.discard_alert(actor=None, alert=alert)
+                services.discard_alert(actor=roles.SYSTEM, alert=alert)
                 self.stdout.write("Not sent (draft discarded).")
                 return
-        queued = services.send_alert(actor=None, alert=alert)
+        queued = services.send_alert(actor=roles.SYSTEM, alert=alert)
         self.stdout.write(f"Alert {alert.pk}: {queued} messages queued.")
 
     def _zone(self, name: str) -> Zone:

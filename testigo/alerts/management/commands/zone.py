@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from testigo.alerts import zones
+from testigo.core import roles
 
 
 class Command(BaseCommand):
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
         try:
-            created, warnings = zones.import_zones(actor=None, filename=path.name, data=path.read_bytes(),
+            created, warnings = zones.import_zones(actor=roles.SYSTEM, filename=path.name, data=path.read_bytes(),
                                                    name_field=options["name_field"])
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from testigo.api import services
 from testigo.api.models import ApiToken
+from testigo.core import roles
 
 
 class Command(BaseCommand):
@@ -31,7 +32,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No user named {options['user']!r}.")
             try:
                 _token, raw = services.create_token(user=user, name=options["name"], scope=options["scope"],
-                                                    actor=None)
+                                                    actor=roles.SYSTEM)
             except ValidationError as exc:
                 raise CommandError(" ".join(exc.messages)) from exc
             self.stderr.write("Copy this token now; it is not stored and cannot be shown again:")
@@ -44,5 +45,5 @@ class Command(BaseCommand):
             token = ApiToken.objects.filter(pk=options["id"]).first()
             if token is None:
                 raise CommandError("No such token.")
-            services.revoke_token(token=token, actor=None)
+            services.revoke_token(token=token, actor=roles.SYSTEM)
             self.stdout.write(f"Revoked token {token.id}.")

@@ -10,6 +10,7 @@ from testigo.channels.models import Channel
 from testigo.channels.types import all_types
 from testigo.channels.types import get as get_type
 from testigo.channels.types.base import ChannelType
+from testigo.core import roles
 
 
 class Command(BaseCommand):
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         if options["secret"]:
             config[secret_key] = options["secret"]
         try:
-            channel = services.add_channel(actor=None, type_code=options["type"], name=options["name"], config=config,
+            channel = services.add_channel(actor=roles.SYSTEM, type_code=options["type"], name=options["name"], config=config,
                                            rate_per_second=options["rate"], transliterate=options["transliterate"])
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc

@@ -31,5 +31,5 @@ class Command(BaseCommand):
         with transaction.atomic():
             user = User.objects.create_user(username=username, email=email, password=password, is_staff=True)
             roles.set_role(user, roles.ADMIN)
-            audit.record(action="user.created", actor=None, obj=user, data={"username": username, "role": roles.ADMIN})
+            audit.record(action="user.created", actor=roles.SYSTEM, obj=user, data={"username": username, "role": roles.ADMIN})
         self.stdout.write(f"administrator {username!r} created")

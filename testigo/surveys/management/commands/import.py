@@ -10,6 +10,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from testigo.core import roles
 from testigo.surveys import importing
 
 
@@ -26,9 +27,9 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
         try:
-            imp = importing.create_import(actor=None, name=path.name, data=path.read_bytes())
+            imp = importing.create_import(actor=roles.SYSTEM, name=path.name, data=path.read_bytes())
             if mapping:
-                importing.set_mapping(actor=None, imp=imp, mapping_json=json.loads(Path(mapping).read_text()))
+                importing.set_mapping(actor=roles.SYSTEM, imp=imp, mapping_json=json.loads(Path(mapping).read_text()))
         except (ValidationError, json.JSONDecodeError, OSError) as exc:
             raise CommandError(getattr(exc, "messages", [str(exc)])[0]) from None
         imp = importing.run(import_id=imp.pk, progress=self._bar if sys.stderr.isatty() else None)

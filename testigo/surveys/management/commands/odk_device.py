@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from testigo.core import roles
 from testigo.surveys import services
 from testigo.surveys.models import Device
 
@@ -31,10 +32,10 @@ class Command(BaseCommand):
             device = Device.objects.filter(pk=options["id"]).first()
             if device is None:
                 raise CommandError(f"no device {options['id']}")
-            services.revoke_device(actor=None, device=device)
+            services.revoke_device(actor=roles.SYSTEM, device=device)
             self.stdout.write(f"revoked {device.pk}\t{device.name}")
         else:
-            _device, token = services.add_device(actor=None, name=options["name"])
+            _device, token = services.add_device(actor=roles.SYSTEM, name=options["name"])
             server = (options["server"] or getattr(settings, "CHANNEL_BASE_URL", "")
                       or "http://127.0.0.1:8000").rstrip("/")
             self.stdout.write(f"{server}/odk/{token}")

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from testigo.core import roles
 from testigo.surveys import services, xlsform
 from testigo.surveys.models import Survey
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
         try:
-            survey = services.import_xlsform(actor=None, data=path.read_bytes(), filename=path.name)
+            survey = services.import_xlsform(actor=roles.SYSTEM, data=path.read_bytes(), filename=path.name)
         except xlsform.XLSFormError as exc:
             raise CommandError("\n".join(exc.errors)) from None
         except ValidationError as exc:
