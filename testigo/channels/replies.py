@@ -3,7 +3,7 @@ built) and staff's, written on a report's page."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -34,8 +34,7 @@ def stopped() -> str:
 @transaction.atomic
 def reply(*, report, actor, text: str) -> OutboundMessage:
     """Send `text` from staff to the citizen behind `report`, through the channel they last used."""
-    if not roles.can(actor, roles.EDIT):
-        raise PermissionDenied(_("You do not have permission to do this."))
+    roles.require(actor, roles.EDIT)
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("Write a message before sending."))

@@ -29,9 +29,6 @@ KNOWN = {
     ("testigo/console/token_views.py", "api"),  # API tokens: their services to core or api below console
     ("testigo/core/audit.py", "reports"),  # audit reads Report: a registry of auditable models
     ("testigo/public/map_views.py", "api"),  # params/errors/exporters: to reports/filters.py
-    ("testigo/surveys/console_views.py", "console"),  # console/access.py: to core/access.py
-    ("testigo/surveys/import_views.py", "console"),
-    ("testigo/tipline/console_views.py", "console"),
 }
 
 ROOT = Path(testigo.__file__).resolve().parent
