@@ -6,10 +6,11 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from testigo.api import params, queries
+from testigo.api import queries
 from testigo.api.errors import ApiError
 from testigo.api.reports_api import ReportQuery
 from testigo.geo import selectors as geo_selectors
+from testigo.reports import filters
 from testigo.reports.models import Category
 
 router = Router(tags=["map"])
@@ -22,10 +23,9 @@ class ClusterQuery(ReportQuery):
 @router.get("/map/clusters", summary="Clusters and single reports for a map viewport")
 def map_clusters(request, query: Query[ClusterQuery]):
     data = query.dict()
-    vp = params.viewport(data.get("bbox"), data.get("zoom"))
+    vp = filters.viewport(data.get("bbox"), data.get("zoom"))
     data["bbox"] = None  # the viewport carries it
-    filters = params.parse_filters(data)
-    return queries.clusters(request.auth, filters, vp)
+    return queries.clusters(request.auth, filters.parse_filters(data), vp)
 
 
 @router.get("/categories", summary="Active categories")

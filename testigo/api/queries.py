@@ -7,12 +7,11 @@ from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from testigo.api import exporters
 from testigo.api.auth import Caller
 from testigo.api.params import decode_cursor, encode_cursor
 from testigo.core import roles
 from testigo.geo import aggregates
-from testigo.reports import selectors
+from testigo.reports import exporters, selectors
 from testigo.reports.models import Report
 from testigo.reports.selectors import ReportFilters
 

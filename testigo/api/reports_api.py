@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
-from testigo.api import exporters, params, queries
+from testigo.api import params, queries
 from testigo.api.errors import ApiError
 from testigo.api.schemas import NoteIn, ReportIn, ReportPatch, StatusIn
 from testigo.core import roles
-from testigo.reports import selectors, services
+from testigo.reports import exporters, filters, selectors, services, submission
 from testigo.reports.models import Category
 
 router = Router(tags=["reports"])
@@ -36,38 +36,35 @@ class PageQuery(ReportQuery):
 
 def _filters(query: ReportQuery):
     data = query.dict()
-    return params.parse_filters(data), params.parse_updated_since(data.get("updated_since"))
+    return filters.parse_filters(data), filters.parse_updated_since(data.get("updated_since"))
 
 
 @router.get("/reports", summary="List reports (cursor-paginated)")
 def list_reports(request, query: Query[PageQuery]):
-    filters, since = _filters(query)
-    return queries.page(request.auth, filters, limit=params.parse_limit(query.limit), cursor=query.cursor,
+    wanted, since = _filters(query)
+    return queries.page(request.auth, wanted, limit=params.parse_limit(query.limit), cursor=query.cursor,
                         updated_since=since)
 
 
 def _categories(values: list) -> list[Category]:
-    ids = params.parse_categories(",".join(str(v) for v in values)) if values else []
+    ids = filters.parse_categories(",".join(str(v) for v in values)) if values else []
     return list(Category.objects.filter(id__in=ids))
 
 
 @router.post("/reports", response={201: dict}, summary="Submit a report (public)")
 def submit_report(request, payload: ReportIn):
-    from testigo.public.forms import ReportForm
-
     data = payload.dict()
     if data["category"] is not None:
         try:
-            found = params.parse_categories(str(data["category"]))
-        except ApiError as exc:
+            found = filters.parse_categories(str(data["category"]))
+        except filters.InvalidFilter as exc:
             raise ApiError(422, "invalid_input", exc.message, [{"field": "category", "message": exc.message}]) from None
         data["category"] = found[0] if found else None  # "" or " , ": no category, the form decides
     if data["occurred_time"] is not None:
         data["occurred_time"] = data["occurred_time"].replace(tzinfo=None)  # local time, as on the form
-    form = ReportForm({k: ("" if v is None else str(v)) for k, v in data.items()})
+    form = submission.SubmissionForm({k: ("" if v is None else str(v)) for k, v in data.items()})
     if not form.is_valid():
-        detail = [{"field": f if f != "__all__" else "", "message": str(m)}
-                  for f, msgs in form.errors.items() for m in msgs]
+        detail = form.error_list()
         raise ApiError(422, "invalid_input", detail[0]["message"], detail)
     report = services.create_report(**form.report_kwargs(), language=data["language"], source="api",
                                     actor=request.auth.user)
@@ -140,14 +137,14 @@ def add_note(request, reference: str, payload: NoteIn):
 
 def export_rows(caller, query: ReportQuery) -> exporters.Export:
     """The export this caller may have: staff need EXPORT; the public gets the projection."""
-    filters, since = _filters(query)
-    qs, _sort, public = queries.report_queryset(caller, filters, since)
+    wanted, since = _filters(query)
+    qs, _sort, public = queries.report_queryset(caller, wanted, since)
     if public:
         return exporters.Export(qs, public=True)
     if not roles.can(caller.user, roles.EXPORT):
         raise PermissionDenied
     return exporters.Export(qs, public=False, with_contact=roles.may_take_contacts(caller.user),
-                            answers=survey_answer_columns(filters.categories))
+                            answers=survey_answer_columns(wanted.categories))
 
 
 def survey_answer_columns(category_ids: list[int]) -> list:
