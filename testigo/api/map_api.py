@@ -9,6 +9,7 @@ from ninja import Query, Router
 from testigo.api import queries
 from testigo.api.errors import ApiError
 from testigo.api.reports_api import ReportQuery
+from testigo.api.responses import GEOJSON, CategoryList, Clusters, LayerList, body, with_errors
 from testigo.geo import selectors as geo_selectors
 from testigo.reports import filters
 from testigo.reports.models import Category
@@ -20,7 +21,8 @@ class ClusterQuery(ReportQuery):
     zoom: str | None = None
 
 
-@router.get("/map/clusters", summary="Clusters and single reports for a map viewport")
+@router.get("/map/clusters", response=with_errors({200: Clusters}, 400), exclude_unset=True,
+            summary="Clusters and single reports for a map viewport")
 def map_clusters(request, query: Query[ClusterQuery]):
     data = query.dict()
     vp = filters.viewport(data.get("bbox"), data.get("zoom"))
@@ -28,19 +30,20 @@ def map_clusters(request, query: Query[ClusterQuery]):
     return queries.clusters(request.auth, filters.parse_filters(data), vp)
 
 
-@router.get("/categories", summary="Active categories")
+@router.get("/categories", response=with_errors({200: CategoryList}), summary="Active categories")
 def categories(request):
     rows = Category.objects.filter(is_active=True).order_by("position", "name_es")
     return {"items": [{"id": c.id, "slug": c.slug, "name": c.name, "name_es": c.name_es, "name_en": c.name_en,
                        "parent": c.parent_id, "colour": c.colour, "icon": c.icon} for c in rows]}
 
 
-@router.get("/layers", summary="Map layers (without their shapes)")
+@router.get("/layers", response=with_errors({200: LayerList}), summary="Map layers (without their shapes)")
 def layers(request):
     return {"items": [geo_selectors.layer_summary(layer) for layer in geo_selectors.layers_for(request.auth.user)]}
 
 
-@router.get("/layers/{layer_id}.geojson", summary="One layer's shapes as GeoJSON")
+@router.get("/layers/{layer_id}.geojson", response=with_errors({200: None}, 404, 422),
+            openapi_extra=body("application/geo+json", GEOJSON), summary="One layer's shapes as GeoJSON")
 def layer_geojson(request, layer_id: int):
     layer = geo_selectors.layers_for(request.auth.user).filter(pk=layer_id).first()
     if layer is None:

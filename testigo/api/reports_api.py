@@ -10,6 +10,17 @@ from ninja.responses import Status
 
 from testigo.api import params, queries
 from testigo.api.errors import ApiError
+from testigo.api.responses import (
+    GEOJSON,
+    NoteList,
+    PublicReportDetail,
+    ReportPage,
+    StaffReportDetail,
+    Submitted,
+    body,
+    with_errors,
+)
+from testigo.api.responses import Note as NoteOut
 from testigo.api.schemas import NoteIn, ReportIn, ReportPatch, StatusIn
 from testigo.core import roles
 from testigo.reports import exporters, filters, selectors, services, submission
@@ -39,7 +50,8 @@ def _filters(query: ReportQuery):
     return filters.parse_filters(data), filters.parse_updated_since(data.get("updated_since"))
 
 
-@router.get("/reports", summary="List reports (cursor-paginated)")
+@router.get("/reports", response=with_errors({200: ReportPage}, 400), exclude_unset=True,
+            summary="List reports (cursor-paginated)")
 def list_reports(request, query: Query[PageQuery]):
     wanted, since = _filters(query)
     return queries.page(request.auth, wanted, limit=params.parse_limit(query.limit), cursor=query.cursor,
@@ -51,7 +63,7 @@ def _categories(values: list) -> list[Category]:
     return list(Category.objects.filter(id__in=ids))
 
 
-@router.post("/reports", response={201: dict}, summary="Submit a report (public)")
+@router.post("/reports", response=with_errors({201: Submitted}, 400, 403, 422), summary="Submit a report (public)")
 def submit_report(request, payload: ReportIn):
     data = payload.dict()
     if data["category"] is not None:
@@ -78,7 +90,8 @@ def _staff_detail(caller, report) -> dict:
     return row
 
 
-@router.get("/reports/{reference}", summary="One report")
+@router.get("/reports/{reference}", response=with_errors({200: StaffReportDetail | PublicReportDetail}, 404),
+            exclude_unset=True, summary="One report")
 def get_report(request, reference: str):
     caller = request.auth
     if caller.is_staff:
@@ -91,7 +104,8 @@ def get_report(request, reference: str):
     return out
 
 
-@router.patch("/reports/{reference}", summary="Edit a report (staff, write scope)")
+@router.patch("/reports/{reference}", response=with_errors({200: StaffReportDetail}, 400, 403, 404, 422),
+              exclude_unset=True, summary="Edit a report (staff, write scope)")
 def patch_report(request, reference: str, payload: ReportPatch):
     caller = request.auth
     user = caller.require_write()
@@ -108,7 +122,8 @@ def patch_report(request, reference: str, payload: ReportPatch):
     return _staff_detail(caller, report)
 
 
-@router.post("/reports/{reference}/status", summary="Change a report's status (staff, write scope)")
+@router.post("/reports/{reference}/status", response=with_errors({200: StaffReportDetail}, 400, 403, 404, 422),
+             exclude_unset=True, summary="Change a report's status (staff, write scope)")
 def change_status(request, reference: str, payload: StatusIn):
     caller = request.auth
     user = caller.require_write()
@@ -122,13 +137,15 @@ def _note(note) -> dict:
             "created_at": note.created_at}
 
 
-@router.get("/reports/{reference}/notes", summary="Staff notes on a report")
+@router.get("/reports/{reference}/notes", response=with_errors({200: NoteList}, 403, 404),
+            summary="Staff notes on a report")
 def list_notes(request, reference: str):
     report = selectors.staff_report(request.auth.require_staff(), reference)
     return {"items": [_note(n) for n in report.notes.select_related("author")]}
 
 
-@router.post("/reports/{reference}/notes", response={201: dict}, summary="Add a note (staff, write scope)")
+@router.post("/reports/{reference}/notes", response=with_errors({201: NoteOut}, 400, 403, 404, 422),
+             summary="Add a note (staff, write scope)")
 def add_note(request, reference: str, payload: NoteIn):
     user = request.auth.require_write()
     report = selectors.staff_report(user, reference)
@@ -161,13 +178,16 @@ def survey_answer_columns(category_ids: list[int]) -> list:
     return export_columns(survey, (get_language() or "es")[:2]) if survey else []
 
 
-@router.get("/reports.geojson", summary="Reports as a GeoJSON FeatureCollection (streamed)")
+@router.get("/reports.geojson", response=with_errors({200: None}, 400, 403),
+            openapi_extra=body("application/geo+json", GEOJSON),
+            summary="Reports as a GeoJSON FeatureCollection (streamed)")
 def reports_geojson(request, query: Query[ReportQuery]):
     export = export_rows(request.auth, query)
     return StreamingHttpResponse(export.geojson(), content_type="application/geo+json")
 
 
-@router.get("/reports.csv", summary="Reports as CSV (streamed)")
+@router.get("/reports.csv", response=with_errors({200: None}, 400, 403),
+            openapi_extra=body("text/csv", {"type": "string"}), summary="Reports as CSV (streamed)")
 def reports_csv(request, query: Query[ReportQuery]):
     export = export_rows(request.auth, query)
     response = StreamingHttpResponse(export.csv(), content_type="text/csv; charset=utf-8")
