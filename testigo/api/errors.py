@@ -81,5 +81,7 @@ def install(api) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
+        if exc.status_code == 400:  # ninja's only 400: a request body that is not JSON
+            return respond(request, 400, "invalid_body", _("The request body could not be read as JSON."))
         code = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}.get(exc.status_code, "error")
         return respond(request, exc.status_code, code, str(exc))

@@ -28,7 +28,8 @@ class ParamDetail(Schema):
 class Error(Schema):
     """Every 4xx: test `code` (stable); `message` is translated, for people."""
 
-    code: str = Field(description="stable, e.g. invalid_bbox, invalid_input, invalid_token, forbidden, not_found")
+    code: str = Field(description="stable, e.g. invalid_bbox, invalid_body, invalid_input, invalid_token, forbidden, "
+                                  "not_found")
     message: str
     detail: list[FieldError] | ParamDetail | None = Field(
         default=None, description="invalid_input: the fields at fault; a bad parameter (400): which one")
