@@ -37,14 +37,31 @@ schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api
 schema.config.generation.update(allow_x00=False)
 
 
+CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def _call_and_check(case, headers: dict) -> None:
+    from testigo.wsgi import application
+
+    # Uncompressed: the WSGI transport does not undo GZipMiddleware.
+    response = case.call(app=application, headers={"Accept-Encoding": "identity", **headers})
+    assert response.status_code < 500, (case.method, case.path, case.query, response.text[:300])
+    case.validate_response(response, checks=CHECKS)
+
+
 @schema.parametrize()
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @pytest.mark.django_db
 def test_api_never_answers_5xx_and_answers_as_documented(case, published_report, _keep_test_connection):
-    from testigo.wsgi import application
+    _call_and_check(case, {})
 
-    # Uncompressed: the WSGI transport does not undo GZipMiddleware.
-    response = case.call(app=application, headers={"Accept-Encoding": "identity"})
-    assert response.status_code < 500, (case.method, case.path, case.query, response.text[:300])
-    case.validate_response(response, checks=[status_code_conformance, content_type_conformance,
-                                              response_schema_conformance])
+
+@schema.parametrize()
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@pytest.mark.django_db
+def test_staff_answers_are_as_documented(case, published_report, admin_user, _keep_test_connection):
+    """The staff shapes (every status, contacts, notes, redactions) against the same document."""
+    from testigo.api import services as token_services
+
+    _token, raw = token_services.create_token(user=admin_user, name="schemathesis", scope="write", actor=admin_user)
+    _call_and_check(case, {"Authorization": f"Bearer {raw}"})
