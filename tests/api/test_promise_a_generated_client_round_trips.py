@@ -10,10 +10,11 @@ import json
 import shutil
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 PACKAGE = "testigo_generated_client"
 
@@ -27,7 +28,7 @@ def _generator() -> str:
 
 
 @pytest.fixture(scope="session")
-def generated(tmp_path_factory, django_db_setup):
+def generated(tmp_path_factory):
     """The client package generated from /api/v1/openapi.json, imported (once per session: ~3 s)."""
     from testigo.api.api import api
 
@@ -68,7 +69,7 @@ def test_a_generated_client_submits_lists_changes_status_and_adds_notes(generate
     models, api = generated["models"], generated
     submitted = api["api.reports.submit_report"].sync(client=clients["public"], body=models.ReportIn(
         title="Asalto en bus", description="Dos hombres armados asaltaron la ruta 5.", category="robo",
-        occurred_date=date.today() - timedelta(days=1), lat=14.07, lon=-87.19))
+        occurred_date=timezone.localdate() - timedelta(days=1), lat=14.07, lon=-87.19))
     assert isinstance(submitted, models.Submitted)
     assert submitted.status == "new" and submitted.reference.startswith("T-")
 
@@ -120,7 +121,7 @@ def test_documented_errors_are_parsed_into_the_error_model(generated, clients):
     assert isinstance(bad_box.parsed.detail, models.ParamDetail) and bad_box.parsed.detail.param == "bbox"
 
     future = api["api.reports.submit_report"].sync_detailed(client=clients["public"], body=models.ReportIn(
-        title="Mañana", description="Algo que todavía no pasó.", occurred_date=date.today() + timedelta(days=3),
+        title="Mañana", description="Algo que todavía no pasó.", occurred_date=timezone.localdate() + timedelta(days=3),
         place_name="Comayagüela"))
     assert future.status_code == 422
     assert isinstance(future.parsed, models.Error) and future.parsed.code == "invalid_input"
