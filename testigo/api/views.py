@@ -7,6 +7,14 @@ from django.shortcuts import render
 from testigo.api.api import api
 
 
+def _answer(status, response: dict) -> str:
+    """`200 ReportPage`, `404 Error`, `200 text/csv`: a status and the body it carries."""
+    for media_type, content in response.get("content", {}).items():
+        ref = content.get("schema", {}).get("$ref", "")
+        return f"{status} {ref.rsplit('/', 1)[-1] if ref else media_type}"
+    return str(status)
+
+
 def docs_view(request):
     schema = api.get_openapi_schema(path_prefix="/api/v1/")
     endpoints = []
@@ -14,5 +22,6 @@ def docs_view(request):
         for method, op in methods.items():
             endpoints.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
                               "params": [p["name"] for p in op.get("parameters", []) if p.get("in") == "query"],
+                              "answers": [_answer(status, response) for status, response in op["responses"].items()],
                               "tags": op.get("tags", [])})
     return render(request, "api/docs.html", {"endpoints": endpoints, "info": schema["info"]})
