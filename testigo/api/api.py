@@ -11,7 +11,15 @@ from ninja import NinjaAPI
 from testigo.api import errors, map_api, reports_api
 from testigo.api.auth import CallerAuth
 
-api = NinjaAPI(
+
+class TestigoAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        """The handler's name (`list_reports`, `add_note`…): what a generated client names its
+        functions, instead of ninja's module path (`testigo_api_reports_api_list_reports`)."""
+        return operation.view_func.__name__
+
+
+api = TestigoAPI(
     title="Testigo API",
     version="1",
     description="Reports, map clusters, categories and layers. Anonymous callers see the public "

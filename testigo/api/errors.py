@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from testigo.reports.filters import InvalidFilter
+
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, detail=None):
@@ -40,6 +42,11 @@ def install(api) -> None:
     @api.exception_handler(ApiError)
     def api_error(request, exc: ApiError):
         return respond(request, exc.status, exc.code, exc.message, exc.detail)
+
+    @api.exception_handler(InvalidFilter)
+    def invalid_filter(request, exc: InvalidFilter):
+        error = bad_param(exc.param, exc.message)
+        return respond(request, error.status, error.code, error.message, error.detail)
 
     @api.exception_handler(NinjaValidationError)
     def invalid(request, exc: NinjaValidationError):
@@ -74,5 +81,7 @@ def install(api) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
+        if exc.status_code == 400:  # ninja's only 400: a request body that is not JSON
+            return respond(request, 400, "invalid_body", _("The request body could not be read as JSON."))
         code = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}.get(exc.status_code, "error")
         return respond(request, exc.status_code, code, str(exc))

@@ -7,10 +7,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Query, Router
 
-from testigo.api import params, queries
+from testigo.api import queries
 from testigo.api.errors import ApiError
 from testigo.api.reports_api import ReportQuery
+from testigo.api.responses import GEOJSON, CategoryList, Clusters, LayerList, body, with_errors
 from testigo.geo import selectors as geo_selectors
+from testigo.reports import filters
 from testigo.reports.models import Category
 
 # Endpoint summaries stay English in the OpenAPI schema (gettext_noop); the docs page translates them.
@@ -21,28 +23,29 @@ class ClusterQuery(ReportQuery):
     zoom: str | None = None
 
 
-@router.get("/map/clusters", summary=gettext_noop("Clusters and single reports for a map viewport"))
+@router.get("/map/clusters", response=with_errors({200: Clusters}, 400), exclude_unset=True,
+            summary=gettext_noop("Clusters and single reports for a map viewport"))
 def map_clusters(request, query: Query[ClusterQuery]):
     data = query.dict()
-    vp = params.viewport(data.get("bbox"), data.get("zoom"))
+    vp = filters.viewport(data.get("bbox"), data.get("zoom"))
     data["bbox"] = None  # the viewport carries it
-    filters = params.parse_filters(data)
-    return queries.clusters(request.auth, filters, vp)
+    return queries.clusters(request.auth, filters.parse_filters(data), vp)
 
 
-@router.get("/categories", summary=gettext_noop("Active categories"))
+@router.get("/categories", response=with_errors({200: CategoryList}), summary=gettext_noop("Active categories"))
 def categories(request):
     rows = Category.objects.filter(is_active=True).order_by("position", "name_es")
     return {"items": [{"id": c.id, "slug": c.slug, "name": c.name, "name_es": c.name_es, "name_en": c.name_en,
                        "parent": c.parent_id, "colour": c.colour, "icon": c.icon} for c in rows]}
 
 
-@router.get("/layers", summary=gettext_noop("Map layers (without their shapes)"))
+@router.get("/layers", response=with_errors({200: LayerList}), summary=gettext_noop("Map layers (without their shapes)"))
 def layers(request):
     return {"items": [geo_selectors.layer_summary(layer) for layer in geo_selectors.layers_for(request.auth.user)]}
 
 
-@router.get("/layers/{layer_id}.geojson", summary=gettext_noop("One layer's shapes as GeoJSON"))
+@router.get("/layers/{layer_id}.geojson", response=with_errors({200: None}, 404, 422),
+            openapi_extra=body("application/geo+json", GEOJSON), summary=gettext_noop("One layer's shapes as GeoJSON"))
 def layer_geojson(request, layer_id: int):
     layer = geo_selectors.layers_for(request.auth.user).filter(pk=layer_id).first()
     if layer is None:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from testigo.api import exporters
 from testigo.api.auth import Caller
 from testigo.api.params import decode_cursor, encode_cursor
 from testigo.core import dates, roles
-from testigo.reports import counts, selectors
+from testigo.reports import counts, exporters, selectors
 from testigo.reports.models import Report
 from testigo.reports.selectors import ReportFilters
 

@@ -8,11 +8,23 @@ from django.utils.translation import gettext_noop
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
-from testigo.api import exporters, params, queries
+from testigo.api import params, queries
 from testigo.api.errors import ApiError
+from testigo.api.responses import (
+    GEOJSON,
+    NoteList,
+    PublicReportDetail,
+    ReportPage,
+    StaffReportDetail,
+    StatusChanged,
+    Submitted,
+    body,
+    with_errors,
+)
+from testigo.api.responses import Note as NoteOut
 from testigo.api.schemas import NoteIn, ReportIn, ReportPatch, StatusIn
 from testigo.core import roles
-from testigo.reports import selectors, services
+from testigo.reports import exporters, filters, selectors, services, submission
 from testigo.reports.models import Category
 
 # Endpoint summaries stay English in the OpenAPI schema (gettext_noop); the docs page translates them.
@@ -37,38 +49,36 @@ class PageQuery(ReportQuery):
 
 def _filters(query: ReportQuery):
     data = query.dict()
-    return params.parse_filters(data), params.parse_updated_since(data.get("updated_since"))
+    return filters.parse_filters(data), filters.parse_updated_since(data.get("updated_since"))
 
 
-@router.get("/reports", summary=gettext_noop("List reports (cursor-paginated)"))
+@router.get("/reports", response=with_errors({200: ReportPage}, 400), exclude_unset=True,
+            summary=gettext_noop("List reports (cursor-paginated)"))
 def list_reports(request, query: Query[PageQuery]):
-    filters, since = _filters(query)
-    return queries.page(request.auth, filters, limit=params.parse_limit(query.limit), cursor=query.cursor,
+    wanted, since = _filters(query)
+    return queries.page(request.auth, wanted, limit=params.parse_limit(query.limit), cursor=query.cursor,
                         updated_since=since)
 
 
 def _categories(values: list) -> list[Category]:
-    ids = params.parse_categories(",".join(str(v) for v in values)) if values else []
+    ids = filters.parse_categories(",".join(str(v) for v in values)) if values else []
     return list(Category.objects.filter(id__in=ids))
 
 
-@router.post("/reports", response={201: dict}, summary=gettext_noop("Submit a report (public)"))
+@router.post("/reports", response=with_errors({201: Submitted}, 400, 403, 422), summary=gettext_noop("Submit a report (public)"))
 def submit_report(request, payload: ReportIn):
-    from testigo.public.forms import ReportForm
-
     data = payload.dict()
     if data["category"] is not None:
         try:
-            found = params.parse_categories(str(data["category"]))
-        except ApiError as exc:
+            found = filters.parse_categories(str(data["category"]))
+        except filters.InvalidFilter as exc:
             raise ApiError(422, "invalid_input", exc.message, [{"field": "category", "message": exc.message}]) from None
         data["category"] = found[0] if found else None  # "" or " , ": no category, the form decides
     if data["occurred_time"] is not None:
         data["occurred_time"] = data["occurred_time"].replace(tzinfo=None)  # local time, as on the form
-    form = ReportForm({k: ("" if v is None else str(v)) for k, v in data.items()})
+    form = submission.SubmissionForm({k: ("" if v is None else str(v)) for k, v in data.items()})
     if not form.is_valid():
-        detail = [{"field": f if f != "__all__" else "", "message": str(m)}
-                  for f, msgs in form.errors.items() for m in msgs]
+        detail = form.error_list()
         raise ApiError(422, "invalid_input", detail[0]["message"], detail)
     report = services.create_report(**form.report_kwargs(), language=data["language"], source="api",
                                     actor=request.auth.user)
@@ -82,7 +92,8 @@ def _staff_detail(caller, report) -> dict:
     return row
 
 
-@router.get("/reports/{reference}", summary=gettext_noop("One report"))
+@router.get("/reports/{reference}", response=with_errors({200: StaffReportDetail | PublicReportDetail}, 404),
+            exclude_unset=True, summary=gettext_noop("One report"))
 def get_report(request, reference: str):
     caller = request.auth
     if caller.is_staff:
@@ -95,7 +106,8 @@ def get_report(request, reference: str):
     return out
 
 
-@router.patch("/reports/{reference}", summary=gettext_noop("Edit a report (staff, write scope)"))
+@router.patch("/reports/{reference}", response=with_errors({200: StaffReportDetail}, 400, 403, 404, 422),
+              exclude_unset=True, summary=gettext_noop("Edit a report (staff, write scope)"))
 def patch_report(request, reference: str, payload: ReportPatch):
     caller = request.auth
     user = caller.require_write()
@@ -112,7 +124,8 @@ def patch_report(request, reference: str, payload: ReportPatch):
     return _staff_detail(caller, report)
 
 
-@router.post("/reports/{reference}/status", summary=gettext_noop("Change a report's status (staff, write scope)"))
+@router.post("/reports/{reference}/status", response=with_errors({200: StatusChanged}, 400, 403, 404, 422),
+             exclude_unset=True, summary=gettext_noop("Change a report's status (staff, write scope)"))
 def change_status(request, reference: str, payload: StatusIn):
     caller = request.auth
     user = caller.require_write()
@@ -126,13 +139,15 @@ def _note(note) -> dict:
             "created_at": note.created_at}
 
 
-@router.get("/reports/{reference}/notes", summary=gettext_noop("Staff notes on a report"))
+@router.get("/reports/{reference}/notes", response=with_errors({200: NoteList}, 403, 404),
+            summary=gettext_noop("Staff notes on a report"))
 def list_notes(request, reference: str):
     report = selectors.staff_report(request.auth.require_staff(), reference)
     return {"items": [_note(n) for n in report.notes.select_related("author")]}
 
 
-@router.post("/reports/{reference}/notes", response={201: dict}, summary=gettext_noop("Add a note (staff, write scope)"))
+@router.post("/reports/{reference}/notes", response=with_errors({201: NoteOut}, 400, 403, 404, 422),
+             summary=gettext_noop("Add a note (staff, write scope)"))
 def add_note(request, reference: str, payload: NoteIn):
     user = request.auth.require_write()
     report = selectors.staff_report(user, reference)
@@ -141,13 +156,13 @@ def add_note(request, reference: str, payload: NoteIn):
 
 def export_rows(caller, query: ReportQuery) -> exporters.Export:
     """The export this caller may have: staff need EXPORT; the public gets the projection."""
-    filters, since = _filters(query)
-    qs, _sort, public = queries.report_queryset(caller, filters, since)
+    wanted, since = _filters(query)
+    qs, _sort, public = queries.report_queryset(caller, wanted, since)
     if public:
         return exporters.Export(qs, public=True)
     roles.require(caller.user, roles.EXPORT)
     return exporters.Export(qs, public=False, with_contact=roles.may_take_contacts(caller.user),
-                            answers=survey_answer_columns(filters.categories))
+                            answers=survey_answer_columns(wanted.categories))
 
 
 def survey_answer_columns(category_ids: list[int]) -> list:
@@ -164,13 +179,16 @@ def survey_answer_columns(category_ids: list[int]) -> list:
     return export_columns(survey, (get_language() or "es")[:2]) if survey else []
 
 
-@router.get("/reports.geojson", summary=gettext_noop("Reports as a GeoJSON FeatureCollection (streamed)"))
+@router.get("/reports.geojson", response=with_errors({200: None}, 400, 403),
+            openapi_extra=body("application/geo+json", GEOJSON),
+            summary=gettext_noop("Reports as a GeoJSON FeatureCollection (streamed)"))
 def reports_geojson(request, query: Query[ReportQuery]):
     export = export_rows(request.auth, query)
     return StreamingHttpResponse(export.geojson(), content_type="application/geo+json")
 
 
-@router.get("/reports.csv", summary=gettext_noop("Reports as CSV (streamed)"))
+@router.get("/reports.csv", response=with_errors({200: None}, 400, 403),
+            openapi_extra=body("text/csv", {"type": "string"}), summary=gettext_noop("Reports as CSV (streamed)"))
 def reports_csv(request, query: Query[ReportQuery]):
     export = export_rows(request.auth, query)
     response = StreamingHttpResponse(export.csv(), content_type="text/csv; charset=utf-8")

@@ -6,10 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.shortcuts import render
 
-from testigo.api import exporters, params
-from testigo.api.errors import ApiError
 from testigo.geo.models import Layer
-from testigo.reports import selectors
+from testigo.reports import exporters, filters, selectors
 
 RECENT = 20
 
@@ -27,11 +25,11 @@ def filter_context(request) -> dict:
     """Parse the filters in the query string; a bad value is shown as an error, not a 500."""
     error = ""
     try:
-        filters = params.parse_filters(request.GET)
-    except ApiError as exc:
-        filters, error = params.ReportFilters(), exc.message
-    return {"filters": filters, "filter_error": error, "category_tree": selectors.category_tree(),
-            "selected_categories": set(filters.categories)}
+        parsed = filters.parse_filters(request.GET)
+    except filters.InvalidFilter as exc:
+        parsed, error = filters.ReportFilters(), exc.message
+    return {"filters": parsed, "filter_error": error, "category_tree": selectors.category_tree(),
+            "selected_categories": set(parsed.categories)}
 
 
 def home(request):

@@ -68,7 +68,7 @@ def test_csv_cells_cannot_become_spreadsheet_formulas(client, report_factory, ad
 
 def _reference_csv(rows, columns) -> str:
     """The row-by-row writer the fast export replaced: one dict and one _cell per value."""
-    from testigo.api.exporters import _cell
+    from testigo.reports.exporters import _cell
 
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -80,8 +80,7 @@ def _reference_csv(rows, columns) -> str:
 
 @pytest.mark.django_db
 def test_fast_export_equals_the_row_builders_cell_for_cell(world, admin_user, monkeypatch):
-    from testigo.api import exporters
-    from testigo.reports import selectors, services
+    from testigo.reports import exporters, selectors, services
     from testigo.reports.models import Report
 
     services.update_report(report=world["new"], actor=admin_user, title="@SUM(A1)", description="-2+3 ,\"x\"\n",

@@ -56,6 +56,17 @@ def test_api_docs_are_self_hosted(client):
 
 
 @pytest.mark.django_db
+def test_api_docs_say_what_each_endpoint_answers(client):
+    import re
+
+    html = client.get("/api/v1/docs").content.decode()
+    row = next(r for r in re.findall(r"<tr>.*?</tr>", html, re.S) if "<code>/api/v1/reports/{reference}/notes</code>" in r
+               and "<code>POST</code>" in r)
+    assert re.findall(r"<code>(\d{3}[^<]*)</code>", row) == ["201 Note", "400 Error", "401 Error", "403 Error",
+                                                           "404 Error", "422 Error"]
+
+
+@pytest.mark.django_db
 def test_home_page_weight_budget(client, world):
     """≤ 50 KB of JavaScript and ≤ 150 KB in all, gzipped (tiles aside): the map must open on
     a cheap phone over a slow connection."""

@@ -86,6 +86,17 @@ def test_invalid_submission_is_422_with_field_messages_and_valid_one_is_created(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_a_body_that_is_not_json_is_a_400_invalid_body_with_a_message_for_people(client, method, published_report):
+    path = "/api/v1/reports" if method == "post" else f"/api/v1/reports/{published_report.reference}"
+    response = getattr(client, method)(path, data="{title: 'x'", content_type="application/json",
+                                       HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.json() == {"code": "invalid_body", "message": "The request body could not be read as JSON.",
+                               "detail": None}
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("value", ["", " , "])
 def test_blank_category_in_a_submission_is_no_category_not_a_crash(client, category, value):
     # Found by schemathesis: an empty category string made the API answer 500.

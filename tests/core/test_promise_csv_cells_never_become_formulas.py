@@ -54,7 +54,7 @@ def test_the_writer_guards_headers_and_cells_but_not_numbers():
 
 @pytest.mark.django_db
 def test_promise_report_export_guards_cells_and_survey_headers(report_factory):
-    from testigo.api import exporters
+    from testigo.reports import exporters
     from testigo.reports.models import Report
 
     report_factory(title="\uff1dHYPERLINK(\"http://x\")", description="-2+3+cmd|' /C calc'!A0")

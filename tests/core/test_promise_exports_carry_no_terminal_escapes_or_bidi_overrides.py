@@ -78,7 +78,7 @@ def test_promise_geojson_export_has_no_escapes_or_overrides(hostile_report, caps
 
 
 def test_promise_survey_answers_in_an_export_are_cleaned(hostile_report):
-    from testigo.api import exporters
+    from testigo.reports import exporters
     from testigo.reports.models import Report
 
     export = exporters.Export(Report.objects.all(), public=False,

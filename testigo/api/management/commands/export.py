@@ -11,8 +11,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from testigo.api import exporters
-from testigo.reports import selectors
+from testigo.reports import exporters, selectors
 from testigo.reports.models import Report
 
 

@@ -1,6 +1,7 @@
-"""Row builders (API pages) and streaming CSV and GeoJSON exports, shared by the API and
-`testigo export`. Exports read chunk by chunk with a server-side cursor where there is one and
-fetch categories per chunk, so an export of a million reports runs in constant memory.
+"""Row builders (API pages, the public map's list) and streaming CSV and GeoJSON exports, shared
+by the API, the public site and `testigo export`. Exports read chunk by chunk with a server-side
+cursor where there is one and fetch categories per chunk, so an export of a million reports runs
+in constant memory.
 """
 
 from __future__ import annotations

@@ -1,0 +1,219 @@
+"""Response bodies, so the OpenAPI document describes what each operation answers and a generated
+client parses it: reports (public and staff shapes), notes, map clusters, categories, layers, and
+the one error body every 4xx carries (api/errors.py writes it).
+
+A schema is also a filter: a key a handler returns that is not declared here never leaves, so a
+field added to a row builder reaches callers only once it is declared (and reviewed) here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from ninja import Schema
+from pydantic import Field
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+class FieldError(Schema):
+    field: str = Field(description="the field at fault, dotted for nested ones; empty for the whole input")
+    message: str
+
+
+class ParamDetail(Schema):
+    param: str = Field(description="the query parameter at fault")
+
+
+class Error(Schema):
+    """Every 4xx: test `code` (stable); `message` is translated, for people."""
+
+    code: str = Field(description="stable, e.g. invalid_bbox, invalid_body, invalid_input, invalid_token, forbidden, "
+                                  "not_found")
+    message: str
+    detail: list[FieldError] | ParamDetail | None = Field(
+        default=None, description="invalid_input: the fields at fault; a bad parameter (400): which one")
+
+
+def with_errors(ok: dict, *statuses: int) -> dict:
+    """A `response=` mapping: the success bodies plus `Error` for each error status that can occur.
+
+    401 can occur everywhere (a bad or revoked token is refused, never downgraded to anonymous)."""
+    return {**ok, **{status: Error for status in sorted({401, *statuses})}}
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+class PublicReport(Schema):
+    """A published report as the public sees it: redacted text, approximate location."""
+
+    reference: str
+    title: str
+    description: str
+    categories: list[str] = Field(description="category slugs")
+    occurred_at: datetime | None
+    published_at: datetime | None
+    lat: float | None = Field(description="approximate (fuzzed) latitude")
+    lon: float | None = Field(description="approximate (fuzzed) longitude")
+    place_name: str
+    admin1: str
+    admin2: str
+    source: str
+    url: str = Field(description="the report's page on the public site")
+    when: str = Field(description="the date a list shows, formatted for the request's language in the site's time zone: when it happened (the date alone if the time is unknown), else when it was published")
+
+
+class Photo(Schema):
+    id: int
+    width: int | None
+    height: int | None
+
+
+class PublicReportDetail(PublicReport):
+    photos: list[Photo]
+
+
+class StaffReport(Schema):
+    """A report as staff see it. `reporter_name` and `reporter_contact` are present only for roles
+    that may both export and see contacts."""
+
+    reference: str
+    title: str
+    description: str
+    status: str
+    visibility: str
+    categories: list[str] = Field(description="category slugs")
+    occurred_at: datetime | None
+    received_at: datetime | None
+    updated_at: datetime | None
+    published_at: datetime | None
+    lat: float | None
+    lon: float | None
+    precision_m: int | None
+    place_name: str
+    admin1: str
+    admin2: str
+    source: str
+    language: str
+    merged_into: str | None = Field(description="reference of the report this one was merged into")
+    reporter_name: str | None = None
+    reporter_contact: str | None = None
+    when: str = Field(description="the date a list shows, formatted for the request's language in the site's time zone: when it happened (the date alone if the time is unknown), else when it was received")
+
+
+class StaffReportDetail(StaffReport):
+    redactions: list[str] = Field(description="phrases hidden from the public text")
+
+
+class StatusWarning(Schema):
+    code: str = Field(description="e.g. no_location: published, but without a location it is not on the map")
+    message: str = Field(description="in the request's language")
+
+
+class StatusChanged(StaffReportDetail):
+    warnings: list[StatusWarning] = Field(description="what is left for a person to fix; empty when nothing")
+
+
+class ReportPage(Schema):
+    items: list[StaffReport | PublicReport] = Field(description="staff rows for staff, public rows for the public")
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
+
+
+class Submitted(Schema):
+    reference: str
+    status: str
+
+
+class Note(Schema):
+    id: int
+    text: str
+    author: str | None
+    created_at: datetime
+
+
+class NoteList(Schema):
+    items: list[Note]
+
+
+# --- map, categories, layers ----------------------------------------------------------------------
+
+
+class Cluster(Schema):
+    count: int
+    lat: float
+    lon: float
+    bounds: list[float] = Field(description="the cell: west, south, east, north")
+
+
+class MapPoint(Schema):
+    """A single report on the map. `status` is present for staff only."""
+
+    reference: str
+    title: str
+    categories: list[int] = Field(description="category ids")
+    date: date | None
+    lat: float | None
+    lon: float | None
+    url: str
+    status: str | None = None
+    when: str = Field(description="the date a list shows, formatted for the request's language in the site's time zone: when it happened (the date alone if the time is unknown), else when it was published (public) or received (staff)")
+
+
+class Clusters(Schema):
+    zoom: int
+    total: int = Field(description="reports in the view: the clusters' counts plus the points")
+    clusters: list[Cluster]
+    points: list[MapPoint]
+
+
+class CategoryOut(Schema):
+    id: int
+    slug: str
+    name: str = Field(description="in the request's language")
+    name_es: str
+    name_en: str
+    parent: int | None
+    colour: str
+    icon: str
+
+
+class CategoryList(Schema):
+    items: list[CategoryOut]
+
+
+class LayerSummary(Schema):
+    id: int
+    name: str
+    colour: str
+    visible_by_default: bool
+    is_public: bool
+    features: int
+    url: str = Field(description="its shapes as GeoJSON")
+
+
+class LayerList(Schema):
+    items: list[LayerSummary]
+
+
+# --- streamed and GeoJSON bodies (the handler writes them; documented here) ---------------------------
+
+GEOJSON = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": {
+            "type": "object",
+            "required": ["type", "geometry", "properties"],
+            "properties": {"type": {"type": "string", "enum": ["Feature"]},
+                           "geometry": {"anyOf": [{"type": "object"}, {"type": "null"}]},
+                           "properties": {"type": "object"}},
+        }},
+    },
+}
+
+
+def body(media_type: str, schema: dict) -> dict:
+    """openapi_extra declaring a 200 body the handler streams itself (not JSON)."""
+    return {"responses": {200: {"description": "OK", "content": {media_type: {"schema": schema}}}}}
