@@ -10,6 +10,7 @@ urlpatterns = [
     path("odk/", include("testigo.surveys.odk_urls")),
     path("console/surveys/", include("testigo.surveys.console_urls")),
     path("console/alerts/", include("testigo.alerts.console_urls")),
+    path("console/tokens/", include("testigo.api.console_urls")),
     path("console/", include("testigo.console.urls")),
     path("api/", include("testigo.api.urls")),
     path("alerts/", include("testigo.alerts.urls")),

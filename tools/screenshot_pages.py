@@ -61,7 +61,7 @@ SHOTS: list[Shot] = [
     Shot("console:password", "console-password", "/console/password/", "users-and-roles.md",
          "Changing my password", who="staff"),
     Shot("console:audit", "console-audit", "/console/audit/", "users-and-roles.md", "The audit trail", who="staff"),
-    Shot("console:tokens", "console-tokens", "/console/tokens/", "api.md", "API tokens", who="staff"),
+    Shot("api_console:tokens", "console-tokens", "/console/tokens/", "api.md", "API tokens", who="staff"),
     # --- Messaging channels --------------------------------------------------------------
     Shot("channels_console:channel_list", "console-channels", "/console/messages/channels/", "channels.md",
          "Messaging channels", who="staff"),
@@ -145,7 +145,7 @@ EXCLUDED: dict[str, str] = {
     "console:user_active": _POST,
     "console:layer_toggle": _POST,
     "console:layer_delete": _POST,
-    "console:token_revoke": _POST,
+    "api_console:token_revoke": _POST,
     "channels_console:reply": _POST,
     "tipconsole:revoke": _POST,
     "tipconsole:keep_originals": _POST,

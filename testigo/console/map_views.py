@@ -15,7 +15,7 @@ from testigo.core import roles
 from testigo.core.access import staff_required
 from testigo.geo import services as geo_services
 from testigo.geo.models import Layer
-from testigo.public.map_views import filter_context, map_config
+from testigo.reports.map_pages import filter_context, map_config
 from testigo.reports.models import Report
 
 

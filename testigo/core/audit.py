@@ -196,25 +196,6 @@ def object_label(object_type: str, object_id: str) -> str:
     return f"{kind} {object_id}".strip()
 
 
-def _status_label(code) -> str:
-    from testigo.reports.models import Report  # lazy: core must not import reports at load time
-
-    try:
-        return str(Report.Status(code).label)
-    except ValueError:
-        return str(_("unknown status"))
-
-
-def describe(event: AuditEvent) -> str:
-    """One translated sentence for an event: 'Status changed from In review to Verified by admin'."""
-    data = event.data if isinstance(event.data, dict) else {}
-    actor = event.actor_name or str(_("the system"))
-    if event.action.startswith("report.") and {"from", "to"} <= data.keys():
-        return _("Status changed from %(from)s to %(to)s by %(actor)s") % {
-            "from": _status_label(data["from"]), "to": _status_label(data["to"]), "actor": actor}
-    return _("%(action)s by %(actor)s") % {"action": action_label(event.action), "actor": actor}
-
-
 def raw(event: AuditEvent) -> str:
     """The stored code and data, for the admins' tooltip (never shown as page text)."""
     return f"{event.action} {json.dumps(event.data, ensure_ascii=False, sort_keys=True)}"

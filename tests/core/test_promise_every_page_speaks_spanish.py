@@ -98,7 +98,7 @@ PAGES = {
     "console:audit": lambda w: [{}, {"query": "action=report.published"}],
     "console:map": lambda w: [{}, {"query": "status=new&category=1"}],
     "console:layers": lambda w: ONE,
-    "console:tokens": lambda w: ONE,
+    "api_console:tokens": lambda w: ONE,
     "api:docs": lambda w: ONE,
     "alerts:subscribe": lambda w: ONE,
     "alerts:confirm": lambda w: [{"token": w["confirm_token"]}],
@@ -127,7 +127,7 @@ ACTIONS = {
     "alerts_console:action", "alerts_console:zone_delete", "console:inbox_bulk", "console:logout",
     "console:report_edit", "console:report_note", "console:report_status", "console:report_merge",
     "console:report_redact", "console:media_public", "console:user_role", "console:user_active",
-    "console:layer_toggle", "console:layer_delete", "console:token_revoke",
+    "console:layer_toggle", "console:layer_delete", "api_console:token_revoke",
 }
 ODK = "OpenRosa XML for ODK Collect, not a page"
 SKIPPED = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from testigo.console.labels import source_label
+from testigo.console.labels import describe, source_label
 from testigo.core import audit
 
 register = template.Library()
@@ -14,7 +14,7 @@ register.filter("source_label", source_label)
 
 @register.filter
 def audit_sentence(event) -> str:
-    return audit.describe(event)
+    return describe(event)
 
 
 @register.filter

@@ -45,4 +45,4 @@ def token_revoke(request, token_id: int):
     token = get_object_or_404(selectors.tokens_for(request.user), pk=token_id)
     services.revoke_token(token=token, actor=request.user)
     messages.success(request, _("Token revoked."))
-    return redirect("console:tokens")
+    return redirect("api_console:tokens")
