@@ -6,6 +6,14 @@
   var L = window.L;
   if (!L) { return; }
 
+  // Leaflet guesses its marker images' folder from leaflet.css, which fails once collectstatic has
+  // renamed them (marker-icon.<hash>.png): the page gives their real static URLs instead.
+  function pinIcon(el) {
+    if (!el.dataset.markerIcon) { return new L.Icon.Default(); }
+    return L.icon(L.Util.extend({}, L.Icon.Default.prototype.options, { iconUrl: el.dataset.markerIcon,
+      iconRetinaUrl: el.dataset.markerIcon2x, shadowUrl: el.dataset.markerShadow }));
+  }
+
   function baseMap(el, center, zoom) {
     el.hidden = false;
     var map = L.map(el, { scrollWheelZoom: false }).setView(center, zoom);
@@ -16,14 +24,6 @@
     return map;
   }
 
-  // Leaflet guesses its marker images' folder from leaflet.css, which fails once collectstatic has
-  // renamed them (marker-icon.<hash>.png): the page gives their real static URLs instead.
-  function pinIcon(el) {
-    if (!el.dataset.markerIcon) { return new L.Icon.Default(); }
-    return L.icon(L.Util.extend({}, L.Icon.Default.prototype.options, { iconUrl: el.dataset.markerIcon,
-      iconRetinaUrl: el.dataset.markerIcon2x, shadowUrl: el.dataset.markerShadow }));
-  }
-
   function fixed(n) { return (Math.round(n * 1e6) / 1e6).toString(); }
 
   function pickMap(el) {
@@ -32,13 +32,13 @@
     var start = (el.dataset.center || "0,0").split(",").map(Number);
     var has = lat.value !== "" && lon.value !== "";
     var map = baseMap(el, has ? [+lat.value, +lon.value] : start, has ? 15 : +el.dataset.zoom || 7);
-    var marker = null, icon = pinIcon(el);
+    var marker = null;
 
     function place(latlng, zoom) {
       lat.value = fixed(latlng.lat);
       lon.value = fixed(L.Util.wrapNum(latlng.lng, [-180, 180], true));
       if (!marker) {
-        marker = L.marker(latlng, { icon: icon, draggable: true, keyboard: true }).addTo(map);
+        marker = L.marker(latlng, { icon: pinIcon(el), draggable: true, keyboard: true }).addTo(map);
         marker.on("dragend", function () { place(marker.getLatLng()); });
       } else {
         marker.setLatLng(latlng);
