@@ -70,8 +70,12 @@ CONSOLE_PAGES = [
     "/console/surveys/{survey}/", "/console/surveys/imports/", "/console/surveys/imports/{import}/",
     "/console/surveys/imports/{import_done}/progress/", "/console/layers/", "/console/tokens/", "/console/users/",
     "/console/categories/", "/console/categories/new/", "/console/categories/{category}/", "/console/password/",
+    "/console/surveys/new/", "/console/surveys/upload/", "/console/surveys/devices/", "/console/surveys/rejected/",
+    "/console/surveys/{survey}/data/", "/console/surveys/{survey}/fields/new/", "/console/alerts/broadcast/",
+    "/console/alerts/rules/", "/console/tips/setup/",
 ]
-PUBLIC_PAGES = ["/api/v1/docs", "/reports/", "/r/{report}/", "/report/", "/alerts/", "/console/login/"]
+PUBLIC_PAGES = ["/api/v1/docs", "/reports/", "/r/{report}/", "/report/", "/alerts/", "/console/login/", "/tip/",
+                "/tip/login/"]
 
 MEASURE = """() => {
   const heading = document.querySelector('main h1') || document.querySelector('main');
