@@ -156,3 +156,9 @@ def test_the_console_menu_scrolls_sideways_on_a_phone_without_javascript(browser
         page.wait_for_url("**/console/users/")
     finally:
         context.close()
+
+
+def test_the_import_progress_bar_spans_the_page(admin_client_page, objects):
+    admin_client_page.goto("/console/surveys/imports/{import_done}/progress/".format(**objects))
+    bar, main = (admin_client_page.locator(s).bounding_box() for s in ("main progress", "main"))
+    assert bar["width"] >= 0.85 * main["width"], (bar, main)
