@@ -3,9 +3,34 @@
 from __future__ import annotations
 
 from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from testigo.api.api import api
+
+# What the page people read says each endpoint does, in their language. The OpenAPI JSON keeps the
+# English summaries of the operations; an endpoint missing here shows its summary.
+DESCRIPTIONS = {
+    ("GET", "/api/v1/reports"): _("List reports, a page at a time (the answer gives the cursor of the next page)"),
+    ("POST", "/api/v1/reports"): _("Send a new report (anyone, like the public form)"),
+    ("GET", "/api/v1/reports/{reference}"): _("One report, by its reference"),
+    ("PATCH", "/api/v1/reports/{reference}"): _("Edit a report (staff, token with write access)"),
+    ("POST", "/api/v1/reports/{reference}/status"): _("Change a report's status (staff, token with write access)"),
+    ("GET", "/api/v1/reports/{reference}/notes"): _("A report's staff notes (staff)"),
+    ("POST", "/api/v1/reports/{reference}/notes"): _("Add a note to a report (staff, token with write access)"),
+    ("GET", "/api/v1/reports.geojson"): _("Reports as GeoJSON, for GIS software"),
+    ("GET", "/api/v1/reports.csv"): _("Reports as a spreadsheet (CSV)"),
+    ("GET", "/api/v1/map/clusters"): _("Groups of reports and single reports within a map area"),
+    ("GET", "/api/v1/categories"): _("The active categories"),
+    ("GET", "/api/v1/layers"): _("The map layers (without their shapes)"),
+    ("GET", "/api/v1/layers/{layer_id}.geojson"): _("One map layer's shapes as GeoJSON"),
+}
+
+
+def _described(endpoints: list[dict]) -> list[dict]:
+    for endpoint in endpoints:
+        endpoint["summary"] = DESCRIPTIONS.get((endpoint["method"], endpoint["path"]), endpoint["summary"])
+    return endpoints
 
 
 def _answer(status, response: dict) -> str:
@@ -24,8 +49,8 @@ def docs_view(request):
     for path, methods in schema["paths"].items():
         for method, op in methods.items():
             summary = op.get("summary")
-            endpoints.append({"method": method.upper(), "path": path, "summary": _(summary) if summary else "",
+            endpoints.append({"method": method.upper(), "path": path, "summary": gettext(summary) if summary else "",
                               "params": [p["name"] for p in op.get("parameters", []) if p.get("in") == "query"],
                               "answers": [_answer(status, response) for status, response in op["responses"].items()],
                               "tags": op.get("tags", [])})
-    return render(request, "api/docs.html", {"endpoints": endpoints, "info": schema["info"]})
+    return render(request, "api/docs.html", {"endpoints": _described(endpoints), "info": schema["info"]})

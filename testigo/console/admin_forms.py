@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from testigo.core import roles
-from testigo.reports.models import ICONS, Category
+from testigo.reports.models import ICON_CHOICES, Category
 
 ROLE_CHOICES = [(r, roles.ROLE_LABELS[r]) for r in roles.ROLES]
 
@@ -21,7 +21,7 @@ class CategoryForm(forms.Form):
     colour = forms.RegexField(label=_("Colour"), regex=r"^#[0-9a-fA-F]{6}$", initial="#c0392b",
                               widget=forms.TextInput(attrs={"type": "color"}),
                               error_messages={"invalid": _("The colour must look like #c0392b.")})
-    icon = forms.ChoiceField(label=_("Icon"), choices=[(i, i) for i in ICONS], initial="alert")
+    icon = forms.ChoiceField(label=_("Icon"), choices=ICON_CHOICES, initial="alert")
     position = forms.IntegerField(label=_("Position"), min_value=0, initial=0)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 

@@ -6,10 +6,19 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from testigo.core.bilingual import in_language
 
-ICONS = ["alert", "shield", "fire", "water", "hand", "money", "person", "home", "car", "megaphone"]
+# Stored icon codes (as they are in the data and the API) and what staff read for each.
+ICON_CHOICES = [
+    ("alert", pgettext_lazy("category icon", "Warning sign")), ("shield", pgettext_lazy("category icon", "Shield")),
+    ("fire", pgettext_lazy("category icon", "Fire")), ("water", pgettext_lazy("category icon", "Water")),
+    ("hand", pgettext_lazy("category icon", "Hand")), ("money", pgettext_lazy("category icon", "Money")),
+    ("person", pgettext_lazy("category icon", "Person")), ("home", pgettext_lazy("category icon", "House")),
+    ("car", pgettext_lazy("category icon", "Car")), ("megaphone", pgettext_lazy("category icon", "Megaphone")),
+]
+ICONS = [code for code, _label in ICON_CHOICES]
 
 
 class Category(models.Model):
@@ -36,6 +45,11 @@ class Category(models.Model):
     @property
     def name(self) -> str:
         return in_language(self.name_es, self.name_en)
+
+    @property
+    def icon_label(self) -> str:
+        """The icon's name in the reader's language (an unknown code is shown as it is)."""
+        return str(dict(ICON_CHOICES).get(self.icon, self.icon))
 
 
 class Report(models.Model):

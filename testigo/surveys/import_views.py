@@ -67,12 +67,15 @@ def import_mapping(request, pk: int):
 def import_progress(request, pk: int):
     imp = get_object_or_404(Import, pk=pk)
     running = imp.status in (Import.Status.QUEUED, Import.Status.RUNNING) and not imp.stalled
-    percent = int(100 * imp.processed_rows / imp.total_rows) if imp.total_rows else (0 if running else 100)
+    ended = imp.status in (Import.Status.DONE, Import.Status.FAILED)
+    percent = int(100 * imp.processed_rows / imp.total_rows) if imp.total_rows else (100 if ended else 0)
     # Row 0: why the whole import stopped (not a rejected row of the file).
     failure = next((e["reason"] for e in reversed(imp.errors) if not e["row"]), "") \
         if imp.status == Import.Status.FAILED else ""
     return render(request, "surveys/import_progress.html", {
         "imp": imp, "running": running, "percent": percent, "failure": failure,
+        # Run again: only an import that ended (or whose worker died); a draft has never run.
+        "can_rerun": ended or imp.stalled, "draft": imp.status == Import.Status.DRAFT,
         "errors": imp.rejected_rows[:200]})
 
 
@@ -80,6 +83,9 @@ def import_progress(request, pk: int):
 @staff_required(MANAGE)
 def import_run(request, pk: int):
     imp = get_object_or_404(Import, pk=pk)
+    if imp.status == Import.Status.DRAFT:  # never ran: its columns are matched (and it is run) on that page
+        messages.error(request, _("Match the columns before running the import."))
+        return redirect("surveys:import_mapping", imp.pk)
     importing.start(actor=request.user, imp=imp)
     messages.success(request, _("The import is running."))
     return redirect("surveys:import_progress", imp.pk)

@@ -6,6 +6,14 @@
   var L = window.L;
   if (!L) { return; }
 
+  // Leaflet guesses its marker images' folder from leaflet.css, which fails once collectstatic has
+  // renamed them (marker-icon.<hash>.png): the page gives their real static URLs instead.
+  function pinIcon(el) {
+    if (!el.dataset.markerIcon) { return new L.Icon.Default(); }
+    return L.icon(L.Util.extend({}, L.Icon.Default.prototype.options, { iconUrl: el.dataset.markerIcon,
+      iconRetinaUrl: el.dataset.markerIcon2x, shadowUrl: el.dataset.markerShadow }));
+  }
+
   function baseMap(el, center, zoom) {
     el.hidden = false;
     var map = L.map(el, { scrollWheelZoom: false }).setView(center, zoom);
@@ -33,7 +41,7 @@
       lat.value = fixed(latlng.lat);
       lon.value = fixed(L.Util.wrapNum(latlng.lng, [-180, 180], true));
       if (!marker) {
-        marker = L.marker(latlng, { draggable: true, keyboard: true }).addTo(map);
+        marker = L.marker(latlng, { icon: pinIcon(el), draggable: true, keyboard: true }).addTo(map);
         marker.on("dragend", function () { place(marker.getLatLng()); });
       } else {
         marker.setLatLng(latlng);
