@@ -67,6 +67,9 @@ SHOTS: list[Shot] = [
          "Messaging channels", who="staff"),
     Shot("channels_console:channel_edit", "console-channel-edit", "/console/messages/channels/{channel}/",
          "channels.md", "Editing a channel", who="staff"),
+    Shot("channels_console:simulate", "console-channel-simulate",
+         "/console/messages/channels/{channel}/simulate/?phone=%2B50490000013", "channels.md",
+         "Simulating a message from a phone", who="staff"),
     # --- Surveys, ODK devices, imports ---------------------------------------------------
     Shot("surveys:list", "console-surveys", "/console/surveys/", "surveys.md", "Surveys", who="staff"),
     Shot("surveys:new", "console-survey-new", "/console/surveys/new/", "surveys.md", "A new survey", who="staff"),
@@ -130,6 +133,7 @@ EXCLUDED: dict[str, str] = {
     "api:v1:*": "the JSON API; its documentation page is api:docs",
     "public:public_media": "a published photo (an image file)",
     "public:favicon": "the site icon",
+    "alerts_console:zone_shapes": "the zones' outlines (GeoJSON) that the zones map draws",
     "tipline:challenge": "the tip form's proof-of-work challenge (JSON)",
     "tipline:logout": "a source leaving (POST); it ends the session the other tip-line shots use",
     "console:inbox_bulk": _POST,

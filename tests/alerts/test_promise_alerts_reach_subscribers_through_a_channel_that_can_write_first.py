@@ -14,15 +14,16 @@ import pytest
 from testigo.alerts import services
 from testigo.channels import services as channel_services
 from testigo.channels.models import Contact, OutboundMessage
+from testigo.core import roles
 
 pytestmark = pytest.mark.django_db
 
 
 def test_promise_a_phone_subscriber_gets_a_broadcast_by_sms_not_whatsapp(zones, subscribe, admin_user,
                                                                          django_capture_on_commit_callbacks):
-    whatsapp = channel_services.add_channel(actor=None, type_code="whatsapp", name="wa", config={
+    whatsapp = channel_services.add_channel(actor=roles.SYSTEM, type_code="whatsapp", name="wa", config={
         "app_secret": "a", "verify_token": "v", "access_token": "t", "phone_number_id": "1"})
-    sms = channel_services.add_channel(actor=None, type_code="kannel", name="sms", config={
+    sms = channel_services.add_channel(actor=roles.SYSTEM, type_code="kannel", name="sms", config={
         "secret": "k", "sendsms_url": "http://gw.test/sendsms", "username": "u", "password": "p"})
     assert whatsapp.pk < sms.pk
     subscribe("+50499990001", zones=[zones["centro"]])
@@ -35,7 +36,7 @@ def test_promise_a_phone_subscriber_gets_a_broadcast_by_sms_not_whatsapp(zones, 
 
 
 def test_promise_with_only_whatsapp_a_phone_subscriber_is_counted_unreachable(zones, subscribe, admin_user):
-    channel_services.add_channel(actor=None, type_code="whatsapp", name="wa", config={
+    channel_services.add_channel(actor=roles.SYSTEM, type_code="whatsapp", name="wa", config={
         "app_secret": "a", "verify_token": "v", "access_token": "t", "phone_number_id": "1"})
     subscribe("+50499990001", zones=[zones["centro"]])
     alert = services.create_broadcast(actor=admin_user, message_es="Aviso", zone_ids=[zones["centro"].pk])
@@ -49,9 +50,9 @@ def test_promise_a_telegram_subscriber_is_reached_through_telegram(zones, admin_
 
     from testigo.alerts.models import Subscription
 
-    channel_services.add_channel(actor=None, type_code="kannel", name="sms", config={
+    channel_services.add_channel(actor=roles.SYSTEM, type_code="kannel", name="sms", config={
         "secret": "k", "sendsms_url": "http://gw.test/sendsms", "username": "u", "password": "p"})
-    bot = channel_services.add_channel(actor=None, type_code="telegram", name="bot", config={"bot_token": "1:a"})
+    bot = channel_services.add_channel(actor=roles.SYSTEM, type_code="telegram", name="bot", config={"bot_token": "1:a"})
     contact = Contact.objects.create(scheme="telegram", address="4242")
     sub = Subscription.objects.create(contact=contact, language="es", confirmed_at=timezone.now())
     sub.zones.set([zones["centro"]])

@@ -82,7 +82,7 @@ def test_a_generated_client_submits_lists_changes_status_and_adds_notes(generate
 
     changed = api["api.reports.change_status"].sync(
         reference=submitted.reference, client=clients["staff"], body=models.StatusIn(status="in_review"))
-    assert isinstance(changed, models.StaffReportDetail)
+    assert isinstance(changed, models.StatusChanged) and changed.warnings == []
     assert changed.status == "in_review" and changed.redactions == []
 
     note = api["api.reports.add_note"].sync(reference=submitted.reference, client=clients["staff"],

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from testigo.channels import outbox, replies, services
 from testigo.channels.models import Contact, OutboundMessage
 from testigo.channels.types.base import Inbound
+from testigo.core import roles
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -135,7 +136,7 @@ def test_promise_a_deactivated_channel_hands_out_nothing(type_code, make_channel
     scheme, address = _address(type_code)
     contact = Contact.objects.create(scheme=scheme, address=address)
     row = _row(channel, contact, created_at=timezone.now())
-    services.update_channel(actor=None, channel=channel, name=channel.name, config=channel.config,
+    services.update_channel(actor=roles.SYSTEM, channel=channel, name=channel.name, config=channel.config,
                             rate_per_second=channel.rate_per_second, transliterate=False, is_active=False)
 
     assert _handed_out(channel, provider, client) == []

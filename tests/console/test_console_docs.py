@@ -10,7 +10,8 @@ from testigo.core import roles
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "users-and-roles.md"
 COLUMNS = [roles.VIEW, roles.EDIT, roles.PUBLISH, roles.EXPORT, roles.SEE_CONTACT, roles.VIEW_CONFIDENTIAL,
-           roles.MANAGE_USERS, roles.MANAGE_CATEGORIES, roles.VIEW_AUDIT]
+           roles.MANAGE_USERS, roles.MANAGE_CATEGORIES, roles.VIEW_AUDIT, roles.MANAGE_ALERTS, roles.MANAGE_SURVEYS,
+           roles.IMPORT_REPORTS, roles.MANAGE_LAYERS, roles.MANAGE_CHANNELS, roles.MANAGE_TOKENS, roles.MANAGE_TIPLINE]
 
 
 def test_documented_role_table_matches_the_matrix():

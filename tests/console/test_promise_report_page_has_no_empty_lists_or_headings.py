@@ -46,7 +46,7 @@ def test_promise_a_web_report_has_no_empty_messages_heading(spanish_admin, repor
 
 def test_a_report_with_messages_keeps_its_messages_heading(spanish_admin, report_factory, admin_user):
     report = report_factory(source="sms")
-    channel = channel_services.add_channel(actor=None, type_code="smssync", name="Teléfono", config={},
+    channel = channel_services.add_channel(actor=roles.SYSTEM, type_code="smssync", name="Teléfono", config={},
                                            rate_per_second=1.0)
     contact = Contact.objects.create(scheme="tel", address="+50499990000")
     InboundMessage.objects.create(channel=channel, provider_id="m1", contact=contact, text="robo en el centro",

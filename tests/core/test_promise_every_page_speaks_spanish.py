@@ -98,6 +98,7 @@ PAGES = {
     "console:audit": lambda w: [{}, {"query": "action=report.published"}],
     "console:map": lambda w: [{}, {"query": "status=new&category=1"}],
     "console:layers": lambda w: ONE,
+    "channels_console:simulate": lambda w: [{"pk": c.pk} for c in w["channels"] if c.type == "smssync"],
     "api_console:tokens": lambda w: ONE,
     "api:docs": lambda w: ONE,
     "alerts:subscribe": lambda w: ONE,
@@ -141,6 +142,7 @@ SKIPPED = {
     "console:media": "a report's photo (image)",
     "public:public_media": "a public photo (image)",
     "public:favicon": "the icon (image)",
+    "alerts_console:zone_shapes": "the zones' outlines as GeoJSON for the zones map's script",
     **{f"odk:{prefix}{name}": ODK for prefix in ("", "basic_")
        for name in ("form_list", "form_xml", "manifest", "media_file", "submission")},
 }
@@ -251,7 +253,7 @@ def world(settings, tmp_path, monkeypatch, make_user, report_factory, category, 
                                                         actor=admin), actor=admin)
     unlocated = services.publish(report=services.verify(report=report_factory(title="Sin lugar", lat=None, lon=None),
                                                         actor=admin), actor=admin)
-    channels = [channel_services.add_channel(actor=None, type_code=code, name=f"Canal {i}",
+    channels = [channel_services.add_channel(actor=roles.SYSTEM, type_code=code, name=f"Canal {i}",
                                              config=sample_config(code), rate_per_second=1.0)
                 for i, code in enumerate(sorted(all_types()))]
     sms = report_factory(title="Robo por SMS", source="sms")

@@ -108,7 +108,7 @@ def test_a_tip_or_survey_date_without_a_time_is_date_only_and_a_typed_time_is_ke
     assert day_only.occurred_time_known is False
     midnight_typed = report_factory(occurred_at=datetime(2025, 12, 1, 0, 0, tzinfo=TEGUCIGALPA))
     assert midnight_typed.occurred_time_known is True
-    services.update_report(report=day_only, actor=None, occurred_at=EVENING)
+    services.update_report(report=day_only, actor=roles.SYSTEM, occurred_at=EVENING)
     day_only.refresh_from_db()
     assert day_only.occurred_time_known is True and day_only.occurred_at == EVENING
 

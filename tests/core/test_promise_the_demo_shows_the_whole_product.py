@@ -14,6 +14,7 @@ from django.core.management import call_command
 
 from testigo.alerts.models import Rule, Subscription, Zone
 from testigo.channels.models import Channel, Contact, InboundMessage, OutboundMessage
+from testigo.core import roles
 from testigo.demo import sms, survey
 from testigo.demo.seed import seed_all
 from testigo.reports.models import Report
@@ -179,7 +180,7 @@ def test_a_demo_admin_plays_the_phone_from_the_console(client, admin_user, demo_
 def test_only_phone_channels_can_be_simulated(client, admin_user, db):
     from testigo.channels import services as channel_services
 
-    telegram = channel_services.add_channel(actor=None, type_code="telegram", name="Telegram",
+    telegram = channel_services.add_channel(actor=roles.SYSTEM, type_code="telegram", name="Telegram",
                                             config={"bot_token": "123:abc"})
     client.force_login(admin_user)
     assert client.get(f"/console/messages/channels/{telegram.pk}/simulate/").status_code == 404

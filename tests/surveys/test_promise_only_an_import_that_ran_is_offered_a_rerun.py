@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from testigo.core import roles
 from testigo.surveys import importing
 from testigo.surveys.models import Import
 
@@ -20,7 +21,7 @@ def admin_client(client, admin_user):
 
 
 def test_an_import_that_never_ran_offers_matching_its_columns_not_a_rerun(admin_client):
-    imp = importing.create_import(actor=None, name="p.csv", data=CSV)
+    imp = importing.create_import(actor=roles.SYSTEM, name="p.csv", data=CSV)
     page = admin_client.get(f"/console/surveys/imports/{imp.pk}/progress/").content.decode()
     assert "Run the import again" not in page
     assert f'href="/console/surveys/imports/{imp.pk}/"' in page and "Match the columns and run the import" in page
@@ -28,7 +29,7 @@ def test_an_import_that_never_ran_offers_matching_its_columns_not_a_rerun(admin_
 
 
 def test_running_a_draft_by_its_address_leads_to_matching_its_columns(admin_client):
-    imp = importing.create_import(actor=None, name="p.csv", data=CSV)
+    imp = importing.create_import(actor=roles.SYSTEM, name="p.csv", data=CSV)
     response = admin_client.post(f"/console/surveys/imports/{imp.pk}/run/")
     assert response["Location"] == f"/console/surveys/imports/{imp.pk}/"
     assert Import.objects.get(pk=imp.pk).status == Import.Status.DRAFT
@@ -36,7 +37,7 @@ def test_running_a_draft_by_its_address_leads_to_matching_its_columns(admin_clie
 
 @pytest.mark.parametrize("status", [Import.Status.DONE, Import.Status.FAILED])
 def test_an_ended_import_can_run_again(admin_client, status):
-    imp = importing.create_import(actor=None, name="p.csv", data=CSV)
+    imp = importing.create_import(actor=roles.SYSTEM, name="p.csv", data=CSV)
     Import.objects.filter(pk=imp.pk).update(status=status)
     page = admin_client.get(f"/console/surveys/imports/{imp.pk}/progress/").content.decode()
     assert "Run the import again" in page and "Match the columns and run the import" not in page
