@@ -219,24 +219,52 @@ class Export:
             while rows := cursor.fetchmany(EXPORT_CHUNK):
                 yield rows, _slug_lists(connection, [r[0] for r in rows], slug_of)
 
-    def _formatters(self, for_csv: bool) -> list[Callable[[tuple, dict], object]]:
-        """Per output column, a function of the row tuple `r` and the chunk's slugs `s`. Plain
-        closures: the speed of an export comes from the SQL casts (see _batches), and generating
-        one inlined function with eval was measured within noise of this (docs/decisions.md)."""
+    def _expressions(self, for_csv: bool) -> list[str]:
+        """Per output column, a Python expression over the row tuple `r` and the chunk's slugs `s`."""
         from django.db import connections
 
         vendor = connections[self.qs.db].vendor
         index = {name: i for i, (name, _source) in enumerate(self.select)}
+        parts = []
         own = len(self.columns) - len(self.answers)  # survey answers come after the report's columns
-        iso = _ISO_TEXT.get(vendor, _iso_of_datetime)
-        return [_formatter(column, index, for_csv, iso, self.answers[position - own][1] if position >= own else None)
-                for position, column in enumerate(self.columns)]
+        for position, column in enumerate(self.columns):
+            if position >= own:  # its cell function over the row's custom_values (JSON text)
+                answer = f"answer[{position - own}](values(r[{index['custom_values']}]))"
+                parts.append(f"cell({answer})" if for_csv else f"plain({answer})")
+            elif column == "categories":
+                parts.append("';'.join(s.get(r[0], ()))" if for_csv else "s.get(r[0], [])")
+            elif column == "url":
+                parts.append(f"url(r[{index['reference']}])")
+            elif column in _DATETIMES:
+                v = f"r[{index[column]}]"
+                # The strings datetime.isoformat() gives for the aware UTC values the ORM would read.
+                if vendor == "sqlite":  # "YYYY-MM-DD HH:MM:SS[.ffffff]"
+                    text = f"{v}.replace(' ', 'T', 1) + '+00:00'"
+                elif vendor == "postgresql":  # "YYYY-MM-DDTHH:MM:SS.ffffff", isoformat drops .000000
+                    text = f"({v}[:-7] if {v}.endswith('.000000') else {v}) + '+00:00'"
+                else:
+                    text = f"{v}.isoformat()"
+                parts.append(f"(None if {v} is None else {text})")
+            elif column in _TEXT and for_csv:  # control characters and formula guard, see _cell
+                v = f"r[{index[column]}]"
+                parts.append(f"(cell({v}) if {v} and ({v}[0] in risky or not {v}.isprintable()) else {v})")
+            elif column in _TEXT:  # GeoJSON: control characters out (core/textsafe.py)
+                v = f"r[{index[column]}]"
+                parts.append(f"(plain({v}) if {v} and not {v}.isprintable() else {v})")
+            else:
+                parts.append(f"r[{index[column]}]")
+        return parts
+
+    def _compile(self, body: str):
+        """`lambda r, s: body`, compiled once per export: one call per row with every column's
+        formatting inlined, instead of a call per value. `body` is built from our own column names
+        (survey headers appear in it only as dictionary keys, through repr)."""
+        return eval(f"lambda r, s: {body}", {"cell": _cell, "risky": csvsafe.FORMULA_TRIGGERS, "url": report_url,  # noqa: S307
+                                             "plain": textsafe.strip_controls,
+                                             "answer": [c for _h, c in self.answers], "values": _json_values})
 
     def csv(self, progress=None) -> Iterator[str]:
-        formatters = self._formatters(for_csv=True)
-
-        def make(row, slugs) -> list:
-            return [format_(row, slugs) for format_ in formatters]
+        make = self._compile(f"[{', '.join(self._expressions(for_csv=True))}]")
 
         def text(rows, slugs) -> str:
             buffer = io.StringIO()
@@ -249,14 +277,12 @@ class Export:
         yield from self._formatted(text, progress)
 
     def geojson(self, progress=None) -> Iterator[str]:
-        formatters = dict(zip(self.columns, self._formatters(for_csv=False), strict=True))
-        lat, lon = formatters.pop("lat"), formatters.pop("lon")
-        properties = list(formatters.items())
-
-        def make(row, slugs) -> dict:
-            x, y = lon(row, slugs), lat(row, slugs)
-            return {"type": "Feature", "geometry": None if x is None or y is None else {"type": "Point", "coordinates": [x, y]},
-                    "properties": {name: format_(row, slugs) for name, format_ in properties}}
+        expressions = dict(zip(self.columns, self._expressions(for_csv=False), strict=True))
+        lat, lon = expressions.pop("lat"), expressions.pop("lon")
+        properties = ", ".join(f"{name!r}: {expression}" for name, expression in expressions.items())
+        make = self._compile(
+            f"{{'type': 'Feature', 'geometry': None if {lat} is None or {lon} is None else "
+            f"{{'type': 'Point', 'coordinates': [{lon}, {lat}]}}, 'properties': {{{properties}}}}}")
 
         def text(rows, slugs) -> str:
             return json.dumps([make(row, slugs) for row in rows], ensure_ascii=False, default=_json_default)[1:-1]
@@ -327,45 +353,3 @@ def _slug_lists(connection, ids: list[int], slug_of: dict[int, str]) -> dict[int
         if len(slugs) > 1:
             slugs.sort()
     return out
-
-
-# The strings datetime.isoformat() gives for the aware UTC values the ORM would read, from the text
-# each backend's cast returns: SQLite "YYYY-MM-DD HH:MM:SS[.ffffff]"; PostgreSQL
-# "YYYY-MM-DDTHH:MM:SS.ffffff" (isoformat drops ".000000").
-_ISO_TEXT = {
-    "sqlite": lambda v: v.replace(" ", "T", 1) + "+00:00",
-    "postgresql": lambda v: (v[:-7] if v.endswith(".000000") else v) + "+00:00",
-}
-
-
-def _iso_of_datetime(value) -> str:
-    return value.isoformat()
-
-
-def _formatter(column: str, index: dict[str, int], for_csv: bool, iso, answer) -> Callable[[tuple, dict], object]:
-    """One column's function of (row tuple, chunk's slugs); see Export._formatters."""
-    if answer is not None:  # a survey answer: its cell function over the row's custom_values (JSON text)
-        at = index["custom_values"]
-        clean = _cell if for_csv else textsafe.strip_controls
-        return lambda r, s: clean(answer(_json_values(r[at])))
-    if column == "categories":
-        return (lambda r, s: ";".join(s.get(r[0], ()))) if for_csv else (lambda r, s: s.get(r[0], []))
-    if column == "url":
-        at = index["reference"]
-        return lambda r, s: report_url(r[at])
-    at = index[column]
-    if column in _DATETIMES:
-        return lambda r, s: None if r[at] is None else iso(r[at])
-    if column in _TEXT and for_csv:  # control characters and formula guard, see _cell
-        risky = csvsafe.FORMULA_TRIGGERS
-
-        def text_cell(r, s):
-            v = r[at]
-            return _cell(v) if v and (v[0] in risky or not v.isprintable()) else v
-        return text_cell
-    if column in _TEXT:  # GeoJSON: control characters out (core/textsafe.py)
-        def text_value(r, s):
-            v = r[at]
-            return textsafe.strip_controls(v) if v and not v.isprintable() else v
-        return text_value
-    return lambda r, s: r[at]
