@@ -74,6 +74,11 @@ class TiplineMiddleware:
                 response[header] = value
             if not is_tip:
                 response._csp_replace = {"img-src": [SELF]}  # no tile server on staff tip pages
+                # Staff forms here go through Django's CSRF checks, which need the browser to send
+                # our Origin; `same-origin` still gives no other site anything (and these pages
+                # load nothing from elsewhere). The public tip pages keep `no-referrer` and their
+                # own token (csrf_exempt).
+                response["Referrer-Policy"] = settings.SECURE_REFERRER_POLICY
         self._tipkey_cookie(request, response)
         return response
 

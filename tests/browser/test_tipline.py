@@ -102,3 +102,32 @@ def test_tip_conversation_works_without_javascript(nojs_page, tipline_ready, set
         for path in list(settings.DATA_DIR.rglob("*")) + list(settings.MEDIA_ROOT.rglob("*")):
             if path.is_file():
                 assert needle.encode() not in path.read_bytes() and needle not in path.name, (needle, path)
+
+
+def test_staff_set_up_and_unlock_the_tip_line_in_a_real_browser(page, live_server, make_user, settings, tmp_path,
+                                                                 monkeypatch):
+    """The staff tip-line forms post through Django's CSRF check: the browser must send our Origin
+    (a `no-referrer` policy made Chromium send `Origin: null`, and every form was refused)."""
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir()
+    settings.TIP_STORAGE_DIR = settings.DATA_DIR / "tipline"
+    monkeypatch.setattr(crypto, "ARGON2_OPSLIMIT", nacl.pwhash.argon2id.OPSLIMIT_MIN)
+    monkeypatch.setattr(crypto, "ARGON2_MEMLIMIT", nacl.pwhash.argon2id.MEMLIMIT_MIN)
+    admin = make_user("admin", username="lead")
+    admin.set_password(PASSWORD)
+    admin.save()
+    page.goto("/console/login/")
+    page.fill("input[name=username]", "lead")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.goto("/console/tips/setup/")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    assert vault.VaultKey.objects.exists(), page.inner_text("main")
+    page.goto("/console/tips/unlock/")
+    if page.locator("input[name=password]").count():
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state()
+    assert "/console/tips/" in page.url and "unlock" not in page.url
