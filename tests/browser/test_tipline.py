@@ -47,12 +47,17 @@ def _database_hits(needle: str) -> list[str]:
 
 
 @pytest.fixture
-def tipline_ready(settings, tmp_path, monkeypatch, make_user):
+def tip_storage(settings, tmp_path, monkeypatch):
+    """A data directory of the test's own for the tip line, and the cheapest Argon2id."""
     settings.DATA_DIR = tmp_path / "data"
     settings.DATA_DIR.mkdir()
     settings.TIP_STORAGE_DIR = settings.DATA_DIR / "tipline"
     monkeypatch.setattr(crypto, "ARGON2_OPSLIMIT", nacl.pwhash.argon2id.OPSLIMIT_MIN)
     monkeypatch.setattr(crypto, "ARGON2_MEMLIMIT", nacl.pwhash.argon2id.MEMLIMIT_MIN)
+
+
+@pytest.fixture
+def tipline_ready(tip_storage, make_user):
     admin = make_user("admin", username="lead")
     vault.initialise(user=admin, password=PASSWORD)
     return admin
@@ -104,15 +109,9 @@ def test_tip_conversation_works_without_javascript(nojs_page, tipline_ready, set
                 assert needle.encode() not in path.read_bytes() and needle not in path.name, (needle, path)
 
 
-def test_staff_set_up_and_unlock_the_tip_line_in_a_real_browser(page, live_server, make_user, settings, tmp_path,
-                                                                 monkeypatch):
+def test_staff_set_up_and_unlock_the_tip_line_in_a_real_browser(page, tip_storage, make_user):
     """The staff tip-line forms post through Django's CSRF check: the browser must send our Origin
     (a `no-referrer` policy made Chromium send `Origin: null`, and every form was refused)."""
-    settings.DATA_DIR = tmp_path / "data"
-    settings.DATA_DIR.mkdir()
-    settings.TIP_STORAGE_DIR = settings.DATA_DIR / "tipline"
-    monkeypatch.setattr(crypto, "ARGON2_OPSLIMIT", nacl.pwhash.argon2id.OPSLIMIT_MIN)
-    monkeypatch.setattr(crypto, "ARGON2_MEMLIMIT", nacl.pwhash.argon2id.MEMLIMIT_MIN)
     admin = make_user("admin", username="lead")
     admin.set_password(PASSWORD)
     admin.save()
