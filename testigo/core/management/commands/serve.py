@@ -7,6 +7,7 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -55,7 +56,7 @@ def run(*, host: str, port: int, workers: int | None, with_worker: bool, stdout,
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    stdout.write(f"Testigo is running at http://{host}:{port}/  (Ctrl-C to stop)")
+    stdout.write(_("Testigo is running at %(url)s  (Ctrl-C to stop)") % {"url": f"http://{host}:{port}/"})
     try:
         while web.poll() is None:
             if worker is not None:
