@@ -125,12 +125,20 @@ def _sheet_rows(workbook, name: str) -> tuple[list[str], list[tuple[int, dict]]]
     sheet = next((workbook[s] for s in workbook.sheetnames if s.strip().lower() == name), None)
     if sheet is None:
         return [], []
+    # Sheets are often formatted far past their data (1,048,576 rows × 1,024 columns): only the
+    # header's own columns are read, and a row with nothing in them is skipped at once.
     rows = sheet.iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
     out = []
     for number, values in enumerate(rows, start=2):
+        values = values[:width]
+        if not any(v is not None and v != "" for v in values):
+            continue
         texts = [tabular.cell_text(v).strip() for v in values]
-        cells = {header[i]: text for i, text in enumerate(texts) if i < len(header) and header[i] and text}
+        cells = {header[i]: text for i, text in enumerate(texts) if header[i] and text}
         if cells:
             out.append((number, cells))
     return header, out
