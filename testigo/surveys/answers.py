@@ -60,20 +60,69 @@ def custom_values(survey, values: dict[str, Any]) -> dict[str, Any]:
     return {SURVEY_KEY: survey.pk, **values}
 
 
-def report_fields(survey, values: dict[str, Any]) -> dict[str, Any]:
-    """Keyword arguments for reports.services.create_report/update_report from the answers."""
-    by_name = {f["name"]: f for f in survey.fields}
+def values_from_data(survey, data: dict) -> dict[str, Any]:
+    """The answers outside repeats of a submission of any shape (xform.instance_answers), as the
+    values the survey's fields store. ODK Collect already checked them against the form: a
+    value Testigo would read differently is kept as sent, never refused."""
+    values: dict[str, Any] = {}
+    for spec in survey.fields:
+        if not fieldtypes.stores_value(spec):
+            continue
+        raw = data
+        for part in (spec.get("path") or spec["name"]).split("/"):
+            raw = raw.get(part) if isinstance(raw, dict) else None
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        try:
+            values[spec["name"]] = fieldtypes.parse_value(spec, raw)
+        except fieldtypes.FieldValueError:
+            values[spec["name"]] = raw.strip()
+    return values
+
+
+def report_fields(survey, values: dict[str, Any], *, extra_description: str = "") -> dict[str, Any]:
+    """Keyword arguments for reports.services.create_report/update_report from the answers.
+    Each of title, description, date and location comes from the field the survey maps to it,
+    else from the first answer that fits (first text, first date, first GPS point)."""
     title = _text_answer(values, survey.title_field) or _first_text(survey, values)
     title = f"{survey.name_es}: {title}" if title and not survey.title_field else (title or survey.name_es)
     description = _text_answer(values, survey.description_field) or describe(survey, values) or title
+    if extra_description:
+        description = f"{description}\n{extra_description}"
     lat = lon = None
-    location = next((values[f["name"]] for f in survey.fields
-                     if f["type"] == "location" and f["name"] in values), None)
-    if location:
+    location = _mapped(survey, values, survey.location_field, {"location"})
+    if isinstance(location, dict):
         lat, lon = location["lat"], location["lon"]
-    occurred = values.get(survey.occurred_field) if survey.occurred_field in by_name else None
+    occurred = _mapped(survey, values, survey.occurred_field, {"date", "datetime"})
     return {"title": title[:200], "description": description[:10000], "lat": lat, "lon": lon,
             "occurred_at": to_datetime(occurred), "custom_values": custom_values(survey, values)}
+
+
+def _mapped(survey, values: dict, name: str, types: set[str]):
+    """The answer of the mapped field, else of the first answered field of those types."""
+    if name:
+        return values.get(name)
+    return next((values[f["name"]] for f in survey.fields if f["type"] in types and f["name"] in values), None)
+
+
+def report_categories(survey, values: dict[str, Any]) -> list | None:
+    """The survey's category, or the category named by the mapped choice answer (its choice name
+    or label matching a category's slug or name)."""
+    from testigo.reports.models import Category
+
+    if survey.category_field and values.get(survey.category_field):
+        answer = values[survey.category_field]
+        spec = next((f for f in survey.fields if f["name"] == survey.category_field), {})
+        names = answer if isinstance(answer, list) else [answer]
+        keys = set()
+        for name in names:
+            choice = next((c for c in spec.get("choices") or [] if c["name"] == name), {})
+            keys |= {str(name).casefold(), *(t.casefold() for t in (choice.get("label") or {}).values())}
+        found = [c for c in Category.objects.all() if {c.slug.casefold(), c.name_es.casefold(),
+                                                       c.name_en.casefold()} & keys]
+        if found:
+            return found
+    return [survey.category] if survey.category else None
 
 
 def _text_answer(values: dict, name: str) -> str:
@@ -92,7 +141,8 @@ def describe(survey, values: dict) -> str:
     """The answers as "label: value" lines (Spanish labels, the organisation's language)."""
     lines = []
     for field in survey.fields:
-        if field["name"] in values and field["type"] != "location":
+        if field["name"] in values and field["type"] not in {"location", "start", "end", "today", "deviceid",
+                                                              "calculate"}:
             lines.append(f"{fieldtypes.label(field, 'es')}: {fieldtypes.show_value(field, values[field['name']])}")
     return "\n".join(lines)
 

@@ -17,7 +17,13 @@ from testigo.core.bilingual import in_language
 
 
 class Survey(models.Model):
-    form_id = models.SlugField(_("form id"), max_length=64, unique=True)
+    class Origin(models.TextChoices):
+        BUILDER = "builder", _("Built in the console")
+        XLSFORM = "xlsform", _("Uploaded XLSForm")
+
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.BUILDER)
+    # As the XForm names it (an XLSForm's form_id may hold dots or accents): it must match submissions.
+    form_id = models.CharField(_("form id"), max_length=200, unique=True)
     name_es = models.CharField(_("name (Spanish)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     fields = models.JSONField(default=list, blank=True)
@@ -30,10 +36,22 @@ class Survey(models.Model):
     wrapped_private_key = models.JSONField(default=dict, blank=True)  # see encryption.wrap_private_key
     category = models.ForeignKey("reports.Category", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="surveys", verbose_name=_("public form for category"))
-    # Which answers become the report's title, description and date (field names; optional).
-    title_field = models.CharField(max_length=64, blank=True)
-    description_field = models.CharField(max_length=64, blank=True)
-    occurred_field = models.CharField(max_length=64, blank=True)
+    # Which answers become the report's title, description, date, location and category (field
+    # names; empty: the first fitting answer, see answers.report_fields).
+    title_field = models.CharField(max_length=200, blank=True)
+    description_field = models.CharField(max_length=200, blank=True)
+    occurred_field = models.CharField(max_length=200, blank=True)
+    location_field = models.CharField(max_length=200, blank=True)
+    category_field = models.CharField(max_length=200, blank=True)
+    # An uploaded XLSForm is served as pyxform converted it: the file, its version string, the
+    # outline Testigo reads submissions with (xform.py) and why the web form cannot render it
+    # (webfit.py; empty: it can).
+    xlsform = models.BinaryField(blank=True, default=b"")
+    xlsform_name = models.CharField(max_length=200, blank=True)
+    xform_version = models.CharField(max_length=100, blank=True)
+    outline = models.JSONField(default=dict, blank=True)
+    web_blockers = models.JSONField(default=list, blank=True)
+    conversion_warnings = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -48,6 +66,45 @@ class Survey(models.Model):
     @property
     def name(self) -> str:
         return in_language(self.name_es, self.name_en)
+
+    @property
+    def from_xlsform(self) -> bool:
+        return self.origin == self.Origin.XLSFORM
+
+    @property
+    def web_form(self) -> bool:
+        """Whether Testigo's own web form can render this survey faithfully."""
+        return not self.web_blockers
+
+    @property
+    def served_version(self) -> str:
+        """The version formList announces: the XLSForm's own, or the console's counter."""
+        return self.xform_version if self.from_xlsform else str(self.version)
+
+    def missing_files(self) -> list[str]:
+        """Files the form reads (media, CSV choice lists) that have not been supplied yet."""
+        wanted = set(self.outline.get("files", [])) if self.from_xlsform else set()
+        return sorted(wanted - set(self.media_files.values_list("name", flat=True)))
+
+
+class SurveyVersion(models.Model):
+    """Every published version of an uploaded XLSForm, so submissions made with an older one stay
+    readable after the form changes (as in ODK Central)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="versions")
+    version = models.CharField(max_length=100, blank=True)
+    xlsform = models.BinaryField()
+    xlsform_name = models.CharField(max_length=200, blank=True)
+    xform = models.TextField()
+    outline = models.JSONField(default=dict)
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["survey", "version"], name="survey_version_once")]
+
+    def __str__(self) -> str:
+        return f"{self.survey.form_id} {self.version}"
 
 
 class Device(models.Model):
@@ -83,6 +140,9 @@ class Submission(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.STORED)
     error = models.TextField(blank=True)
     xml = models.BinaryField()  # exactly what arrived (for encrypted forms, the manifest)
+    # The answers of any shape (xform.instance_answers): groups as objects, repeats as lists.
+    data = models.JSONField(default=dict, blank=True)
+    form_version = models.CharField(max_length=100, blank=True)
     xml_sha256 = models.CharField(max_length=64)
     received_at = models.DateTimeField(auto_now_add=True)
 

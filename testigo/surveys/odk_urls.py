@@ -8,9 +8,9 @@ app_name = "odk"
 
 _endpoints = [
     ("formList", openrosa.form_list, "form_list"),
-    ("forms/<slug:form_id>/form.xml", openrosa.form_xml, "form_xml"),
-    ("forms/<slug:form_id>/manifest", openrosa.manifest, "manifest"),
-    ("forms/<slug:form_id>/media/<str:name>", openrosa.media_file, "media_file"),
+    ("forms/<str:form_id>/form.xml", openrosa.form_xml, "form_xml"),
+    ("forms/<str:form_id>/manifest", openrosa.manifest, "manifest"),
+    ("forms/<str:form_id>/media/<str:name>", openrosa.media_file, "media_file"),
     ("submission", openrosa.submission, "submission"),
 ]
 

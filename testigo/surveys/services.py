@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from testigo.core import audit, roles
 from testigo.reports.models import Category
 from testigo.surveys import encryption, schema, xlsform
-from testigo.surveys.models import Device, Survey, SurveyMediaFile
+from testigo.surveys.models import Device, Survey, SurveyMediaFile, SurveyVersion
 
 # 32 random bytes: a device token is a bearer credential typed once into ODK Collect.
 TOKEN_BYTES = 32
@@ -83,12 +83,22 @@ def create_survey(*, actor, name_es: str, name_en: str = "", fields: list[dict] 
 def update_survey(*, actor, survey: Survey, fields: list[dict] | None = None, **changes) -> Survey:
     """Change a survey's fields or settings; bumps the version so phones fetch the new form."""
     roles.require(actor, roles.MANAGE_SURVEYS)
-    allowed = {"name_es", "name_en", "category", "is_active", "title_field", "description_field", "occurred_field"}
+    allowed = {"name_es", "name_en", "category", "is_active", "title_field", "description_field", "occurred_field",
+               "location_field", "category_field"}
     if set(changes) - allowed:
         raise ValueError(f"not editable: {sorted(set(changes) - allowed)}")
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
     for key, value in changes.items():
         setattr(survey, key, value)
+    if survey.from_xlsform:
+        if fields is not None:
+            raise ValidationError(_("This survey comes from an XLSForm: change the spreadsheet and upload it again "
+                                    "with a new version."))
+        if not survey.name_es.strip():
+            raise ValidationError(_("The survey needs a name."))
+        survey.save()
+        audit.record(action="survey.edited", actor=actor, obj=survey, data={"changed": sorted(changes)})
+        return survey
     if fields is not None:
         survey.fields = fields
     _check(survey.fields, survey.name_es)
@@ -100,13 +110,69 @@ def update_survey(*, actor, survey: Survey, fields: list[dict] | None = None, **
     return survey
 
 
-def import_xlsform(*, actor, data: bytes, filename: str = "") -> Survey:
-    """Create a survey from an uploaded XLSForm (.xlsx). Raises xlsform.XLSFormError listing
-    every unsupported feature with its sheet, row and column."""
+def import_xlsform(*, actor, data: bytes, filename: str = "", files: dict[str, bytes] | None = None) -> Survey:
+    """Publish an uploaded XLSForm (.xlsx or .xls) as pyxform converts it, as ODK Central does:
+    a new form id creates a survey; the same form id with a new `version` publishes a new
+    version of that survey (earlier submissions stay readable); the same version with different
+    content is refused. `files` are form attachments (media, CSV choice lists) supplied with it.
+    Raises xlsform.XLSFormError (every problem, translated) or ValidationError."""
     roles.require(actor, roles.MANAGE_SURVEYS)
-    parsed = xlsform.read_xlsform(data)
-    title = parsed.title or filename.rsplit(".", 1)[0] or _("Imported survey")
-    return create_survey(actor=actor, name_es=title, fields=parsed.fields, form_id=parsed.form_id or title)
+    converted = xlsform.convert_xlsform(data, filename)
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().filter(form_id=converted.form_id).first()
+        if survey is None:
+            survey = _create_from_xlsform(actor=actor, converted=converted, data=data, filename=filename)
+        elif survey.xform != converted.xform:
+            _publish_version(actor=actor, survey=survey, converted=converted, data=data, filename=filename)
+        if converted.itemsets:  # select_one_external: pyxform writes the choices ODK Collect reads
+            add_media_file(actor=actor, survey=survey, name="itemsets.csv", data=converted.itemsets.encode("utf-8"))
+        for name, content in (files or {}).items():
+            add_media_file(actor=actor, survey=survey, name=name, data=content)
+    return survey
+
+
+def _xlsform_state(converted, data: bytes, filename: str) -> dict:
+    return {"xlsform": data, "xlsform_name": filename[:200], "xform": converted.xform,
+            "xform_md5": hashlib.md5(converted.xform.encode("utf-8")).hexdigest(),
+            "xform_version": converted.version[:100], "outline": converted.outline, "fields": converted.fields,
+            "web_blockers": converted.blockers, "conversion_warnings": converted.warnings,
+            "encrypted": bool(converted.outline.get("public_key")), "public_key": converted.outline.get("public_key", "")}
+
+
+def _create_from_xlsform(*, actor, converted, data: bytes, filename: str) -> Survey:
+    title = converted.title or filename.rsplit(".", 1)[0] or _("Imported survey")
+    survey = Survey(origin=Survey.Origin.XLSFORM, form_id=converted.form_id, name_es=title[:200],
+                    **_xlsform_state(converted, data, filename))
+    survey.save()
+    _keep_version(survey)
+    audit.record(action="survey.created", actor=actor, obj=survey,
+                 data={"form_id": survey.form_id, "version": survey.xform_version, "xlsform": filename,
+                       "web_form": survey.web_form})
+    return survey
+
+
+def _publish_version(*, actor, survey: Survey, converted, data: bytes, filename: str) -> None:
+    if not survey.from_xlsform:
+        raise ValidationError(_("The form id “%(id)s” belongs to a survey built in the console. Change form_id in "
+                                "the XLSForm's settings sheet.") % {"id": survey.form_id})
+    if survey.versions.filter(version=converted.version[:100]).exists():
+        raise ValidationError(_("Version “%(version)s” of the form “%(id)s” was already published with different "
+                                "content. Change the version in the XLSForm's settings sheet to publish the new "
+                                "one; submissions made with earlier versions stay readable.")
+                              % {"version": converted.version or _("(none)"), "id": survey.form_id})
+    for key, value in _xlsform_state(converted, data, filename).items():
+        setattr(survey, key, value)
+    survey.version += 1
+    survey.save()
+    _keep_version(survey)
+    audit.record(action="survey.version_published", actor=actor, obj=survey,
+                 data={"form_id": survey.form_id, "version": survey.xform_version, "xlsform": filename,
+                       "web_form": survey.web_form})
+
+
+def _keep_version(survey: Survey) -> None:
+    SurveyVersion.objects.create(survey=survey, version=survey.xform_version, xlsform=survey.xlsform,
+                                 xlsform_name=survey.xlsform_name, xform=survey.xform, outline=survey.outline)
 
 
 @transaction.atomic
@@ -114,6 +180,9 @@ def enable_encryption(*, actor, survey: Survey, passphrase: str) -> Survey:
     """Make a survey encrypted: a new RSA key pair; the private key is kept wrapped by the
     passphrase (never stored). Phones must download the new form version."""
     roles.require(actor, roles.MANAGE_SURVEYS)
+    if survey.from_xlsform:
+        raise ValidationError(_("This survey comes from an XLSForm: set public_key in its settings sheet to encrypt "
+                                "it, and upload it again with a new version."))
     public, private = encryption.new_key_pair()
     try:
         wrapped = encryption.wrap_private_key(private, passphrase)
@@ -227,7 +296,10 @@ def remove_media_file(*, actor, survey: Survey, name: str) -> None:
 
 
 def _new_version(survey: Survey) -> None:
-    # ODK Collect looks at the manifest again when the form's version and hash change.
+    # ODK Collect looks at the manifest again when the form's version and hash change. An
+    # uploaded XLSForm is served as written: Collect compares the manifest's file hashes itself.
+    if survey.from_xlsform:
+        return
     locked = Survey.objects.select_for_update().get(pk=survey.pk)
     locked.version += 1
     _render_xform(locked)

@@ -22,7 +22,7 @@ from testigo.core import audit, roles
 from testigo.reports import services as report_services
 from testigo.reports.media import sanitise_image
 from testigo.reports.models import Media
-from testigo.surveys import answers, encryption
+from testigo.surveys import answers, encryption, xform
 from testigo.surveys.models import Device, RejectedInput, Submission, SubmissionAttachment, Survey
 
 
@@ -141,9 +141,18 @@ def apply_answers(*, submission: Submission, root, actor=None, save: bool = True
     survey = submission.survey
     if root.get("id", "") != survey.form_id:
         raise Rejected(400, _("The submission does not match the form."))
+    submission.form_version = root.get("version", "")[:100]
     try:
-        values = answers.clean_answers(survey, raw_answers(survey, root))
-        fields = answers.report_fields(survey, values)
+        if survey.from_xlsform:
+            # Any shape the form allows: ODK Collect checked the answers against the XForm.
+            submission.data = xform.instance_answers(_outline(survey, submission.form_version), root)
+            values = answers.values_from_data(survey, submission.data)
+            fields = answers.report_fields(survey, values,
+                                           extra_description=repeat_summary(survey, submission.data))
+        else:
+            values = answers.clean_answers(survey, raw_answers(survey, root))
+            submission.data = xform.instance_answers({}, root)
+            fields = answers.report_fields(survey, values)
         earlier = _earlier(submission)
         if earlier is not None and earlier.report_id:
             editor = actor if actor is not None else roles.FIELD_DEVICE
@@ -151,8 +160,7 @@ def apply_answers(*, submission: Submission, root, actor=None, save: bool = True
             Submission.objects.filter(pk=earlier.pk).update(status=Submission.Status.SUPERSEDED)
         else:
             report = report_services.create_report(
-                **fields, categories=[survey.category] if survey.category else None,
-                source="odk", actor=actor)
+                **fields, categories=answers.report_categories(survey, values), source="odk", actor=actor)
     except (answers.AnswerError, ValidationError) as exc:
         message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
         raise Rejected(400, message) from None
@@ -161,7 +169,39 @@ def apply_answers(*, submission: Submission, root, actor=None, save: bool = True
                               "permission must review it in the console.")) from None
     submission.report = report
     if save:
-        submission.save(update_fields=["report"])
+        submission.save(update_fields=["report", "data", "form_version"])
+
+
+def _photo_names(submission: Submission) -> set[str]:
+    """The file names the instance gives as answers to photo questions (in repeats too)."""
+    survey = submission.survey
+    if not survey.from_xlsform:
+        return answers.photo_names(survey, submission.report.custom_values)
+    outline = _outline(survey, submission.form_version)
+    photos = {n["path"] for n in xform.walk(outline.get("nodes", []))
+              if n["kind"] == "question" and n.get("mediatype", "").startswith("image/")}
+    return set(xform.values_at(submission.data, photos))
+
+
+def _outline(survey: Survey, version: str) -> dict:
+    """The outline of the form version the phone filled (an older one after a new upload)."""
+    if version == survey.xform_version or not version:
+        return survey.outline
+    older = survey.versions.filter(version=version).values_list("outline", flat=True).first()
+    return older or survey.outline
+
+
+def repeat_summary(survey: Survey, data: dict) -> str:
+    """"Label: n" for each repeat answered, so the report says what the repeats hold."""
+    lines = []
+    for node in xform.repeats(survey.outline.get("nodes", [])):
+        rows = data
+        for part in node["path"].split("/"):
+            rows = rows.get(part) if isinstance(rows, dict) else None
+        if isinstance(rows, list) and rows:
+            label = xform.text_in(node.get("label") or {}, "es") or node["name"]
+            lines.append(f"{label}: {len(rows)}")
+    return "\n".join(lines)
 
 
 def _earlier(submission: Submission) -> Submission | None:
@@ -186,8 +226,7 @@ def attach_photo(submission: Submission, attachment: SubmissionAttachment) -> No
     """Add a photo answer to the report through the media sanitiser (EXIF and GPS removed)."""
     if submission.report_id is None or submission.status == Submission.Status.ENCRYPTED:
         return
-    values = submission.report.custom_values
-    if attachment.name not in answers.photo_names(submission.survey, values):
+    if attachment.name not in _photo_names(submission):
         return
     try:
         clean = sanitise_image(name=attachment.name, data=bytes(attachment.data))

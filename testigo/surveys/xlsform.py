@@ -1,32 +1,24 @@
 """XLSForm in both directions, through pyxform (the reference converter).
 
-`to_xform(survey)` builds an XLSForm (as pyxform's dict of sheets) from the survey's fields and
-converts it to the XForm ODK Collect downloads. `read_xlsform(data)` reads an uploaded .xlsx into
-field specs; anything Testigo cannot keep is reported with its sheet, row and column, in a
-translated sentence, instead of being silently dropped.
+`to_xform(survey)` builds an XLSForm (as pyxform's dict of sheets) from a console-built survey's
+fields and converts it to the XForm ODK Collect downloads. `convert_xlsform(data)` converts an
+uploaded .xlsx or .xls: whatever pyxform accepts is served as pyxform wrote it, and Testigo
+reads the result (xform.py) rather than the spreadsheet, so it never refuses a feature it does
+not itself understand.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
 from testigo.core import archives
-from testigo.surveys import fieldtypes, schema, tabular
+from testigo.surveys import fieldtypes, schema
 
 LANG_COLUMNS = {"es": "Español (es)", "en": "English (en)"}
 DEFAULT_LANGUAGE = LANG_COLUMNS["es"]
-# Columns we read; any other column with a value is reported as unsupported.
-# Media shown with a question or a choice (`media::image`, or just `image`), by language like labels.
-MEDIA_KINDS = ("image", "big-image", "audio", "video")
-SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "appearance", "constraint",
-                  "constraint_message", "default", "calculation", "media", *MEDIA_KINDS}
-CHOICE_COLUMNS = {"list_name", "list name", "name", "label", "media", *MEDIA_KINDS}
-SETTINGS_COLUMNS = {"form_title", "form_id", "version", "default_language"}
-_LANG_RE = re.compile(r"^(label|hint|constraint_message)(?:::(.+))?$")
 
 
 class XLSFormError(Exception):
@@ -110,227 +102,105 @@ def to_xform(*, fields: list[dict], form_id: str, title: str, version: int, publ
     return convert(xlsform=sheets, validate=validate, warnings=[]).xform
 
 
-# ---------------------------------------------------------------- uploaded .xlsx -> fields
+# ---------------------------------------------------------------- uploaded XLSForm -> served XForm
 @dataclass
-class ParsedForm:
+class Converted:
+    """An uploaded XLSForm as Testigo keeps it: pyxform's XForm (served unchanged), its outline,
+    the field specs the console shows answers with, and why the web form cannot render it."""
+
+    xform: str
+    outline: dict
     fields: list[dict]
-    title: str = ""
-    form_id: str = ""
-    version: str = ""
-    default_lang: str = "es"
-    errors: list[str] = field(default_factory=list)
+    blockers: list[list[str]]
+    itemsets: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def form_id(self) -> str:
+        return self.outline.get("form_id", "")
+
+    @property
+    def version(self) -> str:
+        return self.outline.get("version", "")
+
+    @property
+    def title(self) -> str:
+        return self.outline.get("title", "")
 
 
-def _sheet_rows(workbook, name: str) -> tuple[list[str], list[tuple[int, dict]]]:
-    sheet = next((workbook[s] for s in workbook.sheetnames if s.strip().lower() == name), None)
-    if sheet is None:
-        return [], []
-    # Sheets are often formatted far past their data (1,048,576 rows × 1,024 columns): only the
-    # header's own columns are read, and a row with nothing in them is skipped at once.
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
-    while header and not header[-1]:
-        header.pop()
-    width = len(header)
-    out = []
-    for number, values in enumerate(rows, start=2):
-        values = values[:width]
-        if not any(v is not None and v != "" for v in values):
-            continue
-        texts = [tabular.cell_text(v).strip() for v in values]
-        cells = {header[i]: text for i, text in enumerate(texts) if header[i] and text}
-        if cells:
-            out.append((number, cells))
-    return header, out
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003)
+MAX_FORM_BYTES = 20 * 1024 * 1024  # the largest real forms we have seen weigh 2 MB
 
 
-def _where(sheet: str, row: int, header: list[str], column: str) -> str:
-    letter = _column_letter(header.index(column)) if column in header else "?"
-    return _("sheet “%(sheet)s”, row %(row)s, column %(letter)s (%(column)s)") % {
-        "sheet": sheet, "row": row, "letter": letter, "column": column}
+def file_kind(data: bytes) -> str | None:
+    """".xlsx" or ".xls" by the file's own first bytes (names lie: .xls files saved as .xlsx)."""
+    if data[:4] == b"PK\x03\x04":
+        return ".xlsx"
+    if data[:8] == OLE2_MAGIC:
+        return ".xls"
+    return None
 
 
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
+def convert_xlsform(data: bytes, filename: str = "") -> Converted:
+    """Convert an uploaded XLSForm with pyxform and check what pyxform does not: XPath no ODK
+    client can parse, dependency cycles. Raises XLSFormError with every problem, translated."""
+    import tempfile
+    import warnings as python_warnings
+    from pathlib import Path
 
-    return get_column_letter(index + 1)
-
-
-def _language_of(column: str, default_lang: str) -> str | None:
-    match = _LANG_RE.match(column)
-    if not match:
-        return None
-    return _language_code(match[2]) if match[2] else default_lang
-
-
-def _language_code(name: str) -> str | None:
-    """"Español (es)", "es", "Spanish" -> "es"; None for languages Testigo does not keep."""
-    name = name.strip().lower()
-    code = re.search(r"\(([a-z]{2})[^)]*\)\s*$", name)
-    name = code[1] if code else name
-    lang = {"spanish": "es", "español": "es", "espanol": "es", "english": "en"}.get(name, name)
-    return lang if lang in fieldtypes.LANGS else None
-
-
-def _texts(cells: dict, prefix: str, default_lang: str, where, problems: list[str]) -> dict:
-    texts = {}
-    for column, value in cells.items():
-        if column == prefix or column.startswith(prefix + "::"):
-            lang = _language_of(column, default_lang)
-            if lang is None:
-                problems.append(_("%(where)s: only Spanish and English labels are supported.")
-                                % {"where": where(column)})
-            else:
-                texts[lang] = value
-    return texts
-
-
-def _media(cells: dict, default_lang: str, where, problems: list[str]) -> dict:
-    """{"image": {"es": "mapa.png", "en": "map.png"}} from media::image[::language] columns."""
-    media: dict[str, dict] = {}
-    for column, value in cells.items():
-        parts = [p.strip() for p in column.split("::")]
-        prefixed = parts[0].lower() == "media"
-        parts = parts[1:] if prefixed else parts
-        if not parts or parts[0].lower() not in MEDIA_KINDS:
-            if prefixed:
-                problems.append(_("%(where)s: the column “%(column)s” is not supported yet.")
-                                % {"where": where(column), "column": column})
-            continue
-        lang = _language_code(parts[1]) if len(parts) > 1 else default_lang
-        if lang is None:
-            problems.append(_("%(where)s: only Spanish and English labels are supported.") % {"where": where(column)})
-            continue
-        name = value.removeprefix("jr://images/").removeprefix("jr://audio/").removeprefix("jr://video/")
-        media.setdefault(parts[0].lower(), {})[lang] = name
-    return media
-
-
-def _unsupported_columns(cells: dict, allowed: set[str], where, problems: list[str]) -> None:
-    for column in cells:
-        base = column.split("::", 1)[0].strip().lower()
-        if base not in allowed:
-            problems.append(_("%(where)s: the column “%(column)s” is not supported yet.")
-                            % {"where": where(column), "column": column})
-
-
-def read_xlsform(data: bytes) -> ParsedForm:
-    """Read an XLSForm; raises XLSFormError listing every problem (row and column named)."""
-    from openpyxl import load_workbook
-
-    try:
-        archives.check_zip(data)  # before openpyxl or pyxform inflate anything
-    except archives.UnsafeArchive as exc:
-        raise XLSFormError(exc.messages) from None
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a file that is not .xlsx
-        raise XLSFormError([_("This file is not an .xlsx spreadsheet.")]) from None
-    problems: list[str] = []
-    parsed = _read_settings(workbook, problems)
-    choices = _read_choices(workbook, problems, parsed.default_lang)
-    parsed.fields = _read_survey(workbook, choices, problems, parsed.default_lang)
-    if not problems:
-        problems += schema.validate_fields(parsed.fields)
-    if not problems:
-        problems += _pyxform_problems(data)
-    if problems:
-        raise XLSFormError(problems)
-    return parsed
-
-
-def _read_settings(workbook, problems: list[str]) -> ParsedForm:
-    header, rows = _sheet_rows(workbook, "settings")
-    parsed = ParsedForm(fields=[])
-    for number, cells in rows[:1]:
-        _unsupported_columns(cells, SETTINGS_COLUMNS, lambda c, n=number: _where("settings", n, header, c), problems)
-        parsed.title = cells.get("form_title", "")
-        parsed.form_id = cells.get("form_id", "")
-        parsed.version = cells.get("version", "")
-        if cells.get("default_language"):
-            parsed.default_lang = _language_code(cells["default_language"]) or "es"
-    return parsed
-
-
-def _read_choices(workbook, problems: list[str], default_lang: str) -> dict[str, list[dict]]:
-    header, rows = _sheet_rows(workbook, "choices")
-    lists: dict[str, list[dict]] = {}
-    for number, cells in rows:
-        def where(column, n=number):
-            return _where("choices", n, header, column)
-        _unsupported_columns(cells, CHOICE_COLUMNS, where, problems)
-        list_name = cells.get("list_name") or cells.get("list name", "")
-        choice = {"name": cells.get("name", ""), "label": _texts(cells, "label", default_lang, where, problems)}
-        media = _media(cells, default_lang, where, problems)
-        if media:
-            choice["media"] = media
-        lists.setdefault(list_name, []).append(choice)
-    return lists
-
-
-def _read_survey(workbook, choices: dict, problems: list[str], default_lang: str) -> list[dict]:
-    header, rows = _sheet_rows(workbook, "survey")
-    if "type" not in header:
-        problems.append(_("The spreadsheet has no “survey” sheet with a “type” column."))
-        return []
-    fields = []
-    for number, cells in rows:
-        def where(column, n=number):
-            return _where("survey", n, header, column)
-        spec = _read_survey_row(cells, choices, where, problems, default_lang)
-        if spec is not None:
-            fields.append(spec)
-    return fields
-
-
-def _read_survey_row(cells: dict, choices: dict, where, problems: list[str], default_lang: str) -> dict | None:
-    _unsupported_columns(cells, SURVEY_COLUMNS, where, problems)
-    type_cell = cells.get("type", "")
-    ftype, list_name = fieldtypes.from_xlsform(type_cell, cells.get("appearance", ""))
-    if ftype is None and type_cell.replace(" ", "_").lower() in {"begin_repeat", "end_repeat"}:
-        problems.append(_("%(where)s: repeated groups (“%(type)s”) are not supported yet; ask for a fixed "
-                          "number of items, or use a separate form per item.")
-                        % {"where": where("type"), "type": type_cell})
-        return None
-    if ftype is None:
-        problems.append(_("%(where)s: the type “%(type)s” is not supported yet.")
-                        % {"where": where("type"), "type": type_cell})
-        return None
-    spec = {"name": cells.get("name", ""), "type": ftype.key,
-            "label": _texts(cells, "label", default_lang, where, problems),
-            "hint": _texts(cells, "hint", default_lang, where, problems),
-            "required": cells.get("required", "").lower() in {"yes", "true", "true()", "1"},
-            "appearance": "" if ftype.appearance else cells.get("appearance", ""), "relevant": None}
-    if ftype.choices:
-        if list_name not in choices:
-            problems.append(_("%(where)s: the choice list “%(list)s” is not in the choices sheet.")
-                            % {"where": where("type"), "list": list_name})
-        spec["choices"] = choices.get(list_name, [])
-    media = _media(cells, default_lang, where, problems)
-    if media:
-        spec["media"] = media
-    for key in ("constraint", "default", "calculation"):
-        if cells.get(key):
-            spec[key] = cells[key]
-    message = _texts(cells, "constraint_message", default_lang, where, problems)
-    if message:
-        spec["constraint_message"] = message
-    problems += schema.constraint_errors(spec, where)
-    if cells.get("relevant"):
-        spec["relevant"] = schema.parse_relevant(cells["relevant"])
-        if spec["relevant"] is None:
-            problems.append(_("%(where)s: only conditions like ${field} = 'value' or selected(${field}, 'value') "
-                              "are supported.") % {"where": where("relevant")})
-    return spec
-
-
-def _pyxform_problems(data: bytes) -> list[str]:
-    """pyxform's own verdict on the original file (it knows the spec better than we do)."""
     from pyxform.errors import PyXFormError
     from pyxform.xls2xform import convert
 
+    from testigo.surveys import webfit, xform
+
+    kind = file_kind(data)
+    if kind is None:
+        raise XLSFormError([_("This file is not an XLSForm spreadsheet (.xlsx or .xls).")])
+    if len(data) > MAX_FORM_BYTES:
+        raise XLSFormError([_("The XLSForm is larger than %(mb)s MB.") % {"mb": MAX_FORM_BYTES // (1024 * 1024)}])
+    if kind == ".xlsx":
+        try:
+            archives.check_zip(data)  # before openpyxl or pyxform inflate anything
+        except archives.UnsafeArchive as exc:
+            raise XLSFormError(exc.messages) from None
+    notes: list[str] = []
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", Path(filename or "form").stem)[:60] or "form"
+    with tempfile.TemporaryDirectory() as folder, python_warnings.catch_warnings():
+        python_warnings.simplefilter("ignore")  # openpyxl's notes on workbook extensions
+        path = Path(folder) / f"{stem}{kind}"  # pyxform names a form without form_id after its file
+        path.write_bytes(data)
+        try:
+            result = convert(xlsform=str(path), warnings=notes, file_type=kind)
+        except PyXFormError as exc:
+            raise XLSFormError([converter_message(str(exc))]) from None
+        except Exception:  # noqa: BLE001 - xlrd/openpyxl/zipfile raise many types for a broken file
+            raise XLSFormError([_("This file could not be read as a spreadsheet: it may be damaged, or not an "
+                                  "XLSForm (.xlsx or .xls).")]) from None
+    problems = xpath_problems(result.xform)
+    if problems:
+        raise XLSFormError(problems)
+    outline = xform.read_outline(result.xform)
+    fields, blockers = webfit.fit(outline)
+    return Converted(xform=result.xform, outline=outline, fields=fields, blockers=blockers,
+                     itemsets=result.itemsets, warnings=[str(w) for w in notes][:50])
+
+
+def xpath_problems(xform_text: str) -> list[str]:
+    """XPath no ODK client can parse, and dependency cycles (surveys/xpath.py)."""
     try:
-        convert(xlsform=io.BytesIO(data), file_type=".xlsx", warnings=[])
-    except PyXFormError as exc:
-        return [_("The XLSForm converter reports: %(message)s") % {"message": str(exc)}]
-    return []
+        from testigo.surveys import xpath
+    except ImportError:  # pragma: no cover - until the checker lands
+        return []
+    return xpath.check_xform(xform_text)
+
+
+_ROW = re.compile(r"^\[row\s*:\s*(\d+)\]\s*")
+
+
+def converter_message(message: str) -> str:
+    """pyxform's message, with its "[row : 5]" said in the reader's language."""
+    match = _ROW.match(message)
+    if match:
+        return _("The XLSForm converter reports, at row %(row)s: %(message)s") % {
+            "row": match[1], "message": message[match.end():]}
+    return _("The XLSForm converter reports: %(message)s") % {"message": message}
