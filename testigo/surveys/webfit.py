@@ -40,10 +40,13 @@ BLOCKERS = {
     "name": gettext_lazy("question name Testigo cannot keep as a field"),
     "readonly": gettext_lazy("read-only question"),
 }
-_PATH_REF = re.compile(r"\s*(?:/[A-Za-z_][\w.-]*)+/([A-Za-z_][\w.-]*)\s*|\s*(?:\.\./)+([A-Za-z_][\w.-]*)\s*")
+# pyxform writes ${x} as " /data/x " or " ../x " (one space each side).
+_PATH_REF = re.compile(r" ?(?:/[A-Za-z_][\w.-]*)+/([A-Za-z_][\w.-]*) ?| ?(?:\.\./)+([A-Za-z_][\w.-]*) ?")
 
 
 def describe_blocker(code: str, question: str, what: str = "") -> str:
+    if code == "check":
+        return what
     text = str(BLOCKERS.get(code, code)) % {"what": what}
     return _("“%(question)s”: %(why)s") % {"question": question, "why": text} if question else text
 
@@ -147,6 +150,8 @@ class _Fitter:
             media = node.get("mediatype", "")
             if media.startswith("image/"):
                 return "photo", ""
+            if media in {"application/*", "*/*", ""}:
+                return "file", ""
             self.block("type", node, media or "file")
             return "file", media
         if control == "input" and datatype in _INPUT_TYPES:
@@ -173,7 +178,7 @@ class _Fitter:
             if not schema.constraint_fits(spec):
                 self.block("constraint", node)
         if bind.get("calculate"):
-            spec["calculation"] = bind["calculate"]
+            spec["calculation"] = as_xlsform_references(bind["calculate"])
             if spec["type"] != "calculate":
                 self.block("calculated", node)
         if node.get("action") and spec["type"] != "calculate":
@@ -181,17 +186,21 @@ class _Fitter:
         elif node.get("default") and spec["type"] != "calculate":
             spec["default"] = node["default"]
             try:
-                fieldtypes.parse_value(spec, node["default"])
+                value = fieldtypes.parse_value(spec, node["default"])
             except fieldtypes.FieldValueError:
                 self.block("default", node)
+            else:  # as the web form shows it: Excel's typed date cell arrives as "2024-05-01 00:00:00"
+                spec["default"] = " ".join(value) if isinstance(value, list) else str(value)
 
 
 def fit(outline: dict) -> tuple[list[dict], list[list[str]]]:
     """(field specs, blockers) for a form's outline; see the module docstring."""
     fitter = _Fitter()
     fitter.nodes(outline.get("nodes", []))
-    if not fitter.blockers and schema.validate_fields([_without_path(f) for f in fitter.fields]):
-        fitter.block("name", {"path": ""})  # something only the checker sees (duplicate names, ...)
+    if not fitter.blockers:
+        problems = schema.validate_fields([_without_path(f) for f in fitter.fields])
+        if problems:  # what only the field checker sees (a default that breaks its constraint, ...)
+            fitter.block("check", {"path": ""}, problems[0])
     return fitter.fields, fitter.blockers
 
 

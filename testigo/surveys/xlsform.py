@@ -172,10 +172,16 @@ def convert_xlsform(data: bytes, filename: str = "") -> Converted:
         try:
             result = convert(xlsform=str(path), warnings=notes, file_type=kind)
         except PyXFormError as exc:
-            raise XLSFormError([converter_message(str(exc))]) from None
+            if "not recognized as a supported type" not in str(exc):  # pyxform's word for "unreadable"
+                raise XLSFormError([converter_message(str(exc))]) from None
+            unreadable = True
         except Exception:  # noqa: BLE001 - xlrd/openpyxl/zipfile raise many types for a broken file
-            raise XLSFormError([_("This file could not be read as a spreadsheet: it may be damaged, or not an "
-                                  "XLSForm (.xlsx or .xls).")]) from None
+            unreadable = True
+        else:
+            unreadable = False
+    if unreadable:
+        raise XLSFormError([_("This file could not be read as a spreadsheet: it may be damaged, or not an "
+                              "XLSForm (.xlsx or .xls).")])
     problems = xpath_problems(result.xform)
     if problems:
         raise XLSFormError(problems)

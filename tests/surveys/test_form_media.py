@@ -44,9 +44,24 @@ def manifest_of(client, url: str) -> list[dict]:
     return [{child.tag.split("}")[1]: child.text for child in item} for item in root.findall("m:mediaFile", NS)]
 
 
-def test_media_columns_are_read_and_served_in_a_valid_xform(survey):
-    assert survey.fields[0]["media"] == {"image": {"es": "mapa.png"}}
-    assert survey.fields[0]["choices"][0]["media"] == {"image": {"es": "norte.jpg"}}
+def test_media_columns_are_served_and_the_files_they_need_are_known(survey, admin_user):
+    assert "jr://images/mapa.png" in survey.xform and "jr://images/norte.jpg" in survey.xform
+    assert survey.missing_files() == ["mapa.png", "norte.jpg"]
+    services.add_media_file(actor=admin_user, survey=survey, name="mapa.png", data=png())
+    assert survey.missing_files() == ["norte.jpg"]
+
+
+def builder_survey_with_media(admin_user):
+    fields = [{"name": "zona", "type": "select_one", "label": {"es": "¿Dónde ocurrió?"},
+               "media": {"image": {"es": "mapa.png"}},
+               "choices": [{"name": "norte", "label": {"es": "Norte"}, "media": {"image": {"es": "norte.jpg"}}},
+                           {"name": "sur", "label": {"es": "Sur"}}]},
+              {"name": "detalle", "type": "text", "label": {"es": "Detalle"}}]
+    return services.create_survey(actor=admin_user, name_es="Con imágenes", fields=fields, form_id="con_imagenes")
+
+
+def test_builder_media_is_served_in_a_valid_xform(db, admin_user):
+    survey = builder_survey_with_media(admin_user)
     assert xlsform.media_references(survey.fields) == {"mapa.png", "norte.jpg"}
     served = xlsform.to_xform(fields=survey.fields, form_id=survey.form_id, title=survey.name_es,
                               version=survey.version, validate=True)
@@ -62,8 +77,9 @@ def test_attached_files_are_in_the_manifest_and_download_with_the_token(survey, 
     response = client.post(f"/console/surveys/{survey.pk}/media/",
                            {"file": SimpleUploadedFile("mapa.png", image, "image/png")})
     assert response.status_code == 302
-    # A new form version: the formList hash changes, so ODK Collect fetches the manifest again.
-    assert client.get(f"/odk/{device_token}/formList").content != before
+    # The uploaded form is served as written (its hash stays); ODK Collect compares the manifest's
+    # file hashes to fetch what changed.
+    assert client.get(f"/odk/{device_token}/formList").content == before
 
     items = manifest_of(client, f"/odk/{device_token}/forms/con_imagenes/manifest")
     assert items == [{"filename": "mapa.png", "hash": "md5:" + hashlib.md5(image).hexdigest(),
@@ -123,7 +139,8 @@ def test_paths_and_oversized_files_are_refused(survey, admin_user, monkeypatch):
         services.add_media_file(actor=admin_user, survey=survey, name="mapa.png", data=b"x" * 11)
 
 
-def test_editing_a_field_in_the_console_keeps_its_choices_images(survey, admin_user, client):
+def test_editing_a_field_in_the_console_keeps_its_choices_images(db, admin_user, client):
+    survey = builder_survey_with_media(admin_user)
     client.force_login(admin_user)
     response = client.post(f"/console/surveys/{survey.pk}/fields/0/", {
         "name": "zona", "type": "select_one", "label_es": "¿Dónde?", "choices": "norte | Al norte\nsur | Sur\nest | Este"})
