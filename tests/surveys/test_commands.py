@@ -22,17 +22,33 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_survey_import_prints_id_and_name(tmp_path):
+def test_survey_import_prints_what_it_published(tmp_path):
     path = tmp_path / "f.xlsx"
     path.write_bytes(write_xlsx({"survey": [["type", "name", "label"], ["text", "que", "¿Qué pasó?"]],
-                                 "settings": [["form_title", "form_id"], ["Monitoreo", "monitoreo"]]}))
+                                 "settings": [["form_title", "form_id", "version"], ["Monitoreo", "monitoreo", "1"]]}))
     output = run("survey", "import", str(path))
     survey = Survey.objects.get()
-    assert output.strip() == f"{survey.pk}\tMonitoreo"
+    assert output.splitlines() == [f"{survey.pk}\tmonitoreo\tversion 1\tcreated\tMonitoreo", "web form: available"]
     assert survey.fields[0]["label"]["es"] == "¿Qué pasó?"
+    assert "\tunchanged\t" in run("survey", "import", str(path))
 
 
-def test_survey_import_lists_unsupported_features(tmp_path):
+def test_survey_import_names_what_only_odk_collect_can_do_and_the_missing_files(tmp_path):
+    path, csv = tmp_path / "f.xlsx", tmp_path / "barrios.csv"
+    path.write_bytes(write_xlsx({"survey": [["type", "name", "label"], ["begin_repeat", "r", "R"],
+                                            ["text", "q", "Q"], ["end_repeat", "", ""],
+                                            ["select_one_from_file barrios.csv", "barrio", "Barrio"]]}))
+    err = io.StringIO()
+    out = io.StringIO()
+    call_command("survey", "import", str(path), stdout=out, stderr=err)
+    assert "ODK Collect / Enketo only" in out.getvalue() and "“r”: repeated group" in out.getvalue()
+    assert "missing attachments" in err.getvalue() and "barrios.csv" in err.getvalue()
+    csv.write_text("name,label\ncentro,Centro\n", encoding="utf-8")
+    call_command("survey", "import", str(path), "--attach", str(csv), stdout=out, stderr=(err := io.StringIO()))
+    assert err.getvalue() == "" and Survey.objects.get().missing_files() == []
+
+
+def test_survey_import_refuses_what_pyxform_refuses(tmp_path):
     path = tmp_path / "f.xlsx"
     path.write_bytes(write_xlsx({"survey": [["type", "name", "label"], ["begin_repeat", "r", "R"]]}))
     with pytest.raises(CommandError, match="row 2.*begin_repeat"):

@@ -1,4 +1,5 @@
-"""`testigo survey import FILE.xlsx` (prints the new survey's id and name) and `testigo survey list`."""
+"""`testigo survey import FILE [--attach FILE ...]` (an XLSForm, .xlsx or .xls, with its form
+attachments) and `testigo survey list`."""
 
 from __future__ import annotations
 
@@ -8,31 +9,60 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from testigo.core import roles
-from testigo.surveys import services, xlsform
+from testigo.surveys import services, webfit, xlsform
 from testigo.surveys.models import Survey
 
 
 class Command(BaseCommand):
-    help = "Manage surveys: import an XLSForm, list surveys."
+    help = "Manage surveys: import an XLSForm (or a new version of one), list surveys."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        importing = sub.add_parser("import", help="create a survey from an XLSForm (.xlsx)")
+        importing = sub.add_parser("import", help="publish an XLSForm (.xlsx or .xls), or a new version of one")
         importing.add_argument("file")
+        importing.add_argument("--attach", action="append", default=[], metavar="FILE",
+                               help="a file the form reads (image, audio, CSV or GeoJSON choice list); repeatable")
         sub.add_parser("list", help="list surveys")
 
     def handle(self, *args, action: str, **options):
         if action == "list":
             for survey in Survey.objects.all():
-                self.stdout.write(f"{survey.pk}\t{survey.form_id}\tv{survey.version}\t{survey.name_es}")
+                missing = survey.missing_files()
+                self.stdout.write("\t".join([str(survey.pk), survey.form_id, f"v{survey.served_version}",
+                                             "web" if survey.web_form else "odk-only",
+                                             f"missing: {' '.join(missing)}" if missing else "", survey.name_es]))
             return
         path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"no such file: {path}")
+        attachments = {}
+        for name in [path, *map(Path, options["attach"])]:
+            if not name.is_file():
+                raise CommandError(f"no such file: {name}")
+        for name in map(Path, options["attach"]):
+            attachments[name.name] = name.read_bytes()
+        before = set(Survey.objects.filter(origin=Survey.Origin.XLSFORM).values_list("form_id", "version"))
         try:
-            survey = services.import_xlsform(actor=roles.SYSTEM, data=path.read_bytes(), filename=path.name)
+            survey = services.import_xlsform(actor=roles.SYSTEM, data=path.read_bytes(), filename=path.name,
+                                             files=attachments)
         except xlsform.XLSFormError as exc:
             raise CommandError("\n".join(exc.errors)) from None
         except ValidationError as exc:
             raise CommandError("\n".join(exc.messages)) from None
-        self.stdout.write(f"{survey.pk}\t{survey.name_es}")
+        self._report(survey, before)
+
+    def _report(self, survey: Survey, before: set) -> None:
+        known = {form_id for form_id, _version in before}
+        what = "unchanged" if (survey.form_id, survey.version) in before else (
+            "new version" if survey.form_id in known else "created")
+        self.stdout.write(f"{survey.pk}\t{survey.form_id}\tversion {survey.served_version or '-'}\t{what}\t"
+                          f"{survey.name_es}")
+        if survey.web_form:
+            self.stdout.write("web form: available")
+        else:
+            self.stdout.write("web form: not available (ODK Collect / Enketo only):")
+            for code, question, detail in survey.web_blockers[:10]:
+                self.stdout.write(f"  - {webfit.describe_blocker(code, question, detail)}")
+            if len(survey.web_blockers) > 10:
+                self.stdout.write(f"  … {len(survey.web_blockers) - 10} more")
+        missing = survey.missing_files()
+        if missing:
+            self.stderr.write(f"missing attachments (attach them with --attach or in the console): {' '.join(missing)}")
