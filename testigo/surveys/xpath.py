@@ -84,7 +84,7 @@ def tokenize(expression: str) -> list[Token]:
             continue
         if text == "$":  # a VariableReference: XForms binds no variables
             raise XPathSyntaxError(_("ODK forms have no variables: “%(text)s”")
-                                   % {"text": re.match(r"\$[\w:.\-]*", expression[pos - 1:]).group()}, pos - 1)
+                                   % {"text": re.match(r"\$(\{[^}]*\}?|[\w:.\-]*)", expression[pos - 1:]).group()}, pos - 1)
         prev = tokens[-1] if tokens else Token("op", "", 0)
         after_operand = prev.kind != "op" and prev.text not in ("@", "::", "(", "[", ",")
         if kind == "punct" and text in _OPERATORS:
@@ -362,23 +362,23 @@ def _expressions(element: ET.Element, question: str):
 
 
 def _cycles(binds: list[tuple[str, str, Expr]]) -> list[str]:
-    """JavaRosa's rule: a calculation or condition may not depend, through the nodes the others set,
-    on the node it sets. Vertices are (node, attribute); an edge runs from each to every expression
-    that reads its node. Paths with //, * or an axis are left out: no false cycle from a guess."""
+    """JavaRosa's rule: a calculation or condition may not read, through the nodes the others set, the
+    node it sets. Vertices are (node, attribute), with an edge to each vertex whose node it reads. Paths
+    with //, * or an axis are left out: no false cycle from a guess."""
     targets = [re.sub(r"\[[^\]]*\]", "", nodeset).strip() for nodeset, _a, _t in binds]
-    readers: dict[str, list[int]] = {}
-    for index, (target, (_n, _a, tree)) in enumerate(zip(targets, binds, strict=True)):
-        for reference in references(tree):
-            if not any(mark in reference for mark in ("//", "*", "::", "()")):
-                readers.setdefault(resolve(reference, target), []).append(index)
-    edges = [sorted(set(readers.get(target, ()))) for target in targets]
+    setters: dict[str, list[int]] = {}
+    for index, target in enumerate(targets):
+        setters.setdefault(target, []).append(index)
+    edges = [sorted({vertex for reference in references(tree) if not any(m in reference for m in ("//", "*", "::", "()"))
+                     for vertex in setters.get(resolve(reference, target), ())})
+             for target, (_n, _a, tree) in zip(targets, binds, strict=True)]
     problems, reported = [], set()
     for start in range(len(binds)):
         cycle = None if start in reported else _cycle_from(start, edges)
         if cycle:
             reported.update(cycle)
             chain = " → ".join(f"“{_name(targets[i])}” ({BIND_COLUMNS[binds[i][1]]})" for i in cycle)
-            problems.append(_("Questions depend on each other in a circle, which ODK Collect refuses: "
+            problems.append(_("Questions read each other in a circle, which ODK Collect refuses (→ reads): "
                               "%(cycle)s → “%(first)s”.") % {"cycle": chain, "first": _name(targets[cycle[0]])})
     return problems
 
