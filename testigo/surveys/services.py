@@ -22,8 +22,9 @@ from testigo.surveys.models import Device, Survey, SurveyMediaFile, SurveyVersio
 TOKEN_BYTES = 32
 # Form media: what ODK Collect can show or read, by extension (no HTML or SVG: they could run
 # script if opened in a browser). The limit keeps phones on slow links able to fetch forms.
-MEDIA_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp3", ".wav", ".m4a", ".ogg", ".amr",
-                    ".mp4", ".3gp", ".csv", ".xml", ".geojson", ".txt"}
+MEDIA_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".mp3", ".wav", ".m4a", ".ogg", ".amr",
+                    ".aac", ".flac", ".opus", ".3ga", ".mp4", ".3gp", ".mov", ".webm", ".mkv", ".avi", ".csv", ".xml",
+                    ".geojson", ".txt"}
 MEDIA_MAX_BYTES = 10 * 1024 * 1024
 MEDIA_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 

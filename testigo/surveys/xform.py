@@ -85,6 +85,7 @@ def read_outline(xform: str) -> dict:
     return {"form_id": root.get("id", ""), "version": root.get("version", ""), "title": title.strip(),
             "root": _local(root.tag), "languages": languages, "default_language": default,
             "public_key": submission.get("base64RsaPublicKey", "") if submission is not None else "",
+            "submission_url": submission.get("action", "") if submission is not None else "",
             "nodes": nodes, "files": sorted(set(_MEDIA_REF.findall(xform if isinstance(xform, str)
                                                                      else xform.decode("utf-8"))))}
 

@@ -187,8 +187,14 @@ def convert_xlsform(data: bytes, filename: str = "") -> Converted:
         raise XLSFormError(problems)
     outline = xform.read_outline(result.xform)
     fields, blockers = webfit.fit(outline)
+    notes = [str(w) for w in notes][:50]
+    if outline.get("submission_url"):
+        # ODK Collect sends this form's submissions to that address, not to Testigo.
+        notes.insert(0, _("This form sends its submissions to %(url)s (submission_url in its settings sheet), not to "
+                          "this server. Remove submission_url unless that is intended.")
+                     % {"url": outline["submission_url"]})
     return Converted(xform=result.xform, outline=outline, fields=fields, blockers=blockers,
-                     itemsets=result.itemsets, warnings=[str(w) for w in notes][:50])
+                     itemsets=result.itemsets, warnings=notes)
 
 
 def xpath_problems(xform_text: str) -> list[str]:
