@@ -21,6 +21,7 @@ from testigo.core import roles
 from testigo.core.access import staff_required
 from testigo.reports import selectors, services
 from testigo.reports.models import Media, Report
+from testigo.surveys import selectors as survey_selectors
 from testigo.surveys.columns import labelled_answers
 
 Status = Report.Status
@@ -93,6 +94,7 @@ def _render(request, report: Report, *, status: int = 200, **forms):
         "contact": selectors.contact_for(user, report),
         "photos": list(report.media.order_by("id")),
         "answers": labelled_answers(report.custom_values),
+        "submission": survey_selectors.current_submission(report) if report.source == "odk" else None,
         "notes": list(report.notes.select_related("author")),
         "events": list(console_selectors.report_events(report)[:EVENTS_SHOWN]),
         "duplicates": list(report.duplicates.values_list("reference", flat=True)),

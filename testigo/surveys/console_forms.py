@@ -35,6 +35,8 @@ class SurveyForm(forms.Form):
     title_field = forms.ChoiceField(label=gettext_lazy("Report title from"), required=False)
     description_field = forms.ChoiceField(label=gettext_lazy("Report description from"), required=False)
     occurred_field = forms.ChoiceField(label=gettext_lazy("Date of the events from"), required=False)
+    location_field = forms.ChoiceField(label=gettext_lazy("Report location from"), required=False)
+    category_field = forms.ChoiceField(label=gettext_lazy("Report category from"), required=False)
 
     def __init__(self, *args, fields: list[dict] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,6 +50,11 @@ class SurveyForm(forms.Form):
         self.fields["title_field"].choices = automatic + texts
         self.fields["description_field"].choices = automatic + texts
         self.fields["occurred_field"].choices = automatic + dates
+        self.fields["location_field"].choices = automatic + [
+            (f["name"], fieldtypes.label(f)) for f in fields or [] if f["type"] == "location"]
+        # No choice question: the survey's own category (or none) is used.
+        self.fields["category_field"].choices = [("", _("(the survey's category)"))] + [
+            (f["name"], fieldtypes.label(f)) for f in fields or [] if f["type"] in {"select_one", "select_multiple"}]
 
 
 def _choice_lines(choices: list[dict]) -> str:
@@ -146,8 +153,41 @@ class MediaFileForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Image, audio, video or CSV file"))
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe); cleans to a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
 class XLSFormUploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("XLSForm (.xlsx)"))
+    file = forms.FileField(label=gettext_lazy("XLSForm (.xlsx or .xls)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls"}))
+    attachments = MultipleFileField(
+        label=gettext_lazy("Form attachments (optional)"), required=False,
+        help_text=gettext_lazy("Images, audio, video, CSV or GeoJSON lists the form refers to, with the names the "
+                               "form uses. They can also be attached later on the survey's page."))
+
+    def clean_attachments(self) -> dict[str, bytes]:
+        from testigo.surveys.services import MEDIA_MAX_BYTES
+
+        files = {}
+        for upload in self.cleaned_data["attachments"]:
+            if upload.size > MEDIA_MAX_BYTES:  # refused before reading it into memory
+                raise forms.ValidationError(_("“%(name)s” is larger than %(mb)s MB.")
+                                            % {"name": upload.name, "mb": MEDIA_MAX_BYTES // 2**20})
+            files[upload.name] = upload.read()
+        return files
 
 
 class PassphraseForm(forms.Form):

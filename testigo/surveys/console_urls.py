@@ -3,14 +3,14 @@
 from django.urls import path
 
 from testigo.surveys import console_views as views
-from testigo.surveys import import_views
+from testigo.surveys import import_views, xlsform_views
 
 app_name = "surveys"
 
 urlpatterns = [
     path("", views.survey_list, name="list"),
     path("new/", views.survey_new, name="new"),
-    path("upload/", views.xlsform_upload, name="upload"),
+    path("upload/", xlsform_views.xlsform_upload, name="upload"),
     path("devices/", views.devices, name="devices"),
     path("devices/<int:pk>/revoke/", views.device_revoke, name="device_revoke"),
     path("rejected/", views.rejected, name="rejected"),
@@ -22,6 +22,9 @@ urlpatterns = [
     path("imports/<int:pk>/rejected.csv", import_views.import_rejected, name="import_rejected"),
     path("<int:pk>/", views.survey_edit, name="edit"),
     path("<int:pk>/data/", views.survey_data, name="data"),
+    path("<int:pk>/submissions/<int:submission_pk>/", xlsform_views.submission_detail, name="submission"),
+    path("<int:pk>/submissions/<int:submission_pk>/xml", xlsform_views.submission_xml, name="submission_xml"),
+    path("<int:pk>/versions/<int:version_pk>/xlsform", xlsform_views.version_download, name="version_file"),
     path("<int:pk>/encryption/", views.encryption_page, name="encryption"),
     path("<int:pk>/media/", views.media_upload, name="media_upload"),
     path("<int:pk>/media/<int:media_pk>/remove/", views.media_remove, name="media_remove"),

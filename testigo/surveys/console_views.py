@@ -3,16 +3,19 @@ encryption, answers table and CSV export, and ODK devices. Thin: services do the
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from testigo.core import csvsafe, roles
 from testigo.core.access import staff_required
-from testigo.surveys import encryption, fieldtypes, selectors, services, submissions, xlsform
+from testigo.surveys import encryption, fieldtypes, selectors, services, submissions, xlsform, xlsform_views
 from testigo.surveys.console_forms import (
     DeviceForm,
     FieldForm,
@@ -20,7 +23,6 @@ from testigo.surveys.console_forms import (
     NewPassphraseForm,
     PassphraseForm,
     SurveyForm,
-    XLSFormUploadForm,
 )
 from testigo.surveys.models import Device, Submission, Survey
 
@@ -34,7 +36,8 @@ def _errors_into(form, exc: ValidationError) -> None:
 
 @staff_required(MANAGE)
 def survey_list(request):
-    return render(request, "surveys/list.html", {"surveys": Survey.objects.select_related("category")})
+    surveys = Survey.objects.select_related("category").defer("xform", "xlsform", "wrapped_private_key")
+    return render(request, "surveys/list.html", {"rows": [(s, s.missing_files()) for s in surveys]})
 
 
 @staff_required(MANAGE)
@@ -56,7 +59,8 @@ def survey_new(request):
 def survey_edit(request, pk: int):
     survey = get_object_or_404(Survey, pk=pk)
     initial = {k: getattr(survey, k) for k in ("name_es", "name_en", "category", "is_active", "title_field",
-                                               "description_field", "occurred_field")}
+                                               "description_field", "occurred_field", "location_field",
+                                               "category_field")}
     form = SurveyForm(request.POST or None, initial=initial, fields=survey.fields)
     if request.method == "POST" and form.is_valid():
         try:
@@ -66,9 +70,12 @@ def survey_edit(request, pk: int):
         else:
             messages.success(request, _("Survey saved."))
             return redirect("surveys:edit", survey.pk)
+    pending = survey.submissions.filter(status=Submission.Status.ENCRYPTED).count()
+    if survey.from_xlsform:
+        return render(request, "surveys/edit_xlsform.html", {
+            "survey": survey, "form": form, "pending": pending, **xlsform_views.edit_context(survey)})
     rows = [{"index": i, "spec": f, "type": fieldtypes.get(f["type"]).label, "label": fieldtypes.label(f),
              "condition": f.get("relevant")} for i, f in enumerate(survey.fields)]
-    pending = survey.submissions.filter(status=Submission.Status.ENCRYPTED).count()
     attached = list(survey.media_files.defer("data"))
     missing = sorted(xlsform.media_references(survey.fields) - {m.name for m in attached})
     return render(request, "surveys/edit.html", {
@@ -152,25 +159,6 @@ def field_remove(request, pk: int, index: int):
 
 
 @staff_required(MANAGE)
-def xlsform_upload(request):
-    form = XLSFormUploadForm(request.POST or None, request.FILES or None)
-    problems: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            survey = services.import_xlsform(actor=request.user, data=upload.read(), filename=upload.name)
-        except xlsform.XLSFormError as exc:
-            problems = exc.errors
-        except ValidationError as exc:
-            problems = exc.messages
-        else:
-            messages.success(request, _("Survey “%(name)s” created from the XLSForm.") % {"name": survey.name})
-            return redirect("surveys:edit", survey.pk)
-    return render(request, "surveys/upload.html", {"form": form, "problems": problems},
-                  status=400 if problems else 200)
-
-
-@staff_required(MANAGE)
 def encryption_page(request, pk: int):
     survey = get_object_or_404(Survey, pk=pk)
     enable = NewPassphraseForm(request.POST if request.POST.get("action") == "enable" else None, prefix="enable")
@@ -204,10 +192,38 @@ def survey_data(request, pk: int):
     columns = selectors.columns(survey)
     if request.GET.get("format") == "csv":
         return _csv(request, survey, reports, columns)
-    rows = [(r, selectors.row_values(survey, r)) for r in reports[:200]]
+    if request.GET.get("format") in EXPORT_FORMATS and survey.from_xlsform:
+        return _export(request, survey, reports, request.GET["format"])
+    shown = list(reports[:200])
+    answers = selectors.current_submission_ids(survey, [r.pk for r in shown])
+    rows = [(r, selectors.row_values(survey, r), answers.get(r.pk)) for r in shown]
     return render(request, "surveys/data.html", {"survey": survey, "columns": columns, "rows": rows,
                                                  "field": field, "value": value,
                                                  "count": reports.count()})
+
+
+# format=… on an uploaded XLSForm's answers page: (exports.filename's format, content type).
+EXPORT_FORMATS = {
+    "csv_zip": ("csv", "application/zip"),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
+def _export(request, survey, reports, fmt: str) -> HttpResponse:
+    """Every stored submission behind the (filtered) reports, one file or sheet per repeat."""
+    if not roles.can(request.user, roles.EXPORT):
+        raise Http404
+    from testigo.surveys import exports
+
+    export_format, content_type = EXPORT_FORMATS[fmt]
+    write = exports.write_csv_zip if fmt == "csv_zip" else exports.write_xlsx
+    chosen = (selectors.visible_submissions(request.user, survey)
+              .filter(report__in=reports, status=Submission.Status.STORED))
+    out = io.BytesIO()
+    write(survey, chosen, out)
+    response = HttpResponse(out.getvalue(), content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, exports.filename(survey, export_format))
+    return response
 
 
 def _csv(request, survey, reports, columns) -> HttpResponse:

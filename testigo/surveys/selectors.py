@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from testigo.reports import selectors as report_selectors
 from testigo.surveys import columns as survey_columns
 from testigo.surveys import fieldtypes
 from testigo.surveys.answers import SURVEY_KEY
-from testigo.surveys.models import Survey
+from testigo.surveys.models import Submission, Survey
 
 
 def open_surveys() -> QuerySet[Survey]:
@@ -22,18 +22,26 @@ def submittable_survey(form_id: str) -> Survey | None:
             .defer("xform", "wrapped_private_key").first())
 
 
+def _web_surveys() -> QuerySet[Survey]:
+    """Active surveys Testigo's web form can render: an uploaded XLSForm it cannot render
+    faithfully (web_blockers) is for ODK Collect and Enketo only."""
+    return (Survey.objects.filter(is_active=True).filter(Q(web_blockers=[]) | Q(web_blockers__isnull=True))
+            .defer("xform", "xlsform", "outline", "wrapped_private_key"))
+
+
 def survey_categories_exist() -> bool:
     """Whether any category has a public survey (the report form then offers its questions)."""
-    return Survey.objects.filter(category__isnull=False, is_active=True).exists()
+    return _web_surveys().filter(category__isnull=False).exists()
 
 
 def survey_for_category(category) -> Survey | None:
-    """The public report form's survey for a category (its own, else its parent's)."""
+    """The public report form's survey for a category (its own, else its parent's); an ODK-only
+    survey is never offered, so the category's plain form is used."""
     if category is None:
         return None
-    survey = Survey.objects.filter(category=category, is_active=True).first()
+    survey = _web_surveys().filter(category=category).first()
     if survey is None and category.parent_id:
-        survey = Survey.objects.filter(category_id=category.parent_id, is_active=True).first()
+        survey = _web_surveys().filter(category_id=category.parent_id).first()
     return survey
 
 
@@ -67,3 +75,22 @@ def rejected_inputs():
     from testigo.surveys.models import RejectedInput
 
     return RejectedInput.objects.select_related("survey", "device")
+
+
+def visible_submissions(user, survey: Survey) -> QuerySet[Submission]:
+    """The survey's submissions whose report `user` may see (the report decides visibility)."""
+    return Submission.objects.filter(survey=survey, report__in=report_selectors.visible_to(user))
+
+
+def current_submission_ids(survey: Survey, report_ids) -> dict[int, int]:
+    """{report id: its current submission's id} (an edit supersedes the earlier submission)."""
+    rows = (Submission.objects.filter(survey=survey, report_id__in=list(report_ids))
+            .exclude(status=Submission.Status.SUPERSEDED).order_by("received_at", "id")
+            .values_list("report_id", "id"))
+    return dict(rows)
+
+
+def current_submission(report) -> Submission | None:
+    """The submission a report's answers came from (its latest edit), if any."""
+    return (Submission.objects.filter(report=report).exclude(status=Submission.Status.SUPERSEDED)
+            .only("pk", "survey_id").order_by("-received_at", "-id").first())

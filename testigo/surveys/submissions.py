@@ -145,7 +145,7 @@ def apply_answers(*, submission: Submission, root, actor=None, save: bool = True
     try:
         if survey.from_xlsform:
             # Any shape the form allows: ODK Collect checked the answers against the XForm.
-            submission.data = xform.instance_answers(_outline(survey, submission.form_version), root)
+            submission.data = xform.instance_answers(outline_for(survey, submission.form_version), root)
             values = answers.values_from_data(survey, submission.data)
             fields = answers.report_fields(survey, values,
                                            extra_description=repeat_summary(survey, submission.data))
@@ -177,13 +177,13 @@ def _photo_names(submission: Submission) -> set[str]:
     survey = submission.survey
     if not survey.from_xlsform:
         return answers.photo_names(survey, submission.report.custom_values)
-    outline = _outline(survey, submission.form_version)
+    outline = outline_for(survey, submission.form_version)
     photos = {n["path"] for n in xform.walk(outline.get("nodes", []))
               if n["kind"] == "question" and n.get("mediatype", "").startswith("image/")}
     return set(xform.values_at(submission.data, photos))
 
 
-def _outline(survey: Survey, version: str) -> dict:
+def outline_for(survey: Survey, version: str) -> dict:
     """The outline of the form version the phone filled (an older one after a new upload)."""
     if version == survey.xform_version or not version:
         return survey.outline

@@ -78,8 +78,9 @@ PAGES = {
     "surveys:imports": lambda w: ONE,
     "surveys:import_mapping": lambda w: [{"pk": w["import"].pk}],
     "surveys:import_progress": lambda w: [{"pk": w["import"].pk}],
-    "surveys:edit": lambda w: [{"pk": w["survey"].pk}],
-    "surveys:data": lambda w: [{"pk": w["survey"].pk}],
+    "surveys:edit": lambda w: [{"pk": w["survey"].pk}, {"pk": w["xlsform_survey"].pk}],
+    "surveys:data": lambda w: [{"pk": w["survey"].pk}, {"pk": w["xlsform_survey"].pk}],
+    "surveys:submission": lambda w: [{"pk": w["xlsform_survey"].pk, "submission_pk": w["submission"].pk}],
     "surveys:encryption": lambda w: [{"pk": w["survey"].pk}],
     "surveys:field_new": lambda w: [{"pk": w["survey"].pk}],
     "surveys:field_edit": lambda w: [{"pk": w["survey"].pk, "index": i} for i in range(len(w["survey"].fields))],
@@ -139,6 +140,8 @@ SKIPPED = {
     "tipconsole:file": "a tip's attached file (download)",
     "surveys:rejected_body": "the raw bytes of a refused submission, as text/plain",
     "surveys:import_rejected": "CSV download of rejected rows",
+    "surveys:version_file": "a published version's XLSForm (download)",
+    "surveys:submission_xml": "a submission's XML as received (download)",
     "console:media": "a report's photo (image)",
     "public:public_media": "a public photo (image)",
     "public:favicon": "the icon (image)",
@@ -273,6 +276,7 @@ def world(settings, tmp_path, monkeypatch, make_user, report_factory, category, 
     survey = survey_services.create_survey(actor=admin, name_es="Robos", fields=SURVEY_FIELDS, form_id="robos",
                                            category=category)
     device, _raw = survey_services.add_device(actor=admin, name="Tableta 1")
+    xlsform_survey, submission = xlsform_survey_with_submission(admin, device)
     RejectedInput.objects.create(source="odk", reason="XML ilegible", survey=survey, device=device, body=b"<x")
     csv_data = ("Fecha,Lugar,Depto,Coordenadas,ID\n01/02/2026,Centro,Cortés,\"14.1, -87.2\",A1\n"
                 "99/99/2026,Centro,Cortés,,A2\n").encode()
@@ -298,6 +302,7 @@ def world(settings, tmp_path, monkeypatch, make_user, report_factory, category, 
     return {"admin": admin, "colleague": colleague, "category": category, "channels": channels,
             "reports": [web, published, unlocated, sms, tipline_report, odk_report, answered], "published": published,
             "alerts": [a for a in (broadcast, report_alert, rule_alert) if a is not None], "survey": survey, "import": imp,
+            "xlsform_survey": xlsform_survey, "submission": submission,
             "confirm_token": signing.dumps(subscription.pk, salt=SALT), "tip": Tip.objects.get()}
 
 
@@ -307,6 +312,27 @@ SURVEY_FIELDS = [
      "required": True},
     {"name": "personas", "type": "integer", "label": {"es": "¿Cuántas personas?", "en": "How many people?"}},
 ]
+
+
+def xlsform_survey_with_submission(admin, device):
+    """An uploaded XLSForm in Spanish (a repeat: ODK Collect only) and one submission to it."""
+    from testigo.surveys import selectors, submissions
+    from testigo.surveys import services as survey_services
+    from tests.surveys.conftest import write_xlsx
+
+    data = write_xlsx({
+        "survey": [["type", "name", "label::Español (es)"], ["geopoint", "lugar", "Lugar"],
+                   ["begin_repeat", "personas", "Personas"], ["text", "nombre", "Nombre"],
+                   ["select_one sino", "herida", "¿Herida?"], ["end_repeat", "", ""]],
+        "choices": [["list_name", "name", "label::Español (es)"], ["sino", "si", "Sí"], ["sino", "no", "No"]],
+        "settings": [["form_id", "version", "default_language"], ["hogares", "2026-01", "Español (es)"]]})
+    survey = survey_services.import_xlsform(actor=admin, data=data, filename="hogares.xlsx")
+    xml = (b'<data id="hogares" version="2026-01"><lugar>14.07 -87.19 0 5</lugar><personas><nombre>Ana</nombre>'
+           b"<herida>si</herida></personas><personas><nombre>Luis</nombre><herida>no</herida></personas>"
+           b"<meta><instanceID>uuid:hogar-1</instanceID></meta></data>")
+    outcome = submissions.receive(survey_for=selectors.submittable_survey, xml=xml, files={}, device=device)
+    assert outcome.status == 201, outcome.message
+    return survey, outcome.submission
 
 
 def sample_config(type_code: str) -> dict:
