@@ -20,6 +20,8 @@ from pyxform.xls2xform import convert
 
 from testigo.surveys import xpath
 
+pytestmark = pytest.mark.usefixtures("english")  # messages asserted below are English
+
 CORPUS = Path(__file__).parent / "xlsform_corpus"
 ENGINE_DIR = Path(__file__).parent / "odk_engine"
 CORPUS_FORMS = sorted(p for p in CORPUS.rglob("*") if p.suffix.lower() in (".xls", ".xlsx"))

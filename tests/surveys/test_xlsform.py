@@ -105,7 +105,7 @@ def test_pyxforms_refusals_speak_spanish(settings):
 
     with translation.override("es"):
         errors = errors_of(incident_xlsform(extra_rows=[["begin_group", "g", "G", "G"]]))
-    assert errors[0].startswith("El conversor de XLSForm informa, en la fila 17:"), errors
+    assert errors[0].startswith("El convertidor de XLSForm indica, en la fila 17:"), errors
 
 
 @pytest.mark.parametrize(("rows", "columns", "settings_rows", "blocker"), [
