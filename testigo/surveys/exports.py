@@ -237,7 +237,7 @@ def exported(survey: Survey, submissions: QuerySet) -> QuerySet:
     first, with only what it reads."""
     return (submissions.filter(survey=survey, status=Submission.Status.STORED)
             .select_related("report", "device")
-            .only("instance_id", "data", "form_version", "received_at", "survey_id", "report", "device",
+            .only("instance_id", "data", "form_version", "received_at", "report", "device",
                   "report__reference", "report__status", "device__name")
             .order_by("-received_at", "-id"))
 
@@ -249,8 +249,11 @@ def _prepare(survey: Survey, submissions: QuerySet) -> tuple[list[Table], Iterat
     tables = columns(outline)
 
     def rows() -> Iterator[tuple[int, list]]:
-        pending: list[tuple[int, list]] = []
-        emit = lambda index, row: pending.append((index, row))  # noqa: E731 - one submission's rows
+        pending: list[tuple[int, list]] = []  # one submission's repeat rows
+
+        def emit(index: int, row: list) -> None:
+            pending.append((index, row))
+
         for submission in chosen.iterator(chunk_size=CHUNK):
             data = _data(submission, outline)
             report, device = submission.report, submission.device
