@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-
-from testigo.core import roles
 from pyxform.xls2xform import convert
 
+from testigo.core import roles
 from testigo.surveys import answers, importing, services, xlsform
 from tests.surveys.conftest import write_xlsform_file
 

@@ -1,5 +1,7 @@
 """`testigo survey import FILE [--attach FILE ...]` (an XLSForm, .xlsx or .xls, with its form
-attachments) and `testigo survey list`."""
+attachments), `testigo survey list`, and `testigo survey export FORM_ID --format csv|xlsx
+[--output PATH]` (its submissions as ODK Central's CSV zip, or the same tables as an XLSX; see
+surveys/exports.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,12 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from testigo.core import roles
-from testigo.surveys import services, webfit, xlsform
-from testigo.surveys.models import Survey
+from testigo.surveys import exports, services, webfit, xlsform
+from testigo.surveys.models import Submission, Survey
 
 
 class Command(BaseCommand):
-    help = "Manage surveys: import an XLSForm (or a new version of one), list surveys."
+    help = "Manage surveys: import an XLSForm (or a new version of one), list surveys, export submissions."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -23,6 +25,11 @@ class Command(BaseCommand):
         importing.add_argument("--attach", action="append", default=[], metavar="FILE",
                                help="a file the form reads (image, audio, CSV or GeoJSON choice list); repeatable")
         sub.add_parser("list", help="list surveys")
+        exporting = sub.add_parser("export", help="write a survey's submissions, repeats included")
+        exporting.add_argument("form_id")
+        exporting.add_argument("--format", dest="fmt", choices=exports.FORMATS, default="csv",
+                               help="csv: a zip of CSV files as ODK Central's; xlsx: one sheet per file")
+        exporting.add_argument("--output", default="", help="file to write (default: <form_id>.csv.zip or .xlsx)")
 
     def handle(self, *args, action: str, **options):
         if action == "list":
@@ -31,6 +38,9 @@ class Command(BaseCommand):
                 self.stdout.write("\t".join([str(survey.pk), survey.form_id, f"v{survey.served_version}",
                                              "web" if survey.web_form else "odk-only",
                                              f"missing: {' '.join(missing)}" if missing else "", survey.name_es]))
+            return
+        if action == "export":
+            self._export(options["form_id"], options["fmt"], options["output"])
             return
         path = Path(options["file"])
         attachments = {}
@@ -66,3 +76,17 @@ class Command(BaseCommand):
         missing = survey.missing_files()
         if missing:
             self.stderr.write(f"missing attachments (attach them with --attach or in the console): {' '.join(missing)}")
+
+    def _export(self, form_id: str, fmt: str, output: str) -> None:
+        survey = Survey.objects.filter(form_id=form_id).first()
+        if survey is None:
+            raise CommandError(f"no survey with the form id {form_id!r} (see `testigo survey list`)")
+        path = Path(output or exports.filename(survey, fmt))
+        write = exports.write_csv_zip if fmt == "csv" else exports.write_xlsx
+        try:
+            with path.open("wb") as out:
+                write(survey, Submission.objects.all(), out)
+        except BaseException:
+            path.unlink(missing_ok=True)  # no half-written export left behind
+            raise
+        self.stdout.write(str(path))
