@@ -78,6 +78,11 @@ def main() -> None:
     _seed.emit("xlsform_corpus.slowest_import", round(slowest, 2), "s", target="<= 30", n=len(accepted),
                form=str(slowest_path.relative_to(CORPUS)) if slowest_path else None,
                out_of_budget=bool(slowest_path and results[slowest_path][2].startswith("still running")))
+    largest = max(accepted, key=lambda p: p.stat().st_size, default=None)
+    if largest is not None:
+        _seed.emit("xlsform_corpus.largest_form_import", round(results[largest][1], 2), "s", target="<= 30",
+                   n=1, form=str(largest.relative_to(CORPUS)), bytes=largest.stat().st_size,
+                   imported=results[largest][0])
     for path, (ok, _seconds, why) in sorted(results.items()):
         if not ok:
             print(f"# refused: {path.relative_to(CORPUS)} — {why}", flush=True)
