@@ -174,14 +174,16 @@ def convert_xlsform(data: bytes, filename: str = "") -> Converted:
         except PyXFormError as exc:
             if "not recognized as a supported type" not in str(exc):  # pyxform's word for "unreadable"
                 raise XLSFormError([converter_message(str(exc))]) from None
-            unreadable = True
-        except Exception:  # noqa: BLE001 - xlrd/openpyxl/zipfile raise many types for a broken file
-            unreadable = True
+            unreadable = ""
+            unreadable = ""
+        except Exception as exc:  # noqa: BLE001 - xlrd/openpyxl/zipfile (and pyxform's own bugs) raise many types
+            unreadable = f"{type(exc).__name__}: {str(exc)[:200]}"
         else:
-            unreadable = False
-    if unreadable:
-        raise XLSFormError([_("This file could not be read as a spreadsheet: it may be damaged, or not an "
-                              "XLSForm (.xlsx or .xls).")])
+            unreadable = None
+    if unreadable is not None:
+        message = _("This file could not be read as an XLSForm: it may be damaged, not an XLSForm (.xlsx or .xls), or "
+                    "use something the XLSForm converter cannot handle.")
+        raise XLSFormError([f"{message} ({unreadable})" if unreadable else message])
     problems = xpath_problems(result.xform)
     if problems:
         raise XLSFormError(problems)
@@ -211,8 +213,10 @@ _ROW = re.compile(r"^\[row\s*:\s*(\d+)\]\s*")
 
 def converter_message(message: str) -> str:
     """pyxform's message, with its "[row : 5]" said in the reader's language."""
+    from testigo.surveys import pyxform_messages
+
     match = _ROW.match(message)
     if match:
         return _("The XLSForm converter reports, at row %(row)s: %(message)s") % {
-            "row": match[1], "message": message[match.end():]}
-    return _("The XLSForm converter reports: %(message)s") % {"message": message}
+            "row": match[1], "message": pyxform_messages.translate(message[match.end():])}
+    return _("The XLSForm converter reports: %(message)s") % {"message": pyxform_messages.translate(message)}
