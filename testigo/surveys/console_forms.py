@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from testigo.core.uploads import MultipleFileField
 from testigo.reports.models import Category
 from testigo.surveys import fieldtypes, mapping
 
@@ -151,23 +152,6 @@ class FieldForm(forms.Form):
 
 class MediaFileForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Image, audio, video or CSV file"))
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (Django's documented recipe); cleans to a list."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, (list, tuple)):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
-        return [super().clean(data, initial)] if data else []
 
 
 class XLSFormUploadForm(forms.Form):

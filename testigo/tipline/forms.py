@@ -5,26 +5,9 @@ from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from testigo.core.uploads import MultipleFileField
 from testigo.reports.media import REQUEST_MAX_PIXELS, is_image_name, probe_image, request_pixel_budget
 from testigo.tipline.codenames import MAX_CODENAME_CHARS
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Django's documented recipe: a file field that accepts several files."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)] if data else []
 
 
 def check_photo(upload) -> None:

@@ -48,11 +48,11 @@ def test_a_submission_with_groups_repeats_and_photos_fills_the_report(admin_user
     assert not survey.web_form and ["repeat", "victima", ""] in survey.web_blockers
     services.update_survey(actor=admin_user, survey=survey, title_field="colonia", description_field="relato",
                            category_field="tipo")
-    xml = ('<data id="hechos" version="1"><tipo>extorsion</tipo><lugar><colonia>Kennedy</colonia>'
-           "<punto>14.0723 -87.1921 1000 5</punto></lugar><fecha>2026-11-30</fecha><relato>Cobran renta</relato>"
-           "<victima><nombre>Ana</nombre><foto>a.jpg</foto></victima>"
-           "<victima><nombre>Luis</nombre><foto>b.jpg</foto></victima>"
-           "<meta><instanceID>uuid:h1</instanceID></meta></data>").encode()
+    xml = (b'<data id="hechos" version="1"><tipo>extorsion</tipo><lugar><colonia>Kennedy</colonia>'
+           b"<punto>14.0723 -87.1921 1000 5</punto></lugar><fecha>2026-11-30</fecha><relato>Cobran renta</relato>"
+           b"<victima><nombre>Ana</nombre><foto>a.jpg</foto></victima>"
+           b"<victima><nombre>Luis</nombre><foto>b.jpg</foto></victima>"
+           b"<meta><instanceID>uuid:h1</instanceID></meta></data>")
     response = client.post(f"/odk/{device_token}/submission", {
         "xml_submission_file": SimpleUploadedFile("s.xml", xml, "text/xml"),
         "a.jpg": SimpleUploadedFile("a.jpg", jpeg("red"), "image/jpeg"),
