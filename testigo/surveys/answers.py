@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from testigo.surveys import fieldtypes, schema
+from testigo.surveys import fieldtypes, schema, xform
 
 SURVEY_KEY = "_survey"  # custom_values key naming the survey the answers belong to
 
@@ -68,9 +68,7 @@ def values_from_data(survey, data: dict) -> dict[str, Any]:
     for spec in survey.fields:
         if not fieldtypes.stores_value(spec):
             continue
-        raw = data
-        for part in (spec.get("path") or spec["name"]).split("/"):
-            raw = raw.get(part) if isinstance(raw, dict) else None
+        raw = xform.value_at(data, spec.get("path") or spec["name"])
         if not isinstance(raw, str) or not raw.strip():
             continue
         try:

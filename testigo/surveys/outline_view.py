@@ -10,10 +10,9 @@ from __future__ import annotations
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from testigo.surveys import webfit, xform
+from testigo.surveys import fieldtypes, webfit, xform
 
 BLOCKER_NAMES_SHOWN = 5  # question names listed per reason before "and N more"
-_PROTOCOL_GROUP = "meta"  # instanceID, deprecatedID: ODK's bookkeeping, not the survey's questions
 
 
 def _lang() -> str:
@@ -43,7 +42,7 @@ def question_tree(nodes: list[dict]) -> list[dict]:
     lang = _lang()
     out = []
     for node in nodes:
-        if node["kind"] != "question" and node["name"] == _PROTOCOL_GROUP and "/" not in node["path"]:
+        if node["kind"] != "question" and xform.is_protocol_meta(node):
             continue
         item = {"name": node["name"], "kind": node["kind"], "label": xform.text_in(node.get("label") or {}, lang)}
         if node["kind"] == "question":
@@ -77,7 +76,7 @@ def _answers(nodes: list[dict], data: dict, lang: str, files: dict, top: bool = 
     by_name = {n["name"]: n for n in nodes}
     out = []
     for name, value in data.items():
-        if top and name == _PROTOCOL_GROUP:
+        if top and name == "meta":  # the protocol's bookkeeping (xform.is_protocol_meta)
             continue
         node = by_name.get(name) or {"name": name, "kind": _guess_kind(value), "children": []}
         label = xform.text_in(node.get("label") or {}, lang) or name
@@ -118,18 +117,12 @@ def _question(node: dict, value: str, lang: str, files: dict) -> dict:
 
 
 def _geopoint(value: str) -> dict | None:
-    """"lat lon altitude accuracy" as ODK sends it."""
-    parts = value.split()
+    """"lat lon altitude accuracy" as ODK sends it (read as the location field type reads it)."""
     try:
-        numbers = [float(p) for p in parts[:4]]
-    except ValueError:
+        point = fieldtypes.parse_value({"type": "location"}, value)
+    except fieldtypes.FieldValueError:
         return None
-    if len(numbers) < 2:
-        return None
-    point = {"lat": numbers[0], "lon": numbers[1]}
-    if len(numbers) > 3:
-        point["accuracy"] = numbers[3]
-    return point
+    return {"lat": point["lat"], "lon": point["lon"], **({"accuracy": point["acc"]} if "acc" in point else {})}
 
 
 def version_label(version: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from testigo.reports import selectors as report_selectors
 from testigo.surveys import columns as survey_columns
@@ -13,19 +13,21 @@ from testigo.surveys.models import Submission, Survey
 
 def open_surveys() -> QuerySet[Survey]:
     """Surveys ODK Collect may list, download and submit to."""
-    return Survey.objects.filter(is_active=True).exclude(xform_md5="")  # no XForm until it has a field
+    # No XForm until it has a field. The uploaded spreadsheet and the outline (kilobytes to
+    # megabytes each) are not needed to list or serve forms: phones poll these often.
+    return Survey.objects.filter(is_active=True).exclude(xform_md5="").defer("xlsform", "outline")
 
 
 def submittable_survey(form_id: str) -> Survey | None:
     # The XForm text and keys are not needed to store a submission; skip loading them.
     return (Survey.objects.filter(is_active=True, form_id=form_id).exclude(xform_md5="")
-            .defer("xform", "wrapped_private_key").first())
+            .defer("xform", "xlsform", "wrapped_private_key").first())
 
 
 def _web_surveys() -> QuerySet[Survey]:
     """Active surveys Testigo's web form can render: an uploaded XLSForm it cannot render
     faithfully (web_blockers) is for ODK Collect and Enketo only."""
-    return (Survey.objects.filter(is_active=True).filter(Q(web_blockers=[]) | Q(web_blockers__isnull=True))
+    return (Survey.objects.filter(is_active=True, web_blockers=[])
             .defer("xform", "xlsform", "outline", "wrapped_private_key"))
 
 

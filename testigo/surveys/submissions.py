@@ -195,9 +195,7 @@ def repeat_summary(survey: Survey, data: dict) -> str:
     """"Label: n" for each repeat answered, so the report says what the repeats hold."""
     lines = []
     for node in xform.repeats(survey.outline.get("nodes", [])):
-        rows = data
-        for part in node["path"].split("/"):
-            rows = rows.get(part) if isinstance(rows, dict) else None
+        rows = xform.value_at(data, node["path"])
         if isinstance(rows, list) and rows:
             label = xform.text_in(node.get("label") or {}, "es") or node["name"]
             lines.append(f"{label}: {len(rows)}")

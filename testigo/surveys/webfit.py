@@ -90,8 +90,8 @@ class _Fitter:
                 self.question(node)
 
     def group(self, node: dict) -> None:
-        if node["name"] == "meta" and "/" not in node["path"]:
-            return  # instanceID and friends: the protocol's, not the survey's
+        if xform.is_protocol_meta(node):
+            return
         relevant = (node.get("bind") or {}).get("relevant", "")
         condition = schema.parse_relevant(as_xlsform_references(relevant)) if relevant else None
         if relevant and condition is None:

@@ -340,6 +340,19 @@ def _answers(element, known: dict[str, dict]) -> dict:
     return out
 
 
+def is_protocol_meta(node: dict) -> bool:
+    """The top-level `meta` group (instanceID, deprecatedID): ODK's bookkeeping, not questions."""
+    return node["kind"] == "group" and node["name"] == "meta" and "/" not in node["path"]
+
+
+def value_at(data: dict, path: str):
+    """The answer at a slash path outside repeats ("lugar/punto"); None when absent."""
+    value = data
+    for part in path.split("/"):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def values_at(data: dict, paths: set[str], prefix: str = "") -> Iterator[str]:
     """Every answer whose path (repeat positions left out) is in `paths`."""
     for name, value in data.items():
