@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def problems_in(po_path: Path) -> list[str]:
     if not po_path.exists():
         return [f"{po_path}: missing"]
     po = polib.pofile(str(po_path))
+    plurals = re.search(r"nplurals\s*=\s*(\d+)", po.metadata.get("Plural-Forms", ""))
+    forms = int(plurals[1]) if plurals else 2
     out = []
     for entry in po:
         if entry.obsolete:
@@ -31,7 +34,9 @@ def problems_in(po_path: Path) -> list[str]:
         if "fuzzy" in entry.flags:
             out.append(f"{po_path}: fuzzy: {entry.msgid!r}")
         elif entry.msgid_plural:
-            if not all(entry.msgstr_plural.values()):
+            # Every form the language has: Spanish has three (1, millions, other); a missing one
+            # makes gettext fall back to English for those counts.
+            if not all(entry.msgstr_plural.get(i) for i in range(forms)):
                 out.append(f"{po_path}: untranslated plural: {entry.msgid!r}")
         elif not entry.msgstr:
             out.append(f"{po_path}: untranslated: {entry.msgid!r}")

@@ -41,3 +41,21 @@ def test_every_translatable_string_in_the_code_is_in_the_catalogues(tmp_path):
                      if not e.obsolete}
         missing = sorted(fresh - committed)
         assert missing == [], f"{len(missing)} string(s) missing from {lang}: {missing[:10]} (make messages-extract)"
+
+
+def test_a_plural_missing_one_of_the_languages_forms_is_reported(tmp_path):
+    """Spanish has three plural forms (one, millions, other): a plural translated in two falls
+    back to English for most counts ("and 5 more" on a Spanish page), so it is incomplete."""
+    po = polib.POFile()
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8",
+                   "Plural-Forms": "nplurals=3; plural=n == 1 ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2;"}
+    po.append(polib.POEntry(msgid="and %(n)s more", msgid_plural="and %(n)s more",
+                            msgstr_plural={0: "y %(n)s más", 1: "y %(n)s más"}))
+    path = tmp_path / "django.po"
+    po.save(str(path))
+    po.save_as_mofile(str(path.with_suffix(".mo")))
+    assert any("untranslated plural" in p for p in i18n.problems_in(path))
+    po[0].msgstr_plural[2] = "y %(n)s más"
+    po.save(str(path))
+    po.save_as_mofile(str(path.with_suffix(".mo")))
+    assert i18n.problems_in(path) == []
