@@ -1,5 +1,5 @@
 """The objects the screenshot tour needs beyond `testigo seed-demo`: an administrator, a colleague,
-a survey, an ODK device, a spreadsheet import, a zone, a draft broadcast, a messaging channel, a
+a survey, an uploaded XLSForm with one phone submission, an ODK device, a spreadsheet import, a zone, a draft broadcast, a messaging channel, a
 map layer, an API token and a pending alert subscription. Everything goes through the services,
 as staff would create it. Runs inside tools/screenshots.py once Django is set up."""
 
@@ -21,6 +21,36 @@ IMPORT_CSV = (
     "2026-11-03,Inundación,El río se desbordó sobre la calle principal,Barrio La Ronda,14.1030,-87.2050\n"
     "2026-11-04,Extorsión,Cobro de impuesto de guerra a pulperías,Colonia 21 de Octubre,14.0610,-87.1680\n"
 ).encode()
+# An XLSForm as field teams bring them: a group, a repeat, a cascading select and a choice list
+# from a CSV file (not attached yet), so the page shows "ODK Collect / Enketo only" and a missing file.
+XLSFORM = {
+    "survey": [["type", "name", "label::Español (es)", "label::English (en)", "choice_filter"],
+               ["start", "inicio", "", "", ""],
+               ["begin_group", "hogar", "Hogar", "Household", ""],
+               ["select_one depto", "departamento", "Departamento", "Department", ""],
+               ["select_one muni", "municipio", "Municipio", "Municipality", "depto=${departamento}"],
+               ["select_one_from_file colonias.csv", "colonia", "Colonia", "Neighbourhood", ""],
+               ["geopoint", "ubicacion", "Ubicación de la vivienda", "Location of the home", ""],
+               ["end_group", "", "", "", ""],
+               ["begin_repeat", "persona", "Persona afectada", "Affected person", ""],
+               ["text", "nombre", "Nombre", "Name", ""],
+               ["integer", "edad", "Edad", "Age", ""],
+               ["select_one sino", "herida", "¿Resultó herida?", "Was the person injured?", ""],
+               ["end_repeat", "", "", "", ""]],
+    "choices": [["list_name", "name", "label::Español (es)", "label::English (en)", "depto"],
+                ["depto", "fm", "Francisco Morazán", "Francisco Morazán", ""],
+                ["depto", "cortes", "Cortés", "Cortés", ""],
+                ["muni", "dc", "Distrito Central", "Distrito Central", "fm"],
+                ["muni", "sps", "San Pedro Sula", "San Pedro Sula", "cortes"],
+                ["sino", "si", "Sí", "Yes", ""], ["sino", "no", "No", "No", ""]],
+    "settings": [["form_title", "form_id", "version"], ["Censo de hogares afectados", "censo_hogares", "2026-11"]],
+}
+INSTANCE = (b'<data id="censo_hogares" version="2026-11"><inicio>2026-11-20T09:15:00.000-06:00</inicio>'
+            b"<hogar><departamento>fm</departamento><municipio>dc</municipio><colonia>kennedy</colonia>"
+            b"<ubicacion>14.0723 -87.1921 1000 5</ubicacion></hogar>"
+            b"<persona><nombre>Rosa Mej\xc3\xada</nombre><edad>34</edad><herida>no</herida></persona>"
+            b"<persona><nombre>Luis Mej\xc3\xada</nombre><edad>9</edad><herida>si</herida></persona>"
+            b"<meta><instanceID>uuid:2f1c6a8e-censo-0001</instanceID></meta></data>")
 LAYER = {"type": "FeatureCollection", "features": [
     {"type": "Feature", "properties": {"name": "Posta policial Centro"},
      "geometry": {"type": "Point", "coordinates": [-87.2068, 14.1058]}},
@@ -43,6 +73,32 @@ def _users(admin: str, password: str):
     for name, role in (("lucia", roles.MODERATOR), ("carlos", roles.VOLUNTEER)):
         services.create_user(actor=user, username=name, email=f"{name}@example.org", role=role, password=password)
     return user
+
+
+def _xlsx(sheets: dict) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _xlsform_survey(user, device):
+    """An uploaded XLSForm and one submission from a phone."""
+    from testigo.surveys import selectors, submissions
+    from testigo.surveys import services as survey_services
+
+    survey = survey_services.import_xlsform(actor=user, data=_xlsx(XLSFORM), filename="censo_hogares.xlsx")
+    outcome = submissions.receive(survey_for=selectors.submittable_survey, xml=INSTANCE, files={}, device=device)
+    return survey, outcome.submission
 
 
 def _category():
@@ -81,7 +137,8 @@ def create_objects(*, admin: str, password: str) -> dict[str, str]:
     survey = survey_services.create_survey(actor=user, name_es="Robos y asaltos", name_en="Robberies",
                                            fields=[dict(f) for f in SURVEY_FIELDS], form_id="robos",
                                            category=category)
-    survey_services.add_device(actor=user, name="Teléfono de Lucía")
+    device, _token = survey_services.add_device(actor=user, name="Teléfono de Lucía")
+    xlsform_survey, submission = _xlsform_survey(user, device)
     imp = importing.create_import(actor=user, name="reportes-noviembre.csv", data=IMPORT_CSV)
     done = importing.create_import(actor=user, name="reportes-octubre.csv", data=IMPORT_CSV.replace(b"-11-", b"-10-")
                                    + b"2026-10-05,Sin lugar,Fila con coordenadas al reves,Choluteca,-87.19,14.07\n")
@@ -104,4 +161,5 @@ def create_objects(*, admin: str, password: str) -> dict[str, str]:
                               categories=[])
     return {"report": _report_reference(), "category": str(category.pk), "survey": str(survey.pk),
             "import": str(imp.pk), "import_done": str(done.pk), "alert": str(alert.pk), "channel": str(channel.pk),
-            "alert_token": signing.dumps(sub.pk, salt=SALT)}
+            "alert_token": signing.dumps(sub.pk, salt=SALT), "xlsform_survey": str(xlsform_survey.pk),
+            "submission": str(submission.pk)}

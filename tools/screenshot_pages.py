@@ -77,6 +77,11 @@ SHOTS: list[Shot] = [
          "Uploading an XLSForm", who="staff"),
     Shot("surveys:edit", "console-survey-edit", "/console/surveys/{survey}/", "surveys.md",
          "Editing a survey", who="staff"),
+    Shot("surveys:edit", "console-survey-xlsform", "/console/surveys/{xlsform_survey}/", "surveys.md",
+         "An uploaded XLSForm", who="staff"),
+    Shot("surveys:submission", "console-survey-submission",
+         "/console/surveys/{xlsform_survey}/submissions/{submission}/", "surveys.md",
+         "One submission's answers, repeats included", who="staff"),
     Shot("surveys:field_new", "console-survey-field-new", "/console/surveys/{survey}/fields/new/", "surveys.md",
          "Adding a question", who="staff"),
     Shot("surveys:field_edit", "console-survey-field-edit", "/console/surveys/{survey}/fields/0/", "surveys.md",
@@ -167,8 +172,6 @@ EXCLUDED: dict[str, str] = {
     "surveys:field_remove": _POST,
     "surveys:version_file": _FILE,
     "surveys:submission_xml": _FILE,
-    "surveys:submission": "one ODK submission's answers: tools/screenshots.py seeds no uploaded XLSForm and no "
-                          "submission yet (to capture once it does)",
     "alerts_console:action": _POST,
     "alerts_console:zone_delete": _POST,
 }

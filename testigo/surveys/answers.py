@@ -130,7 +130,8 @@ def _text_answer(values: dict, name: str) -> str:
 
 def _first_text(survey, values: dict) -> str:
     for field in survey.fields:
-        if field["type"] in {"text", "long_text"} and values.get(field["name"]):
+        # Free text only: an XLSForm question shown as text (a barcode, a choice from a file) is a code.
+        if field["type"] in {"text", "long_text"} and not field.get("xform_type") and values.get(field["name"]):
             return values[field["name"]][:120]
     return ""
 

@@ -142,8 +142,9 @@ class _Fitter:
                 return "text", "acknowledge"
             return "note", ""
         if control in {"select1", "select"}:
-            if node.get("choices") is None:
+            if node.get("choices") is None or node.get("choice_source"):
                 self.block("choices", node)
+            if node.get("choices") is None:
                 return "text", control
             return ("select_one" if control == "select1" else "select_multiple"), ""
         if control == "upload":

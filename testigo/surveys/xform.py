@@ -232,9 +232,15 @@ def _choices(element, context: _Context) -> dict:
     if not match:
         return {"choice_source": "expression"}
     instance = context.secondary.get(match[1])
-    if instance is None or instance.get("src") or match[2]:
-        return {"choice_source": "file" if instance is not None and instance.get("src") else "filtered",
-                "choice_instance": match[1]}
+    if instance is None or instance.get("src"):
+        return {"choice_source": "file", "choice_instance": match[1]}
+    # A choice_filter (cascading select): every choice is in the form, which ones show depends on
+    # other answers. The labels are still known, so answers can be shown by label.
+    found = _instance_choices(instance, itemset, context)
+    return found | {"choice_source": "filtered", "choice_instance": match[1]} if match[2] else found
+
+
+def _instance_choices(instance, itemset, context: _Context) -> dict:
     value_ref = _ref_of(itemset, "value") or "name"
     label_ref = _ref_of(itemset, "label") or "label"
     choices = []
@@ -245,9 +251,6 @@ def _choices(element, context: _Context) -> dict:
         label = {}
         if "itextId" in fields:
             label = {lang: t for lang, t in context.itext.get(fields["itextId"].text or "", {}).items() if t}
-        elif label_ref.startswith("jr:itext("):
-            label = {lang: t for lang, t in context.itext.get((fields.get("itextId").text if fields.get("itextId")
-                                                               is not None else ""), {}).items() if t}
         elif label_ref in fields:
             label = {DEFAULT_LANGUAGE: (fields[label_ref].text or "").strip()}
         value = fields.get(value_ref)

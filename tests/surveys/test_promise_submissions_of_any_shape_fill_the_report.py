@@ -68,3 +68,21 @@ def test_a_submission_with_groups_repeats_and_photos_fills_the_report(admin_user
     assert report.occurred_at.date().isoformat() == "2026-11-30" and not report.occurred_time_known
     assert list(report.categories.all()) == [extortion]
     assert report.media.count() == 2  # both photos from inside the repeat, metadata stripped
+
+
+def test_cascading_select_answers_are_shown_by_their_label(admin_user, admin_client, device_token):
+    """A choice_filter list (pyxform's cascading selects example) keeps its labels: the answers
+    page says "Pierce", not the code "pierce", and no choice code becomes the report's title."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "xlsform_corpus/pyxform/example_xls__choice_filter_test.xlsx"
+    survey = services.import_xlsform(actor=admin_user, data=path.read_bytes(), filename=path.name)
+    assert ["choices", "county", ""] in survey.web_blockers  # still ODK-only: the web form cannot filter
+    xml = (b'<data id="cascading_selects1"><state>washington</state><county>pierce</county><city>tacoma</city>'
+           b"<meta><instanceID>uuid:c1</instanceID></meta></data>")
+    assert admin_client.post(f"/odk/{device_token}/submission", {
+        "xml_submission_file": SimpleUploadedFile("s.xml", xml, "text/xml")}).status_code == 201
+    submission = Submission.objects.get()
+    page = admin_client.get(f"/console/surveys/{survey.pk}/submissions/{submission.pk}/").content.decode()
+    assert "Pierce" in page and "Tacoma" in page and "Washington" in page
+    assert submission.report.title == survey.name_es
