@@ -161,6 +161,8 @@ class XLSFormUploadForm(forms.Form):
         label=gettext_lazy("Form attachments (optional)"), required=False,
         help_text=gettext_lazy("Images, audio, video, CSV or GeoJSON lists the form refers to, with the names the "
                                "form uses. They can also be attached later on the survey's page."))
+    # Set on a survey's "Upload a new version" box: the file must be a version of that form.
+    for_form = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_attachments(self) -> dict[str, bytes]:
         from testigo.surveys.services import MEDIA_MAX_BYTES

@@ -111,14 +111,20 @@ def update_survey(*, actor, survey: Survey, fields: list[dict] | None = None, **
     return survey
 
 
-def import_xlsform(*, actor, data: bytes, filename: str = "", files: dict[str, bytes] | None = None) -> Survey:
+def import_xlsform(*, actor, data: bytes, filename: str = "", files: dict[str, bytes] | None = None,
+                   version_of: str = "") -> Survey:
     """Publish an uploaded XLSForm (.xlsx or .xls) as pyxform converts it, as ODK Central does:
     a new form id creates a survey; the same form id with a new `version` publishes a new
     version of that survey (earlier submissions stay readable); the same version with different
     content is refused. `files` are form attachments (media, CSV choice lists) supplied with it.
+    `version_of`: the form id the upload must be a new version of (a survey page's upload box).
     Raises xlsform.XLSFormError (every problem, translated) or ValidationError."""
     roles.require(actor, roles.MANAGE_SURVEYS)
     converted = xlsform.convert_xlsform(data, filename)
+    if version_of and converted.form_id != version_of:
+        raise ValidationError(_("This file is the form “%(found)s”, not a version of “%(wanted)s”: set form_id to "
+                                "“%(wanted)s” in its settings sheet, or upload it from Surveys → Upload an XLSForm to "
+                                "create a new survey.") % {"found": converted.form_id, "wanted": version_of})
     with transaction.atomic():
         survey = Survey.objects.select_for_update().filter(form_id=converted.form_id).first()
         if survey is None:

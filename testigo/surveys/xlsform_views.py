@@ -30,7 +30,8 @@ def xlsform_upload(request):
         before = dict(Survey.objects.values_list("pk", "version"))
         try:
             survey = services.import_xlsform(actor=request.user, data=upload.read(), filename=upload.name,
-                                             files=form.cleaned_data["attachments"])
+                                             files=form.cleaned_data["attachments"],
+                                             version_of=form.cleaned_data["for_form"])
         except xlsform.XLSFormError as exc:
             problems = exc.errors
         except ValidationError as exc:
@@ -60,7 +61,7 @@ def edit_context(survey: Survey) -> dict:
         "missing_files": survey.missing_files(),
         "media_files": list(survey.media_files.defer("data")),
         "media_form": MediaFileForm(),
-        "upload_form": XLSFormUploadForm(),
+        "upload_form": XLSFormUploadForm(initial={"for_form": survey.form_id}),
         "served_version": outline_view.version_label(survey.xform_version),
     }
 

@@ -82,3 +82,16 @@ def test_the_console_offers_a_new_version_upload(admin_client):
     assert admin_client.post("/console/surveys/upload/", {"file": SimpleUploadedFile("h.xlsx", form("2", V2))}
                              ).status_code == 302
     assert Survey.objects.get().xform_version == "2"
+
+
+def test_a_surveys_new_version_box_refuses_another_form(admin_client):
+    assert admin_client.post("/console/surveys/upload/", {"file": SimpleUploadedFile("h.xlsx", form("1", V1))}
+                             ).status_code == 302
+    other = write_xlsx({"survey": [["type", "name", "label"], ["text", "a", "A"]],
+                        "settings": [["form_title", "form_id"], ["Otro", "otro"]]})
+    response = admin_client.post("/console/surveys/upload/", {"file": SimpleUploadedFile("o.xlsx", other),
+                                                              "for_form": "hogares"})
+    assert response.status_code == 400 and "not a version of “hogares”" in response.content.decode()
+    assert list(Survey.objects.values_list("form_id", flat=True)) == ["hogares"]
+    page = admin_client.get(f"/console/surveys/{Survey.objects.get().pk}/").content.decode()
+    assert 'name="for_form" value="hogares"' in page
