@@ -180,6 +180,21 @@ class PassphraseForm(forms.Form):
     passphrase = forms.CharField(label=gettext_lazy("Passphrase"), widget=forms.PasswordInput, max_length=200)
 
 
+class FormKeyForm(forms.Form):
+    """An uploaded XLSForm's own private key, for one decryption (read in memory, never stored)."""
+
+    MAX_BYTES = 64 * 1024  # an RSA key file is about 2 KB
+    key = forms.FileField(label=gettext_lazy("Private key file (PEM)"))
+    password = forms.CharField(label=gettext_lazy("Key password (if it has one)"), widget=forms.PasswordInput,
+                               required=False, max_length=200)
+
+    def clean_key(self) -> bytes:
+        upload = self.cleaned_data["key"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("This file is too large to be a private key."))
+        return upload.read()
+
+
 class NewPassphraseForm(PassphraseForm):
     confirm = forms.CharField(label=gettext_lazy("Passphrase again"), widget=forms.PasswordInput, max_length=200)
 

@@ -19,6 +19,7 @@ from testigo.surveys import encryption, fieldtypes, selectors, services, submiss
 from testigo.surveys.console_forms import (
     DeviceForm,
     FieldForm,
+    FormKeyForm,
     MediaFileForm,
     NewPassphraseForm,
     PassphraseForm,
@@ -163,6 +164,19 @@ def encryption_page(request, pk: int):
     survey = get_object_or_404(Survey, pk=pk)
     enable = NewPassphraseForm(request.POST if request.POST.get("action") == "enable" else None, prefix="enable")
     decrypt = PassphraseForm(request.POST if request.POST.get("action") == "decrypt" else None, prefix="decrypt")
+    with_key = FormKeyForm(request.POST if request.POST.get("action") == "decrypt_key" else None,
+                           request.FILES or None, prefix="key")
+    if with_key.is_bound and with_key.is_valid() and survey.from_xlsform:
+        try:
+            key = encryption.load_form_private_key(with_key.cleaned_data["key"], public_key_b64=survey.public_key,
+                                                   password=with_key.cleaned_data["password"])
+            done, failed = submissions.decrypt_with_key(survey=survey, key=key, actor=request.user)
+        except encryption.DecryptionError as exc:
+            with_key.add_error("key", str(exc))
+        else:
+            messages.success(request, _("%(done)s submissions decrypted, %(failed)s rejected.")
+                             % {"done": done, "failed": failed})
+            return redirect("surveys:edit", survey.pk)
     if enable.is_bound and enable.is_valid():
         try:
             services.enable_encryption(actor=request.user, survey=survey, passphrase=enable.cleaned_data["passphrase"])
@@ -181,7 +195,8 @@ def encryption_page(request, pk: int):
             messages.success(request, _("%(done)s submissions decrypted, %(failed)s rejected.")
                              % {"done": done, "failed": failed})
             return redirect("surveys:edit", survey.pk)
-    return render(request, "surveys/encryption.html", {"survey": survey, "enable": enable, "decrypt": decrypt})
+    return render(request, "surveys/encryption.html", {"survey": survey, "enable": enable, "decrypt": decrypt,
+                                                       "with_key": with_key})
 
 
 @staff_required(roles.VIEW)

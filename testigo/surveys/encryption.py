@@ -86,6 +86,27 @@ def unwrap_private_key(wrapped: dict, passphrase: str) -> rsa.RSAPrivateKey:
     return serialization.load_der_private_key(der, password=None)
 
 
+def load_form_private_key(data: bytes, *, public_key_b64: str, password: str = "") -> rsa.RSAPrivateKey:
+    """The private key (PEM or DER, as openssl or ODK's guide writes it) of an uploaded XLSForm's
+    own `public_key`. Used for one decryption and never stored: refused unless it is the key
+    that pairs with the form's public key."""
+    loaders = (serialization.load_pem_private_key, serialization.load_der_private_key)
+    key = None
+    for load in loaders:
+        try:
+            key = load(data, password=password.encode("utf-8") or None)
+            break
+        except (ValueError, TypeError):
+            continue
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise DecryptionError(_("This file is not an RSA private key (PEM or DER), or its password is wrong."))
+    public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if base64.b64encode(public).decode() != "".join(public_key_b64.split()):
+        raise DecryptionError(_("This private key does not belong to the form: its public key differs from the "
+                                "public_key in the form's settings sheet."))
+    return key
+
+
 def _derive(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> bytes:
     return nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, passphrase.encode("utf-8"), salt,
                                     opslimit=opslimit, memlimit=memlimit)

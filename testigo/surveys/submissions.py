@@ -240,11 +240,17 @@ def attach_photo(submission: Submission, attachment: SubmissionAttachment) -> No
                  data={"sha256": clean.sha256, "submission": submission.instance_id})
 
 
-@transaction.atomic
 def decrypt_pending(*, survey: Survey, passphrase: str, actor) -> tuple[int, int]:
     """Decrypt every encrypted submission waiting for `survey` with the staff passphrase.
     Returns (decrypted, rejected); a tampered submission is marked rejected with the reason."""
-    key = encryption.unwrap_private_key(survey.wrapped_private_key, passphrase)
+    return decrypt_with_key(survey=survey, key=encryption.unwrap_private_key(survey.wrapped_private_key, passphrase),
+                            actor=actor)
+
+
+@transaction.atomic
+def decrypt_with_key(*, survey: Survey, key, actor) -> tuple[int, int]:
+    """Decrypt the waiting submissions with a private key (the staff's unwrapped one, or an uploaded
+    XLSForm's own, given for this decryption only)."""
     done = failed = waiting = 0
     for submission in Submission.objects.select_for_update().filter(survey=survey,
                                                                      status=Submission.Status.ENCRYPTED):
