@@ -162,21 +162,10 @@ def field_remove(request, pk: int, index: int):
 @staff_required(MANAGE)
 def encryption_page(request, pk: int):
     survey = get_object_or_404(Survey, pk=pk)
-    enable = NewPassphraseForm(request.POST if request.POST.get("action") == "enable" else None, prefix="enable")
-    decrypt = PassphraseForm(request.POST if request.POST.get("action") == "decrypt" else None, prefix="decrypt")
-    with_key = FormKeyForm(request.POST if request.POST.get("action") == "decrypt_key" else None,
-                           request.FILES or None, prefix="key")
-    if with_key.is_bound and with_key.is_valid() and survey.from_xlsform:
-        try:
-            key = encryption.load_form_private_key(with_key.cleaned_data["key"], public_key_b64=survey.public_key,
-                                                   password=with_key.cleaned_data["password"])
-            done, failed = submissions.decrypt_with_key(survey=survey, key=key, actor=request.user)
-        except encryption.DecryptionError as exc:
-            with_key.add_error("key", str(exc))
-        else:
-            messages.success(request, _("%(done)s submissions decrypted, %(failed)s rejected.")
-                             % {"done": done, "failed": failed})
-            return redirect("surveys:edit", survey.pk)
+    action = request.POST.get("action")
+    enable = NewPassphraseForm(request.POST if action == "enable" else None, prefix="enable")
+    decrypt = PassphraseForm(request.POST if action == "decrypt" else None, prefix="decrypt")
+    with_key = FormKeyForm(request.POST if action == "decrypt_key" else None, request.FILES or None, prefix="key")
     if enable.is_bound and enable.is_valid():
         try:
             services.enable_encryption(actor=request.user, survey=survey, passphrase=enable.cleaned_data["passphrase"])
@@ -185,18 +174,28 @@ def encryption_page(request, pk: int):
         else:
             messages.success(request, _("Submissions to this survey are now encrypted on the phone."))
             return redirect("surveys:edit", survey.pk)
-    if decrypt.is_bound and decrypt.is_valid():
-        try:
-            done, failed = submissions.decrypt_pending(survey=survey, passphrase=decrypt.cleaned_data["passphrase"],
-                                                       actor=request.user)
-        except encryption.DecryptionError as exc:
-            decrypt.add_error("passphrase", str(exc))
-        else:
-            messages.success(request, _("%(done)s submissions decrypted, %(failed)s rejected.")
-                             % {"done": done, "failed": failed})
-            return redirect("surveys:edit", survey.pk)
-    return render(request, "surveys/encryption.html", {"survey": survey, "enable": enable, "decrypt": decrypt,
-                                                       "with_key": with_key})
+    # The staff passphrase unwraps Testigo's own key; an uploaded XLSForm's key is given as a file.
+    done = _decrypted(request, survey, decrypt, "passphrase", lambda data: encryption.unwrap_private_key(
+        survey.wrapped_private_key, data["passphrase"]))
+    if done is None and survey.from_xlsform:
+        done = _decrypted(request, survey, with_key, "key", lambda data: encryption.load_form_private_key(
+            data["key"], public_key_b64=survey.public_key, password=data["password"]))
+    return done or render(request, "surveys/encryption.html", {"survey": survey, "enable": enable,
+                                                               "decrypt": decrypt, "with_key": with_key})
+
+
+def _decrypted(request, survey: Survey, form, field: str, key_of) -> HttpResponse | None:
+    """Decrypt the waiting submissions with the key `key_of(form data)` gives: the redirect to the
+    survey when done, None when the form was not sent or the key was refused (said on `field`)."""
+    if not (form.is_bound and form.is_valid()):
+        return None
+    try:
+        done, failed = submissions.decrypt_with_key(survey=survey, key=key_of(form.cleaned_data), actor=request.user)
+    except encryption.DecryptionError as exc:
+        form.add_error(field, str(exc))
+        return None
+    messages.success(request, _("%(done)s submissions decrypted, %(failed)s rejected.") % {"done": done, "failed": failed})
+    return redirect("surveys:edit", survey.pk)
 
 
 @staff_required(roles.VIEW)
