@@ -7,6 +7,7 @@ into the data directory with 0600 permissions.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -272,6 +273,12 @@ CHANNEL_RETRY_BASE_SECONDS = float(env("CHANNEL_RETRY_BASE_SECONDS", "30"))
 # Gateway addresses an admin types (Kannel, FrontlineSMS, SMPP, e-mail) may point at this machine or
 # a private network only when the operator says so: otherwise the worker would fetch internal pages.
 ALLOW_PRIVATE_GATEWAYS = env_bool("ALLOW_PRIVATE_GATEWAYS", False)
+# Photos, voice notes, videos and documents people send through a channel: fetched by the worker
+# up to this size each (Telegram's bots cannot fetch more than 20 MB; WhatsApp video is 16 MB).
+CHANNEL_MEDIA_MAX_BYTES = int(float(env("CHANNEL_MEDIA_MAX_MB", "25")) * 1_000_000)
+# A provider's API root, per channel type, when it is not the public one (a self-hosted Telegram
+# Bot API server): {"telegram": "http://127.0.0.1:8081"}. Set from TESTIGO_CHANNEL_API_BASES (JSON).
+CHANNEL_API_BASES = json.loads(env("CHANNEL_API_BASES", "{}") or "{}")
 
 # --- Early warnings (docs/alerts.md) ----------------------------------------------------------
 ALERT_COOLDOWN_MINUTES = int(env("ALERT_COOLDOWN_MINUTES", "60"))  # per subscriber and zone, automatic alerts

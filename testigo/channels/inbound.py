@@ -22,6 +22,9 @@ from testigo.core import untrusted
 log = logging.getLogger(__name__)
 MAX_ADDRESS_LENGTH = Contact._meta.get_field("address").max_length
 CONCAT_KEY = "_concat"  # {"ref": …, "total": n, "part": i}, set by types that receive SMS in parts
+# What the type understood beyond the text: {"attachments": [...], "location": {...}, "choice": {...},
+# "event": "..."} (base.Attachment/Location/Choice as dicts). Read back with `extras_of`.
+EXTRAS_KEY = "_testigo"
 
 
 def receive(*, channel: Channel, inbound: base.Inbound) -> InboundMessage:
@@ -66,11 +69,44 @@ def _storable(inbound: base.Inbound) -> base.Inbound:
     if wrong or not isinstance(inbound.raw, dict):
         raise base.Malformed("not text: " + ", ".join(wrong or ["raw"]))
     raw = untrusted.clean(inbound.raw)
+    raw.pop(EXTRAS_KEY, None)  # only ours: a provider's field of that name is not trusted
+    extras = _extras(inbound)
+    if extras:
+        raw[EXTRAS_KEY] = untrusted.clean(extras)
     if CONCAT_KEY in raw and not _is_concat(raw[CONCAT_KEY]):
         # A form field named like our own multi-part marker (types copy the gateway's fields into
         # raw): ignored, or processing would fail on it for ever.
         raw.pop(CONCAT_KEY)
     return dataclasses.replace(inbound, **{k: untrusted.without_nul(v) for k, v in fields.items()}, raw=raw)
+
+
+def _extras(inbound: base.Inbound) -> dict:
+    extras: dict = {}
+    if inbound.attachments:
+        kinds = [a.kind for a in inbound.attachments if a.kind not in base.ATTACHMENT_KINDS]
+        if kinds:
+            raise base.Malformed(f"unknown attachment kind {kinds[0]!r}")
+        extras["attachments"] = [dataclasses.asdict(a) for a in inbound.attachments]
+    if inbound.location is not None:
+        location = inbound.location
+        try:
+            inside = -90 <= float(location.lat) <= 90 and -180 <= float(location.lon) <= 180
+        except (TypeError, ValueError, OverflowError):
+            inside = False
+        if not inside:
+            raise base.Malformed("the location is not a latitude and longitude (-90..90, -180..180)")
+        extras["location"] = dataclasses.asdict(location)
+    if inbound.choice is not None:
+        extras["choice"] = dataclasses.asdict(inbound.choice)
+    if inbound.event:
+        extras["event"] = inbound.event
+    return extras
+
+
+def extras_of(message) -> dict:
+    """What the type understood beyond the text of a stored message (see EXTRAS_KEY); {} if none."""
+    value = (message.raw or {}).get(EXTRAS_KEY)
+    return value if isinstance(value, dict) else {}
 
 
 def _is_concat(value) -> bool:

@@ -61,9 +61,13 @@ class SanitisedFile:
     content: bytes
     extension: str
     content_type: str
-    sha256: str
-    width: int
-    height: int
+    sha256: str  # of the original bytes, as received
+    width: int | None
+    height: int | None
+    kind: str = "image"  # Media.Kind: image, audio, video, document
+    duration_s: float | None = None  # audio and video
+    name: str = ""  # documents: a cleaned file name for staff
+    metadata_removed: bool = True  # False: a document kept as sent (no tool could clean its format)
 
 
 def _extension(name: str) -> str:

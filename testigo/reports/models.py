@@ -146,10 +146,18 @@ def media_path(instance: Media, filename: str) -> str:
 
 
 class Media(models.Model):
-    """An attachment. Only the sanitised copy is stored (images re-encoded: EXIF and GPS gone);
-    the sha256 of the original bytes is kept so the evidence can be matched later."""
+    """An attachment. Only the sanitised copy is stored (images re-encoded: EXIF and GPS gone;
+    audio and video transcoded without metadata; documents cleaned where a tool can); the sha256
+    of the original bytes is kept so the evidence can be matched later."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("photo")
+        AUDIO = "audio", _("audio")
+        VIDEO = "video", _("video")
+        DOCUMENT = "document", _("document")
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="media")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.IMAGE)
     file = models.FileField(upload_to=media_path, max_length=200)
     content_type = models.CharField(max_length=60)
     extension = models.CharField(max_length=8)
@@ -157,6 +165,10 @@ class Media(models.Model):
     size = models.PositiveIntegerField()
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    name = models.CharField(max_length=120, blank=True)  # documents: a cleaned name, staff only
+    metadata_removed = models.BooleanField(default=True)
+    # Documents are never public (they are for staff); photos, audio and video when staff say so.
     is_public = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -83,7 +83,9 @@ def store_media(*, report: Report, clean: SanitisedFile) -> Media:
     """Store a sanitised copy as the report's media, not public until staff say so (no audit:
     the caller records it, alone or with the report's creation)."""
     media = Media(report=report, content_type=clean.content_type, extension=clean.extension,
-                  sha256=clean.sha256, size=len(clean.content), width=clean.width, height=clean.height)
+                  sha256=clean.sha256, size=len(clean.content), width=clean.width, height=clean.height,
+                  kind=clean.kind, duration_s=clean.duration_s, name=clean.name[:120],
+                  metadata_removed=clean.metadata_removed)
     media.file.save(f"x{clean.extension}", ContentFile(clean.content), save=False)
     media.save()
     return media

@@ -75,3 +75,72 @@ def provider(monkeypatch):
 def run_on_commit(django_capture_on_commit_callbacks):
     """Run the after-commit hooks (queue sending) that the test transaction would otherwise hold back."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+class ProviderServer:
+    """A real HTTP server on 127.0.0.1 that plays a provider's API and media endpoints, so the
+    worker's download path (urllib, redirects, size caps, auth headers) runs for real.
+
+    `route(path, body, status=200, headers=None)` answers GET/POST of `path` (query string
+    ignored unless the route's path has one); `body` may be a callable (request) -> (status,
+    headers, bytes). Every request is recorded in `requests` as a dict (method, path, headers, body)."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        server_self = self
+        self.routes: dict[str, object] = {}
+        self.requests: list[dict] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                record = {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
+                server_self.requests.append(record)
+                route = server_self.routes.get(self.path) or server_self.routes.get(self.path.split("?", 1)[0])
+                if route is None:
+                    status, headers, payload = 404, {"Content-Type": "application/json"}, b'{"error":"not found"}'
+                elif callable(route):
+                    status, headers, payload = route(record)
+                else:
+                    status, headers, payload = route
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def route(self, path: str, body, status: int = 200, headers: dict | None = None) -> None:
+        if callable(body):
+            self.routes[path] = body
+            return
+        if isinstance(body, (dict, list)):
+            body, headers = json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}
+        self.routes[path] = (status, headers or {}, body)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def provider_server(settings):
+    """A local stand-in for providers' APIs (see ProviderServer); private addresses allowed so the
+    worker may connect to it."""
+    settings.ALLOW_PRIVATE_GATEWAYS = True
+    server = ProviderServer()
+    yield server
+    server.close()

@@ -46,6 +46,49 @@ class PermanentError(Exception):
     """Sending can never succeed as is (bad number, bad credentials, opted out): do not retry."""
 
 
+# What an Attachment is, before its content is checked (the worker decides from the bytes).
+ATTACHMENT_KINDS = ("image", "audio", "voice", "video", "document")
+
+
+@dataclass
+class Attachment:
+    """A file the message carries, as the provider describes it: fetched later by the worker
+    (`ChannelType.fetch_media`), never in the webhook's request."""
+
+    kind: str  # one of ATTACHMENT_KINDS; "voice" is a recorded voice note
+    ref: str  # what the type's fetch_media needs: a file id, a media id, a URL; "" for inline data
+    content_type: str = ""  # as declared by the provider; the content decides
+    filename: str = ""  # as sent (untrusted; shown to staff only after cleaning)
+    size: int | None = None  # declared size in bytes, if any
+    extra: dict = field(default_factory=dict)  # anything else fetch_media needs (JSON-serialisable)
+
+
+@dataclass
+class Location:
+    """A place the message shares (a pin, a venue, coordinates in the text)."""
+
+    lat: float
+    lon: float
+    precision_m: int | None = None  # how precise the provider says it is (None: exact pin)
+    name: str = ""  # a venue's title, a place's name
+    address: str = ""
+
+
+@dataclass
+class Choice:
+    """An interactive reply: a button, a list row, a flow, a Telegram callback."""
+
+    id: str  # the id/payload we (or the template) set on the option
+    text: str  # what the person saw and chose
+    kind: str = ""  # "button", "list", "flow", "callback", "template_button"
+    data: dict = field(default_factory=dict)  # a flow's answers (response_json parsed)
+
+
+# Inbound.event: what the message is when it is not content for a report.
+EVENT_START = "start"  # a conversation opened (Telegram /start): welcome, no report
+EVENT_COMMAND = "command"  # an unknown bot command: help, no report
+
+
 @dataclass
 class Inbound:
     provider_id: str
@@ -56,6 +99,19 @@ class Inbound:
     name: str = ""
     language: str = ""
     raw: dict = field(default_factory=dict)
+    attachments: list[Attachment] = field(default_factory=list)
+    location: Location | None = None
+    choice: Choice | None = None
+    event: str = ""
+
+
+@dataclass
+class Fetched:
+    """An attachment's bytes as the provider served them (fetch_media's answer)."""
+
+    data: bytes
+    content_type: str = ""
+    filename: str = ""
 
 
 @dataclass
@@ -116,6 +172,75 @@ def http_request(url: str, *, data: bytes | None = None, headers: dict | None = 
         if addresses.blocked(exc):
             raise PermanentError("the gateway address is on this server or a private network; the "
                                  "operator can allow it with TESTIGO_ALLOW_PRIVATE_GATEWAYS=1") from exc
+        raise TemporaryError(f"network error: {exc}") from exc
+
+
+def max_media_bytes() -> int:
+    from django.conf import settings
+
+    return settings.CHANNEL_MEDIA_MAX_BYTES
+
+
+def api_base(code: str, default: str) -> str:
+    """A provider's API root: `default`, unless settings.CHANNEL_API_BASES names another for this
+    type (a self-hosted Telegram Bot API server; a local stand-in of the provider in tests)."""
+    from django.conf import settings
+
+    return (settings.CHANNEL_API_BASES.get(code) or default).rstrip("/")
+
+
+class _KeepAuthOnSameHost(urllib.request.HTTPRedirectHandler):
+    """Follow redirects, but never carry credentials to another host (Twilio's media redirect to
+    its CDN; anything a provider's answer points at)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and urllib.parse.urlsplit(newurl).hostname != urllib.parse.urlsplit(req.full_url).hostname:
+            for name in list(new.headers):
+                if name.lower() in {"authorization", "cookie"}:
+                    del new.headers[name]
+            new.unredirected_hdrs.pop("Authorization", None)
+        return new
+
+
+def download(url: str, *, headers: dict | None = None, max_bytes: int | None = None, timeout: float = 60,
+             public_only: bool = False) -> Fetched:
+    """GET a file for an attachment, reading at most `max_bytes` (default: the media cap).
+
+    `public_only`: the URL came from a payload or a setting, not from our code: only http(s) to
+    public addresses (channels.addresses), unless the operator allows private gateways.
+    429/5xx and network errors are TemporaryError (retried); other 4xx and oversize PermanentError."""
+    from testigo.channels import addresses
+
+    limit = max_bytes or max_media_bytes()
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme not in addresses.URL_SCHEMES:
+        raise PermanentError("the media URL must start with http:// or https://")
+    if public_only:
+        director = addresses.opener()
+        director.add_handler(_KeepAuthOnSameHost())
+    else:
+        director = urllib.request.build_opener(_KeepAuthOnSameHost())
+    req = urllib.request.Request(url, headers=headers or {}, method="GET")
+    try:
+        with director.open(req, timeout=timeout) as resp:
+            declared = resp.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise PermanentError(f"the file is larger than {limit // 1_000_000} MB")
+            data = resp.read(limit + 1)
+            if len(data) > limit:
+                raise PermanentError(f"the file is larger than {limit // 1_000_000} MB")
+            disposition = resp.headers.get("Content-Disposition", "")
+            filename = ""
+            if "filename=" in disposition:
+                filename = disposition.split("filename=", 1)[1].strip().strip('"')
+            return Fetched(data=data, content_type=resp.headers.get("Content-Type", ""), filename=filename)
+    except urllib.error.HTTPError as exc:
+        raise_for_status(HttpResult(exc.code, b"", quotable=False))
+        raise PermanentError(f"HTTP {exc.code}") from exc
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        if addresses.blocked(exc):
+            raise PermanentError("the media address is on this server or a private network") from exc
         raise TemporaryError(f"network error: {exc}") from exc
 
 
@@ -183,6 +308,17 @@ class ChannelType:
     # --- outbound -----------------------------------------------------------------------------
     def send(self, channel, message) -> SendResult:
         raise NotImplementedError
+
+    # --- media ----------------------------------------------------------------------------------
+    def fetch_media(self, channel, message, attachment: dict) -> Fetched:
+        """The bytes of one attachment of a stored message (`attachment` is the dict form of the
+        Attachment the type parsed). Runs in the worker. Raises TemporaryError (retried later) or
+        PermanentError (shown on the report); never reads more than `max_media_bytes()`."""
+        raise PermanentError(f"{self.code} does not carry media")
+
+    def on_processed(self, channel, message) -> None:
+        """After a stored message was processed and committed (in the worker): what the provider
+        expects once we have acted, e.g. Telegram's answerCallbackQuery. Errors are logged."""
 
     def prepare_text(self, channel, text: str) -> str:
         from testigo.channels import encoding
