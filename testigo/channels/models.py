@@ -141,3 +141,35 @@ class InboundRejected(models.Model):
 
     def __str__(self) -> str:
         return f"rejected {self.pk}: {self.reason[:60]}"
+
+
+class InboundMedia(models.Model):
+    """One attachment of an inbound message on its way to the report: fetched from the provider and
+    cleaned by the worker (channels.media), retried when the provider fails, never silently lost.
+    What the provider said about it (kind, its reference, declared type) is in `attachment`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting to be fetched")
+        STORED = "stored", _("stored")
+        FAILED = "failed", _("could not be fetched")
+        REFUSED = "refused", _("refused")
+
+    message = models.ForeignKey(InboundMessage, on_delete=models.CASCADE, related_name="media_items")
+    report = models.ForeignKey("reports.Report", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="inbound_media")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10)
+    attachment = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    error = models.CharField(max_length=500, blank=True)
+    media = models.ForeignKey("reports.Media", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "position"], name="inbound_media_once")]
+
+    def __str__(self) -> str:
+        return f"inbound media {self.pk} ({self.kind}, {self.status})"

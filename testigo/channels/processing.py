@@ -10,11 +10,16 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from testigo.channels import keywords, outbox, replies
+from testigo.channels import keywords, locations, media, outbox, replies
 from testigo.channels.contacts import language_of
-from testigo.channels.inbound import CONCAT_KEY, DRAIN_DEBOUNCE_S
+from testigo.channels.inbound import CONCAT_KEY, DRAIN_DEBOUNCE_S, extras_of
 from testigo.channels.models import Conversation, InboundMessage
+from testigo.channels.types import base
+from testigo.channels.types import get as get_type
+from testigo.core import roles
 from testigo.reports import services as report_services
 
 log = logging.getLogger(__name__)
@@ -54,6 +59,10 @@ def process_inbound(*, message_id: int) -> InboundMessage:
             message.keyword, message.processed_at = "part", timezone.now()
             message.save(update_fields=["keyword", "processed_at"])
             return message
+        event = extras_of(message).get("event")
+        if event in {base.EVENT_START, base.EVENT_COMMAND}:
+            _answer_event(message, event)
+            return message
         parsed = keywords.parse(text)
         contact = message.contact
         if parsed.language and contact.language != parsed.language:
@@ -75,7 +84,32 @@ def process_inbound(*, message_id: int) -> InboundMessage:
         if message.raw.get(CONCAT_KEY):
             _parts_of(message).exclude(pk=message.pk).update(report=message.report,
                                                              conversation=message.conversation)
+    _after_processing(message)
     return message
+
+
+def _answer_event(message: InboundMessage, event: str) -> None:
+    """A conversation opened (Telegram's Start button) or an unknown bot command: a welcome or the
+    help text, and no report (the person has not said anything yet)."""
+    contact = message.contact
+    if contact.opted_out_at is None:
+        with translation.override(language_of(contact)):
+            answer = replies.welcome() if event == base.EVENT_START else replies.help_text()
+        outbox.queue(channel=message.channel, contact=contact, text=answer, in_reply_to=message)
+    message.keyword, message.processed_at = event, timezone.now()
+    message.save(update_fields=["keyword", "processed_at"])
+    transaction.on_commit(lambda: _after_processing(message))
+
+
+def _after_processing(message: InboundMessage) -> None:
+    """What the provider expects once we acted (the type's on_processed); never fails the job."""
+    channel_type = get_type(message.channel.type)
+    if channel_type is None:
+        return
+    try:
+        channel_type.on_processed(message.channel, message)
+    except Exception:
+        log.exception("inbound message %s: the channel's after-processing step failed", message.pk)
 
 
 def _parts_of(message: InboundMessage):
@@ -100,8 +134,12 @@ def assembled_text(message: InboundMessage) -> str | None:
 
 def on_report(message: InboundMessage, parsed: keywords.Parsed) -> str | None:
     """REPORTE/REPORT, and any message without a keyword: a new report, or more about the one of
-    the person's open conversation (no reply then)."""
-    if not parsed.rest:
+    the person's open conversation (no reply then). A photo, a voice note, a video, a document or
+    a location is a report on its own, with or without text."""
+    extras = extras_of(message)
+    attachments = extras.get("attachments") or []
+    location = _location(extras, parsed.rest)
+    if not parsed.rest and not attachments and location is None:
         return replies.empty_report()
     now = timezone.now()
     window = timedelta(hours=settings.CONVERSATION_WINDOW_HOURS)
@@ -112,11 +150,17 @@ def on_report(message: InboundMessage, parsed: keywords.Parsed) -> str | None:
         conversation.last_message_at = now
         conversation.channel = message.channel
         conversation.save(update_fields=["last_message_at", "channel"])
+        if location is not None and conversation.report.lat is None:
+            _locate(conversation.report, location)
     else:
+        title = _title(parsed.rest) if parsed.rest else _content_title(attachments, location)
+        where = location or base.Location(lat=None, lon=None)
         report = report_services.create_report(
-            title=_title(parsed.rest), description=parsed.rest, source=message.channel.type,
+            title=title, description=parsed.rest or title, source=message.channel.type,
             language=language_of(message.contact), reporter_name=message.contact.name,
             reporter_contact=message.contact.address, received_at=message.received_at,
+            lat=where.lat, lon=where.lon, precision_m=where.precision_m,
+            place_name=_place_name(location),
         )
         conversation = Conversation.objects.create(
             contact=message.contact, report=report, channel=message.channel, started_at=now,
@@ -124,7 +168,62 @@ def on_report(message: InboundMessage, parsed: keywords.Parsed) -> str | None:
         )
         answer = replies.report_received(report.reference)
     message.conversation, message.report = conversation, conversation.report
+    if attachments:
+        media.attach(message, conversation.report)
     return answer
+
+
+def _location(extras: dict, text: str) -> base.Location | None:
+    """The place the message shares: the provider's pin, else coordinates or a map link in the text."""
+    shared = extras.get("location")
+    if isinstance(shared, dict):
+        try:
+            return base.Location(lat=float(shared["lat"]), lon=float(shared["lon"]),
+                                 precision_m=_metres(shared.get("precision_m")),
+                                 name=str(shared.get("name") or ""), address=str(shared.get("address") or ""))
+        except (KeyError, TypeError, ValueError):
+            pass
+    return locations.from_text(text)
+
+
+def _metres(value) -> int | None:
+    try:
+        return max(1, round(float(value))) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _place_name(location: base.Location | None) -> str:
+    if location is None:
+        return ""
+    limit = report_services.Report._meta.get_field("place_name").max_length
+    return ", ".join(part for part in (location.name.strip(), location.address.strip()) if part)[:limit]
+
+
+def _locate(report, location: base.Location) -> None:
+    """A location sent later in the conversation places a report that had none (never moves one
+    staff or the reporter already placed)."""
+    changes = {"lat": location.lat, "lon": location.lon, "precision_m": location.precision_m}
+    if not report.place_name and _place_name(location):
+        changes["place_name"] = _place_name(location)
+    report_services.update_report(report=report, actor=roles.SYSTEM, **changes)
+
+
+KIND_TITLES = {"image": lambda: _("Photo"), "voice": lambda: _("Voice note"), "audio": lambda: _("Audio"),
+               "video": lambda: _("Video"), "document": lambda: _("Document")}
+
+
+def _content_title(attachments: list, location: base.Location | None) -> str:
+    """The title of a report that came without words: what it carries, in the person's language."""
+    if attachments:
+        title = KIND_TITLES.get(str(attachments[0].get("kind")), KIND_TITLES["document"])()
+        if len(attachments) > 1:
+            more = len(attachments) - 1
+            title = ngettext("%(what)s and %(count)d more file", "%(what)s and %(count)d more files",
+                             more) % {"what": title, "count": more}
+        return title
+    name = _place_name(location)
+    return _("Location: %(place)s") % {"place": name} if name else _("Location")
 
 
 def _title(text: str) -> str:

@@ -22,6 +22,11 @@ def empty_report() -> str:
     return _("Send REPORT followed by what happened, where and when.")
 
 
+def welcome() -> str:
+    return _("Hello. Write what happened, where and when; you can also send photos, voice notes, videos or your "
+             "location. Send HELP for help and STOP to receive no more messages.")
+
+
 def help_text() -> str:
     return _("Send REPORT and what happened to report it. Send STOP to receive no more messages. "
              "Send HELP for this message.")

@@ -3,12 +3,14 @@ the simulated phone's messages."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from testigo.channels import encoding
+from testigo.channels.inbound import extras_of
 from testigo.channels.models import Channel, Contact, InboundMessage, OutboundMessage
 from testigo.channels.types import get as get_type
 from testigo.core import roles
@@ -48,6 +50,31 @@ class Entry:
     encoding: str = ""
     error: str = ""
     contact: str | None = None
+    details: list[str] = field(default_factory=list)  # files, place and choice the message carried
+
+
+def message_details(message: InboundMessage) -> list[str]:
+    """What an inbound message carried beyond its text, for staff: its files (which appear under
+    the report's files once fetched), the place it shared, the option it chose."""
+    from testigo.channels.processing import KIND_TITLES
+
+    extras = extras_of(message)
+    details = []
+    attachments = extras.get("attachments") or []
+    if attachments:
+        kinds = ", ".join(KIND_TITLES.get(str(a.get("kind")), KIND_TITLES["document"])() for a in attachments)
+        details.append(_("Files: %(kinds)s") % {"kinds": kinds})
+    location = extras.get("location")
+    if isinstance(location, dict):
+        place = ", ".join(str(location.get(k)) for k in ("name", "address") if location.get(k))
+        text = _("Location: %(lat)s, %(lon)s") % {"lat": location.get("lat"), "lon": location.get("lon")}
+        if location.get("precision_m"):
+            text += f" (± {location['precision_m']} m)"
+        details.append(f"{text} {place}".strip())
+    choice = extras.get("choice")
+    if isinstance(choice, dict):
+        details.append(_("Chose: %(text)s (option %(id)s)") % {"text": choice.get("text", ""), "id": choice.get("id", "")})
+    return details
 
 
 def conversation(user, report) -> dict:
@@ -58,7 +85,7 @@ def conversation(user, report) -> dict:
     entries = []
     for m in InboundMessage.objects.filter(report=report).select_related("channel", "contact"):
         entries.append(Entry("in", m.received_at, m.text, m.channel.name,
-                             contact=m.contact.urn if see_contact else None))
+                             contact=m.contact.urn if see_contact else None, details=message_details(m)))
     for o in OutboundMessage.objects.filter(report=report).select_related("channel"):
         entries.append(Entry("out", o.created_at, o.text, o.channel.name, status=o.status,
                              status_label=o.get_status_display(), segments=o.segments,

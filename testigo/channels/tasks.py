@@ -62,3 +62,18 @@ def poll_mailboxes() -> int:
         except Exception:
             log.exception("channel %s: polling failed", channel.pk)
     return total
+
+
+@db_task()
+def fetch_media_task(inbound_media_id: int) -> None:
+    from testigo.channels import media
+
+    media.fetch(inbound_media_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def fetch_media_due() -> int:
+    """Attachments whose provider failed earlier, or whose job was lost, when their time comes."""
+    from testigo.channels import media
+
+    return media.fetch_due()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from testigo.console import selectors as console_selectors
 from testigo.console.forms import MergeForm, NoteForm, RedactionForm, ReportEditForm, StatusForm
-from testigo.core import roles
+from testigo.core import ranged, roles
 from testigo.core.access import staff_required
 from testigo.reports import selectors, services
 from testigo.reports.models import Media, Report
@@ -87,12 +87,25 @@ def report_panels() -> list[str]:
     return found
 
 
+def _inbound_media(report: Report) -> list:
+    """Attachments that came by a channel and are not (yet) among the report's files, with why."""
+    from testigo.channels.models import InboundMedia
+    from testigo.channels.processing import KIND_TITLES
+
+    items = list(report.inbound_media.exclude(status=InboundMedia.Status.STORED)
+                 .select_related("message__channel").order_by("pk"))
+    for item in items:
+        item.kind_label = KIND_TITLES.get(item.kind, KIND_TITLES["document"])()
+    return items
+
+
 def _render(request, report: Report, *, status: int = 200, **forms):
     user = request.user
     context = {
         "report": report,
         "contact": selectors.contact_for(user, report),
         "photos": list(report.media.order_by("id")),
+        "inbound_media": _inbound_media(report),
         "answers": labelled_answers(report.custom_values),
         "submission": survey_selectors.current_submission(report) if report.source == "odk" else None,
         "notes": list(report.notes.select_related("author")),
@@ -217,19 +230,40 @@ def media_public(request, reference: str, media_id: int):
     report = _report(request, reference)
     media = get_object_or_404(Media, pk=media_id, report=report)
     is_public = request.POST.get("public") == "1"
-    services.set_media_public(media=media, actor=request.user, is_public=is_public)
-    messages.success(request, _("The photo is now public.") if is_public else _("The photo is now private."))
+    try:
+        services.set_media_public(media=media, actor=request.user, is_public=is_public)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("console:report", reference=report.reference)
+    messages.success(request, _("The file is now public.") if is_public else _("The file is now private."))
+    return redirect("console:report", reference=report.reference)
+
+
+@require_POST
+@staff_required(roles.EDIT)
+def inbound_media_retry(request, reference: str, item_id: int):
+    """One more attempt at fetching an attachment the provider failed to give."""
+    from testigo.channels import media as channel_media
+    from testigo.channels.models import InboundMedia
+
+    report = _report(request, reference)
+    item = get_object_or_404(InboundMedia, pk=item_id, report=report)
+    channel_media.retry_now(item=item, actor=request.user)
+    messages.success(request, _("The file will be fetched again in a moment."))
     return redirect("console:report", reference=report.reference)
 
 
 @staff_required()
 def media_file(request, media_id: int):
-    """A report's photo, for staff who may see that report (public or not)."""
+    """A report's photo, recording, video or document, for staff who may see that report (public
+    or not). Byte ranges are honoured so audio and video can be played and sought."""
     media = get_object_or_404(Media, pk=media_id)
     if not selectors.visible_to(request.user).filter(pk=media.report_id).exists():
         raise Http404
-    response = FileResponse(media.file.open("rb"), content_type=media.content_type)
-    response["Content-Disposition"] = f'inline; filename="photo-{media.pk}{media.extension}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    # Documents are downloaded, never rendered in the console's origin (a PDF's scripts, an HTML
+    # file that passed as text); photos, audio and video play inline.
+    disposition = "attachment" if media.kind == Media.Kind.DOCUMENT else "inline"
+    return ranged.file_response(request, media.file, content_type=media.content_type, headers={
+        "Content-Disposition": f'{disposition}; filename="{media.kind}-{media.pk}{media.extension}"',
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
+        "Content-Security-Policy": "sandbox; default-src 'none'"})

@@ -17,6 +17,8 @@ urlpatterns = [
     path("r/<str:reference>/merge/", report_views.report_merge, name="report_merge"),
     path("r/<str:reference>/redact/", report_views.report_redact, name="report_redact"),
     path("r/<str:reference>/media/<int:media_id>/public/", report_views.media_public, name="media_public"),
+    path("r/<str:reference>/inbound-media/<int:item_id>/retry/", report_views.inbound_media_retry,
+         name="inbound_media_retry"),
     path("media/<int:media_id>/", report_views.media_file, name="media"),
     path("categories/", admin_views.categories, name="categories"),
     path("categories/new/", admin_views.category_edit, name="category_new"),

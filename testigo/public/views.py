@@ -9,12 +9,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
+from testigo.core import ranged
 from testigo.core.uploads import keep_uploads_in_memory
 from testigo.geo.fuzz import max_distance_m
 from testigo.public.forms import PublicFilterForm, ReportForm
@@ -111,11 +112,9 @@ def public_media(request, media_id: int):
     media = selectors.public_media(media_id)
     if media is None:
         raise Http404
-    response = FileResponse(media.file.open("rb"), content_type=media.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = f'inline; filename="{media.pk}{media.extension}"'
-    response["Cache-Control"] = f"public, max-age={MEDIA_CACHE_SECONDS}"
-    return response
+    return ranged.file_response(request, media.file, content_type=media.content_type, headers={
+        "X-Content-Type-Options": "nosniff", "Content-Disposition": f'inline; filename="{media.pk}{media.extension}"',
+        "Cache-Control": f"public, max-age={MEDIA_CACHE_SECONDS}"})
 
 
 @require_GET

@@ -119,7 +119,10 @@ def public_report(reference: str) -> dict | None:
     if row is None:
         return None
     row["categories"] = list(Category.objects.filter(reports__id=row["id"]))
-    row["photos"] = list(Media.objects.filter(report_id=row["id"], is_public=True).values("id", "width", "height"))
+    public_media = (Media.objects.filter(report_id=row["id"], is_public=True).exclude(kind=Media.Kind.DOCUMENT)
+                    .order_by("id").values("id", "kind", "content_type", "width", "height", "duration_s"))
+    row["photos"] = [m for m in public_media if m["kind"] == Media.Kind.IMAGE]
+    row["recordings"] = [m for m in public_media if m["kind"] != Media.Kind.IMAGE]
     return row
 
 
@@ -134,8 +137,9 @@ def public_categories(report_ids: list[int]) -> dict[int, list[Category]]:
 
 
 def public_media(media_id: int) -> Media | None:
-    return Media.objects.filter(pk=media_id, is_public=True, report__status=Report.Status.PUBLISHED,
-                                report__visibility=Report.Visibility.PUBLIC).first()
+    return (Media.objects.filter(pk=media_id, is_public=True, report__status=Report.Status.PUBLISHED,
+                                 report__visibility=Report.Visibility.PUBLIC)
+            .exclude(kind=Media.Kind.DOCUMENT).first())
 
 
 def visible_to(user) -> QuerySet:

@@ -338,6 +338,8 @@ def _merge(duplicate: Report, target: Report, actor) -> None:
 @transaction.atomic
 def set_media_public(*, media: Media, actor, is_public: bool) -> Media:
     roles.require(actor, roles.PUBLISH)
+    if is_public and media.kind == Media.Kind.DOCUMENT:
+        raise ValidationError(_("Documents are for staff only: they cannot be made public."))
     media.is_public = is_public
     media.save(update_fields=["is_public"])
     audit.record(action="media.public" if is_public else "media.private", actor=actor, obj=media.report,
