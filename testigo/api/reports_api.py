@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Query, Router, Schema
@@ -103,6 +104,10 @@ def get_report(request, reference: str):
         raise ApiError(404, "not_found", _("Not found."))
     out = exporters.public_row(row, [c.slug for c in row["categories"]])
     out["photos"] = [{"id": p["id"], "width": p["width"], "height": p["height"]} for p in row["photos"]]
+    out["recordings"] = [{"id": m["id"], "kind": m["kind"], "content_type": m["content_type"],
+                          "duration_s": m["duration_s"], "width": m["width"], "height": m["height"],
+                          "url": request.build_absolute_uri(reverse("public:public_media", args=[m["id"]]))}
+                         for m in row["recordings"]]
     return out
 
 

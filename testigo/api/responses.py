@@ -70,8 +70,21 @@ class Photo(Schema):
     height: int | None
 
 
+class Recording(Schema):
+    """A public voice note, audio or video: played from `url` (MP3 or MP4, byte ranges honoured)."""
+
+    id: int
+    kind: str = Field(description="audio or video")
+    content_type: str
+    duration_s: float | None
+    width: int | None
+    height: int | None
+    url: str
+
+
 class PublicReportDetail(PublicReport):
     photos: list[Photo]
+    recordings: list[Recording] = Field(default_factory=list)
 
 
 class StaffReport(Schema):
