@@ -196,6 +196,8 @@ def _first(record: dict, names: list[str]) -> str:
 
 def _time(value: str):
     if value.isdigit():
+        if len(value) > 16:  # not a time: dated by its reception rather than refused
+            return None
         return provider_time(value, per_second=1000 if int(value) > MILLISECONDS_FROM else 1)
     return provider_iso_time(value)
 
