@@ -184,3 +184,21 @@ def test_delivery_events_move_our_outbox_row(client, channel, provider_server, s
     failing.refresh_from_db()
     assert row.status == "delivered"
     assert failing.status == "failed" and failing.error == "Network error"
+
+
+def test_mms_parts_are_told_apart_by_their_declared_type(client, channel):
+    event = json.loads(raw("mms_downloaded_photo.json"))
+    photo = event["payload"]["attachments"][0]
+    event["payload"]["attachments"] = [
+        photo,
+        {"partId": 2, "contentType": "audio/amr", "name": "nota.amr", "size": 4, "data": "IyFBTVI="},
+        {"partId": 3, "contentType": "video/3gpp", "name": None, "size": None, "data": None},
+        {"partId": 4, "contentType": "text/x-vCard", "name": "contacto.vcf", "size": 3, "data": "QkVH"},
+    ]
+    assert post(client, channel, json.dumps(event).encode()).status_code == 200
+    message = InboundMessage.objects.get()
+    attachments = extras_of(message)["attachments"]
+    assert [a["kind"] for a in attachments] == ["image", "voice", "video", "document"]
+    assert get("smsgate").fetch_media(channel, message, attachments[1]).data == b"#!AMR"
+    with pytest.raises(base.PermanentError, match="without its content"):
+        get("smsgate").fetch_media(channel, message, attachments[2])
