@@ -7,7 +7,7 @@ from importlib import import_module
 from testigo.channels.types.base import ChannelType
 
 MODULES = ["smssync", "twilio", "telegram", "whatsapp", "kannel", "frontlinesms", "vonage", "africastalking",
-           "email", "smpp"]
+           "email", "smpp", "httpsms", "smsgate", "generic_http"]
 
 _registry: dict[str, ChannelType] = {}
 

@@ -358,6 +358,42 @@ def provider_time(value, *, per_second: int = 1) -> datetime | None:
     return when if EARLIEST_PROVIDER_TIME <= when <= timezone.now() + LATEST_PROVIDER_SKEW else None
 
 
+def provider_iso_time(value) -> datetime | None:
+    """A provider's ISO 8601 timestamp (with an offset, or UTC when it has none) as a UTC datetime;
+    None when missing, unreadable or out of range, like `provider_time`."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return when if EARLIEST_PROVIDER_TIME <= when <= timezone.now() + LATEST_PROVIDER_SKEW else None
+
+
+# A file's kind from its declared type or its name, for gateways that give only a URL or a MIME
+# type (MMS through a phone). Only a hint: the worker decides from the bytes.
+_KIND_BY_EXTENSION = {
+    "jpg": "image", "jpeg": "image", "png": "image", "gif": "image", "webp": "image", "heic": "image",
+    "heif": "image", "bmp": "image", "amr": "voice", "opus": "voice", "ogg": "audio", "oga": "audio",
+    "mp3": "audio", "m4a": "audio", "aac": "audio", "wav": "audio", "mp4": "video", "3gp": "video",
+    "3gpp": "video", "mov": "video", "webm": "video", "mkv": "video",
+}
+
+
+def attachment_kind(content_type: str = "", filename: str = "") -> str:
+    """One of ATTACHMENT_KINDS from a MIME type ("image/jpeg") or a file name or URL ("a.jpg");
+    "document" when neither says more."""
+    major = (content_type or "").split("/", 1)[0].strip().lower()
+    if content_type.lower().startswith("audio/amr"):
+        return "voice"
+    if major in {"image", "audio", "video"}:
+        return major
+    name = urllib.parse.urlsplit(filename or "").path.rsplit("/", 1)[-1]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return _KIND_BY_EXTENSION.get(extension, "document")
+
+
 def form_or_json(request: HttpRequest) -> dict:
     """Request parameters from the query string, a form body or a JSON object body."""
     data = {k: v for k, v in request.GET.items()}
