@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from testigo.alerts import selectors
-from testigo.alerts.models import Alert, AlertDelivery
+from testigo.alerts.models import Alert, AlertDelivery, Zone
 from testigo.alerts.selectors import Recipient
 from testigo.channels import outbox
 from testigo.channels import selectors as channel_selectors
@@ -43,6 +43,7 @@ def queue_alert(*, alert: Alert, recipients: list[Recipient], text_for: Callable
     defaults = channel_selectors.default_channels()
     active = set(Channel.objects.filter(is_active=True).values_list("pk", flat=True))
     texts: dict[tuple[str, str], str] = {}
+    places = _zone_names({r.area_key for r in recipients})
     messages, chosen = [], {}
     for r in choose(recipients, cooldown=cooldown):
         channel_id = r.channel_id if r.channel_id in active else defaults.get(r.scheme)
@@ -51,12 +52,30 @@ def queue_alert(*, alert: Alert, recipients: list[Recipient], text_for: Callable
         key = (r.language, r.scheme)
         if key not in texts:
             texts[key] = text_for(r.language, r.scheme)
-        messages.append(outbox.Outgoing(channel_id=channel_id, contact_id=r.contact_id, text=texts[key]))
+        messages.append(outbox.Outgoing(channel_id=channel_id, contact_id=r.contact_id, text=texts[key],
+                                        template=template_for(r, places)))
         chosen[r.contact_id] = r
     queued = outbox.queue_many(messages=messages, report_id=alert.report_id,
                                actor_id=getattr(actor, "pk", None))
     _insert_deliveries(alert, [(chosen[contact_id], pk) for contact_id, pk in queued.items()])
     return len(queued)
+
+
+def template_for(recipient: Recipient, places: dict[str, tuple[str, str]]) -> dict:
+    """How the alert goes where only approved templates may (WhatsApp outside its 24-hour window,
+    channels.wa_templates): as an alert template in the subscriber's language; a two-variable
+    template gets the name of the subscriber's zone that matched (empty for a point and radius:
+    the site's name is used)."""
+    es, en = places.get(recipient.area_key, ("", ""))
+    place = en if recipient.language == "en" and en else es
+    spec = {"purpose": "alert", "language": recipient.language}
+    return {**spec, "place": place} if place else spec
+
+
+def _zone_names(area_keys: set[str]) -> dict[str, tuple[str, str]]:
+    """{"z<zone id>": (Spanish name, English name)} for the zone area keys among `area_keys`."""
+    ids = [int(k[1:]) for k in area_keys if k.startswith("z") and k[1:].isdigit()]
+    return {f"z{pk}": (es, en) for pk, es, en in Zone.objects.filter(pk__in=ids).values_list("pk", "name_es", "name_en")}
 
 
 def _insert_deliveries(alert: Alert, rows: list[tuple[Recipient, int]]) -> None:
