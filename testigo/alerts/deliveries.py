@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from testigo.alerts import selectors
-from testigo.alerts.models import Alert, AlertDelivery, Zone
+from testigo.alerts.models import Alert, AlertDelivery, Subscription, Zone
 from testigo.alerts.selectors import Recipient
 from testigo.channels import outbox
 from testigo.channels import selectors as channel_selectors
@@ -43,7 +43,7 @@ def queue_alert(*, alert: Alert, recipients: list[Recipient], text_for: Callable
     defaults = channel_selectors.default_channels()
     active = set(Channel.objects.filter(is_active=True).values_list("pk", flat=True))
     texts: dict[tuple[str, str], str] = {}
-    places = _zone_names({r.area_key for r in recipients})
+    places = _places(alert, recipients)
     messages, chosen = [], {}
     for r in choose(recipients, cooldown=cooldown):
         channel_id = r.channel_id if r.channel_id in active else defaults.get(r.scheme)
@@ -61,21 +61,31 @@ def queue_alert(*, alert: Alert, recipients: list[Recipient], text_for: Callable
     return len(queued)
 
 
-def template_for(recipient: Recipient, places: dict[str, tuple[str, str]]) -> dict:
+def template_for(recipient: Recipient, places: dict[int, tuple[str, str]]) -> dict:
     """How the alert goes where only approved templates may (WhatsApp outside its 24-hour window,
     channels.wa_templates): as an alert template in the subscriber's language; a two-variable
-    template gets the name of the subscriber's zone that matched (empty for a point and radius:
-    the site's name is used)."""
-    es, en = places.get(recipient.area_key, ("", ""))
+    template also gets the name of the subscriber's zone the alert is about (none for a point and
+    radius or a broadcast to everyone: the site's name is used)."""
+    es, en = places.get(recipient.subscription_id, ("", ""))
     place = en if recipient.language == "en" and en else es
     spec = {"purpose": "alert", "language": recipient.language}
     return {**spec, "place": place} if place else spec
 
 
-def _zone_names(area_keys: set[str]) -> dict[str, tuple[str, str]]:
-    """{"z<zone id>": (Spanish name, English name)} for the zone area keys among `area_keys`."""
-    ids = [int(k[1:]) for k in area_keys if k.startswith("z") and k[1:].isdigit()]
-    return {f"z{pk}": (es, en) for pk, es, en in Zone.objects.filter(pk__in=ids).values_list("pk", "name_es", "name_en")}
+def _places(alert: Alert, recipients: list[Recipient]) -> dict[int, tuple[str, str]]:
+    """{subscription id: (Spanish, English) name of the zone the alert reached them through}: the
+    zone of their area key (report and rule alerts), else one of the broadcast's zones they chose."""
+    zone_of = {r.subscription_id: int(r.area_key[1:]) for r in recipients
+               if r.area_key.startswith("z") and r.area_key[1:].isdigit()}
+    broadcast_zones = set(alert.zones.values_list("pk", flat=True)) if alert.pk else set()
+    if broadcast_zones:
+        pending = [r.subscription_id for r in recipients if r.subscription_id not in zone_of]
+        chosen = Subscription.zones.through.objects.filter(subscription_id__in=pending, zone_id__in=broadcast_zones)
+        for subscription_id, zone_id in chosen.order_by("zone_id").values_list("subscription_id", "zone_id"):
+            zone_of.setdefault(subscription_id, zone_id)
+    names = {pk: (es, en) for pk, es, en in Zone.objects.filter(pk__in=set(zone_of.values()))
+             .values_list("pk", "name_es", "name_en")}
+    return {sub: names[zone] for sub, zone in zone_of.items() if zone in names}
 
 
 def _insert_deliveries(alert: Alert, rows: list[tuple[Recipient, int]]) -> None:

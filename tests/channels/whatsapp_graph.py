@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def person(address: str = "+50499990001", language: str = "") -> Contact:
 
 def wrote(channel, contact: Contact, *, hours_ago: float) -> InboundMessage:
     """The person's last message to the channel, `hours_ago` hours ago."""
-    return InboundMessage.objects.create(channel=channel, contact=contact, provider_id=f"wamid.in{contact.pk}",
+    return InboundMessage.objects.create(channel=channel, contact=contact, provider_id=f"wamid.in{uuid.uuid4().hex}",
                                          text="Hay un incendio", received_at=timezone.now() - timedelta(hours=hours_ago))
 
 
