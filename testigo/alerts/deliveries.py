@@ -18,6 +18,7 @@ from testigo.alerts.selectors import Recipient
 from testigo.channels import outbox
 from testigo.channels import selectors as channel_selectors
 from testigo.channels.models import Channel
+from testigo.channels.types import get as get_type
 
 CANCELLED = "cancelled by a coordinator"
 
@@ -41,10 +42,10 @@ def queue_alert(*, alert: Alert, recipients: list[Recipient], text_for: Callable
     Must run inside the caller's transaction; sending starts after commit."""
     already = set(AlertDelivery.objects.filter(alert=alert).values_list("contact_id", flat=True))
     defaults = channel_selectors.default_channels()
-    active = set(Channel.objects.filter(is_active=True).values_list("pk", flat=True))
+    active = dict(Channel.objects.filter(is_active=True).values_list("pk", "type"))
+    templated = {pk for pk, type_code in active.items() if getattr(get_type(type_code), "templates", False)}
     texts: dict[tuple[str, str], str] = {}
-    places = _places(alert, recipients)
-    messages, chosen = [], {}
+    routed, chosen = [], {}
     for r in choose(recipients, cooldown=cooldown):
         channel_id = r.channel_id if r.channel_id in active else defaults.get(r.scheme)
         if channel_id is None or r.contact_id in already:
@@ -52,9 +53,13 @@ def queue_alert(*, alert: Alert, recipients: list[Recipient], text_for: Callable
         key = (r.language, r.scheme)
         if key not in texts:
             texts[key] = text_for(r.language, r.scheme)
-        messages.append(outbox.Outgoing(channel_id=channel_id, contact_id=r.contact_id, text=texts[key],
-                                        template=template_for(r, places)))
+        routed.append((r, channel_id))
         chosen[r.contact_id] = r
+    # Only channels that send templates (WhatsApp) need to know how: SMS rows carry nothing extra.
+    places = _places(alert, [r for r, channel_id in routed if channel_id in templated])
+    messages = [outbox.Outgoing(channel_id=channel_id, contact_id=r.contact_id, text=texts[(r.language, r.scheme)],
+                                template=template_for(r, places) if channel_id in templated else None)
+                for r, channel_id in routed]
     queued = outbox.queue_many(messages=messages, report_id=alert.report_id,
                                actor_id=getattr(actor, "pk", None))
     _insert_deliveries(alert, [(chosen[contact_id], pk) for contact_id, pk in queued.items()])
@@ -77,6 +82,8 @@ def _places(alert: Alert, recipients: list[Recipient]) -> dict[int, tuple[str, s
     zone of their area key (report and rule alerts), else one of the broadcast's zones they chose."""
     zone_of = {r.subscription_id: int(r.area_key[1:]) for r in recipients
                if r.area_key.startswith("z") and r.area_key[1:].isdigit()}
+    if not recipients:
+        return {}
     broadcast_zones = set(alert.zones.values_list("pk", flat=True)) if alert.pk else set()
     if broadcast_zones:
         pending = [r.subscription_id for r in recipients if r.subscription_id not in zone_of]

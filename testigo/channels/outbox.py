@@ -135,7 +135,7 @@ def _json_of(key: str):
 
 def _json(template: dict | None):
     """The database form of a row's `template` (alerts repeat a few distinct ones thousands of times)."""
-    return _json_of(json.dumps(template or {}, sort_keys=True))
+    return _json_of(json.dumps(template, sort_keys=True) if template else "{}")
 
 
 def _insert(rows: list[tuple[Outgoing, str, encoding.SegmentInfo, object]], now, report_id,
