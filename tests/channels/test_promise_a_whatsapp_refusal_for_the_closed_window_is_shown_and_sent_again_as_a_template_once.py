@@ -122,3 +122,21 @@ def test_promise_another_failure_report_is_kept_with_its_code_and_not_sent_again
     row.refresh_from_db()
     assert row.status == "failed" and row.error.startswith("131014: Request for url")
     assert OutboundMessage.objects.count() == 1
+
+
+def test_promise_a_bug_while_sending_again_never_loses_the_failure_nor_answers_500(client, wa, graph, monkeypatch):
+    from testigo.channels import wa_templates
+
+    def broken(message):
+        OutboundMessage.objects.create(channel=wa, contact=message.contact, text="half-done",
+                                       next_attempt_at=timezone.now())
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(wa_templates, "after_refusal", broken)
+    row = sent_as(wa, person(), "Hola", REFUSED_ID)
+
+    assert post_status(client, wa, payload("status_failed_131047.json")).status_code == 200
+
+    row.refresh_from_db()
+    assert row.status == "failed" and "131047" in row.error
+    assert OutboundMessage.objects.count() == 1  # the half-done work was rolled back

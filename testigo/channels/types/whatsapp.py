@@ -112,7 +112,8 @@ class WhatsApp(ChannelType):
                 mapped = STATUSES.get(s.get("status", ""))
                 if mapped and s.get("id"):
                     errors = [e for e in s.get("errors") or [] if isinstance(e, dict)]
-                    error = "; ".join(f"{e.get('code')}: {e.get('title') or ''}".strip(": ") for e in errors)
+                    error = "; ".join(": ".join(str(part) for part in (e.get("code"), e.get("title")) if part)
+                                      for e in errors)
                     code = str(errors[0].get("code") or "") if errors else ""
                     updates.append(StatusUpdate(s["id"], mapped, error, code=code))
         return updates
