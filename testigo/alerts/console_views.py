@@ -65,6 +65,7 @@ def alert_detail(request, pk: int):
     stats = selectors.alert_stats(alert)
     return render(request, "alerts/console_detail.html", {
         "alert": alert, "stats": stats, "state": state_label(alert, stats), "preview": preview,
+        "failures": selectors.failure_reasons(alert) if stats["failed"] else [],
         "zones": alert.zones.all(), "currency": settings.ALERT_CURRENCY})
 
 

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from testigo.alerts.models import AlertDelivery
+from testigo.channels import wa_templates
 from testigo.reports.models import Report
 from testigo.reports.signals import report_published
 
@@ -56,3 +58,10 @@ def _safely(task, *args) -> None:
         task(*args)
     except Exception:  # the periodic job evaluates rules again; a report alert is worth a log line
         log.exception("alerts: could not queue %s", getattr(task, "name", task))
+
+
+@receiver(wa_templates.outbound_replaced, dispatch_uid="alerts.outbound_replaced")
+def on_outbound_replaced(sender, old, new, **kwargs) -> None:
+    """An alert message WhatsApp refused outside its window was queued again as a template: the
+    delivery follows the new row, so the alert's figures count what actually happens to it."""
+    AlertDelivery.objects.filter(outbound_id=old.pk).update(outbound=new)

@@ -208,6 +208,20 @@ def alert_stats(alert: Alert) -> dict:
             "pending": counts.get(S.QUEUED, 0) + counts.get(S.SENDING, 0)}
 
 
+def failure_reasons(alert: Alert) -> list[tuple[str, int]]:
+    """Why the alert's failed messages failed, in the reader's language, most frequent first:
+    e.g. a WhatsApp channel with no approved alert template (channels.wa_templates)."""
+    from testigo.channels import wa_templates
+
+    rows = (OutboundMessage.objects.filter(alert_delivery__alert=alert, status=OutboundMessage.Status.FAILED)
+            .values_list("error_code", "error", "channel__name").annotate(n=Count("id")))
+    reasons: dict[str, int] = {}
+    for code, error, channel_name, n in rows:
+        text = wa_templates.reason(code, channel_name=channel_name, purpose="alert") or error
+        reasons[text] = reasons.get(text, 0) + n
+    return sorted(reasons.items(), key=lambda item: -item[1])
+
+
 def zone_names() -> dict[str, str]:
     """Folded name -> display name, in both languages, for keyword lookups."""
     from testigo.alerts.text import fold

@@ -1,4 +1,5 @@
-"""Thin staff views: reply to a citizen; list, add, edit and deactivate channels; simulate a phone (admins)."""
+"""Thin staff views: reply to a citizen; list, add, edit and deactivate channels; register a WhatsApp
+channel's approved templates; simulate a phone (admins)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from testigo.channels import selectors, services, simulate
-from testigo.channels.models import Channel
+from testigo.channels import selectors, services, simulate, wa_templates
+from testigo.channels.models import Channel, MessageTemplate
 from testigo.channels.types import all_types
 from testigo.core import roles
 from testigo.core.access import staff_required
@@ -125,7 +126,7 @@ def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **{f"config_{f.key}": channel.config.get(f.key, "") for f in channel_type.config_fields}}
     return render(request, "channels/channel_edit.html", {
         "channel": channel, "type_name": channel_type.name, "url": _webhook_url(request, channel), "form": form,
-        "error": error,
+        "error": error, "uses_templates": getattr(channel_type, "templates", False),
         "config_rows": [(f, "" if f.secret else form.get(f"config_{f.key}", ""), bool(channel.config.get(f.key)))
                         for f in channel_type.config_fields],
     }, status=400 if error else 200)
@@ -156,3 +157,64 @@ def simulate_message(request: HttpRequest, pk: int) -> HttpResponse:
         "channel": channel, "phone": address, "text": text, "error": error,
         "thread": selectors.phone_thread(request.user, channel=channel, phone=simulate.plausible_phone(address)),
     }, status=400 if error else 200)
+
+
+def _template_channel(pk: int) -> Channel:
+    """A channel whose type sends approved templates (WhatsApp), or 404."""
+    channel = get_object_or_404(Channel, pk=pk)
+    if not getattr(all_types().get(channel.type), "templates", False):
+        raise Http404
+    return channel
+
+
+def _template_fields(request: HttpRequest) -> dict:
+    return {key: request.POST.get(key, "") for key in ("name", "language", "purpose", "body")}
+
+
+@staff_required(roles.MANAGE_CHANNELS)
+@require_http_methods(["GET", "POST"])
+def template_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """A WhatsApp channel's approved templates, and the form to register one."""
+    channel = _template_channel(pk)
+    form, error = {"purpose": MessageTemplate.Purpose.ALERT}, ""
+    if request.method == "POST":
+        form = _template_fields(request)
+        try:
+            wa_templates.save_template(actor=request.user, channel=channel, **form)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("Template registered."))
+            return redirect("channels_console:templates", pk=channel.pk)
+    templates = list(MessageTemplate.objects.filter(channel=channel).order_by("purpose", "name", "language"))
+    missing = [label for value, label in MessageTemplate.Purpose.choices
+               if not any(t.is_active and t.purpose == value for t in templates)]
+    return render(request, "channels/templates.html", {
+        "channel": channel, "error": error, "form": form, "purposes": MessageTemplate.Purpose.choices,
+        "rows": [{"template": t, "parameters": wa_templates.parameter_count(t.body)} for t in templates],
+        "missing": missing,
+    }, status=400 if error else 200)
+
+
+@staff_required(roles.MANAGE_CHANNELS)
+@require_http_methods(["GET", "POST"])
+def template_edit(request: HttpRequest, pk: int, template_pk: int) -> HttpResponse:
+    """Correct a registered template, or (de)activate it."""
+    channel = _template_channel(pk)
+    template = get_object_or_404(MessageTemplate, pk=template_pk, channel=channel)
+    error = ""
+    if request.method == "POST":
+        form = {**_template_fields(request), "is_active": request.POST.get("is_active") == "on"}
+        try:
+            wa_templates.save_template(actor=request.user, channel=channel, template=template, **form)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("Template saved."))
+            return redirect("channels_console:templates", pk=channel.pk)
+    else:
+        form = {"name": template.name, "language": template.language, "purpose": template.purpose,
+                "body": template.body, "is_active": template.is_active}
+    return render(request, "channels/template_edit.html", {
+        "channel": channel, "template": template, "form": form, "error": error,
+        "purposes": MessageTemplate.Purpose.choices}, status=400 if error else 200)

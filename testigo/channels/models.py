@@ -118,9 +118,40 @@ class OutboundMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # How to send it where free-form text is refused (WhatsApp outside its 24-hour window), read by
+    # channels.wa_templates: {"purpose": "alert"|"other", "language": "es", "place": "…",
+    # "resend_of": <outbox id>}. Empty: a reply or other message, sent as an approved "other" template.
+    template = models.JSONField(default=dict, blank=True)
+    # Why it failed, as a code the console translates (wa_templates.REASONS); `error` keeps the English text.
+    error_code = models.CharField(max_length=40, blank=True)
 
     def __str__(self) -> str:
         return f"outbound {self.pk} ({self.status})"
+
+
+class MessageTemplate(models.Model):
+    """A message template Meta approved for a WhatsApp channel: the only thing that may be sent to a
+    person more than 24 hours after they last wrote. Registered by an admin exactly as approved
+    (name, language code, body); channels.wa_templates validates, chooses and fills it."""
+
+    class Purpose(models.TextChoices):
+        ALERT = "alert", _("alerts")
+        OTHER = "other", _("replies and other messages")
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="message_templates")
+    name = models.CharField(_("template name"), max_length=512)
+    language = models.CharField(_("language code"), max_length=15)
+    purpose = models.CharField(_("used for"), max_length=10, choices=Purpose.choices)
+    body = models.TextField(_("approved body text"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "name", "language"],
+                                               name="template_once_per_language")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
 
 
 class InboundRejected(models.Model):

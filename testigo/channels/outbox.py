@@ -26,6 +26,8 @@ one message each sending thread had in flight.
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import time
 from collections import deque
@@ -50,7 +52,7 @@ Status = OutboundMessage.Status
 LEASE = timedelta(minutes=5)
 BULK_BATCH = 1000  # rows claimed at once by send_bulk (bounded by one second of the channel's rate)
 BULK_PARALLEL = 16  # simultaneous requests to one gateway
-INSERT_BATCH = 500  # rows per INSERT: 13 parameters each stays far below SQLite's 32,766-variable limit
+INSERT_BATCH = 500  # rows per INSERT: 15 parameters each stays far below SQLite's 32,766-variable limit
 OPTED_OUT = "the contact opted out"
 # An opted-out person gets only the confirmation of their STOP. Not "rows queued before the STOP":
 # a broadcast that read its recipients just before a STOP committed inserts rows younger than the
@@ -65,18 +67,20 @@ class Outgoing:
     channel_id: int
     contact_id: int
     text: str
+    template: dict | None = None  # how to send it where only templates may go (OutboundMessage.template)
 
 
 def queue(*, channel: Channel, contact: Contact, text: str, report=None, in_reply_to=None, actor=None,
-          force: bool = False) -> OutboundMessage | None:
+          force: bool = False, template: dict | None = None) -> OutboundMessage | None:
     """Put one message in the outbox (None if the contact opted out; `force`: the confirmation of
-    their STOP). Workers send it after commit."""
+    their STOP). Workers send it after commit. `template`: see OutboundMessage.template."""
     if contact.opted_out_at is not None and not force:
         return None
     text, info = _prepared(channel, text)
     outbound = OutboundMessage.objects.create(
         channel=channel, contact=contact, text=text, next_attempt_at=timezone.now(), report=report,
         in_reply_to=in_reply_to, created_by=roles.person(actor), segments=info.segments, encoding=info.encoding,
+        template=template or {},
     )
     transaction.on_commit(lambda: _start_sending({channel.pk}, bulk=False))
     return outbound
@@ -111,7 +115,7 @@ def queue_many(*, messages: Iterable[Outgoing], report_id: int | None = None,
             key = (m.channel_id, m.text)
             if key not in prepared:
                 prepared[key] = _prepared(channel, m.text)
-            rows.append((m, *prepared[key]))
+            rows.append((m, *prepared[key], _json(m.template)))
         if rows:
             queued.update(_insert(rows, now, report_id, actor_id))
     used = {m.channel_id for m in messages if m.contact_id in queued}
@@ -120,10 +124,22 @@ def queue_many(*, messages: Iterable[Outgoing], report_id: int | None = None,
 
 
 OUTBOUND_COLUMNS = ("channel_id", "contact_id", "text", "status", "attempts", "next_attempt_at", "provider_id",
-                    "error", "report_id", "created_by_id", "segments", "encoding", "created_at")
+                    "error", "report_id", "created_by_id", "segments", "encoding", "created_at", "template",
+                    "error_code")
 
 
-def _insert(rows: list[tuple[Outgoing, str, encoding.SegmentInfo]], now, report_id, actor_id) -> dict[int, int]:
+@functools.lru_cache(maxsize=4096)
+def _json_of(key: str):
+    return OutboundMessage._meta.get_field("template").get_db_prep_save(json.loads(key), connection)
+
+
+def _json(template: dict | None):
+    """The database form of a row's `template` (alerts repeat a few distinct ones thousands of times)."""
+    return _json_of(json.dumps(template, sort_keys=True) if template else "{}")
+
+
+def _insert(rows: list[tuple[Outgoing, str, encoding.SegmentInfo, object]], now, report_id,
+            actor_id) -> dict[int, int]:
     """One INSERT … RETURNING; {contact id: outbox id} (RETURNING does not promise row order)."""
     when = connection.ops.adapt_datetimefield_value(now)
     table = connection.ops.quote_name(OutboundMessage._meta.db_table)
@@ -131,9 +147,9 @@ def _insert(rows: list[tuple[Outgoing, str, encoding.SegmentInfo]], now, report_
     sql = (f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in OUTBOUND_COLUMNS)}) VALUES "
            + ", ".join([row] * len(rows)) + " RETURNING id, contact_id")
     params: list = []
-    for m, text, info in rows:
+    for m, text, info, template in rows:
         params += [m.channel_id, m.contact_id, text, Status.QUEUED, 0, when, "", "", report_id, actor_id,
-                   info.segments, info.encoding, when]
+                   info.segments, info.encoding, when, template, ""]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {contact_id: pk for pk, contact_id in cursor.fetchall()}
@@ -261,7 +277,11 @@ def record(message: OutboundMessage, outcome, *, sent_at=None) -> OutboundMessag
         return finish(message, status=outcome.status, provider_id=outcome.provider_id[:200],
                       sent_at=sent_at or timezone.now(), error="")
     if isinstance(outcome, base.PermanentError):
-        return finish(message, status=Status.FAILED, error=str(outcome))
+        code = str(getattr(outcome, "code", "") or "")[:40]
+        message = finish(message, status=Status.FAILED, error=str(outcome), error_code=code)
+        if code and message.status == Status.FAILED and message.error_code == code:
+            refused(message, code)
+        return message
     # Temporary by default: a bug or an outage should not lose the message.
     if not isinstance(outcome, base.TemporaryError):
         log.error("channel %s: unexpected error while sending: %r", message.channel_id, outcome)
@@ -283,8 +303,22 @@ def retry_later(message: OutboundMessage, error: str) -> OutboundMessage:
                   next_attempt_at=timezone.now() + timedelta(seconds=delay))
 
 
+def refused(message: OutboundMessage, code: str) -> None:
+    """Let the row's type act on a refusal with `code` (WhatsApp: send it again as a template).
+    A bug there must not undo the recorded failure: logged, in its own savepoint."""
+    channel_type = get_type(message.channel.type)
+    if channel_type is None:
+        return
+    try:
+        with transaction.atomic():
+            channel_type.on_refused(message.channel, message, code)
+    except Exception:
+        log.exception("channel %s: handling refusal %s of outbox row %s failed", message.channel_id, code, message.pk)
+
+
 def finish(message: OutboundMessage, **fields) -> OutboundMessage:
     fields["error"] = (fields.get("error") or "")[:500]
+    fields.setdefault("error_code", "")
     # Only the claimer may finish: a delivery report may already have moved the row on.
     if OutboundMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(**fields):
         for name, value in fields.items():
@@ -310,11 +344,12 @@ def record_sent(results: list[tuple[OutboundMessage, base.SendResult, object]]) 
     params = [(r.status, r.provider_id[:200], connection.ops.adapt_datetimefield_value(at), m.pk, Status.SENDING)
               for m, r, at in results]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET status = %s, provider_id = %s, sent_at = %s, error = '' "
+        cursor.executemany(f"UPDATE {table} SET status = %s, provider_id = %s, sent_at = %s, error = '', "
+                           "error_code = '' "
                            "WHERE id = %s AND status = %s", params)
     for message, result, at in results:
-        message.status, message.provider_id, message.sent_at, message.error = (
-            result.status, result.provider_id[:200], at, "")
+        message.status, message.provider_id, message.sent_at, message.error, message.error_code = (
+            result.status, result.provider_id[:200], at, "", "")
 
 
 def _send_parallel(rows: list[OutboundMessage], pool: ThreadPoolExecutor, parallel: int) -> None:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from testigo.channels import encoding
+from testigo.channels import encoding, wa_templates
 from testigo.channels.inbound import extras_of
 from testigo.channels.models import Channel, Contact, InboundMessage, OutboundMessage
 from testigo.channels.types import get as get_type
@@ -89,7 +89,7 @@ def conversation(user, report) -> dict:
     for o in OutboundMessage.objects.filter(report=report).select_related("channel"):
         entries.append(Entry("out", o.created_at, o.text, o.channel.name, status=o.status,
                              status_label=o.get_status_display(), segments=o.segments,
-                             encoding=o.encoding, error=o.error))
+                             encoding=o.encoding, error=wa_templates.describe(o)))
     entries.sort(key=lambda e: e.at)
     last = next((e for e in reversed(entries) if e.direction == "in"), None)
     opted_out = InboundMessage.objects.filter(report=report, contact__opted_out_at__isnull=False).exists()

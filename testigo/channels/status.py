@@ -19,7 +19,8 @@ STATUS_RANK = {Status.QUEUED: 0, Status.SENDING: 1, Status.SENT: 2, Status.DELIV
 def record_status(*, channel: Channel, update: base.StatusUpdate) -> OutboundMessage | None:
     """Apply a delivery report. Reports arrive late and out of order: never move a status backwards."""
     update = dataclasses.replace(update, provider_id=untrusted.without_nul(str(update.provider_id)),
-                                 error=untrusted.without_nul(str(update.error)))
+                                 error=untrusted.without_nul(str(update.error)),
+                                 code=untrusted.without_nul(str(update.code)))
     with transaction.atomic():
         rows = OutboundMessage.objects.select_for_update().filter(channel=channel)
         if update.by_outbox_id:
@@ -38,6 +39,12 @@ def record_status(*, channel: Channel, update: base.StatusUpdate) -> OutboundMes
             outbound.delivered_at, fields = timezone.now(), fields + ["delivered_at"]
         if update.error:
             outbound.error, fields = update.error[:500], fields + ["error"]
+        if update.status == Status.FAILED:
+            outbound.error_code, fields = update.code[:40], fields + ["error_code"]
         outbound.save(update_fields=fields)
+        if update.status == Status.FAILED and update.code:
+            from testigo.channels import outbox
+
+            outbox.refused(outbound, update.code)
     return outbound
 

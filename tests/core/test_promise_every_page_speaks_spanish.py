@@ -100,6 +100,9 @@ PAGES = {
     "console:map": lambda w: [{}, {"query": "status=new&category=1"}],
     "console:layers": lambda w: ONE,
     "channels_console:simulate": lambda w: [{"pk": c.pk} for c in w["channels"] if c.type == "smssync"],
+    "channels_console:templates": lambda w: [{"pk": c.pk} for c in w["channels"] if c.message_templates.exists()],
+    "channels_console:template_edit": lambda w: [{"pk": c.pk, "template_pk": t.pk} for c in w["channels"]
+                                                 for t in c.message_templates.all()],
     "api_console:tokens": lambda w: ONE,
     "api:docs": lambda w: ONE,
     "alerts:subscribe": lambda w: ONE,
@@ -259,6 +262,12 @@ def world(settings, tmp_path, monkeypatch, make_user, report_factory, category, 
     channels = [channel_services.add_channel(actor=roles.SYSTEM, type_code=code, name=f"Canal {i}",
                                              config=sample_config(code), rate_per_second=1.0)
                 for i, code in enumerate(sorted(all_types()))]
+    from testigo.channels import wa_templates
+
+    for channel in channels:
+        if getattr(all_types()[channel.type], "templates", False):
+            wa_templates.save_template(actor=roles.SYSTEM, channel=channel, name="alerta_vecinal", language="es",
+                                       purpose="alert", body="Alerta para {{1}}: {{2}}")
     sms = report_factory(title="Robo por SMS", source="sms")
     contact = Contact.objects.create(scheme="tel", address="+50499990001")
     InboundMessage.objects.create(channel=channels[0], provider_id="m1", contact=contact, text="robo en el centro",

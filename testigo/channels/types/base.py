@@ -120,6 +120,7 @@ class StatusUpdate:
     status: str  # one of OutboundMessage.Status values
     error: str = ""
     by_outbox_id: bool = False  # provider_id is our own outbox id (Kannel's DLR URL)
+    code: str = ""  # the provider's error code of a failure (ChannelType.on_refused), e.g. WhatsApp's 131047
 
 
 @dataclass
@@ -275,6 +276,7 @@ class ChannelType:
     max_length = 1600
     pull = False  # the gateway fetches its outbox itself (SMSSync); workers skip these channels
     webhook = True  # False for types we poll (e-mail): their webhook URL answers 404
+    templates = False  # it sends approved message templates (WhatsApp): admins register them per channel
     config_fields: list[ConfigField] = []
 
     # --- inbound ------------------------------------------------------------------------------
@@ -308,6 +310,11 @@ class ChannelType:
     # --- outbound -----------------------------------------------------------------------------
     def send(self, channel, message) -> SendResult:
         raise NotImplementedError
+
+    def on_refused(self, channel, message, code: str) -> None:
+        """After a row was marked failed with the provider's error `code` (a PermanentError with a
+        `code` from send(), or a failed status report): e.g. send it again another way. Runs in
+        the transaction that recorded the failure."""
 
     # --- media ----------------------------------------------------------------------------------
     def fetch_media(self, channel, message, attachment: dict) -> Fetched:

@@ -1,5 +1,6 @@
 """WhatsApp Cloud API: hub.challenge verification, X-Hub-Signature-256 over the raw body bytes,
-text messages in, text replies only inside the 24-hour customer-service window."""
+text messages in; text replies inside the 24-hour customer-service window, approved templates
+outside it (channels.wa_templates)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from testigo.channels.types.base import (
     PermanentError,
     SendResult,
     StatusUpdate,
+    TemporaryError,
+    api_base,
     http_request,
     loads_json,
     provider_time,
@@ -27,9 +30,14 @@ from testigo.channels.types.base import (
     same,
 )
 
-API = "https://graph.facebook.com/{version}/{phone_id}/messages"
+GRAPH = "https://graph.facebook.com"
 WINDOW = timedelta(hours=24)
 STATUSES = {"sent": "sent", "delivered": "delivered", "read": "delivered", "failed": "failed"}
+# Graph error codes that mean "later" (reference §2.5, from courier and pywa): throughput, pair and
+# spam rate limits; and a media upload Meta often failed to fetch.
+THROTTLED = {"4", "80007", "130429", "131048", "131056", "133016"}
+RETRYABLE = {"131053"}
+REFUSED_OUTSIDE_WINDOW = "131047"  # "re-engagement message": free-form text after the window closed
 
 
 class WhatsApp(ChannelType):
@@ -37,6 +45,7 @@ class WhatsApp(ChannelType):
     name = _("WhatsApp Cloud API")
     max_length = 4096
     writes_first = False  # free-form text only within 24 hours of the person's last message (WINDOW)
+    templates = True  # outside the window, approved templates (channels.wa_templates, console pages)
     config_fields = [
         ConfigField("app_secret", _("App secret (signs webhooks)"), secret=True),
         ConfigField("verify_token", _("Verify token (you choose it)"), secret=True),
@@ -102,27 +111,80 @@ class WhatsApp(ChannelType):
             for s in value.get("statuses") or []:
                 mapped = STATUSES.get(s.get("status", ""))
                 if mapped and s.get("id"):
-                    error = "; ".join(str(e.get("title") or e.get("code")) for e in s.get("errors") or [])
-                    updates.append(StatusUpdate(s["id"], mapped, error))
+                    errors = [e for e in s.get("errors") or [] if isinstance(e, dict)]
+                    error = "; ".join(": ".join(str(part) for part in (e.get("code"), e.get("title")) if part)
+                                      for e in errors)
+                    code = str(errors[0].get("code") or "") if errors else ""
+                    updates.append(StatusUpdate(s["id"], mapped, error, code=code))
         return updates
 
     def send(self, channel, message) -> SendResult:
-        from testigo.channels.models import InboundMessage
+        """Text inside the 24-hour window; outside it (or when a refused row is sent again) an
+        approved template (channels.wa_templates), or Refused with the reason."""
+        from testigo.channels import wa_templates
 
-        last = (InboundMessage.objects.filter(channel=channel, contact=message.contact)
-                .order_by("-received_at").values_list("received_at", flat=True).first())
-        if last is None or timezone.now() - last > WINDOW:
-            raise PermanentError("outside WhatsApp's 24-hour window: free-form text needs an approved template")
+        recipient = {"to": message.contact.address.lstrip("+")}
+        if (message.template or {}).get("resend_of") or not self._inside_window(channel, message.contact):
+            template = wa_templates.needed(channel, message)
+            body = wa_templates.template_body(template, message, recipient)
+        else:
+            body = {"messaging_product": "whatsapp", **recipient, "type": "text", "text": {"body": message.text}}
         config = channel.config
-        url = API.format(version=config.get("api_version") or "v21.0", phone_id=config.get("phone_number_id", ""))
-        body = {"messaging_product": "whatsapp", "to": message.contact.address.lstrip("+"), "type": "text",
-                "text": {"body": message.text}}
+        url = (f"{api_base(self.code, GRAPH)}/{config.get('api_version') or 'v21.0'}/"
+               f"{config.get('phone_number_id', '')}/messages")
         result = http_request(url, data=json.dumps(body).encode("utf-8"),
                               headers={"Authorization": f"Bearer {config.get('access_token', '')}",
                                        "Content-Type": "application/json"})
-        raise_for_status(result)
+        raise_for_graph_error(result)
         ids = [m.get("id") for m in result.json().get("messages") or []]
         return SendResult(provider_id=ids[0] if ids else "")
+
+    def _inside_window(self, channel, contact) -> bool:
+        """Whether the person wrote to this channel in the last 24 hours (WINDOW): only then may
+        free-form text go. Their contact may be a phone number ("tel") or a WhatsApp user id."""
+        from testigo.channels.models import InboundMessage
+
+        last = (InboundMessage.objects.filter(channel=channel, contact=contact)
+                .order_by("-received_at").values_list("received_at", flat=True).first())
+        return last is not None and timezone.now() - last <= WINDOW
+
+    def on_refused(self, channel, message, code: str) -> None:
+        if code == REFUSED_OUTSIDE_WINDOW:
+            from testigo.channels import wa_templates
+
+            wa_templates.after_refusal(message)
+
+
+class Refused(PermanentError):
+    """A send that can never succeed as is, with a code stored on the row (OutboundMessage.error_code)
+    and given to `on_refused`."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+def graph_error(result) -> tuple[str, str]:
+    """(code, message) of a Graph API error answer ({"error": {"code": 131047, "message": …}})."""
+    error = result.json().get("error") if result.quotable else None
+    if not isinstance(error, dict):
+        return "", ""
+    return str(error.get("code") or ""), str(error.get("message") or error.get("title") or "")[:300]
+
+
+def raise_for_graph_error(result) -> None:
+    """Map a Graph error to the retry policy by its code (THROTTLED retry later, 131047 is Refused
+    so the outbox sends the content again as a template); otherwise by HTTP status."""
+    if result.status in {200, 201, 202}:
+        return
+    code, detail = graph_error(result)
+    if code == REFUSED_OUTSIDE_WINDOW:
+        raise Refused(f"WhatsApp error {code}: {detail}", code)
+    if code in THROTTLED or code in RETRYABLE or result.status == 429 or result.status >= 500:
+        raise TemporaryError(f"WhatsApp error {code}: {detail}")
+    if code:
+        raise PermanentError(f"WhatsApp error {code}: {detail}")
+    raise_for_status(result)
 
 
 TYPE = WhatsApp()
