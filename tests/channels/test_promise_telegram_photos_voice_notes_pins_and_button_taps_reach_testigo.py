@@ -74,8 +74,10 @@ def test_each_file_kind_is_one_attachment_described_as_telegram_sent_it(bot, nam
         kind, ref, content_type, filename, size)
 
 
-def test_an_animation_keeps_its_caption_as_the_text(bot):
-    assert one(bot, payload("spec_animation.json")).text == "así quedó la calle"
+def test_an_animation_is_one_video_with_its_caption_as_the_text(bot):
+    inbound = one(bot, payload("spec_animation.json"))
+    assert inbound.text == "así quedó la calle"
+    assert [a.kind for a in inbound.attachments] == ["video"]
 
 
 def test_a_sticker_is_no_evidence_and_no_text(bot):
@@ -132,9 +134,10 @@ def test_an_unknown_command_is_an_event_without_the_bot_name(bot):
     assert one(bot, payload("litegram_command.json")).event == base.EVENT_COMMAND
 
 
-def test_a_slash_that_telegram_did_not_mark_as_a_command_is_text(bot):
+def test_only_what_telegram_marks_as_a_command_is_one(bot):
     update = payload("spec_group_keyword_command.json")
-    update["message"]["entities"] = []
+    assert one(bot, update).text == "REPORTE 🔥 incendio en la escuela"
+    update["message"]["entities"] = [{"offset": 20, "length": 2, "type": "custom_emoji"}]
     inbound = one(bot, update)
     assert (inbound.text, inbound.event) == ("/reporte@TestigoBot 🔥 incendio en la escuela", "")
 
@@ -194,8 +197,9 @@ def test_fetch_media_retries_when_telegram_fails_and_gives_up_without_a_path(bot
 
 def test_a_failed_download_never_shows_the_bot_token(bot, telegram_api):
     telegram_api.route(f"/bot{TOKEN}/getFile", {"ok": True, "result": {"file_path": "voice/gone.oga"}})
-    with pytest.raises(base.PermanentError) as caught:
+    with pytest.raises(base.PermanentError, match="404") as caught:
         TYPE.fetch_media(bot, None, attachment())
+    assert telegram_api.requests[-1]["path"] == f"/file/bot{TOKEN}/voice/gone.oga"
     assert TOKEN not in str(caught.value) and caught.value.__cause__ is None
 
 
