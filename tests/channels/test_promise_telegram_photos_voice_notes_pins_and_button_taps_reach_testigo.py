@@ -211,3 +211,30 @@ def test_a_processed_button_tap_is_answered_so_the_spinner_stops(bot, telegram_a
     calls = telegram_api.requests  # the worker may already have answered it once
     assert calls and all(call["path"] == f"/bot{TOKEN}/answerCallbackQuery" for call in calls)
     assert all(json.loads(call["body"]) == {"callback_query_id": "1874464818486990916"} for call in calls)
+
+
+def mangled(value):
+    """Every way a field of a real payload can come wrong: each leaf replaced in turn."""
+    if isinstance(value, dict):
+        for key in value:
+            for wrong in mangled(value[key]):
+                yield {**value, key: wrong}
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            for wrong in mangled(item):
+                yield [*value[:i], wrong, *value[i + 1:]]
+    else:
+        yield from ([], {"x": 1}, None, 10**40, "/start", -1.5e308)
+
+
+@pytest.mark.parametrize("name, understood", [("courier_photo.json", "attachments"), ("courier_venue.json", "location"),
+                                              ("litegram_callback_query.json", "choice"),
+                                              ("spec_start_deep_link.json", "event")])
+def test_a_real_update_is_understood_and_no_mangled_variant_answers_500(client, bot, name, understood):
+    def post(update):
+        return client.post(f"/ch/telegram/{bot.uuid}/", json.dumps(update), content_type="application/json",
+                           HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET).status_code
+
+    assert post(payload(name)) == 200
+    assert understood in extras_of(InboundMessage.objects.get())
+    assert {post(wrong) for wrong in mangled(payload(name))} <= {200, 400}

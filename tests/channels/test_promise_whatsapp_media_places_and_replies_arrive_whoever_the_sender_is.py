@@ -229,3 +229,49 @@ def test_fetch_media_never_sends_the_token_outside_meta(wa, graph, url):
     with pytest.raises(base.PermanentError, match="outside Meta"):
         TYPE.fetch_media(wa, None, image_attachment())
     assert len(graph.requests) == 1
+
+
+def test_an_impossible_place_is_kept_aside_without_losing_the_next_message(client, wa):
+    update = pywa("message", "chosen_location")
+    value = update["entry"][0]["changes"][0]["value"]
+    text = courier("hello")["entry"][0]["changes"][0]["value"]["messages"][0]
+    value["messages"][0]["location"]["latitude"] = 137.5
+    value["messages"].append(text)
+    assert post(client, wa, update).status_code == 200
+    assert InboundMessage.objects.get().text == "Hello World"
+    assert "wamid.xyzxyz" in InboundRejected.objects.get().reason
+
+
+def test_a_timestamp_in_milliseconds_dates_the_message(wa):
+    update = courier("image")
+    update["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = "1454119029000"
+    assert one(wa, update).sent_at.year == 2016
+
+
+def mangled(value):
+    """Every way a field of a real payload can come wrong: each leaf replaced in turn."""
+    if isinstance(value, dict):
+        for key in value:
+            for wrong in mangled(value[key]):
+                yield {**value, key: wrong}
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            for wrong in mangled(item):
+                yield [*value[:i], wrong, *value[i + 1:]]
+    else:
+        yield from ([], {"x": 1}, None, 10**40, "US.ENT.1", -1.5e308)
+
+
+@pytest.mark.parametrize("update", [courier("image"), pywa("message", "chosen_location"),
+                                    pywa("flow_completion", "completion"), courier("hello_from_bsuid"),
+                                    pywa("callback_selection", "description"), courier("button")])
+def test_a_mangled_message_never_answers_500_nor_loses_the_good_one_beside_it(client, wa, update):
+    good = courier("hello")["entry"][0]["changes"][0]["value"]["messages"][0]
+    value = update["entry"][0]["changes"][0]["value"]
+    for n, wrong in enumerate(mangled(value["messages"][0])):
+        good = {**good, "id": f"wamid.good{n}"}
+        batch = {**update, "entry": [{**update["entry"][0], "changes": [
+            {**update["entry"][0]["changes"][0], "value": {**value, "messages": [wrong, good]}}]}]}
+        assert post(client, wa, batch).status_code == 200
+        assert InboundMessage.objects.filter(provider_id=good["id"]).exists()
+        InboundMessage.objects.all().delete()

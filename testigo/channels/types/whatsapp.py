@@ -112,7 +112,10 @@ class WhatsApp(ChannelType):
         if declared is not None and declared > max_media_bytes():
             raise PermanentError(f"the file is larger than {max_media_bytes() // 1_000_000} MB")
         fetched = download(url, headers=auth, public_only=False)
-        return Fetched(data=fetched.data, content_type=fetched.content_type or str(info.get("mime_type") or ""),
+        content_type = fetched.content_type
+        if not content_type or content_type.startswith("application/octet-stream"):
+            content_type = str(info.get("mime_type") or attachment.get("content_type") or content_type)
+        return Fetched(data=fetched.data, content_type=content_type,
                        filename=attachment.get("filename") or fetched.filename)
 
     def _payload(self, request) -> dict:
@@ -255,8 +258,11 @@ def _media(inbound: Inbound, m: dict, kind: str) -> None:
 
 def _location(inbound: Inbound, m: dict, kind: str) -> None:
     place = m["location"]
-    inbound.location = Location(lat=float(place["latitude"]), lon=float(place["longitude"]),
-                                name=_str(place.get("name") or ""), address=_str(place.get("address") or ""))
+    lat, lon = float(place["latitude"]), float(place["longitude"])
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # checked here: storing would refuse the whole webhook
+        raise Malformed("the location is not a latitude and longitude")
+    inbound.location = Location(lat=lat, lon=lon, name=_str(place.get("name") or ""),
+                                address=_str(place.get("address") or ""))
 
 
 def _interactive(inbound: Inbound, m: dict, kind: str) -> bool | None:
