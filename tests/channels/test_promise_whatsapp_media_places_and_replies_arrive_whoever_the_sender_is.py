@@ -264,7 +264,8 @@ def mangled(value):
 
 @pytest.mark.parametrize("update", [courier("image"), pywa("message", "chosen_location"),
                                     pywa("flow_completion", "completion"), courier("hello_from_bsuid"),
-                                    pywa("callback_selection", "description"), courier("button")])
+                                    pywa("callback_selection", "description"), courier("button"),
+                                    courier("hello_user_id")])
 def test_a_mangled_message_never_answers_500_nor_loses_the_good_one_beside_it(client, wa, update):
     good = courier("hello")["entry"][0]["changes"][0]["value"]["messages"][0]
     value = update["entry"][0]["changes"][0]["value"]

@@ -226,14 +226,15 @@ def _inbound(m, names: dict[str, str]) -> Inbound | None:
     kind = m.get("type")
     reader = READERS.get(kind) if isinstance(kind, str) else None
     if reader is None or m.get("group_id"):
-        if kind == "system":
-            log.info("WhatsApp system notice %s ignored", (m.get("system") or {}).get("type"))
+        if kind == "system" and isinstance(m.get("system"), dict):  # user_changed_number/_user_id
+            log.info("WhatsApp system notice %s ignored", str(m["system"].get("type"))[:40])
         return None
     scheme, address = _sender(m)
     timestamp = _size(m.get("timestamp"))
     sent_at = provider_time(timestamp, per_second=1000 if timestamp and timestamp >= 10**12 else 1)
+    keys = [k for k in (m.get("from"), m.get("from_user_id")) if isinstance(k, str) and k in names]
     inbound = Inbound(provider_id=m["id"], scheme=scheme, address=address, text="", sent_at=sent_at,
-                      name=names.get(m.get("from")) or names.get(m.get("from_user_id")) or "", raw=m)
+                      name=names[keys[0]] if keys else "", raw=m)
     return inbound if reader(inbound, m, kind) is not False else None
 
 
