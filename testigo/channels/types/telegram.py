@@ -114,16 +114,16 @@ class Telegram(ChannelType):
         """getFile, then the file itself. Both URLs carry the bot token: errors are re-raised
         without it (and without the URL), never chained to an exception that holds it."""
         token = channel.config.get("bot_token", "")
-        size = attachment.get("size")
-        if isinstance(size, int) and size > min(BOT_DOWNLOAD_LIMIT, max_media_bytes()):
-            raise PermanentError(_too_big(min(BOT_DOWNLOAD_LIMIT, max_media_bytes())))
+        size, limit = attachment.get("size"), _download_limit()
+        if isinstance(size, int) and size > limit:
+            raise PermanentError(_too_big(limit) if limit == BOT_DOWNLOAD_LIMIT
+                                 else f"the file is larger than {limit // 1_000_000} MB")
         root = api_base(self.code, DEFAULT_API)
         query = urllib.parse.urlencode({"file_id": attachment.get("ref", "")})
         try:
             answer = http_request(f"{root}/bot{token}/getFile?{query}")
             file_path = _file_path(answer)
-            fetched = download(f"{root}/file/bot{token}/{urllib.parse.quote(file_path)}",
-                               max_bytes=min(BOT_DOWNLOAD_LIMIT, max_media_bytes()))
+            fetched = download(f"{root}/file/bot{token}/{urllib.parse.quote(file_path)}", max_bytes=limit)
         except (TemporaryError, PermanentError) as exc:
             raise type(exc)(str(exc).replace(token, "***") if token else str(exc)) from None
         # Telegram's file server answers application/octet-stream and a generic name; the message
@@ -211,7 +211,7 @@ def _photo_size(sizes: list[dict]) -> dict | None:
     """The largest size of a photo that may be downloaded (sizes come in no promised order)."""
     if not sizes:
         return None
-    cap = min(BOT_DOWNLOAD_LIMIT, max_media_bytes())
+    cap = _download_limit()
 
     def area(p):
         return (_int(p.get("width")) or 0) * (_int(p.get("height")) or 0), _int(p.get("file_size")) or 0
@@ -281,6 +281,14 @@ def _file_path(answer) -> str:
     if not isinstance(path, str) or not path:
         raise PermanentError(gettext("Telegram gave no file path for this file."))
     return path
+
+
+def _download_limit() -> int:
+    """What a bot may download: 20 MB from Telegram's servers, the media cap from a self-hosted
+    Bot API server (settings.CHANNEL_API_BASES), which has no such limit."""
+    if api_base(Telegram.code, DEFAULT_API) != DEFAULT_API:
+        return max_media_bytes()
+    return min(BOT_DOWNLOAD_LIMIT, max_media_bytes())
 
 
 def _too_big(limit: int) -> str:
