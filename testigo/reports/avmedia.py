@@ -109,12 +109,15 @@ TEXT = DocumentType(".txt", "text/plain; charset=utf-8", "text")
 # "ftyp" at offset 4): a file that starts like one but ffprobe cannot read is called damaged.
 AV_MAGIC = (b"\x1a\x45\xdf\xa3", b"OggS", b"ID3", b"RIFF", b"#!AMR", b"fLaC")
 IMAGE_MAGIC = ((b"\xff\xd8\xff", ".jpg"), (b"\x89PNG\r\n\x1a\n", ".png"), (b"GIF87a", ".gif"), (b"GIF89a", ".gif"))
+# ISO-BMFF still-image brands (iPhone HEIC, AVIF): the same box format as MP4, but ffmpeg 5 cannot
+# decode them and Pillow has no plugin here.
+STILL_IMAGE_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
 PROGRAM_MAGIC = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\x00asm", b"dex\n")
 ARCHIVE_MAGIC = (b"Rar!", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd", b"MSCF")
 # Text that a browser or a player would act on: markup, scripts, playlists.
 ACTIVE_TEXT = re.compile(
     rb"\A(?:\xef\xbb\xbf)?\s*(?:<!doctype|<html|<head|<body|<script|<svg|<\?xml|<\?php|<iframe|#!|#extm3u|ffconcat"
-    rb"|\[playlist\])|<script|<iframe|javascript:",
+    rb"|\[playlist\]|<!--)|<script|<iframe",
     re.IGNORECASE,
 )
 
@@ -139,6 +142,9 @@ def sanitise_media(*, data: bytes, kind_hint: str = "", declared_type: str = "",
         return _document(data, _zip_document(data, display), filename)
     if data.startswith(OLE2_MAGIC):
         return _kept_document(data, _ole2_document(data, display), filename)
+    if data[4:8] == b"ftyp" and data[8:12] in STILL_IMAGE_BRANDS:
+        raise ValidationError(_("“%(name)s” is a HEIC or AVIF photo, which is not accepted yet; please send it as "
+                                "JPEG (most phones do so when sharing).") % {"name": display})
     if data.startswith(PROGRAM_MAGIC):
         raise ValidationError(_("“%(name)s” is a program; programs are not accepted.") % {"name": display})
     if data.startswith(ARCHIVE_MAGIC):
@@ -404,14 +410,17 @@ def _seconds(value) -> float | None:
 def _audio_options(stream: dict) -> list[str]:
     rate = int(stream.get("sample_rate") or 44100)
     rate = next((r for r in MP3_RATES if r >= rate), MP3_RATES[-1])
-    return ["-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(rate), "-c:a", "libmp3lame", "-b:a", "64k",
+    return ["-map", f"0:{stream['index']}", "-vn", "-ac", "1", "-ar", str(rate), "-c:a", "libmp3lame", "-b:a", "64k",
             "-flags:a", "+bitexact", "-id3v2_version", "0", "-write_xing", "0", "-f", "mp3"]
 
 
 def display_size(stream: dict) -> tuple[int, int]:
-    """The picture's size as shown (a phone's portrait video is stored sideways and rotated),
+    """The picture's size as shown (pixels squared; a phone's portrait video is stored sideways and rotated),
     scaled to VIDEO_MAX_SIDE on the long side, both sides even (H.264 4:2:0 needs it)."""
     width, height = int(stream.get("width") or 0), int(stream.get("height") or 0)
+    sar = re.fullmatch(r"(\d+):(\d+)", stream.get("sample_aspect_ratio") or "")
+    if sar and int(sar[1]) and int(sar[2]):  # non-square pixels (DV, some cameras): square them
+        width = width * int(sar[1]) // int(sar[2])
     rotation = stream.get("tags", {}).get("rotate") or next(
         (d.get("rotation") for d in stream.get("side_data_list", []) if "rotation" in d), 0)
     if int(float(rotation or 0)) % 180:
@@ -424,13 +433,13 @@ def display_size(stream: dict) -> tuple[int, int]:
 
 def _video_options(stream: dict, audio: list[dict]) -> list[str]:
     width, height = display_size(stream)
-    options = ["-map", "0:v:0", "-vf", f"scale={width}:{height},setsar=1,format=yuv420p", "-c:v", "libx264",
-               "-preset", "veryfast", "-crf", "28", "-flags:v", "+bitexact",
+    options = ["-map", f"0:{stream['index']}", "-vf", f"scale={width}:{height},setsar=1,format=yuv420p",
+               "-c:v", "libx264", "-preset", "veryfast", "-crf", "28", "-flags:v", "+bitexact",
                # SEI units carry x264's version and settings string: dropped with the rest.
                "-bsf:v", "filter_units=remove_types=6"]
     if audio:
         channels = min(2, int(audio[0].get("channels") or 1))
         rate = min(48000, int(audio[0].get("sample_rate") or 44100))
-        options += ["-map", "0:a:0", "-c:a", "aac", "-b:a", "96k" if channels == 2 else "64k",
+        options += ["-map", f"0:{audio[0]['index']}", "-c:a", "aac", "-b:a", "96k" if channels == 2 else "64k",
                     "-ac", str(channels), "-ar", str(rate), "-flags:a", "+bitexact"]
     return options + ["-movflags", "+faststart", "-f", "mp4"]

@@ -138,6 +138,11 @@ def test_web_pages_and_scripts_are_refused(data):
     assert "web page, a script or a playlist" in refused(data, declared_type="text/plain", filename="nota.txt")
 
 
+def test_an_iphone_heic_photo_is_refused_with_a_way_out():
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(64)
+    assert "send it as JPEG" in refused(heic, kind_hint="image", filename="IMG_0001.HEIC")
+
+
 def test_an_ordinary_zip_archive_is_refused():
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as z:
