@@ -88,7 +88,7 @@ def assert_clean_mp4(clean, tmp_path, *, size: tuple[int, int], audio: bool = Tr
 
 
 @pytest.mark.parametrize(("name", "size", "seconds"), [
-    ("phone.3gp", (352, 288), 5.5),  # H.263 + AMR, as old phones record
+    ("phone.3gp", (384, 288), 5.5),  # H.263 + AMR, as old phones record: 352×288 of 12:11 pixels
     ("clip.webm", (560, 320), 5.6),  # VP8 + Vorbis
     ("big-buck-bunny-tagged.mp4", (640, 360), 0.23),  # title, artist, composer, comment, encoder tags
 ])
