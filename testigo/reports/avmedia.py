@@ -114,10 +114,11 @@ IMAGE_MAGIC = ((b"\xff\xd8\xff", ".jpg"), (b"\x89PNG\r\n\x1a\n", ".png"), (b"GIF
 STILL_IMAGE_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
 PROGRAM_MAGIC = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\x00asm", b"dex\n")
 ARCHIVE_MAGIC = (b"Rar!", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd", b"MSCF")
-# Text that a browser or a player would act on: markup, scripts, playlists.
+# Text that a browser or a player would act on: markup, scripts, playlists. Other XML (a GPX or
+# KML route) is kept: it is stored and served as plain text.
 ACTIVE_TEXT = re.compile(
-    rb"\A(?:\xef\xbb\xbf)?\s*(?:<!doctype|<html|<head|<body|<script|<svg|<\?xml|<\?php|<iframe|#!|#extm3u|ffconcat"
-    rb"|\[playlist\]|<!--)|<script|<iframe",
+    rb"\A(?:\xef\xbb\xbf)?\s*(?:<!doctype|<html|<head|<body|<\?php|<!--|#!|#extm3u|ffconcat|\[playlist\])"
+    rb"|<script|<iframe|<svg|<html|<!doctype\s+html|<object|<embed",
     re.IGNORECASE,
 )
 
@@ -364,16 +365,7 @@ def _transcode(data: bytes, display: str) -> SanitisedFile:
         raise ToolMissing("ffmpeg is not installed")
     with private_file(data) as source:
         info = probe(source, display)
-        demuxer = PROBE_FORMATS.get(info.get("format", {}).get("format_name", ""))
-        # Below 50 ffprobe is guessing from a few bytes that happen to look like an MP3 frame.
-        if not demuxer or int(info["format"].get("probe_score", 0)) < 50:
-            raise _damaged(display) if data.startswith(AV_MAGIC) or data[4:8] == b"ftyp" else _not_accepted(display)
-        streams = info.get("streams", [])
-        video = [s for s in streams if s.get("codec_type") == "video" and not s.get("disposition", {}).get(
-            "attached_pic")]
-        audio = [s for s in streams if s.get("codec_type") == "audio"]
-        if not video and not audio:
-            raise ValidationError(_("“%(name)s” has neither sound nor picture.") % {"name": display})
+        demuxer, video, audio = _streams(info, data, display)
         kind = "video" if video else "audio"
         limit = max_seconds(kind)
         target = source.with_name("clean" + (".mp4" if video else ".mp3"))
@@ -389,7 +381,7 @@ def _transcode(data: bytes, display: str) -> SanitisedFile:
         content = target.read_bytes()
     if not out.get("streams"):
         raise _damaged(display)
-    duration = _seconds(out.get("format", {}).get("duration"))
+    duration = _seconds(out["format"].get("duration"))
     picture = next((s for s in out["streams"] if s.get("codec_type") == "video"), {})
     source_duration = _seconds(info["format"].get("duration"))
     return SanitisedFile(
@@ -398,6 +390,21 @@ def _transcode(data: bytes, display: str) -> SanitisedFile:
         kind=kind, duration_s=duration, metadata_removed=True,
         truncated=(source_duration or 0) > limit or (source_duration is None and (duration or 0) >= limit - 0.5),
     )
+
+
+def _streams(info: dict, data: bytes, display: str) -> tuple[str, list[dict], list[dict]]:
+    """(demuxer, video streams, audio streams) of a probed file; refuses what is neither."""
+    demuxer = PROBE_FORMATS.get(info.get("format", {}).get("format_name", ""))
+    # Below 50 ffprobe is guessing from a few bytes that happen to look like an MP3 or AAC frame.
+    if not demuxer or int(info["format"].get("probe_score", 0)) < 50:
+        raise _damaged(display) if data.startswith(AV_MAGIC) or data[4:8] == b"ftyp" else _not_accepted(display)
+    streams = info.get("streams", [])
+    # A cover picture inside an audio file is a "video" stream with the attached_pic disposition.
+    video = [s for s in streams if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")]
+    audio = [s for s in streams if s.get("codec_type") == "audio"]
+    if not video and not audio:
+        raise ValidationError(_("“%(name)s” has neither sound nor picture.") % {"name": display})
+    return demuxer, video, audio
 
 
 def _seconds(value) -> float | None:

@@ -87,6 +87,12 @@ def test_a_legacy_word_file_is_kept_as_sent_and_says_it_was_not_cleaned():
     assert clean.content == sample("legacy.doc") and clean.metadata_removed is False
 
 
+def test_a_gps_route_in_xml_is_kept_as_text():
+    gpx = b'<?xml version="1.0"?><gpx version="1.1"><trk><trkseg><trkpt lat="14.07" lon="-87.19"/></trkseg></trk></gpx>'
+    clean = sanitise_media(data=gpx, filename="ruta.gpx")
+    assert (clean.content, clean.extension, clean.name) == (gpx, ".txt", "ruta.txt")
+
+
 def test_plain_text_is_kept_and_stored_as_utf8():
     latin = "Acta de la reunión del 3 de noviembre: se denunció la tala.\r\n".encode("cp1252")
     clean = sanitise_media(data=latin, filename="acta.txt")
@@ -131,6 +137,7 @@ def test_a_program_renamed_as_a_photo_is_refused():
 @pytest.mark.parametrize("data", [
     sample("page.html"),
     b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
+    b"<?xml version='1.0'?>\n<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
     b"#!/bin/sh\nrm -rf ~\n",
     b"Hola, mira esto <script>fetch('/console')</script>",
 ])
