@@ -68,6 +68,7 @@ class SanitisedFile:
     duration_s: float | None = None  # audio and video
     name: str = ""  # documents: a cleaned file name for staff
     metadata_removed: bool = True  # False: a document kept as sent (no tool could clean its format)
+    truncated: bool = False  # audio and video longer than the limit were cut (reports/avmedia.py)
 
 
 def _extension(name: str) -> str:
