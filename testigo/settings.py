@@ -276,6 +276,11 @@ ALLOW_PRIVATE_GATEWAYS = env_bool("ALLOW_PRIVATE_GATEWAYS", False)
 # Photos, voice notes, videos and documents people send through a channel: fetched by the worker
 # up to this size each (Telegram's bots cannot fetch more than 20 MB; WhatsApp video is 16 MB).
 CHANNEL_MEDIA_MAX_BYTES = int(float(env("CHANNEL_MEDIA_MAX_MB", "25")) * 1_000_000)
+# Recordings people send are transcoded by ffmpeg up to these lengths (longer ones are cut and
+# marked so); one ffmpeg or mat2 run is stopped after the timeout (docs/channels.md).
+MEDIA_MAX_AUDIO_SECONDS = int(env("MEDIA_MAX_AUDIO_SECONDS", "1800"))
+MEDIA_MAX_VIDEO_SECONDS = int(env("MEDIA_MAX_VIDEO_SECONDS", "900"))
+MEDIA_TOOL_TIMEOUT_SECONDS = float(env("MEDIA_TOOL_TIMEOUT_SECONDS", "600"))
 # A provider's API root, per channel type, when it is not the public one (a self-hosted Telegram
 # Bot API server): {"telegram": "http://127.0.0.1:8081"}. Set from TESTIGO_CHANNEL_API_BASES (JSON).
 CHANNEL_API_BASES = json.loads(env("CHANNEL_API_BASES", "{}") or "{}")

@@ -168,6 +168,7 @@ class Media(models.Model):
     duration_s = models.FloatField(null=True, blank=True)
     name = models.CharField(max_length=120, blank=True)  # documents: a cleaned name, staff only
     metadata_removed = models.BooleanField(default=True)
+    truncated = models.BooleanField(default=False)  # a recording longer than the limits, cut (settings.MEDIA_MAX_*)
     # Documents are never public (they are for staff); photos, audio and video when staff say so.
     is_public = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -85,7 +85,7 @@ def store_media(*, report: Report, clean: SanitisedFile) -> Media:
     media = Media(report=report, content_type=clean.content_type, extension=clean.extension,
                   sha256=clean.sha256, size=len(clean.content), width=clean.width, height=clean.height,
                   kind=clean.kind, duration_s=clean.duration_s, name=clean.name[:120],
-                  metadata_removed=clean.metadata_removed)
+                  metadata_removed=clean.metadata_removed, truncated=clean.truncated)
     media.file.save(f"x{clean.extension}", ContentFile(clean.content), save=False)
     media.save()
     return media

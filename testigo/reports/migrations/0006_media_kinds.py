@@ -30,4 +30,9 @@ class Migration(migrations.Migration):
             name='name',
             field=models.CharField(blank=True, max_length=120),
         ),
+        migrations.AddField(
+            model_name='media',
+            name='truncated',
+            field=models.BooleanField(default=False),
+        ),
     ]
