@@ -26,6 +26,21 @@ BATCH = 20
 POLL_BUDGET_S = 60.0
 
 
+# The app sends Java's Date.getTime() (milliseconds); the docs say "UNIX timestamp" (seconds), and
+# other apps speaking the protocol follow the docs. Milliseconds since 1973 exceed 10^11, seconds
+# reach it only in the year 5138: the size tells them apart.
+MILLISECONDS_ABOVE = 10**11
+
+
+def sent_time(value):
+    """`sent_timestamp` in seconds or milliseconds, as a datetime (None when unreadable)."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return provider_time(number, per_second=1000 if number > MILLISECONDS_ABOVE else 1)
+
+
 def _ok() -> JsonResponse:
     return JsonResponse({"payload": {"success": True, "error": None}})
 
@@ -73,8 +88,7 @@ class SMSSync(ChannelType):
     def parse_inbound(self, channel, request: HttpRequest) -> list[Inbound]:
         data = form_or_json(request)
         sender, text = require(data, "from", "message")
-        # Java's Date.getTime(): milliseconds since the epoch, despite SMSSync's docs.
-        sent_at = provider_time(data.get("sent_timestamp", ""), per_second=1000)
+        sent_at = sent_time(data.get("sent_timestamp", ""))
         provider_id = data.get("message_id") or hashlib.sha256(
             f"{sender}\n{data.get('sent_timestamp', '')}\n{text}".encode()).hexdigest()
         raw = {k: v for k, v in data.items() if k != "secret"}
