@@ -7,6 +7,7 @@ settings come from `channel.config`.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -378,3 +379,18 @@ def require(data: dict, *names: str) -> list[str]:
     if missing:
         raise Malformed("missing " + ", ".join(repr(n) for n in missing))
     return [str(data[n]) for n in names]
+
+
+def first(data: dict, *names: str) -> str:
+    """The first non-empty parameter among `names` (integrations name the same field differently)."""
+    for name in names:
+        value = str(data.get(name, "") or "").strip()
+        if value:
+            return value
+    return ""
+
+
+def content_id(*parts: str) -> str:
+    """An id for a gateway that gives none: the same SMS forwarded again gets the same id (so it is
+    stored once); two different SMS get different ids."""
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "replace")).hexdigest()

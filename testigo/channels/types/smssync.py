@@ -3,8 +3,6 @@ polling, task=sent (no secret in it, by design of the app) and task=result (deli
 
 from __future__ import annotations
 
-import hashlib
-
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +11,7 @@ from testigo.channels.types.base import (
     ConfigField,
     Inbound,
     Malformed,
+    content_id,
     form_or_json,
     loads_json,
     provider_time,
@@ -89,8 +88,7 @@ class SMSSync(ChannelType):
         data = form_or_json(request)
         sender, text = require(data, "from", "message")
         sent_at = sent_time(data.get("sent_timestamp", ""))
-        provider_id = data.get("message_id") or hashlib.sha256(
-            f"{sender}\n{data.get('sent_timestamp', '')}\n{text}".encode()).hexdigest()
+        provider_id = data.get("message_id") or content_id(sender, data.get("sent_timestamp", ""), text)
         raw = {k: v for k, v in data.items() if k != "secret"}
         return [Inbound(provider_id=provider_id, scheme="tel", address=sender, text=text, sent_at=sent_at, raw=raw)]
 
