@@ -218,8 +218,9 @@ def download(url: str, *, headers: dict | None = None, max_bytes: int | None = N
     if scheme not in addresses.URL_SCHEMES:
         raise PermanentError("the media URL must start with http:// or https://")
     if public_only:
-        director = addresses.opener()
-        director.add_handler(_KeepAuthOnSameHost())
+        # Given to the opener, not added after: the default redirect handler would answer first
+        # and carry Authorization to the other host.
+        director = addresses.opener(redirects=_KeepAuthOnSameHost())
     else:
         director = urllib.request.build_opener(_KeepAuthOnSameHost())
     req = urllib.request.Request(url, headers=headers or {}, method="GET")
