@@ -143,8 +143,9 @@ class Twilio(ChannelType):
         ConfigField("from_number", _("From number (or leave empty and give a Messaging Service SID)"), required=False),
         ConfigField("messaging_service_sid", _("Messaging Service SID"), required=False),
         ConfigField("shared_key", _("Webhook shared key (beta, HMAC-SHA256)"), secret=True, required=False),
-        ConfigField("api_key_sid", _("API key SID for downloading photos and audio (optional)"), required=False),
-        ConfigField("api_key_secret", _("API key secret"), secret=True, required=False),
+        # Optional: Twilio recommends an API key (SK…) over the auth token for downloading media.
+        ConfigField("api_key_sid", _("API key"), required=False),
+        ConfigField("api_key_secret", _("API secret"), secret=True, required=False),
     ]
 
     def _signed_url(self, channel, request: HttpRequest) -> str:
