@@ -41,6 +41,9 @@ def test_help_written_alone_or_with_a_separator_or_in_capitals_is_still_the_keyw
         assert parse(text).keyword == HELP, text
     for text in ("baja", "Baja!", "STOP", "stop.", "ALTO por favor"):
         assert parse(text).keyword == STOP, text
+    # ...but not the same words, in lower case, opening a sentence, nor a word glued to digits.
+    for text in ("ayuda por favor", "Baja el agua", "stop de buses", "REPORTE1 robo"):
+        assert (parse(text).keyword, parse(text).rest, parse(text).explicit) == (REPORT, text, False), text
 
 
 def test_the_keyword_is_not_part_of_the_report_when_it_is_marked():
@@ -57,6 +60,3 @@ def test_a_lower_case_stop_inside_a_sentence_does_not_unsubscribe(client, phone)
     assert Report.objects.get().description == "Stop de buses sin luz, asaltan de noche"
     assert OutboundMessage.objects.count() == 1  # the report's acknowledgement, not a STOP confirmation
 
-
-def test_a_word_glued_to_digits_is_not_a_keyword():
-    assert parse("REPORTE1 robo").keyword == REPORT and parse("REPORTE1 robo").rest == "REPORTE1 robo"

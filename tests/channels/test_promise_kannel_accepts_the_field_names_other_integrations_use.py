@@ -42,7 +42,6 @@ def test_courier_style_post_form_is_read(client, kannel):
 @pytest.mark.parametrize("fields", [
     {"msisdn": "+50499990001", "msg": "robo en la parada", "smsid": "s-1", "timestamp": "1700000000"},
     {"phone": "+50499990001", "body": "robo en la parada", "message_id": "s-1"},
-    {"from": "+50499990001", "text": "robo en la parada", "id": "s-1", "time": "1700000000"},
 ])
 def test_other_names_for_the_same_fields(client, kannel, fields):
     assert client.get(f"/ch/kannel/{kannel.uuid}/", {"key": "k", **fields}).status_code == 200
