@@ -91,7 +91,7 @@ def part_text(part) -> str:
     """A text part's content; an unknown or lying charset is read as UTF-8 with replacement."""
     try:
         return part.get_content()
-    except (LookupError, UnicodeDecodeError, AssertionError):
+    except (LookupError, UnicodeDecodeError):
         return (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
 
 
