@@ -57,7 +57,10 @@ def normalise_address(scheme: str, address: str) -> str:
             raise ValidationError(_("This e-mail address is not valid.")) from exc
     elif scheme == "telegram" and not address.lstrip("-").isdigit():
         raise ValidationError(_("A Telegram chat id is a number: write to our bot to get yours."))
-    normal = contacts.normalise(scheme, address)
+    try:
+        normal = contacts.normalise(scheme, address)
+    except contacts.NotAnAddress:
+        normal = ""
     if scheme == "tel" and not _valid_phone(normal):
         raise ValidationError(_("This phone number could not be understood. Include the country code, e.g. +504."))
     return normal

@@ -96,12 +96,13 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         return self.do_open(_guarded(http.client.HTTPSConnection), req, context=self._context)
 
 
-def opener() -> urllib.request.OpenerDirector:
+def opener(redirects: urllib.request.HTTPRedirectHandler | None = None) -> urllib.request.OpenerDirector:
     """An opener for admin-set URLs: http(s) only (redirects included), no proxy from the
-    environment, every connection through `connect`."""
+    environment, every connection through `connect`. `redirects`: the handler that follows
+    redirects (the only one: a second one added later would never be asked)."""
     director = urllib.request.OpenerDirector()
     for handler in (urllib.request.ProxyHandler({}), urllib.request.UnknownHandler(),
-                    urllib.request.HTTPDefaultErrorHandler(), urllib.request.HTTPRedirectHandler(),
+                    urllib.request.HTTPDefaultErrorHandler(), redirects or urllib.request.HTTPRedirectHandler(),
                     urllib.request.HTTPErrorProcessor(), _HTTPHandler(), _HTTPSHandler()):
         director.add_handler(handler)
     return director

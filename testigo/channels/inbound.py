@@ -35,7 +35,10 @@ def receive(*, channel: Channel, inbound: base.Inbound) -> InboundMessage:
     transaction, without the ORM's query compilation (which cost more than the whole commit).
     """
     inbound = _storable(inbound)
-    address = contacts.normalise(inbound.scheme, inbound.address)
+    try:
+        address = contacts.normalise(inbound.scheme, inbound.address)
+    except contacts.NotAnAddress as exc:
+        raise base.Malformed(str(exc)) from exc
     if len(address) > MAX_ADDRESS_LENGTH:
         raise base.Malformed(f"the sender's address is longer than {MAX_ADDRESS_LENGTH} characters")
     now = timezone.now()

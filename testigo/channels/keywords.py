@@ -8,6 +8,7 @@ imports it. A handler gets the stored message and the parsed text and returns th
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,16 +60,30 @@ def normalise(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
 
 
+# What may follow a keyword to mark it as one: "REPORTE: robo", "ayuda.", "baja!", "reporte - robo".
+SEPARATORS = frozenset(":,.;-!?¡¿…/|*#=>)\n")
+# A keyword is the first word (letters only, after an opening "¡" or "¿").
+FIRST_WORD = re.compile(r"\s*[¡¿]*([^\W\d_]+)(.*)", re.DOTALL)
+
+
 def parse(text: str) -> Parsed:
-    """Split a message into keyword and the rest; a message without a keyword is a report."""
+    """Split a message into keyword and the rest; a message without a keyword is a report.
+
+    People write "Reporte desde la colonia…" or "Ayuda por favor, hay un incendio" as the report
+    itself: a first word counts as a keyword only when it is the whole message, when a separator
+    follows it ("REPORTE: robo", "ayuda."; a line break counts), or when it is written in capitals
+    ("REPORTE robo en la parada"), the way the instructions tell people to write it."""
     stripped = (text or "").strip()
-    words = stripped.split(maxsplit=1)
-    if not words:
+    if not stripped:
         return Parsed(REPORT, "", None, False)
-    # "REPORTE:" and "ayuda." still count; messages are typed on phones.
-    first, rest = words[0], (words[1] if len(words) > 1 else "")
-    key = normalise(first.strip(".:,;!¡?¿-"))
-    if key in KEYWORDS:
-        keyword, language = KEYWORDS[key]
-        return Parsed(keyword, rest.strip(), language, True)
+    match = FIRST_WORD.match(stripped)
+    if match is not None:
+        word, tail = match.group(1), match.group(2)
+        key = normalise(word)
+        after = tail.lstrip(" \t")
+        marked = not tail.strip() or after[:1] in SEPARATORS or (word.isupper() and tail[:1].isspace())
+        if key in KEYWORDS and marked and not tail[:1].isalnum():
+            keyword, language = KEYWORDS[key]
+            rest = after.lstrip("".join(SEPARATORS - {"¡", "¿"}) + " \t").strip()
+            return Parsed(keyword, rest, language, True)
     return Parsed(REPORT, stripped, None, False)

@@ -38,7 +38,10 @@ def can_simulate(channel: Channel) -> bool:
 
 def plausible_phone(address: str) -> str:
     """The number in E.164, or "" when it cannot be a phone number with its country code."""
-    phone = contacts.normalise_phone(address)
+    try:
+        phone = contacts.normalise_phone(address)
+    except contacts.NotAnAddress:
+        return ""
     return phone if phone.startswith("+") and 8 <= len(phone) <= 16 else ""
 
 

@@ -114,7 +114,7 @@ def test_alert_keyword_through_the_channels_pipeline_subscribes_and_replies(zone
 
     with run_on_commit():
         channel_services.receive(channel=sms_channel, inbound=Inbound(
-            provider_id="m1", scheme="tel", address="+50499990001", text="alerta CENTRO historico"))
+            provider_id="m1", scheme="tel", address="+50499990001", text="alerta: CENTRO historico"))
     assert Subscription.objects.get().zones.get() == zones["centro"]
     assert any("Centro" in c["url"] for c in provider.calls)
 

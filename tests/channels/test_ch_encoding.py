@@ -54,9 +54,9 @@ def test_transliteration_keeps_spanish_reply_in_gsm7():
 
 
 def test_keywords_are_case_and_accent_insensitive_in_both_languages():
-    assert parse("reporte robo en la parada") == parse("REPORTE robo en la parada")
+    assert parse("reporte: robo en la parada") == parse("REPORTE robo en la parada")
     assert parse("Repórte: robo").keyword == REPORT
-    assert parse("alerta Comayagüela").keyword == ALERT and parse("alerta x").language == "es"
+    assert parse("alerta: Comayagüela").keyword == ALERT and parse("Alerta, x").language == "es"
     assert parse("ALERT zone 3").language == "en"
     assert [parse(w).keyword for w in ("baja", "STOP", "Alto", "stop.")] == [STOP] * 4
     assert parse("ayuda").keyword == HELP and parse("Help").language == "en"

@@ -144,7 +144,7 @@ def test_alert_keyword_goes_to_the_alerts_feature_with_the_senders_language(clie
     monkeypatch.setattr(subscriptions, "handle_alert_keyword",
                         lambda *, channel, contact, text, language: f"alert[{language}:{text}]")
     sms(client, phone, "ALERTA Comayagüela", message_id="1")
-    sms(client, phone, "alert downtown", sender="+50499990002", message_id="2")
+    sms(client, phone, "alert: downtown", sender="+50499990002", message_id="2")
     texts = sorted(OutboundMessage.objects.values_list("text", flat=True))
     assert texts == ["alert[en:downtown]", "alert[es:Comayagüela]"]
     assert Report.objects.count() == 0

@@ -7,6 +7,7 @@ settings come from `channel.config`.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -218,8 +219,9 @@ def download(url: str, *, headers: dict | None = None, max_bytes: int | None = N
     if scheme not in addresses.URL_SCHEMES:
         raise PermanentError("the media URL must start with http:// or https://")
     if public_only:
-        director = addresses.opener()
-        director.add_handler(_KeepAuthOnSameHost())
+        # Given to the opener, not added after: the default redirect handler would answer first
+        # and carry Authorization to the other host.
+        director = addresses.opener(redirects=_KeepAuthOnSameHost())
     else:
         director = urllib.request.build_opener(_KeepAuthOnSameHost())
     req = urllib.request.Request(url, headers=headers or {}, method="GET")
@@ -421,3 +423,18 @@ def require(data: dict, *names: str) -> list[str]:
     if missing:
         raise Malformed("missing " + ", ".join(repr(n) for n in missing))
     return [str(data[n]) for n in names]
+
+
+def first(data: dict, *names: str) -> str:
+    """The first non-empty parameter among `names` (integrations name the same field differently)."""
+    for name in names:
+        value = str(data.get(name, "") or "").strip()
+        if value:
+            return value
+    return ""
+
+
+def content_id(*parts: str) -> str:
+    """An id for a gateway that gives none: the same SMS forwarded again gets the same id (so it is
+    stored once); two different SMS get different ids."""
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "replace")).hexdigest()

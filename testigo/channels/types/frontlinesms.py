@@ -3,7 +3,6 @@ chosen by the admin; we expect Ushahidi's); replies through a "Send SMS from a w
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from django.http import HttpRequest, JsonResponse
@@ -14,6 +13,7 @@ from testigo.channels.types.base import (
     ConfigField,
     Inbound,
     SendResult,
+    content_id,
     form_or_json,
     http_request,
     raise_for_status,
@@ -44,8 +44,7 @@ class FrontlineSMS(ChannelType):
         sender, text = require(data, "from", "message")
         # No fixed id in FrontlineSMS: use one if the admin mapped it, else hash sender+date+text
         # so a re-forward of the same SMS is still recognised.
-        provider_id = data.get("id") or data.get("message_id") or hashlib.sha256(
-            f"{sender}\n{data.get('date', '')}\n{text}".encode()).hexdigest()
+        provider_id = data.get("id") or data.get("message_id") or content_id(sender, data.get("date", ""), text)
         raw = {k: v for k, v in data.items() if k != "secret"}
         return [Inbound(provider_id=provider_id, scheme="tel", address=sender, text=text, raw=raw)]
 

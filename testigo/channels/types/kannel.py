@@ -18,6 +18,9 @@ from testigo.channels.types.base import (
     SendResult,
     StatusUpdate,
     TemporaryError,
+    content_id,
+    first,
+    form_or_json,
     http_request,
     provider_time,
     require,
@@ -28,6 +31,12 @@ from testigo.channels.types.base import (
 DLR_MASK = 1 | 2 | 8 | 16
 DLR_STATUS = {1: "delivered", 2: "failed", 8: "sent", 16: "failed"}
 GET_URL_QUERY = "id=%I&from=%p&to=%P&text=%a&time=%T&coding=%c"
+# What other integrations put in their get-url or post form (RapidPro's courier: sender, message,
+# ts, id; PlaySMS, Ushahidi and hand-written configs: from, msisdn, phone, text, msg, body...).
+SENDER_NAMES = ("sender", "from", "msisdn", "phone")
+TEXT_NAMES = ("message", "text", "msg", "body")
+ID_NAMES = ("id", "message_id", "smsid")
+TIME_NAMES = ("time", "timestamp", "ts")
 
 
 class Kannel(ChannelType):
@@ -51,11 +60,14 @@ class Kannel(ChannelType):
     def parse_inbound(self, channel, request: HttpRequest) -> list[Inbound]:
         if request.method == "POST" and "X-Kannel-From" in request.headers:
             return [self._post_url(request)]
-        data = request.GET
-        provider_id, sender = require(data, "id", "from")
-        text = data.get("text", "")
-        return [Inbound(provider_id=provider_id, scheme="tel", address=sender, text=text,
-                        sent_at=provider_time(data.get("time", "")),
+        data = form_or_json(request)
+        sender = first(data, *SENDER_NAMES)
+        if not sender:
+            raise Malformed("missing the sender: one of " + ", ".join(repr(n) for n in SENDER_NAMES))
+        text = next((str(data[n]) for n in TEXT_NAMES if data.get(n)), "")
+        when = first(data, *TIME_NAMES)
+        provider_id = first(data, *ID_NAMES) or content_id(sender, when, text)
+        return [Inbound(provider_id=provider_id, scheme="tel", address=sender, text=text, sent_at=provider_time(when),
                         raw={k: v for k, v in data.items() if k != "key"})]
 
     def _post_url(self, request: HttpRequest) -> Inbound:
@@ -67,9 +79,9 @@ class Kannel(ChannelType):
         except (LookupError, UnicodeDecodeError) as exc:
             raise Malformed(f"the body is not valid {charset}: {exc}") from exc
         sender = headers.get("X-Kannel-From", "")
-        provider_id = request.GET.get("id") or headers.get("X-Kannel-Time", "") + sender + text[:40]
-        if not provider_id or not sender:
-            raise Malformed("post-url needs X-Kannel-From and an id=%I in the URL")
+        if not sender:
+            raise Malformed("post-url needs the X-Kannel-From header (send-sender = true)")
+        provider_id = first(request.GET, *ID_NAMES) or content_id(sender, headers.get("X-Kannel-Time", ""), text)
         raw = {k: v for k, v in headers.items() if k.lower().startswith("x-kannel-")}
         return Inbound(provider_id=provider_id, scheme="tel", address=sender, text=text, raw=raw)
 

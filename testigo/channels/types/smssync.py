@@ -3,8 +3,6 @@ polling, task=sent (no secret in it, by design of the app) and task=result (deli
 
 from __future__ import annotations
 
-import hashlib
-
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +11,7 @@ from testigo.channels.types.base import (
     ConfigField,
     Inbound,
     Malformed,
+    content_id,
     form_or_json,
     loads_json,
     provider_time,
@@ -24,6 +23,21 @@ BATCH = 20
 # The app polls every few minutes at most (its setting, 1 minute or more): a poll may take up to a
 # minute of the channel's messages-per-second budget, never more than BATCH rows.
 POLL_BUDGET_S = 60.0
+
+
+# The app sends Java's Date.getTime() (milliseconds); the docs say "UNIX timestamp" (seconds), and
+# other apps speaking the protocol follow the docs. Milliseconds since 1973 exceed 10^11, seconds
+# reach it only in the year 5138: the size tells them apart.
+MILLISECONDS_ABOVE = 10**11
+
+
+def sent_time(value):
+    """`sent_timestamp` in seconds or milliseconds, as a datetime (None when unreadable)."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return provider_time(number, per_second=1000 if number > MILLISECONDS_ABOVE else 1)
 
 
 def _ok() -> JsonResponse:
@@ -73,10 +87,8 @@ class SMSSync(ChannelType):
     def parse_inbound(self, channel, request: HttpRequest) -> list[Inbound]:
         data = form_or_json(request)
         sender, text = require(data, "from", "message")
-        # Java's Date.getTime(): milliseconds since the epoch, despite SMSSync's docs.
-        sent_at = provider_time(data.get("sent_timestamp", ""), per_second=1000)
-        provider_id = data.get("message_id") or hashlib.sha256(
-            f"{sender}\n{data.get('sent_timestamp', '')}\n{text}".encode()).hexdigest()
+        sent_at = sent_time(data.get("sent_timestamp", ""))
+        provider_id = data.get("message_id") or content_id(sender, data.get("sent_timestamp", ""), text)
         raw = {k: v for k, v in data.items() if k != "secret"}
         return [Inbound(provider_id=provider_id, scheme="tel", address=sender, text=text, sent_at=sent_at, raw=raw)]
 
