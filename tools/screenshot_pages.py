@@ -152,6 +152,7 @@ EXCLUDED: dict[str, str] = {
     "console:report_merge": _POST,
     "console:report_redact": _POST,
     "console:media_public": _POST,
+    "console:inbound_media_retry": _POST,
     "console:media": _FILE,
     "console:user_role": _POST,
     "console:user_active": _POST,

@@ -21,6 +21,9 @@ REPORT, STOP, HELP = "report", "stop", "help"
 # the one suggested in texts, e.g. BAJA before ALTO).
 KEYWORDS: dict[str, tuple[str, str]] = {}
 _handlers: dict[str, Callable] = {}
+# Keywords that count only as the whole message ("AYUDA", "Baja."), as carriers treat STOP and
+# HELP: "AYUDA HAY UN INCENDIO" or "Baja la policía…" are reports, never lost to a keyword.
+_alone: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,11 @@ class Parsed:
     explicit: bool
 
 
-def register(keyword: str, *, words: dict[str, str], handler: Callable) -> None:
+def register(keyword: str, *, words: dict[str, str], handler: Callable, alone: bool = False) -> None:
     """Answer messages starting with any of `words` ({word: language}) with `handler(message,
-    parsed) -> reply text | None`. Registering the same keyword again replaces it; a word
-    already taken by another keyword is refused at start-up, loudly."""
+    parsed) -> reply text | None`; with `alone`, only messages that are the word and nothing else.
+    Registering the same keyword again replaces it; a word already taken by another keyword is
+    refused at start-up, loudly."""
     for word in words:
         taken = KEYWORDS.get(normalise(word))
         if taken and taken[0] != keyword:
@@ -44,6 +48,7 @@ def register(keyword: str, *, words: dict[str, str], handler: Callable) -> None:
             del KEYWORDS[word]
     KEYWORDS.update({normalise(word): (keyword, language) for word, language in words.items()})
     _handlers[keyword] = handler
+    (_alone.add if alone else _alone.discard)(keyword)
 
 
 def handler(keyword: str) -> Callable:
@@ -85,5 +90,6 @@ def parse(text: str) -> Parsed:
         if key in KEYWORDS and marked and not tail[:1].isalnum():
             keyword, language = KEYWORDS[key]
             rest = after.lstrip("".join(SEPARATORS - {"¡", "¿"}) + " \t").strip()
-            return Parsed(keyword, rest, language, True)
+            if not (rest and keyword in _alone):
+                return Parsed(keyword, rest, language, True)
     return Parsed(REPORT, stripped, None, False)

@@ -246,5 +246,5 @@ def on_stop(message: InboundMessage, parsed: keywords.Parsed) -> str:
 def register_keywords() -> None:
     """The keywords channels itself answers (ChannelsConfig.ready)."""
     keywords.register(keywords.REPORT, words={"REPORTE": "es", "REPORT": "en"}, handler=on_report)
-    keywords.register(keywords.STOP, words={"BAJA": "es", "ALTO": "es", "STOP": "en"}, handler=on_stop)
-    keywords.register(keywords.HELP, words={"AYUDA": "es", "HELP": "en"}, handler=on_help)
+    keywords.register(keywords.STOP, words={"BAJA": "es", "ALTO": "es", "STOP": "en"}, handler=on_stop, alone=True)
+    keywords.register(keywords.HELP, words={"AYUDA": "es", "HELP": "en"}, handler=on_help, alone=True)

@@ -36,14 +36,22 @@ def test_a_sentence_that_starts_with_a_keyword_word_is_a_report_of_its_whole_tex
     assert InboundMessage.objects.get().keyword == REPORT
 
 
-def test_help_written_alone_or_with_a_separator_or_in_capitals_is_still_the_keyword():
-    for text in ("ayuda", "Ayuda.", "¡AYUDA!", "ayuda: cómo reporto", "AYUDA cómo reporto", "help"):
+def test_help_and_stop_count_only_as_the_whole_message_as_carriers_treat_them():
+    for text in ("ayuda", "Ayuda.", "¡AYUDA!", "help", " HELP "):
         assert parse(text).keyword == HELP, text
-    for text in ("baja", "Baja!", "STOP", "stop.", "ALTO por favor"):
+    for text in ("baja", "Baja!", "STOP", "stop.", "ALTO"):
         assert parse(text).keyword == STOP, text
-    # ...but not the same words, in lower case, opening a sentence, nor a word glued to digits.
-    for text in ("ayuda por favor", "Baja el agua", "stop de buses", "REPORTE1 robo"):
+    # ...never with more words: whatever the case or the separator, the message is a report.
+    for text in ("ayuda por favor", "AYUDA HAY UN INCENDIO EN EL MERCADO", "Ayuda: nos están disparando",
+                 "Baja el agua", "ALTO por favor", "STOP de buses sin luz", "stop de buses", "REPORTE1 robo"):
         assert (parse(text).keyword, parse(text).rest, parse(text).explicit) == (REPORT, text, False), text
+
+
+def test_other_keywords_count_with_a_separator_or_in_capitals():
+    for text in ("REPORTE robo en la parada", "reporte: robo", "Reporte - robo", "reporte"):
+        assert parse(text).keyword == REPORT and parse(text).explicit, text
+    for text in ("Reporte desde la colonia", "reportes de robos"):
+        assert not parse(text).explicit, text
 
 
 def test_the_keyword_is_not_part_of_the_report_when_it_is_marked():

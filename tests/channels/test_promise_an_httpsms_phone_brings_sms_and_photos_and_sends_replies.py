@@ -19,6 +19,9 @@ from testigo.channels.models import Contact, InboundMessage, OutboundMessage
 from testigo.channels.selectors import webhook_url
 from testigo.channels.types import base, get
 
+# Assertions read the English messages (the site speaks Spanish by default).
+pytestmark = pytest.mark.usefixtures("english")
+
 PAYLOADS = Path(__file__).parent / "payloads" / "httpsms"
 KEY = "signing-key-from-the-channel"
 HOST = "testigo.example.org"

@@ -16,6 +16,9 @@ from testigo.channels.models import InboundMessage
 from testigo.channels.types import base
 from testigo.channels.types.telegram import TYPE
 
+# Assertions read the English messages (the site speaks Spanish by default).
+pytestmark = pytest.mark.usefixtures("english")
+
 PAYLOADS = Path(__file__).parent / "payloads" / "telegram"
 SECRET = "s3cret_token-1"
 TOKEN = "123456:AAH-bot_token"

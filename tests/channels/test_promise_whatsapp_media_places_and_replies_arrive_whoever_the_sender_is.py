@@ -19,6 +19,9 @@ from testigo.channels.models import Contact, InboundMessage, InboundRejected
 from testigo.channels.types import base
 from testigo.channels.types.whatsapp import TYPE
 
+# Assertions read the English messages (the site speaks Spanish by default).
+pytestmark = pytest.mark.usefixtures("english")
+
 PAYLOADS = Path(__file__).parent / "payloads" / "whatsapp"
 APP_SECRET = "meta-app-secret"
 ACCESS_TOKEN = "EAAG-access-token"

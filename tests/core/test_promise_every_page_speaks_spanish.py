@@ -52,7 +52,8 @@ ENGLISH_WORDS = ["Save", "Cancel", "Delete", "Search", "Status", "Category", "Ca
                  "the", "of", "to", "for"]
 # Names of buttons and menus in other products, quoted as the admin will see them there (FrontlineSMS
 # has no Spanish interface): in «…», they are not ours to translate.
-OTHER_PRODUCTS_WORDS = ["Send SMS from a web service", "Forward to URL"]
+OTHER_PRODUCTS_WORDS = ["Send SMS from a web service", "Forward to URL", "SMS Gateway for Android",
+                        "Settings › Webhooks › Signing Key"]
 # Stored codes (sources, statuses, visibilities, sending states, languages): wrong as a whole text
 # node, as in a table cell showing the raw value.
 BARE_CODES = ["web", "sms", "email", "tipline", "odk", "api", "new", "in_review", "verified", "published",
@@ -131,7 +132,8 @@ ACTIONS = {
     "surveys:media_upload", "surveys:media_remove", "surveys:field_move", "surveys:field_remove",
     "alerts_console:action", "alerts_console:zone_delete", "console:inbox_bulk", "console:logout",
     "console:report_edit", "console:report_note", "console:report_status", "console:report_merge",
-    "console:report_redact", "console:media_public", "console:user_role", "console:user_active",
+    "console:report_redact", "console:media_public", "console:inbound_media_retry", "console:user_role",
+    "console:user_active",
     "console:layer_toggle", "console:layer_delete", "api_console:token_revoke",
 }
 ODK = "OpenRosa XML for ODK Collect, not a page"
@@ -210,6 +212,7 @@ def english_found(html: str) -> list[str]:
     text = "\n".join(parser.nodes)
     for name in OTHER_PRODUCTS_WORDS:
         text = text.replace(f"«{name}»", "«…»")
+    text = re.sub(r"\{\{\w+\}\}", "{{…}}", text)  # template placeholders ({{to}}) are code, not words
     found = [f"{f!r}" for f in RAW_FRAGMENTS if f in text]
     found += [f"{w!r} in …{m.string[max(0, m.start() - 40):m.end() + 40]}…"
               for w in ENGLISH_WORDS for m in [re.search(rf"(?<![\w/.-]){re.escape(w)}(?![\w/.-])", text)] if m]

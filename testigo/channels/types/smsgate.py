@@ -54,7 +54,7 @@ def signature_ok(raw: bytes, timestamp: str, signature: str, key: str, now: floa
 
 class SMSGate(ChannelType):
     code = "smsgate"
-    name = "SMS Gateway for Android (SMSGate)"  # a brand
+    name = _("SMS Gateway for Android (SMSGate)")  # a brand: quoted as such in Spanish
     config_fields = [
         ConfigField("secret", _("Webhook signing key (Settings, Webhooks, Signing Key in the app)"), secret=True),
         ConfigField("username", _("Username shown in the app")),
