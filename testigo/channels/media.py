@@ -137,7 +137,8 @@ def _store(item: InboundMedia, clean) -> InboundMedia:
         locked.status, locked.media, locked.error, locked.next_attempt_at = (
             InboundMedia.Status.STORED, media, "", None)
         locked.save(update_fields=["status", "media", "error", "next_attempt_at", "updated_at"])
-        return locked
+    _release_if_done(item)
+    return locked
 
 
 def _retry(item: InboundMedia, reason: str) -> InboundMedia:
@@ -157,7 +158,23 @@ def _finish(item: InboundMedia, status: str, reason: str) -> InboundMedia:
                      data={"kind": item.kind, "status": status, "reason": reason[:200],
                            "inbound_message": item.message_id})
     item.refresh_from_db()
+    _release_if_done(item)
     return item
+
+
+def _release_if_done(item: InboundMedia) -> None:
+    """When every attachment of a message is stored or refused for what it is, the type drops what
+    it kept for us. A failed one keeps it: staff may try again."""
+    if InboundMedia.objects.filter(message_id=item.message_id).exclude(
+            status__in=[InboundMedia.Status.STORED, InboundMedia.Status.REFUSED]).exists():
+        return
+    channel = item.message.channel
+    channel_type = get_type(channel.type)
+    try:
+        if channel_type is not None:
+            channel_type.release_media(channel, item.message)
+    except Exception:
+        log.exception("inbound message %s: releasing its kept files failed", item.message_id)
 
 
 def retry_now(*, item: InboundMedia, actor) -> InboundMedia:

@@ -325,6 +325,11 @@ class ChannelType:
         PermanentError (shown on the report); never reads more than `max_media_bytes()`."""
         raise PermanentError(f"{self.code} does not carry media")
 
+    def release_media(self, channel, message) -> None:
+        """Every attachment of `message` is stored, refused or given up: drop what the type kept
+        only so the worker could fetch the files (a stored e-mail, inline MMS parts). Runs in
+        the worker; errors are logged."""
+
     def on_processed(self, channel, message) -> None:
         """After a stored message was processed and committed (in the worker): what the provider
         expects once we have acted, e.g. Telegram's answerCallbackQuery. Errors are logged."""

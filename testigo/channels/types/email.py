@@ -321,6 +321,16 @@ class Email(ChannelType):
             log.warning("channel %s: mail %s not stored: %s", channel.pk, uid.decode(errors="replace"), exc)
         return True
 
+    def release_media(self, channel, message) -> None:
+        """The stored mail goes once its files are the report's (clean copies, hashes in its history)."""
+        from django.core.files.storage import default_storage
+
+        from testigo.channels.inbound import extras_of
+
+        for name in {str((a.get("extra") or {}).get("mail", "")) for a in extras_of(message).get("attachments") or []}:
+            if name.startswith(STORED_MAIL_DIR + "/") and ".." not in name:
+                default_storage.delete(name)
+
     def fetch_media(self, channel, message, attachment: dict) -> Fetched:
         """One file of a stored mail, taken from the raw mail kept at poll time (keep_for_the_worker)."""
         from django.core.files.storage import default_storage

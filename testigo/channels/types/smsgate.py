@@ -145,6 +145,21 @@ class SMSGate(ChannelType):
                        filename=str(part.get("name") or ""))
 
 
+    def release_media(self, channel, message) -> None:
+        """The parts' base64 leaves the stored payload once the worker has done with them (the
+        clean copies are the report's files; their hashes are in its history)."""
+        from testigo.channels.models import InboundMessage
+
+        parts = ((message.raw or {}).get("payload") or {}).get("attachments")
+        if not isinstance(parts, list):
+            return
+        for part in parts:
+            if isinstance(part, dict) and part.get("data"):
+                part["data"] = None
+                part["data_released"] = True
+        InboundMessage.objects.filter(pk=message.pk).update(raw=message.raw)
+
+
 def _mms_text(payload: dict) -> str:
     body, subject = payload.get("body") or "", payload.get("subject") or ""
     if not isinstance(body, str) or not isinstance(subject, str):
