@@ -15,12 +15,14 @@ pytestmark = pytest.mark.usefixtures("loopback_gateways")  # the sample gateway 
 
 
 class FormFields(HTMLParser):
-    """What a browser would post from the page's settings form: every named input, checked boxes."""
+    """What a browser would post from the page's settings form: every named input and text area,
+    checked boxes."""
 
     def __init__(self) -> None:
         super().__init__()
         self.fields: dict[str, str] = {}
         self._in_post_form = False
+        self._textarea: str | None = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -30,10 +32,19 @@ class FormFields(HTMLParser):
             if attrs.get("type") == "checkbox" and "checked" not in attrs:
                 return
             self.fields[attrs["name"]] = attrs.get("value") or ("on" if attrs.get("type") == "checkbox" else "")
+        elif tag == "textarea" and self._in_post_form and attrs.get("name"):
+            self._textarea = attrs["name"]
+            self.fields[self._textarea] = ""
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
 
     def handle_endtag(self, tag):
         if tag == "form":
             self._in_post_form = False
+        elif tag == "textarea":
+            self._textarea = None
 
 
 def sample_config(type_code: str) -> dict:

@@ -136,7 +136,8 @@ class ConfigField:
     label: str
     secret: bool = False
     required: bool = True
-    kind: str = "text"  # "url" or "host": an address the server connects to (checked by channels.addresses)
+    kind: str = "text"  # "url" or "host": an address the server connects to (checked by channels.addresses);
+    # "multiline": a longer text typed on several lines (a body template)
 
 
 @dataclass

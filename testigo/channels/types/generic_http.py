@@ -71,8 +71,8 @@ class GenericHTTP(ChannelType):
                     kind="url"),
         ConfigField("out_method", _("Sending method: POST or GET"), required=False),
         ConfigField("out_content_type", _("Sending body type: form or json"), required=False),
-        ConfigField("out_body", _("Sending body template, one line, e.g. {\"to\": \"{{to}}\", \"text\": \"{{text}}\"}"),
-                    required=False),
+        ConfigField("out_body", _("Sending body template, e.g. {\"to\": \"{{to}}\", \"text\": \"{{text}}\"}"),
+                    required=False, kind="multiline"),
         ConfigField("out_user", _("Sending: Basic auth user (optional)"), required=False),
         ConfigField("out_password", _("Sending: Basic auth password"), secret=True, required=False),
         ConfigField("out_header", _("Sending: token header, e.g. X-API-KEY: abc123 (optional)"), secret=True,
@@ -122,6 +122,8 @@ class GenericHTTP(ChannelType):
                   "from": config.get("from_number", "")}
         is_json = "json" in config.get("out_content_type", "").lower()
         template = config.get("out_body") or DEFAULT_BODY["json" if is_json else FORM]
+        if not is_json:  # a form or query typed on several lines is one line on the wire
+            template = "".join(line.strip() for line in template.splitlines())
         url = _render(config["out_url"], values, lambda v: quote(v, safe=""))
         headers = _auth_headers(config)
         data = None
