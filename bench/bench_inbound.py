@@ -223,7 +223,12 @@ class Load:
         sel.close()
 
     @staticmethod
-    def _complete(buf: bytes) -> tuple[bool, bool] | None:
+    def _acknowledged(head: bytes, body: bytes) -> bool:
+        """SMSSync's answer after the commit: 200 with "success": true."""
+        return head.startswith(b"http/1.1 200") and b'"success": true' in body
+
+    @classmethod
+    def _complete(cls, buf: bytes) -> tuple[bool, bool] | None:
         """(acknowledged, keep-alive) once a whole response is in `buf`; None while incomplete."""
         end = buf.find(b"\r\n\r\n")
         if end < 0:
@@ -235,8 +240,7 @@ class Load:
                 length = int(line.split(b":", 1)[1])
         if len(buf) < end + 4 + length:
             return None
-        ok = head.startswith(b"http/1.1 200") and b'"success": true' in buf[end + 4:]
-        return ok, b"connection: close" not in head
+        return cls._acknowledged(head, buf[end + 4:]), b"connection: close" not in head
 
 
 def stored_ids(db: Path) -> set[str]:

@@ -144,3 +144,18 @@ def provider_server(settings):
     server = ProviderServer()
     yield server
     server.close()
+
+
+def mangled(value, special):
+    """Every way a field of a real payload can come wrong: each leaf replaced in turn by a wrong
+    type, a huge or tiny number, or `special` (a value with a meaning for the provider)."""
+    if isinstance(value, dict):
+        for key in value:
+            for wrong in mangled(value[key], special):
+                yield {**value, key: wrong}
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            for wrong in mangled(item, special):
+                yield [*value[:i], wrong, *value[i + 1:]]
+    else:
+        yield from ([], {"x": 1}, None, 10**40, special, -1.5e308)

@@ -18,6 +18,7 @@ from testigo.channels.inbound import extras_of
 from testigo.channels.models import Contact, InboundMessage, InboundRejected
 from testigo.channels.types import base
 from testigo.channels.types.whatsapp import TYPE
+from tests.channels.conftest import mangled
 
 # Assertions read the English messages (the site speaks Spanish by default).
 pytestmark = pytest.mark.usefixtures("english")
@@ -251,20 +252,6 @@ def test_a_timestamp_in_milliseconds_dates_the_message(wa):
     assert one(wa, update).sent_at.year == 2016
 
 
-def mangled(value):
-    """Every way a field of a real payload can come wrong: each leaf replaced in turn."""
-    if isinstance(value, dict):
-        for key in value:
-            for wrong in mangled(value[key]):
-                yield {**value, key: wrong}
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            for wrong in mangled(item):
-                yield [*value[:i], wrong, *value[i + 1:]]
-    else:
-        yield from ([], {"x": 1}, None, 10**40, "US.ENT.1", -1.5e308)
-
-
 @pytest.mark.parametrize("update", [courier("image"), pywa("message", "chosen_location"),
                                     pywa("flow_completion", "completion"), courier("hello_from_bsuid"),
                                     pywa("callback_selection", "description"), courier("button"),
@@ -272,7 +259,7 @@ def mangled(value):
 def test_a_mangled_message_never_answers_500_nor_loses_the_good_one_beside_it(client, wa, update):
     good = courier("hello")["entry"][0]["changes"][0]["value"]["messages"][0]
     value = update["entry"][0]["changes"][0]["value"]
-    for n, wrong in enumerate(mangled(value["messages"][0])):
+    for n, wrong in enumerate(mangled(value["messages"][0], "US.ENT.1")):
         good = {**good, "id": f"wamid.good{n}"}
         batch = {**update, "entry": [{**update["entry"][0], "changes": [
             {**update["entry"][0]["changes"][0], "value": {**value, "messages": [wrong, good]}}]}]}
