@@ -154,6 +154,16 @@ def create_objects(*, admin: str, password: str) -> dict[str, str]:
         message_es="Corte de agua en la Colonia Kennedy mañana de 8 a 14 h. Guarde agua hoy.",
         message_en="Water cut in Colonia Kennedy tomorrow from 8 am to 2 pm. Store water today.")
     channel = channel_services.add_channel(actor=user, type_code="smssync", name="SMS Tegucigalpa")
+    from testigo.channels import wa_templates
+
+    whatsapp = channel_services.add_channel(
+        actor=user, type_code="whatsapp", name="WhatsApp Testigo",
+        config={"app_secret": "demo-app-secret", "access_token": "demo-token", "phone_number_id": "104857600000000"})
+    alert_template = wa_templates.save_template(
+        actor=user, channel=whatsapp, name="alerta_zona", language="es", purpose="alert",
+        body="Alerta para {{1}}: {{2}} Responda BAJA para no recibir más alertas.")
+    wa_templates.save_template(actor=user, channel=whatsapp, name="respuesta_reporte", language="es", purpose="other",
+                               body="Sobre su reporte: {{1}}")
     geo_services.create_layer(actor=user, name_es="Postas policiales", name_en="Police stations",
                               filename="postas.geojson", data=json.dumps(LAYER).encode(), visible_by_default=True)
     api_services.create_token(user=user, name="Tablero de la alcaldía", scope="read", actor=user)
@@ -161,5 +171,6 @@ def create_objects(*, admin: str, password: str) -> dict[str, str]:
                               categories=[])
     return {"report": _report_reference(), "category": str(category.pk), "survey": str(survey.pk),
             "import": str(imp.pk), "import_done": str(done.pk), "alert": str(alert.pk), "channel": str(channel.pk),
+            "whatsapp": str(whatsapp.pk), "wa_template": str(alert_template.pk),
             "alert_token": signing.dumps(sub.pk, salt=SALT), "xlsform_survey": str(xlsform_survey.pk),
             "submission": str(submission.pk)}

@@ -70,6 +70,11 @@ SHOTS: list[Shot] = [
     Shot("channels_console:simulate", "console-channel-simulate",
          "/console/messages/channels/{channel}/simulate/?phone=%2B50490000013", "channels.md",
          "Simulating a message from a phone", who="staff"),
+    Shot("channels_console:templates", "console-whatsapp-templates", "/console/messages/channels/{whatsapp}/templates/",
+         "channels.md", "A WhatsApp channel's approved templates", who="staff"),
+    Shot("channels_console:template_edit", "console-whatsapp-template-edit",
+         "/console/messages/channels/{whatsapp}/templates/{wa_template}/", "channels.md",
+         "Editing a WhatsApp template", who="staff"),
     # --- Surveys, ODK devices, imports ---------------------------------------------------
     Shot("surveys:list", "console-surveys", "/console/surveys/", "surveys.md", "Surveys", who="staff"),
     Shot("surveys:new", "console-survey-new", "/console/surveys/new/", "surveys.md", "A new survey", who="staff"),
@@ -140,8 +145,6 @@ EXCLUDED: dict[str, str] = {
     "public:favicon": "the site icon",
     "alerts_console:zone_shapes": "the zones' outlines (GeoJSON) that the zones map draws",
     # Not captured yet: the screenshot run needs Chromium, absent where these pages were written.
-    "channels_console:templates": "a WhatsApp channel's approved templates (to capture with make screenshots)",
-    "channels_console:template_edit": "editing one WhatsApp template (to capture with make screenshots)",
     "tipline:challenge": "the tip form's proof-of-work challenge (JSON)",
     "tipline:logout": "a source leaving (POST); it ends the session the other tip-line shots use",
     "console:inbox_bulk": _POST,
