@@ -185,7 +185,10 @@ def clean_name(filename: str, extension: str = "") -> str:
 def _image(data: bytes, extension: str, filename: str) -> SanitisedFile:
     assert extension in ALLOWED_IMAGES
     stem = clean_name(filename, extension)[: -len(extension)] if filename else "photo"
-    return sanitise_image(name=stem + extension, data=data)
+    # The bytes were capped by whoever fetched them (a channel's TESTIGO_CHANNEL_MEDIA_MAX_MB may
+    # exceed the web form's upload limit): only the pixel budget applies here.
+    return sanitise_image(name=stem + extension, data=data, max_mb=max(settings.MAX_UPLOAD_MB,
+                                                                       settings.CHANNEL_MEDIA_MAX_BYTES / 1024 / 1024))
 
 
 # --- Documents ---------------------------------------------------------------------------------

@@ -87,15 +87,17 @@ def _too_many_pixels(name: str, limit: int) -> ValidationError:
     )
 
 
-def probe_image(*, name: str, data: bytes, max_pixels: int = MAX_PIXELS) -> ImageHeader:
+def probe_image(*, name: str, data: bytes, max_pixels: int = MAX_PIXELS, max_mb: float | None = None) -> ImageHeader:
     """Check an upload's size, extension, real format and dimensions from its header alone.
 
     Never decodes pixel data, so its cost does not depend on the picture: a web request may
-    call it on anything. Raises a translated ValidationError naming the file."""
+    call it on anything. Raises a translated ValidationError naming the file. `max_mb`: the size
+    limit when it is not the upload one (a channel's files, capped by their own setting)."""
     ext = _extension(name)
-    if len(data) > settings.MAX_UPLOAD_MB * 1024 * 1024:
+    limit_mb = settings.MAX_UPLOAD_MB if max_mb is None else max_mb
+    if len(data) > limit_mb * 1024 * 1024:
         raise ValidationError(_("“%(name)s” is larger than the limit of %(mb)s MB.")
-                              % {"name": name, "mb": settings.MAX_UPLOAD_MB})
+                              % {"name": name, "mb": limit_mb})
     if ext not in ALLOWED_IMAGES:
         raise ValidationError(_("“%(name)s”: only photos are accepted (JPEG, PNG, WebP or GIF).") % {"name": name})
     expected_format, content_type = ALLOWED_IMAGES[ext]
@@ -133,12 +135,13 @@ def _decode(data: bytes, header: ImageHeader) -> Image.Image:
     return image
 
 
-def sanitise_image(*, name: str, data: bytes, max_pixels: int = MAX_PIXELS) -> SanitisedFile:
+def sanitise_image(*, name: str, data: bytes, max_pixels: int = MAX_PIXELS,
+                   max_mb: float | None = None) -> SanitisedFile:
     """Check an upload is the image its name says and return a metadata-free re-encoding.
 
     Expensive (it decodes every pixel): run it in the worker, or in a request only for an image
     within `request_pixel_budget`."""
-    header = probe_image(name=name, data=data, max_pixels=max_pixels)
+    header = probe_image(name=name, data=data, max_pixels=max_pixels, max_mb=max_mb)
     try:
         # No separate verify() pass: decoding raises on corrupt or truncated data anyway, and
         # verify() would inflate a PNG a second time.
