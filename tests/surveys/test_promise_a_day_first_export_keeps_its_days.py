@@ -102,20 +102,11 @@ def test_the_cli_refuses_an_order_the_data_contradicts(tmp_path):
 @pytest.mark.parametrize("header", ["Post Date (UTC)", "Created (utc)", "Fecha (UTC)"])
 def test_a_utc_column_is_read_as_utc(tmp_path, header):
     data = tmp_path / "u.csv"
-    data.write_text(f"Title,{header}\nUno,2017-02-21 08:30:00\nDos,25/02/2017 08:30\n", encoding="utf-8")
+    data.write_text(f"Title,{header}\nUno,2017-02-21 08:30:00\nDos,25/02/2017 08:30\n"
+                    "Tres,2017-02-21T08:30:00+02:00\n", encoding="utf-8")
     mapping = tmp_path / "m.json"
     mapping.write_text(json.dumps({"columns": {"Title": "title", header: "occurred_at"}}))
     call_command("import", str(data), "--mapping", str(mapping), stdout=io.StringIO())
     assert Report.objects.get(title="Uno").occurred_at == datetime(2017, 2, 21, 8, 30, tzinfo=UTC)
     assert Report.objects.get(title="Dos").occurred_at == datetime(2017, 2, 25, 8, 30, tzinfo=UTC)
-
-
-def test_a_column_without_utc_is_the_sites_zone_and_an_offset_is_kept(tmp_path):
-    data = tmp_path / "u.csv"
-    data.write_text("Title,Date\nUno,2017-02-21 08:30:00\nDos,2017-02-21T08:30:00+02:00\n", encoding="utf-8")
-    mapping = tmp_path / "m.json"
-    mapping.write_text(json.dumps({"columns": {"Title": "title", "Date": "occurred_at"}}))
-    call_command("import", str(data), "--mapping", str(mapping), stdout=io.StringIO())
-    site = timezone.get_default_timezone()
-    assert Report.objects.get(title="Uno").occurred_at == datetime(2017, 2, 21, 8, 30, tzinfo=site)
-    assert Report.objects.get(title="Dos").occurred_at == datetime(2017, 2, 21, 6, 30, tzinfo=UTC)
+    assert Report.objects.get(title="Tres").occurred_at == datetime(2017, 2, 21, 6, 30, tzinfo=UTC)  # its own offset
