@@ -118,6 +118,8 @@ def read(text: str, order: str | None, match: re.Match | None = None) -> datetim
     if match is None:
         return None
     first, second = int(match[1]), int(match[3])
+    if not (first and second) or min(first, second) > 12:
+        return None  # 00/05/2010, 13/14/2010: no date in either order
     if order is None:
         if first > 12 >= second:
             order = "dmy"

@@ -19,7 +19,7 @@ from testigo.reports.models import Report
 from testigo.surveys import dateorder, importing
 from testigo.surveys.models import Import
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 HAITI = Path(__file__).parent / "date_samples" / "haiti_2010_first_60.csv"
 

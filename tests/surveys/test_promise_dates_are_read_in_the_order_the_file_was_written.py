@@ -10,6 +10,8 @@ import pytest
 
 from testigo.surveys import dateorder, mapping
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def rows(*values: str) -> list[tuple[int, list[str]]]:
     return [(number, ["x", value]) for number, value in enumerate(values, start=2)]
@@ -90,6 +92,12 @@ def test_the_decided_order_reads_every_ambiguous_row():
     day_first = mapping.parse_datetime("03/04/2010 17:26", mapping.DATE_FORMATS, "dmy")
     month_first = mapping.parse_datetime("03/04/2010 17:26", mapping.DATE_FORMATS, "mdy")
     assert (day_first.day, day_first.month) == (3, 4) and (month_first.day, month_first.month) == (4, 3)
+
+
+@pytest.mark.parametrize("text", ["13/14/2010", "00/05/2010", "31/31/2026"])
+def test_a_date_in_neither_order_is_a_plain_row_error(text):
+    with pytest.raises(mapping.RowError, match="is not a date this import understands"):
+        mapping.parse_datetime(text, mapping.DATE_FORMATS)
 
 
 def test_without_a_decided_order_an_ambiguous_date_is_refused_never_guessed():
