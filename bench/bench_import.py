@@ -41,7 +41,7 @@ def run(backend: str, url: str | None) -> None:
     prefix = "import_csv" if backend == "sqlite" else f"import_csv_{backend}"
     from testigo.core import roles
     from testigo.reports.models import Category, Report
-    from testigo.surveys import importing, services
+    from testigo.surveys import dateorder, importing, services
 
     Category.objects.create(slug="robo", name_es="Robo", name_en="Robbery")
     Category.objects.create(slug="extorsion", name_es="Extorsión", name_en="Extortion")
@@ -51,9 +51,10 @@ def run(backend: str, url: str | None) -> None:
     path = data_dir / "rows.csv"
     write_csv(path, n)
     imp = importing.create_import(actor=roles.SYSTEM, name="rows.csv", data=path.read_bytes())
-    importing.set_mapping(actor=roles.SYSTEM, imp=imp, mapping_json={"survey": "papel", "columns": {
+    # The day/month order is read from the file's dates, as the mapping page and `testigo import` do.
+    importing.set_mapping(actor=roles.SYSTEM, imp=imp, mapping_json=dateorder.settle({"survey": "papel", "columns": {
         "Título": "title", "Descripción": "description", "Fecha": "occurred_at", "Latitud": "lat",
-        "Longitud": "lon", "Lugar": "place_name", "Categoría": "category", "Víctimas": "field:victimas"}})
+        "Longitud": "lon", "Lugar": "place_name", "Categoría": "category", "Víctimas": "field:victimas"}}, path))
     started, cpu_started = time.perf_counter(), os.times()
     imp = importing.run(import_id=imp.pk)
     elapsed, cpu = time.perf_counter() - started, os.times()

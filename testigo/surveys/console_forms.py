@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from testigo.core.uploads import MultipleFileField
 from testigo.reports.models import Category
-from testigo.surveys import fieldtypes, mapping
+from testigo.surveys import dateorder, fieldtypes, mapping
 
 
 def category_tree_choices(categories) -> list[tuple[int, str]]:
@@ -218,7 +218,11 @@ class MappingForm(forms.Form):
 
     survey = forms.ChoiceField(label=gettext_lazy("Survey for the extra fields"), required=False)
     date_format = forms.CharField(label=gettext_lazy("Date format (optional)"), max_length=40, required=False,
-                                  help_text=gettext_lazy("Leave empty to read dates as day/month/year."))
+                                  help_text=gettext_lazy("Leave empty: whether the day or the month comes first "
+                                                         "is read from the file's dates, or asked below."))
+    # Asked only when the file's dates cannot tell (dateorder.py); the view makes it required then.
+    date_order = forms.ChoiceField(label=gettext_lazy("How are the dates written?"), required=False,
+                                   widget=forms.RadioSelect, choices=list(dateorder.ORDERS.items()))
     unknown_categories = forms.ChoiceField(label=gettext_lazy("Unknown category names"), choices=[
         ("reject", gettext_lazy("reject the row")), ("keep", gettext_lazy("keep the name, import the row"))])
 
@@ -243,6 +247,7 @@ class MappingForm(forms.Form):
         initial = {f"col_{i}": columns.get(h, "") for i, h in enumerate(header)}
         initial["survey"] = current.get("survey", "")
         initial["date_format"] = (current.get("date_formats") or [""])[0]
+        initial["date_order"] = current.get("date_order", "")
         initial["unknown_categories"] = current.get("unknown_categories", "reject")
         return initial
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -11,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from testigo.core import csvsafe, roles
 from testigo.core.access import staff_required
-from testigo.surveys import importing, mapping
+from testigo.surveys import dateorder, importing, mapping
 from testigo.surveys.console_forms import ImportUploadForm, MappingForm
 from testigo.surveys.models import Import, Survey
 
@@ -42,9 +44,17 @@ def import_mapping(request, pk: int):
     survey = Survey.objects.filter(form_id=chosen).first() if chosen else None
     form = MappingForm(request.POST or None, header=header, surveys=Survey.objects.all(), survey=survey,
                        initial=MappingForm.initial_from(imp.mapping, header))
+    shown = imp.mapping  # the mapping whose dates the page describes
     if request.method == "POST" and form.is_valid():
+        shown = form.mapping_json(imp.mapping)
         try:
-            importing.set_mapping(actor=request.user, imp=imp, mapping_json=form.mapping_json(imp.mapping))
+            # The day/month order is decided here, from the whole file: never assumed (issue #18).
+            settled = dateorder.settle(shown, Path(imp.file.path), chosen=form.cleaned_data["date_order"])
+            importing.set_mapping(actor=request.user, imp=imp, mapping_json=settled)
+        except dateorder.Undecided:
+            form.add_error("date_order", _("Choose how the dates of this file are written."))
+        except dateorder.DateOrderError as exc:
+            form.add_error(None, str(exc))
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -60,7 +70,20 @@ def import_mapping(request, pk: int):
     else:
         form_error = ""
     return render(request, "surveys/import_mapping.html", {
-        "imp": imp, "form": form, "rows": rows, "preview_error": form_error, "header": header})
+        "imp": imp, "form": form, "rows": rows, "preview_error": form_error, "header": header,
+        "dates": _dates_of(imp, shown)})
+
+
+def _dates_of(imp: Import, shown: dict) -> dict | None:
+    """What the page says about the file's dates: the order they settle, or the question to ask
+    with example rows read both ways."""
+    try:
+        reading = dateorder.examine_file(Path(imp.file.path), shown)
+    except mapping.RowError:
+        return None
+    examples = [{"example": e, "dmy": e.both_ways()[0], "mdy": e.both_ways()[1]} for e in reading.ambiguous]
+    return {"reading": reading, "examples": examples,
+            "order_label": dateorder.ORDERS.get(reading.order or shown.get("date_order") or "", "")}
 
 
 @staff_required(MANAGE)

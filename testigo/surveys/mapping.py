@@ -6,6 +6,7 @@ A mapping (JSON, also what `testigo import --mapping` reads):
                  "Edad": "field:edad"},
      "survey": "incidentes",             # form id of the survey whose fields get values (optional)
      "date_formats": ["%d/%m/%Y"],       # tried before the built-in list (optional)
+     "date_order": "dmy",                # or "mdy": how 03/04/2010 is read (dateorder.py decides it)
      "defaults": {"title": "Registro en papel"},   # value used when a cell is empty (optional)
      "unknown_categories": "reject",     # or "keep": names kept in the answers, row accepted
      "bbox": [13, -89.5, 16.5, -83]}     # lat/lon box: swapped coordinates are put back (optional)
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from testigo.reports.models import Category, text_limit
-from testigo.surveys import answers, fieldtypes
+from testigo.surveys import answers, dateorder, fieldtypes
 
 REPORT_TARGETS = ["title", "description", "occurred_at", "lat", "lon", "latlon", "place_name", "admin1",
                   "admin2", "category", "reporter_name", "reporter_contact", "external_id"]
@@ -38,10 +39,9 @@ TARGET_LABELS = {
     "reporter_name": gettext_lazy("Reporter's name"), "reporter_contact": gettext_lazy("Reporter's contact"),
     "external_id": gettext_lazy("Identifier in the original system"),
 }
-# Day first: the dates Latin American offices write. Month-first needs an explicit format.
-DATE_FORMATS = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y",
-                "%d.%m.%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%d/%m/%y", "%m/%d/%Y %I:%M %p",
-                "%m/%d/%Y %I:%M:%S %p"]
+# Year-first forms fromisoformat does not take; "03/04/2010" shapes are read by dateorder.read,
+# in the order the mapping decided ("date_order"), never in an order assumed here.
+DATE_FORMATS = ["%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y.%m.%d %H:%M", "%Y.%m.%d"]
 EXTRA_KEY = "_import_extra"  # unmapped columns kept with the report: nothing is lost
 # Text fields a row fills, cut to the model's own limits (the bulk writer skips full_clean).
 LIMITED = ("title", "description", "place_name", "admin1", "admin2", "reporter_name", "reporter_contact")
@@ -64,6 +64,13 @@ class Prepared:
     categories: dict[str, Category] = field(default_factory=dict)
     keep_unknown_categories: bool = False
     bbox: list[float] | None = None
+    date_order: str | None = None  # "dmy" / "mdy" (dateorder.settle), None: only unambiguous dates read
+    utc_targets: frozenset[str] = frozenset()  # targets whose column header says "(UTC)"
+
+    def read_date(self, target: str, text: str) -> datetime:
+        """A date cell of this target's column: in the mapping's order and the column's zone."""
+        return parse_datetime(text, self.date_formats, self.date_order,
+                              UTC if target in self.utc_targets else None)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -99,38 +106,57 @@ def prepare(mapping: dict, header: list[str]) -> Prepared:
         for key in (category.slug, category.name_es, category.name_en):
             categories.setdefault(norm(key), category)
     return Prepared(header=header, targets=targets, defaults=mapping.get("defaults") or {},
-                    date_formats=list(mapping.get("date_formats") or []) + DATE_FORMATS, survey=survey,
-                    fields=fields, categories=categories, bbox=mapping.get("bbox"),
-                    keep_unknown_categories=mapping.get("unknown_categories") == "keep")
+                    survey=survey, fields=fields, categories=categories, bbox=mapping.get("bbox"),
+                    keep_unknown_categories=mapping.get("unknown_categories") == "keep",
+                    **_date_options(mapping, header, targets))
 
 
-_DAY_FIRST = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+def _date_options(mapping: dict, header: list[str], targets: dict[int, str]) -> dict:
+    order = mapping.get("date_order") or None
+    if order not in (None, "dmy", "mdy"):
+        raise RowError(_("Unknown date order “%(order)s” (use dmy or mdy).") % {"order": order})
+    # Ushahidi's "Post Date (UTC)", "Created (UTC)": the column says its zone, the site's zone is not it.
+    utc = frozenset(target for index, target in targets.items() if "(utc)" in header[index].casefold())
+    return {"date_formats": list(mapping.get("date_formats") or []) + DATE_FORMATS, "date_order": order,
+            "utc_targets": utc}
 
 
-def parse_datetime(text: str, formats: list[str]) -> datetime:
+def parse_datetime(text: str, formats: list[str], order: str | None = None, zone=None) -> datetime:
+    """A date cell as an aware datetime: the mapping's own formats first, then day/month shapes in
+    the decided `order` (without one, only a value that reads one way), then ISO and year-first
+    forms. A value naming its zone (Z, +02:00) keeps it; else `zone`, else the site's zone."""
     text = text.strip()
-    if formats[0] == DATE_FORMATS[0]:  # no format of the user's own: the common case, without strptime
-        match = _DAY_FIRST.match(text)
-        if match:
-            try:
-                parsed = datetime(int(match[3]), int(match[2]), int(match[1]), int(match[4] or 0),
-                                  int(match[5] or 0), int(match[6] or 0))
-                return parsed.replace(tzinfo=_local_zone())
-            except ValueError:
-                pass  # e.g. 31/31/2026: the formats below refuse it with the usual message
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        parsed = None
-        for fmt in formats:
-            try:
-                parsed = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
+    parsed = None
+    for fmt in formats:
+        if fmt == DATE_FORMATS[0]:
+            break  # the mapping's own formats come before the built-in list
+        try:
+            parsed = datetime.strptime(text, fmt)
+            break
+        except ValueError:
+            continue
+    if parsed is None and (shape := dateorder.parts(text)):
+        try:
+            parsed = dateorder.read(text, order, shape)
+        except dateorder.Ambiguous:
+            raise RowError(_("“%(value)s” can be read as day/month/year or as month/day/year: choose the "
+                             "order of the dates on the mapping page.") % {"value": text}) from None
+        if parsed is None and order:  # e.g. 13/25/2010 in a day-first file
+            raise RowError(_("“%(value)s” is not a date in the order %(order)s.")
+                           % {"value": text, "order": dateorder.ORDERS[order]})
+    if parsed is None:
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            for fmt in formats:
+                try:
+                    parsed = datetime.strptime(text, fmt)
+                    break
+                except ValueError:
+                    continue
     if parsed is None:
         raise RowError(_("“%(value)s” is not a date this import understands.") % {"value": text})
-    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=_local_zone())
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=zone or _local_zone())
 
 
 @functools.lru_cache(maxsize=1)
@@ -194,7 +220,7 @@ def _report_values(prepared: Prepared, values: dict[str, str]) -> dict:
     report = {key: values.get(key, "")[:text_limit(key)] for key in LIMITED}
     report["title"] = title[:text_limit("title")]
     report["description"] = (values.get("description") or title)[:text_limit("description")]
-    report["occurred_at"] = parse_datetime(values["occurred_at"], prepared.date_formats) \
+    report["occurred_at"] = prepared.read_date("occurred_at", values["occurred_at"]) \
         if values.get("occurred_at") else None
     # A cell without a time ("01/12/2026", "2026-12-01") is stored at the start of the day (what
     # parse_datetime gives) with the time marked unknown: pages then show the date alone.
@@ -246,7 +272,7 @@ def _survey_values(prepared: Prepared, values: dict[str, str]) -> dict:
         if target.startswith("field:"):
             spec = prepared.fields[target[6:]]
             if spec["type"] in {"date", "datetime", "start", "end", "today"}:
-                moment = parse_datetime(text, prepared.date_formats)
+                moment = prepared.read_date(target, text)
                 text = moment.date().isoformat() if spec["type"] in {"date", "today"} else moment.isoformat()
             raw[spec["name"]] = text
     try:

@@ -27,8 +27,7 @@ COMMON_COLUMNS = {
 }
 # Ushahidi exports dates as "2017-02-22 10:00:00" (v3) or US style (v2); categories are often
 # named differently here, so they are kept in the answers instead of rejecting the row.
-USHAHIDI_OPTIONS = {"date_formats": ["%Y-%m-%d %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M"],
-                    "unknown_categories": "keep", "preset": "ushahidi"}
+USHAHIDI_OPTIONS = {"unknown_categories": "keep", "preset": "ushahidi"}  # date order: from the data (dateorder.py)
 
 
 def is_ushahidi(header: list[str]) -> bool:

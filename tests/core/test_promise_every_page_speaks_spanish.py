@@ -296,7 +296,8 @@ def world(settings, tmp_path, monkeypatch, make_user, report_factory, category, 
     importer = Client()
     importer.force_login(admin)
     mapping = {"col_0": "occurred_at", "col_1": "place_name", "col_2": "admin1", "col_3": "latlon",
-               "col_4": "external_id", "survey": "", "date_format": "", "unknown_categories": "reject",
+               "col_4": "external_id", "survey": "", "date_format": "", "date_order": "dmy",
+               "unknown_categories": "reject",
                "action": "run"}
     assert importer.post(reverse("surveys:import_mapping", kwargs={"pk": imp.pk}), mapping).status_code == 302
     survey_services.enable_encryption(actor=admin, survey=survey_services.create_survey(

@@ -78,7 +78,8 @@ def test_import_flow_upload_map_preview_run_progress(admin_client, category, dja
     imp = Import.objects.get()
     assert response["Location"] == f"/console/surveys/imports/{imp.pk}/"
     form = {"col_0": "title", "col_1": "occurred_at", "col_2": "category", "survey": "",
-            "date_format": "", "unknown_categories": "reject", "action": "save"}
+            "date_format": "", "date_order": "dmy",  # 01/02/2026 could be either: the page asks
+            "unknown_categories": "reject", "action": "save"}
     page = admin_client.post(f"/console/surveys/imports/{imp.pk}/", form, follow=True)
     assert b"nunca" in page.content and b"not a date" in page.content  # preview shows the error
     with django_capture_on_commit_callbacks(execute=True):

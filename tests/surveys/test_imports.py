@@ -19,7 +19,8 @@ CSV = ("Título,Fecha,Lat,Lon,Categoría,Víctimas\n"
        "Extorsión,5.3.2026,,,Robbery,\n")
 MAPPING = {"columns": {"Título": "title", "Fecha": "occurred_at", "Lat": "lat", "Lon": "lon",
                        "Categoría": "category", "Víctimas": "field:victimas"}, "survey": "incidentes",
-           "bbox": [12.9, -89.4, 16.5, -83.1]}  # Honduras: a swapped pair falls outside
+           "bbox": [12.9, -89.4, 16.5, -83.1],  # Honduras: a swapped pair falls outside
+           "date_order": "dmy"}  # what the mapping page decides (dateorder.settle); "01/03/2026" could be either
 
 
 @pytest.fixture(params=["here", "forked"])
@@ -100,7 +101,7 @@ def test_every_rejected_row_is_reported_with_its_reason(admin_user, survey, cate
 def test_short_rows_are_padded_and_semicolons_detected(admin_user, category, run_import):
     data = "Título;Lugar;Fecha\nUno;Comayagüela\nDos;;02/03/2026\n".encode("cp1252")
     imp = run_import(admin_user, data, {"columns": {"Título": "title", "Lugar": "place_name",
-                                                    "Fecha": "occurred_at"}})
+                                                    "Fecha": "occurred_at"}, "date_order": "dmy"})
     assert imp.created_count == 2, imp.errors
     assert Report.objects.get(title="Uno").place_name == "Comayagüela"
 

@@ -20,7 +20,7 @@ CSV = ("Title,Date\n"
        "ISO day,2025-12-01\n"
        "With a time,01/12/2025 20:00\n"
        "Midnight typed,2025-12-01 00:00\n")
-MAPPING = {"columns": {"Title": "title", "Date": "occurred_at"}}
+MAPPING = {"columns": {"Title": "title", "Date": "occurred_at"}, "date_order": "dmy"}
 
 
 @pytest.fixture(params=["here", "forked"])

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from testigo.core import roles
-from testigo.surveys import importing
+from testigo.surveys import dateorder, importing
 
 
 class Command(BaseCommand):
@@ -21,15 +21,24 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--mapping", help="mapping JSON; without it the columns are guessed "
                                               "(Ushahidi exports are recognised)")
+        parser.add_argument("--date-order", choices=["dmy", "mdy"],
+                            help="how dates like 03/04/2010 are written (day/month/year or month/day/year); "
+                                 "needed only when the file's own dates cannot tell")
 
-    def handle(self, *args, file: str, mapping: str | None, **options):
+    def handle(self, *args, file: str, mapping: str | None, date_order: str | None = None, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
         try:
             imp = importing.create_import(actor=roles.SYSTEM, name=path.name, data=path.read_bytes())
-            if mapping:
-                importing.set_mapping(actor=roles.SYSTEM, imp=imp, mapping_json=json.loads(Path(mapping).read_text()))
+            chosen = json.loads(Path(mapping).read_text()) if mapping else imp.mapping
+            # Day or month first: from the file's dates, else --date-order; never assumed (issue #18).
+            settled = dateorder.settle(chosen, Path(imp.file.path), chosen=date_order)
+            importing.set_mapping(actor=roles.SYSTEM, imp=imp, mapping_json=settled)
+        except dateorder.Undecided as exc:
+            raise CommandError(self._undecided(exc)) from None
+        except dateorder.DateOrderError as exc:
+            raise CommandError(str(exc)) from None
         except (ValidationError, json.JSONDecodeError, OSError) as exc:
             raise CommandError(getattr(exc, "messages", [str(exc)])[0]) from None
         imp = importing.run(import_id=imp.pk, progress=self._bar if sys.stderr.isatty() else None)
@@ -41,6 +50,15 @@ class Command(BaseCommand):
                           f"imported, {imp.rejected_count} rejected")
         if imp.status != imp.Status.DONE:
             raise CommandError("the import failed")
+
+    @staticmethod
+    def _undecided(exc: dateorder.Undecided) -> str:
+        lines = [str(exc), "Run again with --date-order dmy (day/month/year) or --date-order mdy "
+                           "(month/day/year). Examples from the file:"]
+        for example in exc.reading.ambiguous:
+            dmy, mdy = example.both_ways()
+            lines.append(f"  row {example.row}: {example.value} -> dmy {dmy:%d %B %Y} | mdy {mdy:%B %d %Y}")
+        return "\n".join(lines)
 
     @staticmethod
     def _bar(imp) -> None:
