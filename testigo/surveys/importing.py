@@ -27,7 +27,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from testigo.core import archives, audit, forked, roles
 from testigo.reports import bulk, counts, public_changes
@@ -192,6 +192,24 @@ def start_summary(imp: Import, prepared: mapping.Prepared, actor, path: Path) ->
         summary["categories_created"] = [c.name_es for c in created]
     summary["categories_matched"] = sum(1 for n in names if mapping.norm(n) in prepared.categories)
     return summary
+
+
+FORMAT_LABELS = {"ushahidi-v2": gettext_lazy("Ushahidi 2 export (Download reports)"),
+                 "ushahidi-v3": gettext_lazy("Ushahidi 3/5 export (Data → Export, CSV)"),
+                 "ushahidi-json": gettext_lazy("Ushahidi 3/5 posts (JSON from the API)"),
+                 "csv": gettext_lazy("CSV file"), "xlsx": gettext_lazy("Excel workbook (XLSX)")}
+
+
+def summary_view(imp: Import) -> dict | None:
+    """The run's summary for the progress page and the command line (None before a run)."""
+    summary = imp.summary or {}
+    if not summary:
+        return None
+    labels = mapping.TARGET_LABELS
+    return {"format_label": FORMAT_LABELS.get(summary.get("format"), summary.get("format", "")),
+            "columns": [(column, labels.get(target, target)) for column, target in summary.get("columns", {}).items()],
+            "created": summary.get("categories_created", []), "matched": summary.get("categories_matched", 0),
+            "held_back": summary.get("held_back", 0)}
 
 
 def _format_of(imp: Import) -> str:

@@ -42,6 +42,7 @@ TARGET_LABELS = {
     "approved": gettext_lazy("Approved (YES/NO, Ushahidi 2)"), "verified": gettext_lazy("Verified (YES/NO, Ushahidi 2)"),
     "media": gettext_lazy("Links to photos or other media"),
 }
+JOINED = {"media": " ", "category": ", "}  # targets several columns may fill at once, and their separator
 MEDIA_KEY = "ushahidi_media"  # custom value holding the media links of an Ushahidi post (shown to staff)
 TITLE_CHARS = 80  # a title made from the description: its first line, cut like the channels' titles
 # Day first: the dates Latin American offices write. Month-first needs an explicit format.
@@ -93,7 +94,9 @@ def prepare(mapping: dict, header: list[str]) -> Prepared:
         if survey is None:
             raise RowError(_("The survey “%(id)s” does not exist.") % {"id": mapping["survey"]})
     fields = {f["name"]: f for f in (survey.fields if survey else []) if fieldtypes.stores_value(f)}
-    positions = {norm(h): i for i, h in reversed(list(enumerate(header)))}
+    positions: dict[str, list[int]] = {}
+    for i, h in enumerate(header):
+        positions.setdefault(norm(h), []).append(i)
     targets = {}
     for column, target in (mapping.get("columns") or {}).items():
         if not target:
@@ -103,7 +106,8 @@ def prepare(mapping: dict, header: list[str]) -> Prepared:
                            % {"target": target, "column": column})
         if norm(column) not in positions:
             raise RowError(_("The file has no column “%(column)s”.") % {"column": column})
-        targets[positions[norm(column)]] = target
+        # Columns sharing a name all go there: Ushahidi labels each survey's tags field "Categories".
+        targets.update(dict.fromkeys(positions[norm(column)], target))
     categories = {}
     for category in Category.objects.all():
         for key in (category.slug, category.name_es, category.name_en):
@@ -183,8 +187,8 @@ def convert(prepared: Prepared, cells: list[str]) -> dict:
     for index, cell in enumerate(cells[: len(prepared.header)]):
         if cell and (cell := cell.strip()):
             target = targets.get(index)
-            if target == "media" and values.get("media"):
-                values["media"] += " " + cell  # v2 writes one column per photo or link
+            if target in JOINED and values.get(target):
+                values[target] += JOINED[target] + cell  # one column per photo (v2), per survey's tags (v3)
             elif target:
                 values[target] = cell
             else:

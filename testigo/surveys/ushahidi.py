@@ -157,8 +157,9 @@ def _flatten(post: dict) -> tuple[dict[str, str], dict[str, str]]:
            "Source": _text(post.get("source")), "Contact": _text(post.get("contact"))}
     tags = post.get("tags") or post.get("categories") or []
     names, media, more = _tag_names(tags), [], {}
-    ids = [_text(t) for t in tags if not isinstance(t, dict)] if isinstance(tags, list) else []
-    if ids:  # v5 lists its categories by id alone: no name to give a category here
+    ids = [_text(t.get("id") if isinstance(t, dict) else t) for t in tags if not _tag_names([t])] \
+        if isinstance(tags, list) else []
+    if ids:  # v3 tags as {id, url}, v5 categories as ids: no name to give a category here
         more["Ushahidi category ids"] = ", ".join(ids)
     fields = [(key, value, None) for key, value in (post.get("values") or {}).items()] if isinstance(
         post.get("values"), dict) else []
