@@ -94,3 +94,17 @@ def test_the_progress_page_shows_the_summary(admin_user, client, run):
     page = client.get(f"/console/surveys/imports/{imp.pk}/progress/").content.decode()
     assert "Ushahidi 3/5 export" in page and "Reports updated" in page
     assert "Unstructured Description" in page and "Where each column went" in page
+
+
+def test_saving_the_mapping_page_keeps_updating_by_post_id_and_creating_categories(admin_user, client):
+    imp = importing.create_import(actor=admin_user, name="v2.csv", data=(EXPORTS / "v2_sample_upload.csv").read_bytes())
+    client.force_login(admin_user)
+    page = client.get(f"/console/surveys/imports/{imp.pk}/").content.decode()
+    assert 'value="create" selected' in page
+    form = {f"col_{i}": target for i, target in enumerate(
+        imp.mapping["columns"].get(h, "") for h in importing.header_of(imp))}
+    client.post(f"/console/surveys/imports/{imp.pk}/", {**form, "survey": "", "date_format": "",
+                                                         "unknown_categories": "create", "action": "save"})
+    imp.refresh_from_db()
+    assert imp.mapping["update_by"] == "external_id" and imp.mapping["unknown_categories"] == "create"
+    assert imp.mapping["preset"] == "ushahidi" and imp.mapping["version"] == "v2"
