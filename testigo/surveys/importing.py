@@ -30,9 +30,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from testigo.core import archives, audit, forked, roles
-from testigo.reports import bulk, counts, public_changes
+from testigo.reports import bulk, public_changes
 from testigo.reports.models import Report
-from testigo.reports.services import refresh_projection
+from testigo.surveys import import_updates as updates
 from testigo.surveys import mapping, presets, tabular, ushahidi
 from testigo.surveys.models import Import, ImportRow
 
@@ -215,7 +215,7 @@ def summary_view(imp: Import) -> dict | None:
 def _format_of(imp: Import) -> str:
     if imp.mapping.get("preset") == "ushahidi":
         return f"ushahidi-{imp.mapping.get('version') or ushahidi.version(header_of(imp)) or 'v3'}"
-    return imp.encoding == "xlsx" and "xlsx" or "csv"
+    return "xlsx" if imp.encoding == "xlsx" else "csv"
 
 
 @dataclass
@@ -265,11 +265,11 @@ def _converted(path: Path, prepared: mapping.Prepared, columns: bulk.ReportColum
                                        "values": [c[:500] for c in cells[:MAX_KEPT_CELLS]]})
             else:
                 batch.held_back += bool(data.get("held_back"))
-                key = external_key(prepared.id_scope, data["external_id"]) \
+                key = updates.external_key(prepared.id_scope, data["external_id"]) \
                     if by_external_id and data["external_id"] else fingerprint
                 values = _report_values(data, created_by_id)
                 pending.append((number, key, [c.pk for c in data["categories"]], values,
-                                {name: values[name] for name in UPDATED_FIELDS}))
+                                {name: values[name] for name in updates.UPDATED_FIELDS}))
         if len(batch) + len(pending) >= BATCH:
             yield _finished(batch, pending, columns, projection)
             batch, pending = _Batch(), []
@@ -283,12 +283,6 @@ def _finished(batch: _Batch, pending: list[tuple], columns: bulk.ReportColumns, 
                   for (number, key, categories, values, fields), reference
                   in zip(pending, bulk.new_references(len(pending)), strict=True)]
     return batch
-
-
-def external_key(scope: str, external_id: str) -> str:
-    """The ImportRow key of a record of another system (its id there, within `scope`): the same
-    width as a fingerprint, so both live in one unique column."""
-    return hashlib.sha256(f"external\x1f{scope}\x1f{external_id.strip()}".encode()).hexdigest()
 
 
 def _flush(imp: Import, batch: _Batch, columns: bulk.ReportColumns, progress) -> None:
@@ -322,7 +316,7 @@ def _flush(imp: Import, batch: _Batch, columns: bulk.ReportColumns, progress) ->
 def _write(imp: Import, batch: _Batch, columns: bulk.ReportColumns) -> tuple[int, int, int, list[dict]]:
     """Insert the batch's rows not imported before, and update the reports of rows an earlier
     import keyed by the same external id; returns (created, updated, duplicates, rows refused)."""
-    existing = known_reports([row[1] for row in batch.rows])
+    existing = updates.known_reports([row[1] for row in batch.rows])
     fresh, again, seen = [], [], set()
     for row in batch.rows:
         if row[1] in seen:
@@ -333,70 +327,12 @@ def _write(imp: Import, batch: _Batch, columns: bulk.ReportColumns) -> tuple[int
     insert_fingerprints([(row[1], imp.pk, pk) for row, pk in zip(fresh, ids, strict=True)])
     updated, refused = [], []
     if imp.mapping.get("update_by") == "external_id" and again:
-        updated, refused = update_reports(imp, [(existing[row[1]], row) for row in again if existing[row[1]]])
+        updated, refused = updates.update_reports(imp, [(existing[row[1]], row) for row in again if existing[row[1]]])
     if fresh or updated:
         audit.record(action="report.imported", actor=imp.created_by, obj=imp, data={
             "references": [columns.reference(row[3]) for row in fresh], "rows": [row[0] for row in fresh],
             "updated": updated})
     return len(fresh), len(updated), len(batch.rows) - len(fresh) - len(updated) - len(refused) + batch.known, refused
-
-
-# What a newer export of the same records changes in their reports.
-UPDATED_FIELDS = ("title", "description", "occurred_at", "occurred_time_known", "lat", "lon", "place_name",
-                  "status", "custom_values")
-
-
-def update_reports(imp: Import, rows: list[tuple[int, tuple]]) -> tuple[list[str], list[dict]]:
-    """Bring reports up to date with their rows (report id, batch row): only what differs is
-    written, through the ORM so the map's counts and the public change stamp follow. A change
-    the public would see needs the publish permission, as in the console: without it the row is
-    refused with the reason. Returns (references updated, rows refused)."""
-    actor = imp.created_by or roles.SYSTEM
-    reports = Report.objects.in_bulk([pk for pk, _row in rows])
-    links: dict[int, set[int]] = {}
-    for report_id, category_id in Report.categories.through.objects.filter(
-            report_id__in=list(reports)).values_list("report_id", "category_id"):
-        links.setdefault(report_id, set()).add(category_id)
-    updated, refused = [], []
-    with counts.tracking(list(reports)):
-        for pk, (number, _key, categories, _params, fields) in rows:
-            report = reports.get(pk)
-            if report is None:
-                continue
-            fields = {**fields, "custom_values": {**report.custom_values, **fields["custom_values"]}}
-            changes = {name: value for name, value in fields.items() if getattr(report, name) != value}
-            if set(categories) != links.get(pk, set()):
-                changes["categories"] = categories
-            if not changes:
-                continue
-            if roles.public_change_action(report, changes) == roles.PUBLISH and not roles.can(actor, roles.PUBLISH):
-                refused.append({"row": number, "values": [], "reason": _(
-                    "This row would change what the public sees of report %(reference)s; that needs the "
-                    "permission to publish.") % {"reference": report.reference}})
-                continue
-            _apply(report, changes)
-            updated.append(report.reference)
-    return updated, refused
-
-
-def _apply(report: Report, changes: dict) -> None:
-    for name, value in changes.items():
-        if name != "categories":
-            setattr(report, name, value)
-    if changes.get("status") == Report.Status.PUBLISHED and report.published_at is None:
-        report.published_at = timezone.now()
-    refresh_projection(report)
-    report.save()
-    if "categories" in changes:
-        report.categories.set(changes["categories"])
-
-
-def known_reports(keys: list[str]) -> dict[str, int | None]:
-    """key -> report id (None when that report was deleted since) for the keys already imported."""
-    if not keys:
-        return {}
-    with connection.cursor() as cursor:
-        return dict(bulk.select_in(cursor, ImportRow._meta.db_table, "fingerprint", "report_id", keys))
 
 
 def known_fingerprints(fingerprints: list[str]) -> set[str]:
