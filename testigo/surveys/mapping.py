@@ -42,7 +42,7 @@ TARGET_LABELS = {
     "approved": gettext_lazy("Approved (YES/NO, Ushahidi 2)"), "verified": gettext_lazy("Verified (YES/NO, Ushahidi 2)"),
     "media": gettext_lazy("Links to photos or other media"),
 }
-JOINED = {"media": " ", "category": ", "}  # targets several columns may fill at once, and their separator
+JOINED = {"media": " ", "category": ", ", "reporter_name": " "}  # targets several columns may fill at once, and their separator
 MEDIA_KEY = "ushahidi_media"  # custom value holding the media links of an Ushahidi post (shown to staff)
 TITLE_CHARS = 80  # a title made from the description: its first line, cut like the channels' titles
 # Day first: the dates Latin American offices write. Month-first needs an explicit format.

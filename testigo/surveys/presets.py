@@ -18,12 +18,13 @@ USHAHIDI_COLUMNS = {
     "location": "place_name", "location name": "place_name",
     "categories": "category", "category": "category",
     "contact": "reporter_contact", "post status": "status", "approved": "approved", "verified": "verified",
-    "media": "media",
+    "media": "media", "news links": "media", "video links": "media",
+    "first name": "reporter_name", "last name": "reporter_name", "email": "reporter_contact",
 }
 # Several columns may feed these: v3 writes a survey-less post's text in "Unstructured
 # Description" and a survey post's in the survey's own "Description" (one of them is empty);
-# v2 writes one column per photo or link.
-SHARED_TARGETS = {"description", "media"}
+# v2 writes one column per photo or link, and the reporter's first and last names apart.
+SHARED_TARGETS = {"description", "media", "reporter_name"}
 COMMON_COLUMNS = {
     "título": "title", "titulo": "title", "descripción": "description", "descripcion": "description",
     "relato": "description", "fecha": "occurred_at", "date": "occurred_at", "lat": "lat", "latitud": "lat",

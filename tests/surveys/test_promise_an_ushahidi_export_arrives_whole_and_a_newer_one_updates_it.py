@@ -14,6 +14,7 @@ import pytest
 from testigo.reports.models import Category, Report
 from testigo.surveys import importing
 from testigo.surveys.models import Import
+from tests.reports.test_counts import assert_equals_rebuild
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -97,3 +98,11 @@ def test_importing_a_newer_export_updates_the_same_reports_and_never_duplicates(
     assert Report.objects.get(custom_values___external_id=rows[unapproved][0]).status == Report.Status.NEW
     assert Report.objects.get(custom_values___external_id=rows[2][0]).lat == 18.5
     assert Category.objects.count() == first.summary["categories_matched"]  # no category twice
+    assert_equals_rebuild()  # the map's counts followed the updates (one report unpublished, one moved)
+
+
+def test_a_file_that_holds_no_posts_is_refused_with_a_reason(admin_user):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="cannot be read"):
+        importing.create_import(actor=admin_user, name="posts.json", data=b'{"errors": [{"status": 401}]}')

@@ -108,3 +108,22 @@ def test_saving_the_mapping_page_keeps_updating_by_post_id_and_creating_categori
     imp.refresh_from_db()
     assert imp.mapping["update_by"] == "external_id" and imp.mapping["unknown_categories"] == "create"
     assert imp.mapping["preset"] == "ushahidi" and imp.mapping["version"] == "v2"
+
+
+def test_a_v2_export_with_custom_fields_media_and_reporter_keeps_them(admin_user, tmp_path):
+    # v2 headers with custom fields and the reporter (lmmrssa/Ushahidi-plugin-exportreports,
+    # views/export_reports/export_csv.php: "...,LONGITUDE,<custom fields>,FIRST NAME,LAST NAME,EMAIL,
+    # APPROVED,VERIFIED") and with NEWS LINKS (a Libya 2011 deployment's export header).
+    path = tmp_path / "v2.csv"
+    path.write_text('#,INCIDENT TITLE,INCIDENT DATE,LOCATION,DESCRIPTION,CATEGORY,LATITUDE,LONGITUDE,NEWS LINKS,'
+                    'Armed?,FIRST NAME,LAST NAME,EMAIL,APPROVED,VERIFIED\n'
+                    '"12","Checkpoint","2011-03-20 01:18:00","Misrata","Troops &amp;amp; tanks","SECURITY, ",'
+                    '"32.37","15.09","http://example.org/a.jpg","yes","Ana","Ruiz","ana@example.org",NO,YES\n',
+                    encoding="utf-8")
+    imp = importing.create_import(actor=admin_user, name="v2.csv", data=path.read_bytes())
+    importing.run(import_id=imp.pk)
+    report = Report.objects.get()
+    assert report.description == "Troops & tanks" and report.status == Report.Status.VERIFIED
+    assert (report.reporter_name, report.reporter_contact) == ("Ana Ruiz", "ana@example.org")
+    assert report.custom_values["ushahidi_media"] == "http://example.org/a.jpg"  # a link for staff
+    assert report.custom_values["_import_extra"]["Armed?"] == "yes"
