@@ -177,16 +177,16 @@ def start_summary(imp: Import, prepared: mapping.Prepared, actor, path: Path) ->
     the categories the file names (created here when the mapping says "create" and the importer
     may manage categories; then matched by name like any other)."""
     summary = {"format": _format_of(imp), "columns": {prepared.header[i]: t for i, t in sorted(prepared.targets.items())},
-               "categories_created": [], "categories_matched": 0, "held_back": 0}
+               "categories_created": [], "categories_matched": None, "held_back": 0}
     category_column = next((i for i, t in prepared.targets.items() if t == "category"), None)
-    if category_column is None:
-        return summary
+    if category_column is None or imp.mapping.get("unknown_categories") != "create":
+        return summary  # only a mapping that creates categories reads the file for their names first
     names: dict[str, None] = {}
     for _number, cells in tabular.read_table(path).rows:
         if category_column < len(cells) and cells[category_column].strip():
             names.update(dict.fromkeys(mapping.category_names(cells[category_column], ushahidi_export=prepared.ushahidi,
                                                               known=prepared.categories)))
-    if imp.mapping.get("unknown_categories") == "create" and roles.can(actor, roles.MANAGE_CATEGORIES):
+    if roles.can(actor, roles.MANAGE_CATEGORIES):
         with transaction.atomic():
             created = ushahidi.create_categories(actor=actor, names=list(names), known=prepared.categories)
         summary["categories_created"] = [c.name_es for c in created]
@@ -208,7 +208,7 @@ def summary_view(imp: Import) -> dict | None:
     labels = mapping.TARGET_LABELS
     return {"format_label": FORMAT_LABELS.get(summary.get("format"), summary.get("format", "")),
             "columns": [(column, labels.get(target, target)) for column, target in summary.get("columns", {}).items()],
-            "created": summary.get("categories_created", []), "matched": summary.get("categories_matched", 0),
+            "created": summary.get("categories_created", []), "matched": summary.get("categories_matched"),
             "held_back": summary.get("held_back", 0)}
 
 
@@ -223,7 +223,7 @@ class _Batch:
     # (row number, key, category ids, the report's column values from ReportColumns.params,
     # the fields an update may change). The key is the row's fingerprint, or its external id's
     # key when the mapping updates by external id.
-    rows: list[tuple[int, str, list[int], list, dict]] = field(default_factory=list)
+    rows: list[tuple[int, str, list[int], list, dict | None]] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)  # {"row", "reason", "values"}
     known: int = 0  # rows this import stored on an earlier run: recognised, not converted again
     held_back: int = 0  # rows published in the source that arrive verified (the importer may not publish)
@@ -269,7 +269,7 @@ def _converted(path: Path, prepared: mapping.Prepared, columns: bulk.ReportColum
                     if by_external_id and data["external_id"] else fingerprint
                 values = _report_values(data, created_by_id)
                 pending.append((number, key, [c.pk for c in data["categories"]], values,
-                                {name: values[name] for name in updates.UPDATED_FIELDS}))
+                                {name: values[name] for name in updates.UPDATED_FIELDS} if by_external_id else None))
         if len(batch) + len(pending) >= BATCH:
             yield _finished(batch, pending, columns, projection)
             batch, pending = _Batch(), []

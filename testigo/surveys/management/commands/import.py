@@ -52,7 +52,8 @@ class Command(BaseCommand):
         self.stdout.write(f"file: {summary['format_label']}")
         for column, target in summary["columns"]:
             self.stdout.write(f"  {column} -> {target}")
-        self.stdout.write(f"categories: {len(summary['created'])} created, {summary['matched']} names matched")
+        if summary["matched"] is not None:
+            self.stdout.write(f"categories: {len(summary['created'])} created, {summary['matched']} names matched")
         if summary["held_back"]:
             self.stdout.write(f"{summary['held_back']} published in the source, imported as verified")
 
