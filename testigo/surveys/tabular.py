@@ -78,13 +78,21 @@ def read_csv(path: Path) -> Table:
     return Table(header=[h.strip() for h in header], encoding=encoding, rows=rows())
 
 
+# The HXL standard's core hashtags (hxlstandard.org, dictionary 1.1); Ushahidi's export offers these.
+HXL_CORE_TAGS = frozenset(
+    "access activity adm1 adm2 adm3 adm4 adm5 affected beneficiary capacity cause channel contact country crisis "
+    "currency date description event financial frequency geo group impact indicator inneed item loc meta modality "
+    "need operations org output population reached region respondee sector service severity status subsector "
+    "targeted value".split())
 HXL_TAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*$", re.IGNORECASE)
 
 
 def is_hxl_row(cells: list[str]) -> bool:
-    """A row of HXL hashtags (#event +id, #geo +lat…): every filled cell one, at least one filled."""
+    """A row of HXL hashtags (#event +id, #geo +lat…): every filled cell one, and at least one of
+    them a tag of the HXL standard (a data row of Twitter hashtags stays data)."""
     filled = [c.strip() for c in cells if c.strip()]
-    return bool(filled) and all(HXL_TAG.match(c) for c in filled)
+    return bool(filled) and all(HXL_TAG.match(c) for c in filled) and any(
+        re.split(r"[\s+]", c[1:], maxsplit=1)[0].casefold() in HXL_CORE_TAGS for c in filled)
 
 
 def read_json(path: Path) -> Table:

@@ -227,9 +227,11 @@ def create_categories(*, actor, names: list[str], known: dict) -> list:
         if code and code[0] == code[1]:
             by_code.setdefault(code[0], category)
     created = []
-    # Parents first: "2. …" before "2a. …".
-    for name in sorted(dict.fromkeys(names), key=lambda n: (parent_code(n) or ("", ""))[1] != (
-            parent_code(n) or ("", "x"))[0]):
+    def is_child(name: str) -> bool:
+        code = parent_code(name)
+        return bool(code) and code[0] != code[1]
+
+    for name in sorted(dict.fromkeys(names), key=is_child):  # parents first: "2. …" before "2a. …"
         if norm(name) in known:
             continue
         name_es, name_en = bilingual(name)
@@ -240,8 +242,8 @@ def create_categories(*, actor, names: list[str], known: dict) -> list:
             slug = f"{base}-{n}"
         code = parent_code(name)
         parent = by_code.get(code[0]) if code and code[0] != code[1] else None
-        category = create_category(actor=actor, slug=slug, name_es=name_es, name_en=name_en, parent=parent,
-                                   position=len(known))
+        # Position 0 for all: categories then sort by name, which Ushahidi's numbering ("1.", "1a.") orders.
+        category = create_category(actor=actor, slug=slug, name_es=name_es, name_en=name_en, parent=parent)
         slugs.add(slug)
         known[norm(name)] = category
         if code and code[0] == code[1]:

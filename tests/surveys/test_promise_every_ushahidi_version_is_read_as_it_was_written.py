@@ -127,3 +127,13 @@ def test_a_v2_export_with_custom_fields_media_and_reporter_keeps_them(admin_user
     assert (report.reporter_name, report.reporter_contact) == ("Ana Ruiz", "ana@example.org")
     assert report.custom_values["ushahidi_media"] == "http://example.org/a.jpg"  # a link for staff
     assert report.custom_values["_import_extra"]["Armed?"] == "yes"
+
+
+def test_only_a_row_of_hxl_hashtags_under_the_header_is_skipped(tmp_path):
+    from testigo.surveys import tabular
+
+    path = tmp_path / "tags.csv"
+    path.write_text("Title,Hashtag,Notes\n#protesta,#cierre,\nSecond,#x,\n", encoding="utf-8")
+    assert [cells[0] for _n, cells in tabular.read_csv(path).rows] == ["#protesta", "Second"]  # data, kept
+    path.write_text("Title,Place,Notes\n#event +title,#loc +name,\nFirst,Here,\n", encoding="utf-8")
+    assert [(n, cells[0]) for n, cells in tabular.read_csv(path).rows] == [(3, "First")]
