@@ -335,14 +335,6 @@ def _write(imp: Import, batch: _Batch, columns: bulk.ReportColumns) -> tuple[int
     return len(fresh), len(updated), len(batch.rows) - len(fresh) - len(updated) - len(refused) + batch.known, refused
 
 
-def known_fingerprints(fingerprints: list[str]) -> set[str]:
-    """The fingerprints among these that an earlier import already stored."""
-    if not fingerprints:
-        return set()
-    with connection.cursor() as cursor:
-        return {key for key, _pk in bulk.select_in(cursor, ImportRow._meta.db_table, "fingerprint", "id", fingerprints)}
-
-
 def insert_fingerprints(rows: list[tuple[str, int, int]]) -> None:
     """(fingerprint, import id, report id) for each imported row; inserted in fingerprint order,
     which its unique index takes faster than random order."""
@@ -360,8 +352,9 @@ def _report_values(data: dict, created_by_id: int | None) -> dict:
         custom[mapping.MEDIA_KEY] = " ".join(data["media"])
     published = {"published_at": timezone.now(), "public_updated_at": public_changes.stamp()} \
         if data["status"] == Report.Status.PUBLISHED else {}
-    return {"title": data["title"], "status": data["status"], **published, "description": data["description"], "occurred_at": data["occurred_at"],
-            "occurred_time_known": data["occurred_time_known"], "lat": data["lat"], "lon": data["lon"], "place_name": data["place_name"], "admin1": data["admin1"],
+    return {"title": data["title"], "description": data["description"], "occurred_at": data["occurred_at"],
+            "status": data["status"], **published, "occurred_time_known": data["occurred_time_known"],
+            "lat": data["lat"], "lon": data["lon"], "place_name": data["place_name"], "admin1": data["admin1"],
             "admin2": data["admin2"], "source": "import", "reporter_name": data["reporter_name"],
             "reporter_contact": data["reporter_contact"], "custom_values": custom,
             "created_by_id": created_by_id}
