@@ -193,6 +193,9 @@ def convert(prepared: Prepared, cells: list[str]) -> dict:
                 values[target] = cell
             else:
                 extra[prepared.header[index]] = cell
+                if prepared.ushahidi and cell.startswith(("http://", "https://")) and " " not in cell:
+                    # a v3 upload field (photo, audio…) exports its file's address under the field's label
+                    values["media"] = f"{values['media']} {cell}" if values.get("media") else cell
     report = _report_values(prepared, values)
     custom = _survey_values(prepared, values)
     if report["lat"] is None and prepared.survey is not None:

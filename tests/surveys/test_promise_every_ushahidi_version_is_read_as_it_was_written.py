@@ -137,3 +137,13 @@ def test_only_a_row_of_hxl_hashtags_under_the_header_is_skipped(tmp_path):
     assert [cells[0] for _n, cells in tabular.read_csv(path).rows] == ["#protesta", "Second"]  # data, kept
     path.write_text("Title,Place,Notes\n#event +title,#loc +name,\nFirst,Here,\n", encoding="utf-8")
     assert [(n, cells[0]) for n, cells in tabular.read_csv(path).rows] == [(3, "First")]
+
+
+def test_a_v3_upload_field_keeps_its_file_address_as_a_media_link(admin_user, tmp_path):
+    path = tmp_path / "v3.csv"
+    path.write_text("Post ID,Post Status,Post Date (UTC),Title,Description,Photo\n"
+                    "9,draft,2024-03-01 10:00:00,Flood,Water rising,https://example.org/media/flood.jpg\n",
+                    encoding="utf-8")
+    imp = importing.create_import(actor=admin_user, name="v3.csv", data=path.read_bytes())
+    importing.run(import_id=imp.pk)
+    assert Report.objects.get().custom_values["ushahidi_media"] == "https://example.org/media/flood.jpg"
