@@ -88,6 +88,9 @@ class _JsonText:
         return self.encode(value)
 
 
+DATETIMES = ("occurred_at", "published_at", "public_updated_at")  # per-row datetimes a row may carry
+
+
 class ReportColumns:
     """The reports table's columns and how each value is prepared for the database, worked out
     once per import in the process that owns the connection; `params` may then run in a forked
@@ -139,8 +142,9 @@ class ReportColumns:
         for key, value in row.items():
             values[position[key]] = value
         # The row's own values still need the backend's adaptation (the template's are prepared).
-        if "occurred_at" in row:
-            values[position["occurred_at"]] = self._adapt_datetime(row["occurred_at"])
+        for key in DATETIMES:
+            if key in row:
+                values[position[key]] = self._adapt_datetime(row[key])
         if "custom_values" in row:
             values[position["custom_values"]] = self._adapt_json(row["custom_values"])
         return values

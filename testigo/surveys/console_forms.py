@@ -224,7 +224,8 @@ class MappingForm(forms.Form):
     date_order = forms.ChoiceField(label=gettext_lazy("How are the dates written?"), required=False,
                                    widget=forms.RadioSelect, choices=list(dateorder.ORDERS.items()))
     unknown_categories = forms.ChoiceField(label=gettext_lazy("Unknown category names"), choices=[
-        ("reject", gettext_lazy("reject the row")), ("keep", gettext_lazy("keep the name, import the row"))])
+        ("reject", gettext_lazy("reject the row")), ("keep", gettext_lazy("keep the name, import the row")),
+        ("create", gettext_lazy("create the category (once per name), import the row"))])
 
     def __init__(self, *args, header: list[str], surveys, survey=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -253,7 +254,10 @@ class MappingForm(forms.Form):
 
     def mapping_json(self, previous: dict) -> dict:
         data = self.cleaned_data
-        result = {k: v for k, v in previous.items() if k in {"bbox", "defaults", "preset"}}
+        # What the page does not show but the file's kind decided (an Ushahidi export: its version,
+        # updating by post id) is kept.
+        result = {k: v for k, v in previous.items() if k in {"bbox", "defaults", "preset", "version", "update_by",
+                                                             "id_scope"}}
         result["columns"] = {h: data[f"col_{i}"] for i, h in enumerate(self.header) if data[f"col_{i}"]}
         if data["survey"]:
             result["survey"] = data["survey"]

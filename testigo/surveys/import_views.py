@@ -99,7 +99,7 @@ def import_progress(request, pk: int):
         "imp": imp, "running": running, "percent": percent, "failure": failure,
         # Run again: only an import that ended (or whose worker died); a draft has never run.
         "can_rerun": ended or imp.stalled, "draft": imp.status == Import.Status.DRAFT,
-        "errors": imp.rejected_rows[:200]})
+        "errors": imp.rejected_rows[:200], "summary": importing.summary_view(imp)})
 
 
 @require_POST

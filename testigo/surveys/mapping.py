@@ -24,11 +24,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from testigo.reports.models import Category, text_limit
-from testigo.surveys import answers, dateorder, fieldtypes
+from testigo.reports.models import Category, Report, text_limit
+from testigo.surveys import answers, dateorder, fieldtypes, ushahidi
 
 REPORT_TARGETS = ["title", "description", "occurred_at", "lat", "lon", "latlon", "place_name", "admin1",
-                  "admin2", "category", "reporter_name", "reporter_contact", "external_id"]
+                  "admin2", "category", "reporter_name", "reporter_contact", "external_id", "status",
+                  "approved", "verified", "media"]
 # What each target is called on the mapping page (translated; the codes are stored in the mapping).
 TARGET_LABELS = {
     "title": gettext_lazy("Title"), "description": gettext_lazy("Description"),
@@ -38,7 +39,13 @@ TARGET_LABELS = {
     "admin2": gettext_lazy("Municipality"), "category": gettext_lazy("Category"),
     "reporter_name": gettext_lazy("Reporter's name"), "reporter_contact": gettext_lazy("Reporter's contact"),
     "external_id": gettext_lazy("Identifier in the original system"),
+    "status": gettext_lazy("Status (published, draft, archived…)"),
+    "approved": gettext_lazy("Approved (YES/NO, Ushahidi 2)"), "verified": gettext_lazy("Verified (YES/NO, Ushahidi 2)"),
+    "media": gettext_lazy("Links to photos or other media"),
 }
+JOINED = {"media": " ", "category": ", ", "reporter_name": " "}  # targets several columns may fill at once, and their separator
+MEDIA_KEY = "ushahidi_media"  # custom value holding the media links of an Ushahidi post (shown to staff)
+TITLE_CHARS = 80  # a title made from the description: its first line, cut like the channels' titles
 # Year-first forms fromisoformat does not take; "03/04/2010" shapes are read by dateorder.read,
 # in the order the mapping decided ("date_order"), never in an order assumed here.
 DATE_FORMATS = ["%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y.%m.%d %H:%M", "%Y.%m.%d"]
@@ -64,6 +71,10 @@ class Prepared:
     categories: dict[str, Category] = field(default_factory=dict)
     keep_unknown_categories: bool = False
     bbox: list[float] | None = None
+    ushahidi: bool = False  # an Ushahidi export: HTML entities decoded, categories split on commas only
+    may_publish: bool = True  # False: a row published in the source arrives verified (the importer cannot publish)
+    update_by_external_id: bool = False  # a row whose external id an earlier import stored updates that report
+    id_scope: str = "import"  # whose ids those are ("ushahidi"): two systems' ids never meet
     date_order: str | None = None  # "dmy" / "mdy" (dateorder.settle), None: only unambiguous dates read
     utc_targets: frozenset[str] = frozenset()  # targets whose column header says "(UTC)"
 
@@ -90,7 +101,9 @@ def prepare(mapping: dict, header: list[str]) -> Prepared:
         if survey is None:
             raise RowError(_("The survey “%(id)s” does not exist.") % {"id": mapping["survey"]})
     fields = {f["name"]: f for f in (survey.fields if survey else []) if fieldtypes.stores_value(f)}
-    positions = {norm(h): i for i, h in reversed(list(enumerate(header)))}
+    positions: dict[str, list[int]] = {}
+    for i, h in enumerate(header):
+        positions.setdefault(norm(h), []).append(i)
     targets = {}
     for column, target in (mapping.get("columns") or {}).items():
         if not target:
@@ -100,14 +113,18 @@ def prepare(mapping: dict, header: list[str]) -> Prepared:
                            % {"target": target, "column": column})
         if norm(column) not in positions:
             raise RowError(_("The file has no column “%(column)s”.") % {"column": column})
-        targets[positions[norm(column)]] = target
+        # Columns sharing a name all go there: Ushahidi labels each survey's tags field "Categories".
+        targets.update(dict.fromkeys(positions[norm(column)], target))
     categories = {}
     for category in Category.objects.all():
         for key in (category.slug, category.name_es, category.name_en):
             categories.setdefault(norm(key), category)
     return Prepared(header=header, targets=targets, defaults=mapping.get("defaults") or {},
                     survey=survey, fields=fields, categories=categories, bbox=mapping.get("bbox"),
-                    keep_unknown_categories=mapping.get("unknown_categories") == "keep",
+                    keep_unknown_categories=mapping.get("unknown_categories") in ("keep", "create"),
+                    ushahidi=mapping.get("preset") == "ushahidi",
+                    update_by_external_id=mapping.get("update_by") == "external_id",
+                    id_scope=str(mapping.get("id_scope") or mapping.get("preset") or "import"),
                     **_date_options(mapping, header, targets))
 
 
@@ -196,10 +213,15 @@ def convert(prepared: Prepared, cells: list[str]) -> dict:
     for index, cell in enumerate(cells[: len(prepared.header)]):
         if cell and (cell := cell.strip()):
             target = targets.get(index)
-            if target:
+            if target in JOINED and values.get(target):
+                values[target] += JOINED[target] + cell  # one column per photo (v2), per survey's tags (v3)
+            elif target:
                 values[target] = cell
             else:
                 extra[prepared.header[index]] = cell
+                if prepared.ushahidi and cell.startswith(("http://", "https://")) and " " not in cell:
+                    # a v3 upload field (photo, audio…) exports its file's address under the field's label
+                    values["media"] = f"{values['media']} {cell}" if values.get("media") else cell
     report = _report_values(prepared, values)
     custom = _survey_values(prepared, values)
     if report["lat"] is None and prepared.survey is not None:
@@ -214,7 +236,12 @@ def convert(prepared: Prepared, cells: list[str]) -> dict:
 
 
 def _report_values(prepared: Prepared, values: dict[str, str]) -> dict:
-    title = values.get("title") or (prepared.survey.name_es if prepared.survey else "")
+    if prepared.ushahidi:
+        for key in ("title", "description", "place_name", "reporter_name"):
+            if values.get(key):
+                values[key] = ushahidi.clean_text(values[key])
+    title = values.get("title") or (prepared.survey.name_es if prepared.survey else "") \
+        or title_from(values.get("description", ""))
     if not title:
         raise RowError(_("The title is empty."))
     report = {key: values.get(key, "")[:text_limit(key)] for key in LIMITED}
@@ -230,7 +257,21 @@ def _report_values(prepared: Prepared, values: dict[str, str]) -> dict:
     report["lat"], report["lon"] = _location(prepared, values)
     report["categories"], report["unknown_categories"] = _categories(prepared, values.get("category", ""))
     report["external_id"] = values.get("external_id", "")
+    report["status"] = ushahidi.status(values)
+    if report["status"] == Report.Status.PUBLISHED and not prepared.may_publish:
+        report["status"], report["held_back"] = Report.Status.VERIFIED, True
+    report["media"] = values.get("media", "").split()
     return report
+
+
+def title_from(description: str) -> str:
+    """A title for a row with only a description (every SMS post of Ushahidi): its first line,
+    at most TITLE_CHARS characters, cut at a word."""
+    line = " ".join(next((part for part in description.splitlines() if part.strip()), "").split())
+    if len(line) <= TITLE_CHARS:
+        return line
+    cut = line[: TITLE_CHARS - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[TITLE_CHARS // 2:] else cut).rstrip(" ,.;:") + "…"
 
 
 def _location(prepared: Prepared, values: dict[str, str]) -> tuple[float | None, float | None]:
@@ -253,7 +294,7 @@ def _location(prepared: Prepared, values: dict[str, str]) -> tuple[float | None,
 
 def _categories(prepared: Prepared, text: str) -> tuple[list[Category], list[str]]:
     found, unknown = [], []
-    for name in (n for n in re.split(r"[,;|]", text) if n.strip()):
+    for name in category_names(text, ushahidi_export=prepared.ushahidi, known=prepared.categories):
         category = prepared.categories.get(norm(name))
         if category is None:
             unknown.append(name.strip())
@@ -262,6 +303,21 @@ def _categories(prepared: Prepared, text: str) -> tuple[list[Category], list[str
     if unknown and not prepared.keep_unknown_categories:
         raise RowError(_("Unknown category “%(name)s”.") % {"name": unknown[0]})
     return found, unknown
+
+
+def category_names(text: str, *, ushahidi_export: bool = False, known: dict | None = None) -> list[str]:
+    """The category names in a cell. Ushahidi: commas only ("2a. Penurie d'aliments | Food
+    Shortage" is one bilingual name). Other files: commas and semicolons, and "|" too inside a
+    piece that is not itself a category's name."""
+    if ushahidi_export:
+        return ushahidi.split_categories(text)
+    names = []
+    for piece in (p.strip() for p in re.split(r"[,;]", text) if p.strip()):
+        if "|" in piece and known is not None and norm(piece) not in known:
+            names.extend(p.strip() for p in piece.split("|") if p.strip())
+        else:
+            names.append(piece)
+    return names
 
 
 def _survey_values(prepared: Prepared, values: dict[str, str]) -> dict:

@@ -204,6 +204,10 @@ class Import(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     duplicate_count = models.PositiveIntegerField(default=0)
     rejected_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)  # reports an earlier import made, updated by this one
+    # What the run did besides counting rows: the file's kind ("ushahidi-v2"...), where each
+    # column went, categories created and matched, statuses held back (importing.summary).
+    summary = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True)  # [{"row": n, "reason": str, "values": [...]}]
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

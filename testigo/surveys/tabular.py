@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -67,12 +68,39 @@ def read_csv(path: Path) -> Table:
             reader = csv.reader(handle, delimiter=delimiter)
             next(reader, None)
             for number, cells in enumerate(reader, start=2):
+                if number == 2 and is_hxl_row(cells):
+                    continue  # HXL hashtags under the header (Ushahidi's "include HXL"): not data
                 if any(map(str.strip, cells)):  # a row of empty cells is no row
                     yield number, cells
 
     with _open_text(path, encoding) as handle:
         header = next(csv.reader(handle, delimiter=delimiter), [])
     return Table(header=[h.strip() for h in header], encoding=encoding, rows=rows())
+
+
+# The HXL standard's core hashtags (hxlstandard.org, dictionary 1.1); Ushahidi's export offers these.
+HXL_CORE_TAGS = frozenset(
+    "access activity adm1 adm2 adm3 adm4 adm5 affected beneficiary capacity cause channel contact country crisis "
+    "currency date description event financial frequency geo group impact indicator inneed item loc meta modality "
+    "need operations org output population reached region respondee sector service severity status subsector "
+    "targeted value".split())
+HXL_TAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*$", re.IGNORECASE)
+
+
+def is_hxl_row(cells: list[str]) -> bool:
+    """A row of HXL hashtags (#event +id, #geo +lat…): every filled cell one, and at least one of
+    them a tag of the HXL standard (a data row of Twitter hashtags stays data)."""
+    filled = [c.strip() for c in cells if c.strip()]
+    return bool(filled) and all(HXL_TAG.match(c) for c in filled) and any(
+        re.split(r"[\s+]", c[1:], maxsplit=1)[0].casefold() in HXL_CORE_TAGS for c in filled)
+
+
+def read_json(path: Path) -> Table:
+    """An Ushahidi JSON export / API answer as a table in the v3 CSV's columns."""
+    from testigo.surveys import ushahidi
+
+    header, rows = ushahidi.json_table(path)
+    return Table(header=header, encoding="json", rows=iter(rows))
 
 
 def cell_text(value) -> str:
@@ -110,10 +138,14 @@ def read_xlsx(path: Path) -> Table:
 
 
 def read_table(path: Path) -> Table:
-    """Open a CSV or XLSX file (decided by its content, not its name)."""
+    """Open a CSV, XLSX or (Ushahidi) JSON file (decided by its content, not its name)."""
+    from testigo.surveys import ushahidi
+
     with open(path, "rb") as handle:
         is_zip = handle.read(4) == b"PK\x03\x04"
-    return read_xlsx(path) if is_zip else read_csv(path)
+    if is_zip:
+        return read_xlsx(path)
+    return read_json(path) if ushahidi.looks_like_json(path) else read_csv(path)
 
 
 def preview(path: Path, limit: int = 10) -> tuple[Table, list[tuple[int, list[str]]]]:

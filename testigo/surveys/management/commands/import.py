@@ -1,5 +1,6 @@
-"""`testigo import FILE.csv|xlsx --mapping MAPPING.json`: import rows as reports, with a progress
-bar on stderr when it is a terminal, then the counts and every rejected row with its reason."""
+"""`testigo import FILE.csv|xlsx|json --mapping MAPPING.json`: import rows as reports, with a progress
+bar on stderr when it is a terminal, then the counts, every rejected row with its reason, and the
+summary (kind of file, where each column went, categories created and matched)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from testigo.surveys import dateorder, importing
 
 
 class Command(BaseCommand):
-    help = "Import a CSV or XLSX file as reports, following a column mapping (JSON)."
+    help = "Import a CSV, XLSX or Ushahidi JSON file as reports, following a column mapping (JSON)."
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -46,10 +47,24 @@ class Command(BaseCommand):
             sys.stderr.write("\n")
         for error in imp.errors:
             self.stdout.write(f"row {error['row']}: {error['reason']}")
-        self.stdout.write(f"import {imp.pk}: {imp.created_count} created, {imp.duplicate_count} already "
-                          f"imported, {imp.rejected_count} rejected")
+        self.stdout.write(f"import {imp.pk}: {imp.total_rows} rows, {imp.created_count} created, "
+                          f"{imp.duplicate_count} already imported, {imp.rejected_count} rejected, "
+                          f"{imp.updated_count} updated")
+        self._summary(importing.summary_view(imp))
         if imp.status != imp.Status.DONE:
             raise CommandError("the import failed")
+
+    def _summary(self, summary: dict | None) -> None:
+        """What the run decided: the kind of file, where each column went, the categories."""
+        if not summary:
+            return
+        self.stdout.write(f"file: {summary['format_label']}")
+        for column, target in summary["columns"]:
+            self.stdout.write(f"  {column} -> {target}")
+        if summary["matched"] is not None:
+            self.stdout.write(f"categories: {len(summary['created'])} created, {summary['matched']} names matched")
+        if summary["held_back"]:
+            self.stdout.write(f"{summary['held_back']} published in the source, imported as verified")
 
     @staticmethod
     def _undecided(exc: dateorder.Undecided) -> str:
