@@ -29,7 +29,10 @@ def local(report: Report) -> datetime:
 
 
 def by_serial() -> dict[str, Report]:
-    return {r.custom_values["_import_extra"]["Serial"]: r for r in Report.objects.all()}
+    # The Ushahidi preset takes Serial as the report's external id; any other mapping keeps it among
+    # the unmapped columns.
+    return {r.custom_values.get("_external_id") or r.custom_values["_import_extra"]["Serial"]: r
+            for r in Report.objects.all()}
 
 
 def test_the_haiti_export_is_read_day_first_from_its_own_dates(django_capture_on_commit_callbacks):
