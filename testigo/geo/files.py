@@ -51,6 +51,17 @@ def feature_label(number: int, props: dict | None) -> str:
     return _("feature %(n)d") % {"n": number}
 
 
+def clean_crs(value: str | None) -> str | None:
+    """The coordinate system typed at upload: an EPSG code ("32616", "EPSG:32616") or nothing."""
+    text = (value or "").strip().upper().removeprefix("EPSG:").strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 6:
+        raise refuse(_("The coordinate system must be an EPSG code (a number such as 32616 for UTM 16N), "
+                       "or left empty for longitude/latitude."))
+    return text
+
+
 def read_geo_file(filename: str, data: bytes, *, crs: str | int | None = None, purpose: str = "zones",
                   max_bytes: int | None = None) -> dict:
     """A FeatureCollection in WGS84 lon/lat from an uploaded boundary file; refusals say what to do.
