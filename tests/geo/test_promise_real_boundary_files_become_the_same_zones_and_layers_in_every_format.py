@@ -82,7 +82,7 @@ def assert_same_shapes(geometries: dict[str, dict], where: str = WHERE) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("fmt", ["kml", "kmz", "geojson", "shapefile"])
+@pytest.mark.parametrize("fmt", ["kml", "kmz", "shapefile"])
 def test_promise_each_format_imports_as_the_same_zones(converted, admin_user, fmt):
     if fmt not in converted:
         require_service(False, "GDAL was built without the LIBKML driver (KMZ)")
