@@ -21,6 +21,7 @@ import math
 import zipfile
 
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from testigo.core import untrusted
@@ -38,7 +39,7 @@ WGS84_NAMES = {"EPSG:4326", "OGC:CRS84", "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:o
 
 
 def refuse(message) -> ValidationError:
-    return ValidationError(str(message))
+    return ValidationError(capfirst(str(message)))
 
 
 def feature_label(number: int, props: dict | None) -> str:
@@ -85,6 +86,9 @@ def read_geo_file(filename: str, data: bytes, *, crs: str | int | None = None, p
         collection = gpx_to_geojson(data)
     elif kind == "json":
         collection, file_crs = _read_json(data)
+    elif kind not in {"shapefile", "kmz"} and filename.lower().endswith((".shp", ".shx", ".dbf", ".prj")):
+        raise refuse(_("A Shapefile is several files: put the .shp, .shx, .dbf and .prj in one .zip and upload "
+                       "the .zip."))
     elif kind not in {"shapefile", "kmz"}:
         raise refuse(_("Upload a GeoJSON, KML, KMZ, TopoJSON, zipped Shapefile (.zip) or GPX file."))
     features = as_features(collection)

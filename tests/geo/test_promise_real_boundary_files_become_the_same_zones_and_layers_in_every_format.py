@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from shapely.geometry import Point, shape
 
 from testigo.alerts import zones
@@ -148,3 +148,47 @@ def test_promise_the_console_and_the_cli_import_the_ogr2ogr_kml(converted, admin
     Zone.objects.all().delete()
     call_command("zone", "import", str(converted["shapefile"]))
     assert f"{len(source_shapes())} zones created" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_promise_a_shapefile_in_utm_is_placed_by_its_prj(tmp_path, admin_user):
+    central = "id IN ('HND', 'GTM', 'SLV', 'NIC', 'BLZ')"
+    (tmp_path / "shp").mkdir()
+    ogr2ogr("-f", "ESRI Shapefile", "-t_srs", "EPSG:32616", str(tmp_path / "shp" / "ca.shp"), str(WORLD),
+            "-where", central)
+    assert "UTM" in (tmp_path / "shp" / "ca.prj").read_text()
+    buffer = tmp_path / "ca.zip"
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for part in (tmp_path / "shp").iterdir():
+            archive.write(part, f"limites/{part.name}")  # GIS offices zip the folder, not the files
+    created, _warnings = zones.import_zones(actor=admin_user, filename="ca.zip", data=buffer.read_bytes())
+    assert_same_shapes({z.name_es: z.geometry for z in created}, central)
+
+
+def test_promise_a_latin1_dbf_without_a_cpg_keeps_its_accents(tmp_path):
+    (tmp_path / "shp").mkdir()
+    ogr2ogr("-f", "ESRI Shapefile", str(tmp_path / "shp" / "d.shp"), str(WORLD), "-dialect", "SQLite",
+            "-sql", "SELECT geometry, name, 'Intibucá' AS depto FROM world_countries WHERE id = 'HND'",
+            "-lco", "ENCODING=ISO-8859-1")
+    (tmp_path / "shp" / "d.cpg").unlink(missing_ok=True)
+    assert "Intibucá".encode("latin-1") in (tmp_path / "shp" / "d.dbf").read_bytes()
+    buffer = tmp_path / "d.zip"
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for part in (tmp_path / "shp").iterdir():
+            archive.write(part, part.name)
+    feature = services.parse_layer_file(filename="d.zip", data=buffer.read_bytes())["features"][0]
+    assert feature["properties"] == {"name": "Honduras", "depto": "Intibucá"}
+
+
+@pytest.mark.django_db
+def test_promise_the_cli_reads_a_file_in_metres_with_the_crs_option(converted, tmp_path, capsys):
+    data = json.loads(converted["utm"].read_text())
+    del data["crs"]
+    path = tmp_path / "utm.geojson"
+    path.write_text(json.dumps(data))
+    with pytest.raises(CommandError) as caught:
+        call_command("zone", "import", str(path))
+    assert "EPSG" in str(caught.value) and not Zone.objects.exists()
+    call_command("zone", "import", str(path), "--crs", "32616")
+    assert "5 zones created" in capsys.readouterr().out
+    assert shape(Zone.objects.get(name_es="Honduras").geometry).contains(TEGUCIGALPA)
