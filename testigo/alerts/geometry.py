@@ -21,7 +21,7 @@ from shapely import STRtree, make_valid, points, prepare
 from shapely.geometry import MultiPolygon, Point, shape
 from shapely.geometry.base import BaseGeometry
 
-from testigo.geo.files import read_geo_file
+from testigo.geo.files import read_geo_file, sniff
 
 EARTH_RADIUS_M = 6_371_008.8
 AREA_TYPES = {"Polygon", "MultiPolygon"}
@@ -96,7 +96,7 @@ def read_upload(*, filename: str, data: bytes, name_field: str = "name",
                                max_bytes=settings.ALERT_MAX_UPLOAD_MB * 1024 * 1024)
     features = collection["features"]
     warnings = []
-    if data[:5].lstrip().startswith(b"<") and filename.lower().endswith(".kml"):
+    if sniff(filename, data) == "kml":
         skipped = len(_PLACEMARK.findall(data)) - len(features)
         if skipped > 0:
             warnings.append(_("%(n)d placemarks skipped: they hold no shape we can read (models, tracks, overlays…).")

@@ -1,4 +1,5 @@
-"""`testigo zone import FILE [--name-field NAME] [--crs EPSG]`: create alert zones from GeoJSON, KML/KMZ, TopoJSON or a zipped Shapefile."""
+"""`testigo zone import FILE [--name-field NAME] [--crs EPSG]`: create alert zones from a boundary
+file (GeoJSON, KML/KMZ, TopoJSON or a zipped Shapefile)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from testigo.alerts import zones
 from testigo.core import roles
+from testigo.geo.files import clean_crs
 
 
 class Command(BaseCommand):
@@ -33,7 +35,7 @@ class Command(BaseCommand):
             raise CommandError(f"no such file: {path}")
         try:
             created, warnings = zones.import_zones(actor=roles.SYSTEM, filename=path.name, data=path.read_bytes(),
-                                                   name_field=options["name_field"], crs=options["crs"] or None)
+                                                   name_field=options["name_field"], crs=clean_crs(options["crs"]))
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         for warning in warnings:
