@@ -25,6 +25,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from testigo.core import untrusted
+from testigo.geo.gpx import gpx_to_geojson
+from testigo.geo.kml import kml_to_geojson
+from testigo.geo.shapefiles import read_shapefile_zip
+from testigo.geo.topojson import topojson_to_geojson
 
 # Uncompressed bytes we accept from one archive (KMZ or zipped Shapefile): four times the largest
 # upload; a real boundary file compresses 3-10 times, a zip bomb thousands of times.
@@ -74,22 +78,20 @@ def read_geo_file(filename: str, data: bytes, *, crs: str | int | None = None, p
     kind = sniff(filename, data)
     file_crs = None
     if kind == "zip":
-        kind, data, file_crs, collection = _read_zip(data)
-    if kind == "kml":
-        from testigo.geo.kml import kml_to_geojson
+        collection, file_crs = _read_zip(data)
+    elif kind == "kml":
         collection = kml_to_geojson(data)
     elif kind == "gpx":
         if purpose == "zones":
             raise refuse(_("A GPX file holds tracks and points, not areas: upload it as a map layer, or upload "
                            "the zones as GeoJSON, KML, TopoJSON or a zipped Shapefile."))
-        from testigo.geo.gpx import gpx_to_geojson
         collection = gpx_to_geojson(data)
     elif kind == "json":
         collection, file_crs = _read_json(data)
-    elif kind not in {"shapefile", "kmz"} and filename.lower().endswith((".shp", ".shx", ".dbf", ".prj")):
+    elif filename.lower().endswith((".shp", ".shx", ".dbf", ".prj")):
         raise refuse(_("A Shapefile is several files: put the .shp, .shx, .dbf and .prj in one .zip and upload "
                        "the .zip."))
-    elif kind not in {"shapefile", "kmz"}:
+    else:
         raise refuse(_("Upload a GeoJSON, KML, KMZ, TopoJSON, zipped Shapefile (.zip) or GPX file."))
     features = as_features(collection)
     return {"type": "FeatureCollection", "features": to_wgs84(features, file_crs or crs)}
@@ -129,7 +131,6 @@ def _read_json(data: bytes) -> tuple[dict, str | None]:
     except (UnicodeDecodeError, ValueError) as exc:
         raise refuse(_("The file is not valid GeoJSON.")) from exc
     if isinstance(obj, dict) and obj.get("type") == "Topology":
-        from testigo.geo.topojson import topojson_to_geojson
         return topojson_to_geojson(obj, max_points=MAX_POINTS), None
     return obj, _geojson_crs(obj)
 
@@ -301,8 +302,8 @@ def _check_lonlat(geometry: dict, label: str, *, reprojected: bool) -> None:
 
 # --- archives ----------------------------------------------------------------------------------
 
-def _read_zip(data: bytes):
-    """(kind, b"", crs, collection): kind "kmz" or "shapefile"; crs from the Shapefile's .prj."""
+def _read_zip(data: bytes) -> tuple[dict, str | None]:
+    """(collection, crs) from a KMZ or a zipped Shapefile; the crs is the Shapefile's .prj."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
@@ -315,18 +316,14 @@ def _read_zip(data: bytes):
     kml = [m for n, m in names.items() if n.endswith(".kml")]
     shp = [m for n, m in names.items() if n.endswith(".shp")]
     if shp:
-        from testigo.geo.shapefiles import read_shapefile_zip
-        collection, crs = read_shapefile_zip({n: m for n, m in names.items()}, lambda m: unzip(archive, m), shp)
-        return "shapefile", b"", crs, collection
+        return read_shapefile_zip(names, lambda m: unzip(archive, m), shp)
     if kml:
         # Google Earth puts everything in doc.kml; ogr2ogr's LIBKML driver writes a doc.kml that links
         # to one layers/<name>.kml per layer: read every KML in the archive, doc.kml first.
-        from testigo.geo.kml import kml_to_geojson
-
         features = []
         for member in sorted(kml, key=lambda m: (m.filename.lower() != "doc.kml", m.filename.count("/"), m.filename)):
             features.extend(kml_to_geojson(unzip(archive, member))["features"])
-        return "kmz", b"", None, {"type": "FeatureCollection", "features": features}
+        return {"type": "FeatureCollection", "features": features}, None
     raise refuse(_("The .zip file holds neither a KML (KMZ) nor a Shapefile (.shp with its .shx, .dbf and .prj)."))
 
 
