@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from testigo.geo.kml import _local, parse_xml
+from testigo.geo.kml import _local, named, parse_xml
 
 
 def _point(el: ET.Element) -> list[float] | None:
@@ -27,21 +27,29 @@ def gpx_to_geojson(data: bytes) -> dict:
     root = parse_xml(data, with_dtd=_("GPX files with a DTD or entities are not accepted."),
                      unreadable=_("The file is not valid GPX (XML)."))
     features = []
-    for el in root:
-        kind = _local(el.tag)
-        if kind == "wpt":
-            features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": _point(el)},
-                             "properties": _props(el)})
-        elif kind == "rte":
-            line = [_point(p) for p in el if _local(p.tag) == "rtept"]
-            if len(line) >= 2:
-                features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": line},
-                                 "properties": _props(el)})
-        elif kind == "trk":
-            segments = [[_point(p) for p in seg if _local(p.tag) == "trkpt"] for seg in el if _local(seg.tag) == "trkseg"]
-            segments = [s for s in segments if len(s) >= 2]
-            if segments:
-                geometry = ({"type": "LineString", "coordinates": segments[0]} if len(segments) == 1
-                            else {"type": "MultiLineString", "coordinates": segments})
-                features.append({"type": "Feature", "geometry": geometry, "properties": _props(el)})
+    for number, el in enumerate(root, start=1):
+        try:
+            feature = _feature(el)
+        except ValidationError as exc:
+            raise ValidationError(named(number, _props(el), exc)) from exc
+        if feature:
+            features.append(feature)
     return {"type": "FeatureCollection", "features": features}
+
+
+def _feature(el: ET.Element) -> dict | None:
+    kind = _local(el.tag)
+    geometry = None
+    if kind == "wpt":
+        geometry = {"type": "Point", "coordinates": _point(el)}
+    elif kind == "rte":
+        line = [_point(p) for p in el if _local(p.tag) == "rtept"]
+        geometry = {"type": "LineString", "coordinates": line} if len(line) >= 2 else None
+    elif kind == "trk":
+        segments = [[_point(p) for p in seg if _local(p.tag) == "trkpt"] for seg in el if _local(seg.tag) == "trkseg"]
+        segments = [s for s in segments if len(s) >= 2]
+        if len(segments) == 1:
+            geometry = {"type": "LineString", "coordinates": segments[0]}
+        elif segments:
+            geometry = {"type": "MultiLineString", "coordinates": segments}
+    return {"type": "Feature", "geometry": geometry, "properties": _props(el)} if geometry else None

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 # MultiGeometry inside MultiGeometry: real maps nest two or three levels. Converting a 5,000-level
@@ -86,6 +87,14 @@ def _extended_data(el: ET.Element, props: dict) -> None:
             props.setdefault(item.get("name")[:100], (getattr(value, "text", "") or "").strip())
 
 
+def named(number: int, props: dict, exc: ValidationError) -> str:
+    """A refusal that says which placemark (or track) it is about: by name, and by number."""
+    from testigo.geo.files import feature_label
+
+    return capfirst(_("%(feature)s: %(problem)s") % {"feature": feature_label(number, props),
+                                                      "problem": " ".join(exc.messages)})
+
+
 def parse_xml(data: bytes, *, with_dtd: str, unreadable: str) -> ET.Element:
     """The root element of an uploaded XML file, refusing DTDs and entities in every encoding."""
     try:
@@ -102,19 +111,21 @@ def kml_to_geojson(data: bytes) -> dict:
     root = parse_xml(data, with_dtd=_("KML files with a DTD or entities are not accepted."),
                      unreadable=_("The file is not valid KML (XML)."))
     features = []
-    for placemark in root.iter():
-        if _local(placemark.tag) != "Placemark":
-            continue
+    placemarks = (el for el in root.iter() if _local(el.tag) == "Placemark")
+    for number, placemark in enumerate(placemarks, start=1):
         geometry = None
         props = {}
-        for child in placemark:
+        children = list(placemark)
+        for child in children:
             name = _local(child.tag)
             if name in {"name", "description"}:
                 props[name] = (child.text or "").strip()
             elif name == "ExtendedData":
                 _extended_data(child, props)
-            elif geometry is None:
-                geometry = _geometry(child)
+        try:
+            geometry = next((g for g in (_geometry(c) for c in children) if g), None)
+        except ValidationError as exc:
+            raise ValidationError(named(number, props, exc)) from exc
         if geometry:
             features.append({"type": "Feature", "geometry": geometry, "properties": props})
     return {"type": "FeatureCollection", "features": features}

@@ -12,6 +12,7 @@ import codecs
 import datetime
 import decimal
 import io
+import struct
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -59,7 +60,8 @@ def read_shapefile_zip(names: dict, read, shp_members: list) -> tuple[dict, str 
             shape = item.shape
             geometry = None if shape.shapeType == shapefile.NULL or not shape.points else shape.__geo_interface__
             features.append({"type": "Feature", "geometry": geometry, "properties": props})
-    except (shapefile.ShapefileException, ValueError, TypeError, IndexError, KeyError, OSError, EOFError) as exc:
+    except (shapefile.ShapefileException, struct.error, ValueError, TypeError, IndexError, KeyError, AttributeError,
+            OSError, EOFError) as exc:  # pyshp reads headers with struct: a damaged file fails in many ways
         raise ValidationError(_("The Shapefile cannot be read (shape %(n)d); export it again from your GIS.")
                               % {"n": len(features) + 1}) from exc
     return {"type": "FeatureCollection", "features": features}, prj

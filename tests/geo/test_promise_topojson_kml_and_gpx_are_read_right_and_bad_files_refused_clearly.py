@@ -135,3 +135,24 @@ def test_promise_the_refusal_names_the_feature_in_metres():
         services.parse_layer_file(filename="x.geojson", data=data)
     message = " ".join(caught.value.messages)
     assert "Yoro" in message and "2" in message and "EPSG" in message
+
+
+def test_promise_a_bad_placemark_is_named_in_the_refusal():
+    kml = (FILES / "togeojson_polygon.kml").read_bytes().replace(b"-122.365248,37.819267,30", b"-122.365248;37,819267")
+    with pytest.raises(ValidationError) as caught:
+        files.read_geo_file("p.kml", kml)
+    assert "hollow box" in " ".join(caught.value.messages)
+
+
+@pytest.mark.django_db
+def test_promise_a_damaged_shapefile_gets_a_sentence_on_the_layers_page_not_a_500(client, admin_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for ext in ("shp", "shx", "dbf"):
+            archive.writestr(f"deptos.{ext}", b"\x00\x00\x27\x0a" + b"x" * 20)
+    client.force_login(admin_user)
+    response = client.post("/console/layers/", {"name_es": "Deptos", "colour": "#112233",
+                                                "file": SimpleUploadedFile("deptos.zip", buffer.getvalue())})
+    assert response.status_code == 200 and "GIS" in response.content.decode()
