@@ -20,6 +20,7 @@ from testigo.alerts.models import Alert, Rule, Zone
 from testigo.alerts.views import map_context
 from testigo.core import numbers, roles
 from testigo.core.access import staff_required
+from testigo.geo.files import clean_crs
 from testigo.reports.models import Category
 
 _staff = staff_required(roles.MANAGE_ALERTS)
@@ -120,7 +121,8 @@ def zone_list(request):
                     raise ValidationError(_("The file is too large (at most %(mb)d MB).")
                                           % {"mb": settings.ALERT_MAX_UPLOAD_MB})
                 created, warnings = zones.import_zones(actor=request.user, filename=upload.name, data=upload.read(),
-                                                       name_field=form.get("name_field") or "name")
+                                                       name_field=form.get("name_field") or "name",
+                                                       crs=clean_crs(form.get("crs", "")))
                 messages.success(request, _("Created %(n)d zones.") % {"n": len(created)})
                 for warning in warnings[:20]:
                     messages.warning(request, warning)

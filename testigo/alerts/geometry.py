@@ -18,10 +18,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from shapely import STRtree, make_valid, points, prepare
-from shapely.geometry import Point, mapping, shape
+from shapely.geometry import MultiPolygon, Point, shape
 from shapely.geometry.base import BaseGeometry
 
-from testigo.geo.services import read_geo_file
+from testigo.geo.files import read_geo_file, sniff
 
 EARTH_RADIUS_M = 6_371_008.8
 AREA_TYPES = {"Polygon", "MultiPolygon"}
@@ -70,11 +70,10 @@ def clean_area(geometry: dict) -> tuple[BaseGeometry, bool]:
     if not geom.is_valid:
         geom, repaired = make_valid(geom), True
     if geom.geom_type == "GeometryCollection":
-        parts = [g for g in geom.geoms if g.geom_type in AREA_TYPES]
-        geom = shape({"type": "MultiPolygon", "coordinates": [
-            poly for g in parts for poly in mapping(g)["coordinates"]]}) if parts else None
-        if geom is not None and len(parts) == 1:
-            geom = parts[0]
+        # A KML MultiGeometry or a repair that left stray lines: keep the polygons, as one MultiPolygon.
+        polygons = [p for g in geom.geoms if g.geom_type in AREA_TYPES
+                    for p in (g.geoms if g.geom_type == "MultiPolygon" else [g])]
+        geom = (polygons[0] if len(polygons) == 1 else MultiPolygon(polygons)) if polygons else None
     if geom is None or geom.geom_type not in AREA_TYPES or geom.is_empty or geom.area == 0:
         raise ValidationError(_("A zone must be a polygon with an area."))
     minx, miny, maxx, maxy = geom.bounds
@@ -86,16 +85,18 @@ def clean_area(geometry: dict) -> tuple[BaseGeometry, bool]:
 _PLACEMARK = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Placemark[\s>]")
 
 
-def read_upload(*, filename: str, data: bytes, name_field: str = "name") -> tuple[list[Shape], list[str]]:
-    """Parse an uploaded GeoJSON or KML file into named zone shapes.
+def read_upload(*, filename: str, data: bytes, name_field: str = "name",
+                crs: str | None = None) -> tuple[list[Shape], list[str]]:
+    """Parse an uploaded boundary file (GeoJSON, KML/KMZ, TopoJSON, zipped Shapefile) into named
+    zone shapes in WGS84; `crs` is the EPSG code chosen at upload for files that do not name theirs.
 
     Returns (shapes, warnings): features that are not areas, or lack a name, are skipped with a
-    warning saying which; a file with no usable zone is refused."""
-    collection = read_geo_file(filename=filename, data=data,
+    warning saying which; a file with no usable zone, or a shape that cannot be read, is refused."""
+    collection = read_geo_file(filename=filename, data=data, crs=crs, purpose="zones",
                                max_bytes=settings.ALERT_MAX_UPLOAD_MB * 1024 * 1024)
-    features = _features(collection)
+    features = collection["features"]
     warnings = []
-    if filename.lower().endswith(".kml"):
+    if sniff(filename, data) == "kml":
         skipped = len(_PLACEMARK.findall(data)) - len(features)
         if skipped > 0:
             warnings.append(_("%(n)d placemarks skipped: they hold no shape we can read (models, tracks, overlays…).")
@@ -122,15 +123,6 @@ def read_upload(*, filename: str, data: bytes, name_field: str = "name") -> tupl
     if not shapes:
         raise ValidationError([_("The file contains no zone we can use.")] + warnings[:10])
     return shapes, warnings
-
-
-def _features(collection) -> list[dict]:
-    if isinstance(collection, dict) and collection.get("type") == "Feature":
-        return [collection]
-    if isinstance(collection, dict) and collection.get("type") == "FeatureCollection" \
-            and isinstance(collection.get("features"), list):
-        return [f for f in collection["features"] if isinstance(f, dict)]
-    raise ValidationError(_("The file is not a GeoJSON FeatureCollection."))
 
 
 def _feature_area(geometry, props: dict) -> tuple[BaseGeometry, bool]:

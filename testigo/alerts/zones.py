@@ -40,13 +40,16 @@ def _check_names(names: list[str]) -> None:
 
 
 @transaction.atomic
-def import_zones(*, actor, filename: str, data: bytes, name_field: str = "name") -> tuple[list[Zone], list[str]]:
-    """Create one zone per named polygon in a GeoJSON or KML file; all or nothing.
+def import_zones(*, actor, filename: str, data: bytes, name_field: str = "name",
+                 crs: str | None = None) -> tuple[list[Zone], list[str]]:
+    """Create one zone per named polygon in a boundary file (GeoJSON, KML/KMZ, TopoJSON, zipped
+    Shapefile); all or nothing. `crs`: EPSG code chosen at upload, for files that do not name theirs.
 
     Returns (zones, warnings). Self-intersecting polygons are repaired (and warned about); shapes
     that are not areas are skipped with a warning; a name already in use refuses the whole file."""
     roles.require(actor, roles.MANAGE_ALERTS)
-    shapes, warnings = geometry.read_upload(filename=filename, data=data, name_field=name_field or "name")
+    shapes, warnings = geometry.read_upload(filename=filename, data=data, name_field=name_field or "name",
+                                             crs=crs or None)
     _check_names([s.name for s in shapes])
     zones = Zone.objects.bulk_create([
         Zone(name_es=s.name, name_en=s.name_en, key=fold(s.name), geometry=mapping(s.geometry), created_by=roles.person(actor))

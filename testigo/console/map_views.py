@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from testigo.core import roles
 from testigo.core.access import staff_required
 from testigo.geo import services as geo_services
+from testigo.geo.files import clean_crs
 from testigo.geo.models import Layer
 from testigo.reports.map_pages import filter_context, map_config
 from testigo.reports.models import Report
@@ -29,7 +30,11 @@ def staff_map(request):
 class LayerForm(forms.Form):
     name_es = forms.CharField(label=gettext_lazy("Name (Spanish)"), max_length=100)
     name_en = forms.CharField(label=gettext_lazy("Name (English)"), max_length=100, required=False)
-    file = forms.FileField(label=gettext_lazy("GeoJSON or KML file"))
+    file = forms.FileField(label=gettext_lazy("Boundary file"),
+                           help_text=gettext_lazy("GeoJSON, KML or KMZ, TopoJSON, zipped Shapefile (.zip) or GPX."))
+    crs = forms.CharField(label=gettext_lazy("Coordinate system (EPSG code)"), required=False, max_length=20,
+                          help_text=gettext_lazy("Only for files in metres that do not say their coordinate system, "
+                                                 "e.g. 32616 for UTM zone 16N. Leave empty for longitude/latitude."))
     colour = forms.RegexField(label=gettext_lazy("Colour"), regex=r"^#[0-9a-fA-F]{6}$", initial="#2c7fb8",
                               widget=forms.TextInput(attrs={"type": "color"}))
     visible_by_default = forms.BooleanField(label=gettext_lazy("Shown when the map opens"), required=False)
@@ -47,7 +52,8 @@ def layers(request):
             geo_services.create_layer(
                 actor=request.user, name_es=form.cleaned_data["name_es"], name_en=form.cleaned_data["name_en"],
                 filename=upload.name, data=data, colour=form.cleaned_data["colour"],
-                visible_by_default=form.cleaned_data["visible_by_default"], is_public=form.cleaned_data["is_public"])
+                visible_by_default=form.cleaned_data["visible_by_default"], is_public=form.cleaned_data["is_public"],
+                crs=clean_crs(form.cleaned_data["crs"]))
         except ValidationError as exc:
             form.add_error("file", exc)
         else:

@@ -1,4 +1,4 @@
-"""Writes to map layers: upload (GeoJSON or KML), edit, delete. Validated, transactional, audited."""
+"""Writes to map layers: upload (GeoJSON, KML/KMZ, TopoJSON, Shapefile, GPX), edit, delete. Validated, transactional, audited."""
 
 from __future__ import annotations
 
@@ -6,54 +6,25 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from testigo.core import audit, roles, untrusted
-from testigo.geo.kml import kml_to_geojson
+from testigo.core import audit, roles
+from testigo.geo import files
 from testigo.geo.models import Layer
 
 MAX_LAYER_BYTES = 5 * 1024 * 1024  # a district map fits easily; the map must stay fast on a phone
-GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
-                  "GeometryCollection"}
 
 
-def read_geo_file(*, filename: str, data: bytes, max_bytes: int) -> dict:
-    """Decode an uploaded .geojson/.json or .kml file into a GeoJSON object (not yet checked).
+def read_geo_file(*, filename: str, data: bytes, max_bytes: int, crs: str | None = None,
+                  purpose: str = "zones") -> dict:
+    """Decode an uploaded boundary file into a WGS84 FeatureCollection (see testigo.geo.files).
     Shared by map layers and alert zones, which each check the features they need."""
-    if len(data) > max_bytes:
-        raise ValidationError(_("The file is too large (at most %(mb)d MB).") % {"mb": max_bytes // 2**20})
-    name = filename.lower()
-    if name.endswith(".kml"):
-        return kml_to_geojson(data)
-    if name.endswith((".geojson", ".json")):
-        try:
-            return untrusted.loads(data.decode("utf-8-sig"))  # nesting-limited: a deep file is not a 500
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise ValidationError(_("The file is not valid GeoJSON.")) from exc
-    raise ValidationError(_("Upload a GeoJSON (.geojson) or KML (.kml) file."))
+    return files.read_geo_file(filename, data, crs=crs, purpose=purpose, max_bytes=max_bytes)
 
 
-def parse_layer_file(*, filename: str, data: bytes) -> dict:
-    """Return a GeoJSON FeatureCollection from an uploaded .geojson/.json or .kml file."""
-    collection = read_geo_file(filename=filename, data=data, max_bytes=MAX_LAYER_BYTES)
-    return _normalise(collection)
-
-
-def _normalise(obj) -> dict:
-    if not isinstance(obj, dict):
-        raise ValidationError(_("The file is not valid GeoJSON."))
-    if obj.get("type") == "Feature":
-        obj = {"type": "FeatureCollection", "features": [obj]}
-    elif obj.get("type") in GEOMETRY_TYPES:
-        obj = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": obj, "properties": {}}]}
-    features = obj.get("features")
-    if obj.get("type") != "FeatureCollection" or not isinstance(features, list):
-        raise ValidationError(_("The file is not valid GeoJSON."))
-    clean = []
-    for feature in features:
-        geometry = feature.get("geometry") if isinstance(feature, dict) else None
-        if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
-            continue
-        props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
-        clean.append({"type": "Feature", "geometry": geometry, "properties": props})
+def parse_layer_file(*, filename: str, data: bytes, crs: str | None = None) -> dict:
+    """A GeoJSON FeatureCollection (WGS84) from an uploaded GeoJSON, KML/KMZ, TopoJSON, zipped
+    Shapefile or GPX file; features without a geometry are left out."""
+    collection = read_geo_file(filename=filename, data=data, max_bytes=MAX_LAYER_BYTES, crs=crs, purpose="layers")
+    clean = [f for f in collection["features"] if f["geometry"] is not None]
     if not clean:
         raise ValidationError(_("The file contains no shapes."))
     return {"type": "FeatureCollection", "features": clean}
@@ -61,10 +32,11 @@ def _normalise(obj) -> dict:
 
 @transaction.atomic
 def create_layer(*, actor, name_es: str, name_en: str, filename: str, data: bytes, colour: str = "#2c7fb8",
-                 visible_by_default: bool = False, is_public: bool = True) -> Layer:
-    """Store an uploaded layer as GeoJSON (KML converted server-side) and audit it."""
+                 visible_by_default: bool = False, is_public: bool = True, crs: str | None = None) -> Layer:
+    """Store an uploaded layer as WGS84 GeoJSON (other formats and coordinate systems converted
+    server-side) and audit it. `crs`: the EPSG code chosen at upload, for files that do not say theirs."""
     roles.require(actor, roles.MANAGE_LAYERS)
-    collection = parse_layer_file(filename=filename, data=data)
+    collection = parse_layer_file(filename=filename, data=data, crs=crs)
     layer = Layer(name_es=name_es.strip(), name_en=(name_en or name_es).strip(), geojson=collection,
                   feature_count=len(collection["features"]), colour=colour,
                   visible_by_default=visible_by_default, is_public=is_public)
