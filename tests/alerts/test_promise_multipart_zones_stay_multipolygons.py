@@ -8,6 +8,9 @@ from shapely.geometry import Point, shape
 
 from testigo.alerts import geometry, zones
 
+# Assertions read the English messages (the site speaks Spanish by default).
+pytestmark = pytest.mark.usefixtures("english")
+
 MAINLAND = [[-87.3, 14.0], [-87.1, 14.0], [-87.1, 14.2], [-87.3, 14.2], [-87.3, 14.0]]
 ISLAND = [[-86.6, 16.3], [-86.5, 16.3], [-86.5, 16.4], [-86.6, 16.4], [-86.6, 16.3]]
 KML = f"""<?xml version="1.0" encoding="utf-8" ?>

@@ -25,6 +25,9 @@ from testigo.geo import services
 from testigo.geo.models import Layer
 from tests.channels.conftest import require_service
 
+# Assertions read the English messages (the site speaks Spanish by default).
+pytestmark = pytest.mark.usefixtures("english")
+
 FILES = Path(__file__).parent / "files"
 WORLD = FILES / "world_countries.geojson"
 # Antarctica is left out: its source ring crosses itself and LIBKML refuses to write it.

@@ -17,6 +17,9 @@ from testigo.alerts import zones
 from testigo.alerts.models import Zone
 from testigo.geo import files, services
 
+# Assertions read the English messages (the site speaks Spanish by default).
+pytestmark = pytest.mark.usefixtures("english")
+
 FILES = Path(__file__).parent / "files"
 
 
