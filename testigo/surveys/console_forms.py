@@ -210,7 +210,7 @@ class DeviceForm(forms.Form):
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("CSV or XLSX file"))
+    file = forms.FileField(label=gettext_lazy("CSV, XLSX or Ushahidi JSON file"))
 
 
 class MappingForm(forms.Form):

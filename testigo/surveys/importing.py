@@ -59,7 +59,7 @@ def create_import(*, actor, name: str, data: bytes) -> Import:
         raise
     except Exception:  # a damaged spreadsheet or binary junk: refuse with a clear message
         imp.file.delete(save=False)
-        raise ValidationError(_("This file cannot be read as CSV or XLSX.")) from None
+        raise ValidationError(_("This file cannot be read as CSV, XLSX or Ushahidi JSON.")) from None
     if not any(table.header):
         imp.file.delete(save=False)
         raise ValidationError(_("The file has no header row."))
