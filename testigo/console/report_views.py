@@ -22,7 +22,7 @@ from testigo.core.access import staff_required
 from testigo.reports import selectors, services
 from testigo.reports.models import Media, Report
 from testigo.surveys import selectors as survey_selectors
-from testigo.surveys.columns import labelled_answers
+from testigo.surveys.columns import imported_columns, labelled_answers
 
 Status = Report.Status
 EVENTS_SHOWN = 100
@@ -107,6 +107,7 @@ def _render(request, report: Report, *, status: int = 200, **forms):
         "photos": list(report.media.order_by("id")),
         "inbound_media": _inbound_media(report),
         "answers": labelled_answers(report.custom_values),
+        "imported": imported_columns(report.custom_values),
         "submission": survey_selectors.current_submission(report) if report.source == "odk" else None,
         "notes": list(report.notes.select_related("author")),
         "events": list(console_selectors.report_events(report)[:EVENTS_SHOWN]),

@@ -26,7 +26,7 @@ from django.db.models import ExpressionWrapper, F, JSONField, Q
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.lookups import Lookup
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from testigo.core.bilingual import in_language
 from testigo.core.numbers import DecimalNumberField, WholeNumberField
@@ -244,3 +244,17 @@ def labelled_answers(custom_values: dict | None) -> list[tuple[str, str]]:
         return [(str(key), str(value)) for key, value in values.items() if not str(key).startswith("_")]
     return [(column.heading, text) for column in table_columns(survey)
             if (text := column.text(values.get(column.name)))]
+
+
+def imported_columns(custom_values: dict | None) -> list[tuple[str, str]]:
+    """The columns of an imported file that no destination took (kept so nothing is lost), as
+    (column, value) pairs for the staff report page, with the record's id in the other system."""
+    from testigo.surveys.mapping import EXTRA_KEY
+
+    values = custom_values if isinstance(custom_values, dict) else {}
+    extra = values.get(EXTRA_KEY)
+    pairs = [(str(column), str(value)) for column, value in (extra.items() if isinstance(extra, dict) else [])
+             if str(value).strip()]
+    if values.get("_external_id"):
+        pairs.insert(0, (str(gettext_lazy("Identifier in the original system")), str(values["_external_id"])))
+    return pairs
