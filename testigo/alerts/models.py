@@ -65,7 +65,7 @@ class Subscription(models.Model):
     channel = models.ForeignKey("channels.Channel", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
     zones = models.ManyToManyField(Zone, blank=True, related_name="subscriptions")
-    lat = models.FloatField(null=True, blank=True, db_index=True)
+    lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
     radius_m = models.PositiveIntegerField(null=True, blank=True)
     categories = models.ManyToManyField("reports.Category", blank=True, related_name="+")  # empty: all
@@ -77,6 +77,13 @@ class Subscription(models.Model):
     code_attempts = models.PositiveSmallIntegerField(default=0)
     source = models.CharField(max_length=20, default="web")  # web, keyword, console
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            # selectors._point_recipients: per radius class, a latitude band read from the index with the
+            # radius class and longitude checked there too, before any row is fetched.
+            models.Index(fields=["lat", "radius_m", "lon"], name="alerts_sub_point_radius"),
+        ]
 
     def __str__(self) -> str:
         return f"subscription {self.pk}"

@@ -89,21 +89,46 @@ def recipients_in_area(*, lat: float, lon: float, radius_m: int, category_ids: s
     return _filter_categories(found, _with_ancestors(category_ids))
 
 
-def _point_recipients(lat: float, lon: float, *, reach_m: float = 0) -> list[Recipient]:
-    """Point-and-radius subscribers within their radius (plus `reach_m`) of (lat, lon)."""
-    box_m = settings.ALERT_MAX_RADIUS_KM * 1000 + reach_m
+# Radius classes (metres): a subscription with radius r is looked for in a box sized by the smallest
+# class >= r, not by the largest radius anyone may choose. Each class is one range of the
+# (lat, radius_m, lon) index, so a report reads a few dozen candidates instead of thousands.
+RADIUS_CLASSES_M = (250, 500, 1_000, 2_000, 3_000, 5_000, 7_500, 10_000, 15_000, 20_000, 30_000, 50_000)
+
+
+def _radius_classes() -> list[tuple[int, int | None, int]]:
+    """(exclusive lower bound, inclusive upper bound or None, box size) per class, up to the largest
+    radius a subscriber may choose (settings.ALERT_MAX_RADIUS_KM). Radii above it (chosen before the
+    setting was lowered) are looked for in that largest box, as they always were."""
+    top = settings.ALERT_MAX_RADIUS_KM * 1000
+    bounds = [c for c in RADIUS_CLASSES_M if c < top] + [top]
+    return [(low, high, high) for low, high in zip([0, *bounds[:-1]], bounds, strict=True)] + [(top, None, top)]
+
+
+def _box_filter(lat: float, lon: float, box_m: float) -> Q:
+    """Rows whose point may lie within `box_m` of (lat, lon): a latitude band and a longitude range
+    that wraps across the antimeridian, or every longitude when the circle reaches a pole."""
     min_lat, max_lat, min_lon, max_lon = geometry.degrees_box(lat, lon, box_m)
-    rows = active_subscriptions().filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon,
-                                         radius_m__isnull=False).values(*_FIELDS, "lat", "lon", "radius_m")
-    # Exact distance on the few rows the index box let through.
-    cos_lat = math.cos(math.radians(lat))
-    near = []
-    for r in rows:
-        reach = r["radius_m"] + reach_m
-        dy = math.radians(r["lat"] - lat) * geometry.EARTH_RADIUS_M
-        dx = math.radians(r["lon"] - lon) * geometry.EARTH_RADIUS_M * cos_lat
-        if dx * dx + dy * dy <= (reach * 1.01) ** 2 and geometry.haversine_m(lat, lon, r["lat"], r["lon"]) <= reach:
-            near.append(r)
+    q = Q(lat__gte=min_lat, lat__lte=max_lat)
+    if max_lat >= 90 or min_lat <= -90 or max_lon - min_lon >= 360:
+        return q & Q(lon__isnull=False)
+    if min_lon < -180:
+        return q & (Q(lon__gte=min_lon + 360) | Q(lon__lte=max_lon))
+    if max_lon > 180:
+        return q & (Q(lon__gte=min_lon) | Q(lon__lte=max_lon - 360))
+    return q & Q(lon__gte=min_lon, lon__lte=max_lon)
+
+
+def _point_recipients(lat: float, lon: float, *, reach_m: float = 0) -> list[Recipient]:
+    """Point-and-radius subscribers within their radius (plus `reach_m`) of (lat, lon).
+
+    One index range per radius class, each sized by that class's largest radius (plus `reach_m`),
+    then the exact great-circle distance on the few candidates."""
+    where = Q()
+    for low, high, box_m in _radius_classes():
+        radius = Q(radius_m__gt=low) if high is None else Q(radius_m__gt=low, radius_m__lte=high)
+        where |= radius & _box_filter(lat, lon, box_m + reach_m)
+    rows = active_subscriptions().filter(where).values(*_FIELDS, "lat", "lon", "radius_m")
+    near = [r for r in rows if geometry.haversine_m(lat, lon, r["lat"], r["lon"]) <= r["radius_m"] + reach_m]
     return _rows_to_recipients(near, lambda r: f"s{r['id']}")
 
 
