@@ -8,6 +8,7 @@ Prints JSON lines {"name","value","unit","target","n"}. TESTIGO_BENCH_QUICK=1: u
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import random
 import statistics
@@ -23,6 +24,7 @@ QUICK = _seed.QUICK
 SUBSCRIBERS = 10_000 if QUICK else 100_000
 ZONES = 2_000
 DISPATCH = 2_000 if QUICK else 20_000
+REPORTS = 100 if QUICK else 400  # reports whose recipients are timed
 S, W, N, E = _seed.COUNTRY
 
 
@@ -71,20 +73,84 @@ def seed_subscribers(rng: random.Random) -> None:
     through.objects.bulk_create(links, batch_size=5000)
 
 
+class Reference:
+    """The comparison point of issue #19: everything in memory, one shapely STRtree over the zone
+    polygons and one over the boxes of the subscribers' circles, exact distance on the candidates."""
+
+    def __init__(self) -> None:
+        from shapely import STRtree, box
+        from shapely.geometry import shape
+
+        from testigo.alerts import geometry, selectors
+        from testigo.alerts.models import Subscription, Zone
+
+        zones = list(Zone.objects.filter(is_active=True).values_list("pk", "geometry"))
+        self.zone_ids = [pk for pk, _g in zones]
+        self.zone_tree = STRtree([shape(g) for _pk, g in zones])
+        active = selectors.active_subscriptions()
+        self.by_zone: dict[int, list[int]] = {}
+        for sub_id, zone_id in active.filter(zones__isnull=False).values_list("id", "zones__id"):
+            self.by_zone.setdefault(zone_id, []).append(sub_id)
+        self.points = list(active.filter(radius_m__isnull=False).values_list("id", "lat", "lon", "radius_m"))
+        boxes = []
+        for _id, lat, lon, radius in self.points:
+            min_lat, max_lat, min_lon, max_lon = geometry.degrees_box(lat, lon, radius)
+            boxes.append(box(min_lon, min_lat, max_lon, max_lat))
+        self.point_tree = STRtree(boxes)
+        self.categories: dict[int, set[int]] = {}
+        for sub_id, cat_id in Subscription.categories.through.objects.values_list("subscription_id", "category_id"):
+            self.categories.setdefault(sub_id, set()).add(cat_id)
+        self.haversine = geometry.haversine_m
+
+    def recipients(self, lat: float, lon: float, wanted: set[int]) -> set[tuple[int, str]]:
+        from shapely.geometry import Point
+
+        here = Point(lon, lat)
+        found = {(sub_id, f"z{self.zone_ids[i]}") for i in self.zone_tree.query(here, predicate="intersects")
+                 for sub_id in self.by_zone.get(self.zone_ids[i], ())}
+        for i in self.point_tree.query(here):
+            sub_id, s_lat, s_lon, radius = self.points[i]
+            if self.haversine(lat, lon, s_lat, s_lon) <= radius:
+                found.add((sub_id, f"s{sub_id}"))
+        return {(s, a) for s, a in found if not self.categories.get(s) or self.categories[s] & wanted}
+
+
+def _percentile(times: list[float], share: float) -> float:
+    ordered = sorted(times)
+    return round(ordered[max(0, math.ceil(len(ordered) * share) - 1)], 2)
+
+
 def bench_matching(rng: random.Random) -> None:
     from testigo.alerts import selectors
 
     selectors.recipients_at(lat=14.07, lon=-87.19, category_ids=None)  # build the zone index once
-    times, found = [], []
-    for _i in range(50):
-        lat, lon = _seed._point(rng)
+    start = time.perf_counter()
+    reference = Reference()
+    build_s = time.perf_counter() - start
+    wanted = selectors._with_ancestors({1})
+    points = [_seed._point(rng) for _i in range(REPORTS)]
+    times, ref_times, found, mismatches = [], [], [], 0
+    for lat, lon in points:
         start = time.perf_counter()
-        found.append(len(selectors.recipients_at(lat=lat, lon=lon, category_ids={1})))
+        got = selectors.recipients_at(lat=lat, lon=lon, category_ids={1})
         times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    _seed.emit("alerts_recipients_of_one_report_p95", round(times[int(len(times) * 0.95) - 1], 2), "ms", 100,
-               SUBSCRIBERS, median_ms=round(statistics.median(times), 2), zones=ZONES,
-               mean_recipients=round(statistics.mean(found), 1))
+        start = time.perf_counter()
+        expected = reference.recipients(lat, lon, wanted)
+        ref_times.append((time.perf_counter() - start) * 1000)
+        found.append(len(got))
+        mismatches += {(r.subscription_id, r.area_key) for r in got} != expected
+    p50, p95 = _percentile(times, 0.5), _percentile(times, 0.95)
+    ref_p50, ref_p95 = _percentile(ref_times, 0.5), _percentile(ref_times, 0.95)
+    _seed.emit("alerts_recipients_of_one_report_p95", p95, "ms", 10, SUBSCRIBERS, p50_ms=p50, zones=ZONES,
+               reports=REPORTS, mean_recipients=round(statistics.mean(found), 1),
+               strtree_p50_ms=ref_p50, strtree_p95_ms=ref_p95, strtree_build_s=round(build_s, 2),
+               ratio_p50=round(p50 / max(ref_p50, 0.001), 1), ratio_p95=round(p95 / max(ref_p95, 0.001), 1),
+               same_recipients=mismatches == 0, mismatched_reports=mismatches,
+               note="selectors.recipients_at (zones + own-radius point subscribers, categories) vs an in-memory "
+                    "shapely STRtree reference on the same rows")
+    if mismatches:
+        print(f"# WARNING: {mismatches} of {REPORTS} reports got different recipients from the reference",
+              file=sys.stderr)
 
 
 def bench_queue(port: int) -> None:
@@ -168,6 +234,10 @@ def main() -> None:
     print(f"\n# seeded {SUBSCRIBERS} subscribers and {ZONES} zones in {time.perf_counter() - start:.1f} s",
           file=sys.stderr)
     bench_matching(rng)
+    if os.environ.get("TESTIGO_BENCH_MATCHING_ONLY"):
+        gateway.terminate()
+        gateway.wait()
+        return
     try:
         bench_queue(port)
         bench_dispatch()

@@ -81,8 +81,10 @@ class Subscription(models.Model):
     class Meta:
         indexes = [
             # selectors._point_recipients: per radius class, a latitude band read from the index with the
-            # radius class and longitude checked there too, before any row is fetched.
-            models.Index(fields=["lat", "radius_m", "lon"], name="alerts_sub_point_radius"),
+            # radius class, longitude and state checked there too; the recipient's fields come from it.
+            models.Index(fields=["lat", "radius_m", "lon", "confirmed_at", "cancelled_at", "contact_id", "channel_id",
+                                 "language"], condition=models.Q(radius_m__isnull=False),
+                         name="alerts_sub_point_radius"),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,4 @@
-"""Point-and-radius subscriptions are found per radius class through one (lat, radius_m, lon) index."""
+"""Point-and-radius subscriptions are found per radius class through one (lat, radius_m, lon, ...) index."""
 
 from django.db import migrations, models
 
@@ -17,6 +17,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="subscription",
-            index=models.Index(fields=["lat", "radius_m", "lon"], name="alerts_sub_point_radius"),
+            index=models.Index(condition=models.Q(("radius_m__isnull", False)), fields=["lat", "radius_m", "lon", "confirmed_at", "cancelled_at", "contact_id", "channel_id", "language"], name="alerts_sub_point_radius"),
         ),
     ]
