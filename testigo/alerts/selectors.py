@@ -124,9 +124,9 @@ def _point_sql() -> str:
     """The candidates' SELECT, with the conditions of active_subscriptions() spelled out: the ORM took
     longer to build the dozen-class query than the database to answer it."""
     sub, contact = Subscription._meta, Subscription._meta.get_field("contact").related_model._meta
-    col = {name: sub.get_field(name).column for name in ("contact", "channel")}
-    return (f'SELECT s.id, s.{col["contact"]}, s.{col["channel"]}, c.scheme, s.language, s.lat, s.lon, s.radius_m '
-            f'FROM {sub.db_table} s INNER JOIN {contact.db_table} c ON c.id = s.{col["contact"]} '
+    q = connection.ops.quote_name
+    return (f"SELECT s.id, s.contact_id, s.channel_id, c.scheme, s.language, s.lat, s.lon, s.radius_m "
+            f"FROM {q(sub.db_table)} s INNER JOIN {q(contact.db_table)} c ON c.id = s.contact_id "
             "WHERE s.confirmed_at IS NOT NULL AND s.cancelled_at IS NULL AND c.opted_out_at IS NULL AND ({})")
 
 
@@ -180,7 +180,7 @@ def _filter_categories(found: list[Recipient], wanted: set[int]) -> list[Recipie
     with connection.cursor() as cursor:
         for start in range(0, len(ids), 900):
             chunk = ids[start:start + 900]
-            cursor.execute(f"SELECT subscription_id, category_id FROM {table} WHERE subscription_id IN "
+            cursor.execute(f"SELECT subscription_id, category_id FROM {connection.ops.quote_name(table)} WHERE subscription_id IN "
                            f"({', '.join(['%s'] * len(chunk))})", chunk)
             for sub_id, cat_id in cursor.fetchall():
                 chosen[sub_id].add(cat_id)
