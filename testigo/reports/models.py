@@ -118,6 +118,11 @@ class Report(models.Model):
         # indexes on the same leading columns would only slow every write.
         indexes = [
             models.Index(fields=["status", "-received_at"], name="report_status_received"),
+            # The public list's order (selectors.PUBLIC_ORDER) under its filter: the home page reads
+            # 20 index entries instead of sorting every published report (issue #19). On PostgreSQL
+            # migration 0007 builds it with `published_at DESC NULLS LAST`, the order's own NULLs
+            # rule; SQLite has no NULLS in CREATE INDEX and needs none (its NULLs sort last in DESC).
+            models.Index(fields=["status", "visibility", "-published_at", "-reference"], name="report_public_order"),
         ]
         permissions = [
             ("publish_report", "Can publish and reject reports"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from testigo.core import roles
@@ -51,10 +51,17 @@ def _aware(d: date, end: bool) -> datetime:
     return timezone.make_aware(moment)
 
 
-def _apply(qs: QuerySet, filters: ReportFilters, *, public: bool) -> QuerySet:
+def _apply(qs: QuerySet, filters: ReportFilters, *, public: bool, paged: bool = False) -> QuerySet:
     if filters.statuses and not public:
         qs = qs.filter(status__in=filters.statuses)
-    if filters.categories:
+    if filters.categories and paged:
+        # One page in the public order: a correlated EXISTS lets the database walk the order's
+        # index (report_public_order) and stop after a page; the IN list below first reads every
+        # link of the category (at 1M reports on SQLite: 0.5 ms against 550 ms, issue #19).
+        links = Report.categories.through.objects.filter(report_id=OuterRef("id"),
+                                                         category_id__in=filters.category_ids_with_children())
+        qs = qs.filter(Exists(links))
+    elif filters.categories:
         # An IN subquery on the link table, not a join: no duplicate rows, so no DISTINCT, and
         # the map's counts (reports/counts/) count each report once. (A correlated EXISTS was measured too:
         # faster on small viewports, 2.5x slower on country-wide ones, the map's landing view.)
@@ -107,9 +114,11 @@ def public_base() -> QuerySet:
     return Report.objects.filter(status=Report.Status.PUBLISHED, visibility=Report.Visibility.PUBLIC)
 
 
-def public_reports(filters: ReportFilters | None = None) -> QuerySet:
-    """Published, public reports as dicts of PUBLIC_FIELDS only, newest publication first."""
-    qs = _apply(public_base(), filters or ReportFilters(), public=True)
+def public_reports(filters: ReportFilters | None = None, *, paged: bool = False) -> QuerySet:
+    """Published, public reports as dicts of PUBLIC_FIELDS only, newest publication first.
+    `paged`: the caller reads a page or two in this order (home, list, API pages), not every
+    match (map counts, exports); filters are then written so the order's index serves them."""
+    qs = _apply(public_base(), filters or ReportFilters(), public=True, paged=paged)
     return public_values(qs.order_by(*PUBLIC_ORDER))
 
 
