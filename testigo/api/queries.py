@@ -14,7 +14,8 @@ from testigo.reports.models import Report
 from testigo.reports.selectors import ReportFilters
 
 
-def report_queryset(caller: Caller, filters: ReportFilters, updated_since=None) -> tuple[QuerySet, str, bool]:
+def report_queryset(caller: Caller, filters: ReportFilters, updated_since=None, *,
+                    paged: bool = False) -> tuple[QuerySet, str, bool]:
     """(queryset, sort field, is_public). Public rows are dicts from public_reports().
 
     `updated_since` reads, for the public, when the public row last changed
@@ -24,7 +25,7 @@ def report_queryset(caller: Caller, filters: ReportFilters, updated_since=None) 
         qs = selectors.staff_reports(caller.user, filters)
         sort, changed = "received_at", "updated_at"
     else:
-        qs = selectors.public_reports(filters)
+        qs = selectors.public_reports(filters, paged=paged)  # a page reads a few rows; an export all
         sort, changed = "published_at", "public_updated_at"
     if updated_since is not None:
         qs = qs.filter(**{f"{changed}__gte": updated_since})
@@ -43,7 +44,7 @@ def page(caller: Caller, filters: ReportFilters, *, limit: int, cursor: str | No
     """One page in a stable order (sort key desc, tie-breaker desc) and the opaque cursor to the
     next. The public tie-breaker is the reference (selectors.PUBLIC_ORDER), so a public cursor
     holds only public values; staff's is the id."""
-    qs, sort, public = report_queryset(caller, filters, updated_since)
+    qs, sort, public = report_queryset(caller, filters, updated_since, paged=True)
     tiebreak = "reference" if public else "id"
     after = decode_cursor(cursor, key_type=str if public else int)
     if after is not None:

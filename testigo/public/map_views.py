@@ -14,7 +14,7 @@ RECENT = 20
 
 def home(request):
     ctx = filter_context(request)
-    recent = list(exporters.public_rows_from(list(selectors.public_reports(ctx["filters"])[:RECENT])))
+    recent = list(exporters.public_rows_from(list(selectors.public_reports(ctx["filters"], paged=True)[:RECENT])))
     ctx.update(recent=recent, map_config=map_config(staff=False),
                has_layers=Layer.objects.filter(is_public=True).exists())
     return render(request, "public/home.html", ctx)
