@@ -60,6 +60,18 @@ def setup_django(database_url: str | None = None) -> Path:
     return data_dir
 
 
+def run_on_both(bench: str, run, script: str) -> None:
+    """A bench's main: `run(backend)` on SQLite in this process, then on PostgreSQL in a fresh one
+    (`script --backend postgres URL`, see on_postgres), which setup_django points at its database."""
+    if len(sys.argv) > 2 and sys.argv[1] == "--backend":
+        setup_django(sys.argv[3] if len(sys.argv) > 3 else None)
+        run(sys.argv[2])
+        return
+    setup_django(None)
+    run("sqlite")
+    on_postgres(bench, script)
+
+
 def on_postgres(bench: str, script: str) -> None:
     """Run `script --backend postgres URL` in a throw-away database next to the one named in
     TESTIGO_BENCH_POSTGRES_URL, or say that it was skipped."""

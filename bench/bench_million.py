@@ -78,13 +78,7 @@ def run(backend: str) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) > 2 and sys.argv[1] == "--backend":
-        _seed.setup_django(sys.argv[3] if len(sys.argv) > 3 else None)
-        run(sys.argv[2])
-        return
-    _seed.setup_django(None)
-    run("sqlite")  # in this process; PostgreSQL in a fresh one (setup_django points it at its own database)
-    _seed.on_postgres("million", __file__)
+    _seed.run_on_both("million", run, __file__)
 
 
 if __name__ == "__main__":
