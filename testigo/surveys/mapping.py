@@ -77,6 +77,8 @@ class Prepared:
     id_scope: str = "import"  # whose ids those are ("ushahidi"): two systems' ids never meet
     date_order: str | None = None  # "dmy" / "mdy" (dateorder.settle), None: only unambiguous dates read
     utc_targets: frozenset[str] = frozenset()  # targets whose column header says "(UTC)"
+    # cell text -> (categories, unknown names): what _categories read from each distinct cell
+    category_cells: dict[str, tuple[list[Category], list[str]]] = field(default_factory=dict, repr=False)
 
     def read_date(self, target: str, text: str) -> datetime:
         """A date cell of this target's column: in the mapping's order and the column's zone."""
@@ -244,9 +246,10 @@ def _report_values(prepared: Prepared, values: dict[str, str]) -> dict:
         or title_from(values.get("description", ""))
     if not title:
         raise RowError(_("The title is empty."))
-    report = {key: values.get(key, "")[:text_limit(key)] for key in LIMITED}
-    report["title"] = title[:text_limit("title")]
-    report["description"] = (values.get("description") or title)[:text_limit("description")]
+    limits = _limits()
+    report = {key: values.get(key, "")[:limit] for key, limit in limits.items()}
+    report["title"] = title[:limits["title"]]
+    report["description"] = (values.get("description") or title)[:limits["description"]]
     report["occurred_at"] = prepared.read_date("occurred_at", values["occurred_at"]) \
         if values.get("occurred_at") else None
     # A cell without a time ("01/12/2026", "2026-12-01") is stored at the start of the day (what
@@ -262,6 +265,12 @@ def _report_values(prepared: Prepared, values: dict[str, str]) -> dict:
         report["status"], report["held_back"] = Report.Status.VERIFIED, True
     report["media"] = values.get("media", "").split()
     return report
+
+
+@functools.cache
+def _limits() -> dict[str, int]:
+    """LIMITED's model limits, looked up once (nine field lookups per row otherwise)."""
+    return {key: text_limit(key) for key in LIMITED}
 
 
 def title_from(description: str) -> str:
@@ -293,6 +302,18 @@ def _location(prepared: Prepared, values: dict[str, str]) -> tuple[float | None,
 
 
 def _categories(prepared: Prepared, text: str) -> tuple[list[Category], list[str]]:
+    """The categories a cell names and the names it holds that are no category. A file repeats
+    the same few cells ("Robo", "Extorsión") on every row: each distinct cell is read once per
+    import (prepared.category_cells), and every row gets its own lists."""
+    if text not in prepared.category_cells:
+        prepared.category_cells[text] = _read_categories(prepared, text)
+    found, unknown = prepared.category_cells[text]
+    if unknown and not prepared.keep_unknown_categories:
+        raise RowError(_("Unknown category “%(name)s”.") % {"name": unknown[0]})
+    return list(found), list(unknown)
+
+
+def _read_categories(prepared: Prepared, text: str) -> tuple[list[Category], list[str]]:
     found, unknown = [], []
     for name in category_names(text, ushahidi_export=prepared.ushahidi, known=prepared.categories):
         category = prepared.categories.get(norm(name))
@@ -300,8 +321,6 @@ def _categories(prepared: Prepared, text: str) -> tuple[list[Category], list[str
             unknown.append(name.strip())
         elif category not in found:
             found.append(category)
-    if unknown and not prepared.keep_unknown_categories:
-        raise RowError(_("Unknown category “%(name)s”.") % {"name": unknown[0]})
     return found, unknown
 
 
