@@ -313,3 +313,34 @@ def test_the_bulk_writer_always_counts_what_it_inserts_on_the_map():
     counts.rebuild()  # what a rebuild from the reports table finds is what the bulk writer kept
     rebuilt = list(ClusterCount.objects.order_by("scope", "category", "level", "cell", "part").values_list())
     assert [row[:6] for row in kept] == [row[:6] for row in rebuilt]
+
+
+def test_repeated_category_cells_give_each_row_its_categories_and_reject_each_unknown_one(
+        admin_user, survey, category, run_import):
+    """Each distinct category cell is read once per import (mapping._categories): every row
+    still gets its own categories, each row naming an unknown category is rejected, and the
+    map's counts are exactly what a rebuild from the reports table finds."""
+    from django.conf import settings
+
+    from testigo.geo.fuzz import fuzz
+    from testigo.geo.models import ClusterCount
+    from testigo.reports import counts
+    from testigo.reports.models import Category
+
+    other = Category.objects.create(slug="extorsion", name_es="Extorsión", name_en="Extortion")
+    rows = [f"Robo {i},01/03/2026,{14 + i / 100},-87.2,{cell},1"
+            for i, cell in enumerate(["Robo", "Robo", "Robo; Extorsión", "Cohecho", "Robo; Extorsión",
+                                      "Cohecho", "Extorsión"])]
+    imp = run_import(admin_user, ("Título,Fecha,Lat,Lon,Categoría,Víctimas\n" + "\n".join(rows) + "\n").encode())
+    assert (imp.created_count, imp.rejected_count) == (5, 2)
+    assert sorted(e["row"] for e in imp.errors) == [5, 7] and all("Cohecho" in e["reason"] for e in imp.errors)
+    linked = {r.title: sorted(c.slug for c in r.categories.all()) for r in Report.objects.all()}
+    assert linked == {"Robo 0": [category.slug], "Robo 1": [category.slug],
+                      "Robo 2": sorted([category.slug, other.slug]), "Robo 4": sorted([category.slug, other.slug]),
+                      "Robo 6": [other.slug]}
+    points = {(r.lat, r.lon): (r.public_lat, r.public_lon) for r in Report.objects.all()}
+    assert all(points[true] == fuzz(lat=true[0], lon=true[1], radius_m=settings.FUZZ_RADIUS_M,
+                                    secret=settings.SECRET_KEY) for true in points)
+    kept = list(ClusterCount.objects.order_by("scope", "category", "level", "cell", "part").values_list())
+    counts.rebuild()
+    assert kept == list(ClusterCount.objects.order_by("scope", "category", "level", "cell", "part").values_list())
