@@ -1,5 +1,9 @@
 """Exports at scale: seed 1,000,000 reports (QUICK: 20,000) and run `testigo export` as a
-subprocess for CSV and GeoJSON, reporting wall time and the child's peak RSS.
+subprocess for CSV and GeoJSON, reporting wall time and the child's peak RSS. Then, in this
+process, the public CSV export against its reference measured in the same run: a plain
+`csv.writer` over the same SQL (the same rows and columns, read in the same chunks with one link
+query each, written unformatted). The first byte / first rows of the streamed endpoints are
+bench_million's section (bench/_million_exports.py).
 
 SQLite always; PostgreSQL too when TESTIGO_BENCH_POSTGRES_URL is set (in a throw-away database
 created next to the one named in the URL), as bench_map.py does.
@@ -41,6 +45,53 @@ def run(backend: str, database_url: str | None) -> None:
         _seed.emit(f"export.{backend}.{fmt}.peak_rss", round(peak_mb, 1), "MB", target=300, n=n)
         _seed.emit(f"export.{backend}.{fmt}.size", round(out.stat().st_size / 2**20, 1), "MB", n=n)
         out.unlink()
+    connections.close_all()
+    exported, plain = _in_process()
+    _seed.emit(f"export.{backend}.public_csv.in_process_time", round(exported, 2), "s", n=n)
+    _seed.emit(f"export.{backend}.public_csv.reference_time", round(plain, 2), "s", n=n,
+               reference="plain csv.writer over the same SQL, unformatted")
+    _seed.emit(f"export.{backend}.public_csv.time_vs_reference", round(exported / plain, 2), "x", n=n)
+
+
+class _Null:
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def _in_process() -> tuple[float, float]:
+    """Seconds for the public CSV export, and for the plain reference over the same SQL."""
+    import csv
+    from contextlib import nullcontext
+
+    from django.db import connection, transaction
+
+    from testigo.reports import exporters, selectors
+    from testigo.reports.models import Report
+
+    export = exporters.Export(selectors.public_reports(), public=True)
+    started = time.perf_counter()
+    for _chunk in export.csv():
+        pass
+    exported = time.perf_counter() - started
+    names = [source for _name, source in export.select]
+    sql, params = export.qs.values_list(*names).query.sql_with_params()
+    links = Report.categories.through._meta.db_table
+    started = time.perf_counter()
+    postgres = connection.vendor == "postgresql"  # a server-side cursor streams inside a transaction
+    with transaction.atomic() if postgres else nullcontext(), connection.chunked_cursor() as cursor, \
+            connection.cursor() as other:
+        cursor.execute(sql, params)
+        writer = csv.writer(_Null())
+        while rows := cursor.fetchmany(exporters.EXPORT_CHUNK):
+            ids = [row[0] for row in rows]
+            if postgres:
+                other.execute(f"SELECT report_id, category_id FROM {links} WHERE report_id = ANY(%s)", [ids])
+            else:
+                other.execute(f"SELECT report_id, category_id FROM {links} WHERE report_id IN "
+                              f"({', '.join(['%s'] * len(ids))})", ids)
+            other.fetchall()
+            writer.writerows(rows)
+    return exported, time.perf_counter() - started
 
 
 def main() -> None:
