@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -15,6 +14,7 @@ from testigo.console import selectors as console_selectors
 from testigo.console.admin_forms import CategoryForm, RoleForm, UserCreateForm
 from testigo.core import audit, roles, services
 from testigo.core.access import staff_required
+from testigo.core.paging import CappedPaginator, capped_count
 from testigo.reports import category_services
 from testigo.reports.models import Category
 
@@ -116,9 +116,9 @@ def audit_trail(request):
     filters = console_selectors.AuditFilters(action=request.GET.get("action", "")[:64],
                                              actor=request.GET.get("actor", "")[:150])
     events = console_selectors.audit_events(request.user, filters)
-    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    total = page.paginator.count if not (filters.action or filters.actor) else None
-    run_verify = request.GET.get("verify") == "1" or (total is not None and total <= AUDIT_AUTO_VERIFY_MAX)
+    page = CappedPaginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    small = not (filters.action or filters.actor) and capped_count(events, AUDIT_AUTO_VERIFY_MAX).exact
+    run_verify = request.GET.get("verify") == "1" or small
     return render(request, "console/audit.html", {
         "page": page, "filters": filters, "actions": console_selectors.audit_actions(),
         "verification": audit.verify() if run_verify else None,

@@ -111,7 +111,10 @@ def _render(request, report: Report, *, status: int = 200, **forms):
         "submission": survey_selectors.current_submission(report) if report.source == "odk" else None,
         "notes": list(report.notes.select_related("author")),
         "events": list(console_selectors.report_events(report)[:EVENTS_SHOWN]),
-        "duplicates": list(report.duplicates.values_list("reference", flat=True)),
+        # Unordered in SQL, sorted here: with the inbox order SQLite walked the received_at index
+        # over every report (1 s at 100k), as nearly all merged_into are NULL and the statistics
+        # make that index look no more selective.
+        "duplicates": sorted(report.duplicates.order_by().values_list("reference", flat=True)),
         "transitions": allowed_transitions(user, report),
         "edit_form": forms.get("edit_form") or ReportEditForm(user=user, report=report),
         "note_form": forms.get("note_form") or NoteForm(),

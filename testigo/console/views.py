@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 from testigo.console import selectors as console_selectors
 from testigo.console.forms import InboxFilterForm, LoginForm
 from testigo.core import auth, roles, services
+from testigo.core.paging import CappedCount, CappedPaginator
 from testigo.core.access import may_enter, staff_required
 from testigo.core.signals import staff_password_changed, staff_password_verified
 from testigo.reports import selectors
@@ -109,10 +109,10 @@ def inbox(request):
     form = InboxFilterForm(request.GET or None, sources=console_selectors.sources(request.user),
                            surveys=console_selectors.inbox_surveys())
     filters, conditions = form.filters(), form.answer_conditions()
-    reports = selectors.staff_reports(request.user, filters).filter(*conditions)
-    page = Paginator(reports, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    reports = selectors.staff_reports(request.user, filters, paged=True).filter(*conditions)
+    page = CappedPaginator(reports, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = console_selectors.status_counts(request.user, filters, conditions)
-    tabs = [(value, label, counts.get(value, 0)) for value, label in Report.Status.choices]
+    tabs = [(value, label, counts[value]) for value, label in Report.Status.choices]
     answer_columns = []
     if form.survey is not None:  # the survey's answers as extra columns
         page.object_list = list(page.object_list)
@@ -120,7 +120,7 @@ def inbox(request):
         for report in page.object_list:  # reads the loaded rows only: no query per report
             report.answer_cells = columns.cells(form.survey, answer_columns, report.custom_values)
     return render(request, "console/inbox.html", {
-        "form": form, "page": page, "tabs": tabs, "total": sum(counts.values()),
+        "form": form, "page": page, "tabs": tabs, "total": sum(counts.values(), CappedCount(0)),
         "selected_statuses": filters.statuses, "bulk_statuses": _bulk_choices(request.user),
         "survey": form.survey, "answer_columns": answer_columns,
     })

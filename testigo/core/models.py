@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,7 +20,7 @@ class AuditEvent(models.Model):
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     actor_name = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
+    action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True, db_index=True)
     data = models.JSONField(default=dict, blank=True)
@@ -27,6 +29,14 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-seq"]
+        # The audit page filtered by action or by actor, newest first: a page reads 50 index
+        # entries in order instead of every event of that action or actor (issue #19). The actor
+        # filter compares UPPER() on both sides (console.selectors.audit_events), so its index is
+        # on that expression.
+        indexes = [
+            models.Index(fields=["action", "-seq"], name="audit_action_seq"),
+            models.Index(Upper("actor_name"), F("seq").desc(), name="audit_actor_seq"),
+        ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         permissions = [("view_audit", "Can view the audit trail")]

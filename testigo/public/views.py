@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -16,6 +15,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
 from testigo.core import ranged
+from testigo.core.paging import CappedPaginator
 from testigo.core.uploads import keep_uploads_in_memory
 from testigo.geo.fuzz import max_distance_m
 from testigo.public.forms import PublicFilterForm, ReportForm
@@ -89,7 +89,9 @@ def report_thanks(request):
 def report_list(request):
     form = PublicFilterForm(request.GET or None)
     filters = form.filters() if request.GET else selectors.ReportFilters()
-    page = Paginator(selectors.public_reports(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    # A capped count ("1,000+") and a page read in the public order's index: an exact count of a
+    # filtered list read every match at a million reports (issue #19).
+    page = CappedPaginator(selectors.public_reports(filters, paged=True), PAGE_SIZE).get_page(request.GET.get("page"))
     categories = selectors.public_categories([row["id"] for row in page.object_list])
     reports = [{**row, "categories": categories.get(row["id"], [])} for row in page.object_list]
     query = request.GET.copy()

@@ -123,6 +123,17 @@ class Report(models.Model):
             # migration 0007 builds it with `published_at DESC NULLS LAST`, the order's own NULLs
             # rule; SQLite has no NULLS in CREATE INDEX and needs none (its NULLs sort last in DESC).
             models.Index(fields=["status", "visibility", "-published_at", "-reference"], name="report_public_order"),
+            # The inbox by status and source, newest first, and its capped per-status counts read
+            # from the index alone (issue #19).
+            models.Index(fields=["status", "source", "-received_at"], name="report_status_source_received"),
+            # The public list by date (when it happened): a capped count reads 1,001 index
+            # entries, a page sorts that period's reports instead of walking back through every
+            # later publication.
+            models.Index(fields=["status", "visibility", "occurred_at"], name="report_public_occurred"),
+            # A report's duplicates: nearly every merged_into is NULL, so the statistics of a
+            # plain index make SQLite scan the table; this one holds merged reports only.
+            models.Index(fields=["merged_into"], condition=models.Q(merged_into__isnull=False),
+                         name="report_merged_into"),
         ]
         permissions = [
             ("publish_report", "Can publish and reject reports"),

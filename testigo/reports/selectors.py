@@ -160,9 +160,10 @@ def visible_to(user) -> QuerySet:
     return qs
 
 
-def staff_reports(user, filters: ReportFilters | None = None) -> QuerySet:
-    """The inbox: what this user may see, filtered, newest first."""
-    qs = _apply(visible_to(user), filters or ReportFilters(), public=False)
+def staff_reports(user, filters: ReportFilters | None = None, *, paged: bool = False) -> QuerySet:
+    """The inbox: what this user may see, filtered, newest first. `paged` as in public_reports:
+    the caller reads a page or a capped count in this order, not every match."""
+    qs = _apply(visible_to(user), filters or ReportFilters(), public=False, paged=paged)
     return qs.select_related("merged_into").prefetch_related("categories").order_by("-received_at", "-id")
 
 
