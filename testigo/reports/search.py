@@ -47,8 +47,6 @@ es esa ese eso esta este esto estos fue fueron ha hay la las le les lo los mas m
 para pero por porque que se sea ser si sin sobre su sus tambien te tu un una uno unos y ya yo
 """.split())
 _WORD = re.compile(r"[^\W_]+")
-# A rare query reads the index first, a common one walks the list's order instead (see _sqlite_filter).
-RARE_MATCHES = 2_000
 
 
 def words(text: str) -> list[str]:
@@ -114,43 +112,65 @@ class _Matches(Expression):
 
 def apply(qs: QuerySet, text: str, *, public: bool, vendor: str | None = None) -> QuerySet:
     """`qs` narrowed to the reports whose text (public or staff, see the module) matches every
-    word of `text`. The staff search also finds a report by its exact reference."""
+    word of `text`. The staff search also finds a report by its exact reference.
+
+    The filter takes one of two shapes, told apart by a capped read of the index (`_rare_ids`):
+    - a rare query (fewer than RARE_MATCHES reports): `id IN (those ids)`, each report looked up
+      by its key, a few sorted: milliseconds whatever the table's size.
+    - a common one: the database walks the list's order index and keeps the rows that match
+      until it has a page. Reading hundreds of thousands of matches first and sorting them would
+      take half a second at a million reports; neither planner can tell the two cases apart by
+      itself (SQLite knows nothing of an FTS5 match's size; PostgreSQL's estimate of a prefix
+      query is flat), so it is told.
+    Either way the filter is `id IN (...)` or a predicate on the row, which a count can wrap."""
     vendor = vendor or default_connection.vendor
     kind = "public" if public else "staff"
     query_words = words(text)
     if not query_words:
         match = Q(pk__in=RawSQL("SELECT 0 WHERE 1 = 0", []))  # nothing to search for matches nothing
-    elif vendor == "postgresql":
-        match = Q(_Matches(COLUMNS[kind], tsquery(query_words)))
     else:
-        match = _sqlite_filter(kind, fts5_query(query_words))
+        rare = _rare_ids(kind, query_words, vendor)
+        if rare is not None:
+            match = Q(id__in=rare) if rare else Q(pk__in=RawSQL("SELECT 0 WHERE 1 = 0", []))
+        elif vendor == "postgresql":
+            match = Q(_Matches(COLUMNS[kind], tsquery(query_words)))
+        else:
+            match = Q(_UnindexedIn(_fts5_ids(kind, query_words)))
     if not public and len(text.split()) == 1:
         match |= Q(reference__in={text.strip(), text.strip().upper()})
     return qs.filter(match)
 
 
-def _sqlite_filter(kind: str, match: str) -> Q:
-    """`id IN (SELECT rowid FROM <fts> WHERE <fts> MATCH ...)`, in one of two shapes.
+# Below this many matches a query is rare (see apply): looking each one up beats walking the order.
+RARE_MATCHES = 2_000
 
-    A rare word: the planner reads the few matching ids and looks each report up. A common word
-    (hundreds of thousands of matches): looking up and sorting every match would take a second at
-    a million reports, so `+id` keeps the planner off the id lookup and it walks the list's order
-    index, testing each row against the set of matches, until it has a page. One cheap capped
-    read of the index tells the two apart."""
-    table = TABLES[kind]
-    sql = f"SELECT rowid FROM {table} WHERE {table} MATCH %s"
+
+def _rare_ids(kind: str, query_words: list[str], vendor: str) -> list[int] | None:
+    """The ids matching the query when there are fewer than RARE_MATCHES, else None."""
+    if vendor == "postgresql":
+        where = f" AND {PUBLIC_WHERE}" if kind == "public" else ""
+        document = " || ' ' || ".join(COLUMNS[kind])
+        sql = (f"SELECT id FROM reports_report WHERE to_tsvector('{CONFIG}'::regconfig, {document}) "
+               f"@@ to_tsquery('{CONFIG}'::regconfig, %s){where}")
+        params = [tsquery(query_words)]
+    else:
+        raw = _fts5_ids(kind, query_words)
+        sql, params = raw.sql, list(raw.params)
     with default_connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT {RARE_MATCHES})", [match])
-        rare = cursor.fetchone()[0] < RARE_MATCHES
-    subquery = RawSQL(sql, [match])
-    if rare:
-        return Q(id__in=subquery)
-    return Q(_UnindexedIn(subquery))
+        cursor.execute(f"{sql} LIMIT {RARE_MATCHES}", params)
+        ids = [row[0] for row in cursor.fetchall()]
+    return ids if len(ids) < RARE_MATCHES else None
+
+
+def _fts5_ids(kind: str, query_words: list[str]) -> RawSQL:
+    table = TABLES[kind]
+    return RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [fts5_query(query_words)])
 
 
 class _UnindexedIn(Expression):
-    """`+"reports_report"."id" IN (subquery)`: the unary plus stops SQLite from driving the query
-    by the id's index (see _sqlite_filter)."""
+    """`+"reports_report"."id" IN (subquery)`: the unary plus keeps SQLite from driving the query
+    by the id (looking up every match, then sorting them all): it walks the order index instead,
+    testing each row against the set of matches (see apply)."""
 
     output_field = BooleanField()
     conditional = True
