@@ -31,6 +31,15 @@ CITIES = [  # (lat, lon, spread in degrees, weight)
 ]
 COUNTRY = (12.9, -89.4, 16.0, -83.1)  # south, west, north, east
 STATUSES = ["published"] * 6 + ["new", "in_review", "verified", "rejected"]
+# Report text for the search bench (bench/_million_search.py): a few incident words with accents,
+# from common (one report in 3) to rare (one in ~10,000), so searches have realistic selectivity.
+INCIDENTS = ["Extorsión", "Robo", "Amenaza", "Homicidio", "Balacera", "Desaparición", "Asalto", "Secuestro",
+             "Violencia doméstica", "Desalojo"]
+INCIDENT_WEIGHTS = [30, 25, 15, 10, 8, 5, 4, 2, 0.9, 0.01]
+PLACES = ["Tegucigalpa", "Comayagüela", "San Pedro Sula", "La Ceiba", "Choloma", "El Progreso", "Danlí",
+          "Juticalpa", "Santa Rosa de Copán", "Choluteca"]
+DETAILS = ["hombres armados", "en moto", "frente a la escuela", "cerca del mercado", "de noche",
+           "a un comerciante", "en el autobús", "a una familia", "con amenazas por teléfono", "en la colonia"]
 N_CATEGORIES = 12
 
 
@@ -114,14 +123,18 @@ def _rows(n: int, rng: random.Random):
         plat, plon = lat + rng.uniform(-0.004, 0.004), lon + rng.uniform(-0.004, 0.004)
         status = rng.choice(STATUSES)
         received = now - timedelta(minutes=rng.randint(0, 60 * 24 * 730))
+        incident = rng.choices(INCIDENTS, INCIDENT_WEIGHTS)[0]
+        place, detail = PLACES[rng.randrange(10)], DETAILS[rng.randrange(10)]
+        title = f"{incident} en {place}"
+        description = f"{incident} {detail}. Informe {i}: los vecinos piden ayuda."
         yield {
             "reference": f"B-{i:08d}",
-            "title": f"Informe {i}", "description": "Descripción de prueba del incidente.",
+            "title": title, "description": description,
             "status": status, "visibility": "public" if rng.random() < 0.9 else "restricted",
             "occurred_at": received - timedelta(hours=2), "received_at": received, "updated_at": received,
             "published_at": received + timedelta(hours=5) if status == "published" else None,
             "lat": lat, "lon": lon, "tile_key": tile_key(lat, lon),
-            "public_title": f"Informe {i}", "public_description": "Descripción de prueba del incidente.",
+            "public_title": title, "public_description": description,
             "public_lat": plat, "public_lon": plon, "public_tile_key": tile_key(plat, plon),
             "place_name": "", "source": rng.choice(["web", "web", "sms", "whatsapp", "api"]),
             "reporter_name": "Nombre", "reporter_contact": "+504 9999-0000",

@@ -20,6 +20,7 @@ USAGE = """usage: testigo COMMAND [options]      (every command reads TESTIGO_DA
   audit-verify                                   check the audit trail's hash chain
   export --format csv|geojson [--all]            stream reports to stdout
   map rebuild-counts                             recompute the map's cluster counts
+  search rebuild                                 refill the report text search indexes
   token add --user NAME --scope read|write       create an API token
   channel add|list ...                           messaging channels (prints the webhook URL)
   smpp                                           keep SMPP channels bound (run beside the worker)

@@ -6,8 +6,11 @@ class ReportsConfig(AppConfig):
     label = "reports"
 
     def ready(self) -> None:
-        from testigo.reports import public_changes
+        from django.db.models.signals import post_migrate
+
+        from testigo.reports import public_changes, search
         from testigo.reports.counts import keeping
 
         public_changes.connect_signals()
         keeping.connect_signals()  # the map's counts (reports/counts/)
+        post_migrate.connect(search.after_migrate, sender=self, dispatch_uid="testigo.search_triggers")

@@ -13,6 +13,7 @@ from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, 
 from django.utils import timezone
 
 from testigo.core import roles
+from testigo.reports import search
 from testigo.reports.models import Category, Media, Report
 
 # The only columns the public may ever receive. `public_source` is `source` as the public may
@@ -75,14 +76,7 @@ def _apply(qs: QuerySet, filters: ReportFilters, *, public: bool, paged: bool = 
     if filters.date_to:
         qs = qs.filter(**{f"{date_field}__lt": _aware(filters.date_to, end=True)})
     if filters.text:
-        words = filters.text.split()[:8]
-        for word in words:
-            if public:
-                qs = qs.filter(Q(public_title__icontains=word) | Q(public_description__icontains=word)
-                               | Q(place_name__icontains=word))
-            else:
-                qs = qs.filter(Q(title__icontains=word) | Q(description__icontains=word)
-                               | Q(place_name__icontains=word) | Q(reference__iexact=word))
+        qs = search.apply(qs, filters.text, public=public)
     if filters.bbox:
         west, south, east, north = filters.bbox
         lat, lon = ("public_lat", "public_lon") if public else ("lat", "lon")
