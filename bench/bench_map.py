@@ -1,5 +1,7 @@
 """Map clusters at scale: seed 1,000,000 reports (QUICK: 20,000), then time cluster requests
-through the Django view over random viewports at zooms 3-16, with and without a category filter.
+through the Django view over random viewports at zooms 3-16, with and without a category filter;
+then the reference: npm's supercluster over the same public points and viewports, in the same run
+(skipped, with a message, where node/npm are absent).
 
 Prints JSON lines. PostgreSQL runs too when TESTIGO_BENCH_POSTGRES_URL is set (in a throw-away
 database created next to the one named in the URL).
@@ -8,9 +10,13 @@ database created next to the one named in the URL).
 from __future__ import annotations
 
 import gzip
+import json
 import math
 import random
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,6 +25,9 @@ import _seed  # noqa: E402
 
 VIEW_W, VIEW_H = 1280, 800  # a laptop screen's map, in pixels
 REQUESTS = 60 if _seed.QUICK else 200
+SUPERCLUSTER_DIR = Path(__file__).resolve().parent / "supercluster"
+# Cells of about 64 px like ours (clustering.CELL_LEVELS), down to street level (bench zooms 3-16).
+SUPERCLUSTER_OPTIONS = {"radius": 64, "extent": 256, "maxZoom": 16}
 
 
 def _viewport(rng: random.Random, zoom: int) -> str:
@@ -70,12 +79,13 @@ def run(backend: str) -> None:
     client = Client(HTTP_HOST="localhost")
     rng = random.Random(11)
     parent = Category.objects.filter(parent__isnull=True).first()
+    sets = {}
     for label, extra in (("all", ""), ("category", f"&category={parent.id}")):
+        views = [(_viewport(rng, 3 + i % 14), 3 + i % 14) for i in range(REQUESTS)]
         times, sizes = [], []
         client.get(f"/api/v1/map/clusters?bbox=-90,10,-80,20&zoom=6{extra}")  # warm up
-        for i in range(REQUESTS):
-            zoom = 3 + i % 14
-            url = f"/api/v1/map/clusters?bbox={_viewport(rng, zoom)}&zoom={zoom}{extra}"
+        for bbox, zoom in views:
+            url = f"/api/v1/map/clusters?bbox={bbox}&zoom={zoom}{extra}"
             started = time.perf_counter()
             response = client.get(url)
             times.append((time.perf_counter() - started) * 1000)
@@ -85,10 +95,67 @@ def run(backend: str) -> None:
         _seed.emit(f"{name}.p50", round(_pct(times, 50), 1), "ms", n=REQUESTS)
         _seed.emit(f"{name}.p95", round(_pct(times, 95), 1), "ms", target=50, n=REQUESTS)
         for band, zooms in (("z3-8", range(3, 9)), ("z9-16", range(9, 17))):
-            band_times = [t for i, t in enumerate(times) if 3 + i % 14 in zooms]
+            band_times = [t for (_b, z), t in zip(views, times, strict=True) if z in zooms]
             _seed.emit(f"{name}.{band}.p95", round(_pct(band_times, 95), 1), "ms", target=50, n=len(band_times))
         _seed.emit(f"{name}.gzip_kb_p95", round(_pct(sizes, 95), 1), "KB", target=30, n=REQUESTS)
         _seed.emit(f"{name}.gzip_kb_max", round(max(sizes), 1), "KB", target=30, n=REQUESTS)
+        sets[label] = {"ours": times, "views": views, "categories": [parent.id] if extra else []}
+    _versus_supercluster(backend, sets)
+
+
+def _public_points(categories: list[int]) -> list[float]:
+    """The public points the map clusters for the public ([lon, lat, lon, lat, ...]), read through
+    the public selector like the endpoint's."""
+    from testigo.reports.selectors import ReportFilters, public_reports
+
+    rows = (public_reports(ReportFilters(categories=categories)).order_by()
+            .filter(public_lat__isnull=False, public_lon__isnull=False).values_list("public_lon", "public_lat"))
+    return [v for row in rows.iterator(chunk_size=20_000) for v in row]
+
+
+def _supercluster_ready() -> str | None:
+    """Install supercluster (bench/supercluster/package-lock.json) with npm, once; None when ready,
+    else why the comparison is skipped."""
+    if not (shutil.which("node") and shutil.which("npm")):
+        return "node/npm not installed: no supercluster reference"
+    if not (SUPERCLUSTER_DIR / "node_modules" / "supercluster").is_dir():
+        run = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=SUPERCLUSTER_DIR, capture_output=True,
+                             text=True, timeout=300)
+        if run.returncode != 0:
+            return f"npm ci failed: {run.stderr.strip()[-300:]}"
+    return None
+
+
+def _versus_supercluster(backend: str, sets: dict) -> None:
+    """The reference, in the same run: npm's supercluster over the same public points (for the
+    category run, the public points of that category and its children) answering the same
+    viewports with getClusters(bbox, zoom), each call timed in one node process; and our p95 over
+    its p95 (target: at most 3)."""
+    why = _supercluster_ready()
+    if why:
+        _seed.emit(f"map.{backend}.supercluster", None, "", skipped=why)
+        return
+    payload = {"options": SUPERCLUSTER_OPTIONS, "sets": {
+        label: {"points": _public_points(s["categories"]),
+                "viewports": [[*map(float, bbox.split(",")), zoom] for bbox, zoom in s["views"]]}
+        for label, s in sets.items()}}
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        json.dump(payload, f)
+        f.flush()
+        run = subprocess.run(["node", "supercluster_bench.mjs", f.name], cwd=SUPERCLUSTER_DIR, capture_output=True,
+                             text=True, timeout=900, check=True)
+    for line in run.stdout.splitlines():
+        result = json.loads(line)
+        label, theirs = result["set"], result["times_ms"]
+        ours = sets[label]["ours"]
+        name = f"map.{backend}.clusters_{label}.supercluster"
+        _seed.emit(f"{name}.load_ms", round(result["load_ms"]), "ms", n=result["n"])
+        _seed.emit(f"{name}.p50", round(_pct(theirs, 50), 2), "ms", n=len(theirs))
+        _seed.emit(f"{name}.p95", round(_pct(theirs, 95), 2), "ms", n=len(theirs))
+        _seed.emit(f"map.{backend}.clusters_{label}.ratio_p50", round(_pct(ours, 50) / _pct(theirs, 50), 2), "x",
+                   n=len(ours))
+        _seed.emit(f"map.{backend}.clusters_{label}.ratio_p95", round(_pct(ours, 95) / _pct(theirs, 95), 2), "x",
+                   target=3, n=len(ours))
 
 
 def main() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import JsonResponse
+import json
+
+from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Query, Router
@@ -26,10 +28,14 @@ class ClusterQuery(ReportQuery):
 @router.get("/map/clusters", response=with_errors({200: Clusters}, 400), exclude_unset=True,
             summary=gettext_noop("Clusters and single reports for a map viewport"))
 def map_clusters(request, query: Query[ClusterQuery]):
+    """The answer is written straight to JSON: it is built by queries.clusters() in the declared
+    shape (`Clusters`, which the OpenAPI schema still describes), and validating a few hundred
+    cells and points through the schema again took a sixth of the request (issue #19)."""
     data = query.dict()
     vp = filters.viewport(data.get("bbox"), data.get("zoom"))
     data["bbox"] = None  # the viewport carries it
-    return queries.clusters(request.auth, filters.parse_filters(data), vp)
+    body = json.dumps(queries.clusters(request.auth, filters.parse_filters(data), vp), separators=(",", ":"))
+    return HttpResponse(body, content_type="application/json")
 
 
 @router.get("/categories", response=with_errors({200: CategoryList}), summary=gettext_noop("Active categories"))

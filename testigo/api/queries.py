@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
@@ -72,6 +74,47 @@ def _pyramid_category(filters: ReportFilters) -> int | None:
     return filters.categories[0] if filters.categories else counts.ALL
 
 
+# Compiled public map queries, by filter shape (public_source): a few dozen at most (the filters
+# people combine on a map), each a few hundred bytes of SQL. Bounded all the same.
+_PUBLIC_SOURCES: dict[str, tuple] = {}
+_PUBLIC_SOURCES_MAX = 256
+# A viewport compiled into the cached SQL in its place, then swapped for each request's: values no
+# other filter yields, one per side (two shapes: whether the box crosses the antimeridian).
+_MARKS = {False: (-179.000123457, -85.000123457, 179.000123457, 85.000123457),
+          True: (179.000123457, -85.000123457, -179.000123457, 85.000123457)}
+_PUBLIC_COLUMNS = {"key": "public_tile_key", "lat": "public_lat", "lon": "public_lon"}
+
+
+def _public_source(filters: ReportFilters, *, paged: bool = False):
+    """The public selector's rows for these filters (a viewport in `bbox`) as a clustering.Source.
+
+    Compiled once per filter shape and kept: building and compiling the selector's queryset cost
+    more than running it on a zoomed-in view (issue #19). The query is still the selector's
+    (selectors.public_reports), compiled with marker values for the viewport that are swapped for
+    the request's; the key holds every other filter value, with the category's children as they
+    are now, so a category moved or added is never answered from an old query."""
+    from dataclasses import replace
+
+    from testigo.geo.clustering import Source, source_of
+
+    west, south, east, north = filters.bbox
+    crossing = west > east
+    shape = repr((replace(filters, bbox=None), crossing, paged, filters.category_ids_with_children()))
+    cached = _PUBLIC_SOURCES.get(shape)
+    if cached is None:
+        marks = _MARKS[crossing]
+        source = source_of(selectors.public_reports(replace(filters, bbox=marks), paged=paged), **_PUBLIC_COLUMNS)
+        where = {i: marks.index(v) for i, v in enumerate(source.params) if isinstance(v, float) and v in marks}
+        if sorted(where.values()) != [0, 1, 2, 3]:  # the selector no longer filters the box this way
+            return source_of(selectors.public_reports(filters, paged=paged), **_PUBLIC_COLUMNS)
+        if len(_PUBLIC_SOURCES) >= _PUBLIC_SOURCES_MAX:
+            _PUBLIC_SOURCES.clear()
+        cached = _PUBLIC_SOURCES[shape] = (source, where)
+    source, where = cached
+    box = (west, south, east, north)
+    return Source(source.sql, tuple(box[where[i]] if i in where else v for i, v in enumerate(source.params)))
+
+
 def cluster_cells(caller: Caller, filters: ReportFilters, vp, *, use_counts: bool = True) -> list:
     """The viewport's cells, from the count pyramid when it can answer the filters exactly (and the
     zoom is not finer than it stores), else from a GROUP BY over the reports: same result.
@@ -81,39 +124,39 @@ def cluster_cells(caller: Caller, filters: ReportFilters, vp, *, use_counts: boo
     """
     from dataclasses import replace
 
-    from testigo.geo.clustering import cluster
+    from testigo.geo.clustering import cluster_ranges, morton_ranges, source_of
 
     filters = replace(filters, bbox=(vp.west, vp.south, vp.east, vp.north))
     category = _pyramid_category(filters) if use_counts else None
+    # The pyramid leaves only a few edge reports to read: there a category filter is quicker as a
+    # correlated EXISTS (a lookup per row) than as the IN list the raw GROUP BY wants (one pass
+    # over every link of the category, which pays off over a country-wide view).
+    edge = category is not None and bool(filters.categories)
     if caller.is_staff:
         # Naming every status lets the (status, tile_key, ...) index seek per status and range.
         filters = replace(filters, statuses=filters.statuses or list(Report.Status.values))
 
-        def select(f):
-            return selectors.staff_reports(caller.user, f).select_related(None).prefetch_related(None)
+        def source(edge: bool):
+            if not edge:
+                qs = selectors.staff_reports(caller.user, filters)
+            else:
+                links = Report.categories.through.objects.filter(
+                    report_id=OuterRef("id"), category_id__in=filters.category_ids_with_children())
+                qs = selectors.staff_reports(caller.user, replace(filters, categories=[])).filter(Exists(links))
+            return source_of(qs.select_related(None).prefetch_related(None), key="tile_key", lat="lat", lon="lon")
 
-        qs = select(filters)
-        columns = {"key": "tile_key", "lat": "lat", "lon": "lon"}
         scope = counts.STAFF
         # visible_to() hides confidential reports from roles without the permission.
         parts = counts.staff_parts(filters.statuses, roles.can(caller.user, roles.VIEW_CONFIDENTIAL))
     else:
-        select = selectors.public_reports
-        qs = select(filters)
-        columns = {"key": "public_tile_key", "lat": "public_lat", "lon": "public_lon"}
+        def source(edge: bool):
+            return _public_source(filters, paged=edge)  # paged: the selector's EXISTS form
+
         scope, parts = counts.PUBLIC, [0]
     cells = None
     if category is not None:
-        edge_qs = None
-        if filters.categories:
-            # The pyramid leaves only a few edge reports to read: the same category filter as a
-            # correlated EXISTS costs a lookup per row, where the selector's IN list costs a pass
-            # over every link of the category.
-            links = Report.categories.through.objects.filter(
-                report_id=OuterRef("id"), category_id__in=filters.category_ids_with_children())
-            edge_qs = select(replace(filters, categories=[])).filter(Exists(links))
-        cells = counts.clusters(qs, vp, scope=scope, category=category, parts=parts, edge_qs=edge_qs, **columns)
-    return cells if cells is not None else cluster(qs, vp, **columns)
+        cells = counts.clusters(source(edge), vp, scope=scope, category=category, parts=parts)
+    return cells if cells is not None else cluster_ranges(source(False), morton_ranges(vp), vp.level)
 
 
 def clusters(caller: Caller, filters: ReportFilters, vp) -> dict:
@@ -124,6 +167,7 @@ def clusters(caller: Caller, filters: ReportFilters, vp) -> dict:
     single_ids = [c.first_id for c in cells if c.count == 1]
     points = _points(caller, single_ids)
     out = {"zoom": vp.zoom, "total": sum(c.count for c in cells), "clusters": [], "points": []}
+    radius_m = settings.FUZZ_RADIUS_M
     for c in cells:
         if c.count == 1 and c.first_id in points:
             out["points"].append(points[c.first_id])
@@ -131,27 +175,68 @@ def clusters(caller: Caller, filters: ReportFilters, vp) -> dict:
         bounds = cell_bounds(c.cell, vp.level)
         # The public centroid is an average of public points only; snapped to the fuzz grid it
         # shows nothing finer than one public point does (staff see the true average).
-        lat, lon = (c.lat, c.lon) if caller.is_staff else public_centroid(c, bounds, radius_m=settings.FUZZ_RADIUS_M)
+        lat, lon = (c.lat, c.lon) if caller.is_staff else public_centroid(c, bounds, radius_m=radius_m)
         out["clusters"].append({"count": c.count, "lat": round(lat, 6), "lon": round(lon, 6), "bounds": bounds})
     return out
+
+
+# Per database connection: the public selector's query for a report's row, compiled once with
+# its column names and converters (which belong to the connection they were made for).
+_PUBLIC_POINTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _public_point_query(connection) -> tuple:
+    found = _PUBLIC_POINTS.get(connection)
+    if found is None:
+        query = selectors.public_reports(ReportFilters()).order_by().query
+        compiler = query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        converters = compiler.get_converters([expression for expression, _sql, _alias in compiler.select])
+        found = _PUBLIC_POINTS[connection] = (sql, tuple(params), names, compiler, converters)
+    return found
+
+
+def _public_point_rows(ids: list[int]) -> list[tuple[dict, int | None]]:
+    """(public row, category id) for these reports, one row per category (None without one): the
+    public selector's query, compiled once, with the links joined in, in one statement."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    sql, params, names, compiler, converters = _public_point_query(connection)
+    quote = connection.ops.quote_name
+    links = quote(Report.categories.through._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT t.*, l.{quote('category_id')} FROM ({sql}) t LEFT JOIN {links} l "
+                       f"ON l.{quote('report_id')} = t.{quote('id')} WHERE t.{quote('id')} IN "
+                       f"({', '.join(['%s'] * len(ids))})", [*params, *ids])
+        rows = cursor.fetchall()
+    if converters:
+        rows = compiler.apply_converters(rows, converters)
+    width = len(names)
+    return [(dict(zip(names, row[:width], strict=True)), row[width]) for row in rows]
 
 
 def _points(caller: Caller, ids: list[int]) -> dict[int, dict]:
     if not ids:
         return {}
     links: dict[int, list[int]] = {i: [] for i in ids}
-    for report_id, cat_id in Report.categories.through.objects.filter(report_id__in=ids).values_list(
-            "report_id", "category_id"):
-        links[report_id].append(cat_id)
     if caller.is_staff:
+        for report_id, cat_id in Report.categories.through.objects.filter(report_id__in=ids).values_list(
+                "report_id", "category_id"):
+            links[report_id].append(cat_id)
         rows = selectors.visible_to(caller.user).filter(id__in=ids).values(
             "id", "reference", "title", "occurred_at", "occurred_time_known", "received_at", "lat", "lon", "status")
         shaped = ((r, r["title"], r["occurred_at"] or r["received_at"], "received_at", r["lat"], r["lon"])
                   for r in rows)
     else:
-        rows = selectors.public_reports(ReportFilters()).filter(id__in=ids)
+        rows = {}
+        for row, cat_id in _public_point_rows(ids):
+            rows.setdefault(row["id"], row)
+            if cat_id is not None:
+                links[row["id"]].append(cat_id)
         shaped = ((r, r["public_title"], r["occurred_at"] or r["published_at"], "published_at", r["public_lat"],
-                   r["public_lon"]) for r in rows)
+                   r["public_lon"]) for r in rows.values())
     points = {}
     for row, title, when, fallback, lat, lon in shaped:
         point = {"reference": row["reference"], "title": title, "categories": sorted(links[row["id"]]),

@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, Count, F, QuerySet, Sum
-from django.db.models.expressions import RawSQL
+from django.db.models import F, QuerySet
 
 from testigo.geo.fuzz import snap
 from testigo.geo.tiles import KEY_ZOOM, MAX_LAT, lonlat_to_tile, morton, tile_to_lonlat, unmorton
@@ -129,9 +128,27 @@ def public_centroid(cell: Cell, bounds: list[float], *, radius_m: int) -> tuple[
     return min(max(lat, south), north), min(max(lon, west), east)
 
 
-def cluster_ranges(qs: QuerySet, ranges: list[tuple[int, int]], level: int, *, key: str, lat: str,
-                   lon: str, per_range: bool = False) -> list[Cell]:
-    """GROUP BY `key >> 2*(20 - level)` over the rows of `qs` whose key lies in `ranges`.
+@dataclass(frozen=True)
+class Source:
+    """The reports to cluster as one SELECT of rows (k, la, lo, rid): key, latitude, longitude
+    and id, as SQL text and its params. Compiled from a queryset once (`source_of`); callers that
+    answer many requests of one shape keep it (api/queries.py), so the hot path builds no ORM
+    query: on a zoomed-in view, building and compiling one cost more than running it."""
+
+    sql: str
+    params: tuple
+
+
+def source_of(qs: QuerySet, *, key: str, lat: str, lon: str) -> Source:
+    """`qs`'s rows as a Source, over the columns `key`, `lat` and `lon`."""
+    inner = qs.order_by().values(k=F(key), la=F(lat), lo=F(lon), rid=F("id"))
+    sql, params = inner.query.sql_with_params()
+    return Source(sql, tuple(params))
+
+
+def cluster_ranges(source: Source, ranges: list[tuple[int, int]], level: int, *, per_range: bool = False) -> list[Cell]:
+    """GROUP BY `k >> 2*(20 - level)` over the rows of `source` whose key lies in `ranges`. Both
+    databases flatten the wrapped SELECT, so the range test reaches the covering index.
 
     `per_range` (PostgreSQL): look each range up on its own, for many narrow ranges holding a few
     thousand rows (the map's edges). PostgreSQL answers ORed ranges with a bitmap scan, which
@@ -139,18 +156,21 @@ def cluster_ranges(qs: QuerySet, ranges: list[tuple[int, int]], level: int, *, k
     if not ranges:
         return []
     shift = 2 * (KEY_ZOOM - level)
-    column = f"{connection.ops.quote_name(qs.model._meta.db_table)}.{connection.ops.quote_name(key)}"
-    if per_range and connection.vendor == "postgresql":
-        rows = _per_range(qs, ranges, shift, column, key, lat, lon)
-    else:
-        # One raw boolean expression instead of ~30 ORM Q objects: building those cost more than
-        # the query itself on a zoomed-in view. `key` is one of our own column names, never input.
-        cover = RawSQL("(" + " OR ".join([f"{column} BETWEEN %s AND %s"] * len(ranges)) + ")",
-                       [v for pair in ranges for v in pair], output_field=BooleanField())
-        rows = (qs.order_by().filter(cover)
-                .annotate(cell=F(key).bitrightshift(shift)).values("cell")
-                .annotate(n=Count("id"), slat=Sum(lat), slon=Sum(lon), sid=Sum("id"))
-                .order_by("cell").values_list("cell", "n", "slat", "slon", "sid"))
+    sums = f"t.k >> {shift}, COUNT(*), SUM(t.la), SUM(t.lo), SUM(t.rid)"
+    with connection.cursor() as cursor:
+        if per_range and connection.vendor == "postgresql":
+            # The query runs once per range in a LATERAL join over the ranges as arrays (OFFSET 0
+            # keeps the planner from flattening it back into one scan).
+            cursor.execute(
+                f"SELECT {sums} FROM unnest(%s::bigint[], %s::bigint[]) AS testigo_range(lo, hi) CROSS JOIN LATERAL "
+                f"(SELECT * FROM ({source.sql}) s WHERE s.k BETWEEN testigo_range.lo AND testigo_range.hi OFFSET 0) t "
+                "GROUP BY 1 ORDER BY 1",
+                [[lo for lo, _hi in ranges], [hi for _lo, hi in ranges], *source.params])
+        else:
+            cover = " OR ".join(["t.k BETWEEN %s AND %s"] * len(ranges))
+            cursor.execute(f"SELECT {sums} FROM ({source.sql}) t WHERE ({cover}) GROUP BY 1 ORDER BY 1",
+                           [*source.params, *[v for pair in ranges for v in pair]])
+        rows = cursor.fetchall()
     out = []
     for cell, n, slat, slon, sid in rows:
         sid = int(sid)
@@ -159,25 +179,10 @@ def cluster_ranges(qs: QuerySet, ranges: list[tuple[int, int]], level: int, *, k
     return out
 
 
-def _per_range(qs: QuerySet, ranges, shift: int, column: str, key: str, lat: str, lon: str) -> list[tuple]:
-    """cluster_ranges' rows on PostgreSQL: the query runs once per range in a LATERAL join over
-    the ranges as arrays (OFFSET 0 keeps the planner from flattening it back into one scan)."""
-    probe = RawSQL(f"{column} BETWEEN testigo_range.lo AND testigo_range.hi", [], output_field=BooleanField())
-    inner = qs.order_by().filter(probe).values_list(key, lat, lon, "id")
-    sql, params = inner.query.get_compiler(using=qs.db).as_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT t.k >> {shift}, COUNT(*), SUM(t.la), SUM(t.lo), SUM(t.rid) "
-            "FROM unnest(%s::bigint[], %s::bigint[]) AS testigo_range(lo, hi) "
-            f"CROSS JOIN LATERAL ({sql} OFFSET 0) AS t(k, la, lo, rid) GROUP BY 1 ORDER BY 1",
-            [[lo for lo, _hi in ranges], [hi for _lo, hi in ranges], *params])
-        return cursor.fetchall()
-
-
 def cluster(qs: QuerySet, vp: Viewport, *, key: str, lat: str, lon: str) -> list[Cell]:
     """Group `qs` (already filtered exactly to the viewport) into cells of the viewport's level.
 
     `key`, `lat` and `lon` name the columns to use: the public projection's for the public,
     the true ones for staff.
     """
-    return cluster_ranges(qs, morton_ranges(vp), vp.level, key=key, lat=lat, lon=lon)
+    return cluster_ranges(source_of(qs, key=key, lat=lat, lon=lon), morton_ranges(vp), vp.level)

@@ -17,9 +17,6 @@ BY's (geo/clustering.py): counts, cells and ids identical, centroids equal to ro
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
-
 from django.db import connection as default_connection
 
 from testigo.geo.models import ClusterCount
@@ -78,20 +75,6 @@ def apply_deltas(deltas: dict[tuple, list], connection=None) -> None:
 
 
 # --- Reading -----------------------------------------------------------------------------------------
-
-@dataclass
-class Sums:
-    n: int = 0
-    lat: float = 0.0
-    lon: float = 0.0
-    ids: int = 0
-
-    def add(self, n, lat, lon, ids) -> None:
-        self.n += n
-        self.lat += lat
-        self.lon += lon
-        self.ids += int(ids)
-
 
 def _lat_edge(i: int, n: int) -> float:
     """The latitude of the boundary between rows i-1 and i, with rows 0 and n-1 reaching the poles
@@ -199,58 +182,87 @@ def _merge(ranges: list[tuple[int, int]], budget: int) -> list[tuple[int, int]]:
 
 
 SQL_RANGES = 200  # BETWEENs per statement: SQLite refuses expressions deeper than 1,000
+INSIDE, EDGE = 0, 1
 
 
-def _read(scope: int, category: int, parts: list[int], level: int, ranges: list[tuple[int, int]],
-          up: int) -> list[tuple]:
-    """Rows (cell >> up, n, sum_lat, sum_lon, sum_id) of the stored cells in `ranges`."""
-    quote = default_connection.ops.quote_name
+def _select(kind: int, up: int, sql_where: str, cover: str) -> str:
+    return (f"SELECT {kind}, cell >> {up}, SUM(n), SUM(sum_lat), SUM(sum_lon), SUM(sum_id) FROM {TABLE} "
+            f"WHERE {sql_where} AND ({cover}) GROUP BY cell >> {up}")
+
+
+def _read(scope: int, category: int, parts: list[int], level: int, inside: list[tuple[int, int]],
+          across: list[tuple[int, int]], up: int) -> list[tuple]:
+    """Rows (kind, cell, n, sum_lat, sum_lon, sum_id) of one stored level in one statement: the
+    cells wholly `inside` the viewport grouped `up` bits coarser (kind INSIDE), and the cells
+    `across` its edge one by one (kind EDGE)."""
     part_sql = "part = %s" if len(parts) == 1 else f"part IN ({', '.join(['%s'] * len(parts))})"
     where = f"scope = %s AND category = %s AND level = %s AND {part_sql}"
-    sums = "SUM(n), SUM(sum_lat), SUM(sum_lon), SUM(sum_id)"
-    out: list[tuple] = []
-    if not ranges:
-        return out
+    key = [scope, category, level, *parts]
+    if not inside and not across:
+        return []
     with default_connection.cursor() as cursor:
         if default_connection.vendor == "postgresql":
             # PostgreSQL spends ~50 ms planning 200 ORed ranges; one index probe per range from an
             # array costs well under a millisecond (OFFSET 0 keeps the planner from flattening it).
-            cursor.execute(
-                f"SELECT cell >> {up}, {sums} FROM unnest(%s::bigint[], %s::bigint[]) AS r(lo, hi) CROSS JOIN "
-                f"LATERAL (SELECT cell, n, sum_lat, sum_lon, sum_id FROM {quote(TABLE)} WHERE {where} "
-                f"AND cell BETWEEN r.lo AND r.hi OFFSET 0) t GROUP BY cell >> {up}",
-                [[lo for lo, _hi in ranges], [hi for _lo, hi in ranges], scope, category, level, *parts])
+            # Both kinds in one statement: one round trip per level.
+            def lateral(kind: int, shift: int) -> str:
+                return (f"SELECT {kind}, cell >> {shift}, SUM(n), SUM(sum_lat), SUM(sum_lon), SUM(sum_id) "
+                        f"FROM unnest(%s::bigint[], %s::bigint[]) AS r(lo, hi) CROSS JOIN LATERAL (SELECT cell, n, "
+                        f"sum_lat, sum_lon, sum_id FROM {TABLE} WHERE {where} AND cell BETWEEN r.lo AND r.hi "
+                        f"OFFSET 0) t GROUP BY cell >> {shift}")
+
+            cursor.execute(f"{lateral(INSIDE, up)} UNION ALL {lateral(EDGE, 0)}",
+                           [[lo for lo, _hi in inside], [hi for _lo, hi in inside], *key,
+                            [lo for lo, _hi in across], [hi for _lo, hi in across], *key])
             return cursor.fetchall()
-        for start in range(0, len(ranges), SQL_RANGES):
-            chunk = ranges[start:start + SQL_RANGES]
-            cover = " OR ".join(["cell BETWEEN %s AND %s"] * len(chunk))
-            cursor.execute(
-                f"SELECT cell >> {up}, {sums} FROM {quote(TABLE)} WHERE {where} AND ({cover}) GROUP BY cell >> {up}",
-                [scope, category, level, *parts, *[v for pair in chunk for v in pair]])
+        # SQLite: one statement while the ranges fit its expression depth, else a few.
+        parts_of = [(INSIDE, up, inside[i:i + SQL_RANGES]) for i in range(0, len(inside), SQL_RANGES)]
+        parts_of += [(EDGE, 0, across[i:i + SQL_RANGES]) for i in range(0, len(across), SQL_RANGES)]
+        out: list[tuple] = []
+        for start in range(0, len(parts_of), 2):
+            batch = parts_of[start:start + 2]
+            sql = " UNION ALL ".join(_select(kind, shift, where, " OR ".join(["cell BETWEEN %s AND %s"] * len(chunk)))
+                                     for kind, shift, chunk in batch)
+            cursor.execute(sql, [v for _kind, _shift, chunk in batch for v in (*key, *[x for r in chunk for x in r])])
             out += cursor.fetchall()
-    return out
+        return out
 
 
-def clusters(qs, vp, *, scope: int, category: int, parts: list[int], key: str, lat: str, lon: str, edge_qs=None):
+def clusters(source, vp, *, scope: int, category: int, parts: list[int]):
     """The viewport's cells (clustering.Cell) from the pyramid, equal to `clustering.cluster(qs,
-    vp, ...)`. `qs` must be the exact query the counts stand for (`edge_qs`, if given, the same
-    rows, phrased to be quick for a handful of them); `category`/`parts` what its filters select.
-    Returns None when the viewport's level is finer than the pyramid stores."""
+    vp, ...)` over the same rows. `source` (a clustering.Source) must select exactly the reports
+    the counts stand for (quick for a few thousand rows of the edge); `category`/`parts` what its
+    filters select. Returns None when the viewport's level is finer than the pyramid stores.
+
+    One statement per stored level visited (usually one), then one for the edge's reports."""
     from testigo.geo.clustering import Cell, cluster_ranges
 
     g = vp.level
     levels = [lv for lv in STORED_LEVELS if lv >= g]
     if not levels:
         return None
-    found: dict[int, Sums] = defaultdict(Sums)
+    found: dict[int, list] = {}  # cell -> [n, sum_lat, sum_lon, sum_id]
+
+    def add(cell: int, n, slat, slon, sid) -> None:
+        row = found.get(cell)
+        if row is None:
+            found[cell] = [n, slat, slon, int(sid)]
+        else:
+            row[0] += n
+            row[1] += slat
+            row[2] += slon
+            row[3] += int(sid)
+
     level = levels[0]
     roots = [(0, 0, 0)]
     while True:
-        geometry = _Geometry(vp, level)
-        inside, across = geometry.split(roots)
-        for cell, n, slat, slon, sid in _read(scope, category, parts, level, inside, 2 * (level - g)):
-            found[cell].add(n, slat, slon, sid)
-        edge = [(cell, n) for cell, n, _a, _b, _c in _read(scope, category, parts, level, across, 0)]
+        inside, across = _Geometry(vp, level).split(roots)
+        edge = []
+        for kind, cell, n, slat, slon, sid in _read(scope, category, parts, level, inside, across, 2 * (level - g)):
+            if kind == INSIDE:
+                add(cell, n, slat, slon, sid)
+            else:
+                edge.append((cell, n))
         if not edge:
             break
         at_edge = sum(n for _c, n in edge)
@@ -260,17 +272,17 @@ def clusters(qs, vp, *, scope: int, category: int, parts: list[int], key: str, l
             shift = 2 * (KEY_ZOOM - level)
             cells = {c for c, _n in edge}
             key_ranges = _merge([(c << shift, ((c + 1) << shift) - 1) for c in cells], MAX_RANGES)
-            for cell in cluster_ranges(edge_qs if edge_qs is not None else qs, key_ranges, level,
-                                       key=key, lat=lat, lon=lon, per_range=True):
+            up = 2 * (level - g)
+            for cell in cluster_ranges(source, key_ranges, level, per_range=True):
                 if cell.cell in cells:  # merged ranges may reach into cells already counted
-                    found[cell.cell >> (2 * (level - g))].add(cell.count, cell.sum_lat, cell.sum_lon, cell.sum_id)
+                    add(cell.cell >> up, cell.count, cell.sum_lat, cell.sum_lon, cell.sum_id)
             break
         roots = [(level, *unmorton(c)) for c, _n in edge]
         level += 2
     out = []
     for cell in sorted(found):
-        s = found[cell]
-        if s.n > 0:
-            out.append(Cell(cell=cell, count=s.n, lat=s.lat / s.n, lon=s.lon / s.n,
-                            first_id=s.ids if s.n == 1 else None, sum_lat=s.lat, sum_lon=s.lon, sum_id=s.ids))
+        n, slat, slon, sid = found[cell]
+        if n > 0:
+            out.append(Cell(cell=cell, count=n, lat=slat / n, lon=slon / n, first_id=sid if n == 1 else None,
+                            sum_lat=slat, sum_lon=slon, sum_id=sid))
     return out
