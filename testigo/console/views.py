@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 from testigo.console import selectors as console_selectors
 from testigo.console.forms import InboxFilterForm, LoginForm
 from testigo.core import auth, roles, services
-from testigo.core.paging import CappedCount, CappedPaginator
 from testigo.core.access import may_enter, staff_required
+from testigo.core.paging import CappedCount, CappedPaginator
 from testigo.core.signals import staff_password_changed, staff_password_verified
 from testigo.reports import selectors
 from testigo.reports import services as reports_services

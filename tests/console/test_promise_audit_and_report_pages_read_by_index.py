@@ -109,3 +109,16 @@ def test_the_report_page_finds_duplicates_through_the_merged_index(merged_into_m
         plan = "\n".join(str(row) for row in cursor.fetchall())
     assert "report_merged_into" in plan and "SCAN reports_report\n" not in plan + "\n", plan
     assert Report.objects.filter(merged_into=published_report).count() == 0
+
+
+def test_the_source_filter_lists_visible_sources_without_reading_every_report(report_factory, client_as):
+    report_factory(source="sms")
+    report_factory(source="web")
+    secret = report_factory(source="whatsapp")
+    Report.objects.filter(pk=secret.pk).update(visibility=Report.Visibility.CONFIDENTIAL)
+    volunteer, admin = client_as(roles.VOLUNTEER).user, client_as(roles.ADMIN).user
+    assert console_selectors.sources(admin) == ["sms", "web", "whatsapp"]
+    assert console_selectors.sources(volunteer) == ["sms", "web"]  # only a confidential report came by WhatsApp
+    with CaptureQueriesContext(connection) as queries:
+        console_selectors.sources(admin)
+    assert "DISTINCT" not in queries.captured_queries[0]["sql"].upper()
