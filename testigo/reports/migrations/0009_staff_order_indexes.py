@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0007_report_public_order'),
+        ('reports', '0008_report_text_search'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
