@@ -1,13 +1,14 @@
 """Promise (issue #19): a broadcast to a zone holding more than 40,000 point-and-radius subscribers
-works on SQLite, whose statements take at most 32,766 parameters: no list of subscription ids is
-ever written into the SQL, however many people a broadcast reaches. Categories and STOP still
-decide who is told."""
+works on SQLite, whose statements take at most 32,766 parameters (999 before 3.32; some builds
+allow more, so the test sets the limit to 999): no list of subscription ids is ever written into
+the SQL, however many people a broadcast reaches. Categories and STOP still decide who is told."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from testigo.alerts import selectors
@@ -17,6 +18,19 @@ from testigo.channels.models import Contact
 pytestmark = pytest.mark.django_db
 
 PEOPLE = 41_000
+
+
+@pytest.fixture(autouse=True)
+def few_sql_parameters():
+    """On SQLite, at most 999 parameters per statement, as an old or strictly built SQLite allows."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    before = raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+    yield
+    raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)
 
 
 def _copies(model, template_pk: int, replace: dict[str, str], extra_from: str = "", where: str = "") -> None:
@@ -51,13 +65,10 @@ def test_a_zone_broadcast_to_more_than_forty_thousand_point_subscribers(zones, s
     outside = subscribe("+50499990001", lat=14.2, lon=-87.5, radius_m=1000)
     zone_member = subscribe("+50499990002", zones=[zones["kennedy"]])
     Contact.objects.filter(pk=contacts[0]).update(opted_out_at=timezone.now())
-    with CaptureQueriesContext(connection) as queries:
-        found = selectors.broadcast_recipients(zone_ids=[zones["kennedy"].pk])
+    found = selectors.broadcast_recipients(zone_ids=[zones["kennedy"].pk])
     told = {r.contact_id for r in found}
     assert len(found) == len(told) == PEOPLE  # 40,999 of the crowd and the zone's own subscriber
     assert zone_member.contact_id in told and outside.contact_id not in told and contacts[0] not in told
-    assert max(q["sql"].count("%s") + q["sql"].count("?") for q in queries.captured_queries) < 1000 or all(
-        len(q["sql"]) < 100_000 for q in queries.captured_queries)
 
 
 def test_categories_narrow_a_large_broadcast(zones, category):
