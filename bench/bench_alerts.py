@@ -2,7 +2,9 @@
 zone polygons; queueing a 100,000-message broadcast on SQLite; the dispatcher's sustained rate
 against a local Kannel-style `sendsms` endpoint (a threaded HTTP server on loopback).
 
-Prints JSON lines {"name","value","unit","target","n"}. TESTIGO_BENCH_QUICK=1: under a minute.
+Prints JSON lines {"name","value","unit","target","n"}, on SQLite and then on PostgreSQL (with
+TESTIGO_BENCH_POSTGRES_URL). TESTIGO_BENCH_QUICK=1: under a minute per backend;
+TESTIGO_BENCH_MATCHING_ONLY=1: the recipients' figure only.
 """
 
 from __future__ import annotations
@@ -71,6 +73,16 @@ def seed_subscribers(rng: random.Random) -> None:
     links = [through(subscription_id=pk, zone_id=rng.choice(zone_ids))
              for pk, lat in Subscription.objects.values_list("pk", "lat") if lat is None]
     through.objects.bulk_create(links, batch_size=5000)
+    # A fifth of the people chose categories: one of a parent's two children, or the parent.
+    from testigo.reports.models import Category
+
+    parent = Category.objects.create(slug="violencia", name_es="Violencia", name_en="Violence")
+    chosen = [parent, *(Category.objects.create(slug=f"violencia-{i}", name_es=f"Violencia {i}", parent=parent)
+                        for i in range(2))]
+    links = Subscription.categories.through
+    links.objects.bulk_create([links(subscription_id=pk, category_id=rng.choice(chosen).pk)
+                               for pk in Subscription.objects.values_list("pk", flat=True) if rng.random() < 0.2],
+                              batch_size=5000)
 
 
 class Reference:
@@ -120,19 +132,22 @@ def _percentile(times: list[float], share: float) -> float:
     return round(ordered[max(0, math.ceil(len(ordered) * share) - 1)], 2)
 
 
-def bench_matching(rng: random.Random) -> None:
+def bench_matching(rng: random.Random, backend: str) -> None:
     from testigo.alerts import selectors
 
     selectors.recipients_at(lat=14.07, lon=-87.19, category_ids=None)  # build the zone index once
     start = time.perf_counter()
     reference = Reference()
     build_s = time.perf_counter() - start
-    wanted = selectors._with_ancestors({1})
+    from testigo.reports.models import Category
+
+    category = Category.objects.get(slug="violencia-0").pk  # the reports' category
+    wanted = selectors._with_ancestors({category})
     points = [_seed._point(rng) for _i in range(REPORTS)]
     times, ref_times, found, mismatches = [], [], [], 0
     for lat, lon in points:
         start = time.perf_counter()
-        got = selectors.recipients_at(lat=lat, lon=lon, category_ids={1})
+        got = selectors.recipients_at(lat=lat, lon=lon, category_ids={category})
         times.append((time.perf_counter() - start) * 1000)
         start = time.perf_counter()
         expected = reference.recipients(lat, lon, wanted)
@@ -141,7 +156,7 @@ def bench_matching(rng: random.Random) -> None:
         mismatches += {(r.subscription_id, r.area_key) for r in got} != expected
     p50, p95 = _percentile(times, 0.5), _percentile(times, 0.95)
     ref_p50, ref_p95 = _percentile(ref_times, 0.5), _percentile(ref_times, 0.95)
-    _seed.emit("alerts_recipients_of_one_report_p95", p95, "ms", 10, SUBSCRIBERS, p50_ms=p50, zones=ZONES,
+    _seed.emit(f"alerts.{backend}.recipients_of_one_report_p95", p95, "ms", 10, SUBSCRIBERS, p50_ms=p50, zones=ZONES,
                reports=REPORTS, mean_recipients=round(statistics.mean(found), 1),
                strtree_p50_ms=ref_p50, strtree_p95_ms=ref_p95, strtree_build_s=round(build_s, 2),
                ratio_p50=round(p50 / max(ref_p50, 0.001), 1), ratio_p95=round(p95 / max(ref_p95, 0.001), 1),
@@ -153,7 +168,7 @@ def bench_matching(rng: random.Random) -> None:
               file=sys.stderr)
 
 
-def bench_queue(port: int) -> None:
+def bench_queue(port: int, backend: str) -> None:
     from testigo.alerts import services
     from testigo.channels import services as channel_services
     from testigo.core import roles
@@ -169,10 +184,10 @@ def bench_queue(port: int) -> None:
     start = time.perf_counter()
     queued = services.send_alert(actor=roles.SYSTEM, alert=alert)
     elapsed = time.perf_counter() - start
-    _seed.emit("alerts_queue_broadcast", round(elapsed, 2), "s", 5, queued, per_second=round(queued / elapsed))
+    _seed.emit(f"alerts.{backend}.queue_broadcast", round(elapsed, 2), "s", 5, queued, per_second=round(queued / elapsed))
 
 
-def bench_dispatch() -> None:
+def bench_dispatch(backend: str) -> None:
     from testigo.channels import outbox
     from testigo.channels.models import Channel, OutboundMessage
 
@@ -184,7 +199,7 @@ def bench_dispatch() -> None:
     elapsed = time.perf_counter() - start
     recorded = OutboundMessage.objects.filter(status="sent").count() - before
     assert recorded == sent, (recorded, sent)
-    _seed.emit("alerts_dispatch_rate", round(sent / elapsed), "messages/s", 1000, sent,
+    _seed.emit(f"alerts.{backend}.dispatch_rate", round(sent / elapsed), "messages/s", 1000, sent,
                note="channels.outbox.send_bulk (batched claim, 16 parallel sendsms calls), Kannel type, gateway in "
                     "another process on loopback")
 
@@ -216,34 +231,35 @@ def serve_gateway() -> None:
     asyncio.run(run())
 
 
-def main() -> None:
-    os.environ["TESTIGO_ALLOW_PRIVATE_GATEWAYS"] = "1"  # the bench's gateway listens on 127.0.0.1
-    _seed.setup_django()
+def run(backend: str) -> None:
     from django.conf import settings
     from huey.contrib.djhuey import HUEY
 
     HUEY.immediate = False
     settings.CHANNEL_BASE_URL = "http://127.0.0.1:8000"
-    # The gateway runs in its own process, as Kannel would: it must not share our interpreter's GIL.
-    gateway = subprocess.Popen([sys.executable, __file__, "gateway"], stdout=subprocess.PIPE, text=True)
-    port = int(gateway.stdout.readline())
     rng = random.Random(7)
     start = time.perf_counter()
     seed_zones(rng)
     seed_subscribers(rng)
-    print(f"\n# seeded {SUBSCRIBERS} subscribers and {ZONES} zones in {time.perf_counter() - start:.1f} s",
+    print(f"\n# {backend}: seeded {SUBSCRIBERS} subscribers and {ZONES} zones in {time.perf_counter() - start:.1f} s",
           file=sys.stderr)
-    bench_matching(rng)
+    bench_matching(rng, backend)
     if os.environ.get("TESTIGO_BENCH_MATCHING_ONLY"):
-        gateway.terminate()
-        gateway.wait()
         return
+    # The gateway runs in its own process, as Kannel would: it must not share our interpreter's GIL.
+    gateway = subprocess.Popen([sys.executable, __file__, "gateway"], stdout=subprocess.PIPE, text=True)
     try:
-        bench_queue(port)
-        bench_dispatch()
+        port = int(gateway.stdout.readline())
+        bench_queue(port, backend)
+        bench_dispatch(backend)
     finally:
         gateway.terminate()
         gateway.wait()
+
+
+def main() -> None:
+    os.environ["TESTIGO_ALLOW_PRIVATE_GATEWAYS"] = "1"  # the bench's gateway listens on 127.0.0.1
+    _seed.run_on_both("alerts", run, __file__)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from testigo.alerts.bands import radius_band
 from testigo.core.bilingual import in_language
 
 
@@ -56,6 +57,16 @@ class Zone(models.Model):
         return in_language(self.name_es, self.name_en)
 
 
+class RadiusBandField(models.BigIntegerField):
+    """bands.radius_band of the row's own point and radius, computed whenever the row is written
+    (save() and bulk_create() both call pre_save), so it cannot drift from lat and radius_m."""
+
+    def pre_save(self, model_instance, add):
+        value = radius_band(model_instance.lat, model_instance.radius_m)
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 class Subscription(models.Model):
     """A person's wish to hear about some zones or about a radius around a point, in some categories.
 
@@ -68,6 +79,7 @@ class Subscription(models.Model):
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
     radius_m = models.PositiveIntegerField(null=True, blank=True)
+    radius_band = RadiusBandField(null=True, blank=True, editable=False)
     categories = models.ManyToManyField("reports.Category", blank=True, related_name="+")  # empty: all
     language = models.CharField(max_length=8, default="es")
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -80,11 +92,11 @@ class Subscription(models.Model):
 
     class Meta:
         indexes = [
-            # selectors._point_recipients: per radius class, a latitude band read from the index with the
-            # radius class, longitude and state checked there too; the recipient's fields come from it.
-            models.Index(fields=["lat", "radius_m", "lon", "confirmed_at", "cancelled_at", "contact_id", "channel_id",
-                                 "language"], condition=models.Q(radius_m__isnull=False),
-                         name="alerts_sub_point_radius"),
+            # selectors._point_recipients: per radius class, a few latitude bands, each one range of
+            # longitudes; state and the recipient's fields are read from the index too.
+            models.Index(fields=["radius_band", "lon", "lat", "radius_m", "confirmed_at", "cancelled_at", "contact_id",
+                                 "channel_id", "language"], condition=models.Q(radius_band__isnull=False),
+                         name="alerts_sub_radius_band"),
         ]
 
     def __str__(self) -> str:

@@ -11,13 +11,17 @@ holding its public (fuzzed) position, and R is never smaller than a cell's neigh
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
+import numpy as np
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from shapely import STRtree, box, points
 
 from testigo.alerts import geometry, privacy
+from testigo.alerts.geometry import EARTH_RADIUS_M
 from testigo.alerts.models import Alert, Rule, RuleFiring
 from testigo.reports.models import Category, Report
 
@@ -38,32 +42,65 @@ def _descendants(category_id: int) -> set[int]:
     return out
 
 
-def candidate_reports(rule: Rule, now, side_m: float) -> list[tuple[int, float, float]]:
-    """(id, lat, lon) of the reports the rule counts, each at the centre of the coarse cell holding
-    its public position. Confidential and restricted reports never count: a rule alert reaches
-    the public. The true position is not even read."""
+def candidate_cells(rule: Rule, now, side_m: float, descendants: set[int]) -> list[tuple[int, float, float, int]]:
+    """(lowest report id, centre lat, centre lon, reports) per coarse cell holding the public
+    position of reports the rule counts. Confidential and restricted reports never count: a rule
+    alert reaches the public. The true position is not even read.
+
+    Read through the (status, received_at) index and the report's category links; one row per
+    report of the window, folded here into its cell, so the clustering works on cells."""
     statuses = COUNTED_VERIFIED if rule.verified_only else COUNTED_ALL
+    links = Report.categories.through.objects.filter(report_id=OuterRef("pk"), category_id__in=descendants)
     rows = Report.objects.filter(
-        status__in=statuses, visibility=Report.Visibility.PUBLIC, categories__in=_descendants(rule.category_id),
-        merged_into__isnull=True, received_at__gte=now - timedelta(hours=rule.hours),
-        public_lat__isnull=False, public_lon__isnull=False,
-    ).distinct().values_list("id", "public_lat", "public_lon")
-    return [(pk, *privacy.cell_centre(lat, lon, side_m)) for pk, lat, lon in rows]
+        Exists(links), status__in=statuses, visibility=Report.Visibility.PUBLIC, merged_into__isnull=True,
+        received_at__gte=now - timedelta(hours=rule.hours), public_lat__isnull=False, public_lon__isnull=False,
+    ).order_by().values_list("id", "public_lat", "public_lon")
+    return _fold_into_cells(list(rows.iterator(chunk_size=5000)), side_m)
 
 
-def clusters(rows: list[tuple[int, float, float]], radius_m: float, minimum: int) -> list[tuple[int, float, float, int]]:
-    """(centre report id, lat, lon, count) for every report with >= minimum reports within radius_m,
-    largest first."""
-    if len(rows) < minimum:
+def _fold_into_cells(rows: list[tuple[int, float, float]], side_m: float) -> list[tuple[int, float, float, int]]:
+    """privacy.cell_centre for every row, with numpy doing the per-row arithmetic: the row and
+    column numbers are computed exactly as there (the same IEEE divisions and floors; the cosine
+    once per row of cells, by privacy itself), and each cell's centre is privacy's own answer."""
+    if not rows:
         return []
-    tree = STRtree(points([(lon, lat) for _pk, lat, lon in rows]))
-    found = []
-    for pk, lat, lon in rows:
-        min_lat, max_lat, min_lon, max_lon = geometry.degrees_box(lat, lon, radius_m)
-        near = tree.query(box(min_lon, min_lat, max_lon, max_lat))
-        count = sum(1 for i in near if geometry.haversine_m(lat, lon, rows[i][1], rows[i][2]) <= radius_m)
-        if count >= minimum:
-            found.append((pk, lat, lon, count))
+    pks, lats, lons = (np.array(column) for column in zip(*rows, strict=True))
+    dlat = math.degrees(side_m / EARTH_RADIUS_M)
+    bands = np.floor(lats / dlat)
+    dlon = {band: _column_width(band, dlat) for band in np.unique(bands).tolist()}
+    columns = np.floor(lons / np.array([dlon[b] for b in bands.tolist()]))
+    keys = np.stack([bands, columns], axis=1)
+    _cells, first, inverse, counts = np.unique(keys, axis=0, return_index=True, return_inverse=True,
+                                               return_counts=True)
+    lowest = np.full(len(first), np.iinfo(np.int64).max)
+    np.minimum.at(lowest, inverse.ravel(), pks)
+    return [(int(pk), *privacy.cell_centre(float(lats[i]), float(lons[i]), side_m), int(n))
+            for pk, i, n in zip(lowest.tolist(), first.tolist(), counts.tolist(), strict=True)]
+
+
+def _column_width(band: float, dlat: float) -> float:
+    """privacy.cell_centre's column width (degrees) in the row of cells number `band`."""
+    edge = max(abs(band * dlat), abs((band + 1) * dlat))
+    return dlat / max(math.cos(math.radians(min(edge, 89.0))), 0.01)
+
+
+def clusters(cells: list[tuple[int, float, float, int]], radius_m: float,
+             minimum: int) -> list[tuple[int, float, float, int]]:
+    """(cell's lowest report id, lat, lon, count) for every cell with >= minimum reports within
+    radius_m of its centre, largest first. All reports of a cell share its centre, so this is the
+    list of reports with that many neighbours, one line per cell."""
+    if sum(c[3] for c in cells) < minimum:
+        return []
+    tree = STRtree(points([(lon, lat) for _pk, lat, lon, _n in cells]))
+    corners = [geometry.degrees_box(lat, lon, radius_m) for _pk, lat, lon, _n in cells]
+    min_lat, max_lat, min_lon, max_lon = (np.array(column) for column in zip(*corners, strict=True))
+    near = tree.query(box(min_lon, min_lat, max_lon, max_lat))
+    counts = [0] * len(cells)
+    distance = geometry.haversine_m
+    for i, j in zip(near[0].tolist(), near[1].tolist(), strict=True):
+        if distance(cells[i][1], cells[i][2], cells[j][1], cells[j][2]) <= radius_m:
+            counts[i] += cells[j][3]
+    found = [(pk, lat, lon, count) for (pk, lat, lon, _n), count in zip(cells, counts, strict=True) if count >= minimum]
     return sorted(found, key=lambda c: (-c[3], c[0]))
 
 
@@ -80,7 +117,8 @@ def evaluate(*, rule_id: int) -> list[Alert]:
         side = privacy.cell_side_m()
         radius = privacy.neighbourhood_m(rule.radius_m, side)
         fired = list(RuleFiring.objects.filter(rule=rule, until__gt=now).values_list("lat", "lon"))
-        for _pk, lat, lon, count in clusters(candidate_reports(rule, now, side), radius, rule.min_reports):
+        cells = candidate_cells(rule, now, side, _descendants(rule.category_id))
+        for _pk, lat, lon, count in clusters(cells, radius, rule.min_reports):
             if any(geometry.haversine_m(lat, lon, flat, flon) <= 2 * radius for flat, flon in fired):
                 continue
             alert = services.rule_alert(rule=rule, lat=lat, lon=lon, count=count,

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
-from testigo.alerts import geometry
+from testigo.alerts import bands, geometry
 from testigo.alerts.models import Alert, AlertDelivery, Subscription, Zone
 from testigo.channels import encoding
 from testigo.channels import selectors as channel_selectors
@@ -21,8 +20,9 @@ from testigo.core import roles
 from testigo.reports.models import Category
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(NamedTuple):
+    """One subscription to tell (a tuple: a report in a city centre has a thousand of them)."""
+
     contact_id: int
     subscription_id: int
     channel_id: int | None
@@ -52,27 +52,12 @@ def _with_ancestors(category_ids: set[int]) -> set[int]:
     return out
 
 
-_FIELDS = ("id", "contact_id", "channel_id", "contact__scheme", "language")
-
-
-def _rows_to_recipients(rows, area_of) -> list[Recipient]:
-    return [Recipient(r["contact_id"], r["id"], r["channel_id"], r["contact__scheme"], r["language"], area_of(r))
-            for r in rows]
-
-
 def recipients_at(*, lat: float, lon: float, category_ids: set[int] | None) -> list[Recipient]:
     """Everyone whose zones contain (lat, lon), or whose point-and-radius covers it, and whose
     categories (none = all) include one of `category_ids` or their parents. May list a person twice
     (several subscriptions); dispatch keeps one message per person."""
-    zone_ids = geometry.zone_index().containing(lat, lon)
-    found: list[Recipient] = []
-    if zone_ids:
-        rows = active_subscriptions().filter(zones__in=zone_ids).values(*_FIELDS, "zones__id")
-        found += _rows_to_recipients(rows, lambda r: f"z{r['zones__id']}")
-    found += _point_recipients(lat, lon)
-    if category_ids is None:
-        return found
-    return _filter_categories(found, _with_ancestors(category_ids))
+    return _matching(lat=lat, lon=lon, zone_ids=geometry.zone_index().containing(lat, lon), reach_m=0,
+                     wanted=None if category_ids is None else _with_ancestors(category_ids))
 
 
 def recipients_in_area(*, lat: float, lon: float, radius_m: int, category_ids: set[int] | None) -> list[Recipient]:
@@ -80,81 +65,83 @@ def recipients_in_area(*, lat: float, lon: float, radius_m: int, category_ids: s
     (point and radius) touches it. For alerts about an area rather than a point (rule alerts):
     who is told depends on the area alone, never on where inside it the reports are."""
     zone_ids = geometry.zone_index().intersecting(geometry.circle(lat, lon, radius_m))
-    found: list[Recipient] = []
-    if zone_ids:
-        rows = active_subscriptions().filter(zones__in=zone_ids).values(*_FIELDS, "zones__id")
-        found += _rows_to_recipients(rows, lambda r: f"z{r['zones__id']}")
-    found += _point_recipients(lat, lon, reach_m=radius_m)
-    if category_ids is None:
-        return found
-    return _filter_categories(found, _with_ancestors(category_ids))
+    return _matching(lat=lat, lon=lon, zone_ids=zone_ids, reach_m=radius_m,
+                     wanted=None if category_ids is None else _with_ancestors(category_ids))
 
 
-# Radius classes (metres): a subscription with radius r is looked for in a box sized by the smallest
-# class >= r, not by the largest radius anyone may choose. Each class is one range of the
-# (lat, radius_m, lon) index, so a report reads a few dozen candidates instead of thousands.
-RADIUS_CLASSES_M = (250, 500, 1_000, 2_000, 3_000, 5_000, 7_500, 10_000, 15_000, 20_000, 30_000, 50_000)
-
-
-def _radius_classes() -> list[tuple[int, int | None, int]]:
-    """(exclusive lower bound, inclusive upper bound or None, box size) per class, up to the largest
-    radius a subscriber may choose (settings.ALERT_MAX_RADIUS_KM). Radii above it (chosen before the
-    setting was lowered) are looked for in that largest box, as they always were."""
-    top = settings.ALERT_MAX_RADIUS_KM * 1000
-    bounds = [c for c in RADIUS_CLASSES_M if c < top] + [top]
-    return [(low, high, high) for low, high in zip([0, *bounds[:-1]], bounds, strict=True)] + [(top, None, top)]
-
-
-def _box_sql(lat: float, lon: float, box_m: float) -> tuple[str, list[float]]:
-    """SQL (and parameters) for rows whose point may lie within `box_m` of (lat, lon): a latitude band
-    and a longitude range that wraps across the antimeridian, or every longitude when the circle
-    reaches a pole."""
-    min_lat, max_lat, min_lon, max_lon = geometry.degrees_box(lat, lon, box_m)
-    band = "s.lat >= %s AND s.lat <= %s"
-    if max_lat >= 90 or min_lat <= -90 or max_lon - min_lon >= 360:
-        return band + " AND s.lon IS NOT NULL", [min_lat, max_lat]
-    if min_lon < -180:
-        return band + " AND (s.lon >= %s OR s.lon <= %s)", [min_lat, max_lat, min_lon + 360, max_lon]
-    if max_lon > 180:
-        return band + " AND (s.lon >= %s OR s.lon <= %s)", [min_lat, max_lat, min_lon, max_lon - 360]
-    return band + " AND s.lon >= %s AND s.lon <= %s", [min_lat, max_lat, min_lon, max_lon]
-
-
-def _point_sql() -> str:
-    """The candidates' SELECT, with the conditions of active_subscriptions() spelled out: the ORM took
-    longer to build the dozen-class query than the database to answer it."""
-    sub, contact = Subscription._meta, Subscription._meta.get_field("contact").related_model._meta
+def _tables() -> dict[str, str]:
     q = connection.ops.quote_name
-    return (f"SELECT s.id, s.contact_id, s.channel_id, c.scheme, s.language, s.lat, s.lon, s.radius_m "
-            f"FROM {q(sub.db_table)} s INNER JOIN {q(contact.db_table)} c ON c.id = s.contact_id "
-            "WHERE s.confirmed_at IS NOT NULL AND s.cancelled_at IS NULL AND c.opted_out_at IS NULL AND ({})")
+    return {"sub": q(Subscription._meta.db_table), "contact": q(Subscription._meta.get_field("contact").related_model._meta.db_table),
+            "zones": q(Subscription.zones.through._meta.db_table),
+            "categories": q(Subscription.categories.through._meta.db_table)}
 
 
-def _point_recipients(lat: float, lon: float, *, reach_m: float = 0) -> list[Recipient]:
-    """Point-and-radius subscribers within their radius (plus `reach_m`) of (lat, lon).
+def _select(source: str, zone_column: str, where: str, wanted: set[int] | None) -> tuple[str, list]:
+    """The recipients' SELECT with the conditions of active_subscriptions() spelled out, and the
+    category choice checked by the database (no category chosen, or one of `wanted`). Plain SQL:
+    the ORM took longer to build these queries than the database to answer them."""
+    t = _tables()
+    sql = (f"SELECT s.id, s.contact_id, s.channel_id, c.scheme, s.language, {zone_column}, s.lat, s.lon, s.radius_m "
+           f"FROM {source} INNER JOIN {t['contact']} c ON c.id = s.contact_id "
+           f"WHERE s.confirmed_at IS NOT NULL AND s.cancelled_at IS NULL AND c.opted_out_at IS NULL AND ({where})")
+    if wanted is None:
+        return sql, []
+    chosen = f"SELECT 1 FROM {t['categories']} k WHERE k.subscription_id = s.id"
+    if not wanted:
+        return sql + f" AND NOT EXISTS ({chosen})", []
+    sql += (f" AND (NOT EXISTS ({chosen}) OR EXISTS ({chosen} AND k.category_id IN "
+            f"({', '.join(['%s'] * len(wanted))})))")
+    return sql, sorted(wanted)
 
-    One index range per radius class, each sized by that class's largest radius (plus `reach_m`),
-    then the exact great-circle distance (geometry.haversine_m) on the few candidates."""
+
+def _zone_select(zone_ids: list[int], wanted: set[int] | None) -> tuple[str, list]:
+    t = _tables()
+    sql, params = _select(f"{t['zones']} z INNER JOIN {t['sub']} s ON s.id = z.subscription_id", "z.zone_id",
+                          f"z.zone_id IN ({', '.join(['%s'] * len(zone_ids))})", wanted)
+    return sql, [*zone_ids, *params]
+
+
+def _point_select(lat: float, lon: float, reach_m: float, wanted: set[int] | None) -> tuple[str, list]:
+    """Point-and-radius subscriptions that may be within their radius (plus `reach_m`) of (lat, lon):
+    per radius class, the few latitude bands around it, each one index range of longitudes
+    (bands.lookups)."""
     terms, params = [], []
-    for low, high, box_m in _radius_classes():
-        box, box_params = _box_sql(lat, lon, box_m + reach_m)
-        if high is None:
-            terms.append(f"(s.radius_m > %s AND {box})")
-            params += [low, *box_params]
+    for keys, longitudes in bands.lookups(lat, lon, reach_m):
+        if isinstance(keys, tuple):
+            band, band_params = "s.radius_band >= %s AND s.radius_band <= %s", list(keys)
         else:
-            terms.append(f"(s.radius_m > %s AND s.radius_m <= %s AND {box})")
-            params += [low, high, *box_params]
+            band, band_params = f"s.radius_band IN ({', '.join(['%s'] * len(keys))})", keys
+        if longitudes is None:
+            terms.append(f"({band})")
+            params += band_params
+        for low, high in longitudes or ():
+            terms.append(f"({band} AND s.lon >= %s AND s.lon <= %s)")
+            params += [*band_params, low, high]
+    sql, extra = _select(f"{_tables()['sub']} s", "NULL", " OR ".join(terms), wanted)
+    return sql, [*params, *extra]
+
+
+def _matching(*, lat: float, lon: float, zone_ids: list[int], reach_m: float, wanted: set[int] | None) -> list[Recipient]:
+    """Subscribers of `zone_ids` and point-and-radius subscribers within their radius (plus
+    `reach_m`) of (lat, lon), of the `wanted` categories (None: any), in one query; the exact
+    great-circle distance (geometry.haversine_m, inlined) is checked here on the few candidates."""
+    sql, params = _point_select(lat, lon, reach_m, wanted)
+    if zone_ids:
+        zone_sql, zone_params = _zone_select(zone_ids, wanted)
+        sql, params = f"{zone_sql} UNION ALL {sql}", [*zone_params, *params]
     with connection.cursor() as cursor:
-        cursor.execute(_point_sql().format(" OR ".join(terms)), params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    # geometry.haversine_m inlined: a report in a city centre may have a thousand point subscribers.
-    sin, cos, asin, radians = math.sin, math.cos, math.asin, math.radians
+    sin, cos, asin, sqrt, radians = math.sin, math.cos, math.asin, math.sqrt, math.radians
     p1, cos_p1, diameter = radians(lat), cos(radians(lat)), 2 * geometry.EARTH_RADIUS_M
     found = []
-    for sub_id, contact_id, channel_id, scheme, language, s_lat, s_lon, radius_m in rows:
+    for sub_id, contact_id, channel_id, scheme, language, zone_id, s_lat, s_lon, radius_m in rows:
+        if zone_id is not None:
+            found.append(Recipient(contact_id, sub_id, channel_id, scheme, language, f"z{zone_id}"))
+            continue
         p2 = radians(s_lat)
         a = sin((p2 - p1) / 2) ** 2 + cos_p1 * cos(p2) * sin(radians(s_lon - lon) / 2) ** 2
-        if diameter * asin(min(1.0, math.sqrt(a))) <= radius_m + reach_m:
+        if diameter * asin(min(1.0, sqrt(a))) <= radius_m + reach_m:
             found.append(Recipient(contact_id, sub_id, channel_id, scheme, language, f"s{sub_id}"))
     return found
 
@@ -169,46 +156,45 @@ def place_of_area(*, lat: float, lon: float, radius_m: int) -> Zone | None:
     return Zone.objects.filter(pk=best).first()
 
 
-def _filter_categories(found: list[Recipient], wanted: set[int]) -> list[Recipient]:
-    if not found:
-        return found
-    chosen: dict[int, set[int]] = defaultdict(set)
-    # Plain SQL in chunks: a report in a city centre has a thousand or more recipients, and the ORM
-    # spends longer preparing such an IN list than the database takes to answer it.
-    table = Subscription.categories.through._meta.db_table
-    ids = sorted({r.subscription_id for r in found})
-    with connection.cursor() as cursor:
-        for start in range(0, len(ids), 900):
-            chunk = ids[start:start + 900]
-            cursor.execute(f"SELECT subscription_id, category_id FROM {connection.ops.quote_name(table)} WHERE subscription_id IN "
-                           f"({', '.join(['%s'] * len(chunk))})", chunk)
-            for sub_id, cat_id in cursor.fetchall():
-                chosen[sub_id].add(cat_id)
-    return [r for r in found if not chosen.get(r.subscription_id) or chosen[r.subscription_id] & wanted]
+# Zone ids per query of a broadcast: the SQL stays far below every backend's limit of parameters
+# (SQLite's is 32,766) however many zones an alert names.
+ZONES_PER_QUERY = 500
 
 
 def broadcast_recipients(*, zone_ids: list[int], category_ids: list[int] | None = None,
                          everyone: bool = False) -> list[Recipient]:
     """Subscribers of the zones (or of everything, with `everyone`), optionally only those who
-    chose one of `category_ids` (or chose no category, i.e. all)."""
-    qs = active_subscriptions()
-    if not everyone:
-        qs = qs.filter(Q(zones__in=zone_ids) | Q(pk__in=_point_subs_in_zones(zone_ids)))
-    rows = qs.values(*_FIELDS).distinct()
-    found = _rows_to_recipients(rows, lambda r: "")
-    if category_ids:
-        found = _filter_categories(found, _with_ancestors(set(category_ids)))
-    return found
+    chose one of `category_ids` (or chose no category, i.e. all); one per subscription.
+
+    Never a list of subscription ids in the SQL: a broadcast may reach 100,000 people. Point
+    subscribers are kept in Python when their point lies inside one of the zones."""
+    wanted = _with_ancestors(set(category_ids)) if category_ids else None
+    t = _tables()
+    found: dict[int, Recipient] = {}
+    with connection.cursor() as cursor:
+        if everyone:
+            cursor.execute(*_select(f"{t['sub']} s", "NULL", "1 = 1", wanted))
+            rows = cursor.fetchall()
+        else:
+            rows = []
+            for start in range(0, len(zone_ids), ZONES_PER_QUERY):
+                cursor.execute(*_zone_select(list(zone_ids[start:start + ZONES_PER_QUERY]), wanted))
+                rows += cursor.fetchall()
+            rows += _points_in_zones(cursor, zone_ids, wanted)
+    for sub_id, contact_id, channel_id, scheme, language, *_rest in rows:
+        found.setdefault(sub_id, Recipient(contact_id, sub_id, channel_id, scheme, language, ""))
+    return list(found.values())
 
 
-def _point_subs_in_zones(zone_ids: list[int]) -> list[int]:
+def _points_in_zones(cursor, zone_ids: list[int], wanted: set[int] | None) -> list[tuple]:
     """Point-and-radius subscribers whose point lies inside one of the zones."""
     if not zone_ids:
         return []
     index = geometry.ZoneIndex(list(Zone.objects.filter(pk__in=zone_ids).values_list("pk", "geometry")))
-    rows = list(active_subscriptions().filter(radius_m__isnull=False).values_list("id", "lat", "lon"))
-    pairs = index.containing_many([(lat, lon) for _id, lat, lon in rows])
-    return list({rows[i][0] for i, _zone in pairs})
+    cursor.execute(*_select(f"{_tables()['sub']} s", "NULL", "s.radius_band IS NOT NULL", wanted))
+    rows = cursor.fetchall()
+    inside = {i for i, _zone in index.containing_many([(row[6], row[7]) for row in rows])}
+    return [rows[i] for i in sorted(inside)]
 
 
 def cost_per_segment(channel: Channel) -> float:
