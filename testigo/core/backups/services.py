@@ -36,8 +36,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from testigo.core.backups import database
-from testigo.core.backups.crypto import (MAGIC, BackupError, Damaged, DecryptingReader, EncryptingWriter, Key,
-                                        decode_key)
+from testigo.core.backups.crypto import (
+    MAGIC,
+    BackupError,
+    Damaged,
+    DecryptingReader,
+    EncryptingWriter,
+    Key,
+    decode_key,
+)
 from testigo.core.models import BackupRun, Deployment
 
 log = logging.getLogger(__name__)
