@@ -130,3 +130,17 @@ def test_the_restore_command_exits_with_the_reason(archive, settings, tmp_path):
         call_command("restore", str(archive), "--passphrase-file", str(passphrase_file), "--force")
     with pytest.raises(CommandError, match="not empty"):
         call_command("restore", str(archive), "--passphrase-file", str(passphrase_file))
+
+
+def test_a_pg_dump_older_than_the_server_is_refused_naming_both(monkeypatch):
+    from django.db import connections
+
+    from testigo.core.backups import database
+
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (TESTIGO_DATABASE_URL)")
+    connection.ensure_connection()
+    monkeypatch.setitem(connection.__dict__, "pg_version", 170002)
+    with pytest.raises(crypto.BackupError, match=r"pg_dump \d+ is older than the PostgreSQL 17 server"):
+        database.dump(Path("/nonexistent"))

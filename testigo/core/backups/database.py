@@ -117,8 +117,8 @@ def _check_client_version(tool: str, alias: str) -> None:
     """pg_dump refuses a newer server; say so before starting, naming both versions."""
     if shutil.which(tool) is None:
         raise BackupError(_("%(tool)s is missing: install Debian's postgresql-client.") % {"tool": tool})
-    output = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout
-    match = re.search(r"(\d+)", output.split(")")[-1] if ")" in output else output)
+    output = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout  # "pg_dump (PostgreSQL) 15.2"
+    match = re.search(r"\)\s+(\d+)", output)
     connection = connections[alias]
     connection.ensure_connection()
     server = connection.pg_version // 10000
