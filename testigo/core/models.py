@@ -1,4 +1,4 @@
-"""Organisation-wide data: the append-only audit trail and login throttling."""
+"""Organisation-wide data: the append-only audit trail, login throttling, this deployment's identity and its backups."""
 
 from __future__ import annotations
 
