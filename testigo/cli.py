@@ -18,6 +18,9 @@ USAGE = """usage: testigo COMMAND [options]      (every command reads TESTIGO_DA
   migrate                                        create or update the database
   createadmin --username NAME [--password P]     create an administrator
   audit-verify                                   check the audit trail's hash chain
+  backup --to DIR --public-key K|--passphrase-file F   one encrypted archive of everything
+  backup --verify FILE / --keygen FILE           check an archive / make a key pair
+  restore FILE [--private-key F|--passphrase-file F] [--force]   into an empty deployment
   export --format csv|geojson [--all]            stream reports to stdout
   map rebuild-counts                             recompute the map's cluster counts
   search rebuild                                 refill the report text search indexes

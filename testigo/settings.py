@@ -345,3 +345,13 @@ TIP_SOURCE_SESSION_MINUTES = int(env("TIP_SOURCE_SESSION_MINUTES", "120"))
 # Innermost, so it hardens every /tip/ response (CSRF failures and 404s included) and carries
 # the staff `tipkey` cookie; see testigo/tipline/middleware.py.
 MIDDLEWARE.append("testigo.tipline.middleware.TiplineMiddleware")
+
+# --- Backups (docs/operations.md) -------------------------------------------------------------
+# Scheduled backups run daily at BACKUP_HOUR (local time) when BACKUP_DIR is set, encrypted to
+# BACKUP_PUBLIC_KEY (preferred: this server cannot read them) or to the passphrase in
+# BACKUP_PASSPHRASE_FILE; the newest BACKUP_KEEP archives of this deployment are kept.
+BACKUP_DIR = env("BACKUP_DIR", "")
+BACKUP_KEEP = int(env("BACKUP_KEEP", "7"))
+BACKUP_HOUR = int(env("BACKUP_HOUR", "2"))
+BACKUP_PUBLIC_KEY = env("BACKUP_PUBLIC_KEY", "")
+BACKUP_PASSPHRASE_FILE = env("BACKUP_PASSPHRASE_FILE", "")

@@ -61,6 +61,7 @@ SHOTS: list[Shot] = [
     Shot("console:password", "console-password", "/console/password/", "users-and-roles.md",
          "Changing my password", who="staff"),
     Shot("console:audit", "console-audit", "/console/audit/", "users-and-roles.md", "The audit trail", who="staff"),
+    Shot("console:backups", "console-backups", "/console/backups/", "operations.md", "Backups", who="staff"),
     Shot("api_console:tokens", "console-tokens", "/console/tokens/", "api.md", "API tokens", who="staff"),
     # --- Messaging channels --------------------------------------------------------------
     Shot("channels_console:channel_list", "console-channels", "/console/messages/channels/", "channels.md",

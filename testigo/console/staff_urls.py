@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from testigo.console import admin_views, report_views, views
+from testigo.console import admin_views, backup_views, report_views, views
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
@@ -27,4 +27,5 @@ urlpatterns = [
     path("users/<int:user_id>/role/", admin_views.user_role, name="user_role"),
     path("users/<int:user_id>/active/", admin_views.user_active, name="user_active"),
     path("audit/", admin_views.audit_trail, name="audit"),
+    path("backups/", backup_views.backups, name="backups"),
 ]

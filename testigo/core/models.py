@@ -1,6 +1,8 @@
-"""Organisation-wide data: the append-only audit trail and login throttling."""
+"""Organisation-wide data: the append-only audit trail, login throttling, this deployment's identity and its backups."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -97,3 +99,37 @@ class Access(models.Model):
 
     def __str__(self) -> str:
         return "access"
+
+
+class Deployment(models.Model):
+    """This deployment's identity: one row, made on first use. A backup carries it, so a restore
+    can tell its own backup (which may replace this data with --force) from another deployment's
+    (which restores only into an empty target)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    uuid = models.UUIDField(default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.uuid)
+
+
+class BackupRun(models.Model):
+    """One backup made by the schedule or `testigo backup`: where it went, its size, whether it
+    was read back and found whole. The console's backup page shows these."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    scheduled = models.BooleanField(default=False)
+    path = models.CharField(max_length=1000, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    verified = models.BooleanField(null=True)
+    verify_note = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"backup {self.started_at:%Y-%m-%d %H:%M} {self.path}"

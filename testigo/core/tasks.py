@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from testigo.core.backups import services as backups
 from testigo.core.models import LoginThrottle
 
 
@@ -22,6 +24,13 @@ def purge_stale_login_throttles(*, older_than: timedelta = timedelta(days=1)) ->
 @db_periodic_task(crontab(minute="17", hour="3"))
 def purge_login_throttles_daily() -> int:
     return purge_stale_login_throttles()
+
+
+@db_periodic_task(crontab(minute="23", hour=str(settings.BACKUP_HOUR)))
+def backup_daily():
+    """The scheduled backup (a no-op until TESTIGO_BACKUP_DIR is set); docs/operations.md."""
+    run = backups.run_scheduled()
+    return run.pk if run else None
 
 
 @db_task()

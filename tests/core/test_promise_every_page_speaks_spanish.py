@@ -98,6 +98,7 @@ PAGES = {
     "console:category_edit": lambda w: [{"category_id": w["category"].pk}],
     "console:users": lambda w: ONE,
     "console:audit": lambda w: [{}, {"query": "action=report.published"}],
+    "console:backups": lambda w: ONE,
     "console:map": lambda w: [{}, {"query": "status=new&category=1"}],
     "console:layers": lambda w: ONE,
     "channels_console:simulate": lambda w: [{"pk": c.pk} for c in w["channels"] if c.type == "smssync"],

@@ -1,0 +1,128 @@
+"""Copying the database out of and into the running deployment, on either back end.
+
+SQLite: the online backup API (`sqlite3.Connection.backup`) copies a consistent snapshot while
+the site keeps writing, and copies it back in one step. PostgreSQL: `pg_dump --format=custom`
+(one consistent snapshot, compressed) and `pg_restore --single-transaction` (all or nothing).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from django.db import connections
+from django.utils.translation import gettext as _
+
+from testigo.core.backups.crypto import BackupError
+
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+FILE_NAMES = {SQLITE: "database/testigo.sqlite3", POSTGRESQL: "database/testigo.pgdump"}
+# A database with a row in any of these holds a deployment's data; without, it is a fresh one
+# (`testigo migrate` only fills content types, permissions and the role groups).
+DATA_TABLES = ["auth_user", "core_auditevent", "reports_report"]
+
+
+def kind(alias: str = "default") -> str:
+    vendor = connections[alias].vendor
+    if vendor not in (SQLITE, POSTGRESQL):
+        raise BackupError(_("Backups support SQLite and PostgreSQL, not %(vendor)s.") % {"vendor": vendor})
+    return vendor
+
+
+def dump(into: Path, alias: str = "default") -> Path:
+    """Write a consistent copy of the database to a file inside `into`; return its path."""
+    target = into / Path(FILE_NAMES[kind(alias)]).name
+    settings = connections[alias].settings_dict
+    if kind(alias) == SQLITE:
+        _sqlite_copy(settings["NAME"], target)
+    else:
+        _check_client_version("pg_dump", alias)
+        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(target)], alias)
+    return target
+
+
+def load(path: Path, *, alias: str = "default") -> None:
+    """Replace the database's whole content with the copy at `path` (made by dump())."""
+    connections[alias].close()
+    settings = connections[alias].settings_dict
+    if kind(alias) == SQLITE:
+        _sqlite_copy(path, settings["NAME"])
+    else:
+        _check_client_version("pg_restore", alias)
+        _drop_tables(alias)
+        _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+              str(path)], alias, database_flag=True)
+    connections[alias].close()
+
+
+def is_empty(alias: str = "default") -> bool:
+    """True for a database that holds no deployment: no tables yet, or only what migrate writes."""
+    connection = connections[alias]
+    tables = set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        for table in DATA_TABLES:
+            if table in tables:
+                cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT 1")
+                if cursor.fetchone():
+                    return False
+    return True
+
+
+def _sqlite_copy(source_path, target_path) -> None:
+    source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+
+
+def _drop_tables(alias: str) -> None:
+    """PostgreSQL: remove the current tables (and their sequences) so the dump loads into a clean schema."""
+    connection = connections[alias]
+    tables = connection.introspection.table_names()
+    if tables:
+        with connection.cursor() as cursor:
+            names = ", ".join(connection.ops.quote_name(t) for t in tables)
+            cursor.execute(f"DROP TABLE IF EXISTS {names} CASCADE")
+    connection.close()
+
+
+def _pg_env(alias: str) -> dict[str, str]:
+    settings = connections[alias].settings_dict
+    env = dict(os.environ)
+    for variable, key in (("PGHOST", "HOST"), ("PGPORT", "PORT"), ("PGUSER", "USER"),
+                          ("PGPASSWORD", "PASSWORD"), ("PGDATABASE", "NAME")):
+        if settings.get(key):
+            env[variable] = str(settings[key])
+    return env
+
+
+def _run(command: list[str], alias: str, *, database_flag: bool = False) -> None:
+    if shutil.which(command[0]) is None:
+        raise BackupError(_("%(tool)s is missing: install Debian's postgresql-client.") % {"tool": command[0]})
+    env = _pg_env(alias)
+    if database_flag:
+        command = [*command[:-1], "--dbname", env["PGDATABASE"], command[-1]]
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BackupError(_("%(tool)s failed: %(error)s") % {"tool": command[0], "error": result.stderr.strip()[-2000:]})
+
+
+def _check_client_version(tool: str, alias: str) -> None:
+    """pg_dump refuses a newer server; say so before starting, naming both versions."""
+    if shutil.which(tool) is None:
+        raise BackupError(_("%(tool)s is missing: install Debian's postgresql-client.") % {"tool": tool})
+    output = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout  # "pg_dump (PostgreSQL) 15.2"
+    match = re.search(r"\)\s+(\d+)", output)
+    connection = connections[alias]
+    connection.ensure_connection()
+    server = connection.pg_version // 10000
+    if match and int(match.group(1)) < server:
+        raise BackupError(_("%(tool)s %(client)s is older than the PostgreSQL %(server)s server: install the "
+                            "client of the server's version.") % {"tool": tool, "client": match.group(1),
+                                                                  "server": server})

@@ -1,0 +1,446 @@
+"""Making, verifying and restoring a backup archive; the schedule and its retention count.
+
+An archive is one encrypted tar stream (crypto.py) of:
+
+    database/testigo.sqlite3 or database/testigo.pgdump   the database (database.py)
+    media/...                                             MEDIA_ROOT: photos, recordings, documents
+    tipline/...                                           TIP_STORAGE_DIR: the tip line's sealed files
+    secret_key                                            SECRET_KEY (location fuzzing is derived from it)
+    settings.json                                         the TESTIGO_* settings that are not secrets
+    manifest.json                                         last: versions, schema, deployment, every file's size and sha256
+
+The manifest comes last so files stream in one pass (no file is read twice, none held in memory);
+reading an archive checks every file against it before anything is believed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connections
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from testigo.core.backups import database
+from testigo.core.backups.crypto import (
+    MAGIC,
+    BackupError,
+    Damaged,
+    DecryptingReader,
+    EncryptingWriter,
+    Key,
+    decode_key,
+)
+from testigo.core.models import BackupRun, Deployment
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+MANIFEST, SETTINGS, SECRET = "manifest.json", "settings.json", "secret_key"
+MEDIA, TIPLINE = "media", "tipline"
+SUFFIX = ".backup"
+_COPY_BYTES = 1 << 20
+# Settings whose names say they hold a secret never enter settings.json (the secret key travels
+# apart, as `secret_key`, because stored data depends on it).
+_SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSPHRASE|TOKEN|KEY|DATABASE_URL|QUEUE_URL", re.I)
+
+
+@dataclass
+class Restored:
+    manifest: dict
+    files: int
+    notes: list[str]
+
+
+# --- Identity, schema, target -----------------------------------------------------------------
+
+def deployment_id() -> str:
+    return str(Deployment.objects.get_or_create(id=1)[0].uuid)
+
+
+def _applied_migrations(alias: str = "default") -> list[list[str]]:
+    return sorted([app, name] for app, name in MigrationRecorder(connections[alias]).applied_migrations())
+
+
+def _schema(applied: list[list[str]]) -> dict[str, str]:
+    """The latest applied migration of each app (migration names sort by their number)."""
+    latest: dict[str, str] = {}
+    for app, name in applied:
+        latest[app] = max(latest.get(app, name), name)
+    return latest
+
+
+def _unknown_migrations(applied: list[list[str]]) -> list[str]:
+    """Migrations the backup's database had that this code does not know: a newer schema."""
+    known = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
+    return [f"{app}.{name}" for app, name in applied if (app, name) not in known]
+
+
+def _has_files(root: Path) -> bool:
+    return root.is_dir() and any(p.is_file() for p in root.rglob("*"))
+
+
+def target_is_empty() -> bool:
+    """No deployment data in the database, the media directory or the tip line's storage."""
+    return (database.is_empty() and not _has_files(Path(settings.MEDIA_ROOT))
+            and not _has_files(Path(settings.TIP_STORAGE_DIR)))
+
+
+# --- Making an archive ------------------------------------------------------------------------
+
+class _HashingWriter:
+    """Counts and hashes what goes to disk, so the written file can be checked without its key."""
+
+    def __init__(self, raw):
+        self.raw, self.sha256, self.size = raw, hashlib.sha256(), 0
+
+    def write(self, data) -> int:
+        self.raw.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
+        return len(data)
+
+
+class _HashingReader:
+    def __init__(self, raw):
+        self.raw, self.sha256 = raw, hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        self.sha256.update(data)
+        return data
+
+
+def _files_under(root: Path):
+    """Regular files under root, in a stable order; symbolic links are not followed."""
+    if not root.is_dir():
+        return
+    for folder, dirs, names in os.walk(root):
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(folder) / name
+            if path.is_file() and not path.is_symlink():
+                yield path
+
+
+def _add_file(tar: tarfile.TarFile, path: Path, name: str) -> dict:
+    info = tar.gettarinfo(str(path), arcname=name)
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    with open(path, "rb") as handle:
+        reader = _HashingReader(handle)
+        tar.addfile(info, reader)
+    return {"path": name, "size": info.size, "sha256": reader.sha256.hexdigest()}
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> dict:
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = len(data), int(timezone.now().timestamp()), 0o600
+    tar.addfile(info, io.BytesIO(data))
+    return {"path": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _settings_snapshot() -> dict:
+    """The TESTIGO_* variables of this process that are not secrets (URLs lose any password)."""
+    variables = {}
+    for name, value in sorted(os.environ.items()):
+        if name.startswith("TESTIGO_") and not _SECRET_NAME.search(name):
+            variables[name] = re.sub(r"//[^/@]*@", "//", value)
+    return {"environment": variables, "site_name": settings.SITE_NAME, "language": settings.LANGUAGE_CODE,
+            "time_zone": settings.TIME_ZONE, "fuzz_radius_m": settings.FUZZ_RADIUS_M}
+
+
+def _version() -> str:
+    try:
+        return metadata.version("testigo")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def archive_name(deployment: str, moment) -> str:
+    return f"testigo-{moment:%Y%m%d-%H%M%S-%f}-{deployment[:8]}{SUFFIX}"
+
+
+def create(*, to_dir: Path, key: Key, scheduled: bool = False) -> BackupRun:
+    """Write one archive into `to_dir` (written as .partial, renamed when whole); record the run."""
+    to_dir = Path(to_dir)
+    to_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    started, deployment = timezone.now(), deployment_id()
+    applied = _applied_migrations()
+    final = to_dir / archive_name(deployment, started)
+    partial = final.with_name(final.name + ".partial")
+    staging = Path(tempfile.mkdtemp(prefix="backup-", dir=settings.DATA_DIR))
+    try:
+        dumped = database.dump(staging)
+        with open(partial, "xb") as raw:
+            hashing = _HashingWriter(raw)
+            stream = EncryptingWriter(hashing, key)
+            with tarfile.open(fileobj=stream, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+                files = [_add_file(tar, dumped, database.FILE_NAMES[database.kind()])]
+                for prefix, root in ((MEDIA, Path(settings.MEDIA_ROOT)), (TIPLINE, Path(settings.TIP_STORAGE_DIR))):
+                    files += [_add_file(tar, path, f"{prefix}/{path.relative_to(root).as_posix()}")
+                              for path in _files_under(root)]
+                files.append(_add_bytes(tar, SECRET, settings.SECRET_KEY.encode()))
+                files.append(_add_bytes(tar, SETTINGS, json.dumps(_settings_snapshot(), indent=1).encode()))
+                manifest = {"format": FORMAT, "testigo_version": _version(), "created_at": started.isoformat(),
+                            "deployment": deployment, "database": database.kind(), "schema": _schema(applied),
+                            "migrations": applied, "files": files}
+                _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=1).encode())
+            stream.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        partial.rename(final)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return BackupRun.objects.create(started_at=started, finished_at=timezone.now(), scheduled=scheduled,
+                                    path=str(final), size=hashing.size, sha256=hashing.sha256.hexdigest())
+
+
+# --- Reading an archive -----------------------------------------------------------------------
+
+def _member_name(name: str) -> str:
+    """Only the names an archive is made of; never absolute, never climbing out of the target."""
+    parts = name.split("/")
+    top_ok = name in (MANIFEST, SETTINGS, SECRET) or name in database.FILE_NAMES.values() or (
+        parts[0] in (MEDIA, TIPLINE) and len(parts) > 1)
+    if not top_ok or any(part in ("", ".", "..") for part in parts):
+        raise Damaged(_("The backup holds an unexpected file name: %(name)s") % {"name": name[:200]})
+    return name
+
+
+def _copy(source, target: Path | None) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    sink = None
+    if target is not None:
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        sink = open(target, "xb")
+    try:
+        while chunk := source.read(_COPY_BYTES):
+            digest.update(chunk)
+            size += len(chunk)
+            if sink:
+                sink.write(chunk)
+    finally:
+        if sink:
+            sink.close()
+    return size, digest.hexdigest()
+
+
+def _read(path: Path, key: Key, *, into: Path | None = None) -> dict:
+    """Decrypt the whole archive, hash every file (writing them under `into` if given) and check
+    them against the manifest; return the manifest, or raise BackupError saying what is wrong."""
+    seen: dict[str, tuple[int, str]] = {}
+    manifest = None
+    try:
+        with open(path, "rb") as raw:
+            reader = DecryptingReader(raw, key)
+            with tarfile.open(fileobj=reader, mode="r|") as tar:
+                for member in tar:
+                    name = _member_name(member.name)
+                    if not member.isfile() or name in seen:
+                        raise Damaged(_("The backup holds an unexpected entry: %(name)s") % {"name": name})
+                    if name == MANIFEST:
+                        manifest = json.loads(tar.extractfile(member).read())
+                        continue
+                    seen[name] = _copy(tar.extractfile(member), into / name if into else None)
+            reader.read()  # through the end mark: a cut file is found even after the tar's own end
+    except FileNotFoundError:
+        raise BackupError(_("No such backup file: %(path)s") % {"path": path}) from None
+    except (tarfile.TarError, json.JSONDecodeError, UnicodeDecodeError):
+        raise Damaged(_("The backup's content is not a valid archive.")) from None
+    _check_against_manifest(manifest, seen)
+    return manifest
+
+
+def _check_against_manifest(manifest: dict | None, seen: dict[str, tuple[int, str]]) -> None:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise Damaged(_("The backup has no manifest of a format this version reads."))
+    listed = {f["path"]: (f["size"], f["sha256"]) for f in manifest.get("files", [])}
+    for name in sorted(set(listed) | set(seen)):
+        if name not in seen:
+            raise Damaged(_("The backup is missing %(name)s, listed in its manifest.") % {"name": name})
+        if name not in listed:
+            raise Damaged(_("The backup holds %(name)s, which its manifest does not list.") % {"name": name})
+        if seen[name] != listed[name]:
+            raise Damaged(_("%(name)s does not match its checksum in the manifest.") % {"name": name})
+
+
+def verify(path: Path, key: Key) -> dict:
+    """Read the whole archive and check every file; nothing is written. Returns the manifest."""
+    return _read(Path(path), key)
+
+
+def verify_written(run: BackupRun) -> bool:
+    """Without the key (an archive sealed to a public key): the file on disk is byte for byte what
+    was written, and it starts like a backup."""
+    digest = hashlib.sha256()
+    with open(run.path, "rb") as handle:
+        head = handle.read(len(MAGIC))
+        digest.update(head)
+        while chunk := handle.read(_COPY_BYTES):
+            digest.update(chunk)
+    return head == MAGIC and digest.hexdigest() == run.sha256
+
+
+def check_run(run: BackupRun, key: Key | None) -> BackupRun:
+    """Read back what was just written and record whether it is whole."""
+    try:
+        if key is not None and key.public_key is None:
+            manifest = verify(Path(run.path), key)
+            run.verified = True
+            run.verify_note = _("Decrypted and every file matched its checksum (%(n)s files).") % {
+                "n": len(manifest["files"])}
+        else:
+            run.verified = verify_written(run)
+            run.verify_note = _("Sealed to a public key: the file was read back and matches what was written; "
+                                "only the private key can open it (testigo backup --verify).")
+    except BackupError as exc:
+        run.verified, run.verify_note = False, str(exc)
+    run.save(update_fields=["verified", "verify_note"])
+    return run
+
+
+# --- Restoring --------------------------------------------------------------------------------
+
+def restore(path: Path, key: Key, *, force: bool = False) -> Restored:
+    """Restore an archive into this deployment's database, media and tip-line directories.
+
+    Refused before anything is touched: a damaged or cut archive, a wrong key, a schema newer than
+    this code, another back end, a target that holds data (unless --force and the archive is this
+    same deployment's). Files are unpacked and checked in a staging directory first."""
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(_("No such backup file: %(path)s") % {"path": path})
+    empty = target_is_empty()
+    if not empty and not force:
+        raise BackupError(_("The target is not empty (its database, media or tip-line files hold data). "
+                            "Restore into an empty data directory and database, or give --force to replace "
+                            "this deployment with a backup of itself."))
+    staging = Path(tempfile.mkdtemp(prefix="restore-", dir=settings.DATA_DIR))
+    try:
+        manifest = _read(path, key, into=staging)
+        _refuse_mismatch(manifest, empty)
+        database.load(staging / database.FILE_NAMES[manifest["database"]])
+        for prefix, root in ((MEDIA, Path(settings.MEDIA_ROOT)), (TIPLINE, Path(settings.TIP_STORAGE_DIR))):
+            _replace_dir(staging / prefix, root)
+        notes = _restore_secrets(staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if _schema(manifest["migrations"]) != _schema(_code_migrations()):
+        notes.append(_("The backup's schema is older than this version's: run `testigo migrate`."))
+    return Restored(manifest=manifest, files=len(manifest["files"]), notes=notes)
+
+
+def _code_migrations() -> list[list[str]]:
+    return [[app, name] for app, name in MigrationLoader(None, ignore_no_migrations=True).disk_migrations]
+
+
+def _refuse_mismatch(manifest: dict, empty: bool) -> None:
+    newer = _unknown_migrations(manifest["migrations"])
+    if newer:
+        raise BackupError(_("The backup's schema is newer than this version of Testigo (%(version)s) knows: "
+                            "%(migrations)s. Install Testigo %(backup_version)s or later, then restore.")
+                          % {"version": _version(), "migrations": ", ".join(newer[:5]),
+                             "backup_version": manifest.get("testigo_version", "?")})
+    if manifest["database"] != database.kind():
+        raise BackupError(_("The backup holds a %(backup)s database; this deployment uses %(target)s.")
+                          % {"backup": manifest["database"], "target": database.kind()})
+    if not empty and manifest["deployment"] != deployment_id():
+        raise BackupError(_("This backup comes from another deployment (%(backup)s): it restores only into "
+                            "an empty target, never over this deployment's data.")
+                          % {"backup": manifest["deployment"]})
+
+
+def _replace_dir(staged: Path, root: Path) -> None:
+    if root.exists():
+        shutil.rmtree(root)
+    root.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if staged.exists():
+        shutil.move(str(staged), str(root))
+    else:
+        root.mkdir(mode=0o700)
+    root.chmod(0o700)
+
+
+def _restore_secrets(staging: Path) -> list[str]:
+    """SECRET_KEY: written to DATA_DIR/secret_key unless the environment sets it; then it must match."""
+    secret = (staging / SECRET).read_text()
+    (staging / SETTINGS).replace(Path(settings.DATA_DIR) / "restored-settings.json")
+    notes = [_("The backup's settings (not secrets) are in %(path)s: compare them with this deployment's.")
+             % {"path": Path(settings.DATA_DIR) / "restored-settings.json"}]
+    if os.environ.get("TESTIGO_SECRET_KEY"):
+        if os.environ["TESTIGO_SECRET_KEY"] != secret:
+            notes.append(_("TESTIGO_SECRET_KEY differs from the backup's secret key: set it to the old one, "
+                           "or public locations will be fuzzed anew."))
+        return notes
+    target = Path(settings.DATA_DIR) / "secret_key"
+    target.unlink(missing_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return notes
+
+
+# --- The schedule -----------------------------------------------------------------------------
+
+def configured_key() -> Key | None:
+    """The key scheduled backups use: TESTIGO_BACKUP_PUBLIC_KEY, else TESTIGO_BACKUP_PASSPHRASE_FILE."""
+    if settings.BACKUP_PUBLIC_KEY:
+        return Key(public_key=decode_key(settings.BACKUP_PUBLIC_KEY))
+    if settings.BACKUP_PASSPHRASE_FILE:
+        return Key(passphrase=read_passphrase(Path(settings.BACKUP_PASSPHRASE_FILE)))
+    return None
+
+
+def read_passphrase(path: Path) -> str:
+    try:
+        passphrase = Path(path).read_text().strip("\r\n")
+    except OSError as exc:
+        raise BackupError(_("Cannot read the passphrase file: %(error)s") % {"error": exc.strerror}) from None
+    if len(passphrase) < 12:
+        raise BackupError(_("A backup passphrase has at least 12 characters."))
+    return passphrase
+
+
+def prune(to_dir: Path, keep: int) -> list[Path]:
+    """Delete this deployment's oldest archives in `to_dir` beyond the newest `keep`; return them."""
+    mine = sorted(Path(to_dir).glob(f"testigo-*-{deployment_id()[:8]}{SUFFIX}"))
+    doomed = mine[:-keep] if keep > 0 else []
+    for path in doomed:
+        path.unlink(missing_ok=True)
+    return doomed
+
+
+def run_scheduled() -> BackupRun | None:
+    """The periodic job's body: back up, read back, prune. A failure is recorded for the console."""
+    if not settings.BACKUP_DIR:
+        return None
+    started = timezone.now()
+    try:
+        key = configured_key()
+        if key is None:
+            raise BackupError(_("Scheduled backups need TESTIGO_BACKUP_PUBLIC_KEY or TESTIGO_BACKUP_PASSPHRASE_FILE."))
+        run = check_run(create(to_dir=Path(settings.BACKUP_DIR), key=key, scheduled=True), key)
+        prune(Path(settings.BACKUP_DIR), settings.BACKUP_KEEP)
+        return run
+    except (BackupError, OSError) as exc:
+        log.error("scheduled backup failed: %s", exc)
+        return BackupRun.objects.create(started_at=started, finished_at=timezone.now(), scheduled=True,
+                                        verified=False, error=str(exc))
