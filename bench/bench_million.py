@@ -24,7 +24,7 @@ REQUESTS = 30 if _seed.QUICK else 100
 BUDGET_S = 20  # per endpoint: one taking seconds is measured on fewer requests (n says how many)
 TARGET = "<= 50"
 # Sections run in this order after the public pages; a section whose module is absent is skipped.
-SECTIONS = ["_million_console", "_million_search", "_million_exports"]
+SECTIONS = ["_million_console", "_million_search", "_million_exports", "_million_alerts"]
 
 
 def pct(values: list[float], p: float) -> float:

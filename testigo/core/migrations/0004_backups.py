@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_access_permissions'),
+        ('core', '0003_audit_filter_indexes'),
     ]
 
     operations = [
