@@ -174,6 +174,7 @@ def _refused(request, exc: auth.LoginLocked | None = None):
 
 @require_POST
 @sensitive_post_parameters("code")
+@never_cache
 @staff_required()
 def recovery_codes(request):
     """New recovery codes (the old ones stop working), after a current code."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from urllib.parse import quote, urlencode
@@ -50,6 +51,7 @@ SCOPES = [*roles.ROLES, TIPLINE]
 # Required unless an administrator decided otherwise on the settings page. tests/conftest.py
 # empties this for tests whose subject is not two-factor login.
 DEFAULT_REQUIRED = frozenset({roles.ADMIN, TIPLINE})
+log = logging.getLogger(__name__)
 
 
 # --- RFC 4226 / RFC 6238 ----------------------------------------------------------------------
@@ -188,10 +190,15 @@ def pending_key(user) -> bytes:
     """The secret being set up (made on first call, kept until confirmed so a reload shows the
     same QR code)."""
     device, _created = TwoFactorDevice.objects.get_or_create(user=user)
-    if not device.pending_secret:
-        device.pending_secret = seal(secrets.token_bytes(SECRET_BYTES))
-        device.save(update_fields=["pending_secret"])
-    return unseal(device.pending_secret)
+    if device.pending_secret:
+        try:
+            return unseal(device.pending_secret)
+        except CryptoError:  # sealed under a SECRET_KEY since replaced: start afresh
+            pass
+    key = secrets.token_bytes(SECRET_BYTES)
+    device.pending_secret = seal(key)
+    device.save(update_fields=["pending_secret"])
+    return key
 
 
 def _new_recovery_code() -> str:
@@ -247,7 +254,12 @@ def _use_totp(user, code: str, at: float | None) -> bool:
     device = device_of(user)
     if device is None or not device.secret or not code.isdigit() or len(code) != DIGITS:
         return False
-    step = matching_step(unseal(device.secret), code, at)
+    try:
+        key = unseal(device.secret)
+    except CryptoError:  # SECRET_KEY changed without a fallback: only a reset helps (docs/security.md)
+        log.error("two-factor secret of user %s does not open with SECRET_KEY", user.pk)
+        return False
+    step = matching_step(key, code, at)
     # Conditional update: of two requests racing with one code, only one moves last_step.
     return step is not None and bool(
         TwoFactorDevice.objects.filter(pk=device.pk, last_step__lt=step).update(last_step=step))
