@@ -55,6 +55,17 @@ def _cheap_codename_hash(request, monkeypatch):
         monkeypatch.setattr(codenames, "SCRYPT_N", 2**4)
 
 
+# Two-factor login is required by default for administrators and tip-line staff; tests whose
+# subject is something else log them in with a password only. Tests marked
+# @pytest.mark.twofactor_defaults keep the production defaults (tests/console/test_promise_staff_*).
+@pytest.fixture(autouse=True)
+def _second_factor_optional(request, monkeypatch):
+    if request.node.get_closest_marker("twofactor_defaults") is None:
+        from testigo.core import twofactor
+
+        monkeypatch.setattr(twofactor, "DEFAULT_REQUIRED", frozenset())
+
+
 @pytest.fixture(autouse=True)
 def _immediate_jobs():
     from huey.contrib.djhuey import HUEY

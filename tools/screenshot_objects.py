@@ -70,6 +70,12 @@ def _users(admin: str, password: str):
                                           first_name="Ana", last_name="Martínez")
     roles.set_role(user, roles.ADMIN)
     user = user_model.objects.get(pk=user.pk)
+    # The run logs in with the password only (no phone to read a code from): two-factor login,
+    # required for administrators and tip-line staff by default, is made optional here.
+    from testigo.core.models import TwoFactorRequirement
+
+    for scope in (roles.ADMIN, "tipline"):
+        TwoFactorRequirement.objects.update_or_create(scope=scope, defaults={"required": False})
     for name, role in (("lucia", roles.MODERATOR), ("carlos", roles.VOLUNTEER)):
         services.create_user(actor=user, username=name, email=f"{name}@example.org", role=role, password=password)
     return user

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from testigo.console import admin_views, backup_views, report_views, views
+from testigo.console import admin_views, backup_views, report_views, twofactor_views, views
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
@@ -10,6 +10,13 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_view, name="password"),
+    path("login/code/", twofactor_views.code_view, name="twofactor_code"),
+    path("2fa/", twofactor_views.overview, name="twofactor"),
+    path("2fa/set-up/", twofactor_views.enrol_view, name="twofactor_enrol"),
+    path("2fa/recovery-codes/", twofactor_views.recovery_codes, name="twofactor_recovery_codes"),
+    path("2fa/off/", twofactor_views.disable, name="twofactor_disable"),
+    path("2fa/settings/", twofactor_views.settings_view, name="twofactor_settings"),
+    path("2fa/settings/<int:user_id>/reset/", twofactor_views.reset, name="twofactor_reset"),
     path("r/<str:reference>/", report_views.report_page, name="report"),
     path("r/<str:reference>/edit/", report_views.report_edit, name="report_edit"),
     path("r/<str:reference>/note/", report_views.report_note, name="report_note"),

@@ -17,8 +17,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from testigo.console import selectors as console_selectors
+from testigo.console import twofactor_views
 from testigo.console.forms import InboxFilterForm, LoginForm
-from testigo.core import auth, roles, services
+from testigo.core import auth, roles, services, twofactor
 from testigo.core.access import may_enter, staff_required
 from testigo.core.paging import CappedCount, CappedPaginator
 from testigo.core.signals import staff_password_changed, staff_password_verified
@@ -69,6 +70,12 @@ def login_view(request):
         except auth.LoginLocked as exc:
             form.add_error(None, str(exc))
             user, status = None, 429
+        step = twofactor.second_step(user) if user is not None else None
+        if step is not None:  # not logged in yet: the code step (or enrolment) comes first
+            response = twofactor_views.start(request, user, step, _next_url(request))
+            # The tip-line key waits in the still-anonymous session; login() keeps it.
+            staff_password_verified.send(sender=None, request=request, user=user, password=password)
+            return response
         if user is not None:
             login(request, user)
             staff_password_verified.send(sender=None, request=request, user=user, password=password)

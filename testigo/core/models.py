@@ -133,3 +133,41 @@ class BackupRun(models.Model):
 
     def __str__(self) -> str:
         return f"backup {self.started_at:%Y-%m-%d %H:%M} {self.path}"
+
+
+class TwoFactorDevice(models.Model):
+    """One staff member's authenticator app (TOTP, RFC 6238). Both secrets are stored encrypted
+    (core.twofactor.seal); `secret` empty means two-factor login is off for this person."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="twofactor")
+    secret = models.BinaryField(default=b"", blank=True)
+    # Set up but not yet confirmed with a first code; replaces `secret` once confirmed.
+    pending_secret = models.BinaryField(default=b"", blank=True)
+    # The last time step accepted: a code (or an older one) is never accepted twice.
+    last_step = models.BigIntegerField(default=0)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"two-factor device of user {self.user_id}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time recovery code, stored only as a keyed hash (core.twofactor.recovery_digest)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code of user {self.user_id}"
+
+
+class TwoFactorRequirement(models.Model):
+    """Whether staff in a scope (a role, or "tipline": anyone with tip-line access) must use
+    two-factor login. No row: core.twofactor.DEFAULT_REQUIRED decides."""
+
+    scope = models.CharField(max_length=32, unique=True)
+    required = models.BooleanField()
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {'required' if self.required else 'optional'}"

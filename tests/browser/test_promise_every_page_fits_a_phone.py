@@ -72,7 +72,7 @@ CONSOLE_PAGES = [
     "/console/categories/", "/console/categories/new/", "/console/categories/{category}/", "/console/password/",
     "/console/surveys/new/", "/console/surveys/upload/", "/console/surveys/devices/", "/console/surveys/rejected/",
     "/console/surveys/{survey}/data/", "/console/surveys/{survey}/fields/new/", "/console/alerts/broadcast/",
-    "/console/alerts/rules/", "/console/tips/setup/",
+    "/console/alerts/rules/", "/console/tips/setup/", "/console/2fa/", "/console/2fa/set-up/", "/console/2fa/settings/",
 ]
 PUBLIC_PAGES = ["/api/v1/docs", "/reports/", "/r/{report}/", "/report/", "/alerts/", "/console/login/", "/tip/",
                 "/tip/login/"]

@@ -99,6 +99,9 @@ PAGES = {
     "console:users": lambda w: ONE,
     "console:audit": lambda w: [{}, {"query": "action=report.published"}],
     "console:backups": lambda w: ONE,
+    "console:twofactor": lambda w: ONE,
+    "console:twofactor_enrol": lambda w: ONE,
+    "console:twofactor_settings": lambda w: ONE,
     "console:map": lambda w: [{}, {"query": "status=new&category=1"}],
     "console:layers": lambda w: ONE,
     "channels_console:simulate": lambda w: [{"pk": c.pk} for c in w["channels"] if c.type == "smssync"],
@@ -121,6 +124,7 @@ STATEFUL = {
     "tipline:logout": "the tipster's log-out page",
     "tipconsole:setup": "shown only until the tip line is set up (read before setting it up)",
     "console:login": "the staff login page, for a visitor not logged in",
+    "console:twofactor_code": "the code step, for someone half-way through logging in",
     "public:report_thanks": "shown once, right after a report is sent",
 }
 # Anonymous visitors read these (and the stateful public pages).
@@ -134,7 +138,8 @@ ACTIONS = {
     "alerts_console:action", "alerts_console:zone_delete", "console:inbox_bulk", "console:logout",
     "console:report_edit", "console:report_note", "console:report_status", "console:report_merge",
     "console:report_redact", "console:media_public", "console:inbound_media_retry", "console:user_role",
-    "console:user_active",
+    "console:user_active", "console:twofactor_recovery_codes", "console:twofactor_disable",
+    "console:twofactor_reset",
     "console:layer_toggle", "console:layer_delete", "api_console:token_revoke",
 }
 ODK = "OpenRosa XML for ODK Collect, not a page"
@@ -485,10 +490,43 @@ def stateful_pages(world, language: str | None) -> dict[str, str]:
     if language:
         visitor.cookies["django_language"] = language
     read(visitor, reverse("console:login"))
+    pages.update(two_factor_pages(language))
     session = visitor.session
     session[SESSION_REFERENCE] = world["published"].reference
     session.save()
     read(visitor, reverse("public:report_thanks"))
+    return pages
+
+
+def two_factor_pages(language: str | None) -> dict[str, str]:
+    """The code step and enrolment of someone half-way through logging in, and the recovery
+    codes shown once enrolment is confirmed."""
+    from django.contrib.auth import get_user_model
+
+    from testigo.core import twofactor
+    from testigo.core.models import TwoFactorDevice, TwoFactorRequirement
+
+    TwoFactorRequirement.objects.update_or_create(scope=roles.VOLUNTEER, defaults={"required": True})
+    pages = {}
+    for username, role in (("marta", roles.MODERATOR), ("rosa", roles.VOLUNTEER)):
+        user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+        roles.set_role(user, role)
+        if role == roles.MODERATOR:
+            TwoFactorDevice.objects.create(user=user, secret=twofactor.seal(b"k" * 20))
+        client = Client()
+        if language:
+            client.cookies["django_language"] = language
+        target = client.post("/console/login/", {"username": username, "password": PASSWORD})["Location"]
+        response = client.get(target)
+        assert response.status_code == 200, (target, response.status_code)
+        pages[f"{target} ({username})"] = response.content.decode()
+        response = client.post(target, {"code": "000000"})  # wrong (or, by chance, right): no 500
+        assert response.status_code in (200, 302)
+        pages[f"{target} ({username}, wrong code)"] = response.content.decode()
+    key = twofactor.pending_key(get_user_model().objects.get(username="rosa"))
+    response = client.post("/console/2fa/set-up/", {"code": twofactor.totp(key)})
+    assert response.status_code == 200
+    pages["/console/2fa/set-up/ (recovery codes)"] = response.content.decode()
     return pages
 
 
