@@ -30,7 +30,7 @@ from testigo.tipline import services as tip_services
 from testigo.tipline import vault
 from testigo.tipline.models import Tip, TipFile
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english")]
 
 PASSWORD = "correct horse battery"
 PASSPHRASE = "seven long words for the backup"
@@ -110,7 +110,7 @@ def test_a_passphrase_backup_restores_every_report_media_file_audit_event_and_ti
     run = services.create(to_dir=tmp_path / "backups", key=key)
     manifest = services.verify(Path(run.path), key)
     assert manifest["deployment"] == services.deployment_id() and manifest["database"] == database.kind()
-    assert manifest["schema"]["core"] == "0004_backups"
+    assert manifest["schema"]["core"] == "0005_twofactor"
     assert {f["path"].split("/")[0] for f in manifest["files"]} >= {"database", "media", "tipline"}
     # What leaves the server is ciphertext: no report text, contact or photo in the archive's bytes.
     archive = Path(run.path).read_bytes()

@@ -20,7 +20,7 @@ from testigo.core.models import AuditEvent, Deployment
 from testigo.reports import services as report_services
 from testigo.reports.models import Media, Report
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 PASSPHRASE = "seven long words for the backup"
 
