@@ -45,6 +45,18 @@ def seed_all(*, reports: int = 2000, force_reports: bool = False, admin=None, pa
     return done
 
 
+def twofactor_optional() -> bool:
+    """On the demo's first run: two-factor login optional for administrators and tip-line staff
+    (required by default), so trying the demo needs no authenticator app. The console's two-factor
+    settings page turns it back on; a real deployment never runs this."""
+    from testigo.core import twofactor
+    from testigo.core.models import TwoFactorRequirement
+
+    for scope in twofactor.DEFAULT_REQUIRED:
+        TwoFactorRequirement.objects.update_or_create(scope=scope, defaults={"required": False})
+    return True
+
+
 def where_to_look(base_url: str, *, channel: Channel | None, codename: str = "") -> list[tuple[str, str]]:
     """(what, address) pairs printed after `testigo demo` has seeded: the first pages to open."""
     base = base_url.rstrip("/")

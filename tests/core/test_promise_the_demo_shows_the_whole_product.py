@@ -220,3 +220,19 @@ def test_the_password_is_shown_even_when_seeding_fails(db, monkeypatch):
     admin = get_user_model().objects.get(username="admin")
     candidates = [w for w in out.getvalue().split() if len(w) == 16]  # secrets.token_urlsafe(12)
     assert any(admin.check_password(w) for w in candidates)
+
+
+@pytest.mark.twofactor_defaults
+def test_the_printed_admin_logs_into_the_demo_without_an_authenticator_app(db, client):
+    """Two-factor login is required for administrators by default; the demo's first run makes it
+    optional (and says so), so trying the demo needs only the printed password."""
+    from testigo.core import twofactor
+
+    out = io.StringIO()
+    call_command("demo", no_serve=True, dev=True, reports=10, port=8123, stdout=out)
+    password = re.search(r"(?:password|contraseña): (\S+)", out.getvalue()).group(1)
+    assert "two-factor login: optional in this demo" in out.getvalue() or "en dos pasos: opcional en esta demo" in out.getvalue()
+    assert not any(twofactor.requirements()[scope] for scope in twofactor.DEFAULT_REQUIRED)
+    response = client.post("/console/login/", {"username": "admin", "password": password})
+    assert response.status_code == 302 and response.url == "/console/", response.url
+    assert client.get("/console/").status_code == 200

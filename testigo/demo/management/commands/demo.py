@@ -24,12 +24,13 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="prepare everything, then exit")
 
     def handle(self, *args, host, port, no_seed, reports, dev, no_serve, **options):
-        from testigo.demo.seed import seed_all, where_to_look
+        from testigo.demo.seed import seed_all, twofactor_optional, where_to_look
 
         call_command("migrate", interactive=False, verbosity=0)
         if not dev:
             call_command("collectstatic", interactive=False, verbosity=0)
         admin, password = self._ensure_admin()
+        optional = bool(password) and twofactor_optional()  # first run only: an admin says otherwise later
         done = None
         try:
             if no_seed:
@@ -39,7 +40,8 @@ class Command(BaseCommand):
                 done = seed_all(reports=reports, admin=admin, password=password)
         finally:  # even if seeding failed, the only copy of the password must be shown
             if password:
-                self._print_credentials(password, done.tipline.recovery_key if done and done.tipline else "")
+                self._print_credentials(password, done.tipline.recovery_key if done and done.tipline else "",
+                                        twofactor_optional=optional)
         if done is not None:
             shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
             base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
@@ -64,7 +66,7 @@ class Command(BaseCommand):
             audit.record(action="user.created", obj=user, data={"username": ADMIN_USERNAME, "role": roles.ADMIN})
         return user, password
 
-    def _print_credentials(self, password: str, recovery_key: str) -> None:
+    def _print_credentials(self, password: str, recovery_key: str, *, twofactor_optional: bool = False) -> None:
         line = "=" * 72
         lines = [line, "  " + _("Administrator created (shown only once, write it down):"),
                  "    " + _("username: %(username)s") % {"username": ADMIN_USERNAME},
@@ -72,4 +74,7 @@ class Command(BaseCommand):
         if recovery_key:
             lines += ["    " + _("tip line recovery key: %(key)s") % {"key": recovery_key},
                       "    " + _("(it opens every tip if all passwords are lost: keep it offline, away from this server)")]
+        if twofactor_optional:
+            lines += ["    " + _("two-factor login: optional in this demo (a real deployment requires it for "
+                                  "administrators; Console → Two-factor login → Settings)")]
         self.stdout.write("\n".join([*lines, line]))
