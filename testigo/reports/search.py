@@ -239,6 +239,11 @@ PG_CONFIG_SQL = [
 ]
 
 
+# What a restore drops before loading a dump that holds them (core/backups/database.py).
+PG_DROP_SQL = [f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {CONFIG} CASCADE",
+               f"DROP TEXT SEARCH DICTIONARY IF EXISTS {CONFIG}_stem CASCADE"]
+
+
 def create(schema_editor) -> None:
     """Create both indexes and fill them from the reports (migration 0008)."""
     if schema_editor.connection.vendor == "postgresql":

@@ -83,12 +83,17 @@ def _sqlite_copy(source_path, target_path) -> None:
 
 def _drop_tables(alias: str) -> None:
     """PostgreSQL: remove the current tables (and their sequences) so the dump loads into a clean schema."""
+    from testigo.reports import search
+
     connection = connections[alias]
     tables = connection.introspection.table_names()
     if tables:
         with connection.cursor() as cursor:
             names = ", ".join(connection.ops.quote_name(t) for t in tables)
             cursor.execute(f"DROP TABLE IF EXISTS {names} CASCADE")
+    with connection.cursor() as cursor:  # the text search configuration is in the dump too (reports 0008)
+        for sql in search.PG_DROP_SQL:
+            cursor.execute(sql)
     connection.close()
 
 
