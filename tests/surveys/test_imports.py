@@ -341,6 +341,10 @@ def test_repeated_category_cells_give_each_row_its_categories_and_reject_each_un
     points = {(r.lat, r.lon): (r.public_lat, r.public_lon) for r in Report.objects.all()}
     assert all(points[true] == fuzz(lat=true[0], lon=true[1], radius_m=settings.FUZZ_RADIUS_M,
                                     secret=settings.SECRET_KEY) for true in points)
-    kept = list(ClusterCount.objects.order_by("scope", "category", "level", "cell", "part").values_list())
+    def rows():  # sums of coordinates kept per cell: equal up to float rounding (PostgreSQL adds in another order)
+        return [tuple(round(v, 6) if isinstance(v, float) else v for v in row) for row in
+                ClusterCount.objects.order_by("scope", "category", "level", "cell", "part").values_list()]
+
+    kept = rows()
     counts.rebuild()
-    assert kept == list(ClusterCount.objects.order_by("scope", "category", "level", "cell", "part").values_list())
+    assert kept == rows()
