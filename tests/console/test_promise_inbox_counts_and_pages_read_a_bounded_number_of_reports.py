@@ -26,12 +26,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def plan_like_a_big_table():
-    """Tiny test tables make PostgreSQL prefer a sequential scan whatever the indexes; price it
-    out so the plan shows which index CAN serve the query."""
+    """Tiny test tables make PostgreSQL prefer a sequential scan or a sort whatever the indexes
+    (and statistics other tests left decide which); price them out so the plan shows which index
+    CAN serve the query and its order."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # SET LOCAL: ends with the test's transaction
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
 
 
 @pytest.fixture
