@@ -24,6 +24,16 @@ FILE_NAMES = {SQLITE: "database/testigo.sqlite3", POSTGRESQL: "database/testigo.
 # A database with a row in any of these holds a deployment's data; without, it is a fresh one
 # (`testigo migrate` only fills content types, permissions and the role groups).
 DATA_TABLES = ["auth_user", "core_auditevent", "reports_report"]
+# PostgreSQL objects outside tables (text search configurations, dictionaries) that a dump
+# recreates: apps register the statements that drop them, in their AppConfig.ready().
+_PG_DROP_BEFORE_RESTORE: list[str] = []
+
+
+def register_pg_drop_before_restore(*statements: str) -> None:
+    """Let an app name the non-table objects `restore` must drop first (the dump recreates them)."""
+    for statement in statements:
+        if statement not in _PG_DROP_BEFORE_RESTORE:
+            _PG_DROP_BEFORE_RESTORE.append(statement)
 
 
 def kind(alias: str = "default") -> str:
@@ -83,16 +93,14 @@ def _sqlite_copy(source_path, target_path) -> None:
 
 def _drop_tables(alias: str) -> None:
     """PostgreSQL: remove the current tables (and their sequences) so the dump loads into a clean schema."""
-    from testigo.reports import search
-
     connection = connections[alias]
     tables = connection.introspection.table_names()
     if tables:
         with connection.cursor() as cursor:
             names = ", ".join(connection.ops.quote_name(t) for t in tables)
             cursor.execute(f"DROP TABLE IF EXISTS {names} CASCADE")
-    with connection.cursor() as cursor:  # the text search configuration is in the dump too (reports 0008)
-        for sql in search.PG_DROP_SQL:
+    with connection.cursor() as cursor:  # e.g. the text search configuration of reports 0008
+        for sql in _PG_DROP_BEFORE_RESTORE:
             cursor.execute(sql)
     connection.close()
 
