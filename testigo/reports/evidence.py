@@ -69,10 +69,14 @@ def chosen_reports(*, actor, references: Iterable[str]) -> list[Report]:
     found = {r.reference: r for r in selectors.visible_to(actor).filter(reference__in=wanted)}
     missing = [ref for ref in wanted if ref not in found]
     if missing:
-        raise ValidationError(ngettext("There is no report you may see with this reference: %(refs)s",
-                                       "There are no reports you may see with these references: %(refs)s",
-                                       len(missing)) % {"refs": ", ".join(missing)})
+        raise ValidationError(_not_found(missing))
     return [found[ref] for ref in wanted]
+
+
+def _not_found(references: list[str]) -> str:
+    return ngettext("There is no report you may see with this reference: %(refs)s",
+                    "There are no reports you may see with these references: %(refs)s",
+                    len(references)) % {"refs": ", ".join(references)}
 
 
 @dataclass
@@ -180,9 +184,9 @@ def evidence_zip(*, reports: list[Report], actor, with_contact: bool = False,
     if not reports:
         raise ValidationError(_("Give at least one report reference."))
     visible = set(selectors.visible_to(actor).filter(pk__in=[r.pk for r in reports]).values_list("pk", flat=True))
-    if any(r.pk not in visible for r in reports):
-        raise ValidationError(_("There is no report you may see with this reference: %(refs)s")
-                              % {"refs": ", ".join(r.reference for r in reports if r.pk not in visible)})
+    hidden = [r.reference for r in reports if r.pk not in visible]
+    if hidden:
+        raise ValidationError(_not_found(hidden))
     with_contact = with_contact and roles.may_take_contacts(actor)
     references = [r.reference for r in reports]
     for report in reports:

@@ -246,3 +246,17 @@ def test_a_video_is_streamed_in_bounded_pieces(report, admin_user, tmp_path, mon
     (name,) = [n for n in archive.namelist() if n.endswith(".mp4")]
     assert archive.read(name) == video
     assert archive.getinfo(name).compress_type == zipfile.ZIP_STORED
+
+
+def test_the_command_writes_the_package_or_nothing(report, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    target = tmp_path / "caso.zip"
+    call_command("evidence_export", report.reference, "-o", str(target))
+    archive = zipfile.ZipFile(target)
+    assert f"reports/{report.reference}.json" in archive.namelist() and archive.testzip() is None
+    assert "system" in archive.read("README.txt").decode()
+    missing = tmp_path / "nada.zip"
+    with pytest.raises(CommandError, match="T-0000-0000"):
+        call_command("evidence_export", report.reference, "T-0000-0000", "-o", str(missing))
+    assert list(tmp_path.glob("nada.zip*")) == []
