@@ -181,12 +181,17 @@ def evidence_zip(*, reports: list[Report], actor, with_contact: bool = False,
     contacts away (roles.may_take_contacts). `language`: the HTML pages' language (the active
     one by default: the requesting staff member's)."""
     roles.require_evidence_export(actor)
+    reports = list({r.pk: r for r in reports}.values())  # once each, in the order given
     if not reports:
         raise ValidationError(_("Give at least one report reference."))
-    visible = set(selectors.visible_to(actor).filter(pk__in=[r.pk for r in reports]).values_list("pk", flat=True))
+    # Read again: the package holds what is stored now, whatever copies the caller kept.
+    fresh = selectors.visible_to(actor).filter(pk__in=[r.pk for r in reports]).select_related("created_by",
+                                                                                               "merged_into")
+    visible = {r.pk: r for r in fresh}
     hidden = [r.reference for r in reports if r.pk not in visible]
     if hidden:
         raise ValidationError(_not_found(hidden))
+    reports = [visible[r.pk] for r in reports]
     with_contact = with_contact and roles.may_take_contacts(actor)
     references = [r.reference for r in reports]
     for report in reports:

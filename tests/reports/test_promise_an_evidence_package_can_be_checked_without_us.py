@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from datetime import datetime
 
 import pytest
 
@@ -88,12 +89,10 @@ def test_audit_events_are_all_there_and_each_hash_recomputes(report, admin_user)
     archive = package_of([report], admin_user)
     events = [json.loads(line) for line in archive.read("audit/events.jsonl").decode().splitlines()]
     actions = [e["action"] for e in events]
-    assert actions[:3] == ["report.created", "report.media_added", "report.in_review"] or \
-        {"report.created", "report.in_review", "report.note_added", "report.evidence_exported"} <= set(actions)
+    assert {"report.created", "report.in_review", "report.note_added", "report.evidence_exported"} <= set(actions)
+    assert actions[0] == "report.created" and [e["seq"] for e in events] == sorted(e["seq"] for e in events)
     assert {e["object_id"] for e in events} == {str(report.pk)}
     for e in events:
-        from datetime import datetime
-
         digest = _digest(seq=e["seq"], prev_hash=e["prev_hash"], at=datetime.fromisoformat(e["at"]),
                          actor_name=e["actor_name"], action=e["action"], object_type=e["object_type"],
                          object_id=e["object_id"], data=e["data"])
@@ -116,7 +115,7 @@ def test_the_html_page_runs_nothing_and_loads_nothing_from_elsewhere(report, adm
     links = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', html, re.I) + re.findall(r"url\(([^)]*)\)", html, re.I)
     assert links and all(link.startswith("../media/") for link in links), links
     assert "<style>" in html and "<link" not in html.lower()
-    assert "Qué pasó" in html or "Lo que pasó" in html or "sucedió" in html.lower() or 'lang="es"' in html
+    assert "&lt;script&gt;" in html  # the reporter's text is shown, as text
 
 
 def test_the_html_page_speaks_the_requesting_staff_members_language(report, admin_user):
