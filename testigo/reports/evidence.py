@@ -116,6 +116,10 @@ class EvidencePackage:
         for report in self.reports:
             media_rows = []
             for media in report.media.order_by("id"):
+                if not media.file.storage.exists(media.file.name):
+                    # Lost from storage (a restore without media, a disk error): said, not hidden.
+                    media_rows.append(media_entry(media, path=None, stored_sha256=None))
+                    continue
                 path = f"media/{report.reference}/{media_name(media)}"
                 yield from self._member(archive, sink, path, _file_chunks(media),
                                         stored=media.kind in STORED_KINDS, size=media.size)
@@ -247,9 +251,10 @@ def _file_chunks(media: Media) -> Iterator[bytes]:
             yield chunk
 
 
-def media_entry(media: Media, *, path: str, stored_sha256: str) -> dict:
+def media_entry(media: Media, *, path: str | None, stored_sha256: str | None) -> dict:
+    """One file as the JSON lists it; `path` None: the stored copy is missing from storage."""
     return {
-        "file": f"../{path}", "kind": media.kind, "content_type": media.content_type, "size": media.size,
+        "file": f"../{path}" if path else None, "missing": path is None, "kind": media.kind, "content_type": media.content_type, "size": media.size,
         "sha256_original": media.sha256, "sha256_stored": stored_sha256,
         "metadata_removed": media.metadata_removed, "truncated": media.truncated, "is_public": media.is_public,
         "width": media.width, "height": media.height, "duration_s": media.duration_s, "name": media.name,

@@ -259,3 +259,12 @@ def test_the_command_writes_the_package_or_nothing(report, tmp_path):
     with pytest.raises(CommandError, match="T-0000-0000"):
         call_command("evidence_export", report.reference, "T-0000-0000", "-o", str(missing))
     assert list(tmp_path.glob("nada.zip*")) == []
+
+
+def test_a_file_lost_from_storage_is_said_not_hidden(report, admin_user):
+    (media,) = report.media.all()
+    media.file.storage.delete(media.file.name)
+    archive = package_of([report], admin_user)
+    (entry,) = json.loads(archive.read(f"reports/{report.reference}.json"))["media"]
+    assert entry["missing"] is True and entry["file"] is None and entry["sha256_original"] == media.sha256
+    assert not [n for n in archive.namelist() if n.startswith("media/")]
