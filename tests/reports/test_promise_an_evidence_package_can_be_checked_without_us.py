@@ -268,3 +268,19 @@ def test_a_file_lost_from_storage_is_said_not_hidden(report, admin_user):
     (entry,) = json.loads(archive.read(f"reports/{report.reference}.json"))["media"]
     assert entry["missing"] is True and entry["file"] is None and entry["sha256_original"] == media.sha256
     assert not [n for n in archive.namelist() if n.startswith("media/")]
+
+
+def test_the_command_as_a_staff_member_obeys_their_role(report, make_user, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    out = tmp_path / "out"
+    out.mkdir()
+    analyst = make_user(roles.ANALYST)
+    with pytest.raises(CommandError):
+        call_command("evidence_export", report.reference, "-o", str(out / "a.zip"), "--user", analyst.username)
+    assert list(out.iterdir()) == []
+    coordinator = make_user(roles.COORDINATOR)
+    call_command("evidence_export", report.reference, "-o", str(out / "c.zip"), "--user", coordinator.username,
+                 "--with-contact")
+    data = json.loads(zipfile.ZipFile(out / "c.zip").read(f"reports/{report.reference}.json"))
+    assert data["reporter"]["name"] == "María"
