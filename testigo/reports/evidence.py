@@ -34,6 +34,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -198,9 +199,10 @@ def evidence_zip(*, reports: list[Report], actor, with_contact: bool = False,
     reports = [visible[r.pk] for r in reports]
     with_contact = with_contact and roles.may_take_contacts(actor)
     references = [r.reference for r in reports]
-    for report in reports:
-        audit.record(action="report.evidence_exported", actor=actor, obj=report,
-                     data={"references": references, "with_contact": with_contact})
+    with transaction.atomic():  # on every report, or on none
+        for report in reports:
+            audit.record(action="report.evidence_exported", actor=actor, obj=report,
+                         data={"references": references, "with_contact": with_contact})
     now = timezone.now()
     name = references[0] if len(references) == 1 else f"{len(references)}"
     actor_name = getattr(actor, "username", "") or getattr(actor, "name", "")
