@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"audit-verify": "audit_verify", "seed-demo": "seed_demo", "odk-device": "odk_device"}
+ALIASES = {"audit-verify": "audit_verify", "seed-demo": "seed_demo", "odk-device": "odk_device",
+           "evidence-export": "evidence_export"}
 SERVING = {"demo", "serve"}
 
 USAGE = """usage: testigo COMMAND [options]      (every command reads TESTIGO_DATA_DIR or --data-dir DIR)
@@ -22,6 +23,7 @@ USAGE = """usage: testigo COMMAND [options]      (every command reads TESTIGO_DA
   backup --verify FILE / --keygen FILE           check an archive / make a key pair
   restore FILE [--private-key F|--passphrase-file F] [--force]   into an empty deployment
   export --format csv|geojson [--all]            stream reports to stdout
+  evidence-export REF [REF...] -o FILE.zip       evidence package: reports, files, hashes, audit
   map rebuild-counts                             recompute the map's cluster counts
   search rebuild                                 refill the report text search indexes
   token add --user NAME --scope read|write       create an API token

@@ -62,6 +62,8 @@ SHOTS: list[Shot] = [
          "Changing my password", who="staff"),
     Shot("console:audit", "console-audit", "/console/audit/", "users-and-roles.md", "The audit trail", who="staff"),
     Shot("console:backups", "console-backups", "/console/backups/", "operations.md", "Backups", who="staff"),
+    Shot("console:evidence", "console-evidence", "/console/evidence/?ref={report}", "evidence.md",
+         "An evidence package for a lawyer or a commission", who="staff"),
     Shot("api_console:tokens", "console-tokens", "/console/tokens/", "api.md", "API tokens", who="staff"),
     # --- Messaging channels --------------------------------------------------------------
     Shot("channels_console:channel_list", "console-channels", "/console/messages/channels/", "channels.md",
@@ -158,6 +160,7 @@ EXCLUDED: dict[str, str] = {
     "console:media_public": _POST,
     "console:inbound_media_retry": _POST,
     "console:media": _FILE,
+    "console:report_evidence": "the evidence package of one report (POST; a ZIP download)",
     "console:user_role": _POST,
     "console:user_active": _POST,
     "console:twofactor": "not captured yet (two-factor login, written without Chromium screenshots at hand)",

@@ -125,6 +125,8 @@ def _render(request, report: Report, *, status: int = 200, **forms):
         "TILE_ATTRIBUTION": settings.TILE_ATTRIBUTION,
         "panels": report_panels(),
         "is_public": report.status == Status.PUBLISHED and report.visibility == Report.Visibility.PUBLIC,
+        "may_export_evidence": roles.may_export_evidence(user),
+        "may_take_contacts": roles.may_take_contacts(user),
     }
     return render(request, "console/report.html", context, status=status)
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from testigo.console import admin_views, backup_views, report_views, twofactor_views, views
+from testigo.console import admin_views, backup_views, evidence_views, report_views, twofactor_views, views
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
@@ -26,7 +26,9 @@ urlpatterns = [
     path("r/<str:reference>/media/<int:media_id>/public/", report_views.media_public, name="media_public"),
     path("r/<str:reference>/inbound-media/<int:item_id>/retry/", report_views.inbound_media_retry,
          name="inbound_media_retry"),
+    path("r/<str:reference>/evidence/", evidence_views.report_evidence, name="report_evidence"),
     path("media/<int:media_id>/", report_views.media_file, name="media"),
+    path("evidence/", evidence_views.evidence_page, name="evidence"),
     path("categories/", admin_views.categories, name="categories"),
     path("categories/new/", admin_views.category_edit, name="category_new"),
     path("categories/<int:category_id>/", admin_views.category_edit, name="category_edit"),

@@ -91,6 +91,17 @@ def verify() -> VerifyResult:
     return VerifyResult(ok=not problems, checked=checked, head_hash=prev_hash, problems=problems)
 
 
+def verify_text(result: VerifyResult) -> str:
+    """What `testigo audit-verify` prints for `result` (problems first), as evidence packages
+    carry it (audit/verify.txt): the same words whoever asks."""
+    lines = list(result.problems)
+    if result.ok:
+        lines.append(f"audit trail intact: {result.checked} events; head {result.head_hash}")
+    else:
+        lines.append(f"audit trail damaged: {len(result.problems)} problem(s) in {result.checked} events")
+    return "\n".join(lines) + "\n"
+
+
 # --- Display: the trail in words ---------------------------------------------------------------
 # Staff read sentences, not codes: each action has a translated label, a status change names both
 # statuses, and unknown codes fall back to a generic label (the raw code stays in a tooltip).
@@ -110,6 +121,7 @@ ACTION_LABELS = {
     "report.published": gettext_lazy("Published"),
     "report.rejected": gettext_lazy("Rejected"),
     "report.archived": gettext_lazy("Archived"),
+    "report.evidence_exported": gettext_lazy("Evidence package exported"),
     "media.public": gettext_lazy("Photo made public"),
     "media.private": gettext_lazy("Photo made private"),
     "category.created": gettext_lazy("Category created"),

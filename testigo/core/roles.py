@@ -186,6 +186,19 @@ def may_take_contacts(user) -> bool:
     return can(user, EXPORT) and can(user, SEE_CONTACT)
 
 
+def may_export_evidence(user) -> bool:
+    """Whether `user` may take an evidence package (reports/evidence.py): the staff view of whole
+    reports, their files and the audit events about them, for a lawyer or a human-rights
+    commission. Only roles that may both export and read the audit trail (administrators and
+    coordinators); an analyst exports rows but never the trail, a moderator exports nothing."""
+    return can(user, EXPORT) and can(user, VIEW_AUDIT)
+
+
+def require_evidence_export(user) -> None:
+    if not may_export_evidence(user):
+        raise PermissionDenied(gettext("Only administrators and coordinators can export evidence packages."))
+
+
 def role_of(user) -> str | None:
     if user.is_superuser:
         return ADMIN

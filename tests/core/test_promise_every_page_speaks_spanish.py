@@ -99,6 +99,7 @@ PAGES = {
     "console:users": lambda w: ONE,
     "console:audit": lambda w: [{}, {"query": "action=report.published"}],
     "console:backups": lambda w: ONE,
+    "console:evidence": lambda w: [{}, {"query": "&".join(f"ref={r.reference}" for r in w["reports"][:2])}],
     "console:twofactor": lambda w: ONE,
     "console:twofactor_enrol": lambda w: ONE,
     "console:twofactor_settings": lambda w: ONE,
@@ -139,7 +140,7 @@ ACTIONS = {
     "console:report_edit", "console:report_note", "console:report_status", "console:report_merge",
     "console:report_redact", "console:media_public", "console:inbound_media_retry", "console:user_role",
     "console:user_active", "console:twofactor_recovery_codes", "console:twofactor_disable",
-    "console:twofactor_reset",
+    "console:twofactor_reset", "console:report_evidence",
     "console:layer_toggle", "console:layer_delete", "api_console:token_revoke",
 }
 ODK = "OpenRosa XML for ODK Collect, not a page"
