@@ -66,14 +66,23 @@ done
 # --- 2. nginx in front of gunicorn ---------------------------------------------------------------
 APP_PORT=$(free_port); HTTPS_PORT=$(free_port); HTTP_PORT=$(free_port); ONION_PORT=$(free_port)
 DATA="$WORK/data"; mkdir -m 0700 "$DATA"
-export TESTIGO_DATA_DIR="$DATA" TESTIGO_ALLOWED_HOSTS="$HOST,$ONION" \
-  TESTIGO_CSRF_TRUSTED_ORIGINS="https://$HOST:$HTTPS_PORT,http://$ONION" TESTIGO_BEHIND_PROXY=1 \
-  TESTIGO_WEB_WORKERS=1 TESTIGO_QUEUE_IMMEDIATE=1
-unset TESTIGO_DATABASE_URL TESTIGO_QUEUE_URL
+# The example settings file as docs/deployment.md has the admin fill it in (sections 4 and 8),
+# read by testigo-manage exactly as systemd's EnvironmentFile= reads it for the units.
+sed -e "s#/var/lib/testigo#$DATA#" -e 's/^#TESTIGO_TILE_ATTRIBUTION=/TESTIGO_TILE_ATTRIBUTION=/' \
+  "$HERE/testigo.env.example" > "$WORK/testigo.env"
+cat >> "$WORK/testigo.env" <<ENV
+TESTIGO_ALLOWED_HOSTS=$HOST,$ONION
+TESTIGO_CSRF_TRUSTED_ORIGINS=https://$HOST:$HTTPS_PORT,http://$ONION
+TESTIGO_WEB_WORKERS=1
+ENV
+for name in $(env | grep -o '^TESTIGO_[A-Z_]*'); do unset "$name"; done
+manage() { TESTIGO_ENV_FILE="$WORK/testigo.env" TESTIGO_COMMAND="$TESTIGO" TESTIGO_USER="$(id -un)" "$HERE/testigo-manage" "$@"; }
 STARTED=$SECONDS
-"$TESTIGO" migrate -v 0 >"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log" >&2; fail "testigo migrate"; }
-"$TESTIGO" serve --host 127.0.0.1 --port "$APP_PORT" >"$WORK/serve.log" 2>&1 &
+manage migrate -v 0 >"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log" >&2; fail "testigo-manage migrate"; }
+# What testigo-web.service runs.
+manage serve --host 127.0.0.1 --port "$APP_PORT" >"$WORK/serve.log" 2>&1 &
 PIDS+=($!)
+if out="$(manage audit-verify 2>&1)"; then ok "testigo-manage reads the settings file: audit-verify"; else fail "testigo-manage audit-verify: $out"; fi
 
 mkdir -p "$WORK/nginx/conf" "$WORK/nginx/logs" "$WORK/cert"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$HOST" -addext "subjectAltName=DNS:$HOST" \
@@ -119,7 +128,7 @@ fi
 "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" || fail "nginx did not start"
 
 # Wait for gunicorn (collectstatic first) behind nginx.
-for _ in $(seq 1 120); do
+for _ in $(seq 1 240); do
   code=$(curl -s -o /dev/null -w '%{http_code}' -k --resolve "$HOST:$HTTPS_PORT:127.0.0.1" "https://$HOST:$HTTPS_PORT/" || true)
   [ "$code" = 200 ] && break
   sleep 0.5

@@ -39,7 +39,7 @@ def test_promise_the_units_nginx_site_and_torrc_work_as_written(tmp_path):
     result = subprocess.run(["bash", str(DEPLOY / "check.sh"), str(testigo)], env=env, capture_output=True,
                             text=True, timeout=240)
     assert result.returncode == 0, result.stdout + result.stderr
-    for check in ("systemd-analyze verify", "nginx -t", "the public map page", "HSTS", "static file",
+    for check in ("systemd-analyze verify", "testigo-manage reads the settings file", "nginx -t", "the public map page", "HSTS", "static file",
                   "Secure cookie", "HTTP redirects to HTTPS", "onion entrance", "nginx logs: no address",
                   "tor --verify-config"):
         assert f"ok: {check}" in result.stdout or re.search(rf"ok: .*{re.escape(check)}", result.stdout), check
