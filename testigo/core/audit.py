@@ -183,6 +183,10 @@ ACTION_LABELS = {
     "alerts.zone_created": gettext_lazy("Alert zone created"),
     "alerts.zone_deleted": gettext_lazy("Alert zone deleted"),
     "demo.seeded": gettext_lazy("Demo data created"),
+    "backup.created": gettext_lazy("Backup made"),
+    "backup.verified": gettext_lazy("Backup read back and found whole"),
+    "backup.restored": gettext_lazy("Backup restored"),
+    "backup.failed": gettext_lazy("Backup failed"),
 }
 
 OBJECT_LABELS = {
@@ -203,6 +207,7 @@ OBJECT_LABELS = {
     "alerts.subscription": gettext_lazy("Alert subscription"),
     "alerts.zone": gettext_lazy("Alert zone"),
     "alerts.rule": gettext_lazy("Alert rule"),
+    "core.backuprun": gettext_lazy("Backup"),
 }
 
 

@@ -2,7 +2,8 @@
 
 An archive is one encrypted tar stream (crypto.py) of:
 
-    database/testigo.sqlite3 or database/testigo.pgdump   the database (database.py)
+    database/testigo.sqlite3.gz or database/testigo.pgdump   the database (database.py); a SQLite
+                                                          file is gzip-compressed first (format 2)
     media/...                                             MEDIA_ROOT: photos, recordings, documents
     tipline/...                                           TIP_STORAGE_DIR: the tip line's sealed files
     secret_key                                            SECRET_KEY (location fuzzing is derived from it)
@@ -11,10 +12,22 @@ An archive is one encrypted tar stream (crypto.py) of:
 
 The manifest comes last so files stream in one pass (no file is read twice, none held in memory);
 reading an archive checks every file against it before anything is believed.
+
+Format 2 compresses the database copy before encryption when it is not compressed already (a
+SQLite file shrinks to about a quarter; PostgreSQL's custom dump is compressed by pg_dump);
+media, already compressed photos, recordings and sealed tip files are stored as they are. The
+manifest's entry says so ("compression": "gzip", "original_size"). Format 1 archives (no
+compression) are still read and restored.
+
+Every backup made, read back, restored or failed is an audit event (backup.created,
+backup.verified, backup.restored, backup.failed) naming the archive's file name only, never a
+path or a key. A restore replaces the audit trail with the archive's, then appends its own event
+to that chain, so the restored chain still verifies.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -29,12 +42,13 @@ from importlib import metadata
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from testigo.core import audit, roles
 from testigo.core.backups import database
 from testigo.core.backups.crypto import (
     MAGIC,
@@ -49,7 +63,14 @@ from testigo.core.models import BackupRun, Deployment
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
+# How the database copy is compressed before encryption (None writes format 1, uncompressed).
+COMPRESSION: str | None = "gzip"
+COMPRESSED_SUFFIX = {"gzip": ".gz"}
+GZIP_LEVEL = 6
+# The first bytes of files that are compressed already (PostgreSQL's custom dump, gzip, xz, zstd).
+_COMPRESSED_MAGIC = (b"PGDMP", b"\x1f\x8b", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd")
 MANIFEST, SETTINGS, SECRET = "manifest.json", "settings.json", "secret_key"
 MEDIA, TIPLINE = "media", "tipline"
 SUFFIX = ".backup"
@@ -175,8 +196,56 @@ def archive_name(deployment: str, moment) -> str:
     return f"testigo-{moment:%Y%m%d-%H%M%S-%f}-{deployment[:8]}{SUFFIX}"
 
 
-def create(*, to_dir: Path, key: Key, scheduled: bool = False) -> BackupRun:
-    """Write one archive into `to_dir` (written as .partial, renamed when whole); record the run."""
+def _already_compressed(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(8).startswith(_COMPRESSED_MAGIC)
+
+
+def _compressed_copy(path: Path) -> tuple[Path, str | None]:
+    """The database copy to store: gzip-compressed (the uncompressed one is removed, so the
+    staging directory holds one copy at a time) unless compression is off or it already is."""
+    if COMPRESSION is None or _already_compressed(path):
+        return path, None
+    target = path.with_name(path.name + COMPRESSED_SUFFIX[COMPRESSION])
+    with open(path, "rb") as source, gzip.GzipFile(target, "xb", compresslevel=GZIP_LEVEL, mtime=0) as sink:
+        shutil.copyfileobj(source, sink, _COPY_BYTES)
+    path.unlink()
+    return target, COMPRESSION
+
+
+def _database_entry(dumped: Path, tar: tarfile.TarFile) -> dict:
+    size = dumped.stat().st_size
+    stored, compression = _compressed_copy(dumped)
+    name = database.FILE_NAMES[database.kind()]
+    if compression is None:
+        return _add_file(tar, stored, name)
+    entry = _add_file(tar, stored, name + COMPRESSED_SUFFIX[compression])
+    entry.update(compression=compression, original_size=size)
+    return entry
+
+
+def _actor(actor):
+    """Who the event names: the staff member who asked, or the system (the schedule, the CLI)."""
+    return actor if actor is not None else roles.SYSTEM
+
+
+def _without_paths(text: str) -> str:
+    """An error message fit for the audit trail: absolute paths become their last part."""
+    return re.sub(r"(?<![\w.])/(?:[^\s/:'\"]+/)+([^\s/:'\"]*)", r"\1", str(text))[:500]
+
+
+def record_failure(*, stage: str, error: str, actor=None, run: BackupRun | None = None) -> None:
+    """backup.failed: what was being done (create, verify, restore) and why, without any path."""
+    data = {"stage": stage, "reason": _without_paths(error)}
+    if run is not None and run.path:
+        data["file"] = Path(run.path).name
+    audit.record(action="backup.failed", actor=_actor(actor), obj=run, object_type="core.backuprun",
+                 data=data)
+
+
+def create(*, to_dir: Path, key: Key, scheduled: bool = False, actor=None) -> BackupRun:
+    """Write one archive into `to_dir` (written as .partial, renamed when whole); record the run
+    and a backup.created audit event."""
     to_dir = Path(to_dir)
     to_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     started, deployment = timezone.now(), deployment_id()
@@ -190,13 +259,13 @@ def create(*, to_dir: Path, key: Key, scheduled: bool = False) -> BackupRun:
             hashing = _HashingWriter(raw)
             stream = EncryptingWriter(hashing, key)
             with tarfile.open(fileobj=stream, mode="w|", format=tarfile.PAX_FORMAT) as tar:
-                files = [_add_file(tar, dumped, database.FILE_NAMES[database.kind()])]
+                files = [_database_entry(dumped, tar)]
                 for prefix, root in ((MEDIA, Path(settings.MEDIA_ROOT)), (TIPLINE, Path(settings.TIP_STORAGE_DIR))):
                     files += [_add_file(tar, path, f"{prefix}/{path.relative_to(root).as_posix()}")
                               for path in _files_under(root)]
                 files.append(_add_bytes(tar, SECRET, settings.SECRET_KEY.encode()))
                 files.append(_add_bytes(tar, SETTINGS, json.dumps(_settings_snapshot(), indent=1).encode()))
-                manifest = {"format": FORMAT, "testigo_version": _version(), "created_at": started.isoformat(),
+                manifest = {"format": FORMAT if COMPRESSION else 1, "testigo_version": _version(), "created_at": started.isoformat(),
                             "deployment": deployment, "database": database.kind(), "schema": _schema(applied),
                             "migrations": applied, "files": files}
                 _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=1).encode())
@@ -209,8 +278,13 @@ def create(*, to_dir: Path, key: Key, scheduled: bool = False) -> BackupRun:
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return BackupRun.objects.create(started_at=started, finished_at=timezone.now(), scheduled=scheduled,
-                                    path=str(final), size=hashing.size, sha256=hashing.sha256.hexdigest())
+    run = BackupRun.objects.create(started_at=started, finished_at=timezone.now(), scheduled=scheduled,
+                                   path=str(final), size=hashing.size, sha256=hashing.sha256.hexdigest())
+    audit.record(action="backup.created", actor=_actor(actor), obj=run,
+                 data={"file": final.name, "size": run.size, "sha256": run.sha256, "scheduled": scheduled,
+                       "database": database.kind(), "files": len(files),
+                       "compression": files[0].get("compression", "")})
+    return run
 
 
 # --- Reading an archive -----------------------------------------------------------------------
@@ -218,7 +292,8 @@ def create(*, to_dir: Path, key: Key, scheduled: bool = False) -> BackupRun:
 def _member_name(name: str) -> str:
     """Only the names an archive is made of; never absolute, never climbing out of the target."""
     parts = name.split("/")
-    top_ok = name in (MANIFEST, SETTINGS, SECRET) or name in database.FILE_NAMES.values() or (
+    database_names = {db + suffix for db in database.FILE_NAMES.values() for suffix in ("", *COMPRESSED_SUFFIX.values())}
+    top_ok = name in (MANIFEST, SETTINGS, SECRET) or name in database_names or (
         parts[0] in (MEDIA, TIPLINE) and len(parts) > 1)
     if not top_ok or any(part in ("", ".", "..") for part in parts):
         raise Damaged(_("The backup holds an unexpected file name: %(name)s") % {"name": name[:200]})
@@ -270,7 +345,7 @@ def _read(path: Path, key: Key, *, into: Path | None = None) -> dict:
 
 
 def _check_against_manifest(manifest: dict | None, seen: dict[str, tuple[int, str]]) -> None:
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("format") not in READABLE_FORMATS:
         raise Damaged(_("The backup has no manifest of a format this version reads."))
     listed = {f["path"]: (f["size"], f["sha256"]) for f in manifest.get("files", [])}
     for name in sorted(set(listed) | set(seen)):
@@ -299,8 +374,9 @@ def verify_written(run: BackupRun) -> bool:
     return head == MAGIC and digest.hexdigest() == run.sha256
 
 
-def check_run(run: BackupRun, key: Key | None) -> BackupRun:
-    """Read back what was just written and record whether it is whole."""
+def check_run(run: BackupRun, key: Key | None, *, actor=None) -> BackupRun:
+    """Read back what was just written and record whether it is whole (backup.verified, or
+    backup.failed at the stage "verify")."""
     try:
         if key is not None and key.public_key is None:
             manifest = verify(Path(run.path), key)
@@ -314,17 +390,47 @@ def check_run(run: BackupRun, key: Key | None) -> BackupRun:
     except BackupError as exc:
         run.verified, run.verify_note = False, str(exc)
     run.save(update_fields=["verified", "verify_note"])
+    if run.verified:
+        audit.record(action="backup.verified", actor=_actor(actor), obj=run,
+                     data={"file": Path(run.path).name, "decrypted": key is not None and key.public_key is None})
+    else:
+        record_failure(stage="verify", error=run.verify_note, actor=actor, run=run)
     return run
 
 
 # --- Restoring --------------------------------------------------------------------------------
 
-def restore(path: Path, key: Key, *, force: bool = False) -> Restored:
+def _stored_database(staging: Path, manifest: dict) -> Path:
+    """The database copy, decompressed if the archive stored it compressed (format 2)."""
+    target = staging / database.FILE_NAMES[manifest["database"]]
+    entry = next((f for f in manifest["files"] if f["path"].startswith("database/")), None)
+    if entry is None:
+        raise Damaged(_("The backup holds no database."))
+    compression = entry.get("compression")
+    if not compression:
+        return staging / entry["path"]
+    if compression not in COMPRESSED_SUFFIX or entry["path"] != target.relative_to(staging).as_posix() + \
+            COMPRESSED_SUFFIX[compression]:
+        raise Damaged(_("The backup's database is compressed with %(method)s, which this version cannot read.")
+                      % {"method": str(compression)[:40]})
+    try:
+        with gzip.open(staging / entry["path"], "rb") as source, open(target, "xb") as sink:
+            shutil.copyfileobj(source, sink, _COPY_BYTES)
+    except (OSError, EOFError):
+        raise Damaged(_("The backup's compressed database cannot be decompressed.")) from None
+    if target.stat().st_size != entry.get("original_size"):
+        raise Damaged(_("The backup's database does not have the size its manifest gives."))
+    (staging / entry["path"]).unlink()
+    return target
+
+
+def restore(path: Path, key: Key, *, force: bool = False, actor=None) -> Restored:
     """Restore an archive into this deployment's database, media and tip-line directories.
 
     Refused before anything is touched: a damaged or cut archive, a wrong key, a schema newer than
     this code, another back end, a target that holds data (unless --force and the archive is this
-    same deployment's). Files are unpacked and checked in a staging directory first."""
+    same deployment's). Files are unpacked and checked in a staging directory first. The restored
+    audit trail gets a backup.restored event at its end."""
     path = Path(path)
     if not path.is_file():
         raise BackupError(_("No such backup file: %(path)s") % {"path": path})
@@ -337,7 +443,7 @@ def restore(path: Path, key: Key, *, force: bool = False) -> Restored:
     try:
         manifest = _read(path, key, into=staging)
         _refuse_mismatch(manifest, empty)
-        database.load(staging / database.FILE_NAMES[manifest["database"]])
+        database.load(_stored_database(staging, manifest))
         for prefix, root in ((MEDIA, Path(settings.MEDIA_ROOT)), (TIPLINE, Path(settings.TIP_STORAGE_DIR))):
             _replace_dir(staging / prefix, root)
         notes = _restore_secrets(staging)
@@ -345,6 +451,15 @@ def restore(path: Path, key: Key, *, force: bool = False) -> Restored:
         shutil.rmtree(staging, ignore_errors=True)
     if _schema(manifest["migrations"]) != _schema(_code_migrations()):
         notes.append(_("The backup's schema is older than this version's: run `testigo migrate`."))
+    # Written into the restored chain, after the events the archive brought back.
+    try:
+        audit.record(action="backup.restored", actor=_actor(actor), object_type="core.backuprun",
+                     data={"file": path.name, "created_at": manifest["created_at"], "format": manifest["format"],
+                           "deployment": manifest["deployment"],
+                           "testigo_version": manifest.get("testigo_version", ""),
+                           "files": len(manifest["files"]), "forced": bool(force)})
+    except DatabaseError:  # an older schema's audit table: the data is back, the event cannot be written
+        notes.append(_("The restore could not be written to the audit trail of this older schema."))
     return Restored(manifest=manifest, files=len(manifest["files"]), notes=notes)
 
 
@@ -442,5 +557,7 @@ def run_scheduled() -> BackupRun | None:
         return run
     except (BackupError, OSError) as exc:
         log.error("scheduled backup failed: %s", exc)
-        return BackupRun.objects.create(started_at=started, finished_at=timezone.now(), scheduled=True,
-                                        verified=False, error=str(exc))
+        run = BackupRun.objects.create(started_at=started, finished_at=timezone.now(), scheduled=True,
+                                       verified=False, error=str(exc))
+        record_failure(stage="create", error=str(exc), run=run)
+        return run

@@ -65,7 +65,12 @@ class Command(BaseCommand):
                           f"({manifest['database']}), deployment {manifest['deployment']}")
 
     def _backup(self, to_dir: Path, key: crypto.Key) -> None:
-        run = services.check_run(services.create(to_dir=to_dir, key=key), key)
+        try:
+            run = services.create(to_dir=to_dir, key=key)
+        except (crypto.BackupError, OSError) as exc:
+            services.record_failure(stage="create", error=str(exc))
+            raise CommandError(str(exc)) from None
+        run = services.check_run(run, key)
         self.stdout.write(f"backup written: {run.path} ({run.size} bytes)")
         if not run.verified:
             raise CommandError(f"the archive did not read back whole: {run.verify_note}")

@@ -43,7 +43,8 @@ def gunicorn_command(*, host: str, port: int, workers: int | None = None, behind
 
 def run(*, host: str, port: int, workers: int | None, with_worker: bool, stdout, dev: bool = False) -> None:
     """Run the web server (and optionally the worker) until interrupted, then stop both. A worker
-    that dies is restarted (JobWorker); the web server dying ends the run (its supervisor decides)."""
+    that dies is restarted (JobWorker); the web server dying ends the run with a non-zero exit
+    status, so its supervisor (systemd's Restart=on-failure, deploy/systemd/) starts it again."""
     env = dict(os.environ, TESTIGO_DATA_DIR=str(settings.DATA_DIR))
     worker = JobWorker(env=env, stdout=stdout) if with_worker else None
     if dev:
@@ -66,9 +67,12 @@ def run(*, host: str, port: int, workers: int | None, with_worker: bool, stdout,
             except subprocess.TimeoutExpired:
                 pass
     except KeyboardInterrupt:
-        pass
+        return
     finally:
         _stop([web] + ([worker.process] if worker is not None else []))
+    # Nobody asked it to stop: gunicorn's master died or could not start (a port in use).
+    stdout.write(f"The web server stopped by itself (exit code {web.returncode}).")
+    raise SystemExit(web.returncode if web.returncode and web.returncode > 0 else 1)
 
 
 # How often the web server and the worker are looked at (a restart waits at least this long).

@@ -5,5 +5,14 @@ from django.core.management.base import BaseCommand
 class Command(BaseCommand):
     help = "Run the background job worker (Huey consumer)."
 
-    def handle(self, *args, **options):
-        call_command("run_huey")
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-periodic", action="store_true",
+            help="do not schedule the periodic jobs (daily backup, retention, alert rules): for every worker "
+                 "but one when several share a Redis queue (docs/deployment.md)")
+
+    def handle(self, *args, no_periodic=False, **options):
+        if no_periodic:
+            call_command("run_huey", periodic=False)
+        else:
+            call_command("run_huey")
