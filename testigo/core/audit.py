@@ -171,6 +171,8 @@ ACTION_LABELS = {
     "alerts.zone_created": gettext_lazy("Alert zone created"),
     "alerts.zone_deleted": gettext_lazy("Alert zone deleted"),
     "demo.seeded": gettext_lazy("Demo data created"),
+    "guide.edited": gettext_lazy("Security guide edited"),
+    "guide.restored": gettext_lazy("Security guide restored to its default"),
 }
 
 OBJECT_LABELS = {
@@ -187,6 +189,7 @@ OBJECT_LABELS = {
     "channels.messagetemplate": gettext_lazy("WhatsApp template"),
     "api.apitoken": gettext_lazy("API token"),
     "geo.layer": gettext_lazy("Map layer"),
+    "core.guide": gettext_lazy("Security guide"),
     "alerts.alert": gettext_lazy("Alert"),
     "alerts.subscription": gettext_lazy("Alert subscription"),
     "alerts.zone": gettext_lazy("Alert zone"),
