@@ -132,7 +132,7 @@ Signal has a tool to blur faces before you send a photo.
 MESSAGING_ES = """\
 Si nos escribe por Signal o WhatsApp, el contenido de los mensajes va cifrado de extremo a extremo: la empresa no puede leerlo. Pero los mensajes quedan en **su** teléfono y en el nuestro, y alguien que tome su teléfono puede leerlos.
 
-## Active los mensajes temporales
+## Habilite los mensajes temporales
 
 Los mensajes temporales se borran solos de los dos teléfonos después del tiempo que usted elija.
 
@@ -149,7 +149,7 @@ Tenga en cuenta sus límites: la otra persona puede hacer una captura de pantall
 
 ## Las copias de seguridad
 
-Las copias de seguridad de WhatsApp en Google Drive o iCloud guardan sus chats fuera del teléfono. Active la *Copia de seguridad cifrada de extremo a extremo* (*Ajustes > Chats > Copia de seguridad*) o apague la copia de seguridad.
+Las copias de seguridad de WhatsApp en Google Drive o iCloud guardan sus chats fuera del teléfono. Habilite la *Copia de seguridad cifrada de extremo a extremo* (*Ajustes > Chats > Copia de seguridad*) o apague la copia de seguridad.
 
 ## Lo que la empresa sí ve
 
@@ -330,7 +330,7 @@ Su cuenta da acceso a los reportes, los contactos de quienes reportan y, si tien
 
 ## Verificación en dos pasos
 
-- Active la verificación en dos pasos en [su página de verificación en dos pasos](/console/2fa/), con una app de autenticación (por ejemplo Aegis en Android, Ente Auth, o la de su gestor de contraseñas).
+- Habilite la verificación en dos pasos en [su página de verificación en dos pasos](/console/2fa/), con una app de autenticación (por ejemplo Aegis en Android, Ente Auth, o la de su gestor de contraseñas).
 - Imprima o anote los códigos de recuperación y guárdelos fuera del computador.
 - Si pierde el teléfono con la app, avise a un administrador: puede restablecer su verificación en dos pasos.
 
@@ -348,7 +348,7 @@ Su cuenta da acceso a los reportes, los contactos de quienes reportan y, si tien
 
 ## Cifrado del dispositivo
 
-- Active el cifrado del disco: BitLocker (Windows), FileVault (macOS) o LUKS (Linux). En Android y iPhone basta con un bloqueo de pantalla con PIN.
+- Habilite el cifrado del disco: BitLocker (Windows), FileVault (macOS) o LUKS (Linux). En Android y iPhone basta con un bloqueo de pantalla con PIN.
 - Bloqueo automático de pantalla a los pocos minutos, y actualizaciones del sistema al día.
 - Las exportaciones con datos personales se guardan solo en dispositivos cifrados y se borran cuando ya no hacen falta.
 
