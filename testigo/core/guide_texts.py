@@ -60,7 +60,7 @@ For help with your digital security, Access Now's Digital Security Helpline answ
 """
 
 PHOTOS_ES = """\
-Cada foto que toma un teléfono guarda datos escondidos (los "metadatos"): muchas veces **la ubicación GPS exacta**, la fecha y hora, y la marca y modelo del teléfono.
+Cada foto que toma un teléfono guarda datos escondidos (los «metadatos»): muchas veces **la ubicación GPS exacta**, la fecha y hora, y la marca y modelo del teléfono.
 
 ## Lo que hace este sitio
 
@@ -95,7 +95,7 @@ Signal tiene una herramienta para difuminar caras antes de enviar una foto.
 """
 
 PHOTOS_EN = """\
-Every photo a phone takes carries hidden data (its "metadata"): often **the exact GPS location**, the date and time, and the make and model of the phone.
+Every photo a phone takes carries hidden data (its “metadata”): often **the exact GPS location**, the date and time, and the make and model of the phone.
 
 ## What this site does
 
@@ -230,7 +230,7 @@ El buzón anónimo es para quien estaría en peligro si se supiera que nos escri
 
 - Descargue Tor Browser **solo** desde [torproject.org](https://www.torproject.org/es/download/). En Android existe Tor Browser en la tienda de apps; en iPhone, use Onion Browser. Si la página está bloqueada en su país, escriba a gettor@torproject.org para recibir un enlace.
 - Tor oculta a su compañía de internet qué sitios visita, y oculta a los sitios desde dónde se conecta.
-- Ponga el nivel de seguridad en **«Más segura»** (el escudo, arriba a la derecha). El buzón funciona sin JavaScript.
+- Ponga el nivel de seguridad en **«El más seguro»** (*Safest*): el escudo en la barra de herramientas; en Android, en la configuración, *Nivel de seguridad*. El buzón funciona sin JavaScript.
 - Si este sitio tiene una dirección .onion, úsela: así su conexión nunca sale de la red Tor.
 
 ## Elija el dispositivo y la red
@@ -256,7 +256,7 @@ The anonymous tip line is for people who would be in danger if anyone knew they 
 
 - Download Tor Browser **only** from [torproject.org](https://www.torproject.org/download/). On Android, Tor Browser is in the app store; on iPhone, use Onion Browser. If the site is blocked in your country, write to gettor@torproject.org to get a link.
 - Tor hides from your internet provider which sites you visit, and hides from the sites where you connect from.
-- Set the security level to **"Safest"** (the shield, top right). The tip line works without JavaScript.
+- Set the security level to **“Safest”**: the shield in the toolbar; on Android, *Security level* in the settings. The tip line works without JavaScript.
 - If this site has a .onion address, use it: your connection then never leaves the Tor network.
 
 ## Choose the device and network

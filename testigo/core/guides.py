@@ -12,11 +12,14 @@ to staff and lets administrators edit them (console.guide_views). Both read thro
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -41,6 +44,7 @@ AUDIENCE = dict(CATALOGUE)
 # account security (users, two-factor requirements). No new permission is needed for it.
 EDIT_ACTION = roles.MANAGE_USERS
 TITLE_MAX = 200
+SUMMARY_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,16 @@ class GuidePage:
     @property
     def html(self) -> SafeString:
         return markup.render(self.body)
+
+    @property
+    def summary(self) -> str:
+        """The first paragraph as plain text, shortened: what the guides' index says of it."""
+        for block in self.body.split("\n\n"):
+            block = block.strip()
+            if block and not block.startswith(("#", "-", "*", ">", "<")) and not block[0].isdigit():
+                text = html.unescape(strip_tags(markup.render(block))).strip()
+                return Truncator(" ".join(text.split())).chars(SUMMARY_CHARS)
+        return ""
 
 
 def may_edit(user) -> bool:

@@ -5,6 +5,8 @@ page. They work without JavaScript: no script is on them."""
 
 from __future__ import annotations
 
+from html import escape
+
 import pytest
 from django.test import Client
 
@@ -22,7 +24,7 @@ ADVICE = {
                        "en": ["Disappearing messages", "Signal", "WhatsApp", "Registration Lock"]},
     "sms": {"es": ["no está cifrado", "Borre el mensaje que envió y también nuestra respuesta"],
             "en": ["not encrypted", "Delete the message you sent and our reply too"]},
-    "tip-line": {"es": ["Tor Browser", "Más segura", "siete palabras", ".onion"],
+    "tip-line": {"es": ["Tor Browser", "El más seguro", "siete palabras", ".onion"],
                  "en": ["Tor Browser", "Safest", "seven words", ".onion"]},
     "shared-phones": {"es": ["PIN", "ventana privada", "Dispositivos vinculados"],
                       "en": ["PIN", "private", "Linked devices"]},
@@ -43,8 +45,10 @@ def test_every_citizen_guide_is_a_page_in_spanish_and_english(language):
     citizen = [slug for slug, who in guides.CATALOGUE if who == guides.CITIZEN]
     assert set(citizen) == set(ADVICE)
     for slug in citizen:
-        title = guides.guide(slug, language).title
+        guide = guides.guide(slug, language)
+        title = guide.title
         assert f'href="/guides/{slug}/"' in index.content.decode() and title in index.content.decode()
+        assert escape(guide.summary[:60]) in index.content.decode()  # what the guide is about, in a line
         page = client.get(f"/guides/{slug}/")
         html = page.content.decode()
         assert page.status_code == 200 and page["Content-Language"] == language
