@@ -19,7 +19,13 @@ from testigo.core import guides, markup
 from testigo.core.access import staff_required
 from testigo.core.models import Guide
 
-LANGUAGE_NAMES = {"es": gettext_lazy("Spanish"), "en": gettext_lazy("English")}
+# Whole phrases per language rather than a language name in a sentence: Spanish writes language
+# names in lower case mid-sentence, and the catalogue's "Spanish" is a capitalised label.
+PREVIEW_HEADINGS = {"es": gettext_lazy("Preview in Spanish"), "en": gettext_lazy("Preview in English")}
+RESTORE_BUTTONS = {"es": gettext_lazy("Restore the Spanish default"),
+                   "en": gettext_lazy("Restore the English default")}
+RESTORED = {"es": gettext_lazy("The default Spanish text is back."),
+            "en": gettext_lazy("The default English text is back.")}
 
 
 class GuideForm(forms.Form):
@@ -66,7 +72,7 @@ def guide_edit(request, slug: str):
     if request.method == "POST" and form.is_valid():
         texts = form.texts()
         if "preview" in request.POST:
-            previews = [{"language": LANGUAGE_NAMES[lang], "code": lang,
+            previews = [{"heading": PREVIEW_HEADINGS[lang], "code": lang,
                          "title": title or pages[lang].title, "html": markup.render(body or guides.default(slug, lang)[1])}
                         for lang, (title, body) in texts.items()]
         else:
@@ -80,7 +86,7 @@ def guide_edit(request, slug: str):
                 return redirect("console:guide_edit", slug=slug)
     return render(request, "console/guide_edit.html", {
         "form": form, "guide": _page(slug), "pages": pages, "previews": previews,
-        "languages": [(lang, LANGUAGE_NAMES[lang]) for lang in guides.LANGUAGES],
+        "restore_buttons": list(RESTORE_BUTTONS.items()),
     })
 
 
@@ -94,6 +100,5 @@ def guide_restore(request, slug: str):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("The default text in %(language)s is back.")
-                         % {"language": LANGUAGE_NAMES[language]})
+        messages.success(request, str(RESTORED[language]))
     return redirect("console:guide_edit", slug=slug)
