@@ -135,8 +135,11 @@ def save_guide(*, actor, slug: str, texts: dict[str, tuple[str, str]]) -> Guide:
         changed = []
         for language, (title, body) in texts.items():
             default_title, default_body = DEFAULTS[slug][language]
-            title = "" if title.strip() == default_title else title.strip()
-            body = "" if body.strip() == default_body.strip() else body.strip()
+            # Browsers send a textarea's lines ended by CRLF: compared as typed, an untouched
+            # default would be stored as an edit.
+            title, body = " ".join(title.split()), body.replace("\r\n", "\n").replace("\r", "\n").strip()
+            title = "" if title == default_title else title
+            body = "" if body == default_body.strip() else body
             if (title, body) != (getattr(row, f"title_{language}"), getattr(row, f"body_{language}")):
                 setattr(row, f"title_{language}", title)
                 setattr(row, f"body_{language}", body)
