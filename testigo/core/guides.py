@@ -12,8 +12,8 @@ to staff and lets administrators edit them (console.guide_views). Both read thro
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
+from html import unescape
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -68,7 +68,7 @@ class GuidePage:
         for block in self.body.split("\n\n"):
             block = block.strip()
             if block and not block.startswith(("#", "-", "*", ">", "<")) and not block[0].isdigit():
-                text = html.unescape(strip_tags(markup.render(block))).strip()
+                text = unescape(strip_tags(markup.render(block))).strip()
                 return Truncator(" ".join(text.split())).chars(SUMMARY_CHARS)
         return ""
 
