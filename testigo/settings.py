@@ -264,6 +264,9 @@ FUZZ_RADIUS_M = int(env("FUZZ_RADIUS_M", "500"))
 DEFAULT_REGION = env("DEFAULT_REGION", "HN")
 MAP_CENTER = [float(x) for x in env("MAP_CENTER", "14.6,-86.8").split(",")]
 MAP_ZOOM = int(env("MAP_ZOOM", "7"))
+# The site's Tor onion address (http://….onion), if it has one: the tip-line guide and the guides
+# link block tell visitors to use it (docs/guides.md).
+ONION_ADDRESS = env("ONION_ADDRESS", "").strip().rstrip("/")
 
 # --- Messaging channels (docs/channels.md) -----------------------------------------------------
 CONVERSATION_WINDOW_HOURS = float(env("CONVERSATION_WINDOW_HOURS", "24"))

@@ -133,6 +133,16 @@ SHOTS: list[Shot] = [
          steps="open_first_tip", address="/console/tips/<tip>/"),
     Shot("tipconsole:access", "console-tips-access", "/console/tips/access/", "tipline.md",
          "Who may read tips", who="staff"),
+    # --- Security guides ----------------------------------------------------------------------
+    Shot("public:guides", "public-guides", "/guides/", "guides.md", "The security guides for citizens"),
+    Shot("public:guide", "public-guide-tipline", "/guides/tip-line/", "guides.md",
+         "A guide: the anonymous tip line and Tor Browser"),
+    Shot("console:guides", "console-guides", "/console/guides/", "guides.md", "The guides in the console",
+         who="staff"),
+    Shot("console:guide", "console-guide-account-security", "/console/guides/account-security/", "guides.md",
+         "The staff guide: account security", who="staff"),
+    Shot("console:guide_edit", "console-guide-edit", "/console/guides/sms/edit/", "guides.md",
+         "Editing a guide (Markdown, preview, restore the default)", who="staff"),
 ]
 
 _POST = "an action (POST) that redirects to a page captured elsewhere"
@@ -141,6 +151,7 @@ _FILE = "a file download, not an HTML page"
 # Pattern names ("namespace:name"); a name ending in ":*" leaves out a whole namespace.
 EXCLUDED: dict[str, str] = {
     "set_language": _POST,
+    "console:guide_restore": _POST,
     "channels:*": "gateway webhooks: machines call them, nobody sees them",
     "odk:*": "OpenRosa endpoints for ODK Collect (XML), not pages",
     "api:v1:*": "the JSON API; its documentation page is api:docs",

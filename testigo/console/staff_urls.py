@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from testigo.console import admin_views, backup_views, evidence_views, report_views, twofactor_views, views
+from testigo.console import admin_views, backup_views, evidence_views, guide_views, report_views, twofactor_views, views
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
@@ -37,4 +37,8 @@ urlpatterns = [
     path("users/<int:user_id>/active/", admin_views.user_active, name="user_active"),
     path("audit/", admin_views.audit_trail, name="audit"),
     path("backups/", backup_views.backups, name="backups"),
+    path("guides/", guide_views.guide_list, name="guides"),
+    path("guides/<slug:slug>/", guide_views.guide_page, name="guide"),
+    path("guides/<slug:slug>/edit/", guide_views.guide_edit, name="guide_edit"),
+    path("guides/<slug:slug>/restore/", guide_views.guide_restore, name="guide_restore"),
 ]

@@ -187,6 +187,8 @@ ACTION_LABELS = {
     "backup.verified": gettext_lazy("Backup read back and found whole"),
     "backup.restored": gettext_lazy("Backup restored"),
     "backup.failed": gettext_lazy("Backup failed"),
+    "guide.edited": gettext_lazy("Security guide edited"),
+    "guide.restored": gettext_lazy("Security guide restored to its default"),
 }
 
 OBJECT_LABELS = {
@@ -203,6 +205,7 @@ OBJECT_LABELS = {
     "channels.messagetemplate": gettext_lazy("WhatsApp template"),
     "api.apitoken": gettext_lazy("API token"),
     "geo.layer": gettext_lazy("Map layer"),
+    "core.guide": gettext_lazy("Security guide"),
     "alerts.alert": gettext_lazy("Alert"),
     "alerts.subscription": gettext_lazy("Alert subscription"),
     "alerts.zone": gettext_lazy("Alert zone"),

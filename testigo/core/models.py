@@ -171,3 +171,21 @@ class TwoFactorRequirement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}: {'required' if self.required else 'optional'}"
+
+
+class Guide(models.Model):
+    """An administrator's edit of a security guide (core.guides names the guides and ships their
+    default texts). One row per edited guide; a blank title or body means "the default text in
+    that language", so restoring the default is blanking it and a fresh install needs no row."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    title_es = models.CharField(max_length=200, blank=True)
+    body_es = models.TextField(blank=True)
+    title_en = models.CharField(max_length=200, blank=True)
+    body_en = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    def __str__(self) -> str:
+        return self.slug

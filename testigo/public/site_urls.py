@@ -1,8 +1,9 @@
-"""Public report pages: the citizen form, the list and page of published reports, public photos."""
+"""Public report pages: the citizen form, the list and page of published reports, public photos,
+and the security guides."""
 
 from django.urls import path
 
-from testigo.public import views
+from testigo.public import guide_views, views
 
 urlpatterns = [
     path("report/", views.report_new, name="report_new"),
@@ -10,5 +11,7 @@ urlpatterns = [
     path("reports/", views.report_list, name="report_list"),
     path("r/<str:reference>/", views.report_detail, name="report_detail"),
     path("media/p/<int:media_id>/", views.public_media, name="public_media"),
+    path("guides/", guide_views.guide_index, name="guides"),
+    path("guides/<slug:slug>/", guide_views.guide_page, name="guide"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -73,9 +73,10 @@ CONSOLE_PAGES = [
     "/console/surveys/new/", "/console/surveys/upload/", "/console/surveys/devices/", "/console/surveys/rejected/",
     "/console/surveys/{survey}/data/", "/console/surveys/{survey}/fields/new/", "/console/alerts/broadcast/",
     "/console/alerts/rules/", "/console/tips/setup/", "/console/2fa/", "/console/2fa/set-up/", "/console/2fa/settings/",
+    "/console/guides/", "/console/guides/account-security/", "/console/guides/sms/edit/",
 ]
 PUBLIC_PAGES = ["/api/v1/docs", "/reports/", "/r/{report}/", "/report/", "/alerts/", "/console/login/", "/tip/",
-                "/tip/login/"]
+                "/tip/login/", "/guides/", "/guides/tip-line/", "/guides/photos-and-metadata/"]
 
 MEASURE = """() => {
   const heading = document.querySelector('main h1') || document.querySelector('main');

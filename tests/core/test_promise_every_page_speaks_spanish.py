@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from testigo.core import roles
+from testigo.core.guides import CATALOGUE as GUIDES
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +118,11 @@ PAGES = {
     "public:report_new": lambda w: ONE,
     "public:report_list": lambda w: [{}, {"query": "q=robo&date_from=2026-01-01"}],
     "public:report_detail": lambda w: [{"reference": w["published"].reference}],
+    "public:guides": lambda w: ONE,
+    "public:guide": lambda w: [{"slug": slug} for slug, who in GUIDES if who == "citizen"],
+    "console:guides": lambda w: ONE,
+    "console:guide": lambda w: [{"slug": slug} for slug, _who in GUIDES],
+    "console:guide_edit": lambda w: [{"slug": "sms"}, {"slug": "account-security"}],
 }
 # Pages that only make sense in a visitor's own state; read by each visitor in that state.
 STATEFUL = {
@@ -130,7 +136,7 @@ STATEFUL = {
 }
 # Anonymous visitors read these (and the stateful public pages).
 PUBLIC = ["tipline:submit", "tipline:login", "alerts:subscribe", "alerts:confirm", "public:home",
-          "public:report_new", "public:report_list", "public:report_detail"]
+          "public:report_new", "public:report_list", "public:report_detail", "public:guides", "public:guide"]
 # POST-only actions: the page a browser sees is where they redirect, read above.
 ACTIONS = {
     "channels_console:reply", "tipconsole:revoke", "tipconsole:keep_originals", "tipconsole:reply",
@@ -141,7 +147,7 @@ ACTIONS = {
     "console:report_redact", "console:media_public", "console:inbound_media_retry", "console:user_role",
     "console:user_active", "console:twofactor_recovery_codes", "console:twofactor_disable",
     "console:twofactor_reset", "console:report_evidence",
-    "console:layer_toggle", "console:layer_delete", "api_console:token_revoke",
+    "console:layer_toggle", "console:layer_delete", "api_console:token_revoke", "console:guide_restore",
 }
 ODK = "OpenRosa XML for ODK Collect, not a page"
 SKIPPED = {
