@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from testigo.console import admin_views, backup_views, report_views, twofactor_views, views
+from testigo.console import admin_views, backup_views, report_views, retention_views, twofactor_views, views
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
@@ -35,4 +35,10 @@ urlpatterns = [
     path("users/<int:user_id>/active/", admin_views.user_active, name="user_active"),
     path("audit/", admin_views.audit_trail, name="audit"),
     path("backups/", backup_views.backups, name="backups"),
+    path("retention/", retention_views.policies, name="retention"),
+    path("retention/new/", retention_views.policy_edit, name="retention_new"),
+    path("retention/<int:policy_id>/", retention_views.policy_edit, name="retention_edit"),
+    path("retention/<int:policy_id>/preview/", retention_views.policy_preview, name="retention_preview"),
+    path("retention/<int:policy_id>/apply/", retention_views.policy_apply, name="retention_apply"),
+    path("retention/<int:policy_id>/delete/", retention_views.policy_delete, name="retention_delete"),
 ]
