@@ -195,11 +195,11 @@ class Outcome:
     skipped: str = ""
 
 
-def apply_policy(*, policy: RetentionPolicy, actor, now=None, batch_size: int = BATCH_SIZE) -> Outcome:
+def apply_policy(*, policy: RetentionPolicy, actor, now=None, batch_size: int | None = None) -> Outcome:
     """Apply one policy to every report it touches now, batch by batch (see the module).
     A policy that would reach every report without its confirmation is skipped, not applied."""
     roles.require(actor, MANAGE_RETENTION)
-    now = now or timezone.now()
+    now, batch_size = now or timezone.now(), batch_size or BATCH_SIZE
     outcome = Outcome(policy_id=policy.pk)
     if covers_everything(policy) and not policy.confirmed_everything:
         outcome.skipped = "everything"

@@ -1,0 +1,55 @@
+"""Promise: the nightly retention job applies every enabled policy in batches of bounded size
+(each batch one transaction and one audit event), a second run touches nothing, and one report
+that cannot be handled is logged and skipped: the others are handled and the worker goes on."""
+
+from __future__ import annotations
+
+import pytest
+
+from testigo.core import audit
+from testigo.core.models import AuditEvent
+from testigo.reports import retention, tasks
+from testigo.reports.models import Report
+from tests.reports.retention_kit import age, make_policy
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def old_reports(report_factory):
+    report_factory()  # young: out of reach, so the policies below need no confirmation
+    return [age(report_factory(), days=40) for _ in range(7)]
+
+
+def test_the_daily_job_works_in_batches_and_a_second_run_touches_nothing(old_reports, monkeypatch):
+    monkeypatch.setattr(retention, "BATCH_SIZE", 3)
+    make_policy(name="archivar", action="archive", is_enabled=True, visibilities=["public"])
+    make_policy(name="apagada", days=1, is_enabled=False, visibilities=["public"])  # disabled: never applied
+
+    assert tasks.apply_retention_policies_daily.call_local() == 7
+    events = list(AuditEvent.objects.filter(action="retention.archived"))
+    assert sorted(len(e.data["references"]) for e in events) == [1, 3, 3]
+    assert Report.objects.filter(status="archived").count() == 7 and Report.objects.count() == 8
+
+    assert tasks.apply_retention_policies_daily.call_local() == 0
+    assert AuditEvent.objects.filter(action="retention.archived").count() == 3
+    assert audit.verify().ok
+
+
+def test_one_bad_report_is_skipped_and_the_rest_are_purged(old_reports, monkeypatch, caplog):
+    bad = old_reports[3]
+
+    def purge(report_ids):
+        if bad.pk in report_ids:
+            raise RuntimeError("a row that cannot be deleted")
+        return 0
+
+    monkeypatch.setitem(retention.PARTICIPANTS, "broken", retention.Participant(name="broken", purge=purge))
+    policy = make_policy(name="purgar", is_enabled=True, visibilities=["public"])
+
+    outcome = retention.apply_policy(policy=policy, actor=retention.roles.SYSTEM, batch_size=3)
+
+    assert outcome.failed == [bad.pk] and outcome.done == 6
+    assert list(Report.objects.filter(pk__in=[r.pk for r in old_reports])) == [bad]
+    assert "could not be handled" in caplog.text
+    assert audit.verify().ok
