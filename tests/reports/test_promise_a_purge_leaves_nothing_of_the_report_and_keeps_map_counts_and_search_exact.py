@@ -64,7 +64,8 @@ def test_a_purge_removes_rows_files_index_entries_and_keeps_counts_exact(report_
     doomed_files = list(Media.objects.filter(report=doomed).values_list("file", flat=True))
     kept_files = list(Media.objects.filter(report=kept).values_list("file", flat=True))
     assert doomed_files and all(default_storage.exists(name) for name in doomed_files)
-    assert _staff_index_ids("zumbayllu") == [doomed.pk]
+    assert list(search.apply(Report.objects.all(), "zumbayllu", public=False).values_list("pk", flat=True)) == [doomed.pk]
+    assert _staff_index_ids("zumbayllu") == ([doomed.pk] if connection.vendor == "sqlite" else [])
 
     policy = make_policy(name="un año", days=365, statuses=[Report.Status.PUBLISHED])
     with django_capture_on_commit_callbacks(execute=True):  # files go once the batch commits
