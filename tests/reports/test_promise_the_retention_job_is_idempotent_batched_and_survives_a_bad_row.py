@@ -53,3 +53,14 @@ def test_one_bad_report_is_skipped_and_the_rest_are_purged(old_reports, monkeypa
     assert list(Report.objects.filter(pk__in=[r.pk for r in old_reports])) == [bad]
     assert "could not be handled" in caplog.text
     assert audit.verify().ok
+
+
+def test_the_command_lists_and_applies_the_enabled_policies(old_reports, capsys, english):
+    from django.core.management import call_command
+
+    policy = make_policy(name="archivar", action="archive", is_enabled=True, visibilities=["public"])
+    call_command("retention", "list")
+    assert f"{policy.pk} archivar" in capsys.readouterr().out and Report.objects.filter(status="archived").count() == 0
+    call_command("retention", "apply")
+    assert "7 reports, 0 contacts removed, 0 failed" in capsys.readouterr().out
+    assert Report.objects.filter(status="archived").count() == 7
