@@ -101,10 +101,15 @@ def scope(policy: RetentionPolicy, *, category_ids: list[int] | None = None) -> 
     return qs
 
 
+def aged(policy: RetentionPolicy, *, now=None, category_ids: list[int] | None = None) -> QuerySet:
+    """The reports in scope and older than the policy's age, handled already or not."""
+    cutoff = (now or timezone.now()) - timedelta(days=policy.days)
+    return scope(policy, category_ids=category_ids).filter(**{f"{DATE_FIELD[policy.age_basis]}__lt": cutoff})
+
+
 def due(policy: RetentionPolicy, *, now=None, category_ids: list[int] | None = None) -> QuerySet:
     """The reports the policy would touch now: in scope, old enough, and not already handled."""
-    cutoff = (now or timezone.now()) - timedelta(days=policy.days)
-    qs = scope(policy, category_ids=category_ids).filter(**{f"{DATE_FIELD[policy.age_basis]}__lt": cutoff})
+    qs = aged(policy, now=now, category_ids=category_ids)
     if policy.action == Action.ARCHIVE:
         qs = qs.exclude(status=Report.Status.ARCHIVED)
     elif policy.action == Action.CONTACTS:
@@ -124,14 +129,14 @@ def unrestricted(policy: RetentionPolicy, category_ids: list[int] | None = None)
 
 def covers_everything(policy: RetentionPolicy, *, category_ids: list[int] | None = None) -> bool:
     """Whether the policy reaches every report the deployment has: its scope names no status,
-    visibility or category, or the reports it would touch now are all of them. Archiving is
+    visibility or category, or every report there is is in its scope and old enough. Archiving is
     undone by staff in a click; only the actions that destroy need the confirmation."""
     if policy.action == Action.ARCHIVE:
         return False
     if unrestricted(policy, category_ids):
         return True
     total = Report.objects.count()
-    return total > 0 and due(policy, category_ids=category_ids).count() == total
+    return total > 0 and aged(policy, category_ids=category_ids).count() == total
 
 
 @dataclass
@@ -211,20 +216,20 @@ def apply_policy(*, policy: RetentionPolicy, actor, now=None, batch_size: int | 
         if not ids:
             break
         last_id = ids[-1]
-        _apply_batch(policy, actor, ids, outcome)
+        _apply_batch(policy, actor, ids, outcome, now)
     RetentionPolicy.objects.filter(pk=policy.pk).update(last_run_at=now, last_run_count=outcome.done)
     return outcome
 
 
-def _apply_batch(policy: RetentionPolicy, actor, ids: list[int], outcome: Outcome) -> None:
+def _apply_batch(policy: RetentionPolicy, actor, ids: list[int], outcome: Outcome, now) -> None:
     try:
-        done, removed = _handle(policy, actor, ids)
+        done, removed = _handle(policy, actor, ids, now)
     except Exception:  # noqa: BLE001 - one bad row must not stop the job: retry report by report
         log.exception("retention policy %s: a batch failed; retrying its reports one by one", policy.pk)
         done = removed = 0
         for report_id in ids:
             try:
-                one, gone = _handle(policy, actor, [report_id])
+                one, gone = _handle(policy, actor, [report_id], now)
             except Exception:  # noqa: BLE001
                 log.exception("retention policy %s: report id %s could not be handled", policy.pk, report_id)
                 outcome.failed.append(report_id)
@@ -234,12 +239,12 @@ def _apply_batch(policy: RetentionPolicy, actor, ids: list[int], outcome: Outcom
     outcome.contacts_removed += removed
 
 
-def _handle(policy: RetentionPolicy, actor, ids: list[int]) -> tuple[int, int]:
+def _handle(policy: RetentionPolicy, actor, ids: list[int], now) -> tuple[int, int]:
     """One batch in one transaction: (reports handled, contact records removed)."""
     files: list[str] = []
     with transaction.atomic():
         # Locked and re-read: a report changed since the batch was chosen is judged again.
-        references = dict(due(policy).select_for_update().filter(pk__in=ids).values_list("pk", "reference"))
+        references = dict(due(policy, now=now).select_for_update().filter(pk__in=ids).values_list("pk", "reference"))
         if not references:
             return 0, 0
         chosen = sorted(references)

@@ -43,6 +43,7 @@ def test_handled_reports_are_not_counted_again(report_factory, admin_user):
     blank = age(report_factory(reporter_name="", reporter_contact=""), days=10)
     named = age(report_factory(), days=10)
     archived = age(services.change_status(report=report_factory(), actor=admin_user, status="archived"), days=10)
+    report_factory()  # young: out of reach, so the contacts policy needs no confirmation
     contacts = make_policy(action=Action.CONTACTS, days=5, visibilities=["public"])
     archive = make_policy(action=Action.ARCHIVE, days=5)
 
