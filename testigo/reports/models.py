@@ -215,7 +215,7 @@ class RetentionPolicy(models.Model):
 
     class Action(models.TextChoices):
         CONTACTS = "contacts", _("Delete the reporter's contact details")
-        ARCHIVE = "archive", _("Archive (off the inbox and the public map, kept)")
+        ARCHIVE = "archive", _("Archive (off the public map and list, kept for staff)")
         PURGE = "purge", _("Delete the report entirely")
 
     class AgeBasis(models.TextChoices):

@@ -5,7 +5,7 @@ an age (days since received, published or last changed) and one action:
 - CONTACTS: the reporter's name and contact are blanked on the report, and every app holding a
   contact link to it (channels: conversations, messages and their sender) forgets it; the report
   itself stays;
-- ARCHIVE: the report becomes "archived" (off the inbox and the public map; staff can reopen it);
+- ARCHIVE: the report becomes "archived" (off the public map, list and API; staff can reopen it);
 - PURGE: the report is deleted: its rows (notes, media, links), its media files, its map counts
   and search index entries (kept by the counts tracker and the index triggers), and what apps above
   hold of it (messages, survey submissions).
