@@ -105,3 +105,21 @@ def test_a_file_still_used_by_another_report_is_kept(report_factory, admin_user,
 
     assert not Report.objects.filter(pk=doomed.pk).exists()
     assert default_storage.exists(shared.file.name)
+
+
+def test_a_purged_reports_survey_submission_and_its_attachments_go_too(report_factory, admin_user):
+    from testigo.surveys import services as survey_services
+    from testigo.surveys.models import Submission, SubmissionAttachment
+
+    survey = survey_services.create_survey(actor=admin_user, name_es="Extorsión", form_id="extorsion")
+    doomed, kept = age(report_factory(), days=400), report_factory()
+    for report in (doomed, kept):
+        submission = Submission.objects.create(survey=survey, instance_id=f"uuid:{report.reference}", report=report,
+                                               xml=f"<data><nombre>{SECRET_WORDS}</nombre></data>".encode(),
+                                               xml_sha256="0" * 64)
+        SubmissionAttachment.objects.create(submission=submission, name="foto.jpg", data=b"jpeg", sha256="1" * 64)
+
+    retention.apply_policy(policy=make_policy(days=365, statuses=["new"]), actor=admin_user)
+
+    assert list(Submission.objects.values_list("report_id", flat=True)) == [kept.pk]
+    assert SubmissionAttachment.objects.count() == 1

@@ -5,6 +5,8 @@ that cannot be handled is logged and skipped: the others are handled and the wor
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from testigo.core import audit
 from testigo.core.models import AuditEvent
@@ -26,7 +28,13 @@ def test_the_daily_job_works_in_batches_and_a_second_run_touches_nothing(old_rep
     make_policy(name="archivar", action="archive", is_enabled=True, visibilities=["public"])
     make_policy(name="apagada", days=1, is_enabled=False, visibilities=["public"])  # disabled: never applied
 
-    assert tasks.apply_retention_policies_daily.call_local() == 7
+    with CaptureQueriesContext(connection) as queries:
+        assert tasks.apply_retention_policies_daily.call_local() == 7
+    # Bounded memory: every read of report ids asks for one batch, never for all of them.
+    id_reads = [q["sql"] for q in queries.captured_queries
+                if q["sql"].startswith('SELECT "reports_report"."id" AS "pk" FROM "reports_report" WHERE')
+                and '"reports_report"."id" >' in q["sql"]]
+    assert len(id_reads) == 4 and all("LIMIT 3" in sql for sql in id_reads), id_reads
     events = list(AuditEvent.objects.filter(action="retention.archived"))
     assert sorted(len(e.data["references"]) for e in events) == [1, 3, 3]
     assert Report.objects.filter(status="archived").count() == 7 and Report.objects.count() == 8
