@@ -5,6 +5,8 @@ installation's decision."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -45,3 +47,25 @@ def test_other_roles_cannot_open_or_apply_retention(client, make_user, role, rep
     assert client.get(reverse("console:retention_preview", kwargs={"policy_id": policy.pk})).status_code == 403
     assert client.post(reverse("console:retention_apply", kwargs={"policy_id": policy.pk})).status_code == 403
     assert not Report.objects.filter(status="archived").exists()
+
+
+def test_an_admin_edits_a_policy_and_deletes_it(client, admin_user, report_factory, category):
+    report_factory()
+    policy = make_policy(name="Rechazados", statuses=["rejected"], categories=[category])
+    client.login(username=admin_user.username, password=PASSWORD)
+    url = reverse("console:retention_edit", kwargs={"policy_id": policy.pk})
+    page = client.get(url).content.decode()
+    assert re.search(r'name="statuses" value="rejected"[^>]*checked', page)
+    assert not re.search(r'name="statuses" value="new"[^>]*checked', page)
+
+    response = client.post(url, {"name": "Rechazados", "action": "purge", "age_basis": "updated", "days": "45",
+                                 "statuses": ["rejected"], "categories": [str(category.pk)]})
+
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert (policy.days, policy.age_basis, policy.statuses) == (45, "updated", ["rejected"])
+    assert list(policy.categories.all()) == [category] and not policy.is_enabled
+    response = client.post(url, {"name": "", "action": "purge", "age_basis": "updated", "days": "0"})
+    assert response.status_code == 200 and "Este campo es obligatorio" in response.content.decode()
+    client.post(reverse("console:retention_delete", kwargs={"policy_id": policy.pk}))
+    assert not RetentionPolicy.objects.exists()
