@@ -165,6 +165,9 @@ def save_policy(*, actor, policy: RetentionPolicy, categories: list[Category], c
     delete something is refused unless `confirm_everything`; the confirmation is stored."""
     roles.require(actor, MANAGE_RETENTION)
     policy.full_clean(exclude=["categories"])
+    if not (set(policy.statuses) <= set(Report.Status.values)
+            and set(policy.visibilities) <= set(Report.Visibility.values)):
+        raise ValidationError(_("Choose statuses and visibilities from the lists."), code="invalid")
     category_ids = [c.pk for c in categories]
     everything = covers_everything(policy, category_ids=category_ids)
     if everything and not confirm_everything:

@@ -70,3 +70,10 @@ def test_the_console_asks_for_the_confirmation_in_spanish(client, admin_user, re
     response = client.post("/console/retention/new/", {**form, "confirm_everything": "on"})
     policy = RetentionPolicy.objects.get()
     assert response.status_code == 302 and policy.confirmed_everything and policy.is_enabled
+
+
+def test_an_unknown_status_is_refused_clearly(report_factory):
+    report_factory()
+    with pytest.raises(ValidationError) as refused:
+        make_policy(statuses=["borrado"], confirm=True)
+    assert refused.value.error_list[0].code == "invalid" and not RetentionPolicy.objects.exists()
