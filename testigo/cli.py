@@ -26,6 +26,7 @@ USAGE = """usage: testigo COMMAND [options]      (every command reads TESTIGO_DA
   evidence-export REF [REF...] -o FILE.zip       evidence package: reports, files, hashes, audit
   map rebuild-counts                             recompute the map's cluster counts
   search rebuild                                 refill the report text search indexes
+  retention list|apply [--policy ID]             what retention policies touch now / apply them
   token add --user NAME --scope read|write       create an API token
   channel add|list ...                           messaging channels (prints the webhook URL)
   smpp                                           keep SMPP channels bound (run beside the worker)

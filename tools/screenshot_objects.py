@@ -175,8 +175,20 @@ def create_objects(*, admin: str, password: str) -> dict[str, str]:
     api_services.create_token(user=user, name="Tablero de la alcaldía", scope="read", actor=user)
     sub = subscriptions.start(scheme="mailto", address="vecina@example.org", language="es", zone_ids=[zone.pk],
                               categories=[])
+    policy = _retention_policy(user)
     return {"report": _report_reference(), "category": str(category.pk), "survey": str(survey.pk),
             "import": str(imp.pk), "import_done": str(done.pk), "alert": str(alert.pk), "channel": str(channel.pk),
             "whatsapp": str(whatsapp.pk), "wa_template": str(alert_template.pk),
             "alert_token": signing.dumps(sub.pk, salt=SALT), "xlsform_survey": str(xlsform_survey.pk),
-            "submission": str(submission.pk)}
+            "submission": str(submission.pk), "retention_policy": str(policy.pk)}
+
+
+def _retention_policy(user):
+    """A policy as an NGO would write it: reporters' contacts go 90 days after publication."""
+    from testigo.reports import retention
+    from testigo.reports.models import RetentionPolicy
+
+    policy = RetentionPolicy(name="Contactos: 90 días después de publicar", action=RetentionPolicy.Action.CONTACTS,
+                             age_basis=RetentionPolicy.AgeBasis.PUBLISHED, days=90, statuses=["published"],
+                             is_enabled=True)
+    return retention.save_policy(actor=user, policy=policy, categories=[], confirm_everything=True)

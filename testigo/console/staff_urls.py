@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from testigo.console import admin_views, backup_views, evidence_views, guide_views, report_views, twofactor_views, views
+from testigo.console import (admin_views, backup_views, evidence_views, guide_views, report_views, retention_views,
+                             twofactor_views, views)
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
@@ -41,4 +42,10 @@ urlpatterns = [
     path("guides/<slug:slug>/", guide_views.guide_page, name="guide"),
     path("guides/<slug:slug>/edit/", guide_views.guide_edit, name="guide_edit"),
     path("guides/<slug:slug>/restore/", guide_views.guide_restore, name="guide_restore"),
+    path("retention/", retention_views.policies, name="retention"),
+    path("retention/new/", retention_views.policy_edit, name="retention_new"),
+    path("retention/<int:policy_id>/", retention_views.policy_edit, name="retention_edit"),
+    path("retention/<int:policy_id>/preview/", retention_views.policy_preview, name="retention_preview"),
+    path("retention/<int:policy_id>/apply/", retention_views.policy_apply, name="retention_apply"),
+    path("retention/<int:policy_id>/delete/", retention_views.policy_delete, name="retention_delete"),
 ]

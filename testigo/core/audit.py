@@ -122,6 +122,11 @@ ACTION_LABELS = {
     "report.rejected": gettext_lazy("Rejected"),
     "report.archived": gettext_lazy("Archived"),
     "report.evidence_exported": gettext_lazy("Evidence package exported"),
+    "retention.contacts_deleted": gettext_lazy("Reporter contacts deleted by a retention policy"),
+    "retention.archived": gettext_lazy("Reports archived by a retention policy"),
+    "retention.purged": gettext_lazy("Reports purged by a retention policy"),
+    "retention.policy_saved": gettext_lazy("Retention policy saved"),
+    "retention.policy_deleted": gettext_lazy("Retention policy deleted"),
     "media.public": gettext_lazy("Photo made public"),
     "media.private": gettext_lazy("Photo made private"),
     "category.created": gettext_lazy("Category created"),
@@ -211,6 +216,7 @@ OBJECT_LABELS = {
     "alerts.zone": gettext_lazy("Alert zone"),
     "alerts.rule": gettext_lazy("Alert rule"),
     "core.backuprun": gettext_lazy("Backup"),
+    "reports.retentionpolicy": gettext_lazy("Retention policy"),
 }
 
 

@@ -206,3 +206,45 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"note {self.pk} on report {self.report_id}"
+
+
+class RetentionPolicy(models.Model):
+    """A rule for how long reports are kept: reports in its scope (statuses, visibilities,
+    categories; empty means any) older than `days` by `age_basis` have `action` applied by the
+    daily job (reports.retention). Enforced by services; see docs/operations.md."""
+
+    class Action(models.TextChoices):
+        CONTACTS = "contacts", _("Delete the reporter's contact details")
+        ARCHIVE = "archive", _("Archive (off the public map and list, kept for staff)")
+        PURGE = "purge", _("Delete the report entirely")
+
+    class AgeBasis(models.TextChoices):
+        RECEIVED = "received", _("since it was received")
+        PUBLISHED = "published", _("since it was published")
+        UPDATED = "updated", _("since it was last changed (status or edit)")
+
+    name = models.CharField(_("name"), max_length=120)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    age_basis = models.CharField(_("age counted"), max_length=10, choices=AgeBasis.choices,
+                                 default=AgeBasis.RECEIVED)
+    days = models.PositiveIntegerField(_("after this many days"), validators=[MinValueValidator(1),
+                                                                             MaxValueValidator(36500)])
+    statuses = models.JSONField(_("statuses"), default=list, blank=True)  # empty: any status
+    visibilities = models.JSONField(_("visibilities"), default=list, blank=True)  # empty: any
+    categories = models.ManyToManyField(Category, blank=True, related_name="+", verbose_name=_("categories"))
+    is_enabled = models.BooleanField(_("enabled"), default=False)
+    # An admin ticked "yes, this may remove every report": without it a policy whose scope is the
+    # whole deployment is refused when saved and skipped by the job (reports.retention).
+    confirmed_everything = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("retention policy")
+        verbose_name_plural = _("retention policies")
+
+    def __str__(self) -> str:
+        return self.name

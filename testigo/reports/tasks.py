@@ -1,11 +1,14 @@
-"""Background jobs of the reports app (Huey): thin wrappers over reports/photos.py."""
+"""Background jobs of the reports app (Huey): thin wrappers over reports/photos.py and retention.py."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from testigo.reports import photos
+from testigo.core import roles
+from testigo.reports import photos, retention
+from testigo.reports.models import RetentionPolicy
 
 
 @db_task()
@@ -17,3 +20,21 @@ def process_held_photo(*, report_id: int, name: str, held: str, key: bytes) -> N
 @db_periodic_task(crontab(minute="41", hour="3"))
 def purge_stale_held_photos_daily() -> int:
     return photos.purge_stale_held_photos()
+
+
+
+@db_periodic_task(crontab(minute="53", hour="3"))
+def apply_retention_policies_daily() -> int:
+    """Apply every enabled retention policy (reports.retention); returns how many reports it handled."""
+    return sum(outcome.done for outcome in retention.apply_enabled())
+
+
+@db_task()
+def apply_retention_policy(*, policy_id: int, actor_id: int | None = None) -> int:
+    """"Apply now" from the console, off the request path (a policy may reach many reports), in
+    the name of the admin who asked."""
+    policy = RetentionPolicy.objects.filter(pk=policy_id).first()
+    if policy is None:  # deleted while the job waited
+        return 0
+    actor = get_user_model().objects.filter(pk=actor_id, is_active=True).first() if actor_id else None
+    return retention.apply_policy(policy=policy, actor=actor or roles.SYSTEM).done

@@ -7,3 +7,14 @@ class SurveysConfig(AppConfig):
     label = "surveys"
     verbose_name = _("Surveys")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from testigo.reports import retention
+        from testigo.surveys.models import Submission
+
+        def purge(report_ids: list[int]) -> int:
+            # A purged report's submission holds its answers: it goes too (attachments cascade).
+            Submission.objects.filter(report_id__in=report_ids).delete()
+            return 0
+
+        retention.register(retention.Participant(name="surveys", purge=purge))

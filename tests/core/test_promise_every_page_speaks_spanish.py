@@ -101,6 +101,10 @@ PAGES = {
     "console:audit": lambda w: [{}, {"query": "action=report.published"}],
     "console:backups": lambda w: ONE,
     "console:evidence": lambda w: [{}, {"query": "&".join(f"ref={r.reference}" for r in w["reports"][:2])}],
+    "console:retention": lambda w: ONE,
+    "console:retention_new": lambda w: ONE,
+    "console:retention_edit": lambda w: [{"policy_id": w["retention_policy"].pk}],
+    "console:retention_preview": lambda w: [{"policy_id": w["retention_policy"].pk}],
     "console:twofactor": lambda w: ONE,
     "console:twofactor_enrol": lambda w: ONE,
     "console:twofactor_settings": lambda w: ONE,
@@ -148,6 +152,7 @@ ACTIONS = {
     "console:user_active", "console:twofactor_recovery_codes", "console:twofactor_disable",
     "console:twofactor_reset", "console:report_evidence",
     "console:layer_toggle", "console:layer_delete", "api_console:token_revoke", "console:guide_restore",
+    "console:retention_apply", "console:retention_delete",
 }
 ODK = "OpenRosa XML for ODK Collect, not a page"
 SKIPPED = {
@@ -329,7 +334,17 @@ def world(settings, tmp_path, monkeypatch, make_user, report_factory, category, 
             "reports": [web, published, unlocated, sms, tipline_report, odk_report, answered], "published": published,
             "alerts": [a for a in (broadcast, report_alert, rule_alert) if a is not None], "survey": survey, "import": imp,
             "xlsform_survey": xlsform_survey, "submission": submission,
-            "confirm_token": signing.dumps(subscription.pk, salt=SALT), "tip": Tip.objects.get()}
+            "confirm_token": signing.dumps(subscription.pk, salt=SALT), "tip": Tip.objects.get(),
+            "retention_policy": _retention_policy(admin)}
+
+
+def _retention_policy(admin):
+    from testigo.reports import retention
+    from testigo.reports.models import RetentionPolicy
+
+    policy = RetentionPolicy(name="Contactos tras publicar", action="contacts", age_basis="published", days=90,
+                             statuses=["published"], is_enabled=True)
+    return retention.save_policy(actor=admin, policy=policy, categories=[], confirm_everything=True)
 
 
 SURVEY_FIELDS = [
