@@ -165,7 +165,9 @@ def combine_shares(texts: list[str], *, split_id: int | None = None, threshold: 
     """The recovery key from typed shares; ShareError with a precise reason otherwise.
     `split_id`/`threshold`, when known (the vault stores them), make the errors sharper."""
     shares, seen = [], {}
-    for number, text in enumerate((t for t in texts if t.strip()), start=1):
+    for number, text in enumerate(texts, start=1):  # numbered as entered: blanks keep their place
+        if not text.strip():
+            continue
         mnemonic = normalise_share(text)
         try:
             share = Share.from_mnemonic(mnemonic)
