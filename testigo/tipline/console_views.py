@@ -17,7 +17,14 @@ from django.views.decorators.http import require_POST
 from testigo.core import roles
 from testigo.core.access import forbidden, staff_required
 from testigo.tipline import crypto, reporting, selectors, services, vault
-from testigo.tipline.forms import GrantForm, RecoverForm, RecoveryChoiceForm, ReplyForm, ToReportForm, UnlockForm
+from testigo.tipline.forms import (
+    GrantForm,
+    RecoverForm,
+    RecoveryChoiceForm,
+    ReplyForm,
+    ToReportForm,
+    UnlockForm,
+)
 from testigo.tipline.models import StaffKeyWrap
 
 logger = logging.getLogger(__name__)

@@ -91,10 +91,11 @@ class RecoveryChoiceForm(forms.Form):
     """Your password, and how the new recovery key is handed out: one key, or Shamir shares."""
 
     password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput)
-    recovery = forms.ChoiceField(label=_("Recovery key"), initial="key", widget=forms.RadioSelect, choices=[
-        ("key", _("One recovery key, kept by one person or in one safe place")),
-        ("shares", _("Split among trustees: any few of several shares recover it")),
-    ])
+    recovery = forms.ChoiceField(label=_("Recovery key"), initial="key", required=False, widget=forms.RadioSelect,
+                                 choices=[
+                                     ("key", _("One recovery key, kept by one person or in one safe place")),
+                                     ("shares", _("Split among trustees: any few of several shares recover it")),
+                                 ])
     threshold = forms.IntegerField(label=_("Shares needed to recover"), min_value=2, max_value=10, initial=2,
                                    required=False)
     count = forms.IntegerField(label=_("Number of shares (one per trustee)"), min_value=2, max_value=10, initial=3,
