@@ -161,9 +161,11 @@ def normalise_share(text: str) -> str:
     return " ".join(text.lower().replace("-", " ").split())
 
 
-def combine_shares(texts: list[str], *, split_id: int | None = None, threshold: int | None = None) -> bytes:
+def combine_shares(texts: list[str], *, split_id: int | None = None, threshold: int | None = None,
+                   passphrase: bytes = b"") -> bytes:
     """The recovery key from typed shares; ShareError with a precise reason otherwise.
-    `split_id`/`threshold`, when known (the vault stores them), make the errors sharper."""
+    `split_id`/`threshold`, when known (the vault stores them), make the errors sharper.
+    Testigo's shares have no SLIP-0039 passphrase (the published test vectors use "TREZOR")."""
     shares, seen = [], {}
     for number, text in enumerate(texts, start=1):  # numbered as entered: blanks keep their place
         if not text.strip():
@@ -184,7 +186,7 @@ def combine_shares(texts: list[str], *, split_id: int | None = None, threshold: 
     if len(shares) < need:
         raise ShareError("too_few", need=need, given=len(shares))
     try:
-        return combine_mnemonics([mnemonic for mnemonic, _share in shares[:need]])
+        return combine_mnemonics([mnemonic for mnemonic, _share in shares[:need]], passphrase)
     except MnemonicError:
         raise ShareError("mismatch") from None
 
