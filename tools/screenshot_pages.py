@@ -131,6 +131,10 @@ SHOTS: list[Shot] = [
          steps="open_first_tip", address="/console/tips/<tip>/"),
     Shot("tipconsole:access", "console-tips-access", "/console/tips/access/", "tipline.md",
          "Who may read tips", who="staff"),
+    Shot("tipconsole:rotate", "console-tips-rotate", "/console/tips/rotate/", "tipline.md",
+         "Changing the tip line's key", who="staff"),
+    Shot("tipconsole:recover", "console-tips-recover", "/console/tips/recover/", "tipline.md",
+         "Opening the tip line with the recovery key", who="staff"),
 ]
 
 _POST = "an action (POST) that redirects to a page captured elsewhere"

@@ -193,7 +193,7 @@ def _share_message(error: crypto.ShareError) -> str:
         "duplicate": _("Share %(number)s is the same share as share %(other)s. Enter different shares."),
         "other_split": _("Share %(number)s belongs to another set of shares (another split of a recovery key), not "
                          "to this tip line's current one."),
-        "too_few": _("Too few shares: this tip line needs %(need)s shares and %(given)s were entered."),
+        "too_few": _("Too few shares: this tip line needs %(need)s shares; you entered %(given)s."),
         "mismatch": _("These shares do not fit together. Check that each one belongs to this tip line."),
     }
     return messages[error.code] % error.params

@@ -90,7 +90,7 @@ def test_bad_shares_get_precise_translated_errors_and_lose_nothing(shared_vault,
         ([s[0], _typo(s[1]), s[2]], "Share 2 has a typo"),
         ([s[0], s[1], s[0]], "Share 3 is the same share as share 1"),
         ([s[0], other_split[1], s[2]], "Share 2 belongs to another set of shares"),
-        ([s[0], "", s[3]], "Too few shares: this tip line needs 3 shares and 2 were entered."),
+        ([s[0], "", s[3]], "Too few shares: this tip line needs 3 shares; you entered 2."),
         (["not a share at all", s[1], s[2]], "Share 1 has a typo"),
     ]
     for shares, message in cases:
