@@ -176,6 +176,7 @@ EXCLUDED: dict[str, str] = {
     "api_console:token_revoke": _POST,
     "channels_console:reply": _POST,
     "tipconsole:revoke": _POST,
+    "tipconsole:rotate_continue": _POST,
     "tipconsole:keep_originals": _POST,
     "tipconsole:reply": _POST,
     "tipconsole:keep": _POST,
