@@ -185,3 +185,16 @@ def test_a_session_unlocked_before_the_rotation_must_unlock_again(client, tip_ad
     assert response.status_code == 302 and response["Location"].startswith("/console/tips/unlock/")
     assert other.post("/console/tips/unlock/", {"password": tl.PASSWORD}).status_code == 302
     assert SECRETS[0].encode() in other.get(f"/console/tips/{tips[0].pk}/").content
+
+
+def test_an_interrupted_rotation_is_continued_from_the_console(client, tip_admin, org_key, tips, tl):
+    rotation = vault.start_rotation(actor=tip_admin, org_private=org_key, password=tl.PASSWORD)
+    vault.continue_rotation(actor=tip_admin, org_private=rotation.org_private, batch_size=2, max_batches=1)
+    tl.staff_client(client, tip_admin)
+    page = client.get("/console/tips/rotate/").content.decode()
+    assert "A key change is under way: 3 tips still wait to be re-sealed" in page
+    assert SECRETS[4].encode() in client.get(f"/console/tips/{tips[4].pk}/").content  # not re-sealed yet: readable
+    assert client.post("/console/tips/rotate/continue/").status_code == 302
+    assert vault.rotation_remaining() == 0 and not VaultKey.objects.get().rotating
+    assert "under way" not in client.get("/console/tips/rotate/").content.decode()
+    assert SECRETS[4].encode() in client.get(f"/console/tips/{tips[4].pk}/").content
