@@ -151,6 +151,10 @@ SHOTS: list[Shot] = [
          "The staff guide: account security", who="staff"),
     Shot("console:guide_edit", "console-guide-edit", "/console/guides/sms/edit/", "guides.md",
          "Editing a guide (Markdown, preview, restore the default)", who="staff"),
+    Shot("tipconsole:rotate", "console-tips-rotate", "/console/tips/rotate/", "tipline.md",
+         "Changing the tip line's key", who="staff"),
+    Shot("tipconsole:recover", "console-tips-recover", "/console/tips/recover/", "tipline.md",
+         "Opening the tip line with the recovery key", who="staff"),
 ]
 
 _POST = "an action (POST) that redirects to a page captured elsewhere"
@@ -196,6 +200,7 @@ EXCLUDED: dict[str, str] = {
     "api_console:token_revoke": _POST,
     "channels_console:reply": _POST,
     "tipconsole:revoke": _POST,
+    "tipconsole:rotate_continue": _POST,
     "tipconsole:keep_originals": _POST,
     "tipconsole:reply": _POST,
     "tipconsole:keep": _POST,

@@ -3,6 +3,7 @@ combined in memory for the request (vault.org_key) and never leaves it."""
 
 from __future__ import annotations
 
+import logging
 from functools import wraps
 
 from django.contrib.auth import get_user_model
@@ -16,8 +17,17 @@ from django.views.decorators.http import require_POST
 from testigo.core import roles
 from testigo.core.access import forbidden, staff_required
 from testigo.tipline import crypto, reporting, selectors, services, vault
-from testigo.tipline.forms import GrantForm, ReplyForm, ToReportForm, UnlockForm
+from testigo.tipline.forms import (
+    GrantForm,
+    RecoverForm,
+    RecoveryChoiceForm,
+    ReplyForm,
+    ToReportForm,
+    UnlockForm,
+)
 from testigo.tipline.models import StaffKeyWrap
+
+logger = logging.getLogger(__name__)
 
 
 def with_key(view):
@@ -147,17 +157,78 @@ def unlock(request):
 def setup(request):
     if vault.current() is not None:
         return redirect("tipconsole:list")
-    form = UnlockForm(request.POST or None)
+    form = RecoveryChoiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        password = form.cleaned_data["password"]
+        data = form.cleaned_data
         try:
-            recovery = vault.initialise(user=request.user, password=password)
+            recovery = vault.setup(user=request.user, password=data["password"], threshold=data["threshold"],
+                                   count=data["count"])
         except ValidationError as error:
             form.add_error(None, error.messages[0])
         else:
-            vault.unlock(request, user=request.user, password=password)
-            return render(request, "tipline/console/recovery.html", {"recovery_key": recovery})
+            vault.unlock(request, user=request.user, password=data["password"])
+            return render(request, "tipline/console/recovery.html", {"recovery": recovery})
     return render(request, "tipline/console/setup.html", {"form": form})
+
+
+@sensitive_post_parameters("password", "recovery_key", *[f"share_{n}" for n in range(1, 11)])
+@staff_required(roles.MANAGE_TIPLINE)
+def recover(request):
+    """Access again with the recovery key or k of its shares (the trustees type theirs here)."""
+    current = vault.current()
+    if current is None:
+        return redirect("tipconsole:setup")
+    form = RecoverForm(request.POST or None, shares=current.recovery_threshold)
+    if request.method == "POST" and form.is_valid():
+        try:
+            vault.recover(recovery_key=form.cleaned_data["recovery_key"], shares=form.shares(), user=request.user,
+                          password=form.cleaned_data["password"])
+        except ValidationError as error:
+            form.add_error(None, error.messages[0])
+        else:
+            vault.unlock(request, user=request.user, password=form.cleaned_data["password"])
+            return redirect("tipconsole:list")
+    return render(request, "tipline/console/recover.html", {"form": form, "vault": current},
+                  status=400 if form.is_bound else 200)
+
+
+@sensitive_post_parameters("password")
+@with_key
+def rotate(request, key):
+    """Replace the organisation key: start (new key pair and recovery key, then re-seal every
+    tip's key in batches) or continue an interrupted rotation."""
+    if not roles.can(request.user, roles.MANAGE_TIPLINE):
+        return forbidden(request)
+    form = RecoveryChoiceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            rotation = vault.start_rotation(actor=request.user, org_private=key, password=data["password"],
+                                            threshold=data["threshold"], count=data["count"])
+        except ValidationError as error:
+            form.add_error(None, error.messages[0])
+        else:
+            vault.unlock_with(request, rotation.org_private)
+            try:
+                vault.continue_rotation(actor=request.user, org_private=rotation.org_private)
+            except Exception:  # it resumes from the rotation page; the new recovery key must be shown now
+                logger.exception("tip-line key rotation interrupted; continue it from the rotation page")
+            return render(request, "tipline/console/recovery.html", {
+                "recovery": rotation.recovery, "rotation": rotation, "remaining": vault.rotation_remaining()})
+    kept, lost = vault.rotation_preview()
+    return render(request, "tipline/console/rotate.html", {
+        "form": form, "vault": vault.current(), "remaining": vault.rotation_remaining(),
+        "kept": [name for name in kept if name != request.user.get_username()], "lost": lost,
+    }, status=400 if form.is_bound else 200)
+
+
+@require_POST
+@with_key
+def rotate_continue(request, key):
+    if not roles.can(request.user, roles.MANAGE_TIPLINE):
+        return forbidden(request)
+    vault.continue_rotation(actor=request.user, org_private=key)
+    return redirect("tipconsole:rotate")
 
 
 @sensitive_post_parameters("grantee_password")

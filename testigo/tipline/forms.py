@@ -87,6 +87,54 @@ class UnlockForm(forms.Form):
     password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput)
 
 
+class RecoveryChoiceForm(forms.Form):
+    """Your password, and how the new recovery key is handed out: one key, or Shamir shares."""
+
+    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput)
+    recovery = forms.ChoiceField(label=_("Recovery key"), initial="key", required=False, widget=forms.RadioSelect,
+                                 choices=[
+                                     ("key", _("One recovery key, kept by one person or in one safe place")),
+                                     ("shares", _("Split among trustees: any few of several shares recover it")),
+                                 ])
+    threshold = forms.IntegerField(label=_("Shares needed to recover"), min_value=2, max_value=10, initial=2,
+                                   required=False)
+    count = forms.IntegerField(label=_("Number of shares (one per trustee)"), min_value=2, max_value=10, initial=3,
+                               required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("recovery") == "shares":
+            threshold, count = data.get("threshold"), data.get("count")
+            if not threshold or not count:
+                raise forms.ValidationError(_("Say how many shares to make and how many are needed to recover."))
+            if threshold > count:
+                raise forms.ValidationError(_("The shares needed cannot be more than the shares made."))
+        else:
+            data["threshold"], data["count"] = 0, 0
+        return data
+
+
+SHARE_FIELDS = 10
+
+
+class RecoverForm(forms.Form):
+    """The recovery key, or up to ten of its shares, plus the password of who gets access back."""
+
+    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput)
+    recovery_key = forms.CharField(label=_("Recovery key"), required=False, max_length=200,
+                                   widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+
+    def __init__(self, *args, shares: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        for number in range(1, min(shares, SHARE_FIELDS) + 1):
+            self.fields[f"share_{number}"] = forms.CharField(
+                label=_("Share %(number)s") % {"number": number}, required=False, max_length=1000,
+                widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off", "spellcheck": "false"}))
+
+    def shares(self) -> list[str]:
+        return [self.cleaned_data.get(name, "") or "" for name in self.fields if name.startswith("share_")]
+
+
 class GrantForm(forms.Form):
     grantee = forms.ModelChoiceField(label=_("Colleague"), queryset=None)
     grantee_password = forms.CharField(label=_("Colleague's password (typed by them)"), widget=forms.PasswordInput)

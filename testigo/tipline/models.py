@@ -26,9 +26,23 @@ class VaultKey(models.Model):
         help_text=_("Photos are always re-encoded for viewing; keep the original bytes too (sealed)."),
     )
     created = models.DateTimeField(auto_now_add=True)
+    # Key rotation (vault.start_rotation): the generation of `public_key`; while a rotation runs,
+    # the previous private key wrapped under a key derived from the new one (crypto.retiring_key),
+    # so whoever holds the new key still reads tips not yet re-sealed. Emptied when it ends.
+    generation = models.PositiveIntegerField(default=1)
+    retiring_wrapped = models.BinaryField(default=b"", blank=True)
+    # How the recovery key was handed out: one printed key, or Shamir shares (k of n, SLIP-39);
+    # the split's identifier (not secret) tells a share from another split.
+    recovery_threshold = models.PositiveSmallIntegerField(default=0, help_text="0: a single recovery key")
+    recovery_shares = models.PositiveSmallIntegerField(default=0)
+    recovery_split_id = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return "tip-line vault"
+
+    @property
+    def rotating(self) -> bool:
+        return bool(self.retiring_wrapped)
 
 
 class StaffKeyWrap(models.Model):
@@ -38,8 +52,14 @@ class StaffKeyWrap(models.Model):
     salt = models.BinaryField()
     opslimit = models.PositiveBigIntegerField()
     memlimit = models.PositiveBigIntegerField()
-    wrapped = models.BinaryField()
+    wrapped = models.BinaryField(help_text="org private key under the password key; empty while `pending`")
     created = models.DateTimeField(auto_now_add=True)
+    # The holder's own X25519 pair (as in GlobaLeaks): its private half under the same password
+    # key. After a key rotation the new organisation key is sealed to `public_key` (`pending`)
+    # and re-wrapped under the password at the holder's next unlock.
+    public_key = models.BinaryField(default=b"", blank=True)
+    private_wrapped = models.BinaryField(default=b"", blank=True)
+    pending = models.BinaryField(default=b"", blank=True, help_text="new org private key sealed to public_key")
 
     def __str__(self) -> str:
         return f"tip-line access for {self.user_id}"
@@ -61,6 +81,7 @@ class Tip(models.Model):
     label = models.CharField(max_length=40, help_text="random words for staff to talk about a tip")
     key_for_org = models.BinaryField()
     key_for_source = models.BinaryField()
+    key_generation = models.PositiveIntegerField(default=1, help_text="VaultKey.generation key_for_org is sealed to")
     created = models.DateTimeField(default=coarse_now, help_text="to the hour")
     unread = models.BooleanField(default=True)
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from testigo.core import audit, roles
 from testigo.reports import services as report_services
 from testigo.reports.models import Report
-from testigo.tipline import crypto, filemeta, storage, vault
+from testigo.tipline import filemeta, storage, vault
 from testigo.tipline.models import Tip, TipFile
 
 
@@ -23,7 +23,7 @@ def tip_to_report(*, actor, org_private: bytes, tip: Tip, title: str, descriptio
     (reports.selectors.PUBLIC_SOURCE_ALIASES): only staff know a report began as a tip. The date
     is stored as the public form stores a date given without a time: that day, time unknown."""
     vault.require_key_holder(actor, roles.EDIT)
-    box_key = crypto.open_sealed(org_private, bytes(tip.key_for_org))
+    box_key = vault.open_for_org(org_private, bytes(tip.key_for_org))
     photos = []
     chosen = TipFile.objects.filter(message__tip=tip, kind=TipFile.Kind.IMAGE, pk__in=photo_ids or [])
     for index, item in enumerate(chosen, start=1):

@@ -62,7 +62,7 @@ def _open(box_key: bytes, tip: Tip, org_private: bytes | None = None) -> list[Op
 
 def conversation_for_staff(user, *, org_private: bytes, tip: Tip) -> list[OpenMessage]:
     vault.require_key_holder(user)
-    return _open(crypto.open_sealed(org_private, bytes(tip.key_for_org)), tip, org_private)
+    return _open(vault.open_for_org(org_private, bytes(tip.key_for_org)), tip, org_private)
 
 
 def conversation_for_source(access) -> list[OpenMessage]:
@@ -77,7 +77,7 @@ def file_for_staff(user, *, org_private: bytes, file_id: int, original: bool) ->
     item = TipFile.objects.select_related("message__tip").filter(pk=file_id).first()
     if item is None:
         raise Http404
-    box_key = crypto.open_sealed(org_private, bytes(item.message.tip.key_for_org))
+    box_key = vault.open_for_org(org_private, bytes(item.message.tip.key_for_org))
     name = filemeta.open_name(box_key, item)
     path = item.original_path if (original or item.kind == TipFile.Kind.OTHER) else item.view_path
     if not path:

@@ -21,7 +21,7 @@ from nacl.public import PrivateKey
 from testigo.core import audit, roles
 from testigo.reports.media import ALLOWED_IMAGES, sanitise_image
 from testigo.tipline import clock, codenames, crypto, filemeta, labels, proofofwork, storage, throttle, vault
-from testigo.tipline.models import Source, Tip, TipFile, TipMessage
+from testigo.tipline.models import Source, Tip, TipFile, TipMessage, VaultKey
 
 IN, OUT = TipMessage.Direction.IN, TipMessage.Direction.OUT
 
@@ -118,8 +118,7 @@ def submit_tip(*, body: str, files: list[tuple[str, bytes]], language: str,
     Everything written is sealed to the organisation key and the source's own key. When the
     hour's load asks for it, the tip must bring a proof of work (`work`), checked before any
     costly step; a flood raises the cost of the next tip and never closes the tip line."""
-    vault_key = vault.current()
-    if vault_key is None:
+    if vault.current() is None:
         raise ValidationError(_("The tip line is not open yet. Please try again later."))
     body = validate_message(body, files)
     required = proofofwork.required_bits()
@@ -132,10 +131,14 @@ def submit_tip(*, body: str, files: list[tuple[str, bytes]], language: str,
         if not proofofwork.spend(work, required):  # a replayed challenge
             raise _work_refused(work)
         throttle.hit(throttle.NEW_TIP)
+        # Read (and lock) the key in this transaction: a key rotation starting meanwhile waits,
+        # so the tip is sealed to the key its generation says, and re-sealed if that one retires.
+        vault_key = VaultKey.objects.select_for_update().first()
         source = Source.objects.create(codename_hash=codenames.lookup_hash(codename), last_activity=clock.coarse_now(),
                                        public_key=bytes(PrivateKey(seed).public_key))
         tip = Tip.objects.create(source=source, label=labels.new_label(),
                                  key_for_org=crypto.seal_to(bytes(vault_key.public_key), box_key),
+                                 key_generation=vault_key.generation,
                                  key_for_source=crypto.seal_to(bytes(source.public_key), box_key))
         _add_message(tip=tip, box_key=box_key, direction=IN, body=body, files=files)
     return SourceAccess(source_id=source.pk, reading_seed=seed), codename
@@ -176,7 +179,7 @@ def source_message(*, access: SourceAccess, body: str, files: list[tuple[str, by
 
 def _staff_box_key(actor, org_private: bytes, tip: Tip) -> bytes:
     vault.require_key_holder(actor)
-    return crypto.open_sealed(org_private, bytes(tip.key_for_org))
+    return vault.open_for_org(org_private, bytes(tip.key_for_org))
 
 
 def staff_reply(*, actor, org_private: bytes, tip: Tip, body: str, files: list[tuple[str, bytes]] | None = None) -> TipMessage:

@@ -71,6 +71,8 @@ PAGES = {
     "tipconsole:list": lambda w: ONE,
     "tipconsole:unlock": lambda w: ONE,
     "tipconsole:access": lambda w: ONE,
+    "tipconsole:rotate": lambda w: ONE,
+    "tipconsole:recover": lambda w: ONE,
     "tipconsole:tip": lambda w: [{"tip_id": w["tip"].pk}],
     "surveys:list": lambda w: ONE,
     "surveys:new": lambda w: ONE,
@@ -143,7 +145,7 @@ PUBLIC = ["tipline:submit", "tipline:login", "alerts:subscribe", "alerts:confirm
           "public:report_new", "public:report_list", "public:report_detail", "public:guides", "public:guide"]
 # POST-only actions: the page a browser sees is where they redirect, read above.
 ACTIONS = {
-    "channels_console:reply", "tipconsole:revoke", "tipconsole:keep_originals", "tipconsole:reply",
+    "channels_console:reply", "tipconsole:revoke", "tipconsole:rotate_continue", "tipconsole:keep_originals", "tipconsole:reply",
     "tipconsole:keep", "tipconsole:to_report", "surveys:device_revoke", "surveys:import_run",
     "surveys:media_upload", "surveys:media_remove", "surveys:field_move", "surveys:field_remove",
     "alerts_console:action", "alerts_console:zone_delete", "console:inbox_bulk", "console:logout",
