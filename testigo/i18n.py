@@ -19,6 +19,27 @@ def catalogues() -> list[Path]:
     return [LOCALE_DIR / lang / "LC_MESSAGES" / "django.po" for lang in LANGUAGES]
 
 
+PLACEHOLDER = re.compile(r"%\((\w+)\)")
+
+
+def _wrong_placeholders(po_path: Path, entry) -> list[str]:
+    """A translation naming a placeholder its source lacks raises KeyError when shown (a guess by
+    gettext's fuzzy matching that lost its flag did exactly that); the English catalogue must
+    hold the source strings themselves."""
+    translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+    if po_path.parent.parent.name == "en":
+        source = [entry.msgid, entry.msgid_plural] if entry.msgid_plural else [entry.msgid]
+        if entry.msgstr_plural and len(translations) >= 2 and translations[:2] != source or (
+                not entry.msgid_plural and entry.msgstr and entry.msgstr != entry.msgid):
+            return [f"{po_path}: English differs from the source: {entry.msgid!r}"]
+        return []
+    if "python-format" not in entry.flags:
+        return []
+    allowed = set(PLACEHOLDER.findall(entry.msgid)) | set(PLACEHOLDER.findall(entry.msgid_plural or ""))
+    extra = {name for text in translations for name in PLACEHOLDER.findall(text or "")} - allowed
+    return [f"{po_path}: placeholder(s) {sorted(extra)} not in the source: {entry.msgid!r}"] if extra else []
+
+
 def problems_in(po_path: Path) -> list[str]:
     import polib
 
@@ -40,6 +61,7 @@ def problems_in(po_path: Path) -> list[str]:
                 out.append(f"{po_path}: untranslated plural: {entry.msgid!r}")
         elif not entry.msgstr:
             out.append(f"{po_path}: untranslated: {entry.msgid!r}")
+        out += _wrong_placeholders(po_path, entry)
     mo_path = po_path.with_suffix(".mo")
     if not mo_path.exists():
         out.append(f"{mo_path}: missing (run make messages)")
@@ -75,9 +97,12 @@ def fill_english() -> int:
         elif not entry.msgid_plural and not entry.msgstr:
             entry.msgstr = entry.msgid
             filled += 1
-        if "fuzzy" in entry.flags:
+        if "fuzzy" in entry.flags:  # gettext's guess from a similar string: never right for English
             entry.flags.remove("fuzzy")
-            entry.msgstr = entry.msgid if not entry.msgid_plural else entry.msgstr
+            if entry.msgid_plural:
+                entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
+            else:
+                entry.msgstr = entry.msgid
     po.save()
     return filled
 

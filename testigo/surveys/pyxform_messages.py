@@ -28,6 +28,7 @@ PATTERNS = [
      _("On the “%(sheet)s” sheet, the column “%(column)s” refers to ${%(name)s}, which is not a question of the "
        "survey sheet.")),
     (re.compile(_SHEET + r"the '(?P<column>[^']+)' value is invalid\. Reference variables must start with"),
+     # xgettext:no-python-brace-format
      _("On the “%(sheet)s” sheet, the column “%(column)s” has a reference not written as ${question_name}.")),
     (re.compile(_SHEET + r"the '[^']+' value is invalid\. Names must begin with a letter or underscore\."),
      _("On the “%(sheet)s” sheet, a name is not valid: it must begin with a letter or _, followed by letters, "

@@ -31,6 +31,7 @@ BLOCKERS = {
     "type": gettext_lazy("question type the web form cannot ask (%(what)s)"),
     "choices": gettext_lazy("choices that depend on other answers or come from a file"),
     "choice_name": gettext_lazy("choice name with spaces or accents"),
+    # xgettext:no-python-brace-format
     "relevant": gettext_lazy("condition richer than ${field} = 'value'"),
     "constraint": gettext_lazy("constraint the web form cannot check"),
     "required": gettext_lazy("required only under a condition"),

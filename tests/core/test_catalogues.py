@@ -59,3 +59,37 @@ def test_a_plural_missing_one_of_the_languages_forms_is_reported(tmp_path):
     po.save(str(path))
     po.save_as_mofile(str(path.with_suffix(".mo")))
     assert i18n.problems_in(path) == []
+
+
+def _catalogue(tmp_path, lang: str, entries: list[polib.POEntry]) -> Path:
+    folder = tmp_path / lang / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = polib.POFile()
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8",
+                   "Plural-Forms": "nplurals=2; plural=(n != 1);"}
+    for entry in entries:
+        po.append(entry)
+    po.save(str(folder / "django.po"))
+    po.save_as_mofile(str(folder / "django.mo"))
+    return folder / "django.po"
+
+
+def test_a_translation_naming_a_placeholder_its_source_lacks_is_a_problem(tmp_path):
+    # gettext's fuzzy guess for a new plural once showed "N reports" for "N recovery codes left"
+    # and would raise KeyError for a placeholder the code does not pass.
+    wrong = polib.POEntry(msgid="%(count)s recovery code left.", msgid_plural="%(count)s recovery codes left.",
+                          msgstr_plural={0: "Queda %(counter)s código.", 1: "Quedan %(counter)s códigos."},
+                          flags=["python-format"])
+    right = polib.POEntry(msgid="%(n)s file", msgid_plural="%(n)s files",
+                          msgstr_plural={0: "un archivo", 1: "%(n)s archivos"}, flags=["python-format"])
+    problems = i18n.problems_in(_catalogue(tmp_path, "es", [wrong, right]))
+    assert len(problems) == 1 and "counter" in problems[0]
+
+
+def test_the_english_catalogue_holds_the_source_strings_themselves(tmp_path):
+    guessed = polib.POEntry(msgid="bbox is out of range.", msgstr="Before sending")
+    plural = polib.POEntry(msgid="%(n)s recipient", msgid_plural="%(n)s recipients",
+                           msgstr_plural={0: "%(n)s report", 1: "%(n)s reports"}, flags=["python-format"])
+    fine = polib.POEntry(msgid="Save", msgstr="Save")
+    problems = i18n.problems_in(_catalogue(tmp_path, "en", [guessed, plural, fine]))
+    assert len(problems) == 2 and all("English differs" in p for p in problems)
