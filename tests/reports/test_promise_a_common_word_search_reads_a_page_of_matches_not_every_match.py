@@ -71,3 +71,16 @@ def test_a_status_tab_and_a_second_page_of_a_common_word_are_right(common_word, 
     services.verify(report=common_word[0], actor=admin_user)
     assert [r.pk for r in _inbox(admin_user).filter(status="verified")] == [common_word[0].pk]
     assert [r.pk for r in _inbox(admin_user)[5:]] == sorted((r.pk for r in common_word), reverse=True)[5:]
+
+
+def test_the_status_tabs_of_a_common_word_count_right_from_one_pass(common_word, admin_user):
+    from testigo.console.selectors import status_counts
+
+    services.verify(report=common_word[0], actor=admin_user)
+    counts = status_counts(admin_user, ReportFilters(text="extorsión"))
+    assert counts["new"] == COMMON - 1 and counts["verified"] == 1 and counts["published"] == 0
+    for cap in (1, 3, 11, 12):  # capped per value as a count of each would be, read in one pass or more
+        grouped = search.capped_counts_by(_inbox(admin_user), "status", ["new", "verified"], cap)
+        for status, count in grouped.items():
+            assert count == capped_count(_inbox(admin_user).filter(status=status), cap), (cap, status)
+        assert "new" in grouped or connection.vendor != "sqlite"  # PostgreSQL counts each tab itself
