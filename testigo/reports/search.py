@@ -222,12 +222,17 @@ def apply(qs: QuerySet, text: str, *, public: bool, vendor: str | None = None, p
     return qs.filter(_UnindexedIn(_fts5_ids(kind, fts)))
 
 
+def joined(qs: QuerySet) -> bool:
+    """Whether qs is a common SQLite staff search, joined to its search table (see apply)."""
+    return TABLES["staff"] in qs.query.extra_tables
+
+
 def staff_order(qs: QuerySet) -> tuple:
     """The order of a paged staff search: newest arrival first (`-id`); for a common search on
     SQLite (joined to its search table, see apply) the search table's own rowid, the same order,
     which FTS5 returns without sorting."""
     table = TABLES["staff"]
-    if table in qs.query.extra_tables:
+    if joined(qs):
         return (RawSQL(f'"{table}".rowid', []).desc(),)
     return (F("id").desc(),)
 
@@ -244,7 +249,7 @@ def capped_counts_by(qs: QuerySet, field: str, values: list, cap: int) -> dict:
     (rare among the matches) are left to the caller's own count. Empty for any other search."""
     from testigo.core.paging import CappedCount
 
-    if TABLES["staff"] not in qs.query.extra_tables or not values:
+    if not joined(qs) or not values:
         return {}
     limit, read = cap * GROUPED_READS_PER_CAP, cap * 2
     while True:  # the newest `read` matches, grouped; more while a value lacks its cap
