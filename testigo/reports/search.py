@@ -11,10 +11,13 @@ description holds can so never find a report through the public search.
   remove_diacritics 2: "extorsión", "Extorsion" and "EXTORSIÓN" are one token), kept in step by
   triggers, so every writer keeps them right (the ORM, bulk_update, imports in raw SQL,
   redaction, deletion, merge). FTS5 has no Spanish stemmer: each query word is stemmed here
-  (Snowball) and searched as a prefix, "extorsiones" -> `extorsion*`.
+  (Snowball) and replaced by the index's own words that match it (read from its vocabulary):
+  those with the same stem and, for a stem of MIN_PREFIX letters or more, those it begins,
+  "extorsiones" -> `("extorsion" OR "extorsiones")`.
 - PostgreSQL: GIN indexes on `to_tsvector('testigo_es', ...)` expressions (always in step, no
   trigger), a text search configuration copying `spanish` with `unaccent` before the stemmer;
-  queries are `to_tsquery` prefixes of each word's stem, the same matching as on SQLite.
+  queries are `to_tsquery` prefixes of each word's stem (the stem itself when shorter than
+  MIN_PREFIX), the same matching as on SQLite.
 
 Words are ANDed; anything but letters and digits separates words, so FTS syntax in the input
 (quotes, `*`, `-`, NEAR, OR, parentheses, colons, `&|!`) is never passed to the database as syntax.
@@ -26,6 +29,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from django.db import DatabaseError
 from django.db import connection as default_connection
 from django.db.models import BooleanField, Expression, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -114,7 +118,10 @@ def fts5_terms(kind: str, query_words: list[str], connection=None) -> tuple[str,
     words are read lazily, newest first, a page at a time. The bound is the smallest, over the
     query's words, sum of the reports holding one of its index words (from the vocabulary)."""
     connection = connection or default_connection
-    vocabulary = _vocabulary(kind, connection)
+    try:
+        vocabulary = _vocabulary(kind, connection)
+    except DatabaseError:  # no vocabulary (a read-only database): the words as prefixes, size unknown
+        return fts5_query(query_words), RARE_MATCHES
     parts, bound = [], None
     with connection.cursor() as cursor:
         for word in query_words:
