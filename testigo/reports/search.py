@@ -11,10 +11,13 @@ description holds can so never find a report through the public search.
   remove_diacritics 2: "extorsión", "Extorsion" and "EXTORSIÓN" are one token), kept in step by
   triggers, so every writer keeps them right (the ORM, bulk_update, imports in raw SQL,
   redaction, deletion, merge). FTS5 has no Spanish stemmer: each query word is stemmed here
-  (Snowball) and searched as a prefix, "extorsiones" -> `extorsion*`.
+  (Snowball) and replaced by the index's own words that match it (read from its vocabulary):
+  those with the same stem and, for a stem of MIN_PREFIX letters or more, those it begins,
+  "extorsiones" -> `("extorsion" OR "extorsiones")`.
 - PostgreSQL: GIN indexes on `to_tsvector('testigo_es', ...)` expressions (always in step, no
   trigger), a text search configuration copying `spanish` with `unaccent` before the stemmer;
-  queries are `to_tsquery` prefixes of each word's stem, the same matching as on SQLite.
+  queries are `to_tsquery` prefixes of each word's stem (the stem itself when shorter than
+  MIN_PREFIX), the same matching as on SQLite.
 
 Words are ANDed; anything but letters and digits separates words, so FTS syntax in the input
 (quotes, `*`, `-`, NEAR, OR, parentheses, colons, `&|!`) is never passed to the database as syntax.
@@ -26,6 +29,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from django.db import DatabaseError
 from django.db import connection as default_connection
 from django.db.models import BooleanField, Expression, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -68,20 +72,90 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
+# A stem shorter than this is matched whole, never as a prefix: "robo" (stem "rob") finds "robos"
+# and "robar" but not "Roberto" or "robusto". From this length on, a stem is also the beginning of
+# longer words, so a word still being typed ("Comaya") finds "Comayagüela".
+MIN_PREFIX = 4
+# A word whose stem begins more index words than this is searched as an FTS5 prefix instead of
+# the list of its words (SQLite).
+MAX_TERMS = 64
+
+
+def _prefix_ok(root: str) -> bool:
+    return len(root) >= MIN_PREFIX
+
+
 def fts5_query(query_words: list[str]) -> str:
-    """An FTS5 MATCH expression: every word as a prefix of its stem. Where the stem is not a
-    prefix of the word ("violencia" -> "violenci" is, a few are not), the word's own prefix is ORed
-    in, so the word as typed is always found. Words are only letters and digits: no FTS syntax."""
+    """An FTS5 MATCH expression without reading the index's vocabulary: every word as a prefix of
+    its stem (a short stem as itself, see MIN_PREFIX). Where the stem is not a prefix of the word
+    ("violencia" -> "violenci" is, a few are not), the word's own prefix is ORed in, so the word
+    as typed is always found. Words are only letters and digits: no FTS syntax."""
     terms = []
     for word in query_words:
         root = stem(word) or word
-        terms.append(f'"{root}"*' if word.startswith(root) else f'("{root}"* OR "{word}"*)')
+        star = "*" if _prefix_ok(root) else ""
+        if word.startswith(root):
+            terms.append(f'"{root}"{star}' if star else f'("{root}" OR "{word}")')
+        else:
+            terms.append(f'("{root}"{star} OR "{word}"*)')
     return " AND ".join(terms)
 
 
+def _vocabulary(kind: str, connection) -> str:
+    """A per-connection fts5vocab table over the index (in the temp schema: nothing in the
+    database file, no migration); it lists the index's words and how many reports hold each."""
+    name = f"{TABLES[kind]}_vocab"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{name} USING fts5vocab(main, {TABLES[kind]}, 'row')")
+    return f"temp.{name}"
+
+
+def fts5_terms(kind: str, query_words: list[str], connection=None) -> tuple[str, int]:
+    """(MATCH expression, upper bound of the reports it matches), every word replaced by the
+    index's own words that match it: the words whose stem is the query word's stem, and when the
+    stem is long enough (MIN_PREFIX) every word it begins. Exact words, not prefixes: FTS5 reads a
+    prefix by merging the lists of every word it begins before returning the first row, exact
+    words are read lazily, newest first, a page at a time. The bound is the smallest, over the
+    query's words, sum of the reports holding one of its index words (from the vocabulary)."""
+    connection = connection or default_connection
+    try:
+        vocabulary = _vocabulary(kind, connection)
+    except DatabaseError:  # no vocabulary (a read-only database): the words as prefixes, size unknown
+        return fts5_query(query_words), RARE_MATCHES
+    parts, bound = [], None
+    with connection.cursor() as cursor:
+        for word in query_words:
+            root = stem(word) or word
+            found: dict[str, int] = {}
+            for begins in dict.fromkeys((root, word)):
+                # Words beginning with a short stem and longer than any Spanish ending are skipped
+                # in SQL: "1" must not read the thousands of numbers beginning with 1.
+                longest = "" if _prefix_ok(root) else f" AND length(term) <= {len(begins) + 10}"
+                cursor.execute(f"SELECT term, doc FROM {vocabulary} WHERE term >= %s AND term < %s{longest} "
+                               f"LIMIT {MAX_TERMS * 4 + 1}", [begins, begins + "\U0010ffff"])
+                rows = cursor.fetchall()
+                if len(rows) > MAX_TERMS * 4:
+                    found = dict.fromkeys(range(MAX_TERMS + 1), 0)  # too many to list: a prefix (below)
+                    break
+                for term, doc in rows:
+                    if term == word or stem(term) == root or (_prefix_ok(root) and term.startswith(root)):
+                        found[term] = doc
+            if len(found) > MAX_TERMS:
+                parts.append(fts5_query([word]))
+                count = RARE_MATCHES  # unknown: never taken for rare
+            elif not found:
+                return "", 0
+            else:
+                parts.append("(" + " OR ".join(f'"{term}"' for term in sorted(found)) + ")")
+                count = sum(found.values())
+            bound = count if bound is None else min(bound, count)
+    return " AND ".join(parts), bound or 0
+
+
 def tsquery(query_words: list[str]) -> str:
-    """A to_tsquery text: the configuration stems each word; `:*` makes it a prefix."""
-    return " & ".join(f"'{word}':*" for word in query_words)
+    """A to_tsquery text: the configuration stems each word; `:*` makes it a prefix of the stem
+    when the stem is long enough (MIN_PREFIX), else the stem is matched whole."""
+    return " & ".join(f"'{word}':*" if _prefix_ok(stem(word) or word) else f"'{word}'" for word in query_words)
 
 
 class _Matches(Expression):
@@ -110,42 +184,111 @@ class _Matches(Expression):
                 [*params, self.query])
 
 
-def apply(qs: QuerySet, text: str, *, public: bool, vendor: str | None = None) -> QuerySet:
+def apply(qs: QuerySet, text: str, *, public: bool, vendor: str | None = None, paged: bool = False) -> QuerySet:
     """`qs` narrowed to the reports whose text (public or staff, see the module) matches every
     word of `text`. The staff search also finds a report by its exact reference.
 
-    The filter takes one of two shapes, told apart by a capped read of the index (`_rare_ids`):
+    The filter takes one of these shapes, told apart by a capped read of the index (`_rare_ids`):
     - a rare query (fewer than RARE_MATCHES reports): `id IN (those ids)`, each report looked up
       by its key, a few sorted: milliseconds whatever the table's size.
-    - a common one: the database walks the list's order index and keeps the rows that match
-      until it has a page. Reading hundreds of thousands of matches first and sorting them would
-      take half a second at a million reports; neither planner can tell the two cases apart by
-      itself (SQLite knows nothing of an FTS5 match's size; PostgreSQL's estimate of a prefix
-      query is flat), so it is told.
-    Either way the filter is `id IN (...)` or a predicate on the row, which a count can wrap."""
+    - a common one on SQLite, in the inbox (`paged` staff search): the search table joined to the
+      reports, newest match first (the index's own order, `rowid DESC`: see `staff_order`), so a
+      page reads the index's newest matches and stops, and a capped count stops after its cap:
+      neither reads every match, whatever the table's size. (Building the set of every match, a
+      third of the table for a common word, took ~200 ms per query at a million reports, and the
+      inbox makes seven.)
+    - a common one otherwise: the database walks the list's order index and keeps the rows that
+      match until it has a page. Neither planner can tell the cases apart by itself (SQLite knows
+      nothing of an FTS5 match's size; PostgreSQL's estimate of a prefix query is flat), so it is told.
+    Either way the filter is a predicate on the row (or the join), which a count can wrap."""
     vendor = vendor or default_connection.vendor
     kind = "public" if public else "staff"
     query_words = words(text)
+    references = [] if public or len(text.split()) != 1 else _reference_ids(qs, text)
+    nothing = Q(pk__in=RawSQL("SELECT 0 WHERE 1 = 0", []))
     if not query_words:
-        match = Q(pk__in=RawSQL("SELECT 0 WHERE 1 = 0", []))  # nothing to search for matches nothing
-    else:
+        return qs.filter(Q(id__in=references) if references else nothing)
+    if vendor == "postgresql":
         rare = _rare_ids(kind, query_words, vendor)
         if rare is not None:
-            match = Q(id__in=rare) if rare else Q(pk__in=RawSQL("SELECT 0 WHERE 1 = 0", []))
-        elif vendor == "postgresql":
-            match = Q(_Matches(COLUMNS[kind], tsquery(query_words)))
-        else:
-            match = Q(_UnindexedIn(_fts5_ids(kind, query_words)))
-    if not public and len(text.split()) == 1:
-        match |= Q(reference__in={text.strip(), text.strip().upper()})
-    return qs.filter(match)
+            return qs.filter(Q(id__in=rare + references) if rare or references else nothing)
+        match = Q(_Matches(COLUMNS[kind], tsquery(query_words)))
+        return qs.filter(match | Q(id__in=references) if references else match)
+    fts, bound = fts5_terms(kind, query_words)
+    if not fts:
+        return qs.filter(Q(id__in=references) if references else nothing)
+    rare = _rare_ids(kind, query_words, vendor, fts=fts) if bound >= RARE_MATCHES else _fts5_all(kind, fts)
+    if rare is not None:
+        return qs.filter(Q(id__in=rare + references) if rare or references else nothing)
+    if references:  # a reference typed is rare, a common text with it is not: the reference wins
+        return qs.filter(id__in=references)
+    if paged and not public:
+        table = TABLES[kind]
+        return qs.extra(tables=[table], where=[f'"{table}" MATCH %s AND "{table}".rowid = "reports_report"."id"'],
+                        params=[fts])
+    return qs.filter(_UnindexedIn(_fts5_ids(kind, fts)))
+
+
+def joined(qs: QuerySet) -> bool:
+    """Whether qs is a common SQLite staff search, joined to its search table (see apply)."""
+    return TABLES["staff"] in qs.query.extra_tables
+
+
+def staff_order(qs: QuerySet) -> tuple:
+    """The order of a paged staff search: newest arrival first (`-id`); for a common search on
+    SQLite (joined to its search table, see apply) the search table's own rowid, the same order,
+    which FTS5 returns without sorting."""
+    table = TABLES["staff"]
+    if joined(qs):
+        return (RawSQL(f'"{table}".rowid', []).desc(),)
+    return (F("id").desc(),)
+
+
+# A grouped count of a common search reads at most this many matches per cap (capped_counts_by).
+GROUPED_READS_PER_CAP = 20
+
+
+def capped_counts_by(qs: QuerySet, field: str, values: list, cap: int) -> dict:
+    """Capped counts of a common SQLite search per value of `field` (the inbox's status tabs), from
+    one pass over its newest matches instead of one query per value: each query would read the
+    matches until its value had cap + 1 of them. The pass stops once every value has, or after
+    cap * GROUPED_READS_PER_CAP matches; a value it settles is returned (CappedCount), the others
+    (rare among the matches) are left to the caller's own count. Empty for any other search."""
+    from testigo.core.paging import CappedCount
+
+    if not joined(qs) or not values:
+        return {}
+    limit, read = cap * GROUPED_READS_PER_CAP, cap * 2
+    while True:  # the newest `read` matches, grouped; more while a value lacks its cap
+        newest = qs.order_by(*staff_order(qs)).values(field)[:read]
+        sql, params = newest.query.sql_with_params()
+        seen = dict.fromkeys(values, 0)
+        with default_connection.cursor() as cursor:
+            cursor.execute(f'SELECT "{field}", COUNT(*) FROM ({sql}) newest GROUP BY "{field}"', params)
+            total = 0
+            for value, n in cursor.fetchall():
+                total += n
+                if value in seen:
+                    seen[value] = n
+        exhausted = total < read  # every match was read
+        if exhausted or min(seen.values()) > cap or read >= limit:
+            break
+        # Enough for the rarest value short of its cap, at the rate it was seen so far (and a margin).
+        short = min(max(seen[v], 1) for v in seen if seen[v] <= cap)
+        read = min(limit, max(read * 2, int(read * (cap + 1) / short * 1.2)))
+    return {value: CappedCount(cap, exact=False) if n > cap else CappedCount(n)
+            for value, n in seen.items() if n > cap or exhausted}
+
+
+def _reference_ids(qs: QuerySet, text: str) -> list[int]:
+    return list(qs.order_by().filter(reference__in={text.strip(), text.strip().upper()}).values_list("id", flat=True)[:2])
 
 
 # Below this many matches a query is rare (see apply): looking each one up beats walking the order.
 RARE_MATCHES = 2_000
 
 
-def _rare_ids(kind: str, query_words: list[str], vendor: str) -> list[int] | None:
+def _rare_ids(kind: str, query_words: list[str], vendor: str, fts: str = "") -> list[int] | None:
     """The ids matching the query when there are fewer than RARE_MATCHES, else None."""
     if vendor == "postgresql":
         where = f" AND {PUBLIC_WHERE}" if kind == "public" else ""
@@ -154,7 +297,7 @@ def _rare_ids(kind: str, query_words: list[str], vendor: str) -> list[int] | Non
                f"@@ to_tsquery('{CONFIG}'::regconfig, %s){where}")
         params = [tsquery(query_words)]
     else:
-        raw = _fts5_ids(kind, query_words)
+        raw = _fts5_ids(kind, fts or fts5_query(query_words))
         sql, params = raw.sql, list(raw.params)
     with default_connection.cursor() as cursor:
         cursor.execute(f"{sql} LIMIT {RARE_MATCHES}", params)
@@ -162,9 +305,16 @@ def _rare_ids(kind: str, query_words: list[str], vendor: str) -> list[int] | Non
     return ids if len(ids) < RARE_MATCHES else None
 
 
-def _fts5_ids(kind: str, query_words: list[str]) -> RawSQL:
+def _fts5_all(kind: str, fts: str) -> list[int]:
+    raw = _fts5_ids(kind, fts)
+    with default_connection.cursor() as cursor:
+        cursor.execute(raw.sql, list(raw.params))
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _fts5_ids(kind: str, fts: str) -> RawSQL:
     table = TABLES[kind]
-    return RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [fts5_query(query_words)])
+    return RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [fts])
 
 
 class _UnindexedIn(Expression):
