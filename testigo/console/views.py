@@ -119,9 +119,12 @@ def inbox(request):
     filters, conditions = form.filters(), form.answer_conditions()
     reports = selectors.staff_reports(request.user, filters, paged=True).filter(*conditions)
     reports = inbox_rows.page_queryset(reports, with_answers=form.survey is not None)
-    page = CappedPaginator(reports, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = console_selectors.status_counts(request.user, filters, conditions)
     tabs = [(value, label, counts[value]) for value, label in Report.Status.choices]
+    # The list's count is its tabs' (the statuses shown, else all): counted once, not twice.
+    shown = [value for value in Report.Status.values if value in filters.statuses or not filters.statuses]
+    page = CappedPaginator(reports, INBOX_PAGE_SIZE, count=sum((counts[value] for value in shown), CappedCount(0)))
+    page = page.get_page(request.GET.get("page"))
     answer_columns = []
     if form.survey is not None:  # the survey's answers as extra columns
         answer_columns = columns.table_columns(form.survey)

@@ -47,6 +47,12 @@ class CappedCount:
         """A sum of capped counts is capped too: more than the sum when any part is."""
         return CappedCount(self.value + other.value, self.exact and other.exact)
 
+    def within(self, cap: int | None = None) -> CappedCount:
+        """This count as capped_count would give it with `cap`: a sum of capped counts above the
+        cap reads "cap+", as one count would have."""
+        cap = COUNT_CAP if cap is None else cap
+        return self if self.value <= cap else CappedCount(cap, exact=False)
+
 
 def capped_count(qs: QuerySet, cap: int | None = None) -> CappedCount:
     """How many rows qs has, reading at most cap + 1 of them (in whatever order is cheapest)."""
@@ -60,8 +66,13 @@ class CappedPaginator:
     the count is not exact, and each page reads its rows plus one to know whether a next one
     exists. The interface is the part of Django's Paginator that the templates use."""
 
-    def __init__(self, object_list: QuerySet, per_page: int, cap: int | None = None):
+    def __init__(self, object_list: QuerySet, per_page: int, cap: int | None = None, *,
+                 count: CappedCount | None = None):
+        """`count`: the list's count when the caller has it already (the inbox sums its tabs'
+        counts), so it is not counted twice."""
         self.object_list, self.per_page, self.cap = object_list, per_page, cap
+        if count is not None:
+            self.__dict__["count"] = count.within(cap)
 
     @cached_property
     def count(self) -> CappedCount:
