@@ -10,6 +10,7 @@ counting. The last page number is known only when the count is exact.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -67,10 +68,13 @@ class CappedPaginator:
     exists. The interface is the part of Django's Paginator that the templates use."""
 
     def __init__(self, object_list: QuerySet, per_page: int, cap: int | None = None, *,
-                 count: CappedCount | None = None):
+                 count: CappedCount | None = None, read: Callable[[QuerySet, int, int], list] | None = None):
         """`count`: the list's count when the caller has it already (the inbox sums its tabs'
-        counts), so it is not counted twice."""
+        counts), so it is not counted twice. `read(object_list, start, stop)`: how to read
+        object_list[start:stop] when a plain slice is not the cheapest way (the public list reads
+        the keys first: selectors.public_rows)."""
         self.object_list, self.per_page, self.cap = object_list, per_page, cap
+        self.read = read or (lambda qs, start, stop: list(qs[start:stop]))
         if count is not None:
             self.__dict__["count"] = count.within(cap)
 
@@ -101,7 +105,7 @@ class CappedPaginator:
 
     def _rows(self, number: int) -> list:
         start = (number - 1) * self.per_page
-        return list(self.object_list[start: start + self.per_page + 1])
+        return self.read(self.object_list, start, start + self.per_page + 1)
 
 
 class CappedPage:
