@@ -131,7 +131,9 @@ class Report(models.Model):
             # later publication. The order's columns ride along, so that sort reads index entries
             # only and the page's rows are then fetched by key (selectors.public_page; at a
             # million reports a month is ~22,000 reports: 300 ms fetching them all, issue #19).
-            models.Index(fields=["status", "visibility", "occurred_at", "published_at", "reference"],
+            # `id` last: SQLite holds it in every index anyway, PostgreSQL needs it for an
+            # index-only scan.
+            models.Index(fields=["status", "visibility", "occurred_at", "published_at", "reference", "id"],
                          name="report_public_occurred"),
             # A report's duplicates: nearly every merged_into is NULL, so the statistics of a
             # plain index make SQLite scan the table; this one holds merged reports only.

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(model_name='report', name='report_public_occurred'),
         migrations.AddIndex(
             model_name='report',
-            index=models.Index(fields=['status', 'visibility', 'occurred_at', 'published_at', 'reference'],
+            index=models.Index(fields=['status', 'visibility', 'occurred_at', 'published_at', 'reference', 'id'],
                                name='report_public_occurred'),
         ),
         migrations.RunPython(analyze_the_new_index, migrations.RunPython.noop, elidable=True),
