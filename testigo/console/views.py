@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from testigo.console import inbox as inbox_rows
 from testigo.console import selectors as console_selectors
 from testigo.console import twofactor_views
 from testigo.console.forms import InboxFilterForm, LoginForm
@@ -117,15 +118,19 @@ def inbox(request):
                            surveys=console_selectors.inbox_surveys())
     filters, conditions = form.filters(), form.answer_conditions()
     reports = selectors.staff_reports(request.user, filters, paged=True).filter(*conditions)
-    page = CappedPaginator(reports, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    reports = inbox_rows.page_queryset(reports, with_answers=form.survey is not None)
     counts = console_selectors.status_counts(request.user, filters, conditions)
     tabs = [(value, label, counts[value]) for value, label in Report.Status.choices]
+    # The list's count is its tabs' (the statuses shown, else all): counted once, not twice.
+    shown = [value for value in Report.Status.values if value in filters.statuses or not filters.statuses]
+    page = CappedPaginator(reports, INBOX_PAGE_SIZE, count=sum((counts[value] for value in shown), CappedCount(0)))
+    page = page.get_page(request.GET.get("page"))
     answer_columns = []
     if form.survey is not None:  # the survey's answers as extra columns
-        page.object_list = list(page.object_list)
         answer_columns = columns.table_columns(form.survey)
         for report in page.object_list:  # reads the loaded rows only: no query per report
             report.answer_cells = columns.cells(form.survey, answer_columns, report.custom_values)
+    page.object_list = inbox_rows.rows(page.object_list)
     return render(request, "console/inbox.html", {
         "form": form, "page": page, "tabs": tabs, "total": sum(counts.values(), CappedCount(0)),
         "selected_statuses": filters.statuses, "bulk_statuses": _bulk_choices(request.user),

@@ -10,6 +10,7 @@ counting. The last page number is known only when the count is exact.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -47,6 +48,12 @@ class CappedCount:
         """A sum of capped counts is capped too: more than the sum when any part is."""
         return CappedCount(self.value + other.value, self.exact and other.exact)
 
+    def within(self, cap: int | None = None) -> CappedCount:
+        """This count as capped_count would give it with `cap`: a sum of capped counts above the
+        cap reads "cap+", as one count would have."""
+        cap = COUNT_CAP if cap is None else cap
+        return self if self.value <= cap else CappedCount(cap, exact=False)
+
 
 def capped_count(qs: QuerySet, cap: int | None = None) -> CappedCount:
     """How many rows qs has, reading at most cap + 1 of them (in whatever order is cheapest)."""
@@ -60,8 +67,16 @@ class CappedPaginator:
     the count is not exact, and each page reads its rows plus one to know whether a next one
     exists. The interface is the part of Django's Paginator that the templates use."""
 
-    def __init__(self, object_list: QuerySet, per_page: int, cap: int | None = None):
+    def __init__(self, object_list: QuerySet, per_page: int, cap: int | None = None, *,
+                 count: CappedCount | None = None, read: Callable[[QuerySet, int, int], list] | None = None):
+        """`count`: the list's count when the caller has it already (the inbox sums its tabs'
+        counts), so it is not counted twice. `read(object_list, start, stop)`: how to read
+        object_list[start:stop] when a plain slice is not the cheapest way (the public list reads
+        the keys first: selectors.public_rows)."""
         self.object_list, self.per_page, self.cap = object_list, per_page, cap
+        self.read = read or (lambda qs, start, stop: list(qs[start:stop]))
+        if count is not None:
+            self.__dict__["count"] = count.within(cap)
 
     @cached_property
     def count(self) -> CappedCount:
@@ -90,7 +105,7 @@ class CappedPaginator:
 
     def _rows(self, number: int) -> list:
         start = (number - 1) * self.per_page
-        return list(self.object_list[start: start + self.per_page + 1])
+        return self.read(self.object_list, start, start + self.per_page + 1)
 
 
 class CappedPage:

@@ -116,6 +116,15 @@ def public_reports(filters: ReportFilters | None = None, *, paged: bool = False)
     return public_values(qs.order_by(*PUBLIC_ORDER))
 
 
+def public_rows(qs: QuerySet, start: int, stop: int) -> list[dict]:
+    """qs[start:stop] of a public_reports() queryset, read in two steps: the slice's keys, from
+    whichever index serves the filter and the order (one that holds the order's columns, like
+    report_public_occurred, reads no report at all), then those reports by key. A month's page
+    fetched all of the month's reports to sort them: ~22,000 at a million (issue #19)."""
+    keys = qs.values("id")[start:stop]
+    return list(public_values(Report.objects.filter(id__in=keys).order_by(*PUBLIC_ORDER)))
+
+
 def public_report(reference: str) -> dict | None:
     """One public report with its categories and public photos, or None when not public."""
     row = public_values(public_base().filter(reference=reference)).first()

@@ -37,7 +37,7 @@ MILLION_STATS = {
                                   "report_id": "1333636 2"},
     "reports_report": {"report_public_order": "1000000 200000 100000 3 1", "report_status_received": "1000000 200000 2",
                        "report_status_source_received": "1000000 200000 50000 1",
-                       "report_public_occurred": "1000000 200000 100000 1", "report_merged_into": "1 1",
+                       "report_public_occurred": "1000000 200000 100000 1 1 1 1", "report_merged_into": "1 1",
                        "source": "1000000 250000", "autoindex": "1000000 1",
                        # the map's covering indexes (geo 0002, restored on SQLite by geo 0004)
                        "geo_report_public_cover": "1000000 200000 100000 30 2 1 1",
