@@ -71,8 +71,9 @@ def run(*, host: str, port: int, workers: int | None, with_worker: bool, stdout,
     finally:
         _stop([web] + ([worker.process] if worker is not None else []))
     # Nobody asked it to stop: gunicorn's master died or could not start (a port in use).
-    stdout.write(f"The web server stopped by itself (exit code {web.returncode}).")
-    raise SystemExit(web.returncode if web.returncode and web.returncode > 0 else 1)
+    code = web.poll()
+    stdout.write(_("The web server stopped by itself (exit code %(code)s).") % {"code": code})
+    raise SystemExit(code if code and code > 0 else 1)
 
 
 # How often the web server and the worker are looked at (a restart waits at least this long).
