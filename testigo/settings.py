@@ -264,6 +264,9 @@ FUZZ_RADIUS_M = int(env("FUZZ_RADIUS_M", "500"))
 DEFAULT_REGION = env("DEFAULT_REGION", "HN")
 MAP_CENTER = [float(x) for x in env("MAP_CENTER", "14.6,-86.8").split(",")]
 MAP_ZOOM = int(env("MAP_ZOOM", "7"))
+# Where the "quick exit" control on every public page sends a visitor who must hide what they were
+# reading (docs/help-services.md): a neutral page that looks like an ordinary search for the weather.
+QUICK_EXIT_URL = env("QUICK_EXIT_URL", "https://www.google.com/search?q=clima")
 
 # --- Messaging channels (docs/channels.md) -----------------------------------------------------
 CONVERSATION_WINDOW_HOURS = float(env("CONVERSATION_WINDOW_HOURS", "24"))
