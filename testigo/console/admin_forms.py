@@ -24,8 +24,12 @@ class CategoryForm(forms.Form):
     icon = forms.ChoiceField(label=_("Icon"), choices=ICON_CHOICES, initial="alert")
     position = forms.IntegerField(label=_("Position"), min_value=0, initial=0)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    sensitive = forms.BooleanField(
+        label=_("Survivor pathway (confidential)"), required=False,
+        help_text=_("For domestic or sexual violence and the like: reports in this category are confidential "
+                    "and never public, replies to the reporter are discreet and list the nearest help services."))
 
-    FIELDS = ["name_es", "name_en", "slug", "parent", "colour", "icon", "position", "is_active"]
+    FIELDS = ["name_es", "name_en", "slug", "parent", "colour", "icon", "position", "is_active", "sensitive"]
 
     def __init__(self, *args, instance: Category | None = None, **kwargs):
         if instance is not None:

@@ -33,6 +33,13 @@ class Category(models.Model):
     icon = models.CharField(_("icon"), max_length=20, default="alert", choices=[(i, i) for i in ICONS])
     position = models.PositiveIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # The survivor pathway (docs/help-services.md): domestic and sexual violence and the like. A
+    # report in such a category (or in a child of one) is confidential from the start, can never be
+    # made public, gets discreet replies and the nearest help services.
+    sensitive = models.BooleanField(
+        _("survivor pathway (confidential)"), default=False,
+        help_text=_("Reports in this category are confidential, never shown to the public, and get "
+                    "discreet replies with the nearest help services."))
 
     class Meta:
         ordering = ["position", "name_es"]
@@ -45,6 +52,11 @@ class Category(models.Model):
     @property
     def name(self) -> str:
         return in_language(self.name_es, self.name_en)
+
+    @property
+    def is_sensitive(self) -> bool:
+        """Flagged itself or through its parent: a child of a survivor-pathway category is one too."""
+        return self.sensitive or (self.parent_id is not None and self.parent.sensitive)
 
     @property
     def icon_label(self) -> str:
