@@ -148,6 +148,7 @@ SKIPPED = {
     "channels:webhook": "gateway webhook (machine to machine)",
     "channels:webhook_action": "gateway webhook (machine to machine)",
     "tipline:challenge": "JSON proof-of-work challenge for the tip form's script",
+    "tipline:exit": "the tip pages' quick exit: a redirect to the neutral site, no page of its own",
     "tipconsole:file": "a tip's attached file (download)",
     "surveys:rejected_body": "the raw bytes of a refused submission, as text/plain",
     "surveys:import_rejected": "CSV download of rejected rows",

@@ -11,8 +11,9 @@ from django.urls import reverse
 NEUTRAL = "https://neutral.example/clima"
 NEUTRAL_PAGE = "<!doctype html><title>Clima</title><p>Pronóstico: soleado</p>"
 
-PUBLIC_PAGES = ["public:home", "public:report_new", "public:report_list", "alerts:subscribe",
-                "tipline:submit", "tipline:login"]
+PUBLIC_PAGES = ["public:home", "public:report_new", "public:report_list", "alerts:subscribe"]
+# The tip pages link to no other site: their quick exit is our own redirect to the neutral site.
+TIP_PAGES = ["tipline:submit", "tipline:login"]
 
 
 @pytest.fixture
@@ -34,6 +35,16 @@ def test_every_public_page_has_the_quick_exit_link(client, db, settings, english
     html = client.get(reverse(name)).content.decode()
     assert f'id="quick-exit" href="{NEUTRAL}" rel="noreferrer noopener"' in html
     assert "Quick exit" in html
+
+
+@pytest.mark.parametrize("name", TIP_PAGES)
+def test_every_tip_page_has_the_quick_exit_link_to_our_redirect(client, db, settings, english, name):
+    settings.QUICK_EXIT_URL = NEUTRAL
+    html = client.get(reverse(name)).content.decode()
+    assert 'id="quick-exit" href="/tip/exit/" rel="noreferrer noopener"' in html
+    assert "Quick exit" in html
+    response = client.get("/tip/exit/")
+    assert (response.status_code, response["Location"], response["Referrer-Policy"]) == (302, NEUTRAL, "no-referrer")
 
 
 def test_staff_pages_have_no_quick_exit(client, admin_user):
