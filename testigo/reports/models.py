@@ -218,3 +218,38 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"note {self.pk} on report {self.report_id}"
+
+
+class HelpService(models.Model):
+    """A shelter, hotline, legal aid or health service for survivors (docs/help-services.md): listed
+    on the public help page and sent, nearest first, to whoever files a survivor-pathway report."""
+
+    class Kind(models.TextChoices):
+        SHELTER = "shelter", _("Shelter")
+        HOTLINE = "hotline", _("Hotline")
+        LEGAL = "legal", _("Legal aid")
+        HEALTH = "health", _("Health service")
+        OTHER = "other", _("Other support")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    lat = models.FloatField(_("latitude"), null=True, blank=True,
+                            validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    lon = models.FloatField(_("longitude"), null=True, blank=True,
+                            validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    hours = models.CharField(_("opening hours"), max_length=120, blank=True)
+    languages = models.CharField(_("languages"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    nationwide = models.BooleanField(_("serves the whole country"), default=False,
+                                     help_text=_("National hotlines: offered when a report has no location."))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("help service")
+        verbose_name_plural = _("help services")
+
+    def __str__(self) -> str:
+        return self.name
