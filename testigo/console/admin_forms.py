@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from testigo.core import roles
-from testigo.reports.models import ICON_CHOICES, Category
+from testigo.reports.models import ICON_CHOICES, Category, HelpService
 
 ROLE_CHOICES = [(r, roles.ROLE_LABELS[r]) for r in roles.ROLES]
 
@@ -53,3 +53,16 @@ class UserCreateForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
+
+
+class HelpServiceForm(forms.ModelForm):
+    """A help service in the directory (docs/help-services.md); saved by reports.help_services."""
+
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = HelpService
+        fields = ["name", "kind", "address", "lat", "lon", "hours", "languages", "phone", "website", "nationwide",
+                  "is_active"]
+        help_texts = {"languages": _("E.g. Spanish, Garifuna."), "hours": _("E.g. Mon–Fri 8:00–17:00, or 24 hours."),
+                      "lat": _("Optional: with the longitude, the service is offered to reports nearby.")}

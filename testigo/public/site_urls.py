@@ -10,5 +10,6 @@ urlpatterns = [
     path("reports/", views.report_list, name="report_list"),
     path("r/<str:reference>/", views.report_detail, name="report_detail"),
     path("media/p/<int:media_id>/", views.public_media, name="public_media"),
+    path("help/", views.help_services, name="help_services"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -20,6 +20,7 @@ from testigo.core.uploads import keep_uploads_in_memory
 from testigo.geo.fuzz import max_distance_m
 from testigo.public import confirmation
 from testigo.public.forms import PublicFilterForm, ReportForm
+from testigo.reports import help_services as help_services_module
 from testigo.reports import photos, selectors, sensitive, services
 from testigo.reports.models import Category
 from testigo.surveys.selectors import survey_categories_exist
@@ -93,6 +94,15 @@ def report_thanks(request):
         return redirect("public:report_new")
     return render(request, "public/report_thanks.html",
                   {"reference": reference, "discreet": request.session.get(SESSION_DISCREET, False)})
+
+
+@require_GET
+def help_services(request):
+    """The help-services directory: every active service, by kind; works without JavaScript."""
+    services_by_kind = {}
+    for service in help_services_module.active_services():
+        services_by_kind.setdefault(service.get_kind_display(), []).append(service)
+    return render(request, "public/help_services.html", {"services_by_kind": services_by_kind})
 
 
 @require_GET

@@ -253,3 +253,9 @@ class HelpService(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def tel_uri(self) -> str:
+        """The phone as a tel: link dials it (digits and a leading +, separators dropped)."""
+        digits = "".join(ch for ch in self.phone if ch.isdigit())
+        return f"tel:{'+' if self.phone.strip().startswith('+') else ''}{digits}" if digits else ""

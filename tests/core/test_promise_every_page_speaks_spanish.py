@@ -96,6 +96,9 @@ PAGES = {
     "console:categories": lambda w: ONE,
     "console:category_new": lambda w: ONE,
     "console:category_edit": lambda w: [{"category_id": w["category"].pk}],
+    "console:help_services": lambda w: ONE,
+    "console:help_service_new": lambda w: ONE,
+    "console:help_service_edit": lambda w: [{"service_id": w["help_service"].pk}],
     "console:users": lambda w: ONE,
     "console:audit": lambda w: [{}, {"query": "action=report.published"}],
     "console:backups": lambda w: ONE,
@@ -116,6 +119,7 @@ PAGES = {
     "public:report_new": lambda w: ONE,
     "public:report_list": lambda w: [{}, {"query": "q=robo&date_from=2026-01-01"}],
     "public:report_detail": lambda w: [{"reference": w["published"].reference}],
+    "public:help_services": lambda w: ONE,
 }
 # Pages that only make sense in a visitor's own state; read by each visitor in that state.
 STATEFUL = {
@@ -129,7 +133,7 @@ STATEFUL = {
 }
 # Anonymous visitors read these (and the stateful public pages).
 PUBLIC = ["tipline:submit", "tipline:login", "alerts:subscribe", "alerts:confirm", "public:home",
-          "public:report_new", "public:report_list", "public:report_detail"]
+          "public:report_new", "public:report_list", "public:report_detail", "public:help_services"]
 # POST-only actions: the page a browser sees is where they redirect, read above.
 ACTIONS = {
     "channels_console:reply", "tipconsole:revoke", "tipconsole:keep_originals", "tipconsole:reply",
@@ -315,11 +319,16 @@ def world(settings, tmp_path, monkeypatch, make_user, report_factory, category, 
     rule_alert = alert_services.rule_alert(rule=rule, lat=14.07, lon=-87.19, count=3, radius_m=500)
     Layer.objects.create(name_es="Ríos", name_en="Rivers", geojson={"type": "FeatureCollection", "features": []})
     token_services.create_token(user=admin, name="Tablero", scope="read", actor=admin)
+    from testigo.reports.models import HelpService
+
+    help_service = HelpService.objects.create(name="Casa Esperanza", kind="shelter", phone="+504 2222-1111",
+                                              address="Col. Kennedy", hours="24 h", lat=14.08, lon=-87.2)
 
     vault.initialise(user=admin, password=PASSWORD)
     tipline_services.submit_tip(body="Vi un soborno en el mercado.", files=[], language="es")
 
     return {"admin": admin, "colleague": colleague, "category": category, "channels": channels,
+            "help_service": help_service,
             "reports": [web, published, unlocated, sms, tipline_report, odk_report, answered], "published": published,
             "alerts": [a for a in (broadcast, report_alert, rule_alert) if a is not None], "survey": survey, "import": imp,
             "xlsform_survey": xlsform_survey, "submission": submission,
