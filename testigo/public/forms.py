@@ -93,7 +93,7 @@ class ReportForm(SubmissionForm):
         label=_("Keep it discreet"), required=False,
         help_text=_("Neutral page titles and messages that do not say what you wrote about."))
     confirm_by_message = forms.BooleanField(
-        label=_("Send me a confirmation message"), required=False,
+        label=_("Send me a confirmation"), required=False,
         help_text=_("To the phone or e-mail above. Leave it unticked if someone else may read your messages."))
     field_order = ["title", "description", "category", "occurred_date", "occurred_time", "place_name", "lat", "lon",
                    "photos", "reporter_name", "reporter_contact", "discreet", "confirm_by_message"]
