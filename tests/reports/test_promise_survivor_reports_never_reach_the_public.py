@@ -114,3 +114,16 @@ def test_an_imported_row_in_the_pathway_goes_in_confidential(client, pathway):
     report = Report.objects.get(pk=pk)
     assert report.visibility == Report.Visibility.CONFIDENTIAL
     _nowhere(client, report)
+
+
+def test_an_admin_ticks_the_pathway_in_the_console_and_the_report_leaves_the_map(client, published_report, category,
+                                                                                 admin_user):
+    staff = type(client)()
+    staff.force_login(admin_user)
+    form = {"name_es": category.name_es, "name_en": category.name_en, "slug": category.slug,
+            "parent": category.parent_id, "colour": category.colour, "icon": category.icon, "position": 0,
+            "is_active": "on", "sensitive": "on"}
+    response = staff.post(f"/console/categories/{category.pk}/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Category.objects.get(pk=category.pk).sensitive
+    _nowhere(client, published_report)
