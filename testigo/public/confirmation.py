@@ -24,10 +24,9 @@ def compose(*, report: Report, discreet: bool, survivor: bool) -> tuple[str, str
     else:
         subject = _("Report received")
         text = _("We received your report %(ref)s. Thank you.") % {"ref": report.reference}
-    if survivor:
-        lines = help_services.reply_lines(help_services.nearest(lat=report.lat, lon=report.lon))
-        if lines:
-            text += "\n" + _("Useful contacts:") + "\n" + "\n".join(lines)
+    contacts = help_services.contacts_message(lat=report.lat, lon=report.lon) if survivor else ""
+    if contacts:
+        text += "\n" + contacts
     return subject, text
 
 

@@ -75,6 +75,13 @@ def nearest(*, lat: float | None, lon: float | None, limit: int = REPLY_SERVICES
     return nationwide[:limit]
 
 
+def contacts_message(*, lat: float | None, lon: float | None) -> str:
+    """"Useful contacts:" and the nearest services, one a line, in the active language ("" when the
+    directory has none to offer). Neutral: nothing says what the contacts are for."""
+    lines = reply_lines(nearest(lat=lat, lon=lon))
+    return "\n".join([_("Useful contacts:"), *lines]) if lines else ""
+
+
 def reply_lines(services: list[HelpService]) -> list[str]:
     """One short line per service for an SMS or e-mail: its name and how to reach it. Neutral: the
     kind of service is left out, so the message says nothing about why it was sent."""
