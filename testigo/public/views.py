@@ -99,10 +99,12 @@ def report_thanks(request):
 @require_GET
 def help_services(request):
     """The help-services directory: every active service, by kind; works without JavaScript."""
-    services_by_kind = {}
+    services_by_kind, located = {}, False
     for service in help_services_module.active_services():
         services_by_kind.setdefault(service.get_kind_display(), []).append(service)
-    return render(request, "public/help_services.html", {"services_by_kind": services_by_kind})
+        located = located or service.lat is not None
+    return render(request, "public/help_services.html",
+                  {"services_by_kind": services_by_kind, "located": located, **_map_context()})
 
 
 @require_GET

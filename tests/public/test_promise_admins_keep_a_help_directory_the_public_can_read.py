@@ -51,3 +51,28 @@ def test_only_those_who_manage_categories_edit_the_directory(client, moderator):
     response = client.post("/console/help-services/new/", SERVICE)
     assert response.status_code in (302, 403)
     assert not HelpService.objects.exists()
+
+
+def _two_located_services():
+    HelpService.objects.create(name="Casa Esperanza", kind="shelter", lat=14.08, lon=-87.2, phone="+504 2222-1111")
+    HelpService.objects.create(name="Centro Norte", kind="legal", lat=15.5, lon=-88.03, phone="+504 2550-0000")
+    HelpService.objects.create(name="Línea 114", kind="hotline", phone="114", nationwide=True)
+
+
+def test_with_javascript_the_help_page_maps_the_located_services(page, transactional_db):
+    _two_located_services()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: "Refused" in msg.text and errors.append(msg.text))
+    page.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
+    page.goto("/help/")
+    page.locator("#help-map").wait_for(state="visible")
+    assert page.locator("#help-map path.leaflet-interactive").count() == 2  # the hotline has no place
+    assert not errors, errors
+
+
+def test_without_javascript_the_help_page_is_the_list(nojs_page, transactional_db):
+    _two_located_services()
+    nojs_page.goto("/help/")
+    assert nojs_page.locator("#help-map").is_hidden()
+    assert nojs_page.locator(".help-service").count() == 3
