@@ -267,6 +267,9 @@ MAP_ZOOM = int(env("MAP_ZOOM", "7"))
 # The site's Tor onion address (http://….onion), if it has one: the tip-line guide and the guides
 # link block tell visitors to use it (docs/guides.md).
 ONION_ADDRESS = env("ONION_ADDRESS", "").strip().rstrip("/")
+# Where the "quick exit" control on every public page sends a visitor who must hide what they were
+# reading (docs/help-services.md): a neutral page that looks like an ordinary search for the weather.
+QUICK_EXIT_URL = env("QUICK_EXIT_URL", "https://www.google.com/search?q=clima")
 
 # --- Messaging channels (docs/channels.md) -----------------------------------------------------
 CONVERSATION_WINDOW_HOURS = float(env("CONVERSATION_WINDOW_HOURS", "24"))

@@ -63,3 +63,31 @@ def reply(*, report, actor, text: str) -> OutboundMessage:
                        "segments": outbound.segments, "encoding": outbound.encoding})
     return outbound
 
+
+
+def send_to_address(*, address: str, text: str, subject: str, language: str, report=None) -> bool:
+    """Send one message to an address a person typed on a form (a phone number or an e-mail), when
+    they asked for it: by the default channel for its scheme (channels.selectors.default_channels),
+    an e-mail without a channel by the server's mail. Never past a STOP. False when nothing can
+    reach the address; the caller has already kept what the person sent."""
+    from django.core.mail import send_mail
+
+    from testigo.channels.contacts import NotAnAddress, normalise
+    from testigo.channels.models import Channel, Contact
+    from testigo.channels.selectors import default_channels
+
+    scheme = "mailto" if "@" in address else "tel"
+    try:
+        address = normalise(scheme, address)
+    except NotAnAddress:
+        return False
+    channel_id = default_channels().get(scheme)
+    if channel_id is None:
+        if scheme != "mailto":
+            return False
+        transaction.on_commit(lambda: send_mail(subject, text, None, [address], fail_silently=True))
+        return True
+    contact, _created = Contact.objects.get_or_create(scheme=scheme, address=address,
+                                                      defaults={"language": language[:2]})
+    return outbox.queue(channel=Channel.objects.get(pk=channel_id), contact=contact, text=text,
+                        report=report) is not None

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from testigo.core import roles
-from testigo.reports.models import ICON_CHOICES, Category
+from testigo.reports.models import ICON_CHOICES, Category, HelpService
 
 ROLE_CHOICES = [(r, roles.ROLE_LABELS[r]) for r in roles.ROLES]
 
@@ -24,8 +24,12 @@ class CategoryForm(forms.Form):
     icon = forms.ChoiceField(label=_("Icon"), choices=ICON_CHOICES, initial="alert")
     position = forms.IntegerField(label=_("Position"), min_value=0, initial=0)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    sensitive = forms.BooleanField(
+        label=_("Survivor pathway (confidential)"), required=False,
+        help_text=_("For domestic or sexual violence and the like: reports in this category are confidential "
+                    "and never public, replies to the reporter are discreet and list the nearest help services."))
 
-    FIELDS = ["name_es", "name_en", "slug", "parent", "colour", "icon", "position", "is_active"]
+    FIELDS = ["name_es", "name_en", "slug", "parent", "colour", "icon", "position", "is_active", "sensitive"]
 
     def __init__(self, *args, instance: Category | None = None, **kwargs):
         if instance is not None:
@@ -49,3 +53,16 @@ class UserCreateForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
+
+
+class HelpServiceForm(forms.ModelForm):
+    """A help service in the directory (docs/help-services.md); saved by reports.help_services."""
+
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = HelpService
+        fields = ["name", "kind", "address", "lat", "lon", "hours", "languages", "phone", "website", "nationwide",
+                  "is_active"]
+        help_texts = {"languages": _("E.g. Spanish, Garifuna."), "hours": _("E.g. Mon–Fri 8:00–17:00, or 24 hours."),
+                      "lat": _("Optional: with the longitude, the service is offered to reports nearby.")}

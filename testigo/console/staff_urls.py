@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from testigo.console import (admin_views, backup_views, evidence_views, guide_views, report_views, retention_views,
-                             twofactor_views, views)
+from testigo.console import (admin_views, backup_views, evidence_views, guide_views, help_views, report_views,
+                             retention_views, twofactor_views, views)
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
@@ -33,6 +33,9 @@ urlpatterns = [
     path("categories/", admin_views.categories, name="categories"),
     path("categories/new/", admin_views.category_edit, name="category_new"),
     path("categories/<int:category_id>/", admin_views.category_edit, name="category_edit"),
+    path("help-services/", help_views.help_service_list, name="help_services"),
+    path("help-services/new/", help_views.help_service_edit, name="help_service_new"),
+    path("help-services/<int:service_id>/", help_views.help_service_edit, name="help_service_edit"),
     path("users/", admin_views.users, name="users"),
     path("users/<int:user_id>/role/", admin_views.user_role, name="user_role"),
     path("users/<int:user_id>/active/", admin_views.user_active, name="user_active"),

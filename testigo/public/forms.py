@@ -87,8 +87,16 @@ class ReportForm(SubmissionForm):
         label=_("Photos (optional)"), required=False,
         widget=MultipleFileInput(attrs={"accept": "image/*"}),
     )
+    # Discreet mode (docs/help-services.md): neutral page titles and messages; and no message at all
+    # unless asked for, since a phone may be read by the person being reported.
+    discreet = forms.BooleanField(
+        label=_("Keep it discreet"), required=False,
+        help_text=_("Neutral page titles and messages that do not say what you wrote about."))
+    confirm_by_message = forms.BooleanField(
+        label=_("Send me a confirmation"), required=False,
+        help_text=_("To the phone or e-mail above. Leave it unticked if someone else may read your messages."))
     field_order = ["title", "description", "category", "occurred_date", "occurred_time", "place_name", "lat", "lon",
-                   "photos", "reporter_name", "reporter_contact"]
+                   "photos", "reporter_name", "reporter_contact", "discreet", "confirm_by_message"]
 
     def __init__(self, *args, survey_category: Category | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -105,6 +113,8 @@ class ReportForm(SubmissionForm):
 
     def clean(self):
         data = super().clean()
+        if data.get("confirm_by_message") and not data.get("reporter_contact") and not self.has_error("reporter_contact"):
+            self.add_error("reporter_contact", gettext("Write a phone or an e-mail to receive the confirmation."))
         if self.survey is not None:
             try:
                 self.custom_values = surveys_forms.clean_survey_values(self.survey, self.data, self.files)
@@ -112,6 +122,11 @@ class ReportForm(SubmissionForm):
                 self.add_error(None, error)
         self._probe_survey_photos()
         return data
+
+    def is_discreet(self) -> bool:
+        """Discreet mode: asked for, or the chosen category is on the survivor pathway."""
+        category = self.cleaned_data.get("category") if hasattr(self, "cleaned_data") else None
+        return bool(self.cleaned_data.get("discreet")) or (category is not None and category.is_sensitive)
 
     def survey_fields(self) -> list:
         return [self[name] for name in self.fields if name.startswith(surveys_forms.PREFIX)]

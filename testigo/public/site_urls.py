@@ -13,5 +13,6 @@ urlpatterns = [
     path("media/p/<int:media_id>/", views.public_media, name="public_media"),
     path("guides/", guide_views.guide_index, name="guides"),
     path("guides/<slug:slug>/", guide_views.guide_page, name="guide"),
+    path("help/", views.help_services, name="help_services"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]

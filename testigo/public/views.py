@@ -18,14 +18,17 @@ from testigo.core import ranged
 from testigo.core.paging import CappedPaginator
 from testigo.core.uploads import keep_uploads_in_memory
 from testigo.geo.fuzz import max_distance_m
+from testigo.public import confirmation
 from testigo.public.forms import PublicFilterForm, ReportForm
-from testigo.reports import photos, selectors, services
+from testigo.reports import help_services as help_services_module
+from testigo.reports import photos, selectors, sensitive, services
 from testigo.reports.models import Category
 from testigo.surveys.selectors import survey_categories_exist
 
 # The reference of the last report sent from this browser, shown on the thank-you page. It is
 # kept in the session rather than the URL so it never lands in browser history or proxy logs.
 SESSION_REFERENCE = "public_last_reference"
+SESSION_DISCREET = "public_last_discreet"  # the thanks page keeps the form's discreet mode
 PAGE_SIZE = 20
 # Public photos may be withdrawn by staff: short caching bounds how long a copy lingers.
 MEDIA_CACHE_SECONDS = 600
@@ -65,14 +68,21 @@ def report_new(request):
             else:
                 # Committed: the worker re-encodes the photos, never this request.
                 photos.hold_photos(report=report, photos=form.photo_files())
+                discreet = form.is_discreet()
+                if form.cleaned_data.get("confirm_by_message"):
+                    confirmation.send(report=report, address=form.cleaned_data["reporter_contact"], discreet=discreet,
+                                      survivor=sensitive.is_sensitive(report), language=report.language)
                 request.session[SESSION_REFERENCE] = report.reference
+                request.session[SESSION_DISCREET] = discreet
                 return redirect("public:report_thanks")
     else:
         form = ReportForm(initial={"category": category.pk} if category else None, survey_category=category)
     # Browsers never re-send files after an error: say so when some were attached.
     photos_dropped = request.method == "POST" and bool(request.FILES) and form.errors
+    discreet = (category is not None and category.is_sensitive) or request.POST.get("discreet") == "on"
     return render(request, "public/report_form.html",
                   {"form": form, "photos_dropped": photos_dropped, "has_surveys": survey_categories_exist(),
+                   "discreet": discreet,
                    **_map_context()},
                   status=200)
 
@@ -82,7 +92,19 @@ def report_thanks(request):
     reference = request.session.get(SESSION_REFERENCE)
     if not reference:
         return redirect("public:report_new")
-    return render(request, "public/report_thanks.html", {"reference": reference})
+    return render(request, "public/report_thanks.html",
+                  {"reference": reference, "discreet": request.session.get(SESSION_DISCREET, False)})
+
+
+@require_GET
+def help_services(request):
+    """The help-services directory: every active service, by kind; works without JavaScript."""
+    services_by_kind, located = {}, False
+    for service in help_services_module.active_services():
+        services_by_kind.setdefault(service.get_kind_display(), []).append(service)
+        located = located or service.lat is not None
+    return render(request, "public/help_services.html",
+                  {"services_by_kind": services_by_kind, "located": located, **_map_context()})
 
 
 @require_GET

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
-from testigo.reports import counts
+from testigo.reports import counts, sensitive
 from testigo.reports.models import Report
 from testigo.reports.references import new_reference, new_references
 from testigo.reports.services import refresh_projection
@@ -150,6 +150,17 @@ class ReportColumns:
         return values
 
 
+def _keep_sensitive_private(params: list[list], columns: ReportColumns, categories: list[list[int]]) -> None:
+    """Rows filed under a survivor-pathway category go in confidential, whatever the file said
+    (reports/sensitive.py)."""
+    flagged = sensitive.sensitive_ids({c for row in categories for c in row})
+    if flagged:
+        at = columns.position["visibility"]
+        for row, ids in zip(params, categories, strict=True):
+            if flagged.intersection(ids):
+                row[at] = Report.Visibility.CONFIDENTIAL.value
+
+
 def insert_reports(params: list[list], columns: ReportColumns, categories: list[list[int]] | None = None) -> list[int]:
     """INSERT the rows (each from columns.params) with their categories (category ids per row, in
     the same order) and count them on the map; returns their ids, in the same order.
@@ -160,6 +171,8 @@ def insert_reports(params: list[list], columns: ReportColumns, categories: list[
     a third faster than in the file's order. (Within a batch, ids follow the map, not the file.)"""
     if not params:
         return []
+    if categories:
+        _keep_sensitive_private(params, columns, categories)
     connection = connections[DEFAULT_DB_ALIAS]
     key, tile = columns.position[Report._meta.pk.attname], columns.position["tile_key"]
     ordered = sorted(params, key=lambda row: -1 if row[tile] is None else row[tile])

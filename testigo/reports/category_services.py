@@ -9,11 +9,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from testigo.core import audit, roles
-from testigo.reports.models import ICONS, Category
+from testigo.reports import counts
+from testigo.reports.models import ICONS, Category, Report
 
 # Colours reach templates as SVG fill attributes and map styles: only #rrggbb is accepted.
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
-FIELDS = ["slug", "name_es", "name_en", "parent", "colour", "icon", "position", "is_active"]
+FIELDS = ["slug", "name_es", "name_en", "parent", "colour", "icon", "position", "is_active", "sensitive"]
 
 
 def _validate(category: Category) -> None:
@@ -42,11 +43,12 @@ def _snapshot(category: Category) -> dict:
 @transaction.atomic
 def create_category(*, actor, slug: str, name_es: str, name_en: str, parent: Category | None = None,
                     colour: str = "#c0392b", icon: str = "alert", position: int = 0,
-                    is_active: bool = True) -> Category:
+                    is_active: bool = True, sensitive: bool = False) -> Category:
     """Create a category (a child when `parent` is a top-level category). Raises ValidationError."""
     roles.require(actor, roles.MANAGE_CATEGORIES)
     category = Category(slug=slug.strip(), name_es=name_es.strip(), name_en=name_en.strip(), parent=parent,
-                        colour=colour.strip(), icon=icon, position=position, is_active=is_active)
+                        colour=colour.strip(), icon=icon, position=position, is_active=is_active,
+                        sensitive=sensitive)
     _validate(category)
     category.save()
     audit.record(action="category.created", actor=actor, obj=category, data=_snapshot(category))
@@ -69,5 +71,19 @@ def update_category(*, actor, category: Category, **changes) -> Category:
     diff = {f: [before[f], after[f]] for f in FIELDS if before[f] != after[f]}
     if diff:
         category.save()
-        audit.record(action="category.edited", actor=actor, obj=category, data={"changes": diff})
+        hidden = _hide_sensitive_reports(category) if category.is_sensitive else []
+        data = {"changes": diff} | ({"made_confidential": len(hidden)} if hidden else {})
+        audit.record(action="category.edited", actor=actor, obj=category, data=data)
     return category
+
+
+def _hide_sensitive_reports(category: Category) -> list[int]:
+    """A category just flagged for the survivor pathway (or moved under one): its public reports,
+    and its children's, become confidential at once (reports/sensitive.py). Returns their ids."""
+    scope = [category.pk, *category.children.values_list("pk", flat=True)]
+    ids = list(Report.objects.filter(categories__in=scope, visibility=Report.Visibility.PUBLIC)
+               .values_list("pk", flat=True).distinct())
+    if ids:
+        with counts.tracking(ids):  # the map's counts: the reports leave the public scope
+            Report.objects.filter(pk__in=ids).update(visibility=Report.Visibility.CONFIDENTIAL)
+    return ids

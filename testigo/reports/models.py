@@ -33,6 +33,13 @@ class Category(models.Model):
     icon = models.CharField(_("icon"), max_length=20, default="alert", choices=[(i, i) for i in ICONS])
     position = models.PositiveIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # The survivor pathway (docs/help-services.md): domestic and sexual violence and the like. A
+    # report in such a category (or in a child of one) is confidential from the start, can never be
+    # made public, gets discreet replies and the nearest help services.
+    sensitive = models.BooleanField(
+        _("survivor pathway (confidential)"), default=False,
+        help_text=_("Reports in this category are confidential, never shown to the public, and get "
+                    "discreet replies with the nearest help services."))
 
     class Meta:
         ordering = ["position", "name_es"]
@@ -45,6 +52,11 @@ class Category(models.Model):
     @property
     def name(self) -> str:
         return in_language(self.name_es, self.name_en)
+
+    @property
+    def is_sensitive(self) -> bool:
+        """Flagged itself or through its parent: a child of a survivor-pathway category is one too."""
+        return self.sensitive or (self.parent_id is not None and self.parent.sensitive)
 
     @property
     def icon_label(self) -> str:
@@ -253,3 +265,42 @@ class RetentionPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+class HelpService(models.Model):
+    """A shelter, hotline, legal aid or health service for survivors (docs/help-services.md): listed
+    on the public help page and sent, nearest first, to whoever files a survivor-pathway report."""
+
+    class Kind(models.TextChoices):
+        SHELTER = "shelter", _("Shelter")
+        HOTLINE = "hotline", _("Hotline")
+        LEGAL = "legal", _("Legal aid")
+        HEALTH = "health", _("Health service")
+        OTHER = "other", _("Other support")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    lat = models.FloatField(_("latitude"), null=True, blank=True,
+                            validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    lon = models.FloatField(_("longitude"), null=True, blank=True,
+                            validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    hours = models.CharField(_("opening hours"), max_length=120, blank=True)
+    languages = models.CharField(_("languages"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    nationwide = models.BooleanField(_("serves the whole country"), default=False,
+                                     help_text=_("National hotlines: offered when a report has no location."))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("help service")
+        verbose_name_plural = _("help services")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tel_uri(self) -> str:
+        """The phone as a tel: link dials it (digits and a leading +, separators dropped)."""
+        digits = "".join(ch for ch in self.phone if ch.isdigit())
+        return f"tel:{'+' if self.phone.strip().startswith('+') else ''}{digits}" if digits else ""

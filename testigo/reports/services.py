@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from testigo.core import audit, roles
 from testigo.geo.fuzz import fuzz
 from testigo.geo.tiles import tile_key
-from testigo.reports import counts
+from testigo.reports import counts, sensitive
 from testigo.reports.media import sanitise_image
 from testigo.reports.models import Category, Media, Note, Report
 from testigo.reports.photos import store_media
@@ -124,6 +124,8 @@ def create_report(
         reporter_contact=reporter_contact.strip(), custom_values=custom_values or {},
         created_by=roles.person(actor),
     )
+    if sensitive.any_sensitive(categories):  # the survivor pathway: confidential from the start
+        report.visibility = Report.Visibility.CONFIDENTIAL
     refresh_projection(report)
     report.full_clean(exclude=["categories", "reference"])
     with counts.tracking():  # the map's counts: once for the row and its categories
@@ -170,6 +172,7 @@ def update_report(*, report: Report, actor, categories: list[Category] | None = 
         changes["occurred_at"], known = when_it_happened(changes["occurred_at"])
         if changes["occurred_at"] != report.occurred_at:  # an unchanged moment keeps its flag
             changes["occurred_time_known"] = known
+    _keep_sensitive_private(report, categories, changes)
     if changes.get("visibility") == Report.Visibility.CONFIDENTIAL or report.visibility == Report.Visibility.CONFIDENTIAL:
         roles.require(actor, roles.VIEW_CONFIDENTIAL)
     report = Report.objects.select_for_update().get(pk=report.pk)
@@ -181,6 +184,24 @@ def update_report(*, report: Report, actor, categories: list[Category] | None = 
         with counts.tracking([report.pk]):  # the map's counts: once for fields and categories
             _apply_update(report, actor, categories, diff)
     return report
+
+
+def _keep_sensitive_private(report: Report, categories: list[Category] | None, changes: dict) -> None:
+    """A report in a survivor-pathway category is never public: asking for it is refused with the
+    reason; filing a public report under such a category makes it confidential."""
+    if categories is not None:
+        flagged = sensitive.sensitive_ids(c.pk for c in categories)
+        if not flagged:
+            return
+        names = ", ".join(c.name for c in categories if c.pk in flagged)
+    elif sensitive.is_sensitive(report):
+        names = sensitive.sensitive_names(report)
+    else:
+        return
+    if changes.get("visibility") == Report.Visibility.PUBLIC:
+        raise sensitive.refuse_public(names)
+    if "visibility" not in changes and report.visibility == Report.Visibility.PUBLIC:
+        changes["visibility"] = Report.Visibility.CONFIDENTIAL
 
 
 def _diff(report: Report, categories: list[Category] | None, changes: dict) -> dict[str, list]:
@@ -214,6 +235,8 @@ def change_status(*, report: Report, actor, status: str) -> Report:
     roles.require(actor, roles.EDIT)
     report = Report.objects.select_for_update().get(pk=report.pk)
     roles.require_public_change(actor, report, {"status": status} if status != report.status else {})
+    if status == Status.PUBLISHED and sensitive.is_sensitive(report):
+        raise sensitive.refuse_public(sensitive.sensitive_names(report))
     if status not in TRANSITIONS.get(report.status, set()):
         raise ValidationError(
             _("A report that is “%(old)s” cannot become “%(new)s”.")
@@ -326,6 +349,9 @@ def _check_merge(actor, duplicate: Report, target: Report) -> None:
 
 def _merge(duplicate: Report, target: Report, actor) -> None:
     target.categories.add(*duplicate.categories.all())
+    if target.visibility == Report.Visibility.PUBLIC and sensitive.is_sensitive(target):
+        target.visibility = Report.Visibility.CONFIDENTIAL  # it gained a survivor-pathway category
+        target.save(update_fields=["visibility", "updated_at"])
     Media.objects.filter(report=duplicate).update(report=target)
     duplicate.merged_into = target
     duplicate.status = Status.ARCHIVED

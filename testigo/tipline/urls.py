@@ -10,4 +10,5 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("conversation/", views.conversation, name="conversation"),
     path("logout/", views.logout, name="logout"),
+    path("exit/", views.quick_exit, name="exit"),
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
@@ -149,3 +149,11 @@ def logout(request):
         request.tip_state.log_out()
         return render(request, "tipline/logged_out.html")
     return render(request, "tipline/logout.html", {"state": request.tip_state})
+
+
+@require_http_methods(["GET"])
+def quick_exit(request):
+    """The tip pages' quick exit (docs/help-services.md). They link to no other site (their promise:
+    tests/tipline/test_promise_headers.py), so the link points here and this redirect leaves for the
+    neutral site, with the tip line's `no-referrer`."""
+    return HttpResponseRedirect(settings.QUICK_EXIT_URL)

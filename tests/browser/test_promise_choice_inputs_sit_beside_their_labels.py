@@ -46,4 +46,4 @@ def test_promise_survey_choices_sit_beside_their_labels(page, transactional_db, 
                 {"name": "que", "type": "select_multiple", "label": {"es": "¿Qué?", "en": "What?"}, "choices": yes_no}])
     page.set_viewport_size({"width": 390, "height": 900})  # a phone
     page.goto(f"/report/?category={category.pk}")
-    assert _assert_beside_their_words(page) == 4
+    assert _assert_beside_their_words(page) == 4 + 2  # the survey's choices, and "discreet" / "confirmation"

@@ -99,6 +99,9 @@ PAGES = {
     "console:categories": lambda w: ONE,
     "console:category_new": lambda w: ONE,
     "console:category_edit": lambda w: [{"category_id": w["category"].pk}],
+    "console:help_services": lambda w: ONE,
+    "console:help_service_new": lambda w: ONE,
+    "console:help_service_edit": lambda w: [{"service_id": w["help_service"].pk}],
     "console:users": lambda w: ONE,
     "console:audit": lambda w: [{}, {"query": "action=report.published"}],
     "console:backups": lambda w: ONE,
@@ -129,6 +132,7 @@ PAGES = {
     "console:guides": lambda w: ONE,
     "console:guide": lambda w: [{"slug": slug} for slug, _who in GUIDES],
     "console:guide_edit": lambda w: [{"slug": "sms"}, {"slug": "account-security"}],
+    "public:help_services": lambda w: ONE,
 }
 # Pages that only make sense in a visitor's own state; read by each visitor in that state.
 STATEFUL = {
@@ -142,7 +146,8 @@ STATEFUL = {
 }
 # Anonymous visitors read these (and the stateful public pages).
 PUBLIC = ["tipline:submit", "tipline:login", "alerts:subscribe", "alerts:confirm", "public:home",
-          "public:report_new", "public:report_list", "public:report_detail", "public:guides", "public:guide"]
+          "public:report_new", "public:report_list", "public:report_detail", "public:guides", "public:guide",
+          "public:help_services"]
 # POST-only actions: the page a browser sees is where they redirect, read above.
 ACTIONS = {
     "channels_console:reply", "tipconsole:revoke", "tipconsole:rotate_continue", "tipconsole:keep_originals", "tipconsole:reply",
@@ -162,6 +167,7 @@ SKIPPED = {
     "channels:webhook": "gateway webhook (machine to machine)",
     "channels:webhook_action": "gateway webhook (machine to machine)",
     "tipline:challenge": "JSON proof-of-work challenge for the tip form's script",
+    "tipline:exit": "the tip pages' quick exit: a redirect to the neutral site, no page of its own",
     "tipconsole:file": "a tip's attached file (download)",
     "surveys:rejected_body": "the raw bytes of a refused submission, as text/plain",
     "surveys:import_rejected": "CSV download of rejected rows",
@@ -328,11 +334,16 @@ def world(settings, tmp_path, monkeypatch, make_user, report_factory, category, 
     rule_alert = alert_services.rule_alert(rule=rule, lat=14.07, lon=-87.19, count=3, radius_m=500)
     Layer.objects.create(name_es="Ríos", name_en="Rivers", geojson={"type": "FeatureCollection", "features": []})
     token_services.create_token(user=admin, name="Tablero", scope="read", actor=admin)
+    from testigo.reports.models import HelpService
+
+    help_service = HelpService.objects.create(name="Casa Esperanza", kind="shelter", phone="+504 2222-1111",
+                                              address="Col. Kennedy", hours="24 h", lat=14.08, lon=-87.2)
 
     vault.initialise(user=admin, password=PASSWORD)
     tipline_services.submit_tip(body="Vi un soborno en el mercado.", files=[], language="es")
 
     return {"admin": admin, "colleague": colleague, "category": category, "channels": channels,
+            "help_service": help_service,
             "reports": [web, published, unlocated, sms, tipline_report, odk_report, answered], "published": published,
             "alerts": [a for a in (broadcast, report_alert, rule_alert) if a is not None], "survey": survey, "import": imp,
             "xlsform_survey": xlsform_survey, "submission": submission,

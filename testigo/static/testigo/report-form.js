@@ -1,4 +1,5 @@
-/* Report form map pin + "use my location", and the approximate-location map of a report page.
+/* Report form map pin + "use my location", the approximate-location map of a report page, and the
+   help page's map of services.
    Progressive enhancement only: without this file the form works with its text and number
    fields. Settings and messages come from data- attributes (the CSP forbids inline script). */
 (function () {
@@ -83,6 +84,23 @@
     }
   }
 
+  // The help page's map (docs/help-services.md): one dot per located service of the list, which
+  // carries the coordinates; the list itself works without this.
+  function helpMap(el) {
+    var points = [];
+    document.querySelectorAll(".help-service[data-lat]").forEach(function (item) {
+      points.push({ at: [+item.dataset.lat, +item.dataset.lon], name: item.dataset.name });
+    });
+    if (!points.length) { return; }
+    var map = baseMap(el, points[0].at, 12);
+    var group = L.featureGroup(points.map(function (p) {
+      return L.circleMarker(p.at, { radius: 8 }).bindTooltip(p.name);
+    })).addTo(map);
+    if (points.length > 1) { map.fitBounds(group.getBounds(), { padding: [20, 20], maxZoom: 14 }); }
+  }
+
+  var help = document.getElementById("help-map");
+  if (help) { helpMap(help); }
   var pick = document.getElementById("pick-map");
   if (pick) { pickMap(pick); }
   var shown = document.getElementById("report-map");
