@@ -145,6 +145,16 @@ def test_a_status_count_by_source_reads_only_the_status_and_source_index(plan_li
 def test_a_page_of_one_status_and_source_walks_the_index_in_the_staff_order(plan_like_a_big_table, admin_user):
     filters = ReportFilters(statuses=["new"], sources=["sms"])
     plan = _plan(console_selectors.selectors.staff_reports(admin_user, filters, paged=True)[:51])
-    assert "report_status_source_received" in plan, plan
     if connection.vendor == "sqlite":
+        assert "report_status_source_received" in plan, plan
         assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
+        return
+    # PostgreSQL on tiny test tables picks among the indexes that give the staff order by costs
+    # that other tests' statistics move; what the promise needs is that the page is read from an
+    # index in that order and stops at the limit, never sorting every matching report (an
+    # Incremental Sort that only orders ties of the index's presorted received_at is bounded).
+    assert plan.lstrip().startswith("Limit") and "Index Scan" in plan, plan
+    full_sorts = [line for line in plan.splitlines() if re.search(r"(^|-> +)Sort +\(cost", line.strip())]
+    assert not full_sorts, plan
+    if "Incremental Sort" in plan:
+        assert "Presorted Key: reports_report.received_at" in plan, plan
