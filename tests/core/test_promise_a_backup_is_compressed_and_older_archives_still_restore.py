@@ -4,17 +4,15 @@ byte for byte, and archives written before compression (format 1) still verify a
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import nacl.pwhash
 import pytest
-from django.db import connection
 
 from testigo.core import audit
 from testigo.core.backups import crypto, database, services
 from testigo.reports import services as report_services
 from testigo.reports.models import Report
+from tests.core import backup_kit
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english")]
 
@@ -23,12 +21,7 @@ KEY = crypto.Key(passphrase="seven long words for the backup")
 
 @pytest.fixture(autouse=True)
 def _data_dir(settings, tmp_path, monkeypatch):
-    settings.DATA_DIR = tmp_path / "data"
-    settings.DATA_DIR.mkdir()
-    settings.MEDIA_ROOT = settings.DATA_DIR / "media"
-    settings.TIP_STORAGE_DIR = settings.DATA_DIR / "tipline"
-    monkeypatch.setattr(crypto, "ARGON2_OPSLIMIT", nacl.pwhash.argon2id.OPSLIMIT_MIN)
-    monkeypatch.setattr(crypto, "ARGON2_MEMLIMIT", nacl.pwhash.argon2id.MEMLIMIT_MIN)
+    backup_kit.use_data_dir(settings, tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -40,15 +33,7 @@ def reports(admin_user):
 
 
 def wipe(settings) -> None:
-    if database.kind() == database.SQLITE:
-        name = connection.settings_dict["NAME"]
-        connection.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{name}{suffix}").unlink(missing_ok=True)
-    else:
-        database._drop_tables("default")
-    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
-    shutil.rmtree(settings.TIP_STORAGE_DIR, ignore_errors=True)
+    backup_kit.wipe(settings)
     assert services.target_is_empty()
 
 

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 from pathlib import Path
 
-import nacl.pwhash
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from PIL import Image
 
@@ -30,6 +27,7 @@ from testigo.tipline import selectors as tip_selectors
 from testigo.tipline import services as tip_services
 from testigo.tipline import vault
 from testigo.tipline.models import Tip, TipFile
+from tests.core import backup_kit
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english")]
 
@@ -40,13 +38,7 @@ TIP_TEXT = "The mayor's brother keeps the ledger in the church"
 
 @pytest.fixture(autouse=True)
 def _data_dir(settings, tmp_path, monkeypatch):
-    settings.DATA_DIR = tmp_path / "data"
-    settings.DATA_DIR.mkdir()
-    settings.MEDIA_ROOT = settings.DATA_DIR / "media"
-    settings.TIP_STORAGE_DIR = settings.DATA_DIR / "tipline"
-    for module in (crypto, tip_crypto):  # production Argon2 costs are asserted in test_promise_seized_server
-        monkeypatch.setattr(module, "ARGON2_OPSLIMIT", nacl.pwhash.argon2id.OPSLIMIT_MIN)
-        monkeypatch.setattr(module, "ARGON2_MEMLIMIT", nacl.pwhash.argon2id.MEMLIMIT_MIN)
+    backup_kit.use_data_dir(settings, tmp_path, monkeypatch, tip_crypto)
 
 
 def jpeg(colour) -> bytes:
@@ -81,15 +73,7 @@ def snapshot() -> dict:
 
 def wipe(settings) -> None:
     """A new machine: no database tables, no media, no tip-line files."""
-    if database.kind() == database.SQLITE:
-        name = connection.settings_dict["NAME"]
-        connection.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{name}{suffix}").unlink(missing_ok=True)
-    else:
-        database._drop_tables("default")
-    shutil.rmtree(settings.MEDIA_ROOT)
-    shutil.rmtree(settings.TIP_STORAGE_DIR)
+    backup_kit.wipe(settings)
     assert services.target_is_empty()
 
 

@@ -9,7 +9,6 @@ import io
 import uuid
 from pathlib import Path
 
-import nacl.pwhash
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -19,6 +18,7 @@ from testigo.core.backups import crypto, services
 from testigo.core.models import AuditEvent, Deployment
 from testigo.reports import services as report_services
 from testigo.reports.models import Media, Report
+from tests.core import backup_kit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -27,12 +27,7 @@ PASSPHRASE = "seven long words for the backup"
 
 @pytest.fixture(autouse=True)
 def _data_dir(settings, tmp_path, monkeypatch):
-    settings.DATA_DIR = tmp_path / "data"
-    settings.DATA_DIR.mkdir()
-    settings.MEDIA_ROOT = settings.DATA_DIR / "media"
-    settings.TIP_STORAGE_DIR = settings.DATA_DIR / "tipline"
-    monkeypatch.setattr(crypto, "ARGON2_OPSLIMIT", nacl.pwhash.argon2id.OPSLIMIT_MIN)
-    monkeypatch.setattr(crypto, "ARGON2_MEMLIMIT", nacl.pwhash.argon2id.MEMLIMIT_MIN)
+    backup_kit.use_data_dir(settings, tmp_path, monkeypatch)
     # Big enough to span several 1 MiB chunks, so "the middle" is inside the stream, not its header.
     monkeypatch.setattr(crypto, "CHUNK", 4096)
 

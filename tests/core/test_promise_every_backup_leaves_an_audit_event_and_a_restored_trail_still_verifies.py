@@ -6,18 +6,16 @@ into the restored trail, after the archive's own events, and that trail still ve
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import nacl.pwhash
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from testigo.core import audit
-from testigo.core.backups import crypto, database, services
+from testigo.core.backups import crypto, services
 from testigo.core.models import AuditEvent
 from testigo.reports import services as report_services
+from tests.core import backup_kit
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english")]
 
@@ -27,12 +25,7 @@ KEY = crypto.Key(passphrase=PASSPHRASE)
 
 @pytest.fixture(autouse=True)
 def _data_dir(settings, tmp_path, monkeypatch):
-    settings.DATA_DIR = tmp_path / "data"
-    settings.DATA_DIR.mkdir()
-    settings.MEDIA_ROOT = settings.DATA_DIR / "media"
-    settings.TIP_STORAGE_DIR = settings.DATA_DIR / "tipline"
-    monkeypatch.setattr(crypto, "ARGON2_OPSLIMIT", nacl.pwhash.argon2id.OPSLIMIT_MIN)
-    monkeypatch.setattr(crypto, "ARGON2_MEMLIMIT", nacl.pwhash.argon2id.MEMLIMIT_MIN)
+    backup_kit.use_data_dir(settings, tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -97,14 +90,7 @@ def test_a_restore_is_the_last_event_of_the_restored_trail_which_still_verifies(
     archived = list(AuditEvent.objects.order_by("seq").values_list("seq", "action", "hash"))[:-1]  # before "created"
     report_services.create_report(title="Después", description="No está en la copia", lat=14.0, lon=-87.0,
                                   actor=None)
-    if database.kind() == database.SQLITE:
-        name = connection.settings_dict["NAME"]
-        connection.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{name}{suffix}").unlink(missing_ok=True)
-    else:
-        database._drop_tables("default")
-    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+    backup_kit.wipe(settings)
     services.restore(Path(run.path), KEY)
     trail = list(AuditEvent.objects.order_by("seq"))
     assert [(e.seq, e.action, e.hash) for e in trail[:-1]] == archived
