@@ -260,6 +260,9 @@ FILE_UPLOAD_TEMP_DIR.mkdir(mode=0o700, exist_ok=True)
 
 # --- Domain settings -------------------------------------------------------------------------
 SITE_NAME = env("SITE_NAME", "Testigo")
+# The site's public address (https://host, no trailing slash), for the absolute links of Atom feeds
+# and link previews (og:url, og:image). Empty: the address the request came to (docs/feeds.md).
+SITE_URL = env("SITE_URL", "").strip().rstrip("/")
 FUZZ_RADIUS_M = int(env("FUZZ_RADIUS_M", "500"))
 DEFAULT_REGION = env("DEFAULT_REGION", "HN")
 MAP_CENTER = [float(x) for x in env("MAP_CENTER", "14.6,-86.8").split(",")]

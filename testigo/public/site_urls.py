@@ -1,9 +1,9 @@
 """Public report pages: the citizen form, the list and page of published reports, public photos,
-and the security guides."""
+the security guides, and the Atom feeds of published reports."""
 
 from django.urls import path
 
-from testigo.public import guide_views, views
+from testigo.public import feeds, guide_views, views
 
 urlpatterns = [
     path("report/", views.report_new, name="report_new"),
@@ -15,4 +15,7 @@ urlpatterns = [
     path("guides/<slug:slug>/", guide_views.guide_page, name="guide"),
     path("help/", views.help_services, name="help_services"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("feeds/reports.atom", feeds.ReportsFeed(), name="feed_reports"),
+    path("feeds/reports/category/<slug:slug>.atom", feeds.CategoryReportsFeed(), name="feed_category"),
+    path("feeds/reports/zone/<str:zone>.atom", feeds.ZoneReportsFeed(), name="feed_zone"),
 ]

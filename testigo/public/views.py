@@ -12,13 +12,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from testigo.core import ranged
 from testigo.core.paging import CappedPaginator
 from testigo.core.uploads import keep_uploads_in_memory
 from testigo.geo.fuzz import max_distance_m
-from testigo.public import confirmation
+from testigo.public import confirmation, sharing
 from testigo.public.forms import PublicFilterForm, ReportForm
 from testigo.reports import help_services as help_services_module
 from testigo.reports import photos, selectors, sensitive, services
@@ -120,7 +121,8 @@ def report_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "public/report_list.html",
-                  {"form": form, "page": page, "reports": reports, "query": query.urlencode()})
+                  {"form": form, "page": page, "reports": reports, "query": query.urlencode(),
+                   "share": sharing.for_filters(filters, title=_("Published reports"))})
 
 
 @require_GET
@@ -129,7 +131,8 @@ def report_detail(request, reference: str):
     if report is None:
         raise Http404
     return render(request, "public/report_detail.html",
-                  {"report": report, "FUZZ_RADIUS_M": max_distance_m(settings.FUZZ_RADIUS_M), **_map_context()})
+                  {"report": report, "FUZZ_RADIUS_M": max_distance_m(settings.FUZZ_RADIUS_M), **_map_context(),
+                   "share": sharing.for_report(report)})
 
 
 @require_GET

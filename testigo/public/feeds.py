@@ -1,0 +1,201 @@
+"""Atom 1.0 feeds of published reports: all of them, one category (with its subcategories), one
+alert zone (docs/feeds.md). Every entry comes through selectors.public_reports(), the one public
+door: public title and description, fuzzed point, never a contact, a note or an exact location;
+confidential and survivor-pathway reports are never published, so never here.
+
+`PublicAtomFeed` is the reusable part (language, absolute links, escaped text, categories,
+georss:point): a feed of stories subclasses it and gives `title`, `link` and `entries`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.urls import reverse
+from django.utils import translation
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape, linebreaks
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from shapely.geometry import Point, shape
+from shapely.prepared import prep
+
+from testigo.alerts.models import Zone
+from testigo.core.context_processors import site_origin
+from testigo.reports import selectors
+from testigo.reports.models import Category
+
+ENTRIES = 50
+# A zone feed reads the reports in the zone's bounding box in the public order and keeps those
+# whose public point is inside the shape; it stops after this many, so a request stays bounded.
+ZONE_SCAN_LIMIT = 2000
+
+
+class GeoAtom1Feed(Atom1Feed):
+    """Atom 1.0 with a GeoRSS-Simple point per entry (the PUBLIC, fuzzed point only)."""
+
+    def root_attributes(self):
+        return {**super().root_attributes(), "xmlns:georss": "http://www.georss.org/georss"}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("georss_point"):
+            handler.addQuickElement("georss:point", item["georss_point"])
+
+
+@dataclass
+class Subject:
+    """What one request's feed is about; carries the request so links can be absolute."""
+
+    request: object
+    origin: str
+    category: Category | None = None
+    zone: Zone | None = None
+
+
+class PublicAtomFeed(Feed):
+    feed_type = GeoAtom1Feed
+
+    def __call__(self, request, *args, **kwargs):
+        # Feed readers send no language cookie: ?lang=en asks for English, else the page language.
+        lang = request.GET.get("lang", "")
+        if lang in dict(settings.LANGUAGES):
+            with translation.override(lang):
+                return super().__call__(request, *args, **kwargs)
+        return super().__call__(request, *args, **kwargs)
+
+    def get_object(self, request, *args, **kwargs) -> Subject:
+        return Subject(request=request, origin=site_origin(request))
+
+    # The feed ------------------------------------------------------------------------------
+    def feed_url(self, subject: Subject) -> str:
+        return subject.origin + subject.request.path
+
+    def feed_guid(self, subject: Subject) -> str:
+        # Stable whatever the language or query: the feed's own address without its query.
+        return self.feed_url(subject)
+
+    def author_name(self, subject: Subject) -> str:
+        return settings.SITE_NAME
+
+    # Entries: dicts with public fields only ----------------------------------------------
+    def items(self, subject: Subject) -> list[dict]:
+        rows = self.entries(subject)
+        categories = selectors.public_categories([row["id"] for row in rows])
+        return [{**row, "categories": categories.get(row["id"], []), "origin": subject.origin} for row in rows]
+
+    def entries(self, subject: Subject) -> list[dict]:
+        raise NotImplementedError
+
+    def item_title(self, item: dict) -> str:
+        return item["public_title"]
+
+    def item_description(self, item: dict) -> str:
+        # Atom's summary is type="html": the public text is escaped, so it is shown as written.
+        return linebreaks(escape(item["public_description"]))
+
+    def item_link(self, item: dict) -> str:
+        return item["origin"] + reverse("public:report_detail", args=[item["reference"]])
+
+    def item_guid(self, item: dict) -> str:
+        return self.item_link(item)
+
+    def item_pubdate(self, item: dict):
+        return item["published_at"]
+
+    def item_updateddate(self, item: dict):
+        return item["published_at"]
+
+    def item_categories(self, item: dict) -> list[str]:
+        return [category.name for category in item["categories"]]
+
+    def item_extra_kwargs(self, item: dict) -> dict:
+        if item["public_lat"] is None or item["public_lon"] is None:
+            return {}
+        return {"georss_point": f"{item['public_lat']:.5f} {item['public_lon']:.5f}"}
+
+
+class ReportsFeed(PublicAtomFeed):
+    """The newest published reports."""
+
+    def title(self, subject: Subject) -> str:
+        return _("%(site)s: published reports") % {"site": settings.SITE_NAME}
+
+    def subtitle(self, subject: Subject) -> str:
+        return _("The latest reports published on %(site)s.") % {"site": settings.SITE_NAME}
+
+    def link(self, subject: Subject) -> str:
+        return subject.origin + reverse("public:report_list")
+
+    def filters(self, subject: Subject) -> selectors.ReportFilters:
+        return selectors.ReportFilters()
+
+    def entries(self, subject: Subject) -> list[dict]:
+        # The public order's index with a LIMIT (paged=True), as the public list reads a page.
+        return selectors.public_rows(selectors.public_reports(self.filters(subject), paged=True), 0, ENTRIES)
+
+
+class CategoryReportsFeed(ReportsFeed):
+    """Published reports of one category and its subcategories."""
+
+    def get_object(self, request, slug: str) -> Subject:
+        category = Category.objects.filter(slug=slug, is_active=True).select_related("parent").first()
+        if category is None or category.is_sensitive:
+            raise Http404
+        return Subject(request=request, origin=site_origin(request), category=category)
+
+    def title(self, subject: Subject) -> str:
+        return _("%(site)s: reports in %(category)s") % {"site": settings.SITE_NAME, "category": subject.category.name}
+
+    def subtitle(self, subject: Subject) -> str:
+        return _("The latest published reports in the category %(category)s.") % {"category": subject.category.name}
+
+    def link(self, subject: Subject) -> str:
+        return subject.origin + reverse("public:report_list") + f"?category={subject.category.pk}"
+
+    def filters(self, subject: Subject) -> selectors.ReportFilters:
+        return selectors.ReportFilters(categories=[subject.category.pk])
+
+
+def find_zone(key: str) -> Zone | None:
+    """An active zone by its number or by its name as a slug (`colonia-kennedy`)."""
+    zones = Zone.objects.filter(is_active=True)
+    if key.isdigit():
+        return zones.filter(pk=int(key)).first()
+    wanted = slugify(key)
+    return next((z for z in zones.only("id", "key", "name_es", "name_en") if slugify(z.key) == wanted), None)
+
+
+class ZoneReportsFeed(ReportsFeed):
+    """Published reports whose PUBLIC (fuzzed) point lies in an alert zone."""
+
+    def get_object(self, request, zone: str) -> Subject:
+        found = find_zone(zone)
+        if found is None:
+            raise Http404
+        return Subject(request=request, origin=site_origin(request), zone=Zone.objects.get(pk=found.pk))
+
+    def title(self, subject: Subject) -> str:
+        return _("%(site)s: reports in %(zone)s") % {"site": settings.SITE_NAME, "zone": subject.zone.name}
+
+    def subtitle(self, subject: Subject) -> str:
+        return _("The latest published reports in the zone %(zone)s.") % {"zone": subject.zone.name}
+
+    def entries(self, subject: Subject) -> list[dict]:
+        area = shape(subject.zone.geometry)
+        if area.is_empty:
+            return []
+        west, south, east, north = area.bounds
+        inside = prep(area)
+        qs = selectors.public_reports(selectors.ReportFilters(bbox=(west, south, east, north)), paged=True)
+        found: list[dict] = []
+        for start in range(0, ZONE_SCAN_LIMIT, 200):
+            rows = selectors.public_rows(qs, start, start + 200)
+            found.extend(r for r in rows if r["public_lat"] is not None
+                         and inside.covers(Point(r["public_lon"], r["public_lat"])))
+            if len(found) >= ENTRIES or len(rows) < 200:
+                break
+        return found[:ENTRIES]
