@@ -174,6 +174,9 @@ EXCLUDED: dict[str, str] = {
     "api:v1:*": "the JSON API; its documentation page is api:docs",
     "public:public_media": "a published photo (an image file)",
     "public:favicon": "the site icon",
+    "public:feed_reports": "an Atom feed (XML for feed readers), not a page",
+    "public:feed_category": "an Atom feed (XML for feed readers), not a page",
+    "public:feed_zone": "an Atom feed (XML for feed readers), not a page",
     "alerts_console:zone_shapes": "the zones' outlines (GeoJSON) that the zones map draws",
     # Not captured yet: the screenshot run needs Chromium, absent where these pages were written.
     "tipline:challenge": "the tip form's proof-of-work challenge (JSON)",

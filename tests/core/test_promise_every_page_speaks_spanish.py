@@ -176,6 +176,9 @@ SKIPPED = {
     "console:media": "a report's photo (image)",
     "public:public_media": "a public photo (image)",
     "public:favicon": "the icon (image)",
+    "public:feed_reports": "an Atom feed (XML for feed readers), tested in tests/public",
+    "public:feed_category": "an Atom feed (XML for feed readers), tested in tests/public",
+    "public:feed_zone": "an Atom feed (XML for feed readers), tested in tests/public",
     "alerts_console:zone_shapes": "the zones' outlines as GeoJSON for the zones map's script",
     **{f"odk:{prefix}{name}": ODK for prefix in ("", "basic_")
        for name in ("form_list", "form_xml", "manifest", "media_file", "submission")},
