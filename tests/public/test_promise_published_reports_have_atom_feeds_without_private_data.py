@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from testigo.alerts.models import Zone
-from testigo.public.feeds import ENTRIES
+from testigo.public.feeds import ENTRIES, ZONE_WINDOW
 from testigo.reports import services
 from testigo.reports.models import Category, Report
 from testigo.reports.selectors import ReportFilters, public_reports
@@ -160,3 +160,6 @@ def test_the_feed_query_walks_the_public_order_index_with_a_limit(million_report
     category = Category.objects.create(slug="luz", name_es="Luz", name_en="Power")
     filters = ReportFilters(categories=[category.id])
     _assert_walks_the_index(public_reports(filters, paged=True).values("id")[:ENTRIES].explain())
+    # A zone feed reads the public points of at most ZONE_WINDOW newest reports, from the same index.
+    points = public_reports(paged=True).values_list("id", "public_lat", "public_lon")[:ZONE_WINDOW]
+    _assert_walks_the_index(points.explain())
