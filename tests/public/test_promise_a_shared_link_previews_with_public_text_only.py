@@ -107,3 +107,10 @@ def test_a_list_filtered_by_a_category_announces_its_feed(client, category):
     sensitive = Category.objects.create(slug="violencia", name_es="Violencia", name_en="Violence", sensitive=True)
     page = HeadMeta(client.get(reverse("public:report_list") + f"?category={sensitive.pk}").content.decode())
     assert [f["href"] for f in page.feeds] == [reverse("public:feed_reports")]
+
+
+def test_discreet_pages_of_the_survivor_pathway_carry_no_preview(client, db):
+    sensitive = Category.objects.create(slug="violencia", name_es="Violencia", name_en="Violence", sensitive=True)
+    page = HeadMeta(client.get(reverse("public:report_new") + f"?category={sensitive.pk}").content.decode())
+    assert page.meta.get("og:title") is None and page.feeds == []
+    assert HeadMeta(client.get(reverse("public:report_new")).content.decode()).meta["og:title"] == "Testigo"
