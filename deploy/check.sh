@@ -80,7 +80,9 @@ manage() { TESTIGO_ENV_FILE="$WORK/testigo.env" TESTIGO_COMMAND="$TESTIGO" TESTI
 STARTED=$SECONDS
 manage migrate -v 0 >"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log" >&2; fail "testigo-manage migrate"; }
 # What testigo-web.service runs.
-manage serve --host 127.0.0.1 --port "$APP_PORT" >"$WORK/serve.log" 2>&1 &
+# exec all the way down, so $! is testigo serve itself and cleanup's kill stops it (and gunicorn)
+(TESTIGO_ENV_FILE="$WORK/testigo.env" TESTIGO_COMMAND="$TESTIGO" TESTIGO_USER="$(id -un)" \
+  exec "$HERE/testigo-manage" serve --host 127.0.0.1 --port "$APP_PORT") >"$WORK/serve.log" 2>&1 &
 PIDS+=($!)
 if out="$(manage audit-verify 2>&1)"; then ok "testigo-manage reads the settings file: audit-verify"; else fail "testigo-manage audit-verify: $out"; fi
 
