@@ -104,7 +104,7 @@ def stop(processes: list[subprocess.Popen]) -> None:
 
 def send_report(page, ids: dict) -> None:
     page.fill("[name=title]", "Balacera cerca del mercado")
-    page.fill("[name=description]", "Se escucharon disparos a las 8 de la noche, frente a la entrada norte.")
+    page.fill("form [name=description]", "Se escucharon disparos a las 8 de la noche, frente a la entrada norte.")
     page.select_option("[name=category]", ids["category"])
     page.check("[name=survey__armas][value=si]")  # the category's survey asks this (required)
     page.fill("[name=survey__personas]", "2")

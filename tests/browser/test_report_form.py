@@ -15,7 +15,7 @@ def test_report_form_works_without_javascript(nojs_page, transactional_db, categ
     page.goto("/report/")
     assert page.locator("#pick-map").is_hidden()  # the map needs JavaScript; the fields do not
     page.fill("[name=title]", "Balacera cerca del mercado")
-    page.fill("[name=description]", "Se escucharon disparos a las 8 de la noche.")
+    page.fill("form [name=description]", "Se escucharon disparos a las 8 de la noche.")
     page.select_option("[name=category]", str(category.pk))
     page.fill("[name=occurred_date]", (timezone.localdate() - timedelta(days=1)).isoformat())
     page.fill("[name=place_name]", "Mercado Zonal Belén, Comayagüela")
