@@ -2,8 +2,17 @@
 
 from django.urls import path
 
-from testigo.console import (admin_views, backup_views, evidence_views, guide_views, help_views, report_views,
-                             retention_views, twofactor_views, views)
+from testigo.console import (
+    admin_views,
+    backup_views,
+    evidence_views,
+    guide_views,
+    help_views,
+    report_views,
+    retention_views,
+    twofactor_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),

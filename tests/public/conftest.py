@@ -31,6 +31,18 @@ def en_client(db) -> Client:
 
 
 @pytest.fixture
+def publish(admin_user):
+    """Verify then publish a report, as staff would: returns the published report."""
+    from testigo.reports import services
+
+    def run(report):
+        services.verify(report=report, actor=admin_user)
+        return services.publish(report=report, actor=admin_user)
+
+    return run
+
+
+@pytest.fixture
 def form_data(category) -> dict:
     yesterday = timezone.localdate() - timedelta(days=1)
     return {

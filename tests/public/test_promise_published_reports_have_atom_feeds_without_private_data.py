@@ -31,15 +31,6 @@ EXACT_LAT, EXACT_LON = 14.0723417, -87.1921583
 
 
 @pytest.fixture
-def publish(admin_user):
-    def run(report):
-        services.verify(report=report, actor=admin_user)
-        return services.publish(report=report, actor=admin_user)
-
-    return run
-
-
-@pytest.fixture
 def secret_report(report_factory, publish, admin_user):
     report = report_factory(title="Robo con nombre Juan Pérez", description="Lo vio Juan Pérez <b>armado</b> & solo.",
                             lat=EXACT_LAT, lon=EXACT_LON, reporter_name="Marta Secreta",

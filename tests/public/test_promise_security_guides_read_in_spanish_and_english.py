@@ -6,7 +6,6 @@ page. They work without JavaScript: no script is on them."""
 from __future__ import annotations
 
 import re
-
 from html import escape
 
 import pytest

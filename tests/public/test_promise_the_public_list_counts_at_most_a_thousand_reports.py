@@ -16,19 +16,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from testigo.core import paging
-from testigo.reports import services
 from testigo.reports.selectors import ReportFilters, public_reports
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def publish(admin_user):
-    def run(report):
-        services.verify(report=report, actor=admin_user)
-        return services.publish(report=report, actor=admin_user)
-
-    return run
 
 
 @pytest.fixture
