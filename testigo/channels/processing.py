@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from testigo.channels import keywords, locations, media, outbox, replies
+from testigo.channels import discreet, keywords, locations, media, outbox, replies
 from testigo.channels.contacts import language_of
 from testigo.channels.inbound import CONCAT_KEY, DRAIN_DEBOUNCE_S, extras_of
 from testigo.channels.models import Conversation, InboundMessage
@@ -94,7 +94,9 @@ def _answer_event(message: InboundMessage, event: str) -> None:
     contact = message.contact
     if contact.opted_out_at is None:
         with translation.override(language_of(contact)):
-            answer = replies.welcome() if event == base.EVENT_START else replies.help_text()
+            neutral = discreet.is_discreet(contact)
+            answer = (replies.welcome(discreet=neutral) if event == base.EVENT_START
+                      else replies.help_text(discreet=neutral))
         outbox.queue(channel=message.channel, contact=contact, text=answer, in_reply_to=message)
     message.keyword, message.processed_at = event, timezone.now()
     message.save(update_fields=["keyword", "processed_at"])
@@ -136,15 +138,27 @@ def on_report(message: InboundMessage, parsed: keywords.Parsed) -> str | None:
     """REPORTE/REPORT, and any message without a keyword: a new report, or more about the one of
     the person's open conversation (no reply then). A photo, a voice note, a video, a document or
     a location is a report on its own, with or without text."""
+    return _on_report(message, parsed, asked_discretion=False)
+
+
+def on_discreet(message: InboundMessage, parsed: keywords.Parsed) -> str | None:
+    """APOYO/SUPPORT (channels/discreet.py): a report like any other, filed on the survivor
+    pathway (confidential), answered neutrally with the nearest help services. The word alone
+    answers with the general list of services and puts an open conversation's report on the pathway."""
+    return _on_report(message, parsed, asked_discretion=True)
+
+
+def _on_report(message: InboundMessage, parsed: keywords.Parsed, *, asked_discretion: bool) -> str | None:
     extras = extras_of(message)
     attachments = extras.get("attachments") or []
     location = _location(extras, parsed.rest)
+    neutral = asked_discretion or discreet.is_discreet(message.contact)
     if not parsed.rest and not attachments and location is None:
-        return replies.empty_report()
+        if asked_discretion:
+            return discreet.contacts_only(_open_conversation_on_pathway(message))
+        return replies.empty_report(discreet=neutral)
     now = timezone.now()
-    window = timedelta(hours=settings.CONVERSATION_WINDOW_HOURS)
-    conversation = (Conversation.objects.filter(contact=message.contact, last_message_at__gte=now - window)
-                    .order_by("-last_message_at").first())
+    conversation = _open_conversation(message.contact)
     answer = None
     if conversation is not None:
         conversation.last_message_at = now
@@ -152,21 +166,30 @@ def on_report(message: InboundMessage, parsed: keywords.Parsed) -> str | None:
         conversation.save(update_fields=["last_message_at", "channel"])
         if location is not None and conversation.report.lat is None:
             _locate(conversation.report, location)
+        if asked_discretion:  # asked for in the middle of a conversation: its report, and the services
+            discreet.file_on_pathway(conversation.report)
+            conversation.report.refresh_from_db()
+            answer = discreet.received(conversation.report, with_contacts=True)
     else:
         title = _title(parsed.rest) if parsed.rest else _content_title(attachments, location)
         where = location or base.Location(lat=None, lon=None)
+        pathway = discreet.pathway_category() if asked_discretion else None
         report = report_services.create_report(
             title=title, description=parsed.rest or title, source=message.channel.type,
             language=language_of(message.contact), reporter_name=message.contact.name,
             reporter_contact=message.contact.address, received_at=message.received_at,
             lat=where.lat, lon=where.lon, precision_m=where.precision_m,
-            place_name=_place_name(location),
+            place_name=_place_name(location), categories=[pathway] if pathway else None,
         )
+        if asked_discretion:
+            discreet.file_on_pathway(report)  # confidential even when there is no pathway category
         conversation = Conversation.objects.create(
             contact=message.contact, report=report, channel=message.channel, started_at=now,
             last_message_at=now,
         )
-        answer = replies.report_received(report.reference)
+        # Neutral for anyone on the pathway; the help services when this message asked for them.
+        answer = (discreet.received(report, with_contacts=asked_discretion) if neutral
+                  else replies.report_received(report.reference))
     message.conversation, message.report = conversation, conversation.report
     if attachments:
         media.attach(message, conversation.report)
@@ -231,8 +254,26 @@ def _title(text: str) -> str:
     return line if len(line) <= 80 else line[:79].rstrip() + "…"
 
 
+def _open_conversation(contact) -> Conversation | None:
+    """The person's conversation still open (CONVERSATION_WINDOW_HOURS), whose report a new message
+    adds to."""
+    window = timedelta(hours=settings.CONVERSATION_WINDOW_HOURS)
+    return (Conversation.objects.filter(contact=contact, last_message_at__gte=timezone.now() - window)
+            .select_related("report").order_by("-last_message_at").first())
+
+
+def _open_conversation_on_pathway(message: InboundMessage):
+    """The report of the person's open conversation, now on the survivor pathway (None without one)."""
+    conversation = _open_conversation(message.contact)
+    if conversation is None:
+        return None
+    discreet.file_on_pathway(conversation.report)
+    message.conversation, message.report = conversation, conversation.report
+    return conversation.report
+
+
 def on_help(message: InboundMessage, parsed: keywords.Parsed) -> str:
-    return replies.help_text()
+    return replies.help_text(discreet=discreet.is_discreet(message.contact))
 
 
 def on_stop(message: InboundMessage, parsed: keywords.Parsed) -> str:
@@ -240,7 +281,7 @@ def on_stop(message: InboundMessage, parsed: keywords.Parsed) -> str:
     contact = message.contact
     contact.opted_out_at = timezone.now()
     contact.save(update_fields=["opted_out_at"])
-    return replies.stopped()
+    return replies.stopped(discreet=discreet.is_discreet(contact))
 
 
 def register_keywords() -> None:
@@ -248,3 +289,4 @@ def register_keywords() -> None:
     keywords.register(keywords.REPORT, words={"REPORTE": "es", "REPORT": "en"}, handler=on_report)
     keywords.register(keywords.STOP, words={"BAJA": "es", "ALTO": "es", "STOP": "en"}, handler=on_stop, alone=True)
     keywords.register(keywords.HELP, words={"AYUDA": "es", "HELP": "en"}, handler=on_help, alone=True)
+    keywords.register(discreet.DISCREET, words=discreet.WORDS, handler=on_discreet)

@@ -18,21 +18,35 @@ def report_received(reference: str) -> str:
              "send STOP to receive no more messages.") % {"ref": reference}
 
 
-def empty_report() -> str:
+def empty_report(*, discreet: bool = False) -> str:
+    if discreet:
+        return neutral_help()
     return _("Send REPORT followed by what happened, where and when.")
 
 
-def welcome() -> str:
+# The neutral texts a person on the survivor pathway gets instead (channels/discreet.py): no
+# "report", no keyword that names one; STOP still works, and is named, as carriers require.
+def neutral_help() -> str:
+    return _("Write to us at any time. Send STOP to receive no more messages.")
+
+
+def welcome(*, discreet: bool = False) -> str:
+    if discreet:
+        return _("Hello. Write to us at any time. Send STOP to receive no more messages.")
     return _("Hello. Write what happened, where and when; you can also send photos, voice notes, videos or your "
              "location. Send HELP for help and STOP to receive no more messages.")
 
 
-def help_text() -> str:
+def help_text(*, discreet: bool = False) -> str:
+    if discreet:
+        return neutral_help()
     return _("Send REPORT and what happened to report it. Send STOP to receive no more messages. "
              "Send HELP for this message.")
 
 
-def stopped() -> str:
+def stopped(*, discreet: bool = False) -> str:
+    if discreet:
+        return _("You will receive no more messages from us.")
     return _("You will receive no more messages from us. Send REPORT to write to us again.")
 
 

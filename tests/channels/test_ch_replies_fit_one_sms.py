@@ -7,7 +7,8 @@ from django.utils import translation
 from testigo.channels import encoding, replies
 
 REPLIES = [lambda: replies.report_received("T-ABCD-EFGH"), replies.empty_report, replies.help_text,
-           replies.stopped]
+           replies.stopped, lambda: replies.help_text(discreet=True), lambda: replies.stopped(discreet=True),
+           lambda: replies.welcome(discreet=True)]
 
 
 @pytest.mark.parametrize("language", ["es", "en"])
