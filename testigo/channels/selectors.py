@@ -29,6 +29,12 @@ def default_channels() -> dict[str, int]:
     return chosen
 
 
+def phones_reachable_first() -> bool:
+    """Whether an active channel can send the first SMS to a phone number typed on a form (the
+    public form's confirmation, the survivor pathway's help services): the console warns when not."""
+    return "tel" in default_channels()
+
+
 def webhook_url(channel: Channel, action: str = "", base_url: str = "") -> str:
     base_url = (base_url or settings.CHANNEL_BASE_URL or "http://127.0.0.1:8000").rstrip("/")
     if action:

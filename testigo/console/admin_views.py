@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from testigo.channels.selectors import phones_reachable_first
 from testigo.console import selectors as console_selectors
 from testigo.console.admin_forms import CategoryForm, RoleForm, UserCreateForm
 from testigo.core import audit, roles, services
@@ -32,7 +33,10 @@ def _form_errors(form, exc: ValidationError) -> None:
 
 @staff_required(roles.MANAGE_CATEGORIES)
 def categories(request):
-    return render(request, "console/categories.html", {"rows": console_selectors.category_rows()})
+    rows = console_selectors.category_rows()
+    pathway = any(c.sensitive for parent, children in rows for c in (parent, *children))
+    return render(request, "console/categories.html",
+                  {"rows": rows, "no_sms_channel": pathway and not phones_reachable_first()})
 
 
 @staff_required(roles.MANAGE_CATEGORIES)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from testigo.channels.selectors import phones_reachable_first
 from testigo.console.admin_forms import HelpServiceForm
 from testigo.core import roles
 from testigo.core.access import staff_required
@@ -17,7 +18,8 @@ from testigo.reports.models import HelpService
 @staff_required(roles.MANAGE_CATEGORIES)
 def help_service_list(request):
     rows = HelpService.objects.order_by("-is_active", "kind", "name")
-    return render(request, "console/help_services.html", {"rows": rows})
+    return render(request, "console/help_services.html",
+                  {"rows": rows, "no_sms_channel": not phones_reachable_first()})
 
 
 @staff_required(roles.MANAGE_CATEGORIES)

@@ -30,6 +30,9 @@ from testigo.surveys.selectors import survey_categories_exist
 # kept in the session rather than the URL so it never lands in browser history or proxy logs.
 SESSION_REFERENCE = "public_last_reference"
 SESSION_DISCREET = "public_last_discreet"  # the thanks page keeps the form's discreet mode
+# Whether the confirmation the reporter asked for could be sent (None: not asked for): the thanks
+# page says so honestly rather than promise a message no channel can deliver.
+SESSION_CONFIRMATION = "public_last_confirmation"
 PAGE_SIZE = 20
 # Public photos may be withdrawn by staff: short caching bounds how long a copy lingers.
 MEDIA_CACHE_SECONDS = 600
@@ -70,9 +73,12 @@ def report_new(request):
                 # Committed: the worker re-encodes the photos, never this request.
                 photos.hold_photos(report=report, photos=form.photo_files())
                 discreet = form.is_discreet()
+                sent = None
                 if form.cleaned_data.get("confirm_by_message"):
-                    confirmation.send(report=report, address=form.cleaned_data["reporter_contact"], discreet=discreet,
-                                      survivor=sensitive.is_sensitive(report), language=report.language)
+                    sent = confirmation.send(report=report, address=form.cleaned_data["reporter_contact"],
+                                             discreet=discreet, survivor=sensitive.is_sensitive(report),
+                                             language=report.language)
+                request.session[SESSION_CONFIRMATION] = sent
                 request.session[SESSION_REFERENCE] = report.reference
                 request.session[SESSION_DISCREET] = discreet
                 return redirect("public:report_thanks")
@@ -94,7 +100,8 @@ def report_thanks(request):
     if not reference:
         return redirect("public:report_new")
     return render(request, "public/report_thanks.html",
-                  {"reference": reference, "discreet": request.session.get(SESSION_DISCREET, False)})
+                  {"reference": reference, "discreet": request.session.get(SESSION_DISCREET, False),
+                   "confirmation_sent": request.session.get(SESSION_CONFIRMATION)})
 
 
 @require_GET
