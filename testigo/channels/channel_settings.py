@@ -55,12 +55,16 @@ def add_channel(*, actor, type_code: str, name: str, config: dict | None = None,
     return channel
 
 
+UNCHANGED = object()
+
+
 @transaction.atomic
 def update_channel(*, actor, channel: Channel, name: str, config: dict, rate_per_second: float,
-                   transliterate: bool, is_active: bool) -> Channel:
+                   transliterate: bool, is_active: bool, category=UNCHANGED) -> Channel:
     """Change a channel's settings (admins). A secret left empty keeps its stored value: pages never
     show secrets, so an empty field means "unchanged". A deactivated channel refuses its webhook
-    and sends nothing; what waits in its outbox leaves once it is active again."""
+    and sends nothing; what waits in its outbox leaves once it is active again. `category` (a
+    Category or None) files every report opened through the channel; omitted, it stays as it is."""
     roles.require(actor, roles.MANAGE_CHANNELS)
     channel = Channel.objects.select_for_update().get(pk=channel.pk)
     channel_type = get_type(channel.type)
@@ -74,14 +78,17 @@ def update_channel(*, actor, channel: Channel, name: str, config: dict, rate_per
     name, merged = _clean_channel(channel_type=channel_type, name=name, config=merged,
                                   rate_per_second=rate_per_second)
     changed = sorted(k for k in set(merged) | set(channel.config) if merged.get(k) != channel.config.get(k))
+    if category is not UNCHANGED and (category.pk if category else None) != channel.category_id:
+        changed.append("category")
+        channel.category = category
     was_active = channel.is_active
     channel.name, channel.config, channel.rate_per_second = name, merged, rate_per_second
     channel.transliterate, channel.is_active = transliterate, is_active
-    channel.save(update_fields=["name", "config", "rate_per_second", "transliterate", "is_active"])
+    channel.save(update_fields=["name", "config", "rate_per_second", "transliterate", "is_active", "category"])
     action = "channels.updated"
     if was_active != is_active:
         action = "channels.activated" if is_active else "channels.deactivated"
     # Which settings changed, never their values (secrets).
     audit.record(action=action, actor=actor, obj=channel, data={"name": name, "settings_changed": changed,
-                                                                 "active": is_active})
+                                                                 "active": is_active, "category": channel.category_id})
     return channel

@@ -19,7 +19,7 @@ from testigo.channels.types import all_types
 from testigo.core import roles
 from testigo.core.access import staff_required
 from testigo.reports import selectors as report_selectors
-from testigo.reports.models import Report
+from testigo.reports.models import Category, Report
 
 
 @staff_required(roles.EDIT)
@@ -97,6 +97,11 @@ def _rate(request: HttpRequest) -> float:
         return -1  # refused by the service with a clear message
 
 
+def _chosen_category(request: HttpRequest) -> Category | None:
+    value = request.POST.get("category", "")
+    return Category.objects.filter(pk=value, is_active=True).first() if value.isdigit() else None
+
+
 @staff_required(roles.MANAGE_CHANNELS)
 @require_http_methods(["GET", "POST"])
 def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -113,7 +118,8 @@ def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.update_channel(actor=request.user, channel=channel, name=request.POST.get("name", ""),
                                     config=config, rate_per_second=_rate(request),
                                     transliterate=request.POST.get("transliterate") == "on",
-                                    is_active=request.POST.get("is_active") == "on")
+                                    is_active=request.POST.get("is_active") == "on",
+                                    category=_chosen_category(request))
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
@@ -121,12 +127,13 @@ def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("channels_console:channel_list")
         form = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
     else:
-        form = {"name": channel.name, "rate_per_second": channel.rate_per_second,
+        form = {"name": channel.name, "rate_per_second": channel.rate_per_second, "category": str(channel.category_id or ""),
                 "transliterate": channel.transliterate, "is_active": channel.is_active,
                 **{f"config_{f.key}": channel.config.get(f.key, "") for f in channel_type.config_fields}}
     return render(request, "channels/channel_edit.html", {
         "channel": channel, "type_name": channel_type.name, "url": _webhook_url(request, channel), "form": form,
         "error": error, "uses_templates": getattr(channel_type, "templates", False),
+        "categories": Category.objects.filter(is_active=True).select_related("parent"),
         "config_rows": [(f, "" if f.secret else form.get(f"config_{f.key}", ""), bool(channel.config.get(f.key)))
                         for f in channel_type.config_fields],
     }, status=400 if error else 200)

@@ -23,6 +23,11 @@ class Channel(models.Model):
     is_active = models.BooleanField(default=True)
     rate_per_second = models.FloatField(_("messages per second"), default=1.0)
     transliterate = models.BooleanField(_("transliterate accents to stay in GSM-7"), default=False)
+    # A number or bot kept for one purpose (e.g. a survivors' line): the category every report
+    # opened through it is filed under. On the survivor pathway, its reports are confidential and
+    # its automatic replies neutral (channels/discreet.py).
+    category = models.ForeignKey("reports.Category", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("category of its reports"))
     # Rate limiting shared by every worker process: the earliest moment the next send may start.
     next_send_at = models.DateTimeField(null=True, blank=True)
     auth_failures = models.PositiveIntegerField(default=0)

@@ -20,7 +20,9 @@ from testigo.channels.models import Conversation, InboundMessage
 from testigo.channels.types import base
 from testigo.channels.types import get as get_type
 from testigo.core import roles
+from testigo.reports import sensitive
 from testigo.reports import services as report_services
+from testigo.reports.models import Category
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +154,9 @@ def _on_report(message: InboundMessage, parsed: keywords.Parsed, *, asked_discre
     extras = extras_of(message)
     attachments = extras.get("attachments") or []
     location = _location(extras, parsed.rest)
-    neutral = asked_discretion or discreet.is_discreet(message.contact)
+    channel_category = _channel_category(message.channel)
+    neutral = (asked_discretion or (channel_category is not None and channel_category.is_sensitive)
+               or discreet.is_discreet(message.contact))
     if not parsed.rest and not attachments and location is None:
         if asked_discretion:
             return discreet.contacts_only(_open_conversation_on_pathway(message))
@@ -174,12 +178,13 @@ def _on_report(message: InboundMessage, parsed: keywords.Parsed, *, asked_discre
         title = _title(parsed.rest) if parsed.rest else _content_title(attachments, location)
         where = location or base.Location(lat=None, lon=None)
         pathway = discreet.pathway_category() if asked_discretion else None
+        categories = list(dict.fromkeys(c for c in (channel_category, pathway) if c is not None))
         report = report_services.create_report(
             title=title, description=parsed.rest or title, source=message.channel.type,
             language=language_of(message.contact), reporter_name=message.contact.name,
             reporter_contact=message.contact.address, received_at=message.received_at,
             lat=where.lat, lon=where.lon, precision_m=where.precision_m,
-            place_name=_place_name(location), categories=[pathway] if pathway else None,
+            place_name=_place_name(location), categories=categories or None,
         )
         if asked_discretion:
             discreet.file_on_pathway(report)  # confidential even when there is no pathway category
@@ -187,13 +192,20 @@ def _on_report(message: InboundMessage, parsed: keywords.Parsed, *, asked_discre
             contact=message.contact, report=report, channel=message.channel, started_at=now,
             last_message_at=now,
         )
-        # Neutral for anyone on the pathway; the help services when this message asked for them.
-        answer = (discreet.received(report, with_contacts=asked_discretion) if neutral
-                  else replies.report_received(report.reference))
+        # Neutral for anyone on the pathway; the help services when this message asked for them
+        # or the report is on the pathway (a survivors' line).
+        answer = (discreet.received(report, with_contacts=asked_discretion or sensitive.is_sensitive(report))
+                  if neutral else replies.report_received(report.reference))
     message.conversation, message.report = conversation, conversation.report
     if attachments:
         media.attach(message, conversation.report)
     return answer
+
+
+def _channel_category(channel) -> Category | None:
+    """The category a channel files its reports under (Channel.category), if still active."""
+    category = channel.category if channel.category_id else None
+    return category if category is not None and category.is_active else None
 
 
 def _location(extras: dict, text: str) -> base.Location | None:

@@ -108,3 +108,33 @@ def test_an_ordinary_message_starting_with_the_word_stays_an_ordinary_report(sms
     reply = sms("Support for the flooded families is missing in Colonia Kennedy")
     report = Report.objects.get()
     assert not sensitive.is_sensitive(report) and "report" in reply.lower()
+
+
+def test_a_survivors_line_files_every_report_on_the_pathway_and_answers_neutrally(
+        client, make_channel, admin_user, pathway, directory):
+    line = make_channel("smssync", name="Linea", secret="l")
+    client.force_login(admin_user)
+    page = client.get(f"/console/messages/channels/{line.pk}/").content.decode()
+    assert f'<option value="{pathway.pk}"' in page
+    response = client.post(f"/console/messages/channels/{line.pk}/", {
+        "name": "Linea", "rate_per_second": "1000", "is_active": "on", "category": str(pathway.pk)})
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert line.category == pathway
+    client.logout()
+    body = urlencode({"from": PHONE, "message": "I need to talk to someone, 14.0723, -87.1921", "message_id": "1",
+                      "secret": "l"})
+    client.post(f"/ch/smssync/{line.uuid}/", body, content_type="application/x-www-form-urlencoded")
+    report = Report.objects.get()
+    assert list(report.categories.all()) == [pathway] and report.visibility == Report.Visibility.CONFIDENTIAL
+    (reply,) = OutboundMessage.objects.values_list("text", flat=True)
+    assert report.reference in reply and "Casa Esperanza" in reply and not TELLING.search(reply), reply
+
+
+def test_an_ordinary_channel_category_files_reports_and_keeps_the_ordinary_reply(sms, client, db):
+    from testigo.channels.models import Channel
+
+    water = Category.objects.create(slug="agua", name_es="Agua", name_en="Water")
+    Channel.objects.update(category=water)
+    reply = sms("No water since Monday in Colonia Kennedy")
+    assert list(Report.objects.get().categories.all()) == [water] and "report" in reply.lower()
