@@ -175,17 +175,9 @@ def _on_report(message: InboundMessage, parsed: keywords.Parsed, *, asked_discre
             conversation.report.refresh_from_db()
             answer = discreet.received(conversation.report, with_contacts=True)
     else:
-        title = _title(parsed.rest) if parsed.rest else _content_title(attachments, location)
-        where = location or base.Location(lat=None, lon=None)
         pathway = discreet.pathway_category() if asked_discretion else None
-        categories = list(dict.fromkeys(c for c in (channel_category, pathway) if c is not None))
-        report = report_services.create_report(
-            title=title, description=parsed.rest or title, source=message.channel.type,
-            language=language_of(message.contact), reporter_name=message.contact.name,
-            reporter_contact=message.contact.address, received_at=message.received_at,
-            lat=where.lat, lon=where.lon, precision_m=where.precision_m,
-            place_name=_place_name(location), categories=categories or None,
-        )
+        report = _new_report(message, parsed.rest, attachments, location,
+                             categories=list(dict.fromkeys(c for c in (channel_category, pathway) if c is not None)))
         if asked_discretion:
             discreet.file_on_pathway(report)  # confidential even when there is no pathway category
         conversation = Conversation.objects.create(
@@ -200,6 +192,19 @@ def _on_report(message: InboundMessage, parsed: keywords.Parsed, *, asked_discre
     if attachments:
         media.attach(message, conversation.report)
     return answer
+
+
+def _new_report(message: InboundMessage, text: str, attachments: list, location: base.Location | None, *,
+                categories: list[Category]):
+    title = _title(text) if text else _content_title(attachments, location)
+    where = location or base.Location(lat=None, lon=None)
+    return report_services.create_report(
+        title=title, description=text or title, source=message.channel.type,
+        language=language_of(message.contact), reporter_name=message.contact.name,
+        reporter_contact=message.contact.address, received_at=message.received_at,
+        lat=where.lat, lon=where.lon, precision_m=where.precision_m,
+        place_name=_place_name(location), categories=categories or None,
+    )
 
 
 def _channel_category(channel) -> Category | None:
