@@ -101,6 +101,20 @@ def test_promise_the_original_is_kept_only_when_asked_and_only_evidence_roles_do
     response = admin.get(f"/console/media/{clip.id}/original/")
     assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
     assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == clip.sha256
+    # The evidence package carries it, and its sha256 is the one the report lists as the original's.
+    import io
+    import json
+    import zipfile
+
+    from testigo.reports import evidence
+
+    package = zipfile.ZipFile(io.BytesIO(b"".join(
+        evidence.evidence_zip(reports=[report], actor=admin.user).stream())))
+    (entry,) = json.loads(package.read(f"reports/{report.reference}.json"))["media"]
+    original = package.read(entry["original_file"].removeprefix("../"))
+    assert hashlib.sha256(original).hexdigest() == entry["sha256_original"] == clip.sha256
+    stored = package.read(entry["file"].removeprefix("../"))
+    assert hashlib.sha256(stored).hexdigest() == entry["sha256_stored"] == clip.processed_sha256
     # Never public, even once the clip is.
     clip.is_public = True
     clip.save()
