@@ -18,7 +18,6 @@ poster, and stores the clean copy with the sha256 of the original and of the cop
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 
@@ -95,17 +94,13 @@ def process_held_recording(*, held_id: int, key: bytes) -> Media | None:
 
 
 def _store(row: HeldRecording, clean, *, poster: bytes, original: bytes) -> Media:
-    processed = hashlib.sha256(clean.content).hexdigest()
     with transaction.atomic():
-        media = store_media(report=row.report, clean=clean)
-        media.processed_sha256 = processed
-        if poster:
-            media.poster.save(f"{processed}.jpg", ContentFile(poster), save=False)
+        media = store_media(report=row.report, clean=clean, poster=poster)
         if settings.MEDIA_KEEP_ORIGINALS:
             media.original.save(secrets.token_hex(HELD_NAME_BYTES), ContentFile(original), save=False)
-        media.save(update_fields=["processed_sha256", "poster", "original"])
+            media.save(update_fields=["original"])
         audit.record(action="report.media_added", obj=row.report,
-                     data={"sha256": clean.sha256, "processed_sha256": processed, "kind": clean.kind,
+                     data={"sha256": clean.sha256, "processed_sha256": media.processed_sha256, "kind": clean.kind,
                            "source": "web", "original_kept": bool(settings.MEDIA_KEEP_ORIGINALS)})
         held = row.held
         row.delete()
@@ -122,6 +117,18 @@ def _fail(row: HeldRecording, reason: str) -> None:
     if row.held:
         default_storage.delete(row.held)
     return None
+
+
+def poster_or_nothing(clean) -> bytes:
+    """A video's still frame for a file stored by another path (a channel's video): b"" for sound,
+    or when no frame can be taken (the video is kept all the same; a poster is a convenience)."""
+    if clean.kind != Media.Kind.VIDEO:
+        return b""
+    try:
+        return avmedia.still_frame(video=clean.content, duration_s=clean.duration_s)
+    except ValidationError:
+        log.warning("no still frame could be taken of a stored video")
+        return b""
 
 
 def fail_stale(*, older_than=HELD_MAX_AGE) -> int:
