@@ -290,6 +290,15 @@ CHANNEL_MEDIA_MAX_BYTES = int(float(env("CHANNEL_MEDIA_MAX_MB", "25")) * 1_000_0
 MEDIA_MAX_AUDIO_SECONDS = int(env("MEDIA_MAX_AUDIO_SECONDS", "1800"))
 MEDIA_MAX_VIDEO_SECONDS = int(env("MEDIA_MAX_VIDEO_SECONDS", "900"))
 MEDIA_TOOL_TIMEOUT_SECONDS = float(env("MEDIA_TOOL_TIMEOUT_SECONDS", "600"))
+# Recordings and videos attached on the public form or in the console (reports/recordings.py):
+# at most this many files of this size each. Public uploads are held in memory (core/uploads.py),
+# so files x MB is the RAM one such request may take; a larger Content-Length is refused unread.
+MEDIA_UPLOAD_MAX_MB = int(env("MEDIA_UPLOAD_MAX_MB", "100"))
+MEDIA_UPLOAD_MAX_FILES = int(env("MEDIA_UPLOAD_MAX_FILES", "2"))
+# Keep the original as sent (with its GPS and device tags) beside the clean copy, for staff who
+# take evidence packages only, never public. Off by default: the clean copy and the original's
+# sha256 are the evidence; the original is what would expose the reporter.
+MEDIA_KEEP_ORIGINALS = env_bool("MEDIA_KEEP_ORIGINALS", False)
 # A provider's API root, per channel type, when it is not the public one (a self-hosted Telegram
 # Bot API server): {"telegram": "http://127.0.0.1:8081"}. Set from TESTIGO_CHANNEL_API_BASES (JSON).
 CHANNEL_API_BASES = json.loads(env("CHANNEL_API_BASES", "{}") or "{}")

@@ -93,7 +93,7 @@ def _claim(pk: int) -> InboundMedia | None:
 
 def fetch(pk: int) -> InboundMedia | None:
     """One attempt at fetching and storing one attachment (the worker's job)."""
-    from testigo.reports import avmedia
+    from testigo.reports import avmedia, recordings
 
     item = _claim(pk)
     if item is None:
@@ -111,6 +111,7 @@ def fetch(pk: int) -> InboundMedia | None:
             data=fetched.data, kind_hint=item.kind,
             declared_type=fetched.content_type or str(attachment.get("content_type") or ""),
             filename=fetched.filename or str(attachment.get("filename") or ""))
+        poster = recordings.poster_or_nothing(clean)  # a video's still frame, as for the web form's
     except base.PermanentError as exc:
         return _finish(item, InboundMedia.Status.FAILED, str(exc))
     except ValidationError as exc:
@@ -120,19 +121,20 @@ def fetch(pk: int) -> InboundMedia | None:
     except Exception as exc:  # a bug or an unforeseen file: logged, retried, then shown
         log.exception("inbound media %s: unexpected failure", item.pk)
         return _retry(item, f"unexpected error ({type(exc).__name__})")
-    return _store(item, clean)
+    return _store(item, clean, poster)
 
 
-def _store(item: InboundMedia, clean) -> InboundMedia:
+def _store(item: InboundMedia, clean, poster: bytes = b"") -> InboundMedia:
     from testigo.reports.photos import store_media
 
     with transaction.atomic():
         locked = InboundMedia.objects.select_for_update().get(pk=item.pk)
         if locked.status != InboundMedia.Status.PENDING:
             return locked
-        media = store_media(report=item.report, clean=clean)
+        media = store_media(report=item.report, clean=clean, poster=poster)
         audit.record(action="report.media_added", obj=item.report,
-                     data={"sha256": clean.sha256, "kind": clean.kind, "source": item.message.channel.type,
+                     data={"sha256": clean.sha256, "processed_sha256": media.processed_sha256, "kind": clean.kind,
+                           "source": item.message.channel.type,
                            "inbound_message": item.message_id})
         locked.status, locked.media, locked.error, locked.next_attempt_at = (
             InboundMedia.Status.STORED, media, "", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from testigo.console.labels import source_label
 from testigo.core import roles
 from testigo.core.numbers import DecimalNumberField, WholeNumberField
+from testigo.reports import forms as report_forms
 from testigo.reports import selectors
 from testigo.reports.models import Category, Report
 from testigo.surveys import columns as survey_columns
@@ -184,3 +186,20 @@ class RedactionForm(forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Report.Status.choices)
+
+
+class RecordingUploadForm(forms.Form):
+    """Recordings and videos staff attach to a report (a file a witness handed over): processed
+    by the worker like the public form's (reports/recordings.py)."""
+
+    recordings = report_forms.RecordingsField(label=_("Recordings or videos"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recordings"].help_text = report_forms.help_text()
+
+    def clean_recordings(self):
+        files = self.cleaned_data["recordings"]
+        if not files:
+            raise ValidationError(_("Choose a recording or a video to attach."))
+        return files

@@ -12,14 +12,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from testigo.console import selectors as console_selectors
-from testigo.console.forms import MergeForm, NoteForm, RedactionForm, ReportEditForm, StatusForm
+from testigo.console.forms import (
+    MergeForm,
+    NoteForm,
+    RecordingUploadForm,
+    RedactionForm,
+    ReportEditForm,
+    StatusForm,
+)
 from testigo.core import ranged, roles
 from testigo.core.access import staff_required
-from testigo.reports import selectors, services
+from testigo.core.uploads import keep_uploads_in_memory
+from testigo.reports import recordings, selectors, services
+from testigo.reports.forms import recording_files
 from testigo.reports.models import Media, Report
 from testigo.surveys import selectors as survey_selectors
 from testigo.surveys.columns import imported_columns, labelled_answers
@@ -106,6 +115,8 @@ def _render(request, report: Report, *, status: int = 200, **forms):
         "contact": selectors.contact_for(user, report),
         "photos": list(report.media.order_by("id")),
         "inbound_media": _inbound_media(report),
+        "held_recordings": list(report.held_recordings.all()),
+        "recording_form": forms.get("recording_form") or RecordingUploadForm(),
         "answers": labelled_answers(report.custom_values),
         "imported": imported_columns(report.custom_values),
         "submission": survey_selectors.current_submission(report) if report.source == "odk" else None,
@@ -273,3 +284,58 @@ def media_file(request, media_id: int):
         "Content-Disposition": f'{disposition}; filename="{media.kind}-{media.pk}{media.extension}"',
         "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
         "Content-Security-Policy": "sandbox; default-src 'none'"})
+
+
+# Outermost: the upload handler must be in place before anything reads the body (core/uploads.py);
+# a body larger than the field allows is refused from its Content-Length, unread.
+@keep_uploads_in_memory(max_file_mb="MEDIA_UPLOAD_MAX_MB", max_files="MEDIA_UPLOAD_MAX_FILES")
+@require_POST
+@staff_required(roles.EDIT)
+def report_recordings(request, reference: str):
+    """Staff attach recordings or videos; the worker transcodes them (reports/recordings.py)."""
+    report = _report(request, reference)
+    form = RecordingUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render(request, report, recording_form=form)
+    try:
+        held = recordings.hold_recordings(report=report, files=recording_files(form.cleaned_data["recordings"]),
+                                          actor=request.user)
+    except PermissionDenied as exc:
+        return _refused(request, report, exc, recording_form=form)
+    messages.success(request, ngettext("%(count)s file is being processed; it appears here when it is ready.",
+                                       "%(count)s files are being processed; they appear here when they are ready.",
+                                       len(held)) % {"count": len(held)})
+    return redirect("console:report", reference=report.reference)
+
+
+def _staff_media(request, media_id: int) -> Media:
+    media = get_object_or_404(Media, pk=media_id)
+    if not selectors.visible_to(request.user).filter(pk=media.report_id).exists():
+        raise Http404
+    return media
+
+
+@staff_required()
+def media_poster(request, media_id: int):
+    """The still frame of a video, for staff who may see its report."""
+    media = _staff_media(request, media_id)
+    if not media.poster:
+        raise Http404
+    return ranged.file_response(request, media.poster, content_type="image/jpeg", headers={
+        "Content-Disposition": f'inline; filename="video-{media.pk}-poster.jpg"', "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store", "Content-Security-Policy": "sandbox; default-src 'none'"})
+
+
+@staff_required()
+def media_original(request, media_id: int):
+    """The original of a recording or video as it was sent, metadata and all (kept only when
+    TESTIGO_MEDIA_KEEP_ORIGINALS is on): downloaded, never played in the console, and only by
+    those who may take evidence packages."""
+    media = _staff_media(request, media_id)
+    if not media.original or not roles.may_export_evidence(request.user):
+        raise Http404
+    return ranged.file_response(request, media.original, content_type="application/octet-stream", headers={
+        "Content-Disposition": f'attachment; filename="{media.kind}-{media.pk}-original"',
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
+        "Content-Security-Policy": "sandbox; default-src 'none'"})
+

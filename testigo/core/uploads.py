@@ -37,15 +37,18 @@ class CappedMemoryUploadHandler(FileUploadHandler):
     truncated file keeps one byte too many, so every size check (form or service) still refuses
     it; files beyond the count are kept empty so the count check still sees them."""
 
-    def __init__(self, request=None, *, max_file_bytes: int, max_files: int):
+    def __init__(self, request=None, *, max_file_bytes: int, max_files: int, max_total_bytes: int | None = None):
         super().__init__(request)
         self.max_file_bytes, self.max_files = max_file_bytes, max_files
+        # A form with two kinds of file (photos, and fewer but larger recordings) bounds the
+        # whole body by what both fields accept, not by count x the larger size.
+        self.max_total_bytes = max_files * max_file_bytes if max_total_bytes is None else max_total_bytes
         self.files_seen = 0
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         # Refuse an oversized body before reading it: the files, plus the text fields that
         # Django itself caps at DATA_UPLOAD_MAX_MEMORY_SIZE. Answered with 400 Bad Request.
-        limit = self.max_files * self.max_file_bytes + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = self.max_total_bytes + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if content_length is not None and content_length > limit:
             raise RequestDataTooBig("Upload larger than the files this form accepts.")
 
@@ -70,7 +73,8 @@ class CappedMemoryUploadHandler(FileUploadHandler):
                                     content_type_extra=self.content_type_extra)
 
 
-def keep_uploads_in_memory(*, max_file_mb: str, max_files: str, extra_files: int = 0, check_csrf: bool = True):
+def keep_uploads_in_memory(*, max_file_mb: str, max_files: str, extra_files: int = 0, check_csrf: bool = True,
+                           media_mb: str = "", media_files: str = ""):
     """View decorator: this view's uploads are held in memory only (CappedMemoryUploadHandler).
 
     `max_file_mb` and `max_files` name the settings that bound them (read on each request);
@@ -78,16 +82,15 @@ def keep_uploads_in_memory(*, max_file_mb: str, max_files: str, extra_files: int
     handlers must be set before anything reads request.POST, and the CSRF middleware reads it,
     so the view is exempted from the middleware and checked here instead, after the handler is
     in place (Django's documented recipe) — unless `check_csrf` is False (the tip line checks
-    its own token)."""
+    its own token). `media_mb` and `media_files` name the settings of a second, larger kind of
+    file the view also takes (recordings and videos: reports/recordings.py)."""
     def decorator(view):
         inner = decorator_from_middleware(CsrfViewMiddleware)(view) if check_csrf else view
 
         @csrf_exempt
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            request.upload_handlers = [CappedMemoryUploadHandler(
-                request, max_file_bytes=getattr(settings, max_file_mb) * MB,
-                max_files=getattr(settings, max_files) + extra_files)]
+            request.upload_handlers = [_handler(request, max_file_mb, max_files, extra_files, media_mb, media_files)]
             problem = body_problem(request)  # the middleware's check, now that the handler is set
             if problem:
                 return bad_request(problem)
@@ -97,6 +100,16 @@ def keep_uploads_in_memory(*, max_file_mb: str, max_files: str, extra_files: int
         return wrapped
 
     return decorator
+
+
+def _handler(request, max_file_mb: str, max_files: str, extra_files: int, media_mb: str, media_files: str
+             ) -> CappedMemoryUploadHandler:
+    file_bytes, files = getattr(settings, max_file_mb) * MB, getattr(settings, max_files) + extra_files
+    if not media_mb:
+        return CappedMemoryUploadHandler(request, max_file_bytes=file_bytes, max_files=files)
+    big_bytes, big_files = getattr(settings, media_mb) * MB, getattr(settings, media_files)
+    return CappedMemoryUploadHandler(request, max_file_bytes=max(file_bytes, big_bytes), max_files=files + big_files,
+                                     max_total_bytes=files * file_bytes + big_files * big_bytes)
 
 
 class MultipleFileInput(forms.ClearableFileInput):

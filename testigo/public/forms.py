@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from testigo.reports import forms as report_forms
 from testigo.reports import selectors
 from testigo.reports.media import probe_image
 from testigo.reports.models import Category
@@ -87,6 +88,7 @@ class ReportForm(SubmissionForm):
         label=_("Photos (optional)"), required=False,
         widget=MultipleFileInput(attrs={"accept": "image/*"}),
     )
+    recordings = report_forms.RecordingsField(label=_("Recordings or videos (optional)"), required=False)
     # Discreet mode (docs/help-services.md): neutral page titles and messages; and no message at all
     # unless asked for, since a phone may be read by the person being reported.
     discreet = forms.BooleanField(
@@ -96,7 +98,7 @@ class ReportForm(SubmissionForm):
         label=_("Send me a confirmation"), required=False,
         help_text=_("To the phone or e-mail above. Leave it unticked if someone else may read your messages."))
     field_order = ["title", "description", "category", "occurred_date", "occurred_time", "place_name", "lat", "lon",
-                   "photos", "reporter_name", "reporter_contact", "discreet", "confirm_by_message"]
+                   "photos", "recordings", "reporter_name", "reporter_contact", "discreet", "confirm_by_message"]
 
     def __init__(self, *args, survey_category: Category | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,6 +112,7 @@ class ReportForm(SubmissionForm):
             "Up to %(files)s photos, %(mb)s MB each (JPEG, PNG, WebP or GIF). "
             "Location and camera data are removed from every photo."
         ) % {"files": settings.MAX_UPLOAD_FILES, "mb": settings.MAX_UPLOAD_MB}
+        self.fields["recordings"].help_text = report_forms.help_text()
 
     def clean(self):
         data = super().clean()
@@ -146,6 +149,11 @@ class ReportForm(SubmissionForm):
         """(name, bytes) of every photo sent, header-checked, for reports.photos.hold_photos."""
         return ([(upload.name, upload.read()) for upload in self.cleaned_data.get("photos") or []]
                 + surveys_forms.survey_photos(self.survey, self.files))
+
+
+    def recording_files(self) -> list[tuple[str, bytes]]:
+        """(name, bytes) of every recording or video sent, for reports.recordings.hold_recordings."""
+        return report_forms.recording_files(self.cleaned_data.get("recordings"))
 
 
 class PublicFilterForm(forms.Form):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("reports/", views.report_list, name="report_list"),
     path("r/<str:reference>/", views.report_detail, name="report_detail"),
     path("media/p/<int:media_id>/", views.public_media, name="public_media"),
+    path("media/p/<int:media_id>/poster.jpg", views.public_media_poster, name="public_media_poster"),
     path("guides/", guide_views.guide_index, name="guides"),
     path("guides/<slug:slug>/", guide_views.guide_page, name="guide"),
     path("help/", views.help_services, name="help_services"),

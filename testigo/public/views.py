@@ -22,7 +22,7 @@ from testigo.geo.fuzz import max_distance_m
 from testigo.public import confirmation, sharing
 from testigo.public.forms import PublicFilterForm, ReportForm
 from testigo.reports import help_services as help_services_module
-from testigo.reports import photos, selectors, sensitive, services
+from testigo.reports import photos, recordings, selectors, sensitive, services
 from testigo.reports.models import Category
 from testigo.surveys.selectors import survey_categories_exist
 
@@ -54,7 +54,8 @@ def _chosen_category(request) -> Category | None:
     return Category.objects.filter(pk=value, is_active=True).first() if value.isdigit() else None
 
 
-@keep_uploads_in_memory(max_file_mb="MAX_UPLOAD_MB", max_files="MAX_UPLOAD_FILES", extra_files=SURVEY_PHOTO_ALLOWANCE)
+@keep_uploads_in_memory(max_file_mb="MAX_UPLOAD_MB", max_files="MAX_UPLOAD_FILES", extra_files=SURVEY_PHOTO_ALLOWANCE,
+                        media_mb="MEDIA_UPLOAD_MAX_MB", media_files="MEDIA_UPLOAD_MAX_FILES")
 @require_http_methods(["GET", "POST"])
 def report_new(request):
     category = _chosen_category(request)
@@ -72,6 +73,7 @@ def report_new(request):
             else:
                 # Committed: the worker re-encodes the photos, never this request.
                 photos.hold_photos(report=report, photos=form.photo_files())
+                recordings.hold_recordings(report=report, files=form.recording_files())
                 discreet = form.is_discreet()
                 sent = None
                 if form.cleaned_data.get("confirm_by_message"):
@@ -149,6 +151,17 @@ def public_media(request, media_id: int):
         raise Http404
     return ranged.file_response(request, media.file, content_type=media.content_type, headers={
         "X-Content-Type-Options": "nosniff", "Content-Disposition": f'inline; filename="{media.pk}{media.extension}"',
+        "Cache-Control": f"public, max-age={MEDIA_CACHE_SECONDS}"})
+
+
+@require_GET
+def public_media_poster(request, media_id: int):
+    """The still frame of a public video (its poster)."""
+    media = selectors.public_media(media_id)
+    if media is None or not media.poster:
+        raise Http404
+    return ranged.file_response(request, media.poster, content_type="image/jpeg", headers={
+        "X-Content-Type-Options": "nosniff", "Content-Disposition": f'inline; filename="{media.pk}-poster.jpg"',
         "Cache-Control": f"public, max-age={MEDIA_CACHE_SECONDS}"})
 
 

@@ -453,3 +453,43 @@ def _video_options(stream: dict, audio: list[dict]) -> list[str]:
         options += ["-map", f"0:{audio[0]['index']}", "-c:a", "aac", "-b:a", "96k" if channels == 2 else "64k",
                     "-ac", str(channels), "-ar", str(rate), "-flags:a", "+bitexact"]
     return options + ["-movflags", "+faststart", "-f", "mp4"]
+
+
+# --- Recordings attached on the web (reports/recordings.py) -------------------------------------
+
+POSTER_AT_SECONDS = 1.0  # a still from one second in (the first frame is often black), or the middle
+POSTER_MAX_SIDE = 640
+
+
+def looks_like_recording(head: bytes) -> bool:
+    """Whether a file's first bytes are those of a sound or video container: the only check a web
+    request makes (the worker's ffprobe decides). MP3 and ADTS AAC without a tag start with a
+    frame sync (eleven set bits); MP4/3GP/MOV with an `ftyp` box that is not a still image's."""
+    if head.startswith(AV_MAGIC):
+        return not (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+    if head[4:8] == b"ftyp":
+        return head[8:12] not in STILL_IMAGE_BRANDS
+    return len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
+
+
+def still_frame(*, video: bytes, duration_s: float | None) -> bytes:
+    """A JPEG still of a clean video (sanitise_media's MP4), with no metadata: the poster shown
+    before the video plays. Raises ValidationError when no frame can be decoded."""
+    ffmpeg = shutil.which("ffmpeg")
+    if not ffmpeg:
+        raise ToolMissing("ffmpeg is not installed")
+    at = min(POSTER_AT_SECONDS, (duration_s or 0) / 2)
+    display = _("the video")
+    with private_file(video, suffix=".mp4") as source:
+        target = source.with_name("poster.jpg")
+        result = run_tool([ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-threads", THREADS,
+                           "-protocol_whitelist", "file", "-format_whitelist", "mov", "-f", "mov",
+                           "-ss", f"{at:.3f}", "-i", str(source), "-frames:v", "1", "-an", "-sn", "-dn",
+                           "-map_metadata", "-1", "-vf",
+                           f"scale='min({POSTER_MAX_SIDE},iw)':'min({POSTER_MAX_SIDE},ih)':"
+                           "force_original_aspect_ratio=decrease",
+                           "-c:v", "mjpeg", "-q:v", "4", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+                           "-f", "image2", "-y", str(target)], display)
+        if result.returncode != 0 or not target.exists() or not target.stat().st_size:
+            raise _damaged(display)
+        return target.read_bytes()

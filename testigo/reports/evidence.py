@@ -6,7 +6,8 @@ For one report or a staff-chosen set (a future Story passes its linked reports t
     README.txt                 what this is and how to check it (Spanish and English)
     reports/<reference>.json   the staff view of the report, with each file's two hashes
     reports/<reference>.html   the same, print-ready: inline CSS, no script, no external resource
-    media/<reference>/<file>   the stored files, byte for byte
+    media/<reference>/<file>   the stored files, byte for byte (and a recording's original as
+                               sent, `<kind>-<id>-original`, when TESTIGO_MEDIA_KEEP_ORIGINALS kept it)
     audit/events.jsonl         every audit event about the reports, with its chain fields
     audit/verify.txt           `testigo audit-verify`, run while the package was made
     SHA256SUMS                 `sha256sum -c SHA256SUMS` checks every file above
@@ -122,9 +123,15 @@ class EvidencePackage:
                     media_rows.append(media_entry(media, path=None, stored_sha256=None))
                     continue
                 path = f"media/{report.reference}/{media_name(media)}"
-                yield from self._member(archive, sink, path, _file_chunks(media),
+                yield from self._member(archive, sink, path, _file_chunks(media.file),
                                         stored=media.kind in STORED_KINDS, size=media.size)
                 media_rows.append(media_entry(media, path=path, stored_sha256=self.sums[-1][0]))
+                if media.original and media.original.storage.exists(media.original.name):
+                    # Kept as sent (TESTIGO_MEDIA_KEEP_ORIGINALS): its sha256 is `sha256_original`.
+                    original = f"media/{report.reference}/{media.kind}-{media.pk}-original"
+                    yield from self._member(archive, sink, original, _file_chunks(media.original),
+                                            stored=True, size=media.original.size)
+                    media_rows[-1]["original_file"] = f"../{original}"
             data = report_data(report, media_rows, with_contact=self.with_contact)
             text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
             yield from self._member(archive, sink, f"reports/{report.reference}.json", [text.encode("utf-8")])
@@ -247,8 +254,8 @@ def media_name(media: Media) -> str:
     return f"{media.kind}-{media.pk}{media.extension}"
 
 
-def _file_chunks(media: Media) -> Iterator[bytes]:
-    with media.file.open("rb") as handle:
+def _file_chunks(fieldfile) -> Iterator[bytes]:
+    with fieldfile.open("rb") as handle:
         while chunk := handle.read(CHUNK):
             yield chunk
 

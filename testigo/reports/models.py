@@ -205,9 +205,41 @@ class Media(models.Model):
     # Documents are never public (they are for staff); photos, audio and video when staff say so.
     is_public = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Recordings and videos attached on the web (reports/recordings.py): the sha256 of the clean
+    # copy as stored (the original's is `sha256`), a still frame of a video (JPEG, no metadata)
+    # and, when TESTIGO_MEDIA_KEEP_ORIGINALS is on, the original as sent: for evidence, staff only.
+    processed_sha256 = models.CharField(max_length=64, blank=True)
+    poster = models.FileField(upload_to="reports/posters/", max_length=200, blank=True)
+    original = models.FileField(upload_to="originals/", max_length=200, blank=True)
 
     def __str__(self) -> str:
         return f"{self.sha256[:12]}{self.extension}"
+
+
+class HeldRecording(models.Model):
+    """A recording or video attached on the public form or in the console, waiting for the worker
+    (pending) or refused by it (failed, with the reason staff read on the report). The file itself
+    waits encrypted in storage under a key only the job holds (reports/recordings.py); once it is
+    stored as the report's Media this row is deleted."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being processed")
+        FAILED = "failed", _("Could not be processed")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="held_recordings")
+    position = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.CharField(max_length=500, blank=True)
+    held = models.CharField(max_length=200, blank=True)  # the encrypted file's storage path
+    size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["report", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"recording {self.position} of report {self.report_id} ({self.status})"
 
 
 class Note(models.Model):

@@ -16,6 +16,7 @@ the metadata-free copy to the report and deletes the held file. So:
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
@@ -79,14 +80,18 @@ def process_held_photo(*, report_id: int, name: str, held: str, key: bytes) -> M
         default_storage.delete(held)
 
 
-def store_media(*, report: Report, clean: SanitisedFile) -> Media:
+def store_media(*, report: Report, clean: SanitisedFile, poster: bytes = b"") -> Media:
     """Store a sanitised copy as the report's media, not public until staff say so (no audit:
-    the caller records it, alone or with the report's creation)."""
+    the caller records it, alone or with the report's creation). Records the sha256 of the copy
+    beside the original's; `poster`: a video's still frame (avmedia.still_frame)."""
+    processed = hashlib.sha256(clean.content).hexdigest()
     media = Media(report=report, content_type=clean.content_type, extension=clean.extension,
                   sha256=clean.sha256, size=len(clean.content), width=clean.width, height=clean.height,
                   kind=clean.kind, duration_s=clean.duration_s, name=clean.name[:120],
-                  metadata_removed=clean.metadata_removed, truncated=clean.truncated)
+                  metadata_removed=clean.metadata_removed, truncated=clean.truncated, processed_sha256=processed)
     media.file.save(f"x{clean.extension}", ContentFile(clean.content), save=False)
+    if poster:
+        media.poster.save(f"{processed}.jpg", ContentFile(poster), save=False)
     media.save()
     return media
 

@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from testigo.core import audit, roles
 from testigo.reports import counts
-from testigo.reports.models import Category, Media, Report, RetentionPolicy
+from testigo.reports.models import Category, HeldRecording, Media, Report, RetentionPolicy
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +280,12 @@ def _archive(ids: list[int]) -> int:
 def _purge(ids: list[int]) -> tuple[int, list[str]]:
     """Delete the reports and what hangs off them; returns (contacts removed, media file names to
     delete once the transaction commits: a rollback must not leave rows pointing at no file)."""
-    names = set(Media.objects.filter(report_id__in=ids).values_list("file", flat=True))
+    names = set()
+    # The clean copy, a video's still frame, the original kept for evidence (with its metadata),
+    # and the ciphertext of a recording still waiting for the worker.
+    for row in Media.objects.filter(report_id__in=ids).values_list("file", "poster", "original"):
+        names.update(row)
+    names.update(HeldRecording.objects.filter(report_id__in=ids).values_list("held", flat=True))
     removed = sum(p.purge(ids) for p in PARTICIPANTS.values() if p.purge is not None)
     with counts.tracking(ids):  # the map's counts lose exactly these reports
         Report.objects.filter(pk__in=ids).delete()  # notes, media rows and links cascade; the index triggers follow

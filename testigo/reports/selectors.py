@@ -132,7 +132,7 @@ def public_report(reference: str) -> dict | None:
         return None
     row["categories"] = list(Category.objects.filter(reports__id=row["id"]))
     public_media = (Media.objects.filter(report_id=row["id"], is_public=True).exclude(kind=Media.Kind.DOCUMENT)
-                    .order_by("id").values("id", "kind", "content_type", "width", "height", "duration_s"))
+                    .order_by("id").values("id", "kind", "content_type", "width", "height", "duration_s", "poster"))
     row["photos"] = [m for m in public_media if m["kind"] == Media.Kind.IMAGE]
     row["recordings"] = [m for m in public_media if m["kind"] != Media.Kind.IMAGE]
     return row
@@ -149,6 +149,7 @@ def public_categories(report_ids: list[int]) -> dict[int, list[Category]]:
 
 
 def public_media(media_id: int) -> Media | None:
+    """A photo, recording or video the public may fetch (its poster too): public, of a public report."""
     return (Media.objects.filter(pk=media_id, is_public=True, report__status=Report.Status.PUBLISHED,
                                  report__visibility=Report.Visibility.PUBLIC)
             .exclude(kind=Media.Kind.DOCUMENT).first())

@@ -17,7 +17,7 @@ from testigo.geo.fuzz import fuzz
 from testigo.geo.tiles import tile_key
 from testigo.reports import counts, sensitive
 from testigo.reports.media import sanitise_image
-from testigo.reports.models import Category, Media, Note, Report
+from testigo.reports.models import Category, HeldRecording, Media, Note, Report
 from testigo.reports.photos import store_media
 from testigo.reports.references import new_reference
 
@@ -353,6 +353,7 @@ def _merge(duplicate: Report, target: Report, actor) -> None:
         target.visibility = Report.Visibility.CONFIDENTIAL  # it gained a survivor-pathway category
         target.save(update_fields=["visibility", "updated_at"])
     Media.objects.filter(report=duplicate).update(report=target)
+    HeldRecording.objects.filter(report=duplicate).update(report=target)  # still with the worker: lands there
     duplicate.merged_into = target
     duplicate.status = Status.ARCHIVED
     duplicate.save(update_fields=["merged_into", "status", "updated_at"])

@@ -1,4 +1,5 @@
-"""Background jobs of the reports app (Huey): thin wrappers over reports/photos.py and retention.py."""
+"""Background jobs of the reports app (Huey): thin wrappers over reports/photos.py, recordings.py and
+retention.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from testigo.core import roles
-from testigo.reports import photos, retention
+from testigo.reports import photos, recordings, retention
 from testigo.reports.models import RetentionPolicy
 
 
@@ -17,9 +18,16 @@ def process_held_photo(*, report_id: int, name: str, held: str, key: bytes) -> N
     photos.process_held_photo(report_id=report_id, name=name, held=held, key=key)
 
 
+# ffmpeg missing (avmedia.ToolMissing): tried again for about a day, the file still held.
+@db_task(retries=8, retry_delay=3 * 3600)
+def process_held_recording(*, held_id: int, key: bytes) -> None:
+    """Transcode one recording or video attached on the web, off the request path (see recordings.py)."""
+    recordings.process_held_recording(held_id=held_id, key=key)
+
+
 @db_periodic_task(crontab(minute="41", hour="3"))
 def purge_stale_held_photos_daily() -> int:
-    return photos.purge_stale_held_photos()
+    return recordings.fail_stale() + photos.purge_stale_held_photos()
 
 
 

@@ -116,6 +116,8 @@ def check_reports(channel, server_url: str = "") -> tuple[int, int]:
             if channel.type not in {"smsgate", "email"}:  # those carry their own bytes
                 assert item.media.kind == STORED_KIND[item.kind if item.kind in SERVED else "document"], item.kind
             assert len(item.media.sha256) == 64 and item.media.size > 0
+            assert item.media.processed_sha256 == hashlib.sha256(item.media.file.read()).hexdigest()
+            assert bool(item.media.poster) == (item.media.kind == "video"), item.media.kind  # a video's still frame
             files += 1
         if extras.get("location"):
             assert message.report.lat is not None, f"{message.provider_id}: the place was lost"

@@ -159,7 +159,7 @@ ACTIONS = {
     "console:user_active", "console:twofactor_recovery_codes", "console:twofactor_disable",
     "console:twofactor_reset", "console:report_evidence",
     "console:layer_toggle", "console:layer_delete", "api_console:token_revoke", "console:guide_restore",
-    "console:retention_apply", "console:retention_delete",
+    "console:retention_apply", "console:retention_delete", "console:report_recordings",
 }
 ODK = "OpenRosa XML for ODK Collect, not a page"
 SKIPPED = {
@@ -175,6 +175,9 @@ SKIPPED = {
     "surveys:submission_xml": "a submission's XML as received (download)",
     "console:media": "a report's photo (image)",
     "public:public_media": "a public photo (image)",
+    "console:media_poster": "a video's still frame (image)",
+    "console:media_original": "a recording's original as sent (download)",
+    "public:public_media_poster": "a public video's still frame (image)",
     "public:favicon": "the icon (image)",
     "public:feed_reports": "an Atom feed (XML for feed readers), tested in tests/public",
     "public:feed_category": "an Atom feed (XML for feed readers), tested in tests/public",

@@ -34,7 +34,9 @@ def test_promise_report_form_over_5_mb_spools_nothing_and_stores_no_original(en_
 
 def test_a_request_larger_than_the_form_accepts_is_refused_before_it_is_read(en_client, form_data, settings):
     settings.MAX_UPLOAD_MB, settings.MAX_UPLOAD_FILES = 1, 1
-    limit = (1 + 10) * 1024 * 1024 + settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # files + survey allowance + text
+    settings.MEDIA_UPLOAD_MAX_MB, settings.MEDIA_UPLOAD_MAX_FILES = 2, 1
+    # photos + survey allowance + one recording + text
+    limit = (1 + 10 + 2) * 1024 * 1024 + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     big = SimpleUploadedFile("foto.jpg", b"\xff\xd8" + b"0" * limit, content_type="image/jpeg")
     assert en_client.post(URL, {**form_data, "photos": [big]}).status_code == 400
 

@@ -145,7 +145,7 @@ def test_photo_over_the_size_limit_is_refused_and_user_asked_to_attach_again(en_
     response = post(en_client, form_data, [big])
     assert errors_of(response, "photos") == ["“grande.jpg” is larger than the limit of 1 MB."]
     html = response.content.decode()
-    assert "attach the photos again" in html
+    assert "attach the photos, recordings or videos again" in html
     assert 'value="Asalto en la parada"' in html  # what was typed is kept
     assert Report.objects.count() == 0
 
@@ -154,7 +154,7 @@ def test_file_that_is_not_what_its_extension_says_is_refused(en_client, form_dat
     fake = SimpleUploadedFile("foto.jpg", make_image("PNG"), content_type="image/jpeg")
     response = post(en_client, form_data, [fake])
     assert "is not what its extension says" in errors_of(response, "photos")[0]
-    assert "attach the photos again" in response.content.decode()
+    assert "attach the photos, recordings or videos again" in response.content.decode()
     assert Report.objects.count() == 0 and Media.objects.count() == 0
 
 
