@@ -1,7 +1,9 @@
 """Map clusters at scale: seed 1,000,000 reports (QUICK: 20,000), then time cluster requests
 through the Django view over random viewports at zooms 3-16, with and without a category filter;
-then the reference: npm's supercluster over the same public points and viewports, in the same run
-(skipped, with a message, where node/npm are absent).
+then the same views without the public points held in memory (`.database`: the count pyramid, as
+before issue #19) and the first request after a change (it reloads them); then the reference:
+npm's supercluster over the same public points and viewports, in the same run (skipped, with a
+message, where node/npm are absent).
 
 Prints JSON lines. PostgreSQL runs too when TESTIGO_BENCH_POSTGRES_URL is set (in a throw-away
 database created next to the one named in the URL).
@@ -100,7 +102,37 @@ def run(backend: str) -> None:
         _seed.emit(f"{name}.gzip_kb_p95", round(_pct(sizes, 95), 1), "KB", target=30, n=REQUESTS)
         _seed.emit(f"{name}.gzip_kb_max", round(max(sizes), 1), "KB", target=30, n=REQUESTS)
         sets[label] = {"ours": times, "views": views, "categories": [parent.id] if extra else []}
+        _from_database_and_reload(client, name, views, extra)
     _versus_supercluster(backend, sets)
+
+
+def _from_database_and_reload(client, name: str, views: list, extra: str) -> None:
+    """The same views answered without the points held in memory (the count pyramid and the
+    reports table, as before issue #19's in-memory index), and what the first request after a
+    change to the public counts costs (it reloads the points)."""
+    from testigo.api import queries
+    from testigo.geo import memindex
+    from testigo.reports import counts
+
+    held = queries._point_index
+    queries._point_index = lambda filters: None
+    try:
+        times = []
+        for bbox, zoom in views:
+            started = time.perf_counter()
+            assert client.get(f"/api/v1/map/clusters?bbox={bbox}&zoom={zoom}{extra}").status_code == 200
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        queries._point_index = held
+    _seed.emit(f"{name}.database.p50", round(_pct(times, 50), 1), "ms", n=len(times))
+    _seed.emit(f"{name}.database.p95", round(_pct(times, 95), 1), "ms", n=len(times))
+    reloads = []
+    for bbox, zoom in views[:5]:
+        memindex.bump([counts.PUBLIC])  # as a publication does
+        started = time.perf_counter()
+        assert client.get(f"/api/v1/map/clusters?bbox={bbox}&zoom={zoom}{extra}").status_code == 200
+        reloads.append((time.perf_counter() - started) * 1000)
+    _seed.emit(f"{name}.first_after_change", round(_pct(reloads, 50), 1), "ms", n=len(reloads))
 
 
 def _public_points(categories: list[int]) -> list[float]:

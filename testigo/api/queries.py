@@ -115,12 +115,50 @@ def _public_source(filters: ReportFilters, *, paged: bool = False):
     return Source(source.sql, tuple(box[where[i]] if i in where else v for i, v in enumerate(source.params)))
 
 
-def cluster_cells(caller: Caller, filters: ReportFilters, vp, *, use_counts: bool = True) -> list:
-    """The viewport's cells, from the count pyramid when it can answer the filters exactly (and the
-    zoom is not finer than it stores), else from a GROUP BY over the reports: same result.
+# The public map's points in memory (geo/memindex.py), by database and filter shape: every public
+# report, and each single category a visitor picked, most recently used last. Each holds one entry
+# per distinct public point (fuzz cells make them few), a few megabytes at a hundred thousand.
+_POINT_INDEXES: dict[tuple, tuple] = {}
+_POINT_INDEXES_MAX = 8
+
+
+def _point_index(filters: ReportFilters):
+    """The public points these filters select (no viewport), from memory when the public scope's
+    token still matches the one read before they were loaded, else loaded again; None when there
+    is no token yet. One statement when current."""
+    from dataclasses import replace
+
+    from django.db import connection
+
+    from testigo.geo import memindex
+    from testigo.geo.clustering import source_of
+
+    current = memindex.token(counts.PUBLIC)
+    if current is None:
+        return None
+    filters = replace(filters, bbox=None)
+    shape = (connection.alias, connection.settings_dict["NAME"], repr(filters),
+             tuple(filters.category_ids_with_children()) if filters.categories else ())
+    held = _POINT_INDEXES.pop(shape, None)
+    if held is None or held[0] != current:
+        # The token is read before the points: points changed in between make the index newer
+        # than its token, so the next request reloads; never older.
+        held = (current, memindex.load(source_of(selectors.public_reports(filters), **_PUBLIC_COLUMNS)))
+        while len(_POINT_INDEXES) >= _POINT_INDEXES_MAX:
+            _POINT_INDEXES.pop(next(iter(_POINT_INDEXES)))
+    _POINT_INDEXES[shape] = held  # most recently used last
+    return held[1]
+
+
+def cluster_cells(caller: Caller, filters: ReportFilters, vp, *, use_counts: bool = True,
+                  use_memory: bool = True) -> list:
+    """The viewport's cells: for the public with no filter or one category, from the public points
+    held in memory (geo/memindex.py); else from the count pyramid when it can answer the filters
+    exactly (and the zoom is not finer than it stores), else from a GROUP BY over the reports:
+    same result every way.
 
     The public side clusters the fuzzed public columns of published public reports; staff the
-    true columns of every report they may see.
+    true columns of every report they may see (never held in memory).
     """
     from dataclasses import replace
 
@@ -128,6 +166,10 @@ def cluster_cells(caller: Caller, filters: ReportFilters, vp, *, use_counts: boo
 
     filters = replace(filters, bbox=(vp.west, vp.south, vp.east, vp.north))
     category = _pyramid_category(filters) if use_counts else None
+    if use_memory and not caller.is_staff and _pyramid_category(filters) is not None:
+        index = _point_index(filters)
+        if index is not None:
+            return index.cells(vp)
     # The pyramid leaves only a few edge reports to read: there a category filter is quicker as a
     # correlated EXISTS (a lookup per row) than as the IN list the raw GROUP BY wants (one pass
     # over every link of the category, which pays off over a country-wide view).

@@ -39,10 +39,14 @@ assert {f.column for f in ClusterCount._meta.concrete_fields} == set(COLUMNS)
 
 def apply_deltas(deltas: dict[tuple, list], connection=None) -> None:
     """Add {(scope, level, category, part, cell): [n, sum_lat, sum_lon, sum_id]} to the stored
-    counts, dropping cells that empty."""
+    counts, dropping cells that empty, and give the scopes changed a new generation token
+    (memindex.bump: processes holding their points in memory reload them)."""
     if not deltas:
         return
+    from testigo.geo import memindex
+
     connection = connection or default_connection
+    memindex.bump({key[0] for key in deltas}, connection)
     quote = connection.ops.quote_name
     table = quote(TABLE)
     names = ", ".join(quote(c) for c in COLUMNS)
