@@ -127,11 +127,13 @@ def _from_database_and_reload(client, name: str, views: list, extra: str) -> Non
     _seed.emit(f"{name}.database.p50", round(_pct(times, 50), 1), "ms", n=len(times))
     _seed.emit(f"{name}.database.p95", round(_pct(times, 95), 1), "ms", n=len(times))
     reloads = []
+    spacing, queries._RELOAD_SPACING = queries._RELOAD_SPACING, 0  # reload at once, to time it
     for bbox, zoom in views[:5]:
         memindex.bump([counts.PUBLIC])  # as a publication does
         started = time.perf_counter()
         assert client.get(f"/api/v1/map/clusters?bbox={bbox}&zoom={zoom}{extra}").status_code == 200
         reloads.append((time.perf_counter() - started) * 1000)
+    queries._RELOAD_SPACING = spacing
     _seed.emit(f"{name}.first_after_change", round(_pct(reloads, 50), 1), "ms", n=len(reloads))
 
 

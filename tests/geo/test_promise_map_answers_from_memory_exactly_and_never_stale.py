@@ -152,7 +152,14 @@ def _brute_total(category: Category | None = None) -> int:
     return public.count()
 
 
-def test_a_publication_or_unpublication_shows_on_the_next_request(client, reports, report_factory, admin_user):
+@pytest.fixture
+def reload_at_once(monkeypatch):
+    """Every change reloads the points at the next request (no spacing between reloads)."""
+    monkeypatch.setattr(queries, "_RELOAD_SPACING", 0)
+
+
+def test_a_publication_or_unpublication_shows_on_the_next_request(client, reports, report_factory, admin_user,
+                                                                 reload_at_once):
     """Nothing tells the process holding the points: the token in the database does, as it would
     for a change made by another server process."""
     parent = reports["parent"]
@@ -174,7 +181,8 @@ def test_a_publication_or_unpublication_shows_on_the_next_request(client, report
         assert _total(client) == before - 1 == _brute_total()
 
 
-def test_a_rolled_back_change_is_never_served_after_another_change(client, reports, report_factory, admin_user):
+def test_a_rolled_back_change_is_never_served_after_another_change(client, reports, report_factory, admin_user,
+                                                                   reload_at_once):
     """Inside a transaction the map shows its own change, and the index is reloaded for it; after
     the rollback and a different change, the rolled-back one must not come back (a counter would
     return to the same number; the token is random)."""
@@ -204,7 +212,7 @@ def test_the_index_holds_only_public_points_of_published_public_reports(client, 
     staff_client.get("/api/v1/map/clusters?bbox=-180,-85,180,85&zoom=3")
     assert queries._POINT_INDEXES == {}  # staff (true locations) never go into memory
     assert client.get("/api/v1/map/clusters?bbox=-180,-85,180,85&zoom=3").status_code == 200
-    [(_token, index)] = queries._POINT_INDEXES.values()
+    [(_token, index, *_when)] = queries._POINT_INDEXES.values()
     public = Report.objects.filter(status="published", visibility="public", public_lat__isnull=False)
     expected = sorted((r.public_tile_key, r.public_lat, r.public_lon) for r in public)
     held = []
@@ -234,3 +242,26 @@ def test_a_viewport_from_memory_costs_the_token_and_the_single_points(client, re
     assert body["total"] > 0
     assert len(queries_run) == (2 if body["points"] else 1), [q["sql"][:100] for q in queries_run]
     assert memindex.TABLE in queries_run[0]["sql"]
+
+
+def test_changes_faster_than_reloads_are_answered_by_the_counts_exactly(client, reports, report_factory, admin_user,
+                                                                      monkeypatch):
+    """Right after a reload, a change is answered by the count pyramid (exact), not by reloading
+    the points again; once the spacing has passed, the points are reloaded."""
+    clock = [1000.0]
+    monkeypatch.setattr("time.monotonic", lambda: clock[0])
+    queries._POINT_INDEXES.clear()
+    before = _total(client)
+    [(shape, held)] = queries._POINT_INDEXES.items()
+    held = queries._POINT_INDEXES[shape] = (*held[:3], 10.0)  # as if loading had taken 10 s
+    loads = []
+    real_load = memindex.load
+    monkeypatch.setattr(memindex, "load", lambda *a, **k: loads.append(1) or real_load(*a, **k))
+    report = report_factory(lat=14.5, lon=-87.5)
+    services.verify(report=report, actor=admin_user)
+    services.publish(report=report, actor=admin_user)
+    assert _total(client) == before + 1 == _brute_total()
+    assert loads == [] and list(queries._POINT_INDEXES.values()) == [held]
+    clock[0] += 10 * queries._RELOAD_SPACING
+    assert _total(client) == before + 1
+    assert loads == [1] and list(queries._POINT_INDEXES.values())[0][0] != held[0]
