@@ -129,9 +129,14 @@ def public_centroid(cell: Cell, bounds: list[float], *, radius_m: int) -> tuple[
     raw query both sum public columns for the public) moved to the nearest public position of
     the fuzz grid, then kept inside the cluster's cell `bounds` ([west, south, east, north]). A
     cluster of reports sharing one public point is drawn exactly on it."""
-    lat, lon = snap(lat=cell.lat, lon=cell.lon, radius_m=radius_m)
+    lat, lon = _snapped(cell.lat, cell.lon, radius_m)
     west, south, east, north = bounds
     return min(max(lat, south), north), min(max(lon, west), east)
+
+
+@lru_cache(maxsize=65536)  # the same clusters come back on every map move over a place
+def _snapped(lat: float, lon: float, radius_m: int) -> tuple[float, float]:
+    return snap(lat=lat, lon=lon, radius_m=radius_m)
 
 
 @dataclass(frozen=True)
