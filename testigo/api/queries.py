@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 import weakref
 
 from django.conf import settings
@@ -120,7 +121,9 @@ def _public_source(filters: ReportFilters, *, paged: bool = False):
 # per distinct public point (fuzz cells make them few), a few megabytes at a hundred thousand.
 _POINT_INDEXES: dict[tuple, tuple] = {}
 _POINT_INDEXES_MAX = 8
-# A reload costs about 3 ms per thousand public reports. After a change, a shape whose last load
+_POINT_INDEXES_LOCK = threading.Lock()  # threaded servers: the dictionary only, never a load
+# A reload costs a few milliseconds per thousand public reports (68 ms for 10,807 on a loaded
+# 2-core machine, bench/bench_map.py). After a change, a shape whose last load
 # took t seconds is loaded again only once t * _RELOAD_SPACING seconds have passed since: until
 # then (publications coming in fast) requests are answered by the count pyramid, exactly, as
 # before. Reloading takes at most 1/_RELOAD_SPACING of a process's time however fast reports change.
@@ -146,19 +149,23 @@ def _point_index(filters: ReportFilters):
     filters = replace(filters, bbox=None)
     shape = (connection.alias, connection.settings_dict["NAME"], repr(filters),
              tuple(filters.category_ids_with_children()) if filters.categories else ())
-    held = _POINT_INDEXES.pop(shape, None)
+    with _POINT_INDEXES_LOCK:
+        held = _POINT_INDEXES.pop(shape, None)
+        if held is not None:
+            _POINT_INDEXES[shape] = held  # most recently used last
     if held is None or held[0] != current:
         now = time.monotonic()
         if held is not None and now - held[2] < held[3] * _RELOAD_SPACING:
-            _POINT_INDEXES[shape] = held  # stale: never answered from, only timed
-            return None
+            return None  # stale: the counts answer until reloading is due
         # The token is read before the points: points changed in between make the index newer
         # than its token, so the next request reloads; never older.
         index = memindex.load(source_of(selectors.public_reports(filters), **_PUBLIC_COLUMNS))
         held = (current, index, now, time.monotonic() - now)
-        while len(_POINT_INDEXES) >= _POINT_INDEXES_MAX:
-            _POINT_INDEXES.pop(next(iter(_POINT_INDEXES)))
-    _POINT_INDEXES[shape] = held  # most recently used last
+        with _POINT_INDEXES_LOCK:
+            _POINT_INDEXES.pop(shape, None)
+            while len(_POINT_INDEXES) >= _POINT_INDEXES_MAX:
+                _POINT_INDEXES.pop(next(iter(_POINT_INDEXES)))
+            _POINT_INDEXES[shape] = held
     return held[1]
 
 
