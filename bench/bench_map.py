@@ -1,7 +1,9 @@
 """Map clusters at scale: seed 1,000,000 reports (QUICK: 20,000), then time cluster requests
 through the Django view over random viewports at zooms 3-16, with and without a category filter;
-then the reference: npm's supercluster over the same public points and viewports, in the same run
-(skipped, with a message, where node/npm are absent).
+then the same views without the public points held in memory (`.database`: the count pyramid, as
+before issue #19) and the first request after a change (it reloads them); then the reference:
+npm's supercluster over the same public points and viewports, in the same run (skipped, with a
+message, where node/npm are absent).
 
 Prints JSON lines. PostgreSQL runs too when TESTIGO_BENCH_POSTGRES_URL is set (in a throw-away
 database created next to the one named in the URL).
@@ -82,25 +84,65 @@ def run(backend: str) -> None:
     sets = {}
     for label, extra in (("all", ""), ("category", f"&category={parent.id}")):
         views = [(_viewport(rng, 3 + i % 14), 3 + i % 14) for i in range(REQUESTS)]
-        times, sizes = [], []
+        times, sizes, cpu = [], [], []
         client.get(f"/api/v1/map/clusters?bbox=-90,10,-80,20&zoom=6{extra}")  # warm up
         for bbox, zoom in views:
             url = f"/api/v1/map/clusters?bbox={bbox}&zoom={zoom}{extra}"
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             response = client.get(url)
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - cpu_started) * 1000)
             assert response.status_code == 200, response.content[:200]
             sizes.append(len(gzip.compress(response.content)) / 1024)
         name = f"map.{backend}.clusters_{label}"
         _seed.emit(f"{name}.p50", round(_pct(times, 50), 1), "ms", n=REQUESTS)
         _seed.emit(f"{name}.p95", round(_pct(times, 95), 1), "ms", target=50, n=REQUESTS)
+        # This process's CPU per request (with SQLite, the database's too): steadier than the wall
+        # clock on a shared machine.
+        _seed.emit(f"{name}.cpu_p50", round(_pct(cpu, 50), 1), "ms", n=REQUESTS)
+        _seed.emit(f"{name}.cpu_p95", round(_pct(cpu, 95), 1), "ms", n=REQUESTS)
         for band, zooms in (("z3-8", range(3, 9)), ("z9-16", range(9, 17))):
             band_times = [t for (_b, z), t in zip(views, times, strict=True) if z in zooms]
             _seed.emit(f"{name}.{band}.p95", round(_pct(band_times, 95), 1), "ms", target=50, n=len(band_times))
         _seed.emit(f"{name}.gzip_kb_p95", round(_pct(sizes, 95), 1), "KB", target=30, n=REQUESTS)
         _seed.emit(f"{name}.gzip_kb_max", round(max(sizes), 1), "KB", target=30, n=REQUESTS)
         sets[label] = {"ours": times, "views": views, "categories": [parent.id] if extra else []}
+        _from_database_and_reload(client, name, views, extra)
     _versus_supercluster(backend, sets)
+
+
+def _from_database_and_reload(client, name: str, views: list, extra: str) -> None:
+    """The same views answered without the points held in memory (the count pyramid and the
+    reports table, as before issue #19's in-memory index), and what the first request after a
+    change to the public counts costs (it reloads the points)."""
+    from testigo.api import queries
+    from testigo.geo import memindex
+    from testigo.reports import counts
+
+    held = queries._point_index
+    queries._point_index = lambda filters: None
+    try:
+        times, cpu = [], []
+        for bbox, zoom in views:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            assert client.get(f"/api/v1/map/clusters?bbox={bbox}&zoom={zoom}{extra}").status_code == 200
+            times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - cpu_started) * 1000)
+    finally:
+        queries._point_index = held
+    _seed.emit(f"{name}.database.p50", round(_pct(times, 50), 1), "ms", n=len(times))
+    _seed.emit(f"{name}.database.p95", round(_pct(times, 95), 1), "ms", n=len(times))
+    _seed.emit(f"{name}.database.cpu_p50", round(_pct(cpu, 50), 1), "ms", n=len(cpu))
+    _seed.emit(f"{name}.database.cpu_p95", round(_pct(cpu, 95), 1), "ms", n=len(cpu))
+    reloads = []
+    spacing, queries._RELOAD_SPACING = queries._RELOAD_SPACING, 0  # reload at once, to time it
+    for bbox, zoom in views[:5]:
+        memindex.bump([counts.PUBLIC])  # as a publication does
+        started = time.perf_counter()
+        assert client.get(f"/api/v1/map/clusters?bbox={bbox}&zoom={zoom}{extra}").status_code == 200
+        reloads.append((time.perf_counter() - started) * 1000)
+    queries._RELOAD_SPACING = spacing
+    _seed.emit(f"{name}.first_after_change", round(_pct(reloads, 50), 1), "ms", n=len(reloads))
 
 
 def _public_points(categories: list[int]) -> list[float]:

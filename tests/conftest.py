@@ -75,6 +75,17 @@ def _immediate_jobs():
 
 
 @pytest.fixture(autouse=True)
+def _no_map_points_from_another_test():
+    """The public map's points held in memory (api/queries.py) belong to the test that loaded
+    them: a previous test's, recently loaded, would have the next test answered by the counts
+    (reloads are spaced), not from memory."""
+    from testigo.api import queries
+
+    queries._POINT_INDEXES.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_language(settings):
     """Each test starts in the deployment language; nothing a previous test activated leaks in."""
     from django.utils import translation

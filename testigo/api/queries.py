@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 import weakref
 
 from django.conf import settings
@@ -115,12 +116,68 @@ def _public_source(filters: ReportFilters, *, paged: bool = False):
     return Source(source.sql, tuple(box[where[i]] if i in where else v for i, v in enumerate(source.params)))
 
 
-def cluster_cells(caller: Caller, filters: ReportFilters, vp, *, use_counts: bool = True) -> list:
-    """The viewport's cells, from the count pyramid when it can answer the filters exactly (and the
-    zoom is not finer than it stores), else from a GROUP BY over the reports: same result.
+# The public map's points in memory (geo/memindex.py), by database and filter shape: every public
+# report, and each single category a visitor picked, most recently used last. Each holds one entry
+# per distinct public point (fuzz cells make them few), a few megabytes at a hundred thousand.
+_POINT_INDEXES: dict[tuple, tuple] = {}
+_POINT_INDEXES_MAX = 8
+_POINT_INDEXES_LOCK = threading.Lock()  # threaded servers: the dictionary only, never a load
+# A reload costs a few milliseconds per thousand public reports (68 ms for 10,807 on a loaded
+# 2-core machine, bench/bench_map.py). After a change, a shape whose last load
+# took t seconds is loaded again only once t * _RELOAD_SPACING seconds have passed since: until
+# then (publications coming in fast) requests are answered by the count pyramid, exactly, as
+# before. Reloading takes at most 1/_RELOAD_SPACING of a process's time however fast reports change.
+_RELOAD_SPACING = 20
+
+
+def _point_index(filters: ReportFilters):
+    """The public points these filters select (no viewport), from memory when the public scope's
+    token still matches the one read before they were loaded, else loaded again; None when there
+    is no token yet, or when the last load was too recent to load again (_RELOAD_SPACING). One
+    statement when current."""
+    import time
+    from dataclasses import replace
+
+    from django.db import connection
+
+    from testigo.geo import memindex
+    from testigo.geo.clustering import source_of
+
+    current = memindex.token(counts.PUBLIC)
+    if current is None:
+        return None
+    filters = replace(filters, bbox=None)
+    shape = (connection.alias, connection.settings_dict["NAME"], repr(filters),
+             tuple(filters.category_ids_with_children()) if filters.categories else ())
+    with _POINT_INDEXES_LOCK:
+        held = _POINT_INDEXES.pop(shape, None)
+        if held is not None:
+            _POINT_INDEXES[shape] = held  # most recently used last
+    if held is None or held[0] != current:
+        now = time.monotonic()
+        if held is not None and now - held[2] < held[3] * _RELOAD_SPACING:
+            return None  # stale: the counts answer until reloading is due
+        # The token is read before the points: points changed in between make the index newer
+        # than its token, so the next request reloads; never older.
+        index = memindex.load(source_of(selectors.public_reports(filters), **_PUBLIC_COLUMNS))
+        held = (current, index, now, time.monotonic() - now)
+        with _POINT_INDEXES_LOCK:
+            _POINT_INDEXES.pop(shape, None)
+            while len(_POINT_INDEXES) >= _POINT_INDEXES_MAX:
+                _POINT_INDEXES.pop(next(iter(_POINT_INDEXES)))
+            _POINT_INDEXES[shape] = held
+    return held[1]
+
+
+def cluster_cells(caller: Caller, filters: ReportFilters, vp, *, use_counts: bool = True,
+                  use_memory: bool = True) -> list:
+    """The viewport's cells: for the public with no filter or one category, from the public points
+    held in memory (geo/memindex.py); else from the count pyramid when it can answer the filters
+    exactly (and the zoom is not finer than it stores), else from a GROUP BY over the reports:
+    same result every way.
 
     The public side clusters the fuzzed public columns of published public reports; staff the
-    true columns of every report they may see.
+    true columns of every report they may see (never held in memory).
     """
     from dataclasses import replace
 
@@ -128,6 +185,10 @@ def cluster_cells(caller: Caller, filters: ReportFilters, vp, *, use_counts: boo
 
     filters = replace(filters, bbox=(vp.west, vp.south, vp.east, vp.north))
     category = _pyramid_category(filters) if use_counts else None
+    if use_memory and not caller.is_staff and _pyramid_category(filters) is not None:
+        index = _point_index(filters)
+        if index is not None:
+            return index.cells(vp)
     # The pyramid leaves only a few edge reports to read: there a category filter is quicker as a
     # correlated EXISTS (a lookup per row) than as the IN list the raw GROUP BY wants (one pass
     # over every link of the category, which pays off over a country-wide view).
@@ -185,10 +246,15 @@ def clusters(caller: Caller, filters: ReportFilters, vp) -> dict:
 _PUBLIC_POINTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+_POINT_FIELDS = ("id", "reference", "public_title", "occurred_at", "occurred_time_known", "published_at",
+                 "public_lat", "public_lon")
+
+
 def _public_point_query(connection) -> tuple:
     found = _PUBLIC_POINTS.get(connection)
     if found is None:
-        query = selectors.public_reports(ReportFilters()).order_by().query
+        # Only what a point shows: the public description (long text) cost a third of the read.
+        query = selectors.public_reports(ReportFilters()).order_by().values(*_POINT_FIELDS).query
         compiler = query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
         names = [*query.extra_select, *query.values_select, *query.annotation_select]

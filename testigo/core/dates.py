@@ -9,8 +9,9 @@ stored "00:00" is a convention, not something the reporter said.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 from django.utils.formats import get_format
 
 SHORT, LONG = "short", "long"
@@ -31,7 +32,16 @@ def show(moment: date | datetime | None, *, style: str = SHORT, with_time: bool 
         moment = local(moment)
     else:
         with_time = False
-    return dateformat.format(moment, get_format(_FORMATS[style if style in (SHORT, LONG) else SHORT, with_time]))
+    return _format(moment, get_format(_FORMATS[style if style in (SHORT, LONG) else SHORT, with_time]),
+                   translation.get_language())
+
+
+@lru_cache(maxsize=4096)
+def _format(moment: date | datetime, fmt: str, language: str | None) -> str:
+    """Formatting is a fifth of a map request's time (a date per point, issue #19), and the same
+    reports' dates come back on every map move: kept per moment, format and language (month names
+    are the language's)."""
+    return dateformat.format(moment, fmt)
 
 
 def _field(report, name: str):

@@ -11,6 +11,7 @@ exact: the cluster counts of a viewport always add up to the number of matching 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import F, QuerySet
@@ -100,10 +101,15 @@ def morton_ranges(vp: Viewport, max_ranges: int = MAX_RANGES) -> list[tuple[int,
 
 def cell_bounds(cell: int, level: int) -> list[float]:
     """[west, south, east, north] of a cell."""
+    return list(_cell_bounds(cell, level))
+
+
+@lru_cache(maxsize=65536)  # the same cells come back on every map move over a place
+def _cell_bounds(cell: int, level: int) -> tuple[float, float, float, float]:
     x, y = unmorton(cell)
     west, north = tile_to_lonlat(x, y, level)
     east, south = tile_to_lonlat(x + 1, y + 1, level)
-    return [round(west, 5), round(south, 5), round(east, 5), round(north, 5)]
+    return round(west, 5), round(south, 5), round(east, 5), round(north, 5)
 
 
 @dataclass
@@ -123,9 +129,14 @@ def public_centroid(cell: Cell, bounds: list[float], *, radius_m: int) -> tuple[
     raw query both sum public columns for the public) moved to the nearest public position of
     the fuzz grid, then kept inside the cluster's cell `bounds` ([west, south, east, north]). A
     cluster of reports sharing one public point is drawn exactly on it."""
-    lat, lon = snap(lat=cell.lat, lon=cell.lon, radius_m=radius_m)
+    lat, lon = _snapped(cell.lat, cell.lon, radius_m)
     west, south, east, north = bounds
     return min(max(lat, south), north), min(max(lon, west), east)
+
+
+@lru_cache(maxsize=65536)  # the same clusters come back on every map move over a place
+def _snapped(lat: float, lon: float, radius_m: int) -> tuple[float, float]:
+    return snap(lat=lat, lon=lon, radius_m=radius_m)
 
 
 @dataclass(frozen=True)

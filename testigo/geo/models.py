@@ -59,3 +59,19 @@ class ClusterCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}/{self.category}/{self.part} level {self.level} cell {self.cell}: {self.n}"
+
+
+class MapGeneration(models.Model):
+    """A token per count scope, changed (to a fresh random value) in the same transaction as any
+    change to that scope's counts (geo/memindex.py). A server process keeps the public map's
+    points in memory with the token it read before loading them; one look-up of this row per
+    request tells it whether they are still the database's, whichever process changed them."""
+
+    scope = models.SmallIntegerField(primary_key=True)
+    value = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "map generation"
+
+    def __str__(self) -> str:
+        return f"scope {self.scope}: {self.value}"

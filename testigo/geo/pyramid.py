@@ -20,7 +20,7 @@ from __future__ import annotations
 from django.db import connection as default_connection
 
 from testigo.geo.models import ClusterCount
-from testigo.geo.tiles import KEY_ZOOM, morton, tile_to_lonlat, unmorton
+from testigo.geo.tiles import KEY_ZOOM, lonlat_to_tile, morton, tile_to_lonlat, unmorton
 
 STORED_LEVELS = (2, 4, 6, 8, 10, 12, 14, 16, 18)
 TOP = STORED_LEVELS[-1]
@@ -39,10 +39,14 @@ assert {f.column for f in ClusterCount._meta.concrete_fields} == set(COLUMNS)
 
 def apply_deltas(deltas: dict[tuple, list], connection=None) -> None:
     """Add {(scope, level, category, part, cell): [n, sum_lat, sum_lon, sum_id]} to the stored
-    counts, dropping cells that empty."""
+    counts, dropping cells that empty, and give the scopes changed a new generation token
+    (memindex.bump: processes holding their points in memory reload them)."""
     if not deltas:
         return
+    from testigo.geo import memindex
+
     connection = connection or default_connection
+    memindex.bump({key[0] for key in deltas}, connection)
     quote = connection.ops.quote_name
     table = quote(TABLE)
     names = ", ".join(quote(c) for c in COLUMNS)
@@ -86,24 +90,40 @@ def _lat_edge(i: int, n: int) -> float:
     return tile_to_lonlat(0, i, n.bit_length() - 1)[1]
 
 
-def _spans(n: int, lo: float, hi: float, edge) -> tuple[tuple[int, int], tuple[int, int]]:
+def _spans(n: int, lo: float, hi: float, edge, locate=None) -> tuple[tuple[int, int], tuple[int, int]]:
     """For one axis with increasing boundaries edge(0..n): (inside, touching) index spans of the
-    cells whose whole extent lies in [lo, hi] / that may hold a point in [lo, hi]."""
-    def first(pred) -> int:  # smallest i in [0, n] with pred(i), pred monotonic
-        a, b = 0, n
-        while a < b:
+    cells whose whole extent lies in [lo, hi] / that may hold a point in [lo, hi]. `locate(v)`,
+    when given, guesses the index of the boundary nearest v: the search then starts there and
+    takes a few steps instead of twenty (the in-memory map walks level 20, issue #19)."""
+    def first(pred, v: float) -> int:  # smallest i in [0, n] with pred(i), pred monotonic
+        g = min(max(int(locate(v)), 0), n) if locate else n // 2
+        # Widen [a, b] around the guess until pred(a) is false (or a = -1) and pred(b) true (or
+        # b = n), then halve it.
+        if pred(g):
+            a, b, step = g - 1, g, 1
+            while a >= 0 and pred(a):
+                b, step = a, step * 2
+                a = b - step
+            a = max(a, -1)
+        else:
+            a, b, step = g, g + 1, 1
+            while b < n and not pred(b):
+                a, step = b, step * 2
+                b = a + step
+            b = min(b, n)
+        while b - a > 1:
             m = (a + b) // 2
             if pred(m):
                 b = m
             else:
-                a = m + 1
-        return a
+                a = m
+        return b
 
     d_min, d_max = edge(0), edge(n)
-    in_lo = 0 if lo <= d_min else first(lambda i: i > 0 and edge(i) >= lo + EPS)
-    in_hi = n - 1 if hi >= d_max else first(lambda i: edge(i + 1) > hi - EPS) - 1
-    touch_lo = first(lambda i: edge(i + 1) >= lo - EPS)
-    touch_hi = first(lambda i: edge(i) > hi + EPS) - 1
+    in_lo = 0 if lo <= d_min else first(lambda i: i > 0 and edge(i) >= lo + EPS, lo)
+    in_hi = n - 1 if hi >= d_max else first(lambda i: edge(i + 1) > hi - EPS, hi) - 1
+    touch_lo = first(lambda i: edge(i + 1) >= lo - EPS, lo)
+    touch_hi = first(lambda i: edge(i) > hi + EPS, hi) - 1
     return (in_lo, in_hi), (max(0, touch_lo), min(n - 1, touch_hi))
 
 
@@ -117,10 +137,12 @@ class _Geometry:
         lon_edge = lambda i: i * 360.0 / n - 180.0  # noqa: E731
         lat_edge = lambda i: -_lat_edge(i, n)  # noqa: E731 -- increasing with the row index
         lon_boxes = [(vp.west, vp.east)] if vp.west <= vp.east else [(vp.west, 180.0), (-180.0, vp.east)]
-        (yi0, yi1), (yo0, yo1) = _spans(n, -vp.north, -vp.south, lat_edge)
+        lon_at = lambda v: (v + 180.0) / 360.0 * n  # noqa: E731
+        lat_at = lambda v: lonlat_to_tile(0.0, -v, level)[1]  # noqa: E731
+        (yi0, yi1), (yo0, yo1) = _spans(n, -vp.north, -vp.south, lat_edge, lat_at)
         self.inner, self.outer = [], []
         for lo, hi in lon_boxes:
-            (xi0, xi1), (xo0, xo1) = _spans(n, lo, hi, lon_edge)
+            (xi0, xi1), (xo0, xo1) = _spans(n, lo, hi, lon_edge, lon_at)
             if xi0 <= xi1 and yi0 <= yi1:
                 self.inner.append((xi0, yi0, xi1, yi1))
             if xo0 <= xo1 and yo0 <= yo1:

@@ -125,8 +125,10 @@ def test_points_are_public_points_of_public_reports_only(client, reports):
 
 
 def test_a_viewport_costs_a_few_statements_and_no_query_building(client, reports, monkeypatch):
-    """A public viewport: one statement per stored level visited (one here), one for the reports
-    on its edge, one for the single points with their categories. With a category, three more:
+    """A public viewport: from the points held in memory, the token's look-up and one statement
+    for the single points with their categories (test_promise_map_answers_from_memory_...); from
+    the counts, one statement per stored level visited (one here), one for the reports on its
+    edge, one for the single points. With a category, three more:
     the filter's parsing (two) and the category's children. After the first request of a filter
     shape the selector's query is not built again, only its viewport changes."""
     parent = reports["parent"]

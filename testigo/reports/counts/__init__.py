@@ -22,10 +22,13 @@ Modules: entries.py (what a report contributes, as deltas), keeping.py (tracking
 sql.py (rebuilding and bulk additions in SQL).
 """
 
+from testigo.geo import memindex
 from testigo.geo.pyramid import STORED_LEVELS, TOP, clusters
 from testigo.reports.counts.entries import ALL, PUBLIC, STAFF, STATUSES, part_of, staff_parts
 from testigo.reports.counts.keeping import added, tracking
 from testigo.reports.counts.sql import rebuild
+
+memindex.WATCHED.add(PUBLIC)  # the public map's points are held in memory (api/queries.py)
 
 __all__ = ["ALL", "PUBLIC", "STAFF", "STATUSES", "STORED_LEVELS", "TOP", "added", "clusters", "part_of", "rebuild",
            "staff_parts", "tracking"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import connection as default_connection
 from django.db import transaction
 
+from testigo.geo import memindex
 from testigo.geo.pyramid import COLUMNS, KEY_COLUMNS, STORED_LEVELS, TABLE, TOP
 from testigo.geo.tiles import KEY_ZOOM
 from testigo.reports.counts.entries import CONFIDENTIAL, PUBLIC, STAFF, STATUSES
@@ -103,7 +104,12 @@ def rebuild(connection=None) -> int:
                 f"SUM(sum_lat), SUM(sum_lon), SUM(sum_id) FROM {table} WHERE level = {finer} "
                 f"GROUP BY scope, category, part, cell >> {step}")
         cursor.execute(f"SELECT COUNT(*) FROM {table}")
-        return cursor.fetchone()[0]
+        rows = cursor.fetchone()[0]
+        # Points held in memory by any process are stale now. (Migrations rebuild the counts before
+        # the token's table exists: nothing can hold points then.)
+        if memindex.TABLE in connection.introspection.table_names(cursor):
+            memindex.bump(memindex.WATCHED, connection)
+        return rows
 
 
 def add_in_sql(ids: list[int], connection=None) -> None:
@@ -146,4 +152,5 @@ def add_in_sql(ids: list[int], connection=None) -> None:
                 # upserts then walk the key's B-tree forwards instead of hopping across it.
                 f"GROUP BY scope, category, cell >> {step}, part ON CONFLICT ({keys}) DO UPDATE SET {sums}")
         cursor.execute(f"DELETE FROM {scratch}")
+        memindex.bump(memindex.WATCHED, connection)
 

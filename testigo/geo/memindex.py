@@ -1,0 +1,178 @@
+"""The public map's points held in memory, per server process, answering a viewport without the
+count pyramid's statements (issue #19).
+
+What is held: for one filter shape (every public report, or one category with its children), the
+public selector's rows as (public tile key, public latitude, public longitude, id), grouped by
+identical point and sorted by key, with running sums of count, latitude, longitude and id. Only
+public points of reports the public selector lets out: never a true location, nothing the public
+API does not already give.
+
+Answering a viewport (`PointIndex.cells`) walks the quadtree like pyramid._Geometry.split: a node
+wholly inside the viewport (with the pyramid's EPS margin) counts whole, by two binary searches
+in the sorted keys; a node across the edge is split, down to a handful of points, which are tested
+against the viewport exactly as the selector's SQL does (`lat BETWEEN south AND north`, the
+longitude likewise, or either side across the antimeridian). So the counts, cells and ids are the
+raw GROUP BY's (clustering.cluster_ranges), and the centroids equal to rounding, like the pyramid.
+
+Staying right (`token`, `bump`): every change to a scope's counts (pyramid.apply_deltas, bulk
+additions, a rebuild) also writes a fresh random token for that scope, in the same transaction.
+A process reads the token, then loads the points, and keeps them with that token; each request
+reads the token again (one primary-key look-up) and reloads when it differs. A change committed
+between the two reads makes the held points newer than their token, never older, so at worst the
+next request reloads once more. A random token, not a counter: a rolled-back change must not
+leave the number a later, different change will reach.
+"""
+
+from __future__ import annotations
+
+import secrets
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+
+from django.db import connection as default_connection
+
+from testigo.geo.clustering import Cell
+from testigo.geo.models import MapGeneration
+from testigo.geo.pyramid import _Geometry
+from testigo.geo.tiles import KEY_ZOOM, morton
+
+TABLE = MapGeneration._meta.db_table
+WATCHED: set[int] = set()  # scopes whose changes write a token (reports.counts registers PUBLIC)
+LEAF = 8  # a node across the edge holding at most this many distinct points tests them one by one
+
+
+# --- The token -----------------------------------------------------------------------------------
+
+def bump(scopes: Iterable[int], connection=None) -> None:
+    """Give each watched scope among `scopes` a fresh token (inside the caller's transaction)."""
+    scopes = sorted(set(scopes) & WATCHED)
+    if not scopes:
+        return
+    connection = connection or default_connection
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for scope in scopes:
+            cursor.execute(f"INSERT INTO {quote(TABLE)} ({quote('scope')}, {quote('value')}) VALUES (%s, %s) "
+                           f"ON CONFLICT ({quote('scope')}) DO UPDATE SET {quote('value')} = excluded.{quote('value')}",
+                           [scope, secrets.randbits(62)])
+
+
+def token(scope: int, connection=None) -> int | None:
+    """The scope's current token; None when it has none yet (then nothing may be answered from
+    memory)."""
+    connection = connection or default_connection
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {connection.ops.quote_name(TABLE)} WHERE scope = %s", [scope])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+# --- The index -----------------------------------------------------------------------------------
+
+class PointIndex:
+    """Points (key, lat, lon, id) as sorted arrays with running sums; see the module's docstring."""
+
+    def __init__(self, rows: Iterable[tuple[int, float, float, int]]) -> None:
+        keys: list[int] = []
+        lats: list[float] = []
+        lons: list[float] = []
+        run_n, run_lat, run_lon, run_id = [0], [0.0], [0.0], [0]
+        n = s_lat = s_lon = s_id = 0
+        for key, lat, lon, rid in sorted(rows):
+            if not (keys and keys[-1] == key and lats[-1] == lat and lons[-1] == lon):
+                keys.append(key)
+                lats.append(lat)
+                lons.append(lon)
+                run_n.append(n)
+                run_lat.append(s_lat)
+                run_lon.append(s_lon)
+                run_id.append(s_id)
+            n += 1
+            s_lat += lat
+            s_lon += lon
+            s_id += rid
+            run_n[-1], run_lat[-1], run_lon[-1], run_id[-1] = n, s_lat, s_lon, s_id
+        self.keys, self.lats, self.lons = keys, lats, lons
+        # run_x[i] = sum over the points of groups [0, i): a range of groups [i, j) sums to run_x[j] - run_x[i].
+        self.run_n, self.run_lat, self.run_lon, self.run_id = run_n, run_lat, run_lon, run_id
+        self.size = n
+
+    def cells(self, vp) -> list[Cell]:
+        """The viewport's cells at its level, in cell order: as clustering.cluster_ranges over the
+        same rows with the exact viewport filter."""
+        level = vp.level
+        keys, lats, lons = self.keys, self.lats, self.lons
+        run_n, run_lat, run_lon, run_id = self.run_n, self.run_lat, self.run_lon, self.run_id
+        found: dict[int, list] = {}
+        cell_shift = 2 * (KEY_ZOOM - level)
+
+        def add(cell: int, i: int, j: int) -> None:
+            sums = found.get(cell)
+            if sums is None:
+                sums = found[cell] = [0, 0.0, 0.0, 0]
+            sums[0] += run_n[j] - run_n[i]
+            sums[1] += run_lat[j] - run_lat[i]
+            sums[2] += run_lon[j] - run_lon[i]
+            sums[3] += run_id[j] - run_id[i]
+
+        if keys:
+            geometry = _Geometry(vp, KEY_ZOOM)
+            inner, outer = geometry.inner, geometry.outer
+            west, south, east, north = vp.west, vp.south, vp.east, vp.north
+            crossing = west > east
+            stack = [(0, 0, 0, 0, len(keys))]
+            while stack:
+                m, x, y, i, j = stack.pop()
+                shift = KEY_ZOOM - m
+                x0, y0 = x << shift, y << shift
+                x1, y1 = x0 + (1 << shift) - 1, y0 + (1 << shift) - 1
+                touches = within = False
+                for a, b, c, d in outer:
+                    if x1 >= a and x0 <= c and y1 >= b and y0 <= d:
+                        touches = True
+                        within = within or (a <= x0 and x1 <= c and b <= y0 and y1 <= d)
+                if not touches:
+                    continue
+                inside = False
+                for a, b, c, d in inner:
+                    if a <= x0 and x1 <= c and b <= y0 and y1 <= d:
+                        inside = True
+                        break
+                if inside:
+                    if m >= level:
+                        add(keys[i] >> cell_shift, i, j)
+                    else:  # one run of groups per cell of the viewport's level
+                        while i < j:
+                            cell = keys[i] >> cell_shift
+                            end = bisect_left(keys, (cell + 1) << cell_shift, i, j)
+                            add(cell, i, end)
+                            i = end
+                elif m == KEY_ZOOM or j - i <= LEAF:  # across the edge: each point as the SQL tests it
+                    for t in range(i, j):
+                        lat, lon = lats[t], lons[t]
+                        if south <= lat <= north and (lon >= west or lon <= east if crossing else west <= lon <= east):
+                            add(keys[t] >> cell_shift, t, t + 1)
+                else:
+                    m, x, y, shift = m + 1, 2 * x, 2 * y, 2 * (shift - 1)
+                    for cx, cy in ((x, y), (x + 1, y), (x, y + 1), (x + 1, y + 1)):
+                        lo = morton(cx, cy) << shift
+                        a = bisect_left(keys, lo, i, j)
+                        b = bisect_right(keys, lo + (1 << shift) - 1, a, j)
+                        if a < b:
+                            stack.append((m, cx, cy, a, b))
+        out = []
+        for cell in sorted(found):
+            n, s_lat, s_lon, s_id = found[cell]
+            if n > 0:
+                out.append(Cell(cell=cell, count=n, lat=s_lat / n, lon=s_lon / n, first_id=s_id if n == 1 else None,
+                                sum_lat=s_lat, sum_lon=s_lon, sum_id=s_id))
+        return out
+
+
+def load(source, connection=None) -> PointIndex:
+    """The rows of a clustering.Source (k, la, lo, rid) with a point, as a PointIndex."""
+    connection = connection or default_connection
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT t.k, t.la, t.lo, t.rid FROM ({source.sql}) t "
+                       "WHERE t.k IS NOT NULL AND t.la IS NOT NULL AND t.lo IS NOT NULL", source.params)
+        return PointIndex(cursor.fetchall())
