@@ -176,11 +176,33 @@ def create_objects(*, admin: str, password: str) -> dict[str, str]:
     sub = subscriptions.start(scheme="mailto", address="vecina@example.org", language="es", zone_ids=[zone.pk],
                               categories=[])
     policy = _retention_policy(user)
-    return {"report": _report_reference(), "category": str(category.pk), "survey": str(survey.pk),
+    story = _story(user)
+    return {"story": story.slug, "story_id": str(story.pk), "report": _report_reference(), "category": str(category.pk), "survey": str(survey.pk),
             "import": str(imp.pk), "import_done": str(done.pk), "alert": str(alert.pk), "channel": str(channel.pk),
             "whatsapp": str(whatsapp.pk), "wa_template": str(alert_template.pk),
             "alert_token": signing.dumps(sub.pk, salt=SALT), "xlsform_survey": str(xlsform_survey.pk),
             "submission": str(submission.pk), "retention_policy": str(policy.pk)}
+
+
+def _story(user):
+    """A published story (docs/stories.md) linking a few of the demo's published reports."""
+    from testigo.reports.selectors import public_base
+    from testigo.stories import services
+
+    refs = list(public_base().order_by("-published_at").values_list("reference", flat=True)[:4])
+    body = ("## Un patrón que se repite\n\nDesde enero, conductores de buses urbanos cuentan lo mismo: una cuota "
+            "semanal a cambio de poder trabajar, cobrada en la terminal.\n\n> «Si no pagás, no trabajás.» "
+            "— conductor de la ruta 7\n\n" + "".join(f"[[report:{ref}]]\n\n" for ref in refs[:2])
+            + "## Qué pueden hacer\n\nDenunciar de forma segura: lea la [guía](/guides/reporting-safely/).")
+    story = services.save_story(actor=user, data=services.StoryInput(
+        slug="extorsion-conductores-comayaguela-2026",
+        texts={"title_es": "Extorsión a conductores de bus en Comayagüela, 2026",
+               "summary_es": "Lo que cuentan los reportes publicados sobre el cobro de renta en las terminales.",
+               "body_es": body, "title_en": "Extortion of bus drivers in Comayagüela, 2026",
+               "summary_en": "What the published reports tell of the extortion at the bus terminals.",
+               "body_en": "## A pattern\n\nDrivers pay a weekly fee to be allowed to work."},
+        references=refs, redactions=["Juan Pérez"]))
+    return services.set_status(actor=user, story=story, status="published")
 
 
 def _retention_policy(user):

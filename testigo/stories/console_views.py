@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from testigo.console.evidence_views import _download
@@ -24,9 +24,9 @@ from testigo.stories.models import Story
 
 PREVIEW_HEADINGS = {"es": gettext_lazy("Preview in Spanish"), "en": gettext_lazy("Preview in English")}
 STATUS_BUTTONS = {
-    Story.Status.DRAFT: gettext_lazy("Back to draft"),
-    Story.Status.REVIEW: gettext_lazy("Put in review"),
-    Story.Status.PUBLISHED: gettext_lazy("Publish"),
+    Story.Status.DRAFT: pgettext_lazy("story: button", "Back to draft"),
+    Story.Status.REVIEW: pgettext_lazy("story: button", "Put in review"),
+    Story.Status.PUBLISHED: pgettext_lazy("story: button", "Publish"),
 }
 
 
