@@ -80,9 +80,11 @@ def page(story: Story, *, language: str | None = None, report_ids: list[int] | N
     wanted = language if language in LANGUAGES else ("en" if (get_language() or "").startswith("en") else "es")
     title, summary, body = text_of(story, shown)
     reports = public_linked_reports(story, report_ids)
+    # One reverse() for all: references are letters, digits and hyphens, safe in a path.
+    address = reverse("public:report_detail", args=["REFERENCE"])
     for number, row in enumerate(reports, start=1):
         row["number"] = number
-        row["url"] = reverse("public:report_detail", args=[row["reference"]])
+        row["url"] = address.replace("REFERENCE", row["reference"])
         row["title"] = row["public_title"]
     cards = {row["reference"].upper(): row for row in reports}
     html = render.render(body, redactions=story.redactions, cards=cards)
