@@ -39,6 +39,9 @@ class StoryForm(forms.Form):
     summary_en = forms.CharField(label=gettext_lazy("Summary (English)"), max_length=300, required=False)
     body_en = forms.CharField(label=gettext_lazy("Text (English)"), required=False, max_length=markup.MAX_MARKDOWN_CHARS,
                               widget=forms.Textarea(attrs={"rows": 16}))
+    byline = forms.CharField(label=gettext_lazy("Author shown to the public"), max_length=120, required=False,
+                             help_text=gettext_lazy("A name or a team; the site's name when left blank. "
+                                                    "Never taken from your account."))
     slug = forms.SlugField(label=gettext_lazy("Address"), max_length=80, required=False, allow_unicode=False,
                            help_text=gettext_lazy("The end of the page's address; made from the title when left blank."))
     tags = forms.ModelMultipleChoiceField(label=gettext_lazy("Categories"), required=False,

@@ -29,7 +29,8 @@ class StoriesFeed(PublicAtomFeed):
         for story in stories:
             title, summary, _body = selectors.text_of(story, selectors.language_of(story))
             rows.append({"slug": story.slug, "title": title, "summary": summary, "origin": subject.origin,
-                         "published_at": story.published_at, "updated_at": story.updated_at,
+                         "published_at": story.published_at,
+                         "byline": selectors.render.redact(story.byline, story.redactions) or settings.SITE_NAME, "updated_at": story.updated_at,
                          "tags": [t.name for t in story.tags.all() if t.is_active and not t.is_sensitive]})
         return rows
 
@@ -47,6 +48,9 @@ class StoriesFeed(PublicAtomFeed):
 
     def item_updateddate(self, item: dict):
         return max(item["updated_at"], item["published_at"])
+
+    def item_author_name(self, item: dict) -> str:
+        return item["byline"]
 
     def item_categories(self, item: dict) -> list[str]:
         return item["tags"]

@@ -31,6 +31,9 @@ class Story(models.Model):
     summary_en = models.CharField(max_length=300, blank=True)
     body_es = models.TextField(blank=True)
     body_en = models.TextField(blank=True)
+    # The author as the public reads it: a name or a team, chosen by staff (blank: the site's name).
+    # Never taken from the account: a staff member's name is theirs to publish or not.
+    byline = models.CharField(max_length=120, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     tags = models.ManyToManyField(Category, blank=True, related_name="stories")
     # Phrases (names, plates, businesses) replaced by █████ wherever the public reads the story.

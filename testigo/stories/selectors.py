@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.safestring import SafeString
@@ -52,6 +53,7 @@ class StoryPage:
     fallback: bool  # the visitor's language had no text: the other one is shown
     title: str
     summary: str
+    byline: str
     html: SafeString
     reports: list[dict] = field(default_factory=list)
     map_svg: SafeString = ""
@@ -89,6 +91,7 @@ def page(story: Story, *, language: str | None = None, report_ids: list[int] | N
     cards = {row["reference"].upper(): row for row in reports}
     html = render.render(body, redactions=story.redactions, cards=cards)
     return StoryPage(story=story, language=shown, fallback=shown != wanted, title=title, summary=summary,
+                     byline=render.redact(story.byline, story.redactions) or settings.SITE_NAME,
                      html=html, reports=reports,
                      map_svg=svgmap.svg(reports, label=_("Map of the approximate places of the linked reports")),
                      tags=[t for t in (story.tags.all() if tags is None else tags) if t.is_active and not t.is_sensitive],

@@ -26,7 +26,7 @@ from testigo.stories.models import Story, StoryReport
 
 MAX_REPORTS = 200
 MAX_REDACTIONS = 100
-TEXT_FIELDS = ("title_es", "title_en", "summary_es", "summary_en", "body_es", "body_en")
+TEXT_FIELDS = ("title_es", "title_en", "summary_es", "summary_en", "body_es", "body_en", "byline")
 # Which role each move needs; the key is (from, to).
 STATUS_ACTIONS = {
     (Story.Status.DRAFT, Story.Status.REVIEW): roles.EDIT,

@@ -53,3 +53,17 @@ def test_a_story_page_has_share_meta_with_public_text(write_story):
     assert '<meta property="og:type" content="article">' in page
     assert '<meta property="og:title" content="Extorsión de █████">' in page
     assert '<meta name="twitter:description" content="Resumen público de █████.">' in page
+
+
+def test_the_author_is_the_byline_staff_chose_never_the_account(write_story, admin_user, settings):
+    from testigo.stories import services
+
+    story = write_story(title_es="Con firma")
+    page = read(story, "en")
+    assert f"By {settings.SITE_NAME}" in page and admin_user.username not in page
+    story = services.save_story(actor=admin_user, story=story, data=services.StoryInput(
+        slug=story.slug, texts={"title_es": "Con firma", "byline": "Equipo de investigación"}))
+    page = read(story, "en")
+    assert "By Equipo de investigación" in page and admin_user.username not in page
+    feed = Client().get(reverse("stories:feed")).content.decode()
+    assert "<name>Equipo de investigación</name>" in feed and admin_user.username not in feed
