@@ -17,7 +17,6 @@ from testigo.console.evidence_views import _download
 from testigo.core import audit, markup, roles
 from testigo.core.access import staff_required
 from testigo.core.models import AuditEvent
-from testigo.reports import evidence
 from testigo.reports.models import Category, Report
 from testigo.stories import selectors, services
 from testigo.stories.models import Story
@@ -148,14 +147,11 @@ def story_status(request, pk: int):
 def story_evidence(request, pk: int):
     """One ZIP of every report the story links (reports/evidence.py), for staff who may export."""
     story = get_object_or_404(Story, pk=pk)
-    reports = [link.report for link in story.links.select_related("report")]
     try:
-        package = evidence.evidence_zip(reports=reports, actor=request.user,
-                                        with_contact=request.POST.get("with_contact") == "1")
-    except ValidationError as exc:
-        for message in exc.messages:
+        package = services.evidence_package(actor=request.user, story=story,
+                                            with_contact=request.POST.get("with_contact") == "1")
+    except (ValidationError, PermissionDenied) as exc:
+        for message in getattr(exc, "messages", [str(exc)]):
             messages.error(request, message)
         return redirect("stories_console:edit", pk=pk)
-    audit.record(action="story.evidence_exported", actor=request.user, obj=story,
-                 data={"reports": [r.reference for r in reports]})
     return _download(package)

@@ -145,3 +145,17 @@ def set_status(*, actor, story: Story, status: str) -> Story:
     story.save(update_fields=["status", "published_at", "updated_at"])
     audit.record(action=STATUS_EVENTS[status], actor=actor, obj=story, data={"from": previous, "to": status})
     return story
+
+
+def evidence_package(*, actor, story: Story, with_contact: bool = False):
+    """The evidence package (reports/evidence.py) of every report the story links, in its order —
+    public or not, as the actor may see them — recorded on each report and on the story."""
+    from testigo.reports import evidence
+
+    reports = [link.report for link in story.links.select_related("report")]
+    if not reports:
+        raise ValidationError(_("This story links no report."))
+    package = evidence.evidence_zip(reports=reports, actor=actor, with_contact=with_contact)
+    audit.record(action="story.evidence_exported", actor=actor, obj=story,
+                 data={"reports": [r.reference for r in reports]})
+    return package

@@ -116,3 +116,22 @@ def test_an_evidence_package_of_a_story_holds_all_its_linked_reports(client, adm
     for ref in (published_report.reference, draft_report.reference):
         assert any(ref in name for name in names), names
     assert AuditEvent.objects.filter(action="story.evidence_exported", object_id=str(story.pk)).exists()
+
+
+def test_the_command_line_exports_a_storys_reports(tmp_path, report_factory, published_report, write_story):
+    import zipfile
+
+    from django.core.management import CommandError, call_command
+
+    other = report_factory(title="Otro caso")
+    story = write_story(references=[published_report.reference, other.reference])
+    target = tmp_path / "historia.zip"
+    call_command("evidence_export", "--story", story.slug, "-o", str(target))
+    names = zipfile.ZipFile(target).namelist()
+    assert any(published_report.reference in n for n in names) and any(other.reference in n for n in names)
+    with pytest.raises(CommandError, match="no story"):
+        call_command("evidence_export", "--story", "no-such-story", "-o", str(tmp_path / "x.zip"))
+    assert not (tmp_path / "x.zip").exists()
+    empty = write_story(title_es="Sin reportes", slug="vacia")
+    with pytest.raises(CommandError):
+        call_command("evidence_export", "--story", empty.slug, "-o", str(tmp_path / "y.zip"))
