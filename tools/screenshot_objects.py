@@ -189,7 +189,10 @@ def _story(user):
     from testigo.reports.selectors import public_base
     from testigo.stories import services
 
-    refs = list(public_base().order_by("-published_at").values_list("reference", flat=True)[:4])
+    extortion = public_base().filter(categories__slug="extorsion", place_name__icontains="Tegucigalpa").order_by(
+        "-published_at")
+    refs = list((extortion if extortion.count() >= 4 else public_base().order_by("-published_at"))
+                .values_list("reference", flat=True)[:4])
     body = ("## Un patrón que se repite\n\nDesde enero, conductores de buses urbanos cuentan lo mismo: una cuota "
             "semanal a cambio de poder trabajar, cobrada en la terminal.\n\n> «Si no pagás, no trabajás.» "
             "— conductor de la ruta 7\n\n" + "".join(f"[[report:{ref}]]\n\n" for ref in refs[:2])
