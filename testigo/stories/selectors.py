@@ -87,6 +87,9 @@ def page(story: Story, *, language: str | None = None, report_ids: list[int] | N
     for number, row in enumerate(reports, start=1):
         row["number"] = number
         row["url"] = address.replace("REFERENCE", row["reference"])
+        # The story's names to hide reach its cards and list too (on top of each report's own).
+        for name in ("public_title", "public_description", "place_name"):
+            row[name] = render.redact(row[name] or "", story.redactions)
         row["title"] = row["public_title"]
     cards = {row["reference"].upper(): row for row in reports}
     html = render.render(body, redactions=story.redactions, cards=cards)

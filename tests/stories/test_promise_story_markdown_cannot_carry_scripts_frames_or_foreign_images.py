@@ -70,3 +70,10 @@ def test_redacted_names_are_gone_everywhere(write_story, client):
         assert "█████" in page
     for url in (reverse("stories:index"), reverse("stories:feed"), reverse("stories:feed") + "?lang=en"):
         assert "Juan" not in client.get(url).content.decode()
+
+
+def test_the_storys_names_are_hidden_in_its_report_cards_too(report_factory, publish, write_story):
+    report = publish(report_factory(title="Amenazas de Juan Pérez", description="Juan Pérez cobra la cuota."))
+    story = write_story(body_es=f"[[report:{report.reference}]]", redactions=["juan pérez"])
+    page = Client().get(reverse("stories:story", args=[story.slug])).content.decode()
+    assert "story-card" in page and "Juan" not in page and "Amenazas de █████" in page
