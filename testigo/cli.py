@@ -24,6 +24,7 @@ USAGE = """usage: testigo COMMAND [options]      (every command reads TESTIGO_DA
   restore FILE [--private-key F|--passphrase-file F] [--force]   into an empty deployment
   export --format csv|geojson [--all]            stream reports to stdout
   evidence-export REF [REF...] -o FILE.zip       evidence package: reports, files, hashes, audit
+  evidence-export --story ADDRESS -o FILE.zip    the same for every report a story links
   map rebuild-counts                             recompute the map's cluster counts
   search rebuild                                 refill the report text search indexes
   retention list|apply [--policy ID]             what retention policies touch now / apply them

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "testigo.channels",
     "testigo.surveys",
     "testigo.alerts",
+    "testigo.stories",
     "testigo.demo",
 ]
 

@@ -11,8 +11,10 @@ urlpatterns = [
     path("console/surveys/", include("testigo.surveys.console_urls")),
     path("console/alerts/", include("testigo.alerts.console_urls")),
     path("console/tokens/", include("testigo.api.console_urls")),
+    path("console/stories/", include("testigo.stories.console_urls")),
     path("console/", include("testigo.console.urls")),
     path("api/", include("testigo.api.urls")),
     path("alerts/", include("testigo.alerts.urls")),
+    path("", include("testigo.stories.urls")),
     path("", include("testigo.public.urls")),
 ]

@@ -176,11 +176,21 @@ def create_objects(*, admin: str, password: str) -> dict[str, str]:
     sub = subscriptions.start(scheme="mailto", address="vecina@example.org", language="es", zone_ids=[zone.pk],
                               categories=[])
     policy = _retention_policy(user)
-    return {"report": _report_reference(), "category": str(category.pk), "survey": str(survey.pk),
+    story = _story(user)
+    return {"story": story.slug, "story_id": str(story.pk), "report": _report_reference(), "category": str(category.pk), "survey": str(survey.pk),
             "import": str(imp.pk), "import_done": str(done.pk), "alert": str(alert.pk), "channel": str(channel.pk),
             "whatsapp": str(whatsapp.pk), "wa_template": str(alert_template.pk),
             "alert_token": signing.dumps(sub.pk, salt=SALT), "xlsform_survey": str(xlsform_survey.pk),
             "submission": str(submission.pk), "retention_policy": str(policy.pk)}
+
+
+def _story(user):
+    """The demo's published story (docs/stories.md, testigo/demo/stories.py)."""
+    from testigo.demo.stories import seed_story
+    from testigo.stories.models import Story
+
+    seed_story()  # seed_demo made it already; made here only if the demo had no story
+    return Story.objects.order_by("pk").first()
 
 
 def _retention_policy(user):

@@ -160,6 +160,14 @@ SHOTS: list[Shot] = [
          "Changing the tip line's key", who="staff"),
     Shot("tipconsole:recover", "console-tips-recover", "/console/tips/recover/", "tipline.md",
          "Opening the tip line with the recovery key", who="staff"),
+    # --- Stories ----------------------------------------------------------------------------
+    Shot("stories:index", "public-stories", "/stories/", "stories.md", "The public stories"),
+    Shot("stories:story", "public-story", "/stories/{story}/", "stories.md",
+         "A story: text, a report card and the small map of its reports"),
+    Shot("stories_console:list", "console-stories", "/console/stories/", "stories.md", "Stories in the console",
+         who="staff"),
+    Shot("stories_console:edit", "console-story-edit", "/console/stories/{story_id}/", "stories.md",
+         "Editing a story: states, evidence package, Markdown", who="staff"),
 ]
 
 _POST = "an action (POST) that redirects to a page captured elsewhere"
@@ -169,6 +177,10 @@ _FILE = "a file download, not an HTML page"
 EXCLUDED: dict[str, str] = {
     "set_language": _POST,
     "console:guide_restore": _POST,
+    "stories:feed": "an Atom feed (XML for feed readers), not a page",
+    "stories_console:new": "the same form as stories_console:edit, empty",
+    "stories_console:status": _POST,
+    "stories_console:evidence": "the evidence package of a story's reports (POST; a ZIP download)",
     "channels:*": "gateway webhooks: machines call them, nobody sees them",
     "odk:*": "OpenRosa endpoints for ODK Collect (XML), not pages",
     "api:v1:*": "the JSON API; its documentation page is api:docs",

@@ -194,6 +194,12 @@ ACTION_LABELS = {
     "backup.failed": gettext_lazy("Backup failed"),
     "guide.edited": gettext_lazy("Security guide edited"),
     "guide.restored": gettext_lazy("Security guide restored to its default"),
+    "story.created": gettext_lazy("Story written"),
+    "story.edited": gettext_lazy("Story edited"),
+    "story.draft": gettext_lazy("Story put back to draft"),
+    "story.review": gettext_lazy("Story put in review"),
+    "story.published": gettext_lazy("Story published"),
+    "story.evidence_exported": gettext_lazy("Evidence package of a story exported"),
 }
 
 OBJECT_LABELS = {
@@ -217,6 +223,7 @@ OBJECT_LABELS = {
     "alerts.rule": gettext_lazy("Alert rule"),
     "core.backuprun": gettext_lazy("Backup"),
     "reports.retentionpolicy": gettext_lazy("Retention policy"),
+    "stories.story": gettext_lazy("Story"),
 }
 
 

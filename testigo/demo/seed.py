@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from testigo.channels.models import Channel
-from testigo.demo import sms, survey, tipline, zones
+from testigo.demo import sms, stories, survey, tipline, zones
 from testigo.reports.models import Report
 from testigo.reports.seed import seed_categories, seed_reports
 
@@ -22,6 +22,7 @@ class Seeded:
     channel: Channel | None = None
     sms_messages: int = 0
     survey_answers: int = 0
+    stories: int = 0
     tipline: tipline.TiplineDemo | None = None
 
 
@@ -40,6 +41,7 @@ def seed_all(*, reports: int = 2000, force_reports: bool = False, admin=None, pa
     done.channel = sms.seed_channel()
     done.sms_messages = sms.seed_conversations(channel=done.channel, staff=admin)
     _survey, done.survey_answers = survey.seed_survey()
+    done.stories = stories.seed_story()
     if admin is not None and password:
         done.tipline = tipline.setup_tipline(admin=admin, password=password)
     return done

@@ -25,6 +25,13 @@ def for_report(report: dict) -> dict:
     return share
 
 
+def for_story(page) -> dict:
+    """A story as stories.selectors.page() gives it (redacted public text only)."""
+    return {"title": page.title, "type": "article",
+            "description": Truncator(" ".join((page.summary or "").split())).chars(DESCRIPTION_CHARS),
+            "stories_feed": True}
+
+
 def for_filters(filters: ReportFilters, **share) -> dict:
     """A list or map filtered by exactly one category offers that category's feed."""
     if len(filters.categories) == 1:

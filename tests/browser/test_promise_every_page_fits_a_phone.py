@@ -60,7 +60,14 @@ def objects(transactional_db, make_user, report_factory) -> dict:
     geo_services.create_layer(actor=admin, name_es="Postas policiales", name_en="Police stations",
                               filename="postas.geojson", data=json.dumps(LAYER).encode())
     api_services.create_token(user=admin, name="Tablero de la alcaldía", scope="read", actor=admin)
-    return {"report": report.reference, "survey": survey.pk, "import": draft.pk, "import_done": done.pk,
+    from testigo.stories import services as story_services
+
+    story = story_services.save_story(actor=admin, data=story_services.StoryInput(
+        texts={"title_es": "Extorsión a conductores de bus en Comayagüela, 2026", "summary_es": "Un patrón.",
+               "body_es": f"## Los hechos\n\n> Una cita larga de un conductor de la ruta.\n\n[[report:{report.reference}]]"},
+        references=[report.reference]))
+    story = story_services.set_status(actor=admin, story=story, status="published")
+    return {"story": story.slug, "story_id": story.pk, "report": report.reference, "survey": survey.pk, "import": draft.pk, "import_done": done.pk,
             "alert": alert.pk, "channel": channel.pk, "category": report.categories.first().pk}
 
 
@@ -74,9 +81,11 @@ CONSOLE_PAGES = [
     "/console/surveys/{survey}/data/", "/console/surveys/{survey}/fields/new/", "/console/alerts/broadcast/",
     "/console/alerts/rules/", "/console/tips/setup/", "/console/2fa/", "/console/2fa/set-up/", "/console/2fa/settings/",
     "/console/guides/", "/console/guides/account-security/", "/console/guides/sms/edit/",
+    "/console/stories/", "/console/stories/new/", "/console/stories/{story_id}/",
 ]
 PUBLIC_PAGES = ["/api/v1/docs", "/reports/", "/r/{report}/", "/report/", "/alerts/", "/console/login/", "/tip/",
-                "/tip/login/", "/guides/", "/guides/tip-line/", "/guides/photos-and-metadata/"]
+                "/tip/login/", "/guides/", "/guides/tip-line/", "/guides/photos-and-metadata/",
+                "/stories/", "/stories/{story}/"]
 
 MEASURE = """() => {
   const heading = document.querySelector('main h1') || document.querySelector('main');

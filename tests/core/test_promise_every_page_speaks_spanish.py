@@ -133,6 +133,11 @@ PAGES = {
     "console:guide": lambda w: [{"slug": slug} for slug, _who in GUIDES],
     "console:guide_edit": lambda w: [{"slug": "sms"}, {"slug": "account-security"}],
     "public:help_services": lambda w: ONE,
+    "stories:index": lambda w: ONE,
+    "stories:story": lambda w: [{"slug": w["story"].slug}],
+    "stories_console:list": lambda w: ONE,
+    "stories_console:new": lambda w: ONE,
+    "stories_console:edit": lambda w: [{"pk": w["story"].pk}, {"pk": w["draft_story"].pk}],
 }
 # Pages that only make sense in a visitor's own state; read by each visitor in that state.
 STATEFUL = {
@@ -147,7 +152,7 @@ STATEFUL = {
 # Anonymous visitors read these (and the stateful public pages).
 PUBLIC = ["tipline:submit", "tipline:login", "alerts:subscribe", "alerts:confirm", "public:home",
           "public:report_new", "public:report_list", "public:report_detail", "public:guides", "public:guide",
-          "public:help_services"]
+          "public:help_services", "stories:index", "stories:story"]
 # POST-only actions: the page a browser sees is where they redirect, read above.
 ACTIONS = {
     "channels_console:reply", "tipconsole:revoke", "tipconsole:rotate_continue", "tipconsole:keep_originals", "tipconsole:reply",
@@ -160,6 +165,7 @@ ACTIONS = {
     "console:twofactor_reset", "console:report_evidence",
     "console:layer_toggle", "console:layer_delete", "api_console:token_revoke", "console:guide_restore",
     "console:retention_apply", "console:retention_delete", "console:report_recordings",
+    "stories_console:status", "stories_console:evidence",
 }
 ODK = "OpenRosa XML for ODK Collect, not a page"
 SKIPPED = {
@@ -183,6 +189,7 @@ SKIPPED = {
     "public:feed_category": "an Atom feed (XML for feed readers), tested in tests/public",
     "public:feed_zone": "an Atom feed (XML for feed readers), tested in tests/public",
     "alerts_console:zone_shapes": "the zones' outlines as GeoJSON for the zones map's script",
+    "stories:feed": "an Atom feed (XML for feed readers), tested in tests/stories",
     **{f"odk:{prefix}{name}": ODK for prefix in ("", "basic_")
        for name in ("form_list", "form_xml", "manifest", "media_file", "submission")},
 }
@@ -345,6 +352,16 @@ def world(settings, tmp_path, monkeypatch, make_user, report_factory, category, 
     help_service = HelpService.objects.create(name="Casa Esperanza", kind="shelter", phone="+504 2222-1111",
                                               address="Col. Kennedy", hours="24 h", lat=14.08, lon=-87.2)
 
+    from testigo.stories import services as story_services
+
+    story = story_services.save_story(actor=admin, data=story_services.StoryInput(
+        texts={"title_es": "Extorsión a conductores", "summary_es": "Un patrón.", "body_es": "## Hechos\n\n> Cita",
+               "title_en": "", "summary_en": "", "body_en": ""},
+        tags=[category], references=[published.reference], redactions=["María"]))
+    story = story_services.set_status(actor=admin, story=story, status="published")
+    draft_story = story_services.save_story(actor=admin, data=story_services.StoryInput(
+        texts={"title_es": "Borrador", "body_es": "Texto"}))
+
     vault.initialise(user=admin, password=PASSWORD)
     tipline_services.submit_tip(body="Vi un soborno en el mercado.", files=[], language="es")
 
@@ -354,7 +371,7 @@ def world(settings, tmp_path, monkeypatch, make_user, report_factory, category, 
             "alerts": [a for a in (broadcast, report_alert, rule_alert) if a is not None], "survey": survey, "import": imp,
             "xlsform_survey": xlsform_survey, "submission": submission,
             "confirm_token": signing.dumps(subscription.pk, salt=SALT), "tip": Tip.objects.get(),
-            "retention_policy": _retention_policy(admin)}
+            "retention_policy": _retention_policy(admin), "story": story, "draft_story": draft_story}
 
 
 def _retention_policy(admin):

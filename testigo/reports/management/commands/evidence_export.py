@@ -1,5 +1,6 @@
 """`testigo evidence-export REF [REF...] -o FILE.zip`: an evidence package (reports/evidence.py)
-for the operator of the server. Acts as the system, or as a staff member with --user (their role
+for the operator of the server; `--story ADDRESS` instead of references: every report a story
+links (stories/services.evidence_package). Acts as the system, or as a staff member with --user (their role
 and what they may see then decide). The file is written as the package streams, then renamed into
 place, so a failure never leaves half a package under the name asked for."""
 
@@ -20,7 +21,8 @@ class Command(BaseCommand):
     help = "Write an evidence package (ZIP) of one or more reports."
 
     def add_arguments(self, parser):
-        parser.add_argument("references", nargs="+", metavar="REF")
+        parser.add_argument("references", nargs="*", metavar="REF")
+        parser.add_argument("--story", metavar="ADDRESS", help="every report linked by this story (its address)")
         parser.add_argument("-o", "--output", required=True, help="the ZIP file to write")
         parser.add_argument("--user", help="act as this staff member (default: the system)")
         parser.add_argument("--with-contact", action="store_true", help="include reporters' names and contacts")
@@ -34,8 +36,22 @@ class Command(BaseCommand):
         target = Path(options["output"])
         partial = target.with_name(target.name + ".partial")
         try:
-            reports = evidence.chosen_reports(actor=actor, references=options["references"])
-            package = evidence.evidence_zip(reports=reports, actor=actor, with_contact=options["with_contact"])
+            if options["story"]:
+                from testigo.stories import services as story_services
+                from testigo.stories.models import Story
+
+                story = Story.objects.filter(slug=options["story"]).first()
+                if story is None or options["references"]:
+                    raise CommandError(f"no story at the address {options['story']!r}" if story is None
+                                       else "give either references or --story, not both")
+                package = story_services.evidence_package(actor=actor, story=story,
+                                                          with_contact=options["with_contact"])
+                reports = list(story.links.all())
+            else:
+                if not options["references"]:
+                    raise CommandError("give one or more report references, or --story ADDRESS")
+                reports = evidence.chosen_reports(actor=actor, references=options["references"])
+                package = evidence.evidence_zip(reports=reports, actor=actor, with_contact=options["with_contact"])
             with open(partial, "wb") as out:
                 for chunk in package.stream():
                     out.write(chunk)

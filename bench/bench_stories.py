@@ -1,0 +1,105 @@
+"""A story page at scale (issue #21, stories): seed reports with _seed.py (1,000,000; QUICK:
+20,000; TESTIGO_BENCH_REPORTS overrides), write a published story linking 100 published reports
+with a card each and a long text, then measure
+
+- its weight: the HTML and everything it loads (stylesheet, script, icon; the map is inline SVG),
+  gzip level 6 as sent and raw; target <= 150 KB;
+- its server time through the Django test client, p50/p95 over repeated requests; target p95 <= 50 ms;
+- the stories index and the Atom feed's server time.
+
+Prints JSON lines; PostgreSQL runs too when TESTIGO_BENCH_POSTGRES_URL is set."""
+
+from __future__ import annotations
+
+import gzip
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _seed  # noqa: E402
+
+REQUESTS = 30 if _seed.QUICK else 100
+LINKED = 100
+PARAGRAPH = ("Los conductores de la ruta pagan cada semana una cuota a quienes controlan la terminal; "
+             "quien no paga recibe amenazas, y algunos han dejado de trabajar. ")
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def weigh(client, url: str) -> tuple[int, int, int]:
+    found: list[str] = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "link" and (a.get("rel") or "") in {"stylesheet", "icon", "preload"} and a.get("href"):
+                found.append(a["href"])
+            elif tag in {"script", "img"} and a.get("src"):
+                found.append(a["src"])
+
+    def body(link: str) -> bytes:
+        response = client.get(link)
+        assert response.status_code == 200, (link, response.status_code)
+        return b"".join(response.streaming_content) if response.streaming else response.content
+
+    html = body(url)
+    Links().feed(html.decode())
+    parts = [html] + [body(link) for link in dict.fromkeys(found) if link.startswith("/")]
+    return sum(len(gzip.compress(p, compresslevel=6)) for p in parts), sum(len(p) for p in parts), len(parts)
+
+
+def timed(prefix: str, name: str, client, url: str) -> None:
+    client.get(url)
+    times = []
+    for _ in range(REQUESTS):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    _seed.emit(f"{prefix}.{name}.p50", round(pct(times, 50), 1), "ms", target="<= 50", n=len(times))
+    _seed.emit(f"{prefix}.{name}.p95", round(pct(times, 95), 1), "ms", target="<= 50", n=len(times))
+
+
+def run(backend: str) -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from testigo.core import markup
+    from testigo.reports.selectors import public_base
+    from testigo.stories import services
+
+    n = _seed.report_count()
+    seconds = _seed.seed(n)
+    prefix = f"stories.{backend}"
+    _seed.emit(f"{prefix}.seed_time", round(seconds, 1), "s", n=n)
+    admin = get_user_model().objects.create_superuser("bench-admin", "bench@example.org", "x" * 16)
+    refs = list(public_base().order_by("?").values_list("reference", flat=True)[:LINKED])
+    cards = "\n\n".join(f"[[report:{ref}]]" for ref in refs)
+    body = (PARAGRAPH * 1000)[:markup.MAX_MARKDOWN_CHARS - len(cards) - 2] + "\n\n" + cards
+    story = services.save_story(actor=admin, data=services.StoryInput(
+        texts={"title_es": "Extorsión a conductores de bus en Comayagüela, 2026", "summary_es": PARAGRAPH,
+               "body_es": body, "title_en": "Extortion of bus drivers", "body_en": body},
+        references=refs, redactions=["Juan Pérez"]))
+    services.set_status(actor=admin, story=story, status="published")
+    client = Client(HTTP_HOST="localhost")
+    url = f"/stories/{story.slug}/"
+    gz, raw, files = weigh(client, url)
+    _seed.emit(f"{prefix}.story_page.weight_gz", round(gz / 1024, 1), "KB", target="<= 150", n=files,
+               linked=len(refs))
+    _seed.emit(f"{prefix}.story_page.weight_raw", round(raw / 1024, 1), "KB", target=None, n=files, linked=len(refs))
+    timed(prefix, "story_page", client, url)
+    timed(prefix, "story_index", client, "/stories/")
+    timed(prefix, "story_feed", client, "/feeds/stories.atom")
+
+
+def main() -> None:
+    _seed.run_on_both("stories", run, __file__)
+
+
+if __name__ == "__main__":
+    main()

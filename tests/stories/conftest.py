@@ -1,0 +1,67 @@
+"""Fixtures for the story tests: published reports and stories written through the services."""
+
+from __future__ import annotations
+
+import pytest
+
+from testigo.stories import services
+from testigo.stories.models import Story
+
+
+@pytest.fixture
+def publish(admin_user):
+    """Verify then publish a report, as staff would."""
+    from testigo.reports import services as report_services
+
+    def run(report):
+        report_services.verify(report=report, actor=admin_user)
+        return report_services.publish(report=report, actor=admin_user)
+
+    return run
+
+
+@pytest.fixture
+def write_story(admin_user):
+    """Write a story (and publish it unless told otherwise) through stories.services."""
+
+    def write(*, title_es="Extorsión a conductores de bus en Comayagüela, 2026", body_es="", title_en="",
+              body_en="", summary_es="", summary_en="", references=(), redactions=(), tags=(), slug="",
+              status=Story.Status.PUBLISHED, actor=None):
+        data = services.StoryInput(slug=slug, texts={"title_es": title_es, "title_en": title_en, "body_es": body_es,
+                                                     "body_en": body_en, "summary_es": summary_es,
+                                                     "summary_en": summary_en},
+                                   tags=list(tags), references=list(references), redactions=list(redactions))
+        story = services.save_story(actor=actor or admin_user, data=data)
+        if status != Story.Status.DRAFT:
+            story = services.set_status(actor=admin_user, story=story, status=status)
+        return story
+
+    return write
+
+
+# --- Page weight, as bench/bench_pages.py counts it: the HTML and every stylesheet, script, icon
+# and image it links from this site, each as sent (gzip level 6, as GZipMiddleware sends it) and raw.
+def weigh(client, url: str) -> dict:
+    import gzip
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "link" and (a.get("rel") or "") in {"stylesheet", "icon", "preload"} and a.get("href"):
+                found.append(a["href"])
+            elif tag in {"script", "img"} and a.get("src"):
+                found.append(a["src"])
+
+    def body(link: str) -> bytes:
+        response = client.get(link)
+        assert response.status_code == 200, (link, response.status_code)
+        return b"".join(response.streaming_content) if response.streaming else response.content
+
+    html = body(url)
+    Links().feed(html.decode())
+    parts = [html] + [body(link) for link in dict.fromkeys(found) if link.startswith("/")]
+    return {"raw": sum(len(p) for p in parts), "gz": sum(len(gzip.compress(p, compresslevel=6)) for p in parts),
+            "html_raw": len(html), "files": len(parts)}
