@@ -6,9 +6,9 @@ seconds per 100,000 rows of the writing process and of the forked one converting
 peak resident memory of each, and the speed of an idempotent re-run, each with the load average.
 The reference, measured in the same run: the same rows (read back from the tables the import
 wrote) written by plain executemany (SQLite) / COPY (PostgreSQL) into copies of the same tables
-with the same indexes, one transaction per batch of 5,000, with nothing computed: no
-conversion, projection, fingerprints, dedupe, map counts or audit. SQLite always; PostgreSQL too
-(names import_csv_postgres_*) when TESTIGO_BENCH_POSTGRES_URL is set, in a throw-away database.
+with the same indexes (on SQLite also the same full-text triggers, into copies of the search
+tables), one transaction per batch of 5,000, with nothing computed: no conversion, projection,
+fingerprints, dedupe, map counts or audit. SQLite always; PostgreSQL too (names import_csv_postgres_*) when TESTIGO_BENCH_POSTGRES_URL is set, in a throw-away database.
 """
 
 from __future__ import annotations
@@ -109,9 +109,10 @@ def reference(n: int) -> float:
     from django.db import connection
 
     copies = {table: f"bench_plain_{table}" for table in WRITTEN}
+    extra = []
     with connection.cursor() as cursor:
         for table, copy in copies.items():
-            _copy_table(cursor, connection.vendor, table, copy)
+            extra += _copy_table(cursor, connection.vendor, table, copy)
         rows, names = {}, {}
         for table in WRITTEN:
             cursor.execute(f'SELECT * FROM "{table}" ORDER BY id')
@@ -133,23 +134,40 @@ def reference(n: int) -> float:
         _write_plain(raw, connection.vendor, {copies[t]: (names[t], written[t]) for t in WRITTEN})
     elapsed = time.perf_counter() - started
     with connection.cursor() as cursor:
-        for copy in copies.values():
+        for copy in [*copies.values(), *extra]:
             cursor.execute(f'DROP TABLE "{copy}"')
     return elapsed
 
 
-def _copy_table(cursor, vendor: str, table: str, copy: str) -> None:
-    """An empty copy of `table` with the same columns, keys and indexes."""
+def _copy_table(cursor, vendor: str, table: str, copy: str) -> list[str]:
+    """An empty copy of `table` with the same columns, keys, indexes and (SQLite) triggers, the
+    full-text tables those triggers keep (reports/search.py) copied too, so the reference pays the
+    same search indexing as the import. Returns the extra tables made, to drop afterwards."""
     if vendor == "postgresql":
         cursor.execute(f'CREATE TABLE "{copy}" (LIKE "{table}" INCLUDING ALL)')
-        return
+        return []
+    renamed = {table: copy}
+    extra = []
+    cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE %s",
+                   [f"%content='{table}'%"])
+    for name, sql in cursor.fetchall():  # external-content FTS5 tables over `table`
+        renamed[name] = f"bench_plain_{name}"
+        extra.append(renamed[name])
+        cursor.execute(_renamed(sql.replace(f"content='{table}'", f"content='{copy}'"), {name: renamed[name]}))
     cursor.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL "
-                   "ORDER BY type = 'index'", [table])
+                   "ORDER BY type = 'index', type = 'trigger'", [table])
     for kind, name, sql in cursor.fetchall():
-        head, _on, tail = sql.partition(f'"{table}"') if f'"{table}"' in sql else sql.partition(table)
-        if kind == "index":
-            head = head.replace(name, f"bench_plain_{name}")
-        cursor.execute(f'{head}"{copy}"{tail}')
+        names = {**renamed, name: f"bench_plain_{name}"} if kind != "table" else renamed
+        cursor.execute(_renamed(sql, names))
+    return extra
+
+
+def _renamed(sql: str, names: dict[str, str]) -> str:
+    """`sql` with each of `names` (whole identifiers, quoted or not) replaced."""
+    import re
+
+    pattern = re.compile(r'"?\b(' + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r')\b"?')
+    return pattern.sub(lambda m: f'"{names[m.group(1)]}"', sql)
 
 
 def _write_plain(raw, vendor: str, tables: dict[str, tuple[list[str], list[tuple]]]) -> None:

@@ -182,6 +182,14 @@ _cache: dict = {}
 _lock = threading.Lock()
 
 
+def cached_zone_index() -> tuple[object, ZoneIndex] | None:
+    """(token, index) as last built by this process, without asking the database whether the
+    zones changed since: the caller checks the token itself (selectors reads it in the same
+    statement as the recipients)."""
+    with _lock:
+        return _cache.get("zones")
+
+
 def zone_index() -> ZoneIndex:
     """The index for the zones as they are now in the database (rebuilt only when they changed)."""
     from testigo.alerts.models import AlertsState, Zone

@@ -17,6 +17,7 @@ stays bounded whatever the file's size.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 import traceback
@@ -80,6 +81,9 @@ def _serve(produce: Callable[[], Iterator], sender, receiver) -> None:
     # terminate() must end it.
     receiver.close()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # What the child inherited lives as long as it does: never walked by its collector (which
+    # would also copy every page it shares with the parent). See core/gcpause.py.
+    gc.freeze()
     _forget_connections()
     try:
         for item in produce():

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from testigo.core import archives, audit, forked, roles
+from testigo.core import archives, audit, forked, gcpause, roles
 from testigo.reports import bulk, public_changes
 from testigo.reports.models import Report
 from testigo.surveys import dateorder, mapping, presets, tabular, ushahidi
@@ -149,7 +149,7 @@ def run(*, import_id: int, progress: Callable[[Import], None] | None = None) -> 
         prepared.may_publish = roles.can(actor, roles.PUBLISH)
         imp.summary = start_summary(imp, prepared, actor, path)
         columns = bulk.ReportColumns()
-        with _batches(imp, path, prepared, columns) as batches, bulk.import_connection():
+        with gcpause.frozen_heap(), _batches(imp, path, prepared, columns) as batches, bulk.import_connection():
             imp.total_rows = tabular.count_rows(path)  # while the first batch is converted
             imp.heartbeat_at = timezone.now()
             imp.save(update_fields=["total_rows", "heartbeat_at"])

@@ -33,7 +33,7 @@ def _brute_force(lat: float, lon: float, reach_m: float) -> set[int]:
 
 
 def _found(lat: float, lon: float, reach_m: float = 0) -> set[int]:
-    found = selectors._matching(lat=lat, lon=lon, zone_ids=[], reach_m=reach_m, wanted=None)
+    found = selectors._matching(lat=lat, lon=lon, zone_ids=[], reach_m=reach_m, category_ids=None)
     assert len(found) == len({r.subscription_id for r in found})
     assert all(r.area_key == f"s{r.subscription_id}" for r in found)
     return {r.subscription_id for r in found}
