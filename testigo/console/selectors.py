@@ -44,9 +44,18 @@ def status_counts(user, filters: selectors.ReportFilters, conditions=()) -> dict
         visible = selectors.visible_to(user)
         statuses = [status for status in statuses if visible.filter(status=status).exists()]
     counted = search.capped_counts_by(qs, "status", statuses, COUNT_CAP)
-    return {status: counted[status] if status in counted
-            else capped_count(qs.filter(status=status)) if status in statuses else CappedCount(0)
-            for status in Report.Status.values}
+
+    def one(status: str) -> CappedCount:
+        if status in counted:
+            return counted[status]
+        if status not in statuses:
+            return CappedCount(0)
+        if search.joined(qs):  # rare among the matches: the index finds the word and the status together
+            return capped_count(selectors.staff_reports(user, replace(filters, statuses=[status]), paged=True)
+                                .filter(*conditions))
+        return capped_count(qs.filter(status=status))
+
+    return {status: one(status) for status in Report.Status.values}
 
 
 def stored_counts_apply(filters: selectors.ReportFilters, conditions=()) -> bool:

@@ -26,7 +26,9 @@ Words are ANDed; anything but letters and digits separates words, so FTS syntax 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from contextlib import contextmanager
 from functools import lru_cache
 
 from django.db import DatabaseError
@@ -41,6 +43,11 @@ PUBLIC_COLUMNS = ("public_title", "public_description", "place_name")
 STAFF_COLUMNS = ("title", "description", "place_name")
 TABLES = {"public": "reports_search_public", "staff": "reports_search_staff"}
 COLUMNS = {"public": PUBLIC_COLUMNS, "staff": STAFF_COLUMNS}
+# SQLite's staff index also holds each report's status, in its own column that the words typed
+# never reach (every staff query is filtered to the text columns): a status tab over a common
+# word is then answered by the index (`"in review" AND (words)`), not by reading every match's row.
+FILTER_COLUMNS = {"public": (), "staff": ("status",)}
+INDEXED = {kind: COLUMNS[kind] + FILTER_COLUMNS[kind] for kind in COLUMNS}
 # PostgreSQL's public index holds only what the public may see at all: published and public.
 PUBLIC_WHERE = "status = 'published' AND visibility = 'public'"
 # Spanish words too common to search for, dropped from every query on both backends: a prefix
@@ -184,9 +191,13 @@ class _Matches(Expression):
                 [*params, self.query])
 
 
-def apply(qs: QuerySet, text: str, *, public: bool, vendor: str | None = None, paged: bool = False) -> QuerySet:
+def apply(qs: QuerySet, text: str, *, public: bool, vendor: str | None = None, paged: bool = False,
+          statuses: list[str] | tuple = ()) -> QuerySet:
     """`qs` narrowed to the reports whose text (public or staff, see the module) matches every
-    word of `text`. The staff search also finds a report by its exact reference.
+    word of `text`. The staff search also finds a report by its exact reference. `statuses`: the
+    statuses qs is already narrowed to (the inbox's tab), which SQLite's staff index then
+    answers too, so that a status rare among a common word's matches is found without reading
+    every match's row (and counted as rare when it is).
 
     The filter takes one of these shapes, told apart by a capped read of the index (`_rare_ids`):
     - a rare query (fewer than RARE_MATCHES reports): `id IN (those ids)`, each report looked up
@@ -209,15 +220,17 @@ def apply(qs: QuerySet, text: str, *, public: bool, vendor: str | None = None, p
     if not query_words:
         return qs.filter(Q(id__in=references) if references else nothing)
     if vendor == "postgresql":
-        rare = _rare_ids(kind, query_words, vendor)
+        rare = _once(("rare", kind, tuple(query_words)), lambda: _rare_ids(kind, query_words, vendor))
         if rare is not None:
             return qs.filter(Q(id__in=rare + references) if rare or references else nothing)
         match = Q(_Matches(COLUMNS[kind], tsquery(query_words)))
         return qs.filter(match | Q(id__in=references) if references else match)
-    fts, bound = fts5_terms(kind, query_words)
+    fts, bound = _once(("terms", kind, tuple(query_words)), lambda: fts5_terms(kind, query_words))
     if not fts:
         return qs.filter(Q(id__in=references) if references else nothing)
-    rare = _rare_ids(kind, query_words, vendor, fts=fts) if bound >= RARE_MATCHES else _fts5_all(kind, fts)
+    fts = _narrowed(kind, fts, statuses)
+    rare = _once(("rare", kind, fts), lambda: _rare_ids(kind, query_words, vendor, fts=fts) if bound >= RARE_MATCHES
+                 else _fts5_all(kind, fts))
     if rare is not None:
         return qs.filter(Q(id__in=rare + references) if rare or references else nothing)
     if references:  # a reference typed is rare, a common text with it is not: the reference wins
@@ -227,6 +240,45 @@ def apply(qs: QuerySet, text: str, *, public: bool, vendor: str | None = None, p
         return qs.extra(tables=[table], where=[f'"{table}" MATCH %s AND "{table}".rowid = "reports_report"."id"'],
                         params=[fts])
     return qs.filter(_UnindexedIn(_fts5_ids(kind, fts)))
+
+
+def _narrowed(kind: str, fts: str, statuses) -> str:
+    """The words kept to the text columns (where the index also holds other columns: a word typed
+    must never match a report's status), with the statuses as index terms when given."""
+    if not FILTER_COLUMNS[kind]:
+        return fts
+    fts = f"{{{' '.join(COLUMNS[kind])}}} : ({fts})"
+    if statuses and "status" in FILTER_COLUMNS[kind]:
+        # "in_review" is indexed as the tokens "in" "review": the phrase matches it, and only it.
+        wanted = " OR ".join(f'"{" ".join(_WORD.findall(status))}"' for status in sorted(set(statuses)))
+        fts = f"status : ({wanted}) AND {fts}"
+    return fts
+
+
+_memory = threading.local()
+
+
+@contextmanager
+def remembered():
+    """Within the block (one inbox request), each query's vocabulary read and rare-or-common check
+    run once: the list and its status tabs search the same words (the tabs without the status)."""
+    if getattr(_memory, "store", None) is not None:
+        yield
+        return
+    _memory.store = {}
+    try:
+        yield
+    finally:
+        _memory.store = None
+
+
+def _once(key: tuple, compute):
+    store = getattr(_memory, "store", None)
+    if store is None:
+        return compute()
+    if key not in store:
+        store[key] = compute()
+    return store[key]
 
 
 def joined(qs: QuerySet) -> bool:
@@ -344,7 +396,7 @@ class _UnindexedIn(Expression):
 # --- The indexes: created by migration 0008, checked after every migrate, rebuilt on request.
 
 def _sqlite_triggers(kind: str) -> dict[str, str]:
-    table, columns = TABLES[kind], COLUMNS[kind]
+    table, columns = TABLES[kind], INDEXED[kind]
     names = ", ".join(columns)
     new = ", ".join(f"new.{c}" for c in columns)
     old = ", ".join(f"old.{c}" for c in columns)
@@ -354,14 +406,14 @@ def _sqlite_triggers(kind: str) -> dict[str, str]:
     return {
         f"{table}_ai": f"CREATE TRIGGER {table}_ai AFTER INSERT ON reports_report BEGIN {insert} END",
         f"{table}_ad": f"CREATE TRIGGER {table}_ad AFTER DELETE ON reports_report BEGIN {delete} END",
-        # Only when the indexed text changed: a status change or a save of unchanged text costs nothing.
+        # Only when what it holds changed: a save of unchanged text and status costs nothing.
         f"{table}_au": (f"CREATE TRIGGER {table}_au AFTER UPDATE OF id, {names} ON reports_report "
                         f"WHEN {changed} BEGIN {delete} {insert} END"),
     }
 
 
 def _sqlite_table(kind: str) -> str:
-    return (f"CREATE VIRTUAL TABLE {TABLES[kind]} USING fts5({', '.join(COLUMNS[kind])}, "
+    return (f"CREATE VIRTUAL TABLE {TABLES[kind]} USING fts5({', '.join(INDEXED[kind])}, "
             "content='reports_report', content_rowid='id', tokenize='unicode61 remove_diacritics 2')")
 
 
@@ -405,6 +457,23 @@ def create(schema_editor) -> None:
         for sql in _sqlite_triggers(kind).values():
             schema_editor.execute(sql)
     rebuild(schema_editor.connection)
+
+
+def recreate_sqlite(schema_editor, kind: str) -> None:
+    """Drop one SQLite index with its triggers and create it again in its current shape, filled
+    (reports' migration 0013: the staff index gained the status column). Nothing on PostgreSQL."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    for name in _sqlite_triggers(kind):
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    schema_editor.execute(f"DROP TABLE IF EXISTS {TABLES[kind]}")
+    schema_editor.execute(_sqlite_table(kind))
+    for sql in _sqlite_triggers(kind).values():
+        schema_editor.execute(sql)
+    table = TABLES[kind]
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
+        cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
 
 def drop(schema_editor) -> None:

@@ -76,7 +76,7 @@ def _apply(qs: QuerySet, filters: ReportFilters, *, public: bool, paged: bool = 
     if filters.date_to:
         qs = qs.filter(**{f"{date_field}__lt": _aware(filters.date_to, end=True)})
     if filters.text:
-        qs = search.apply(qs, filters.text, public=public, paged=paged)
+        qs = search.apply(qs, filters.text, public=public, paged=paged, statuses=() if public else filters.statuses)
     if filters.bbox:
         west, south, east, north = filters.bbox
         lat, lon = ("public_lat", "public_lon") if public else ("lat", "lon")
