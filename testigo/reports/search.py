@@ -192,12 +192,14 @@ class _Matches(Expression):
 
 
 def apply(qs: QuerySet, text: str, *, public: bool, vendor: str | None = None, paged: bool = False,
-          statuses: list[str] | tuple = ()) -> QuerySet:
+          statuses: list[str] | tuple = (), unordered: bool = False) -> QuerySet:
     """`qs` narrowed to the reports whose text (public or staff, see the module) matches every
     word of `text`. The staff search also finds a report by its exact reference. `statuses`: the
     statuses qs is already narrowed to (the inbox's tab), which SQLite's staff index then
     answers too, so that a status rare among a common word's matches is found without reading
-    every match's row (and counted as rare when it is).
+    every match's row (and counted as rare when it is). `unordered`: the caller reads no order,
+    only a capped count (the public list's): a common SQLite search is then joined like the
+    inbox's and counted in the index's order, without building the set of every match.
 
     The filter takes one of these shapes, told apart by a capped read of the index (`_rare_ids`):
     - a rare query (fewer than RARE_MATCHES reports): `id IN (those ids)`, each report looked up
@@ -235,7 +237,7 @@ def apply(qs: QuerySet, text: str, *, public: bool, vendor: str | None = None, p
         return qs.filter(Q(id__in=rare + references) if rare or references else nothing)
     if references:  # a reference typed is rare, a common text with it is not: the reference wins
         return qs.filter(id__in=references)
-    if paged and not public:
+    if paged and (not public or unordered):
         table = TABLES[kind]
         return qs.extra(tables=[table], where=[f'"{table}" MATCH %s AND "{table}".rowid = "reports_report"."id"'],
                         params=[fts])
@@ -284,6 +286,15 @@ def _once(key: tuple, compute):
 def joined(qs: QuerySet) -> bool:
     """Whether qs is a common SQLite staff search, joined to its search table (see apply)."""
     return TABLES["staff"] in qs.query.extra_tables
+
+
+def index_order(qs: QuerySet) -> tuple:
+    """For a common SQLite search joined to its table (either kind): the index's own order, newest
+    match first, which makes the planner drive the query by the index; () for any other queryset."""
+    for table in TABLES.values():
+        if table in qs.query.extra_tables:
+            return (RawSQL(f'"{table}".rowid', []).desc(),)
+    return ()
 
 
 def staff_order(qs: QuerySet) -> tuple:
