@@ -2,7 +2,9 @@
 word's matches read every match's row to find the few with that status (the page and the tab's
 count alike). SQLite's staff index now holds the status in a column of its own, which the words
 typed never reach, so `status AND words` is answered by the index: a status rare among the matches
-is a rare query (looked up by key), a common one walks the index's matches of both. And the
+is a rare query (looked up by key), a common one walks the index's matches of both. On
+PostgreSQL, whose GIN index and status index combine, a status rare among the matches is a rare
+query too (it sorted every match with that status, a tenth of a common word's). And the
 inbox asks the index whether a query is rare once per request, not once for the list and again
 for its tabs."""
 
@@ -63,14 +65,20 @@ def test_words_never_match_a_status(common_word, admin_user):
         assert not [r for r in _inbox(admin_user, text=word, statuses=["in_review"])]
 
 
-@sqlite_only
+def _by_key(qs) -> bool:
+    """Whether qs looks the matches up by key (a rare query) rather than asking the index per row."""
+    return search.TABLES["staff"] not in str(qs.query) and "to_tsvector" not in str(qs.query)
+
+
 def test_a_status_rare_among_a_common_words_matches_is_looked_up_by_key(common_word, admin_user):
-    assert search.joined(_inbox(admin_user))  # the word alone is common: the index is walked
+    assert not _by_key(_inbox(admin_user))  # the word alone is common: the index is walked
     rare = _inbox(admin_user, statuses=["rejected"])
-    assert not search.joined(rare)  # with the status: rare, the few matches looked up by their key
+    assert _by_key(rare)  # with the status: rare, the few matches looked up by their key
     assert [r.pk for r in rare] == [common_word[3].pk]
     common = _inbox(admin_user, statuses=["new"])
-    assert search.joined(common)
+    assert not _by_key(common)
+    if connection.vendor != "sqlite":
+        return
     assert 'status : ("new") AND' in str(common.query), str(common.query)  # the status is an index term
 
 
