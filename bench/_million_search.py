@@ -33,6 +33,10 @@ def run(ctx) -> None:
     for name, typed in WORDS.items():
         ctx.time(f"search.console.{name}", lambda i, t=typed: f"/console/?q={quote(t)}", client=staff,
                  target="<= 100")
+    # A status tab over a common word's matches: a status a tenth of them have, one none has.
+    for status in ("rejected", "archived"):
+        ctx.time(f"search.console.common_status_{status}",
+                 lambda i, s=status: f"/console/?q={quote(WORDS['common'])}&status={s}", client=staff, target="<= 100")
     ctx.time("search.console.report_reference", lambda i: f"/console/?q=B-{ctx.rng.randrange(ctx.n):08d}",
              client=staff, target="<= 100")
     ctx.time("search.reference.public_list_no_search", lambda i: "/reports/")

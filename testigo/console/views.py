@@ -24,7 +24,7 @@ from testigo.core import auth, roles, services, twofactor
 from testigo.core.access import may_enter, staff_required
 from testigo.core.paging import CappedCount, CappedPaginator
 from testigo.core.signals import staff_password_changed, staff_password_verified
-from testigo.reports import selectors
+from testigo.reports import search, selectors
 from testigo.reports import services as reports_services
 from testigo.reports.models import Report
 from testigo.surveys import columns
@@ -114,6 +114,11 @@ def password_view(request):
 
 @staff_required()
 def inbox(request):
+    with search.remembered():  # the list and its tabs search the same words: the index is asked once
+        return _inbox(request)
+
+
+def _inbox(request):
     form = InboxFilterForm(request.GET or None, sources=console_selectors.sources(request.user),
                            surveys=console_selectors.inbox_surveys())
     filters, conditions = form.filters(), form.answer_conditions()

@@ -123,7 +123,7 @@ def report_list(request):
     filters = form.filters() if request.GET else selectors.ReportFilters()
     # A capped count ("1,000+") and a page read in the public order's index: an exact count of a
     # filtered list read every match at a million reports (issue #19).
-    page = CappedPaginator(selectors.public_reports(filters, paged=True), PAGE_SIZE,
+    page = CappedPaginator(selectors.public_reports(filters, paged=True), PAGE_SIZE, count=selectors.public_count(filters),
                            read=selectors.public_rows).get_page(request.GET.get("page"))
     categories = selectors.public_categories([row["id"] for row in page.object_list])
     reports = [{**row, "categories": categories.get(row["id"], [])} for row in page.object_list]

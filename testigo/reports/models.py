@@ -168,6 +168,24 @@ class Report(models.Model):
         return self.status == self.Status.PUBLISHED and self.lat is None
 
 
+class StatusCount(models.Model):
+    """How many reports a category key holds per part (status and confidentiality), for the
+    inbox's status tabs (reports/counts/: kept with the map's counts, in the same transaction).
+    category 0 counts every report; category c the reports the single-category filter c matches
+    (c's own and its children's); part = status index * 2 + 1 if confidential."""
+
+    pk = models.CompositePrimaryKey("category", "part")
+    category = models.IntegerField()
+    part = models.SmallIntegerField()
+    n = models.IntegerField()
+
+    class Meta:
+        verbose_name = "status count"
+
+    def __str__(self) -> str:
+        return f"{self.category}/{self.part}: {self.n}"
+
+
 def text_limit(field: str) -> int:
     """The longest text a Report field takes: every writer that skips full_clean (bulk inserts)
     cuts to this, so the limit lives only in the model."""

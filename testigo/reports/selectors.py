@@ -12,7 +12,8 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from testigo.core import roles
+from testigo.core import paging, roles
+from testigo.core.paging import CappedCount, capped_count
 from testigo.reports import search
 from testigo.reports.models import Category, Media, Report
 
@@ -52,7 +53,8 @@ def _aware(d: date, end: bool) -> datetime:
     return timezone.make_aware(moment)
 
 
-def _apply(qs: QuerySet, filters: ReportFilters, *, public: bool, paged: bool = False) -> QuerySet:
+def _apply(qs: QuerySet, filters: ReportFilters, *, public: bool, paged: bool = False,
+           unordered: bool = False) -> QuerySet:
     if filters.statuses and not public:
         qs = qs.filter(status__in=filters.statuses)
     if filters.categories and paged:
@@ -76,7 +78,8 @@ def _apply(qs: QuerySet, filters: ReportFilters, *, public: bool, paged: bool = 
     if filters.date_to:
         qs = qs.filter(**{f"{date_field}__lt": _aware(filters.date_to, end=True)})
     if filters.text:
-        qs = search.apply(qs, filters.text, public=public, paged=paged)
+        qs = search.apply(qs, filters.text, public=public, paged=paged, statuses=() if public else filters.statuses,
+                          unordered=unordered)
     if filters.bbox:
         west, south, east, north = filters.bbox
         lat, lon = ("public_lat", "public_lon") if public else ("lat", "lon")
@@ -114,6 +117,22 @@ def public_reports(filters: ReportFilters | None = None, *, paged: bool = False)
     match (map counts, exports); filters are then written so the order's index serves them."""
     qs = _apply(public_base(), filters or ReportFilters(), public=True, paged=paged)
     return public_values(qs.order_by(*PUBLIC_ORDER))
+
+
+def public_count(filters: ReportFilters | None = None) -> CappedCount:
+    """How many reports public_reports(filters) lists, capped (paging.COUNT_CAP). A common word's
+    search is counted from the search index's matches in its own order, stopping after the cap:
+    the list's filter (every match, tested against the public order) first built the set of every
+    match of the word, a third of the published reports for a common one (issue #19)."""
+    qs = _apply(public_base(), filters or ReportFilters(), public=True, paged=True, unordered=True)
+    order = search.index_order(qs)
+    if not order:
+        return capped_count(qs)
+    # In the index's order, so that the index drives (unordered, SQLite would walk the public
+    # reports and ask the index about each one); the slice keeps the order in the count's subquery.
+    cap = paging.COUNT_CAP
+    found = qs.order_by(*order).values("pk")[: cap + 1].count()
+    return CappedCount(found) if found <= cap else CappedCount(cap, exact=False)
 
 
 def public_rows(qs: QuerySet, start: int, stop: int) -> list[dict]:

@@ -18,6 +18,10 @@ Keeping (no database triggers: a bulk import would crawl):
 - bulk inserts go through `reports.bulk.insert_reports`, which counts what it inserts itself.
 `rebuild()` recomputes everything (`testigo map rebuild-counts`).
 
+The same entries keep reports.StatusCount: every report, located or not, per category key and
+part (scope TALLY, never on the map), which the inbox's status tabs read when the only filter is
+a category (`status_totals`) instead of counting the category's reports on every request.
+
 Modules: entries.py (what a report contributes, as deltas), keeping.py (tracking and signals),
 sql.py (rebuilding and bulk additions in SQL).
 """
@@ -26,9 +30,9 @@ from testigo.geo import memindex
 from testigo.geo.pyramid import STORED_LEVELS, TOP, clusters
 from testigo.reports.counts.entries import ALL, PUBLIC, STAFF, STATUSES, part_of, staff_parts
 from testigo.reports.counts.keeping import added, tracking
-from testigo.reports.counts.sql import rebuild
+from testigo.reports.counts.sql import rebuild, status_totals
 
 memindex.WATCHED.add(PUBLIC)  # the public map's points are held in memory (api/queries.py)
 
 __all__ = ["ALL", "PUBLIC", "STAFF", "STATUSES", "STORED_LEVELS", "TOP", "added", "clusters", "part_of", "rebuild",
-           "staff_parts", "tracking"]
+           "staff_parts", "status_totals", "tracking"]

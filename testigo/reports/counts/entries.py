@@ -12,6 +12,9 @@ from testigo.geo.tiles import KEY_ZOOM
 from testigo.reports.models import Category, Report
 
 PUBLIC, STAFF = 0, 1
+# Not on the map: every report, located or not, per category key and part, counted in
+# reports.StatusCount for the inbox's status tabs (tally_deltas).
+TALLY = 2
 ALL = 0
 # The status order is part of the stored key (part = index * 2 + confidential): append new
 # statuses at the end of Report.Status, and run `testigo map rebuild-counts` after any reordering.
@@ -72,9 +75,9 @@ def entries_of(ids: list[int]) -> dict[int, list[Entry]]:
                     keys[report_id].add(parents[category_id])
     for rid, status, visibility, tk, lat, lon, ptk, plat, plon in rows:
         cats = (ALL, *sorted(keys.get(rid, ())))
-        mine: list[Entry] = []
+        part = part_of(status, visibility)
+        mine: list[Entry] = [(TALLY, c, part, 0, 0.0, 0.0, rid) for c in cats]
         if tk is not None:
-            part = part_of(status, visibility)
             mine += [(STAFF, c, part, tk, lat, lon, rid) for c in cats]
         if rid in public and ptk is not None:
             mine += [(PUBLIC, c, 0, ptk, plat, plon, rid) for c in cats]
@@ -91,6 +94,8 @@ def deltas(before: dict[int, list[Entry]], after: dict[int, list[Entry]]) -> dic
             continue
         for sign, items in ((-1, old), (1, new)):
             for scope, cat, part, tk, lat, lon, report_id in items:
+                if scope == TALLY:
+                    continue
                 for level in STORED_LEVELS:
                     key = (scope, level, cat, part, tk >> (2 * (KEY_ZOOM - level)))
                     row = acc.get(key)
@@ -103,3 +108,17 @@ def deltas(before: dict[int, list[Entry]], after: dict[int, list[Entry]]) -> dic
                         row[3] += sign * report_id
     return {k: v for k, v in acc.items() if any(v)}
 
+
+
+def tally_deltas(before: dict[int, list[Entry]], after: dict[int, list[Entry]]) -> dict[tuple[int, int], int]:
+    """(category, part) -> reports to add to reports.StatusCount."""
+    acc: dict[tuple[int, int], int] = defaultdict(int)
+    for rid in set(before) | set(after):
+        old, new = before.get(rid, []), after.get(rid, [])
+        if old == new:
+            continue
+        for sign, items in ((-1, old), (1, new)):
+            for scope, cat, part, *_rest in items:
+                if scope == TALLY:
+                    acc[(cat, part)] += sign
+    return {k: v for k, v in acc.items() if v}

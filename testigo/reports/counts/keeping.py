@@ -7,14 +7,32 @@ import threading
 from collections.abc import Iterable
 from contextlib import contextmanager
 
+from django.db import connection as default_connection
 from django.db import transaction
 
 from testigo.geo.pyramid import apply_deltas
-from testigo.reports.counts.entries import Entry, deltas, entries_of
-from testigo.reports.counts.sql import add_in_sql
+from testigo.reports.counts.entries import Entry, deltas, entries_of, tally_deltas
+from testigo.reports.counts.sql import TALLY_TABLE, add_in_sql
 from testigo.reports.models import Category, Report
 
 _local = threading.local()
+
+
+def apply_changes(before: dict[int, list[Entry]], after: dict[int, list[Entry]], connection=None) -> None:
+    """Add what these reports' entries changed to the map's counts and to the status counts."""
+    connection = connection or default_connection
+    apply_deltas(deltas(before, after), connection)
+    changes = tally_deltas(before, after)
+    if not changes:
+        return
+    table = connection.ops.quote_name(TALLY_TABLE)
+    rows = [(cat, part, n) for (cat, part), n in sorted(changes.items())]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} (category, part, n) VALUES (%s, %s, %s) "
+                           f"ON CONFLICT (category, part) DO UPDATE SET n = {table}.n + excluded.n", rows)
+        gone = [(cat, part) for (cat, part), n in changes.items() if n < 0]
+        if gone:
+            cursor.executemany(f"DELETE FROM {table} WHERE category = %s AND part = %s AND n <= 0", gone)
 
 
 class _Tracker:
@@ -34,7 +52,7 @@ class _Tracker:
     def flush(self) -> None:
         ids = list(self.before)
         if ids:
-            apply_deltas(deltas(self.before, entries_of(ids)))
+            apply_changes(self.before, entries_of(ids))
         self.before = {}
 
 
@@ -94,7 +112,7 @@ def _on_post_save(sender, instance, created, **kwargs) -> None:
         return
     before = {instance.pk: [] if created else getattr(instance, "_cluster_before", [])}
     instance.__dict__.pop("_cluster_before", None)
-    apply_deltas(deltas(before, entries_of([instance.pk])))
+    apply_changes(before, entries_of([instance.pk]))
 
 
 def _on_pre_delete(sender, instance, **kwargs) -> None:
@@ -107,7 +125,7 @@ def _on_pre_delete(sender, instance, **kwargs) -> None:
 
 def _on_post_delete(sender, instance, **kwargs) -> None:
     if _current() is None:
-        apply_deltas(deltas({instance.pk: getattr(instance, "_cluster_before", [])}, {}))
+        apply_changes({instance.pk: getattr(instance, "_cluster_before", [])}, {})
 
 
 def _on_categories_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
@@ -133,7 +151,7 @@ def _on_categories_changed(sender, instance, action, reverse, pk_set, **kwargs) 
         return
     before = getattr(instance, "_cluster_before", {})
     instance.__dict__.pop("_cluster_before", None)
-    apply_deltas(deltas({i: before.get(i, []) for i in ids}, entries_of(ids)))
+    apply_changes({i: before.get(i, []) for i in ids}, entries_of(ids))
 
 
 def _category_ids_affected(category) -> list[int]:
@@ -164,7 +182,7 @@ def _on_category_post_save(sender, instance, **kwargs) -> None:
     saved = instance.__dict__.pop("_cluster_before", None)
     if saved is not None and _current() is None:
         ids, before = saved
-        apply_deltas(deltas({i: before.get(i, []) for i in ids}, entries_of(ids)))
+        apply_changes({i: before.get(i, []) for i in ids}, entries_of(ids))
 
 
 def _on_category_pre_delete(sender, instance, **kwargs) -> None:

@@ -11,11 +11,12 @@ from django.db import transaction
 from testigo.geo import memindex
 from testigo.geo.pyramid import COLUMNS, KEY_COLUMNS, STORED_LEVELS, TABLE, TOP
 from testigo.geo.tiles import KEY_ZOOM
-from testigo.reports.counts.entries import CONFIDENTIAL, PUBLIC, STAFF, STATUSES
-from testigo.reports.models import Category, Report
+from testigo.reports.counts.entries import CONFIDENTIAL, PUBLIC, STAFF, STATUSES, TALLY
+from testigo.reports.models import Category, Report, StatusCount
 
 MIDDLE = 12  # bulk additions group the levels coarser than this from this one (add_in_sql)
 SCRATCH = TABLE + "_batch"
+TALLY_TABLE = StatusCount._meta.db_table
 
 @dataclass(frozen=True)
 class Only:
@@ -35,9 +36,10 @@ class Only:
 
 
 def _sources(connection, only: Only | None = None) -> list[tuple]:
-    """The four GROUP BY sources of the finest stored level (staff and public, every report and
-    per category key), as (scope, category expression, part expression, key, lat, lon,
-    FROM ... WHERE ..., params), restricted to some reports when `only` is given."""
+    """The six GROUP BY sources of the finest stored level (staff and public, every report and
+    per category key) and of the status counts (TALLY: staff without the location), as (scope,
+    category expression, part expression, key, lat, lon, FROM ... WHERE ..., params), restricted
+    to some reports when `only` is given."""
     from testigo.reports.selectors import public_base  # selectors import this package's callers
 
     quote = connection.ops.quote_name
@@ -74,6 +76,9 @@ def _sources(connection, only: Only | None = None) -> list[tuple]:
         (PUBLIC, "k.cat", "0", "public_tile_key", "public_lat", "public_lon",
          f"{reports} r JOIN ({keys}) k ON k.rid = r.id WHERE public_tile_key IS NOT NULL{rows} "
          f"AND r.id IN ({public_sql})", keys_params + rows_params + public_params),
+        (TALLY, "0", part, None, None, None, f"{reports} r WHERE 1 = 1{rows}", rows_params),
+        (TALLY, "k.cat", part, None, None, None, f"{reports} r JOIN ({keys}) k ON k.rid = r.id WHERE 1 = 1{rows}",
+         keys_params + rows_params),
     ]
 
 
@@ -81,6 +86,8 @@ def _fill_finest(cursor, connection, table: str, names: str, only: Only | None) 
     """INSERT the finest level's groups of the sources into `table` (the counts, or a scratch table)."""
     shift = 2 * (KEY_ZOOM - TOP)
     for scope, cat, part_sql, key, lat, lon, source, params in _sources(connection, only):
+        if scope == TALLY:
+            continue
         cell = f"{key} >> {shift}"
         group = ", ".join(g for g in (cat, part_sql, cell) if g not in ("0",))
         cursor.execute(
@@ -103,6 +110,8 @@ def rebuild(connection=None) -> int:
                 f"INSERT INTO {table} ({names}) SELECT scope, {level}, category, part, cell >> {step}, SUM(n), "
                 f"SUM(sum_lat), SUM(sum_lon), SUM(sum_id) FROM {table} WHERE level = {finer} "
                 f"GROUP BY scope, category, part, cell >> {step}")
+        if TALLY_TABLE in connection.introspection.table_names(cursor):  # not yet in reports' migration 0004
+            _fill_tally(cursor, connection, None, rebuild=True)
         cursor.execute(f"SELECT COUNT(*) FROM {table}")
         rows = cursor.fetchone()[0]
         # Points held in memory by any process are stale now. (Migrations rebuild the counts before
@@ -110,6 +119,28 @@ def rebuild(connection=None) -> int:
         if memindex.TABLE in connection.introspection.table_names(cursor):
             memindex.bump(memindex.WATCHED, connection)
         return rows
+
+
+def _fill_tally(cursor, connection, only: Only | None, *, rebuild: bool = False) -> None:
+    """The status counts of these reports (all when `only` is None): refilled when `rebuild`,
+    else added to the stored ones."""
+    table = connection.ops.quote_name(TALLY_TABLE)
+    if rebuild:
+        cursor.execute(f"DELETE FROM {table}")
+    upsert = "" if rebuild else " ON CONFLICT (category, part) DO UPDATE SET n = " + table + ".n + excluded.n"
+    for scope, cat, part_sql, _key, _lat, _lon, source, params in _sources(connection, only):
+        if scope != TALLY:
+            continue
+        group = ", ".join(g for g in (cat, part_sql) if g != "0")
+        cursor.execute(f"INSERT INTO {table} (category, part, n) SELECT {cat}, {part_sql}, COUNT(*) FROM {source} "
+                       f"GROUP BY {group}{upsert}", params)
+
+
+def rebuild_tally(connection=None) -> None:
+    """Recompute the status counts only (reports' migration that created them)."""
+    connection = connection or default_connection
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        _fill_tally(cursor, connection, None, rebuild=True)
 
 
 def add_in_sql(ids: list[int], connection=None) -> None:
@@ -136,6 +167,7 @@ def add_in_sql(ids: list[int], connection=None) -> None:
         cursor.execute(f"DELETE FROM {scratch}")
         for restriction in restrictions:
             _fill_finest(cursor, connection, scratch, names, restriction)
+            _fill_tally(cursor, connection, restriction)
         # The fine levels are grouped from the finest level's rows; the coarse ones from MIDDLE's
         # groups, put in the scratch table first (a few hundred rows instead of tens of thousands).
         cursor.execute(
@@ -154,3 +186,16 @@ def add_in_sql(ids: list[int], connection=None) -> None:
         cursor.execute(f"DELETE FROM {scratch}")
         memindex.bump(memindex.WATCHED, connection)
 
+
+
+def status_totals(category: int, confidential: bool, connection=None) -> dict[str, int]:
+    """How many reports the single-category filter `category` (ALL: no filter) matches per status,
+    the confidential ones only when `confidential`: one read of a few stored rows."""
+    connection = connection or default_connection
+    totals = dict.fromkeys(STATUSES, 0)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT part, n FROM {connection.ops.quote_name(TALLY_TABLE)} WHERE category = %s", [category])
+        for part, n in cursor.fetchall():
+            if part // 2 < len(STATUSES) and (confidential or part % 2 == 0):
+                totals[STATUSES[part // 2]] += n
+    return totals

@@ -1,4 +1,5 @@
-"""`testigo map rebuild-counts`: recompute the map's count pyramid from the reports table.
+"""`testigo map rebuild-counts`: recompute the map's count pyramid, and the inbox's stored status
+counts (reports.StatusCount, kept by the same code), from the reports table.
 
 The counts are kept up to date by the application on every write; run this after changing
 reports with raw SQL, or if a crash between a write and its count update is suspected.
@@ -15,7 +16,7 @@ from testigo.reports import counts
 
 
 class Command(BaseCommand):
-    help = "Map tools: rebuild-counts recomputes the map's cluster counts from the reports."
+    help = "Map tools: rebuild-counts recomputes the map's cluster counts (and the inbox's status counts)."
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["rebuild-counts"])
