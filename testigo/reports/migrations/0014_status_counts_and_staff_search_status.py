@@ -22,7 +22,7 @@ def staff_search_with_status(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0012_survivor_pathway'),
+        ('reports', '0013_recordings'),
     ]
 
     operations = [
