@@ -1,0 +1,106 @@
+"""Maps without the internet (issue #22), in Chromium with every request beyond this machine
+blocked: the public map draws the built-in outline map and the clusters; a self-hosted MBTiles
+basemap is asked from Testigo only; the chosen basemap is kept in the address (?layer=) next to
+the filters; the report form's location picker uses the same basemaps."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.geo.tile_files import make_mbtiles
+
+
+def offline(page) -> list[str]:
+    """Abort every request that leaves 127.0.0.1; return the list of every URL the page asked for."""
+    asked: list[str] = []
+
+    def route(route):
+        asked.append(route.request.url)
+        host = urlsplit(route.request.url).hostname
+        if host in {"127.0.0.1", "localhost"}:
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/*", route)
+    return asked
+
+
+@pytest.fixture
+def published(report_factory, admin_user):
+    from testigo.reports import services
+
+    for i in range(5):
+        report = report_factory(title=f"Incidente {i}", lat=14.07 + i * 0.01, lon=-87.19)
+        services.verify(report=report, actor=admin_user)
+        services.publish(report=report, actor=admin_user)
+
+
+def test_with_the_tile_server_unreachable_the_map_draws_the_outline_map_and_clusters(page, published):
+    asked = offline(page)
+    page.goto("/#map=7/14.6/-86.9")
+    page.wait_for_selector("#map[data-loaded] .tg-cluster, #map[data-loaded] .tg-point")
+    # The configured server (OSM by default) was tried, failed, and the outline map took over.
+    expect(page.locator("#map")).to_have_attribute("data-basemap", "outline", timeout=15000)
+    expect(page.locator("#map")).to_have_attribute("data-outline", "drawn")
+    assert any("tile.openstreetmap.org" in u for u in asked)
+    canvas = page.locator("#map canvas.leaflet-zoom-animated").first
+    assert canvas.bounding_box()["width"] > 100
+    # Land is painted: a pixel on Honduras is not the sea colour (the canvas is read in the page).
+    colour = page.evaluate("""() => {
+        const map = document.getElementById('map'), c = map.querySelector('canvas');
+        const r = c.getBoundingClientRect(), box = map.getBoundingClientRect();
+        return Array.from(c.getContext('2d').getImageData(box.left + box.width / 2 - r.left,
+                                                           box.top + box.height / 2 - r.top, 1, 1).data);
+    }""")
+    assert colour[3] == 255 and colour[:3] != [0xcf, 0xe0, 0xea], colour
+    total = sum(int(t) for t in page.locator(".tg-cluster span").all_inner_texts()) + page.locator(".tg-point").count()
+    assert total == 5
+
+
+def test_with_tile_url_none_and_an_mbtiles_basemap_every_request_goes_to_testigo(page, published, settings,
+                                                                                 admin_user, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from testigo.geo import services
+
+    settings.TILE_URL = ""
+    path = make_mbtiles(tmp_path / "dron.mbtiles", zooms=range(0, 8))
+    tileset = services.install_tileset(actor=admin_user, name_es="Dron", attribution="Comunidad",
+                                       upload=SimpleUploadedFile("dron.mbtiles", path.read_bytes()), is_default=True)
+    asked = offline(page)
+    tiles = []
+    page.on("response", lambda r: tiles.append(r.status) if f"/tiles/{tileset.pk}/" in r.url else None)
+    page.goto("/?category=&q=Incidente#map=6/14.6/-86.9")
+    page.wait_for_selector("#map[data-loaded] .tg-cluster, #map[data-loaded] .tg-point")
+    page.wait_for_selector("#map img.leaflet-tile-loaded")
+    expect(page.locator("#map")).to_have_attribute("data-basemap", f"t{tileset.pk}")
+    assert tiles and set(tiles) == {200}
+    outside = [u for u in asked if urlsplit(u).hostname not in {"127.0.0.1", "localhost"}]
+    assert outside == []
+    assert page.locator(".leaflet-control-attribution").inner_text().count("Comunidad") == 1
+
+    # The switcher: choosing the outline map keeps the filters and says layer=outline in the address.
+    page.locator(".leaflet-control-layers").hover()
+    page.get_by_label("Mapa de contornos (funciona sin conexión)").or_(
+        page.get_by_label("Outline map (works offline)")).check()
+    expect(page.locator("#map")).to_have_attribute("data-basemap", "outline")
+    assert "layer=outline" in page.url and "q=Incidente" in page.url
+    shared = page.url
+    page.goto("about:blank")
+    page.goto(shared)
+    expect(page.locator("#map")).to_have_attribute("data-outline", "drawn", timeout=15000)
+    assert page.get_attribute("#map", "data-basemap") == "outline"
+
+
+def test_the_report_form_picker_uses_the_same_basemaps(page, settings):
+    settings.TILE_URL = ""
+    asked = offline(page)
+    page.goto("/report/")
+    page.locator("#pick-map").wait_for(state="visible")
+    page.wait_for_selector("[data-outline=drawn]", timeout=15000)
+    assert page.locator("[data-basemap=outline]").count() == 1
+    assert [u for u in asked if urlsplit(u).hostname not in {"127.0.0.1", "localhost"}] == []
