@@ -115,6 +115,7 @@ PAGES = {
     "console:twofactor_settings": lambda w: ONE,
     "console:map": lambda w: [{}, {"query": "status=new&category=1"}],
     "console:layers": lambda w: ONE,
+    "console:tilesets": lambda w: ONE,
     "channels_console:simulate": lambda w: [{"pk": c.pk} for c in w["channels"] if c.type == "smssync"],
     "channels_console:templates": lambda w: [{"pk": c.pk} for c in w["channels"] if c.message_templates.exists()],
     "channels_console:template_edit": lambda w: [{"pk": c.pk, "template_pk": t.pk} for c in w["channels"]
@@ -158,7 +159,7 @@ ACTIONS = {
     "console:report_redact", "console:media_public", "console:inbound_media_retry", "console:user_role",
     "console:user_active", "console:twofactor_recovery_codes", "console:twofactor_disable",
     "console:twofactor_reset", "console:report_evidence",
-    "console:layer_toggle", "console:layer_delete", "api_console:token_revoke", "console:guide_restore",
+    "console:layer_toggle", "console:layer_delete", "console:tileset_toggle", "console:tileset_delete", "api_console:token_revoke", "console:guide_restore",
     "console:retention_apply", "console:retention_delete",
 }
 ODK = "OpenRosa XML for ODK Collect, not a page"
@@ -176,6 +177,7 @@ SKIPPED = {
     "console:media": "a report's photo (image)",
     "public:public_media": "a public photo (image)",
     "public:favicon": "the icon (image)",
+    "public:tile": "a map tile of a self-hosted basemap (image)",
     "public:feed_reports": "an Atom feed (XML for feed readers), tested in tests/public",
     "public:feed_category": "an Atom feed (XML for feed readers), tested in tests/public",
     "public:feed_zone": "an Atom feed (XML for feed readers), tested in tests/public",
