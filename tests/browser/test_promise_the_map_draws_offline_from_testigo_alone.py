@@ -47,6 +47,7 @@ def test_with_the_tile_server_unreachable_the_map_draws_the_outline_map_and_clus
     expect(page.locator("#map")).to_have_attribute("data-basemap", "outline", timeout=15000)
     expect(page.locator("#map")).to_have_attribute("data-outline", "drawn")
     assert any("tile.openstreetmap.org" in u for u in asked)
+    assert "layer=" not in page.url  # a fallback, not the visitor's choice: a shared link stays as it was
     canvas = page.locator("#map canvas.leaflet-zoom-animated").first
     assert canvas.bounding_box()["width"] > 100
     # Land is painted: a pixel on Honduras is not the sea colour (the canvas is read in the page).

@@ -103,7 +103,7 @@
     var bases = {}, keys = {}, order = [];
     function offer(key, name, layer) { bases[name] = layer; keys[key] = layer; layer.tgKey = key; order.push(key); }
     (cfg.tilesets || []).forEach(function (t) { offer("t" + t.id, esc(t.name), tilesetLayer(t)); });
-    var server = null;
+    var server = null, automatic = false;
     if (cfg.tileUrl) {
       server = L.tileLayer(cfg.tileUrl, { attribution: cfg.attribution || "", maxZoom: 19 });
       offer("tiles", esc(cfg.tileName || "Map"), server);
@@ -123,14 +123,16 @@
     if (server) {
       watch(server, function () {
         el.dataset.tilesFailed = "1";
-        if (current === server) { show(outline); }
+        // Not the visitor's choice: the address keeps what they chose (the switcher's own event
+        // fires synchronously inside show(), hence the flag).
+        if (current === server) { automatic = true; show(outline); automatic = false; }
       });
     }
     show(current);
     map.on("baselayerchange", function (e) {
       current = e.layer;
       el.dataset.basemap = e.layer.tgKey;
-      if (!opts.layerParam) { return; }
+      if (!opts.layerParam || automatic) { return; }
       var q = new URLSearchParams(location.search);
       if (e.layer.tgKey === order[0]) { q.delete("layer"); } else { q.set("layer", e.layer.tgKey); }
       history.replaceState(null, "", location.pathname + (q.toString() ? "?" + q : "") + location.hash);
