@@ -21,7 +21,9 @@ def basemap_config() -> dict:
     """What basemap.js needs, as JSON (the CSP forbids inline code): names are in the page's language."""
     from testigo.geo.models import Tileset
 
-    tilesets = [tileset.as_basemap() for tileset in Tileset.objects.filter(is_active=True)]
+    # Vector tile sets (pbf) are stored and served, but not drawn yet: that needs a vector renderer
+    # (protomaps-leaflet) loaded only when such a layer is shown — see docs/map.md.
+    tilesets = [tileset.as_basemap() for tileset in Tileset.objects.filter(is_active=True).exclude(tile_format="pbf")]
     default = next((f"t{t['id']}" for t in tilesets if t["default"]), None)
     return {
         "tileUrl": settings.TILE_URL, "attribution": settings.TILE_ATTRIBUTION, "tileName": _("Street map"),

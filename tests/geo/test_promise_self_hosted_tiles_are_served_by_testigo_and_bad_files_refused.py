@@ -134,3 +134,19 @@ def test_only_layer_managers_upload_tile_sets(make_user, tmp_path):
         response = client.post(reverse("console:tilesets"), {"name_es": "X", "file": fh})
     assert response.status_code == 403
     assert not Tileset.objects.exists()
+
+
+def test_vector_tiles_are_served_unwrapped_but_not_offered_as_pictures(admin_client, tmp_path, client):
+    import gzip
+
+    path = tmp_path / "vector.mbtiles"
+    make_mbtiles(path, zooms=range(0, 1), fmt="pbf")
+    db = sqlite3.connect(path)
+    db.execute("UPDATE tiles SET tile_data = ?", (gzip.compress(b"\x1a\x05layer"),))  # gzip-wrapped, as tippecanoe writes
+    db.commit()
+    db.close()
+    assert upload(admin_client, path).status_code == 302
+    tileset = Tileset.objects.get()
+    tile = client.get(f"/tiles/{tileset.pk}/0/0/0.pbf")
+    assert tile["Content-Type"] == "application/x-protobuf" and tile.content == b"\x1a\x05layer"
+    assert f"/tiles/{tileset.pk}/" not in client.get("/").content.decode()  # no raster layer of protobuf
