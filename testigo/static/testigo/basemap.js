@@ -12,7 +12,7 @@
   var L = window.L;
   if (!L) { return; }
   var FAIL_AFTER = 3; // tile errors with none loaded: the server is unreachable, not one tile missing
-  var FAIL_MS = 8000; // a network that swallows requests gives no error at all
+  var FAIL_MS = 15000; // a network that swallows requests gives no error at all (2G: a tile takes seconds)
   var cfgEl = document.getElementById("basemap-config");
   var cfg = cfgEl ? JSON.parse(cfgEl.textContent) : { tileUrl: "", tilesets: [], fallback: null };
 
