@@ -105,3 +105,29 @@ def test_the_report_form_picker_uses_the_same_basemaps(page, settings):
     page.wait_for_selector("[data-outline=drawn]", timeout=15000)
     assert page.locator("[data-basemap=outline]").count() == 1
     assert [u for u in asked if urlsplit(u).hostname not in {"127.0.0.1", "localhost"}] == []
+
+
+def test_a_vector_tile_set_is_drawn_with_the_renderer_fetched_only_for_it(page, settings, admin_user, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from testigo.geo import services
+    from tests.geo.tile_files import make_vector_mbtiles
+
+    settings.TILE_URL = ""
+    path = make_vector_mbtiles(tmp_path / "vector.mbtiles", zooms=range(0, 9))
+    tileset = services.install_tileset(actor=admin_user, name_es="Vectorial", attribution="Comunidad",
+                                       upload=SimpleUploadedFile("v.mbtiles", path.read_bytes()))
+    asked = offline(page)
+    page.goto("/#map=7/14.6/-86.9")
+    page.wait_for_selector("#map[data-outline=drawn]")
+    assert not [u for u in asked if "protomaps-leaflet" in u]  # the outline map is the default here
+    page.goto(f"/?layer=t{tileset.pk}#map=7/14.6/-86.9")
+    expect(page.locator("#map")).to_have_attribute("data-vector", "ready", timeout=15000)
+    # The tiles' land ("earth") is painted in the light style's earth colour (#e2dfda in the
+    # vendored protomaps-leaflet 5.1.0), not only the style's background.
+    page.wait_for_function("""() => [...document.querySelectorAll('#map canvas.leaflet-tile')].some(c => {
+        const d = c.getContext('2d').getImageData(c.width / 2, c.height / 2, 1, 1).data;
+        return d[0] === 0xe2 && d[1] === 0xdf && d[2] === 0xda; })""", timeout=15000)
+    assert [u for u in asked if f"/tiles/{tileset.pk}/" in u and u.endswith(".pbf")]
+    assert any("protomaps-leaflet" in u for u in asked)
+    assert [u for u in asked if urlsplit(u).hostname not in {"127.0.0.1", "localhost"}] == []

@@ -15,7 +15,7 @@ from django.urls import reverse
 from testigo.core import roles
 from testigo.geo.models import Tileset
 
-from .tile_files import colour_of, make_mbtiles, make_pmtiles, pixel
+from .tile_files import colour_of, make_mbtiles, make_pmtiles, make_vector_mbtiles, mvt_square, pixel
 
 
 @pytest.fixture
@@ -136,17 +136,13 @@ def test_only_layer_managers_upload_tile_sets(make_user, tmp_path):
     assert not Tileset.objects.exists()
 
 
-def test_vector_tiles_are_served_unwrapped_but_not_offered_as_pictures(admin_client, tmp_path, client):
-    import gzip
-
-    path = tmp_path / "vector.mbtiles"
-    make_mbtiles(path, zooms=range(0, 1), fmt="pbf")
-    db = sqlite3.connect(path)
-    db.execute("UPDATE tiles SET tile_data = ?", (gzip.compress(b"\x1a\x05layer"),))  # gzip-wrapped, as tippecanoe writes
-    db.commit()
-    db.close()
-    assert upload(admin_client, path).status_code == 302
+def test_vector_tiles_are_served_unwrapped_and_their_renderer_is_named_only_when_needed(admin_client, tmp_path, client):
+    assert "protomaps-leaflet" not in client.get("/").content.decode()  # no vector layer: not even named
+    assert upload(admin_client, make_vector_mbtiles(tmp_path / "vector.mbtiles")).status_code == 302
     tileset = Tileset.objects.get()
-    tile = client.get(f"/tiles/{tileset.pk}/0/0/0.pbf")
-    assert tile["Content-Type"] == "application/x-protobuf" and tile.content == b"\x1a\x05layer"
-    assert f"/tiles/{tileset.pk}/" not in client.get("/").content.decode()  # no raster layer of protobuf
+    assert tileset.tile_format == "pbf"
+    tile = client.get(f"/tiles/{tileset.pk}/1/1/0.pbf")
+    assert tile["Content-Type"] == "application/x-protobuf" and tile.content == mvt_square()  # gzip removed
+    page = client.get("/").content.decode()
+    assert f'"url": "/tiles/{tileset.pk}/{{z}}/{{x}}/{{y}}.pbf"' in page
+    assert "protomaps-leaflet.js" in page and '<script src="/static/vendor/protomaps-leaflet' not in page  # fetched on demand

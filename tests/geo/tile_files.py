@@ -59,3 +59,47 @@ def make_pmtiles(path: Path, zooms=range(0, 3)) -> Path:
 
 def pixel(data: bytes) -> tuple[int, int, int]:
     return Image.open(io.BytesIO(data)).convert("RGB").getpixel((128, 128))
+
+
+# --- A vector tile (Mapbox Vector Tile 2.1, protobuf) written by hand: one square polygon filling
+# the tile in layer `layer` (the Protomaps basemap's land is "earth", water "water").
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _field(number: int, wire: int, payload: bytes | int) -> bytes:
+    key = _varint(number << 3 | wire)
+    return key + (_varint(payload) if wire == 0 else _varint(len(payload)) + payload)
+
+
+def _zigzag(n: int) -> int:
+    return (n << 1) ^ (n >> 31)
+
+
+def mvt_square(layer: str = "earth", extent: int = 4096) -> bytes:
+    geometry = [9, 0, 0,  # MoveTo (0, 0)
+                26, _zigzag(extent), 0, 0, _zigzag(extent), _zigzag(-extent), 0,  # LineTo x3, clockwise
+                15]  # ClosePath
+    feature = _field(3, 0, 3) + _field(4, 2, b"".join(_varint(v) for v in geometry))  # type POLYGON
+    body = _field(15, 0, 2) + _field(1, 2, layer.encode()) + _field(2, 2, feature) + _field(5, 0, extent)
+    return _field(3, 2, body)
+
+
+def make_vector_mbtiles(path: Path, zooms=range(0, 3), layer: str = "earth") -> Path:
+    import gzip
+
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
+    db.execute("CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB)")
+    db.executemany("INSERT INTO metadata VALUES (?, ?)", [("name", "Vector"), ("format", "pbf")])
+    tile = gzip.compress(mvt_square(layer))  # gzip-wrapped, as tippecanoe and planetiler write
+    db.executemany("INSERT INTO tiles VALUES (?, ?, ?, ?)", [(z, x, y, tile) for z, x, y in xyz_tiles(zooms)])
+    db.commit()
+    db.close()
+    return path

@@ -84,6 +84,34 @@
       maxNativeZoom: t.maxZoom || 18, maxZoom: 19, bounds: t.bounds || undefined });
   }
 
+  // A vector (pbf) tile set, drawn by protomaps-leaflet (Protomaps basemap layers: earth, water,
+  // roads, places...). Its 38 KB script is fetched only when such a layer is first shown.
+  var renderer = null;
+  function loadRenderer() {
+    renderer = renderer || new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = cfg.vectorRenderer;
+      s.onload = function () { resolve(window.protomapsL); };
+      s.onerror = reject;
+      document.head.appendChild(s);
+    });
+    return renderer;
+  }
+  function vectorLayer(t, map) {
+    var group = L.layerGroup();
+    group.on("add", function () {
+      if (group.inner) { return; }
+      group.inner = true;
+      loadRenderer().then(function (protomapsL) {
+        group.inner = protomapsL.leafletLayer({ url: t.url, flavor: "light", maxDataZoom: t.maxZoom,
+          lang: document.documentElement.lang || "en", attribution: esc(t.attribution) });
+        group.addLayer(group.inner);
+        map.getContainer().dataset.vector = "ready";
+      }).catch(function () { group.inner = null; });
+    });
+    return group;
+  }
+
   // Watches a tile server's first tiles: unreachable -> `onFail` (once).
   function watch(layer, onFail) {
     var errors = 0, loaded = false, failed = false, timer = null;
@@ -102,7 +130,9 @@
     var el = map.getContainer();
     var bases = {}, keys = {}, order = [];
     function offer(key, name, layer) { bases[name] = layer; keys[key] = layer; layer.tgKey = key; order.push(key); }
-    (cfg.tilesets || []).forEach(function (t) { offer("t" + t.id, esc(t.name), tilesetLayer(t)); });
+    (cfg.tilesets || []).forEach(function (t) {
+      offer("t" + t.id, esc(t.name), t.format === "pbf" ? vectorLayer(t, map) : tilesetLayer(t));
+    });
     var server = null, automatic = false;
     if (cfg.tileUrl) {
       server = L.tileLayer(cfg.tileUrl, { attribution: cfg.attribution || "", maxZoom: 19 });
