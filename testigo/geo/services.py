@@ -164,8 +164,12 @@ def delete_tileset(*, tileset, actor) -> None:
     with transaction.atomic():
         audit.record(action="tileset.deleted", actor=actor, obj=tileset, data={"name": tileset.name_es})
         tileset.delete()
+    from django.conf import settings
+
     try:
         tilesets.forget(tileset.file.path)
-    except NotImplementedError:
-        pass
+    except NotImplementedError:  # remote storage: this node's local copy goes too
+        for copy in (settings.DATA_DIR / "tile-cache").glob(f"{tileset.pk}-*"):
+            tilesets.forget(str(copy))
+            copy.unlink(missing_ok=True)
     tileset.file.delete(save=False)

@@ -146,3 +146,13 @@ def test_vector_tiles_are_served_unwrapped_and_their_renderer_is_named_only_when
     page = client.get("/").content.decode()
     assert f'"url": "/tiles/{tileset.pk}/{{z}}/{{x}}/{{y}}.pbf"' in page
     assert "protomaps-leaflet.js" in page and '<script src="/static/vendor/protomaps-leaflet' not in page  # fetched on demand
+
+
+def test_deleting_a_tile_set_removes_its_file_and_its_tiles(admin_client, tmp_path, settings, client):
+    upload(admin_client, make_mbtiles(tmp_path / "a.mbtiles"))
+    tileset = Tileset.objects.get()
+    assert client.get(f"/tiles/{tileset.pk}/0/0/0.png").status_code == 200
+    assert len(stored_files(settings)) == 1
+    admin_client.post(reverse("console:tileset_delete", args=[tileset.pk]))
+    assert not Tileset.objects.exists() and stored_files(settings) == []
+    assert client.get(f"/tiles/{tileset.pk}/0/0/0.png").status_code == 404
