@@ -196,7 +196,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
-TILE_URL = env("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# "none": no tile server at all; the maps draw the built-in outline map and the deployment's own
+# tile sets (docs/map.md, "Basemaps"), and the CSP then names no tile origin.
+TILE_URL = env("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png").strip()
+if TILE_URL.lower() == "none":
+    TILE_URL = ""
 TILE_ATTRIBUTION = env("TILE_ATTRIBUTION", "© OpenStreetMap contributors")
 
 
@@ -250,6 +254,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not env_bool("COLLECTED_STATIC", False)
 MAX_UPLOAD_MB = int(env("MAX_UPLOAD_MB", "20"))
+# Self-hosted MBTiles/PMTiles basemaps (console, Map layers): a country at street level is a few GB.
+# A larger request is refused from its Content-Length, before any of it is read.
+MAX_TILESET_MB = int(env("MAX_TILESET_MB", "4096"))
 MAX_UPLOAD_FILES = int(env("MAX_UPLOAD_FILES", "5"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Staff uploads above this size are spooled to disk: under the data directory, never the

@@ -75,3 +75,45 @@ class MapGeneration(models.Model):
 
     def __str__(self) -> str:
         return f"scope {self.scope}: {self.value}"
+
+
+class Tileset(models.Model):
+    """A basemap or overlay whose tiles Testigo serves itself (/tiles/<id>/{z}/{x}/{y}.<ext>) from an
+    uploaded MBTiles (SQLite) or PMTiles v3 file, so visitors' browsers ask no third party for tiles.
+    The file is checked on upload (testigo/geo/tilesets.py) and stored through Django's storage."""
+
+    class Kind(models.TextChoices):
+        MBTILES = "mbtiles", "MBTiles"
+        PMTILES = "pmtiles", "PMTiles"
+
+    name_es = models.CharField(_("name (Spanish)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    attribution = models.CharField(_("attribution"), max_length=200, blank=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    tile_format = models.CharField(max_length=8)  # png, jpg, webp or pbf: the served tiles' extension
+    min_zoom = models.PositiveSmallIntegerField(default=0)
+    max_zoom = models.PositiveSmallIntegerField(default=18)
+    bounds = models.JSONField(null=True, blank=True)  # [west, south, east, north] when the file says
+    file = models.FileField(upload_to="tilesets/")
+    size = models.BigIntegerField(default=0)
+    is_default = models.BooleanField(_("default basemap"), default=False)
+    is_active = models.BooleanField(_("shown on the maps"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "name_es"]
+        verbose_name = _("tile set")
+        verbose_name_plural = _("tile sets")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return in_language(self.name_es, self.name_en)
+
+    def as_basemap(self) -> dict:
+        return {"id": self.pk, "name": self.name, "attribution": self.attribution, "format": self.tile_format,
+                "url": f"/tiles/{self.pk}/{{z}}/{{x}}/{{y}}.{self.tile_format}", "minZoom": self.min_zoom,
+                "maxZoom": self.max_zoom, "default": self.is_default,
+                "bounds": [[self.bounds[1], self.bounds[0]], [self.bounds[3], self.bounds[2]]] if self.bounds else None}

@@ -68,3 +68,108 @@ def delete_layer(*, layer: Layer, actor) -> None:
     roles.require(actor, roles.MANAGE_LAYERS)
     audit.record(action="layer.deleted", actor=actor, obj=layer, data={"name": layer.name_es})
     layer.delete()
+
+
+# --- Self-hosted tile sets (MBTiles / PMTiles) ------------------------------------------------------
+
+def tileset_path(tileset) -> str:
+    """A local path to the tile set's file: the storage's own when it is on disk; otherwise (an
+    S3-like storage) a copy under the data directory, made once per machine, since SQLite and the
+    PMTiles reader need a local file."""
+    from django.conf import settings
+
+    try:
+        return tileset.file.path
+    except NotImplementedError:
+        local = settings.DATA_DIR / "tile-cache" / f"{tileset.pk}-{tileset.file.name.rsplit('/', 1)[-1]}"
+        if not local.exists():
+            local.parent.mkdir(parents=True, exist_ok=True)
+            partial = local.with_suffix(".part")
+            with tileset.file.open("rb") as src, open(partial, "wb") as dst:
+                for chunk in src.chunks():
+                    dst.write(chunk)
+            partial.rename(local)
+        return str(local)
+
+
+def install_tileset(*, actor, name_es: str, name_en: str = "", attribution: str = "", upload,
+                    is_default: bool = False):
+    """Check an uploaded MBTiles/PMTiles file and make it a basemap served by Testigo. A file that is
+    not a readable tile set is refused with a ValidationError (translated) and nothing is kept."""
+    import tempfile
+
+    from django.conf import settings
+    from django.core.files import File
+
+    from testigo.geo import tilesets
+    from testigo.geo.models import Tileset
+
+    roles.require(actor, roles.MANAGE_LAYERS)
+    if upload.size > settings.MAX_TILESET_MB * 1024 * 1024:
+        raise ValidationError(_("The file is larger than %(mb)d MB, the largest tile set this site accepts.")
+                              % {"mb": settings.MAX_TILESET_MB})
+    with tempfile.NamedTemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR, suffix=".tiles") as tmp:
+        if hasattr(upload, "temporary_file_path"):
+            path = upload.temporary_file_path()
+        else:
+            for chunk in upload.chunks():
+                tmp.write(chunk)
+            tmp.flush()
+            path = tmp.name
+        info = tilesets.inspect_file(path)
+        upload.seek(0)
+        with transaction.atomic():
+            if is_default:
+                Tileset.objects.filter(is_default=True).update(is_default=False)
+            tileset = Tileset(name_es=(name_es or info.name or upload.name).strip()[:100], attribution=attribution.strip(),
+                              kind=info.kind, tile_format=info.tile_format, min_zoom=info.min_zoom,
+                              max_zoom=info.max_zoom, bounds=info.bounds, size=upload.size, is_default=is_default)
+            tileset.name_en = (name_en or tileset.name_es).strip()
+            tileset.file.save(f"{info.kind}.{info.kind}", File(upload), save=False)
+            try:
+                tileset.full_clean()
+                tileset.save()
+                audit.record(action="tileset.installed", actor=actor, obj=tileset,
+                             data={"name": tileset.name_es, "kind": info.kind, "format": info.tile_format,
+                                   "bytes": upload.size})
+            except Exception:
+                tileset.file.delete(save=False)  # nothing half-installed
+                raise
+    return tileset
+
+
+@transaction.atomic
+def update_tileset(*, tileset, actor, **changes):
+    """Show or hide a tile set, or make it the maps' default basemap."""
+    from testigo.geo.models import Tileset
+
+    roles.require(actor, roles.MANAGE_LAYERS)
+    if set(changes) - {"is_active", "is_default", "name_es", "name_en", "attribution"}:
+        raise ValueError(f"not editable: {sorted(changes)}")
+    if changes.get("is_default"):
+        Tileset.objects.filter(is_default=True).exclude(pk=tileset.pk).update(is_default=False)
+    for field, value in changes.items():
+        setattr(tileset, field, value)
+    tileset.full_clean()
+    tileset.save()
+    audit.record(action="tileset.edited", actor=actor, obj=tileset, data={"fields": sorted(changes)})
+    return tileset
+
+
+def delete_tileset(*, tileset, actor) -> None:
+    """Remove a tile set and its file."""
+    from testigo.geo import tilesets
+
+    roles.require(actor, roles.MANAGE_LAYERS)
+    with transaction.atomic():
+        audit.record(action="tileset.deleted", actor=actor, obj=tileset, data={"name": tileset.name_es})
+        tileset.delete()
+    from django.conf import settings
+
+    try:
+        tilesets.forget(tileset.file.path)
+    except NotImplementedError:  # remote storage: this node's local copy goes too
+        for copy in (settings.DATA_DIR / "tile-cache").glob(f"{tileset.pk}-*"):
+            tilesets.forget(str(copy))
+            copy.unlink(missing_ok=True)
+    tileset.file.delete(save=False)

@@ -115,6 +115,7 @@ PAGES = {
     "console:twofactor_settings": lambda w: ONE,
     "console:map": lambda w: [{}, {"query": "status=new&category=1"}],
     "console:layers": lambda w: ONE,
+    "console:tilesets": lambda w: ONE,
     "channels_console:simulate": lambda w: [{"pk": c.pk} for c in w["channels"] if c.type == "smssync"],
     "channels_console:templates": lambda w: [{"pk": c.pk} for c in w["channels"] if c.message_templates.exists()],
     "channels_console:template_edit": lambda w: [{"pk": c.pk, "template_pk": t.pk} for c in w["channels"]
@@ -166,6 +167,7 @@ ACTIONS = {
     "console:layer_toggle", "console:layer_delete", "api_console:token_revoke", "console:guide_restore",
     "console:retention_apply", "console:retention_delete", "console:report_recordings",
     "stories_console:status", "stories_console:evidence",
+    "console:tileset_toggle", "console:tileset_delete",
 }
 ODK = "OpenRosa XML for ODK Collect, not a page"
 SKIPPED = {
@@ -185,6 +187,7 @@ SKIPPED = {
     "console:media_original": "a recording's original as sent (download)",
     "public:public_media_poster": "a public video's still frame (image)",
     "public:favicon": "the icon (image)",
+    "public:tile": "a map tile of a self-hosted basemap (image)",
     "public:feed_reports": "an Atom feed (XML for feed readers), tested in tests/public",
     "public:feed_category": "an Atom feed (XML for feed readers), tested in tests/public",
     "public:feed_zone": "an Atom feed (XML for feed readers), tested in tests/public",

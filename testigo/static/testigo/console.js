@@ -60,9 +60,13 @@
     var lon = parseFloat(el.getAttribute("data-lon"));
     if (isNaN(lat) || isNaN(lon)) return;
     var map = window.L.map(el, { scrollWheelZoom: false }).setView([lat, lon], 15);
-    window.L.tileLayer(el.getAttribute("data-tile-url"), {
-      attribution: el.getAttribute("data-attribution"), maxZoom: 19
-    }).addTo(map);
+    if (window.TestigoBasemap) {
+      window.TestigoBasemap.add(map); // the site's basemaps, with the outline map when tiles fail
+    } else if (el.getAttribute("data-tile-url")) {
+      window.L.tileLayer(el.getAttribute("data-tile-url"), {
+        attribution: el.getAttribute("data-attribution"), maxZoom: 19
+      }).addTo(map);
+    }
     window.L.circleMarker([lat, lon], { radius: 8, weight: 2 }).addTo(map);
   }
 

@@ -20,7 +20,9 @@
   var m = /map=(\d+)\/(-?[\d.]+)\/(-?[\d.]+)/.exec(location.hash);
   var map = L.map(el, { worldCopyJump: true, minZoom: 2, maxZoom: 18 });
   if (m) map.setView([+m[2], +m[3]], +m[1]); else map.setView(cfg.center, cfg.zoom);
-  L.tileLayer(cfg.tileUrl, { attribution: cfg.attribution, maxZoom: 19 }).addTo(map);
+  // Basemaps (tile server, own tile sets, built-in outline map) and the layer switcher: basemap.js.
+  var basemaps = window.TestigoBasemap ? window.TestigoBasemap.add(map, { layerParam: true }) : { bases: {} };
+  var switcher = L.control.layers(basemaps.bases, null, { collapsed: true }).addTo(map);
   var markers = L.layerGroup().addTo(map);
 
   function esc(s) {
@@ -37,7 +39,7 @@
   }
   function filterQuery() {
     var q = new URLSearchParams(location.search);
-    q.delete("bbox"); q.delete("zoom"); q.delete("cursor"); q.delete("limit");
+    q.delete("bbox"); q.delete("zoom"); q.delete("cursor"); q.delete("limit"); q.delete("layer");
     return q;
   }
   function url(base, extra) {
@@ -163,6 +165,8 @@
       ev.preventDefault();
       var q = new URLSearchParams();
       new FormData(form).forEach(function (v, k) { if (v) q.append(k, v); });
+      var layer = new URLSearchParams(location.search).get("layer"); // the basemap is not a filter: kept
+      if (layer) q.set("layer", layer);
       history.replaceState(null, "", location.pathname + (q.toString() ? "?" + q : "") + location.hash);
       refresh();
     });
@@ -171,7 +175,6 @@
   // Custom layers in a layer switcher; shapes are fetched the first time a layer is shown.
   getJSON(el.dataset.layers).then(function (data) {
     if (!data.items.length) return;
-    var overlays = {};
     data.items.forEach(function (layer) {
       var group = L.geoJSON(null, { style: { color: layer.colour, weight: 2, fillOpacity: 0.1 },
         pointToLayer: function (f, ll) { return L.circleMarker(ll, { radius: 5, color: layer.colour }); },
@@ -181,10 +184,9 @@
         group.loaded = true;
         getJSON(layer.url).then(function (gj) { group.addData(gj); });
       });
-      overlays[esc(layer.name)] = group;
+      switcher.addOverlay(group, esc(layer.name));
       if (layer.visible_by_default) group.addTo(map);
     });
-    L.control.layers(null, overlays, { collapsed: true }).addTo(map);
   }).catch(function () {});
 
   refresh();

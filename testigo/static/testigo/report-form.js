@@ -18,8 +18,13 @@
   function baseMap(el, center, zoom) {
     el.hidden = false;
     var map = L.map(el, { scrollWheelZoom: false }).setView(center, zoom);
-    // Tiles are decoration: if they fail to load the pin and circle still work.
-    if (el.dataset.tileUrl) {
+    // The same basemaps as the map (basemap.js: own tile sets, tile server, outline map when the
+    // server does not answer), with a switcher when there is more than one. Tiles are decoration:
+    // if none load the pin and circle still work.
+    if (window.TestigoBasemap) {
+      var bases = window.TestigoBasemap.add(map).bases;
+      if (Object.keys(bases).length > 1) { L.control.layers(bases, null, { collapsed: true }).addTo(map); }
+    } else if (el.dataset.tileUrl) {
       L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
     }
     return map;

@@ -10,8 +10,10 @@
     el.hidden = false;
     var centre = (el.dataset.center || "14.6,-86.8").split(",").map(Number);
     var map = L.map(el).setView(centre, 7);
-    L.tileLayer(el.dataset.tiles || "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-      {maxZoom: 18, attribution: "© OpenStreetMap"}).addTo(map);
+    // The site's basemaps (testigo/basemap.js): never a tile server the deployment did not choose.
+    if (window.TestigoBasemap) { window.TestigoBasemap.add(map); } else if (el.dataset.tiles) {
+      L.tileLayer(el.dataset.tiles, {maxZoom: 18, attribution: "© OpenStreetMap"}).addTo(map);
+    }
     var circle = null;
     // "14,07" or "14.07": the server reads both (core/numbers.py), so does the map.
     function num(s) { return parseFloat(String(s).replace(",", ".")); }

@@ -30,7 +30,9 @@
     el.hidden = false;
     document.getElementById("zone-map-help").hidden = false;
     var map = L.map(el).setView((el.dataset.center || "14.6,-86.8").split(",").map(Number), 7);
-    L.tileLayer(el.dataset.tiles, {maxZoom: 18, attribution: "© OpenStreetMap"}).addTo(map);
+    if (window.TestigoBasemap) { window.TestigoBasemap.add(map); } else if (el.dataset.tiles) {
+      L.tileLayer(el.dataset.tiles, {maxZoom: 18, attribution: "© OpenStreetMap"}).addTo(map);
+    }
     showZones(map, el.dataset.zones);
     var corners = [], shape = null;
     function redraw() {

@@ -1,0 +1,109 @@
+"""Console page for self-hosted basemaps: upload an MBTiles or PMTiles file, show/hide it, make it
+the default, delete it. Tile sets can be gigabytes: the request's declared size is checked before
+any of its body is read (the CSRF check, which parses the form, runs only after that)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import decorator_from_middleware
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from testigo.core import roles
+from testigo.core.access import staff_required
+from testigo.core.middleware import bad_request, body_problem
+from testigo.geo import services as geo_services
+from testigo.geo.models import Tileset
+
+FORM_ALLOWANCE = 64 * 1024  # the text fields and multipart boundaries around the file
+
+
+class TilesetForm(forms.Form):
+    name_es = forms.CharField(label=gettext_lazy("Name (Spanish)"), max_length=100)
+    name_en = forms.CharField(label=gettext_lazy("Name (English)"), max_length=100, required=False)
+    attribution = forms.CharField(label=gettext_lazy("Attribution"), max_length=200, required=False,
+                                  help_text=gettext_lazy("Who made the imagery or map, shown in the map's corner."))
+    file = forms.FileField(label=gettext_lazy("Tile set file"),
+                           help_text=gettext_lazy("MBTiles (.mbtiles) or PMTiles version 3 (.pmtiles), raster or vector."))
+    is_default = forms.BooleanField(label=gettext_lazy("Default basemap of every map"), required=False)
+
+
+def _too_large_message() -> str:
+    return _("The file is larger than %(mb)d MB, the largest tile set this site accepts.") % {"mb": settings.MAX_TILESET_MB}
+
+
+def refuse_oversized_before_reading(view):
+    """Answer a POST whose Content-Length exceeds TESTIGO_MAX_TILESET_MB without reading its body."""
+    inner = decorator_from_middleware(CsrfViewMiddleware)(view)
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method == "POST":
+            try:
+                declared = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                declared = 0
+            if declared > settings.MAX_TILESET_MB * 1024 * 1024 + FORM_ALLOWANCE:
+                # Refused, nothing written: no CSRF check, which would read the whole body for its token.
+                request._tileset_refusal = _too_large_message()
+                return view(request, *args, **kwargs)
+            problem = body_problem(request)
+            if problem:
+                return bad_request(problem)
+        return inner(request, *args, **kwargs)
+
+    wrapped.checks_own_body = True
+    return wrapped
+
+
+@refuse_oversized_before_reading
+@staff_required(roles.MANAGE_LAYERS)
+def tilesets(request):
+    refusal = getattr(request, "_tileset_refusal", "")
+    form = TilesetForm(None if refusal else (request.POST or None), None if refusal else (request.FILES or None))
+    status = 200
+    if refusal:
+        form.is_bound = True  # show the error on the (empty) form, without touching the body
+        form._errors = forms.utils.ErrorDict({"file": form.error_class([refusal])})
+        status = 413
+    elif request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            geo_services.install_tileset(actor=request.user, name_es=data["name_es"], name_en=data["name_en"],
+                                         attribution=data["attribution"], upload=data["file"],
+                                         is_default=data["is_default"])
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            messages.success(request, _("Tile set added to the maps."))
+            return redirect("console:tilesets")
+    return render(request, "console/tilesets.html", {"form": form, "tilesets": Tileset.objects.all(),
+                                                     "max_mb": settings.MAX_TILESET_MB}, status=status)
+
+
+@require_POST
+@staff_required(roles.MANAGE_LAYERS)
+def tileset_toggle(request, tileset_id: int):
+    tileset = get_object_or_404(Tileset, pk=tileset_id)
+    field = request.POST.get("field")
+    if field in {"is_active", "is_default"}:
+        geo_services.update_tileset(tileset=tileset, actor=request.user, **{field: not getattr(tileset, field)})
+    return redirect("console:tilesets")
+
+
+@require_POST
+@staff_required(roles.MANAGE_LAYERS)
+def tileset_delete(request, tileset_id: int):
+    geo_services.delete_tileset(tileset=get_object_or_404(Tileset, pk=tileset_id), actor=request.user)
+    messages.success(request, _("Tile set removed."))
+    return redirect("console:tilesets")

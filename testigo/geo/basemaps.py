@@ -1,0 +1,37 @@
+"""The map backgrounds every Leaflet map offers (static/testigo/basemap.js draws them).
+
+Three kinds, in the switcher's order: the deployment's own tile sets (MBTiles/PMTiles uploaded by
+an administrator and served by Testigo itself, testigo/geo/tilesets.py; vector ones drawn by the
+vendored protomaps-leaflet, fetched only when shown), the configured tile server
+(TESTIGO_TILE_URL, left out when it is "none"), and the built-in outline map: country shapes
+vendored under static/vendor/world-atlas-*/ (tools/vendor_basemap.py), which needs no tile server
+and is what the map falls back to when the tile server does not answer.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
+
+WORLD_ATLAS = "vendor/world-atlas-2.0.2"
+OUTLINE_ATTRIBUTION = "Natural Earth"
+PROTOMAPS_LEAFLET = "vendor/protomaps-leaflet-5.1.0/protomaps-leaflet.js"
+
+
+def basemap_config() -> dict:
+    """What basemap.js needs, as JSON (the CSP forbids inline code): names are in the page's language."""
+    from testigo.geo.models import Tileset
+
+    tilesets = [tileset.as_basemap() for tileset in Tileset.objects.filter(is_active=True)]
+    default = next((f"t{t['id']}" for t in tilesets if t["default"]), None)
+    return {
+        "tileUrl": settings.TILE_URL, "attribution": settings.TILE_ATTRIBUTION, "tileName": _("Street map"),
+        "outlineName": _("Outline map (works offline)"), "fallbackAttribution": OUTLINE_ATTRIBUTION,
+        "fallback": {"world": static(f"{WORLD_ATLAS}/countries-110m.json"),
+                     "region": static(f"{WORLD_ATLAS}/region-50m.json")},
+        "tilesets": tilesets,
+        # Vector tile sets are drawn by protomaps-leaflet, fetched by basemap.js only when one is shown.
+        "vectorRenderer": static(PROTOMAPS_LEAFLET) if any(t["format"] == "pbf" for t in tilesets) else "",
+        "defaultKey": default or ("tiles" if settings.TILE_URL else "outline"),
+    }
