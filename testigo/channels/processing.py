@@ -160,7 +160,7 @@ def on_report(message: InboundMessage, parsed: keywords.Parsed) -> str | None:
             language=language_of(message.contact), reporter_name=message.contact.name,
             reporter_contact=message.contact.address, received_at=message.received_at,
             lat=where.lat, lon=where.lon, precision_m=where.precision_m,
-            place_name=_place_name(location),
+            place_name=_place_name(location), place_region=str(message.channel.config.get("region") or ""),
         )
         conversation = Conversation.objects.create(
             contact=message.contact, report=report, channel=message.channel, started_at=now,

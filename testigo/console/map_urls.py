@@ -1,12 +1,17 @@
-"""Console pages of the map: staff map, custom layers (API tokens: testigo/api/console_urls.py)."""
+"""Console pages of the map: staff map, custom layers, the gazetteer (API tokens: testigo/api/console_urls.py)."""
 
 from django.urls import path
 
-from testigo.console import map_views
+from testigo.console import map_views, place_views
 
 urlpatterns = [
     path("map/", map_views.staff_map, name="map"),
     path("layers/", map_views.layers, name="layers"),
     path("layers/<int:layer_id>/toggle/", map_views.layer_toggle, name="layer_toggle"),
     path("layers/<int:layer_id>/delete/", map_views.layer_delete, name="layer_delete"),
+    path("places/", place_views.places, name="places"),
+    path("places/search", place_views.places_search, name="places_search"),
+    path("places/remove/", place_views.places_delete_source, name="places_delete_source"),
+    path("r/<str:reference>/place/<int:index>/accept/", place_views.suggestion_accept, name="place_accept"),
+    path("r/<str:reference>/place/dismiss/", place_views.suggestion_dismiss, name="place_dismiss"),
 ]

@@ -7,7 +7,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from testigo.core import roles
-from testigo.reports import photos, retention
+from testigo.reports import photos, placing, retention
 from testigo.reports.models import RetentionPolicy
 
 
@@ -15,6 +15,19 @@ from testigo.reports.models import RetentionPolicy
 def process_held_photo(*, report_id: int, name: str, held: str, key: bytes) -> None:
     """Re-encode one photo a citizen sent, off the request path (see photos.py)."""
     photos.process_held_photo(report_id=report_id, name=name, held=held, key=key)
+
+
+@db_task()
+def locate_from_text(*, report_id: int, region: str = "") -> bool:
+    """Place a report that came without a location from the places its text names (placing.py).
+    Never fails the pipeline: a report left unplaced is only a report without a map point."""
+    return placing.locate_many([report_id], region=region) == 1
+
+
+@db_task()
+def locate_imported(*, report_ids: list[int]) -> int:
+    """Place an import batch's reports that had no coordinates."""
+    return placing.locate_many(report_ids)
 
 
 @db_periodic_task(crontab(minute="41", hour="3"))
