@@ -52,7 +52,7 @@ ALIASES: dict[str, dict[str, str]] = {
            "roatan": "Coxen Hole", "sigua": "Siguatepeque", "ocotepeque": "Nueva Ocotepeque",
            "islas de la bahia": "Bay Islands", "islas de la bahía": "Bay Islands"},
     "GT": {"guate": "Guatemala City", "ciudad de guatemala": "Guatemala City", "guatemala": "Guatemala City",
-           "xela": "Quetzaltenango", "xelaju": "Quetzaltenango", "mixco": "Mixco", "villa nueva": "Villa Nueva"},
+           "xela": "Quetzaltenango", "xelaju": "Quetzaltenango", "suchitepequez": "Suchitepeque"},
     "SV": {"san salvador": "San Salvador", "sansa": "San Salvador"},
 }
 
@@ -128,11 +128,11 @@ class Gazetteer:
                 self._add(self.full, name_key, index)
                 if number == 0 and not local:
                     by_name.setdefault(name_key, []).append(index)
-                kind_word, core = placenames.strip_kind(name_words) if local else ("", name_words)
-                if kind_word:
+                if local:
+                    _kind_word, core = placenames.strip_kind(name_words)
                     self._add(self.core, " ".join(core), index)
-                elif local:
-                    self._add(self.core, name_key, index)
+                    if len(core) > 1 and core[0] in placenames.ARTICLES:  # "Barrio La Granja": "granja" too
+                        self._add(self.core, " ".join(core[1:]), index)
         self.canonical: dict[str, str] = {}  # alias key -> the key of the name it stands for
         for alias, target in (aliases or {}).items():
             alias_key, target_key = placenames.key(alias), placenames.key(target)

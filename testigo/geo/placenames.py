@@ -38,7 +38,7 @@ _SPELLED_OUT = {**ABBREVIATIONS, **{k: v for k, v in KIND_WORDS.items() if len(k
 
 ARTICLES = {"el", "la", "los", "las", "de", "del", "y", "a"}
 # Words after which a place name usually follows ("en la kennedy", "cerca de la granja").
-PLACE_PREPOSITIONS = {"en", "de", "del", "por", "desde", "hacia", "hasta", "cerca", "frente", "rumbo", "para",
+PLACE_PREPOSITIONS = {"en", "de", "del", "al", "por", "desde", "hacia", "hasta", "cerca", "frente", "rumbo", "para",
                       "entre", "sobre"}
 
 # Ordinary Spanish words (folded) that are also the names of towns, departments or areas: alone,
