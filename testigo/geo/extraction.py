@@ -51,6 +51,9 @@ class _Mention:
     confidence: float
     matched: str
     chosen: int = -1
+    # An ordinary word ("tela", "cortes") written where a place goes ("en tela"): a place when
+    # the text also names its department or a town nearby ("inundaciones en tela atlantida").
+    word_in_place_position: bool = False
 
 
 def _tokens(text: str, gazetteer: Gazetteer) -> tuple[list[str], list[str], list[bool], list[bool]]:
@@ -110,8 +113,9 @@ def _mentions(text: str, gazetteer: Gazetteer) -> list[_Mention]:
             confidence *= 0.95
         matched = " ".join(dict.fromkeys(originals[max(0, i - 1) if before in placenames.KIND_WORDS.values() else i:
                                                     i + length]))
+        word_in_place = placenames.is_common(words[i:i + length]) and before in placenames.PLACE_PREPOSITIONS
         mentions.append(_Mention(start=i, end=i + length, entries=list(entries), confidence=confidence,
-                                 matched=matched))
+                                 matched=matched, word_in_place_position=word_in_place))
         i += length
     return mentions
 
@@ -165,6 +169,8 @@ def _resolve(gazetteer: Gazetteer, mentions: list[_Mention], region: str) -> Non
         elif best > 0:
             mention.confidence = min(0.99, mention.confidence + 0.1 if len(entries) == 1 else
                                      max(mention.confidence, LOCATE))
+            if mention.word_in_place_position and best >= 1:
+                mention.confidence = max(mention.confidence, LOCATE)
 
 
 def _far_from_confident_towns(gazetteer: Gazetteer, mentions: list[_Mention]) -> None:

@@ -56,7 +56,8 @@ prieta proteccion pueblo puente puerto punta quebrada quebradas quemada rancho r
 sabana salama sauce seca socorro sur tablon tangos tejeras terrero tigre toyos transito travesia
 trinidad triunfo trojas trojes tular union valle vegas verde victoria vieja virtud zapotal norte central
 sula jesus corazon lempira lempiras berlin arizona armenia guayabito guapinol nispero achiotal chimbo
-esquina esquinas caliente calientes frio dios santos cruce calle avenida mercado parque iglesia escuela hospital bordo carretera salida colonia barrio
+esquina esquinas caliente calientes frio dios santos tela reforma democracia pastores casillas quetzal quetzales adelanto palmar rodeo tejar
+oratorio hondo bravo catarina granados morales cruce calle avenida mercado parque iglesia escuela hospital bordo carretera salida colonia barrio
 """.split())
 
 
