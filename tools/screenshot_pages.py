@@ -52,7 +52,6 @@ SHOTS: list[Shot] = [
          "A report in the console", who="staff"),
     Shot("console:map", "console-map", "/console/map/", "map.md", "The staff map", who="staff"),
     Shot("console:layers", "console-layers", "/console/layers/", "map.md", "Custom map layers", who="staff"),
-    Shot("console:places", "console-places", "/console/places/", "geo.md", "The gazetteer's own places", who="staff"),
     Shot("console:categories", "console-categories", "/console/categories/", "console.md",
          "Categories", who="staff"),
     Shot("console:category_new", "console-category-new", "/console/categories/new/", "console.md",
@@ -210,6 +209,8 @@ EXCLUDED: dict[str, str] = {
     "console:place_accept": _POST,
     "console:place_dismiss": _POST,
     "console:places_search": "JSON for the report editor's place search, not a page",
+    "console:places": "not captured yet: its Spanish arrives with the catalogue merge (issue #23); "
+                      "add a Shot for docs/geo.md and run `make screenshots` then",
     "console:retention_apply": _POST,
     "console:retention_delete": _POST,
     "api_console:token_revoke": _POST,

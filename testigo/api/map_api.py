@@ -51,7 +51,7 @@ class PlaceQuery(Schema):
     limit: int = Field(default=10, ge=1, le=50)
 
 
-@router.get("/places", response=with_errors({200: PlaceList}, 422),
+@router.get("/places", response=with_errors({200: PlaceList}, 400, 422),
             summary=gettext_noop("Places of the gazetteer whose name starts with the words given"))
 def places(request, query: Query[PlaceQuery]):
     """The map's search box: gazetteer data only (GeoNames and the deployment's own lists)."""

@@ -27,8 +27,8 @@ class PlacesForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("List of places"),
         help_text=gettext_lazy("A CSV with the columns name, lat, lon and optionally kind (colonia, barrio, "
-                               "aldea, landmark…), parent (the town), admin1 and alternate_names (separated "
-                               "by |); or neighbourhood shapes as GeoJSON, KML/KMZ, TopoJSON or a zipped Shapefile."))
+                               "aldea, landmark…), parent (the town), department and alternate_names "
+                               "(separated by |); or neighbourhood shapes as GeoJSON, KML/KMZ, TopoJSON or a zipped Shapefile."))
 
 
 @staff_required(roles.MANAGE_LAYERS)

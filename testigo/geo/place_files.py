@@ -1,5 +1,5 @@
-"""Reading an administrator's list of places: a CSV (name, lat, lon, kind, parent, admin1,
-alternate_names) or a boundary file (GeoJSON, KML, KMZ, TopoJSON, zipped Shapefile) read by the
+"""Reading an administrator's list of places: a CSV (name, lat, lon, kind, parent, department or
+admin1, alternate_names) or a boundary file (GeoJSON, KML, KMZ, TopoJSON, zipped Shapefile) read by the
 same reader as zones and layers (geo/files.py), each polygon becoming a place at its inside point
 with a precision from its size. Refusals name the row or feature and say what to fix."""
 
@@ -65,7 +65,7 @@ def read_csv(data: bytes) -> list[dict]:
     header = {(h or "").strip().lower() for h in reader.fieldnames or []}
     if not {"name", "lat", "lon"} <= header and not {"nombre", "lat", "lon"} <= header:
         raise ValidationError(_("The CSV needs the columns name, lat and lon (and may have kind, parent, "
-                                "admin1 and alternate_names)."))
+                                "department and alternate_names)."))
     places = []
     for line, row in enumerate(reader, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
@@ -86,7 +86,7 @@ def read_csv(data: bytes) -> list[dict]:
             raise ValidationError(_("Row %(line)d: %(error)s") % {"line": line, "error": error.messages[0]}) from None
         places.append({"name": name[:200], "lat": lat, "lon": lon, "kind": kind,
                        "parent": (row.get("parent") or row.get("municipio") or "")[:200],
-                       "admin1": (row.get("admin1") or row.get("departamento") or "")[:100],
+                       "admin1": (row.get("admin1") or row.get("department") or row.get("departamento") or "")[:100],
                        "alternate_names": split_names(row.get("alternate_names") or row.get("alternos") or ""),
                        "precision_m": None})
     return places
