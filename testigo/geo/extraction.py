@@ -113,7 +113,9 @@ def _mentions(text: str, gazetteer: Gazetteer) -> list[_Mention]:
             confidence *= 0.95
         matched = " ".join(dict.fromkeys(originals[max(0, i - 1) if before in placenames.KIND_WORDS.values() else i:
                                                     i + length]))
-        word_in_place = placenames.is_common(words[i:i + length]) and before in placenames.PLACE_PREPOSITIONS
+        where = before if before not in placenames.ARTICLES or i < 2 else words[i - 2]  # "en (la) X"
+        word_in_place = placenames.is_common(words[i:i + length]) and (
+            before in placenames.PLACE_PREPOSITIONS or where in placenames.PLACE_PREPOSITIONS)
         mentions.append(_Mention(start=i, end=i + length, entries=list(entries), confidence=confidence,
                                  matched=matched, word_in_place_position=word_in_place))
         i += length

@@ -57,7 +57,9 @@ sabana salama sauce seca socorro sur tablon tangos tejeras terrero tigre toyos t
 trinidad triunfo trojas trojes tular union valle vegas verde victoria vieja virtud zapotal norte central
 sula jesus corazon lempira lempiras berlin arizona armenia guayabito guapinol nispero achiotal chimbo
 esquina esquinas caliente calientes frio dios santos tela reforma democracia pastores casillas quetzal quetzales adelanto palmar rodeo tejar
-oratorio hondo bravo catarina granados morales cruce calle avenida mercado parque iglesia escuela hospital bordo carretera salida colonia barrio
+oratorio hondo bravo catarina granados morales cruce calle avenida
+planeta ingles satelite isla torres brisas cabanas merced mercedes reparto calvario hoya granja pinos
+colinas palmas campo carrizal pedregal olimpica andes mercado parque iglesia escuela hospital bordo carretera salida colonia barrio
 """.split())
 
 
