@@ -152,6 +152,9 @@ def on_report(message: InboundMessage, parsed: keywords.Parsed) -> str | None:
         conversation.save(update_fields=["last_message_at", "channel"])
         if location is not None and conversation.report.lat is None:
             _locate(conversation.report, location)
+        elif parsed.rest:  # "fue en la col kennedy": a later message may name the place
+            report_services.place_from_text_later(report=conversation.report, more_text=parsed.rest,
+                                                  region=str(message.channel.config.get("region") or ""))
     else:
         title = _title(parsed.rest) if parsed.rest else _content_title(attachments, location)
         where = location or base.Location(lat=None, lon=None)

@@ -32,13 +32,15 @@ def text_of(report: Report) -> str:
     return report.description
 
 
-def locate_from_text(*, report_id: int, region: str = "") -> Report | None:
+def locate_from_text(*, report_id: int, region: str = "", more_text: str = "") -> Report | None:
     """Read the report's text for places; locate it when confident, keep the suggestions either way.
-    `region`: the channel's region (a department or town name) that settles shared names."""
+    `region`: the channel's region (a department or town name) that settles shared names;
+    `more_text`: a later message of the conversation, read with the report's own text."""
     report = Report.objects.filter(pk=report_id).only("id", "title", "description", "lat").first()
     if report is None or report.lat is not None:
         return None
-    found = extraction.extract(text_of(report), gazetteer.current(), region=region)
+    text = f"{text_of(report)}\n{more_text}" if more_text else text_of(report)
+    found = extraction.extract(text, gazetteer.current(), region=region)
     suggestions = [c.as_dict() for c in found if c.confidence >= extraction.SUGGEST][:MAX_SUGGESTIONS]
     if not suggestions:
         return None
@@ -83,12 +85,12 @@ def dismiss_suggestions(*, report: Report, actor) -> Report:
     return services.update_report(report=report, actor=actor, place_suggestions=[])
 
 
-def locate_many(report_ids: list[int], *, region: str = "") -> int:
+def locate_many(report_ids: list[int], *, region: str = "", more_text: str = "") -> int:
     """Place each report of an import; one failure is logged and skips only that report."""
     done = 0
     for report_id in report_ids:
         try:
-            done += locate_from_text(report_id=report_id, region=region) is not None
+            done += locate_from_text(report_id=report_id, region=region, more_text=more_text) is not None
         except Exception:
             log.exception("report %s could not be placed from its text", report_id)
     return done

@@ -138,8 +138,8 @@ def create_report(
     audit.record(action="report.created", actor=actor, obj=report,
                  data={"reference": report.reference, "source": source,
                        "media_sha256": [m.sha256 for m in sanitised]})
-    if report.lat is None and source not in NOT_PLACED_FROM_TEXT and settings.PLACES_FROM_TEXT:
-        transaction.on_commit(lambda: _queue_placing(report.pk, place_region))
+    if source not in NOT_PLACED_FROM_TEXT:
+        place_from_text_later(report=report, region=place_region)
     return report
 
 
@@ -147,10 +147,19 @@ def create_report(
 NOT_PLACED_FROM_TEXT = {"tipline"}
 
 
-def _queue_placing(report_id: int, region: str) -> None:
-    from testigo.reports import tasks  # tasks -> placing -> services: imported when used
+def place_from_text_later(*, report: Report, region: str = "", more_text: str = "") -> None:
+    """Once the transaction commits, have the worker read the report's text (and `more_text`, a
+    later message of the same conversation) for place names, if it still has no location
+    (reports/placing.py)."""
+    if report.lat is not None or not settings.PLACES_FROM_TEXT:
+        return
 
-    tasks.locate_from_text(report_id=report_id, region=region)
+    def queue() -> None:
+        from testigo.reports import tasks  # tasks -> placing -> services: imported when used
+
+        tasks.locate_from_text(report_id=report.pk, region=region, more_text=more_text)
+
+    transaction.on_commit(queue)
 
 
 def _save_new(report: Report, categories: list[Category] | None) -> None:

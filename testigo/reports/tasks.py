@@ -18,10 +18,10 @@ def process_held_photo(*, report_id: int, name: str, held: str, key: bytes) -> N
 
 
 @db_task()
-def locate_from_text(*, report_id: int, region: str = "") -> bool:
+def locate_from_text(*, report_id: int, region: str = "", more_text: str = "") -> bool:
     """Place a report that came without a location from the places its text names (placing.py).
     Never fails the pipeline: a report left unplaced is only a report without a map point."""
-    return placing.locate_many([report_id], region=region) == 1
+    return placing.locate_many([report_id], region=region, more_text=more_text) == 1
 
 
 @db_task()

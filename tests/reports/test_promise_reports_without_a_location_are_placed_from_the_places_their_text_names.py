@@ -142,3 +142,15 @@ def test_the_public_sees_no_suggestion_and_no_place_it_was_not_given(places, adm
     assert response.status_code == 200
     body = response.content.decode()
     assert "place_suggestions" not in body and "confidence" not in body and "Tocoa" not in body
+
+
+def test_a_later_message_of_the_conversation_that_names_the_place_places_the_report(
+        places, sms_channel, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _sms(sms_channel, "me asaltaron hace un rato, se llevaron el celular", provider_id="a")
+    assert Report.objects.get(pk=first.report_id).lat is None
+    with django_capture_on_commit_callbacks(execute=True):
+        second = _sms(sms_channel, "fue en la col kennedy por el instituto", provider_id="b")
+    assert second.report_id == first.report_id
+    report = Report.objects.get(pk=first.report_id)
+    assert report.location_from_text and report.place_suggestions[0]["name"] == "Colonia Kennedy"
