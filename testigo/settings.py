@@ -273,6 +273,11 @@ SITE_NAME = env("SITE_NAME", "Testigo")
 SITE_URL = env("SITE_URL", "").strip().rstrip("/")
 FUZZ_RADIUS_M = int(env("FUZZ_RADIUS_M", "500"))
 DEFAULT_REGION = env("DEFAULT_REGION", "HN")
+# The countries (ISO codes, comma-separated) whose GeoNames towns and areas form the gazetteer that
+# finds places named in messages (docs/geo.md). Defaults to the phone numbers' region.
+GAZETTEER_COUNTRIES = env("GAZETTEER_COUNTRIES", DEFAULT_REGION)
+# Reports that arrive without a location are placed from the places their text names (on by default).
+PLACES_FROM_TEXT = env_bool("PLACES_FROM_TEXT", True)
 MAP_CENTER = [float(x) for x in env("MAP_CENTER", "14.6,-86.8").split(",")]
 MAP_ZOOM = int(env("MAP_ZOOM", "7"))
 # The site's Tor onion address (http://….onion), if it has one: the tip-line guide and the guides

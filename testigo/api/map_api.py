@@ -7,12 +7,13 @@ import json
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from ninja import Query, Router
+from ninja import Field, Query, Router, Schema
 
 from testigo.api import queries
 from testigo.api.errors import ApiError
 from testigo.api.reports_api import ReportQuery
-from testigo.api.responses import GEOJSON, CategoryList, Clusters, LayerList, body, with_errors
+from testigo.api.responses import GEOJSON, CategoryList, Clusters, LayerList, PlaceList, body, with_errors
+from testigo.geo import gazetteer
 from testigo.geo import selectors as geo_selectors
 from testigo.reports import filters
 from testigo.reports.models import Category
@@ -43,6 +44,19 @@ def categories(request):
     rows = Category.objects.filter(is_active=True).order_by("position", "name_es")
     return {"items": [{"id": c.id, "slug": c.slug, "name": c.name, "name_es": c.name_es, "name_en": c.name_en,
                        "parent": c.parent_id, "colour": c.colour, "icon": c.icon} for c in rows]}
+
+
+class PlaceQuery(Schema):
+    q: str = Field(default="", max_length=100, description="the start of a place's name, e.g. \"col kennedy\"")
+    limit: int = Field(default=10, ge=1, le=50)
+
+
+@router.get("/places", response=with_errors({200: PlaceList}, 400, 422),
+            summary=gettext_noop("Places of the gazetteer whose name starts with the words given"))
+def places(request, query: Query[PlaceQuery]):
+    """The map's search box: gazetteer data only (GeoNames and the deployment's own lists)."""
+    found = gazetteer.current().search(query.q, limit=query.limit)
+    return {"items": [place.as_dict() for place in found]}
 
 
 @router.get("/layers", response=with_errors({200: LayerList}), summary=gettext_noop("Map layers (without their shapes)"))

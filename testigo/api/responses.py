@@ -209,6 +209,25 @@ class LayerList(Schema):
     items: list[LayerSummary]
 
 
+class GazetteerPlace(Schema):
+    """A place of the deployment's gazetteer (GeoNames towns and areas, and the places its
+    administrators listed): nothing about any report."""
+
+    name: str
+    label: str = Field(description="the name with its town and department")
+    kind: str = Field(description="colonia, barrio, aldea, town, municipality, department, landmark...")
+    lat: float
+    lon: float
+    parent: str
+    admin1: str
+    country: str
+    precision_m: int = Field(description="about how far the place reaches from its centre")
+
+
+class PlaceList(Schema):
+    items: list[GazetteerPlace]
+
+
 # --- streamed and GeoJSON bodies (the handler writes them; documented here) ---------------------------
 
 GEOJSON = {

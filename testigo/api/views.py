@@ -23,6 +23,7 @@ DESCRIPTIONS = {
     ("GET", "/api/v1/map/clusters"): _("Groups of reports and single reports within a map area"),
     ("GET", "/api/v1/categories"): _("The active categories"),
     ("GET", "/api/v1/layers"): _("The map layers (without their shapes)"),
+    ("GET", "/api/v1/places"): _("Places whose name starts with the words given (the gazetteer: towns, colonias…)"),
     ("GET", "/api/v1/layers/{layer_id}.geojson"): _("One map layer's shapes as GeoJSON"),
 }
 

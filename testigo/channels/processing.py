@@ -170,6 +170,9 @@ def _on_report(message: InboundMessage, parsed: keywords.Parsed, *, asked_discre
         conversation.save(update_fields=["last_message_at", "channel"])
         if location is not None and conversation.report.lat is None:
             _locate(conversation.report, location)
+        elif parsed.rest:  # "fue en la col kennedy": a later message may name the place
+            report_services.place_from_text_later(report=conversation.report, more_text=parsed.rest,
+                                                  region=str(message.channel.config.get("region") or ""))
         if asked_discretion:  # asked for in the middle of a conversation: its report, and the services
             discreet.file_on_pathway(conversation.report)
             conversation.report.refresh_from_db()
@@ -204,6 +207,7 @@ def _new_report(message: InboundMessage, text: str, attachments: list, location:
         reporter_contact=message.contact.address, received_at=message.received_at,
         lat=where.lat, lon=where.lon, precision_m=where.precision_m,
         place_name=_place_name(location), categories=categories or None,
+        place_region=str(message.channel.config.get("region") or ""),
     )
 
 

@@ -1,8 +1,8 @@
-"""Console pages of the map: staff map, custom layers (API tokens: testigo/api/console_urls.py)."""
+"""Console pages of the map: staff map, custom layers, the gazetteer (API tokens: testigo/api/console_urls.py)."""
 
 from django.urls import path
 
-from testigo.console import map_views, tileset_views
+from testigo.console import map_views, place_views, tileset_views
 
 urlpatterns = [
     path("map/", map_views.staff_map, name="map"),
@@ -12,4 +12,9 @@ urlpatterns = [
     path("tilesets/", tileset_views.tilesets, name="tilesets"),
     path("tilesets/<int:tileset_id>/toggle/", tileset_views.tileset_toggle, name="tileset_toggle"),
     path("tilesets/<int:tileset_id>/delete/", tileset_views.tileset_delete, name="tileset_delete"),
+    path("places/", place_views.places, name="places"),
+    path("places/search", place_views.places_search, name="places_search"),
+    path("places/remove/", place_views.places_delete_source, name="places_delete_source"),
+    path("r/<str:reference>/place/<int:index>/accept/", place_views.suggestion_accept, name="place_accept"),
+    path("r/<str:reference>/place/dismiss/", place_views.suggestion_dismiss, name="place_dismiss"),
 ]

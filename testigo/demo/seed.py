@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from testigo.channels.models import Channel
-from testigo.demo import sms, stories, survey, tipline, zones
+from testigo.demo import places, sms, stories, survey, tipline, zones
 from testigo.reports.models import Report
 from testigo.reports.seed import seed_categories, seed_reports
 
@@ -18,6 +18,7 @@ from testigo.reports.seed import seed_categories, seed_reports
 class Seeded:
     reports: int = 0
     zones: int = 0
+    places: int = 0
     rule: bool = False
     channel: Channel | None = None
     sms_messages: int = 0
@@ -37,6 +38,7 @@ def seed_all(*, reports: int = 2000, force_reports: bool = False, admin=None, pa
     else:
         seed_categories()
     done.zones = zones.seed_zones()
+    done.places = places.seed_places()
     done.rule = zones.seed_rule() is not None
     done.channel = sms.seed_channel()
     done.sms_messages = sms.seed_conversations(channel=done.channel, staff=admin)

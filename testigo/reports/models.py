@@ -100,6 +100,12 @@ class Report(models.Model):
     admin1 = models.CharField(_("department / state"), max_length=100, blank=True)
     admin2 = models.CharField(_("municipality"), max_length=100, blank=True)
     tile_key = models.BigIntegerField(null=True, blank=True)
+    # Placed by reading the text against the gazetteer (reports/placing.py), not by a person: the
+    # console says so, and a person's edit of the location clears it.
+    location_from_text = models.BooleanField(_("located from text"), default=False)
+    # What the text names, best first (gazetteer place, confidence, matched words): the console's
+    # one-key suggestion. Staff only: never in the public projection.
+    place_suggestions = models.JSONField(default=list, blank=True, editable=False)
 
     # The public projection, computed by services whenever the source fields change, so the
     # public map and API read plain indexed columns and never the exact location.

@@ -105,11 +105,14 @@ def create_report(
     photos: list[tuple[str, bytes]] | None = None,
     actor=None,
     received_at: datetime | None = None,
+    place_region: str = "",
 ) -> Report:
     """Create a report (status new) with its sanitised photos in one transaction and audit it.
 
     `occurred_at` may be a date alone when the time is unknown (see when_it_happened).
     Raises ValidationError naming the first problem; nothing is written in that case.
+    A report without a location is read for place names by the worker once committed
+    (reports/placing.py); `place_region` (a channel's department or town) settles shared names.
     """
     validate_location(lat, lon)
     occurred_at, occurred_time_known = when_it_happened(occurred_at)
@@ -135,7 +138,28 @@ def create_report(
     audit.record(action="report.created", actor=actor, obj=report,
                  data={"reference": report.reference, "source": source,
                        "media_sha256": [m.sha256 for m in sanitised]})
+    if source not in NOT_PLACED_FROM_TEXT:
+        place_from_text_later(report=report, region=place_region)
     return report
+
+
+# Tip-line reports are written by staff from a tip: where it happened is theirs to decide.
+NOT_PLACED_FROM_TEXT = {"tipline"}
+
+
+def place_from_text_later(*, report: Report, region: str = "", more_text: str = "") -> None:
+    """Once the transaction commits, have the worker read the report's text (and `more_text`, a
+    later message of the same conversation) for place names, if it still has no location
+    (reports/placing.py)."""
+    if report.lat is not None or not settings.PLACES_FROM_TEXT:
+        return
+
+    def queue() -> None:
+        from testigo.reports import tasks  # tasks -> placing -> services: imported when used
+
+        tasks.locate_from_text(report_id=report.pk, region=region, more_text=more_text)
+
+    transaction.on_commit(queue)
 
 
 def _save_new(report: Report, categories: list[Category] | None) -> None:
@@ -154,7 +178,7 @@ def _save_new(report: Report, categories: list[Category] | None) -> None:
 
 
 EDITABLE_FIELDS = ["title", "description", "occurred_at", "lat", "lon", "precision_m", "place_name",
-                   "admin1", "admin2", "visibility", "custom_values"]
+                   "admin1", "admin2", "visibility", "custom_values", "location_from_text", "place_suggestions"]
 
 
 @transaction.atomic
@@ -179,6 +203,8 @@ def update_report(*, report: Report, actor, categories: list[Category] | None = 
     validate_location(changes.get("lat", report.lat), changes.get("lon", report.lon))
     validate_occurred_at(changes.get("occurred_at", report.occurred_at))
     diff = _diff(report, categories, changes)
+    if {"lat", "lon"} & diff.keys() and "location_from_text" not in changes and report.location_from_text:
+        diff["location_from_text"] = [True, False]  # a person moved it: no longer a reading of the text
     roles.require_public_change(actor, report, {field: new for field, (_old, new) in diff.items()})
     if diff:
         with counts.tracking([report.pk]):  # the map's counts: once for fields and categories

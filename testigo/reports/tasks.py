@@ -8,7 +8,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from testigo.core import roles
-from testigo.reports import photos, recordings, retention
+from testigo.reports import photos, placing, recordings, retention
 from testigo.reports.models import RetentionPolicy
 
 
@@ -23,6 +23,19 @@ def process_held_photo(*, report_id: int, name: str, held: str, key: bytes) -> N
 def process_held_recording(*, held_id: int, key: bytes) -> None:
     """Transcode one recording or video attached on the web, off the request path (see recordings.py)."""
     recordings.process_held_recording(held_id=held_id, key=key)
+
+
+@db_task()
+def locate_from_text(*, report_id: int, region: str = "", more_text: str = "") -> bool:
+    """Place a report that came without a location from the places its text names (placing.py).
+    Never fails the pipeline: a report left unplaced is only a report without a map point."""
+    return placing.locate_many([report_id], region=region, more_text=more_text) == 1
+
+
+@db_task()
+def locate_imported(*, report_ids: list[int]) -> int:
+    """Place an import batch's reports that had no coordinates."""
+    return placing.locate_many(report_ids)
 
 
 @db_periodic_task(crontab(minute="41", hour="3"))

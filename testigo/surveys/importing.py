@@ -328,6 +328,7 @@ def _write(imp: Import, batch: _Batch, columns: bulk.ReportColumns) -> tuple[int
         seen.add(row[1])
         (again if row[1] in existing else fresh).append(row)
     ids = bulk.insert_reports([row[3] for row in fresh], columns, [row[2] for row in fresh])
+    _place_from_text([pk for row, pk in zip(fresh, ids, strict=True) if row[3][columns.position["lat"]] is None])
     insert_fingerprints([(row[1], imp.pk, pk) for row, pk in zip(fresh, ids, strict=True)])
     updated, refused = [], []
     if imp.mapping.get("update_by") == "external_id" and again:
@@ -337,6 +338,14 @@ def _write(imp: Import, batch: _Batch, columns: bulk.ReportColumns) -> tuple[int
             "references": [columns.reference(row[3]) for row in fresh], "rows": [row[0] for row in fresh],
             "updated": updated})
     return len(fresh), len(updated), len(batch.rows) - len(fresh) - len(updated) - len(refused) + batch.known, refused
+
+
+def _place_from_text(report_ids: list[int]) -> None:
+    """Rows without coordinates are read for place names by the worker once the batch is committed."""
+    if report_ids and settings.PLACES_FROM_TEXT:
+        from testigo.reports import tasks
+
+        transaction.on_commit(lambda: tasks.locate_imported(report_ids=report_ids))
 
 
 def insert_fingerprints(rows: list[tuple[str, int, int]]) -> None:

@@ -75,7 +75,7 @@ CONSOLE_PAGES = [
     "/console/", "/console/r/{report}/", "/console/alerts/", "/console/alerts/{alert}/", "/console/audit/",
     "/console/messages/channels/", "/console/messages/channels/{channel}/", "/console/surveys/",
     "/console/surveys/{survey}/", "/console/surveys/imports/", "/console/surveys/imports/{import}/",
-    "/console/surveys/imports/{import_done}/progress/", "/console/layers/", "/console/tokens/", "/console/users/",
+    "/console/surveys/imports/{import_done}/progress/", "/console/layers/", "/console/places/", "/console/tokens/", "/console/users/",
     "/console/categories/", "/console/categories/new/", "/console/categories/{category}/", "/console/password/",
     "/console/surveys/new/", "/console/surveys/upload/", "/console/surveys/devices/", "/console/surveys/rejected/",
     "/console/surveys/{survey}/data/", "/console/surveys/{survey}/fields/new/", "/console/alerts/broadcast/",

@@ -116,6 +116,7 @@ PAGES = {
     "console:map": lambda w: [{}, {"query": "status=new&category=1"}],
     "console:layers": lambda w: ONE,
     "console:tilesets": lambda w: ONE,
+    "console:places": lambda w: ONE,
     "channels_console:simulate": lambda w: [{"pk": c.pk} for c in w["channels"] if c.type == "smssync"],
     "channels_console:templates": lambda w: [{"pk": c.pk} for c in w["channels"] if c.message_templates.exists()],
     "channels_console:template_edit": lambda w: [{"pk": c.pk, "template_pk": t.pk} for c in w["channels"]
@@ -168,6 +169,7 @@ ACTIONS = {
     "console:retention_apply", "console:retention_delete", "console:report_recordings",
     "stories_console:status", "stories_console:evidence",
     "console:tileset_toggle", "console:tileset_delete",
+    "console:places_delete_source", "console:place_accept", "console:place_dismiss",
 }
 ODK = "OpenRosa XML for ODK Collect, not a page"
 SKIPPED = {
@@ -193,6 +195,7 @@ SKIPPED = {
     "public:feed_zone": "an Atom feed (XML for feed readers), tested in tests/public",
     "alerts_console:zone_shapes": "the zones' outlines as GeoJSON for the zones map's script",
     "stories:feed": "an Atom feed (XML for feed readers), tested in tests/stories",
+    "console:places_search": "JSON for the report editor's place search, tested in tests/geo",
     **{f"odk:{prefix}{name}": ODK for prefix in ("", "basic_")
        for name in ("form_list", "form_xml", "manifest", "media_file", "submission")},
 }
@@ -304,6 +307,10 @@ def world(settings, tmp_path, monkeypatch, make_user, report_factory, category, 
                                                         actor=admin), actor=admin)
     unlocated = services.publish(report=services.verify(report=report_factory(title="Sin lugar", lat=None, lon=None),
                                                         actor=admin), actor=admin)
+    services.update_report(report=unlocated, actor=roles.SYSTEM, place_suggestions=[{  # the text's suggestion
+        "name": "Colonia Kennedy", "label": "Colonia Kennedy, Tegucigalpa", "kind": "colonia", "lat": 14.06,
+        "lon": -87.18, "parent": "Tegucigalpa", "admin1": "Francisco Morazan", "country": "HN",
+        "precision_m": 1000, "confidence": 0.6, "matched": "col kennedy"}])
     channels = [channel_services.add_channel(actor=roles.SYSTEM, type_code=code, name=f"Canal {i}",
                                              config=sample_config(code), rate_per_second=1.0)
                 for i, code in enumerate(sorted(all_types()))]

@@ -1,7 +1,8 @@
 /* Optional niceties for the staff console; everything works without this file.
    - Inbox: j / k move the selection, x ticks it, Enter (or o) opens it, / focuses the search box.
    - Buttons with data-confirm ask before submitting.
-   - Report page: a small Leaflet map of the exact location when Leaflet is loaded. */
+   - Report page: a small Leaflet map of the exact location when Leaflet is loaded; L accepts the
+     first place the text suggests; the editor's place search fills latitude, longitude and precision. */
 (function () {
   "use strict";
 
@@ -70,9 +71,60 @@
     window.L.circleMarker([lat, lon], { radius: 8, weight: 2 }).addTo(map);
   }
 
+  function placeSuggestionKey() {
+    var button = document.getElementById("place-accept");
+    if (!button) return;
+    document.addEventListener("keydown", function (event) {
+      if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
+      if (event.key === "l" || event.key === "L") { event.preventDefault(); button.form.submit(); }
+    });
+  }
+
+  function placeSearch() {
+    var box = document.querySelector(".place-search");
+    if (!box || !window.fetch) return;
+    var input = box.querySelector("input"), list = box.querySelector("ul"), timer = null;
+    function fill(place) {
+      var fields = { id_lat: place.lat, id_lon: place.lon, id_precision_m: place.precision_m };
+      Object.keys(fields).forEach(function (id) {
+        var field = document.getElementById(id);
+        if (field) field.value = String(fields[id]);
+      });
+      var name = document.getElementById("id_place_name");
+      if (name && !name.value) name.value = place.label;
+      list.textContent = "";
+      input.value = place.label;
+    }
+    function show(items) {
+      list.textContent = "";
+      items.forEach(function (place) {
+        var item = document.createElement("li");
+        var pick = document.createElement("button");
+        pick.type = "button";
+        pick.className = "link";
+        pick.textContent = place.label;
+        pick.addEventListener("click", function () { fill(place); });
+        item.appendChild(pick);
+        list.appendChild(item);
+      });
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (q.length < 2) { list.textContent = ""; return; }
+      timer = setTimeout(function () {
+        fetch(box.getAttribute("data-url") + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+          .then(function (data) { show(data.items || []); });
+      }, 200);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     inboxKeys();
     confirmations();
     reportMap();
+    placeSuggestionKey();
+    placeSearch();
   });
 })();
