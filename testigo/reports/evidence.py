@@ -26,6 +26,8 @@ report ("report.evidence_exported", references only) before the first byte leave
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import hashlib
 import json
 import zipfile
@@ -54,6 +56,10 @@ MAX_REPORTS = 200
 REPORT_TYPE = Report._meta.label_lower  # "reports.report"
 # Files already compressed: deflating them again costs CPU and saves nothing.
 STORED_KINDS = {Media.Kind.IMAGE, Media.Kind.AUDIO, Media.Kind.VIDEO}
+
+# Packages of other subjects made by apps above this one, by name ("story": stories/apps.py fills
+# it): callable(actor=, address=, with_contact=) -> (package, reports) or None when nothing is there.
+PACKAGERS: dict[str, Callable] = {}
 
 
 def chosen_reports(*, actor, references: Iterable[str]) -> list[Report]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -99,8 +99,8 @@ def save_story(*, actor, data: StoryInput, story: Story | None = None) -> Story:
     """Create (story=None) or edit a story. A published story changes what the public reads, so
     editing one needs the publish permission."""
     roles.require(actor, roles.EDIT)
-    if story is not None and story.status == Story.Status.PUBLISHED and not roles.can(actor, roles.PUBLISH):
-        raise PermissionDenied(_("Only a role with the publish permission can change a published story."))
+    if story is not None and story.status == Story.Status.PUBLISHED:
+        roles.require(actor, roles.PUBLISH)
     slug = _validate(data, story)
     reports = _linked_reports(data)
     created = story is None
@@ -136,8 +136,7 @@ def set_status(*, actor, story: Story, status: str) -> Story:
     action = STATUS_ACTIONS.get((story.status, status))
     if action is None:
         raise ValidationError(_("This change of state is not possible."))
-    if not roles.can(actor, action):
-        raise PermissionDenied(_("Only a role with the publish permission can publish or unpublish a story."))
+    roles.require(actor, action)
     previous = story.status
     story.status = status
     if status == Story.Status.PUBLISHED and story.published_at is None:

@@ -1,6 +1,6 @@
 """`testigo evidence-export REF [REF...] -o FILE.zip`: an evidence package (reports/evidence.py)
 for the operator of the server; `--story ADDRESS` instead of references: every report a story
-links (stories/services.evidence_package). Acts as the system, or as a staff member with --user (their role
+links (stories/services.evidence_package, through evidence.PACKAGERS). Acts as the system, or as a staff member with --user (their role
 and what they may see then decide). The file is written as the package streams, then renamed into
 place, so a failure never leaves half a package under the name asked for."""
 
@@ -37,16 +37,14 @@ class Command(BaseCommand):
         partial = target.with_name(target.name + ".partial")
         try:
             if options["story"]:
-                from testigo.stories import services as story_services
-                from testigo.stories.models import Story
-
-                story = Story.objects.filter(slug=options["story"]).first()
-                if story is None or options["references"]:
-                    raise CommandError(f"no story at the address {options['story']!r}" if story is None
-                                       else "give either references or --story, not both")
-                package = story_services.evidence_package(actor=actor, story=story,
-                                                          with_contact=options["with_contact"])
-                reports = list(story.links.all())
+                if options["references"]:
+                    raise CommandError("give either references or --story, not both")
+                packager = evidence.PACKAGERS.get("story")  # filled by the stories app (StoriesConfig.ready)
+                found = packager(actor=actor, address=options["story"], with_contact=options["with_contact"]) \
+                    if packager is not None else None
+                if found is None:
+                    raise CommandError(f"no story at the address {options['story']!r}")
+                package, reports = found
             else:
                 if not options["references"]:
                     raise CommandError("give one or more report references, or --story ADDRESS")
