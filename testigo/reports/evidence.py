@@ -26,12 +26,10 @@ report ("report.evidence_exported", references only) before the first byte leave
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import hashlib
 import json
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
