@@ -199,3 +199,30 @@ def reports_csv(request, query: Query[ReportQuery]):
     response = StreamingHttpResponse(export.csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="reports.csv"'
     return response
+
+
+def _download(export: exporters.Export, fmt: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(export.stream(fmt), content_type=exporters.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{exporters.FILENAMES[fmt]}"'
+    return response
+
+
+@router.get("/reports.xlsx", response=with_errors({200: None}, 400, 403),
+            openapi_extra=body(exporters.CONTENT_TYPES["xlsx"], {"type": "string", "format": "binary"}),
+            summary=gettext_noop("Reports as an Excel workbook (streamed)"))
+def reports_xlsx(request, query: Query[ReportQuery]):
+    return _download(export_rows(request.auth, query), "xlsx")
+
+
+@router.get("/reports.kml", response=with_errors({200: None}, 400, 403),
+            openapi_extra=body(exporters.CONTENT_TYPES["kml"], {"type": "string"}),
+            summary=gettext_noop("Reports as KML placemarks styled by category (streamed)"))
+def reports_kml(request, query: Query[ReportQuery]):
+    return _download(export_rows(request.auth, query), "kml")
+
+
+@router.get("/reports.hxl.csv", response=with_errors({200: None}, 400, 403),
+            openapi_extra=body("text/csv", {"type": "string"}),
+            summary=gettext_noop("Reports as HXL-tagged CSV (streamed)"))
+def reports_hxl(request, query: Query[ReportQuery]):
+    return _download(export_rows(request.auth, query), "hxl")
