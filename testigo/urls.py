@@ -11,6 +11,7 @@ urlpatterns = [
     path("console/surveys/", include("testigo.surveys.console_urls")),
     path("console/alerts/", include("testigo.alerts.console_urls")),
     path("console/tokens/", include("testigo.api.console_urls")),
+    path("console/webhooks/", include("testigo.webhooks.console_urls")),
     path("console/", include("testigo.console.urls")),
     path("api/", include("testigo.api.urls")),
     path("alerts/", include("testigo.alerts.urls")),
