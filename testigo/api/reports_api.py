@@ -167,7 +167,21 @@ def export_rows(caller, query: ReportQuery) -> exporters.Export:
         return exporters.Export(qs, public=True)
     roles.require(caller.user, roles.EXPORT)
     return exporters.Export(qs, public=False, with_contact=roles.may_take_contacts(caller.user),
-                            answers=survey_answer_columns(wanted.categories))
+                            answers=survey_answer_columns(wanted.categories), survey=export_survey(wanted.categories))
+
+
+def export_survey(category_ids: list[int]):
+    """The survey whose submissions (and repeats) an XLSX export adds: that of the one category
+    the export is filtered to — its web form's, else any active survey filed under it (an
+    XLSForm with repeats is for ODK Collect only, so never the web form's)."""
+    from testigo.surveys.models import Survey
+    from testigo.surveys.selectors import survey_for_category
+
+    if len(category_ids) != 1:
+        return None
+    category = Category.objects.filter(pk=category_ids[0]).first()
+    return survey_for_category(category) or (
+        Survey.objects.filter(category=category, is_active=True).order_by("pk").first() if category else None)
 
 
 def survey_answer_columns(category_ids: list[int]) -> list:

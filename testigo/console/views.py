@@ -163,7 +163,7 @@ def inbox_export(request):
     reports = selectors.staff_reports(request.user, filters).filter(*conditions).order_by("-received_at", "-id")
     answers = columns.export_columns(form.survey, (request.LANGUAGE_CODE or "es")[:2]) if form.survey else []
     export = exporters.Export(reports, public=False, with_contact=roles.may_take_contacts(request.user),
-                              answers=answers)
+                              answers=answers, survey=form.survey)
     response = StreamingHttpResponse(export.stream(fmt), content_type=exporters.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{exporters.FILENAMES[fmt]}"'
     return response

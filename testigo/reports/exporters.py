@@ -217,11 +217,33 @@ class OpenFormats:
                 sheet.append(make(row, slugs))
             if progress:
                 progress(len(rows))
+        if self.survey is not None and self.survey.from_xlsform:
+            self._survey_sheets(book, sheet.title)
         with tempfile.TemporaryFile() as handle:
             book.save(handle)
             handle.seek(0)
             while piece := handle.read(XLSX_READ):
                 yield piece
+
+    def _survey_sheets(self, book, taken: str) -> None:
+        """The survey's submissions for these reports and a sheet per repeat, as the survey's own
+        XLSX export writes them (surveys/exports.py: KEY / PARENT_KEY link a repeat's rows to their
+        submission, whose ReportReference is the report's reference in the first sheet)."""
+        from testigo.surveys import exports
+        from testigo.surveys.models import Submission
+
+        submissions = Submission.objects.filter(report_id__in=self.qs.order_by().values("pk"))
+        tables, rows = exports._prepare(self.survey, submissions)
+        titles = []
+        for title in exports._sheet_titles(tables):
+            while title.lower() in {taken.lower(), *(t.lower() for t in titles)}:
+                title = f"{title[:exports.SHEET_TITLE_MAX - 2]}~2"
+            titles.append(title)
+        sheets = [book.create_sheet(title) for title in titles]
+        for sheet, table in zip(sheets, tables, strict=True):
+            sheet.append(exports._sheet_row(sheet, table.header))
+        for index, row in rows:
+            sheets[index].append(exports._sheet_row(sheets[index], row))
 
     def kml(self, progress=None) -> Iterator[str]:
         """A KML Document: a Style per category (its colour), a Placemark per report with its
@@ -302,10 +324,13 @@ class Export(OpenFormats):
     what the reader may see (staff); rows come out in the queryset's order."""
 
     def __init__(self, qs: QuerySet, *, public: bool, with_contact: bool = False,
-                 answers: list[tuple[str, Callable[[dict], str]]] | None = None) -> None:
+                 answers: list[tuple[str, Callable[[dict], str]]] | None = None, survey=None) -> None:
         """`answers`: a survey's (header, cell) columns (surveys.columns.export_columns), staff
-        exports only: appended after the report's own columns, read from custom_values."""
+        exports only: appended after the report's own columns, read from custom_values.
+        `survey` (staff only): that survey; an XLSX export then adds its submissions and a sheet
+        per repeat."""
         self.qs, self.public, self.with_contact = qs, public, with_contact
+        self.survey = None if public else survey
         self.answers = [] if public else list(answers or [])
         if public:
             self.columns = PUBLIC_COLUMNS
