@@ -20,6 +20,7 @@ from testigo.api.responses import (
     StatusChanged,
     Submitted,
     body,
+    file_body,
     with_errors,
 )
 from testigo.api.responses import Note as NoteOut
@@ -222,14 +223,14 @@ def _download(export: exporters.Export, fmt: str) -> StreamingHttpResponse:
 
 
 @router.get("/reports.xlsx", response=with_errors({200: None}, 400, 403),
-            openapi_extra=body(exporters.CONTENT_TYPES["xlsx"], {"type": "string", "format": "binary"}),
+            openapi_extra=file_body(exporters.CONTENT_TYPES["xlsx"]),
             summary=gettext_noop("Reports as an Excel workbook (streamed)"))
 def reports_xlsx(request, query: Query[ReportQuery]):
     return _download(export_rows(request.auth, query), "xlsx")
 
 
 @router.get("/reports.kml", response=with_errors({200: None}, 400, 403),
-            openapi_extra=body(exporters.CONTENT_TYPES["kml"], {"type": "string"}),
+            openapi_extra=file_body(exporters.CONTENT_TYPES["kml"]),
             summary=gettext_noop("Reports as KML placemarks styled by category (streamed)"))
 def reports_kml(request, query: Query[ReportQuery]):
     return _download(export_rows(request.auth, query), "kml")
