@@ -194,6 +194,12 @@ ACTION_LABELS = {
     "backup.failed": gettext_lazy("Backup failed"),
     "guide.edited": gettext_lazy("Security guide edited"),
     "guide.restored": gettext_lazy("Security guide restored to its default"),
+    "webhooks.created": gettext_lazy("Webhook added"),
+    "webhooks.enabled": gettext_lazy("Webhook enabled"),
+    "webhooks.disabled": gettext_lazy("Webhook disabled"),
+    "webhooks.disabled_automatically": gettext_lazy("Webhook disabled after repeated failures"),
+    "webhooks.deleted": gettext_lazy("Webhook deleted"),
+    "webhooks.replayed": gettext_lazy("Webhook delivery sent again"),
 }
 
 OBJECT_LABELS = {
@@ -217,6 +223,7 @@ OBJECT_LABELS = {
     "alerts.rule": gettext_lazy("Alert rule"),
     "core.backuprun": gettext_lazy("Backup"),
     "reports.retentionpolicy": gettext_lazy("Retention policy"),
+    "webhooks.webhook": gettext_lazy("Webhook"),
 }
 
 

@@ -220,3 +220,20 @@ def test_other_apps_add_events_to_the_registry(admin_client, receiver):
     assert "story.published" in admin_client.get("/console/webhooks/").content.decode()
     webhook, _secret = _add(admin_client, receiver, ["story.published"])
     assert services.emit("story.published", public={"title": "Una historia"}) == 1
+
+
+def test_a_sent_alert_reaches_the_webhook_with_what_subscribers_were_told(
+        admin_client, receiver, admin_user, django_capture_on_commit_callbacks):
+    from testigo.alerts import services as alert_services
+
+    _webhook, secret = _add(admin_client, receiver, [events.ALERT_SENT])
+    with django_capture_on_commit_callbacks(execute=True):
+        alert = alert_services.create_broadcast(actor=admin_user, message_es="Evite el centro hoy",
+                                                message_en="Avoid the centre today", everyone=True)
+    assert receiver.got == []  # a draft is not sent
+    with django_capture_on_commit_callbacks(execute=True):
+        alert_services.send_alert(actor=admin_user, alert=alert)
+    assert [g["headers"]["Testigo-Event"] for g in receiver.got] == ["alert.sent"]
+    assert _signed_ok(receiver.got[0], secret)
+    data = json.loads(receiver.got[0]["body"])["data"]
+    assert (data["id"], data["kind"], data["message_es"]) == (alert.pk, "broadcast", "Evite el centro hoy")
