@@ -257,6 +257,8 @@ class OpenFormats:
         from django.db import connections
 
         styles = Category.objects.using(connections[self.qs.db].alias).order_by("position", "slug")
+        if self.public:  # survivor-pathway categories are never on a public report: not even named
+            styles = styles.filter(sensitive=False)
         yield ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">'
                "<Document><name>Testigo</name>\n")
         for slug, colour in styles.values_list("slug", "colour"):
