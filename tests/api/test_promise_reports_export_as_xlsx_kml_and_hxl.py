@@ -65,9 +65,14 @@ def test_xlsx_cells_never_become_formulas(client, report_factory, admin_user):
 def test_kml_is_read_by_ogrinfo_with_category_styles(client, world, category, tmp_path):
     ogrinfo = shutil.which("ogrinfo")
     assert ogrinfo, "gdal-bin (ogrinfo) is installed by .ci/run"
+    from testigo.reports.models import Category
+
+    Category.objects.create(slug="violencia-domestica", name_es="Violencia doméstica", name_en="Domestic violence",
+                            sensitive=True)
     data = _bytes(client.get("/api/v1/reports.kml"))
     text = data.decode()
     assert f'<Style id="cat-{category.slug}">' in text
+    assert "violencia-domestica" not in text  # a survivor-pathway category is never named to the public
     assert f"<styleUrl>#cat-{category.slug}</styleUrl>" in text
     path = tmp_path / "reports.kml"
     path.write_bytes(data)
