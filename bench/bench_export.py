@@ -1,5 +1,7 @@
 """Exports at scale: seed 1,000,000 reports (QUICK: 20,000) and run `testigo export` as a
-subprocess for CSV and GeoJSON, reporting wall time and the child's peak RSS. Then, in this
+subprocess for CSV and GeoJSON, reporting wall time and the child's peak RSS. Then an XLSX export
+of the first 100,000 of them (QUICK: all 20,000), staff view, in a child process that reports its
+own peak RSS (target: 300 MB), and the workbook read back by openpyxl to count its rows. Then, in this
 process, the public CSV export against its reference measured in the same run: a plain
 `csv.writer` over the same SQL (the same rows and columns, read in the same chunks with one link
 query each, written unformatted). The first byte / first rows of the streamed endpoints are
@@ -45,12 +47,48 @@ def run(backend: str, database_url: str | None) -> None:
         _seed.emit(f"export.{backend}.{fmt}.peak_rss", round(peak_mb, 1), "MB", target=300, n=n)
         _seed.emit(f"export.{backend}.{fmt}.size", round(out.stat().st_size / 2**20, 1), "MB", n=n)
         out.unlink()
+    _xlsx(backend, data_dir, env, min(n, XLSX_REPORTS))
     connections.close_all()
     exported, plain = _in_process()
     _seed.emit(f"export.{backend}.public_csv.in_process_time", round(exported, 2), "s", n=n)
     _seed.emit(f"export.{backend}.public_csv.reference_time", round(plain, 2), "s", n=n,
                reference="plain csv.writer over the same SQL, unformatted")
     _seed.emit(f"export.{backend}.public_csv.time_vs_reference", round(exported / plain, 2), "x", n=n)
+
+
+XLSX_REPORTS = 100_000
+_XLSX_CHILD = """
+import resource, sys, time
+import django
+django.setup()
+from testigo.reports import exporters
+from testigo.reports.models import Report
+n = int(sys.argv[1])
+last = Report.objects.order_by("id").values_list("id", flat=True)[n - 1]
+export = exporters.Export(Report.objects.filter(id__lte=last).order_by("id"), public=False, with_contact=True)
+started = time.perf_counter()
+with open(sys.argv[2], "wb") as out:
+    for piece in export.xlsx():
+        out.write(piece)
+print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def _xlsx(backend: str, data_dir: Path, env: dict, n: int) -> None:
+    """XLSX of `n` reports in a child process: its time and its own peak RSS, then read back."""
+    from openpyxl import load_workbook
+
+    out = data_dir / "export.xlsx"
+    child_env = dict(env, DJANGO_SETTINGS_MODULE="testigo.settings")
+    done = subprocess.run([sys.executable, "-c", _XLSX_CHILD, str(n), str(out)], env=child_env, check=True,
+                          capture_output=True, text=True)
+    seconds, peak_mb = (float(v) for v in done.stdout.split()[-2:])
+    rows = sum(1 for _row in load_workbook(out, read_only=True).worksheets[0].iter_rows(values_only=True)) - 1
+    assert rows == n, f"the workbook has {rows} reports, not {n}"
+    _seed.emit(f"export.{backend}.xlsx.time", round(seconds, 1), "s", n=n)
+    _seed.emit(f"export.{backend}.xlsx.peak_rss", round(peak_mb, 1), "MB", target=300, n=n)
+    _seed.emit(f"export.{backend}.xlsx.size", round(out.stat().st_size / 2**20, 1), "MB", n=n)
+    out.unlink()
 
 
 class _Null:

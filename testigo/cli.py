@@ -22,7 +22,7 @@ USAGE = """usage: testigo COMMAND [options]      (every command reads TESTIGO_DA
   backup --to DIR --public-key K|--passphrase-file F   one encrypted archive of everything
   backup --verify FILE / --keygen FILE           check an archive / make a key pair
   restore FILE [--private-key F|--passphrase-file F] [--force]   into an empty deployment
-  export --format csv|geojson [--all]            stream reports to stdout
+  export --format csv|geojson|xlsx|kml|hxl [--all]  stream reports to stdout
   evidence-export REF [REF...] -o FILE.zip       evidence package: reports, files, hashes, audit
   evidence-export --story ADDRESS -o FILE.zip    the same for every report a story links
   map rebuild-counts                             recompute the map's cluster counts

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "testigo.surveys",
     "testigo.alerts",
     "testigo.stories",
+    "testigo.webhooks",
     "testigo.demo",
 ]
 
@@ -295,6 +296,13 @@ CHANNEL_RETRY_BASE_SECONDS = float(env("CHANNEL_RETRY_BASE_SECONDS", "30"))
 # Gateway addresses an admin types (Kannel, FrontlineSMS, SMPP, e-mail) may point at this machine or
 # a private network only when the operator says so: otherwise the worker would fetch internal pages.
 ALLOW_PRIVATE_GATEWAYS = env_bool("ALLOW_PRIVATE_GATEWAYS", False)
+# Outgoing webhooks (docs/webhooks.md): seconds to wait for an answer; attempts per delivery;
+# the first retry's delay in seconds (doubled each time); consecutive failed attempts after
+# which a webhook is disabled (its pending deliveries wait until it is enabled again).
+WEBHOOK_TIMEOUT = float(env("WEBHOOK_TIMEOUT", "10"))
+WEBHOOK_ATTEMPTS = int(env("WEBHOOK_ATTEMPTS", "8"))
+WEBHOOK_BACKOFF = int(env("WEBHOOK_BACKOFF", "30"))
+WEBHOOK_DISABLE_AFTER = int(env("WEBHOOK_DISABLE_AFTER", "20"))
 # Photos, voice notes, videos and documents people send through a channel: fetched by the worker
 # up to this size each (Telegram's bots cannot fetch more than 20 MB; WhatsApp video is 16 MB).
 CHANNEL_MEDIA_MAX_BYTES = int(float(env("CHANNEL_MEDIA_MAX_MB", "25")) * 1_000_000)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("console/alerts/", include("testigo.alerts.console_urls")),
     path("console/tokens/", include("testigo.api.console_urls")),
     path("console/stories/", include("testigo.stories.console_urls")),
+    path("console/webhooks/", include("testigo.webhooks.console_urls")),
     path("console/", include("testigo.console.urls")),
     path("api/", include("testigo.api.urls")),
     path("alerts/", include("testigo.alerts.urls")),

@@ -78,6 +78,7 @@ SHOTS: list[Shot] = [
     Shot("console:retention_preview", "console-retention-preview", "/console/retention/{retention_policy}/preview/",
          "operations.md", "What a retention policy would touch now", who="staff"),
     Shot("api_console:tokens", "console-tokens", "/console/tokens/", "api.md", "API tokens", who="staff"),
+    Shot("webhooks_console:list", "console-webhooks", "/console/webhooks/", "webhooks.md", "Webhooks", who="staff"),
     # --- Messaging channels --------------------------------------------------------------
     Shot("channels_console:channel_list", "console-channels", "/console/messages/channels/", "channels.md",
          "Messaging channels", who="staff"),

@@ -20,6 +20,7 @@ from testigo.api.responses import (
     StatusChanged,
     Submitted,
     body,
+    file_body,
     with_errors,
 )
 from testigo.api.responses import Note as NoteOut
@@ -167,7 +168,21 @@ def export_rows(caller, query: ReportQuery) -> exporters.Export:
         return exporters.Export(qs, public=True)
     roles.require(caller.user, roles.EXPORT)
     return exporters.Export(qs, public=False, with_contact=roles.may_take_contacts(caller.user),
-                            answers=survey_answer_columns(wanted.categories))
+                            answers=survey_answer_columns(wanted.categories), survey=export_survey(wanted.categories))
+
+
+def export_survey(category_ids: list[int]):
+    """The survey whose submissions (and repeats) an XLSX export adds: that of the one category
+    the export is filtered to — its web form's, else any active survey filed under it (an
+    XLSForm with repeats is for ODK Collect only, so never the web form's)."""
+    from testigo.surveys.models import Survey
+    from testigo.surveys.selectors import survey_for_category
+
+    if len(category_ids) != 1:
+        return None
+    category = Category.objects.filter(pk=category_ids[0]).first()
+    return survey_for_category(category) or (
+        Survey.objects.filter(category=category, is_active=True).order_by("pk").first() if category else None)
 
 
 def survey_answer_columns(category_ids: list[int]) -> list:
@@ -199,3 +214,30 @@ def reports_csv(request, query: Query[ReportQuery]):
     response = StreamingHttpResponse(export.csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="reports.csv"'
     return response
+
+
+def _download(export: exporters.Export, fmt: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(export.stream(fmt), content_type=exporters.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{exporters.FILENAMES[fmt]}"'
+    return response
+
+
+@router.get("/reports.xlsx", response=with_errors({200: None}, 400, 403),
+            openapi_extra=file_body(exporters.CONTENT_TYPES["xlsx"]),
+            summary=gettext_noop("Reports as an Excel workbook (streamed)"))
+def reports_xlsx(request, query: Query[ReportQuery]):
+    return _download(export_rows(request.auth, query), "xlsx")
+
+
+@router.get("/reports.kml", response=with_errors({200: None}, 400, 403),
+            openapi_extra=file_body(exporters.CONTENT_TYPES["kml"]),
+            summary=gettext_noop("Reports as KML placemarks styled by category (streamed)"))
+def reports_kml(request, query: Query[ReportQuery]):
+    return _download(export_rows(request.auth, query), "kml")
+
+
+@router.get("/reports.hxl.csv", response=with_errors({200: None}, 400, 403),
+            openapi_extra=body("text/csv", {"type": "string"}),
+            summary=gettext_noop("Reports as HXL-tagged CSV (streamed)"))
+def reports_hxl(request, query: Query[ReportQuery]):
+    return _download(export_rows(request.auth, query), "hxl")

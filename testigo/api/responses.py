@@ -249,3 +249,12 @@ GEOJSON = {
 def body(media_type: str, schema: dict) -> dict:
     """openapi_extra declaring a 200 body the handler streams itself (not JSON)."""
     return {"responses": {200: {"description": "OK", "content": {media_type: {"schema": schema}}}}}
+
+
+def file_body(media_type: str) -> dict:
+    """openapi_extra for a streamed file of a type generic generators do not know (XLSX, KML):
+    its own media type first, then application/octet-stream, which generated clients read as
+    bytes (openapi-python-client skips an endpoint whose only type it cannot read)."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"responses": {200: {"description": "OK", "content": {media_type: binary,
+                                                                 "application/octet-stream": binary}}}}

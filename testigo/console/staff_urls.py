@@ -17,6 +17,7 @@ from testigo.console import (
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("bulk/", views.inbox_bulk, name="inbox_bulk"),
+    path("export/", views.inbox_export, name="inbox_export"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_view, name="password"),

@@ -11,7 +11,7 @@ from django.http import QueryDict
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -112,6 +112,12 @@ def password_view(request):
     return render(request, "console/password.html", {"form": form})
 
 
+# The inbox's export links: (format, label).
+EXPORT_FORMATS = [("csv", gettext_lazy("CSV")), ("xlsx", gettext_lazy("Excel (XLSX)")),
+                  ("geojson", gettext_lazy("GeoJSON")), ("kml", gettext_lazy("KML (Google Earth)")),
+                  ("hxl", gettext_lazy("HXL-tagged CSV"))]
+
+
 @staff_required()
 def inbox(request):
     with search.remembered():  # the list and its tabs search the same words: the index is asked once
@@ -139,8 +145,33 @@ def _inbox(request):
     return render(request, "console/inbox.html", {
         "form": form, "page": page, "tabs": tabs, "total": sum(counts.values(), CappedCount(0)),
         "selected_statuses": filters.statuses, "bulk_statuses": _bulk_choices(request.user),
-        "survey": form.survey, "answer_columns": answer_columns,
+        "survey": form.survey, "answer_columns": answer_columns, "export_formats": EXPORT_FORMATS,
     })
+
+
+@staff_required(roles.EXPORT)
+def inbox_export(request):
+    """The inbox's reports (same filters, same answers columns) as a file: format=csv, geojson,
+    xlsx, kml or hxl. Contacts only for roles that may take them, as in the API."""
+    from django.http import HttpResponseBadRequest, StreamingHttpResponse
+
+    from testigo.reports import exporters
+
+    fmt = request.GET.get("format", "")
+    if fmt not in exporters.FORMATS:
+        return HttpResponseBadRequest(_("Choose one of the export formats offered."))
+    form = InboxFilterForm(request.GET or None, sources=console_selectors.sources(request.user),
+                           surveys=console_selectors.inbox_surveys())
+    if form.is_bound and not form.is_valid():
+        return HttpResponseBadRequest(_("The filters could not be read; correct them in the inbox and try again."))
+    filters, conditions = form.filters(), form.answer_conditions()
+    reports = selectors.staff_reports(request.user, filters).filter(*conditions).order_by("-received_at", "-id")
+    answers = columns.export_columns(form.survey, (request.LANGUAGE_CODE or "es")[:2]) if form.survey else []
+    export = exporters.Export(reports, public=False, with_contact=roles.may_take_contacts(request.user),
+                              answers=answers, survey=form.survey)
+    response = StreamingHttpResponse(export.stream(fmt), content_type=exporters.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{exporters.FILENAMES[fmt]}"'
+    return response
 
 
 def _bulk_choices(user) -> list[tuple[str, str]]:

@@ -200,6 +200,12 @@ ACTION_LABELS = {
     "story.review": gettext_lazy("Story put in review"),
     "story.published": gettext_lazy("Story published"),
     "story.evidence_exported": gettext_lazy("Evidence package of a story exported"),
+    "webhooks.created": gettext_lazy("Webhook added"),
+    "webhooks.enabled": gettext_lazy("Webhook enabled"),
+    "webhooks.disabled": gettext_lazy("Webhook disabled"),
+    "webhooks.disabled_automatically": gettext_lazy("Webhook disabled after repeated failures"),
+    "webhooks.deleted": gettext_lazy("Webhook deleted"),
+    "webhooks.replayed": gettext_lazy("Webhook delivery sent again"),
 }
 
 OBJECT_LABELS = {
@@ -224,6 +230,7 @@ OBJECT_LABELS = {
     "core.backuprun": gettext_lazy("Backup"),
     "reports.retentionpolicy": gettext_lazy("Retention policy"),
     "stories.story": gettext_lazy("Story"),
+    "webhooks.webhook": gettext_lazy("Webhook"),
 }
 
 

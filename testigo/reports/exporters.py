@@ -142,6 +142,164 @@ def _json_default(value):
     return str(value)
 
 
+# --- Open formats: XLSX, KML and HXL-tagged CSV (issue #24) ---------------------------------------
+#
+# The same rows as the CSV (same columns, same chunks, same cleaning), in the shapes partners'
+# tools read: Excel, Google Earth / QGIS, and HDX's Humanitarian Exchange Language.
+
+FORMATS = ("csv", "geojson", "xlsx", "kml", "hxl")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "geojson": "application/geo+json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "kml": "application/vnd.google-earth.kml+xml",
+    "hxl": "text/csv; charset=utf-8",
+}
+FILENAMES = {"csv": "reports.csv", "geojson": "reports.geojson", "xlsx": "reports.xlsx", "kml": "reports.kml",
+             "hxl": "reports-hxl.csv"}
+
+# Each column's HXL hashtag (https://hxlstandard.org/standard/1-1final/dictionary/); a survey's
+# answer columns stay untagged (HXL allows untagged columns).
+HXL_TAGS = {
+    "reference": "#event+id", "title": "#event+name", "description": "#description", "categories": "#sector+list",
+    "status": "#status", "visibility": "#status+visibility", "occurred_at": "#date+occurred",
+    "received_at": "#date+received", "updated_at": "#date+updated", "published_at": "#date+published",
+    "lat": "#geo+lat", "lon": "#geo+lon", "precision_m": "#geo+precision", "place_name": "#loc+name",
+    "admin1": "#adm1+name", "admin2": "#adm2+name", "source": "#meta+source", "language": "#meta+lang",
+    "merged_into": "#event+id+merged", "url": "#meta+url", "reporter_name": "#contact+name",
+    "reporter_contact": "#contact+info",
+}
+XLSX_READ = 1 << 16  # bytes per streamed piece of a finished workbook
+
+
+def _xml_text(value) -> str:
+    from xml.sax.saxutils import escape
+
+    if value is None:
+        return ""
+    return escape(textsafe.strip_controls(value if isinstance(value, str) else str(value)))
+
+
+def _kml_colour(hex_colour: str) -> str:
+    """#rrggbb -> KML's aabbggrr (opaque)."""
+    value = (hex_colour or "").lstrip("#")
+    if len(value) != 6 or any(c not in "0123456789abcdefABCDEF" for c in value):
+        value = "c0392b"
+    return f"ff{value[4:6]}{value[2:4]}{value[0:2]}".lower()
+
+
+class OpenFormats:
+    """XLSX, KML and HXL writers over an Export's chunks (mixed into Export below)."""
+
+    def hxl(self, progress=None) -> Iterator[str]:
+        """CSV with the HXL hashtag row under the header, the rest as `csv()` writes it."""
+        rows = self.csv(progress)
+        header = next(rows)
+        tags = io.StringIO()
+        csv.writer(tags).writerow([HXL_TAGS.get(column, "") for column in self.columns])
+        yield header + tags.getvalue()
+        yield from rows
+
+    def xlsx(self, progress=None) -> Iterator[bytes]:
+        """One sheet "reports", written row by row by openpyxl's write-only mode to a temporary
+        file (memory stays flat), then streamed from it. Cells are the CSV's (formula guard,
+        control characters out), so nothing a reporter typed becomes a formula."""
+        import tempfile
+
+        from openpyxl import Workbook
+
+        make = self._compile(f"[{', '.join(self._expressions(for_csv=True))}]")
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(_xlsx_title())
+        sheet.append([_cell(c) for c in self.columns])
+        for rows, slugs in self._batches():
+            for row in rows:
+                sheet.append(make(row, slugs))
+            if progress:
+                progress(len(rows))
+        if self.survey is not None and self.survey.from_xlsform:
+            self._survey_sheets(book, sheet.title)
+        with tempfile.TemporaryFile() as handle:
+            book.save(handle)
+            handle.seek(0)
+            while piece := handle.read(XLSX_READ):
+                yield piece
+
+    def _survey_sheets(self, book, taken: str) -> None:
+        """The survey's submissions for these reports and a sheet per repeat, as the survey's own
+        XLSX export writes them (surveys/exports.py: KEY / PARENT_KEY link a repeat's rows to their
+        submission, whose ReportReference is the report's reference in the first sheet)."""
+        from testigo.surveys import exports
+        from testigo.surveys.models import Submission
+
+        submissions = Submission.objects.filter(report_id__in=self.qs.order_by().values("pk"))
+        tables, rows = exports._prepare(self.survey, submissions)
+        titles = []
+        for title in exports._sheet_titles(tables):
+            while title.lower() in {taken.lower(), *(t.lower() for t in titles)}:
+                title = f"{title[:exports.SHEET_TITLE_MAX - 2]}~2"
+            titles.append(title)
+        sheets = [book.create_sheet(title) for title in titles]
+        for sheet, table in zip(sheets, tables, strict=True):
+            sheet.append(exports._sheet_row(sheet, table.header))
+        for index, row in rows:
+            sheets[index].append(exports._sheet_row(sheets[index], row))
+
+    def kml(self, progress=None) -> Iterator[str]:
+        """A KML Document: a Style per category (its colour), a Placemark per report with its
+        first category's style, its point (none when it has no location) and every column as
+        ExtendedData."""
+        expressions = self._expressions(for_csv=False)
+        make = self._compile(f"[{', '.join(expressions)}]")
+        position = {column: i for i, column in enumerate(self.columns)}
+        lat, lon = position["lat"], position["lon"]
+        title, description, categories = position["title"], position["description"], position["categories"]
+        from django.db import connections
+
+        styles = Category.objects.using(connections[self.qs.db].alias).order_by("position", "slug")
+        if self.public:  # survivor-pathway categories are never on a public report: not even named
+            styles = styles.filter(sensitive=False)
+        yield ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">'
+               "<Document><name>Testigo</name>\n")
+        for slug, colour in styles.values_list("slug", "colour"):
+            yield (f'<Style id="cat-{_xml_text(slug)}"><IconStyle><color>{_kml_colour(colour)}</color></IconStyle>'
+                   f"<LineStyle><color>{_kml_colour(colour)}</color></LineStyle></Style>\n")
+        columns = [_xml_text(c) for c in self.columns]
+
+        def text(rows, slugs) -> str:
+            out = []
+            for row in rows:
+                values = make(row, slugs)
+                cats = values[categories]
+                style = f"<styleUrl>#cat-{_xml_text(cats[0])}</styleUrl>" if cats else ""
+                data = "".join(
+                    f'<Data name="{name}"><value>'
+                    f"{_xml_text(';'.join(value) if isinstance(value, list) else value)}</value></Data>"
+                    for name, value in zip(columns, values, strict=True))
+                point = ""
+                if values[lat] is not None and values[lon] is not None:
+                    point = f"<Point><coordinates>{values[lon]},{values[lat]}</coordinates></Point>"
+                out.append(f"<Placemark><name>{_xml_text(values[title])}</name>"
+                           f"<description>{_xml_text(values[description])}</description>{style}"
+                           f"<ExtendedData>{data}</ExtendedData>{point}</Placemark>\n")
+            return "".join(out)
+
+        yield from self._formatted(text, progress)
+        yield "</Document></kml>\n"
+
+    def stream(self, fmt: str, progress=None) -> Iterator:
+        """The export in `fmt` (one of FORMATS)."""
+        return {"csv": self.csv, "geojson": self.geojson, "xlsx": self.xlsx, "kml": self.kml,
+                "hxl": self.hxl}[fmt](progress)
+
+
+def _xlsx_title() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("Reports")[:31]
+
+
+
 # --- Whole exports: the same rows and cells as above, a million of them in seconds -----------------
 #
 # The row-by-row path above builds a model dict, a row dict and a csv call per report: fine for a
@@ -163,15 +321,18 @@ _TEXT = {"title", "description", "place_name", "admin1", "admin2", "source", "re
          "reference", "status", "visibility", "language", "merged_into"}
 
 
-class Export:
+class Export(OpenFormats):
     """One export: `qs` is public_reports(...) (public) or a Report queryset already restricted to
     what the reader may see (staff); rows come out in the queryset's order."""
 
     def __init__(self, qs: QuerySet, *, public: bool, with_contact: bool = False,
-                 answers: list[tuple[str, Callable[[dict], str]]] | None = None) -> None:
+                 answers: list[tuple[str, Callable[[dict], str]]] | None = None, survey=None) -> None:
         """`answers`: a survey's (header, cell) columns (surveys.columns.export_columns), staff
-        exports only: appended after the report's own columns, read from custom_values."""
+        exports only: appended after the report's own columns, read from custom_values.
+        `survey` (staff only): that survey; an XLSX export then adds its submissions and a sheet
+        per repeat."""
         self.qs, self.public, self.with_contact = qs, public, with_contact
+        self.survey = None if public else survey
         self.answers = [] if public else list(answers or [])
         if public:
             self.columns = PUBLIC_COLUMNS
@@ -360,3 +521,4 @@ def _slug_lists(connection, ids: list[int], slug_of: dict[int, str]) -> dict[int
         if len(slugs) > 1:
             slugs.sort()
     return out
+

@@ -252,6 +252,10 @@ def _apply_update(report: Report, actor, categories: list[Category] | None, diff
     report.full_clean(exclude=["categories"])
     report.save()
     audit.record(action="report.edited", actor=actor, obj=report, data={"changes": diff})
+    from testigo.reports.signals import report_updated
+
+    fields = sorted(diff)
+    transaction.on_commit(lambda: report_updated.send(sender=Report, report=report, fields=fields))
 
 
 @transaction.atomic
@@ -278,6 +282,10 @@ def change_status(*, report: Report, actor, status: str) -> Report:
         from testigo.reports.signals import report_published
 
         transaction.on_commit(lambda: report_published.send(sender=Report, report=report))
+    if status == Status.VERIFIED:
+        from testigo.reports.signals import report_verified
+
+        transaction.on_commit(lambda: report_verified.send(sender=Report, report=report))
     return report
 
 

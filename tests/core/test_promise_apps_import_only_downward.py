@@ -19,7 +19,7 @@ from pathlib import Path
 import testigo
 
 LEVELS = {"core": 0, "geo": 1, "reports": 2, "channels": 3, "surveys": 3, "alerts": 4, "tipline": 4,
-          "public": 5, "console": 5, "api": 5, "stories": 6, "demo": 7}
+          "public": 5, "console": 5, "api": 5, "webhooks": 5, "stories": 6, "demo": 7}
 
 # Violations older than this test, each with the move that removes it; issue #15 emptied it. A new
 # entry needs a reason written here and in docs/decisions.md.

@@ -122,6 +122,8 @@ PAGES = {
     "channels_console:template_edit": lambda w: [{"pk": c.pk, "template_pk": t.pk} for c in w["channels"]
                                                  for t in c.message_templates.all()],
     "api_console:tokens": lambda w: ONE,
+    "webhooks_console:list": lambda w: ONE,
+    "webhooks_console:detail": lambda w: [{"pk": w["webhook"].pk}],
     "api:docs": lambda w: ONE,
     "alerts:subscribe": lambda w: ONE,
     "alerts:confirm": lambda w: [{"token": w["confirm_token"]}],
@@ -170,6 +172,7 @@ ACTIONS = {
     "stories_console:status", "stories_console:evidence",
     "console:tileset_toggle", "console:tileset_delete",
     "console:places_delete_source", "console:place_accept", "console:place_dismiss",
+    "webhooks_console:action", "webhooks_console:replay",
 }
 ODK = "OpenRosa XML for ODK Collect, not a page"
 SKIPPED = {
@@ -196,6 +199,7 @@ SKIPPED = {
     "alerts_console:zone_shapes": "the zones' outlines as GeoJSON for the zones map's script",
     "stories:feed": "an Atom feed (XML for feed readers), tested in tests/stories",
     "console:places_search": "JSON for the report editor's place search, tested in tests/geo",
+    "console:inbox_export": "the inbox as a file (CSV, XLSX, GeoJSON, KML, HXL), tested in tests/console",
     **{f"odk:{prefix}{name}": ODK for prefix in ("", "basic_")
        for name in ("form_list", "form_xml", "manifest", "media_file", "submission")},
 }
@@ -374,14 +378,34 @@ def world(settings, tmp_path, monkeypatch, make_user, report_factory, category, 
 
     vault.initialise(user=admin, password=PASSWORD)
     tipline_services.submit_tip(body="Vi un soborno en el mercado.", files=[], language="es")
+    webhook = _webhook(admin)
 
-    return {"admin": admin, "colleague": colleague, "category": category, "channels": channels,
+    return {"webhook": webhook, "admin": admin, "colleague": colleague, "category": category, "channels": channels,
             "help_service": help_service,
             "reports": [web, published, unlocated, sms, tipline_report, odk_report, answered], "published": published,
             "alerts": [a for a in (broadcast, report_alert, rule_alert) if a is not None], "survey": survey, "import": imp,
             "xlsform_survey": xlsform_survey, "submission": submission,
             "confirm_token": signing.dumps(subscription.pk, salt=SALT), "tip": Tip.objects.get(),
             "retention_policy": _retention_policy(admin), "story": story, "draft_story": draft_story}
+
+
+def _webhook(admin):
+    """A webhook (disabled after failures, so its warning shows) with a delivery in each state."""
+    from testigo.webhooks import services as webhook_services
+    from testigo.webhooks.models import Delivery
+
+    webhook, _secret = webhook_services.create_webhook(actor=admin, name="Socio", url="https://example.org/hook",
+                                                       event_names=["report.published", "alert.sent"])
+    now = timezone.now()
+    Delivery.objects.create(webhook=webhook, event="report.published", body="{}", next_attempt_at=now,
+                            status="delivered", attempts=1, status_code=200)
+    Delivery.objects.create(webhook=webhook, event="alert.sent", body="{}", next_attempt_at=now,
+                            status="failed", attempts=8, status_code=500, error="http")
+    Delivery.objects.create(webhook=webhook, event="report.published", body="{}", next_attempt_at=now,
+                            status="pending", attempts=1, error="timeout")
+    webhook.is_active, webhook.disabled_automatically_at, webhook.consecutive_failures = False, now, 20
+    webhook.save()
+    return webhook
 
 
 def _retention_policy(admin):

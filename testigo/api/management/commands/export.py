@@ -1,4 +1,4 @@
-"""`testigo export --format csv|geojson [--all]`: stream reports to stdout.
+"""`testigo export --format csv|geojson|xlsx|kml|hxl [--all]`: stream reports to stdout.
 
 Without --all only the public projection is written (what anyone can download from the site);
 --all writes the staff view of every report, contacts included — for the operator of the server.
@@ -16,10 +16,10 @@ from testigo.reports.models import Report
 
 
 class Command(BaseCommand):
-    help = "Export reports as CSV or GeoJSON to stdout."
+    help = "Export reports as CSV, GeoJSON, XLSX, KML or HXL-tagged CSV to stdout."
 
     def add_arguments(self, parser):
-        parser.add_argument("--format", choices=["csv", "geojson"], default="csv")
+        parser.add_argument("--format", choices=list(exporters.FORMATS), default="csv")
         parser.add_argument("--all", action="store_true", help="every report, staff view with contacts")
 
     def handle(self, *args, **options):
@@ -29,11 +29,19 @@ class Command(BaseCommand):
             export = exporters.Export(selectors.public_reports(), public=True)
         total = export.qs.count() if sys.stderr.isatty() else 0
         progress = _Progress(total) if total else None
-        stream = export.csv(progress) if options["format"] == "csv" else export.geojson(progress)
+        stream = export.stream(options["format"], progress)
         out = self.stdout._out if hasattr(self.stdout, "_out") else sys.stdout
+        binary = getattr(out, "buffer", None)
+        if binary is not None:
+            out.flush()
         for chunk in stream:
-            out.write(chunk)
+            if isinstance(chunk, bytes):  # XLSX
+                (binary or out).write(chunk)
+            else:
+                out.write(chunk)
         out.flush()
+        if binary is not None:
+            binary.flush()
         if progress:
             sys.stderr.write("\n")
 
