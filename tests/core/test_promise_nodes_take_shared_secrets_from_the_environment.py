@@ -51,6 +51,14 @@ def test_worker_refuses_and_names_only_what_is_missing(tmp_path):
 
 
 @pytest.mark.slow
+def test_gunicorn_started_by_hand_refuses_too(tmp_path):
+    result = subprocess.run([sys.executable, "-c", "import testigo.wsgi"], capture_output=True, text=True,
+                            env=_env(tmp_path, DATABASE_URL=PG, QUEUE_URL=REDIS, TIPLINE_PEPPER=PEPPER), timeout=120)
+    assert result.returncode != 0
+    assert "TESTIGO_SECRET_KEY" in result.stderr and "TESTIGO_TIPLINE_PEPPER" not in result.stderr
+
+
+@pytest.mark.slow
 def test_a_single_machine_still_generates_its_secret_and_postgres_alone_is_not_multi_node(tmp_path):
     code = ("import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','testigo.settings');django.setup();"
             "from django.conf import settings;print(settings.MULTI_NODE, len(settings.SECRET_KEY) > 40)")
