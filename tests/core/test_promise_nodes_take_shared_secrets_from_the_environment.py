@@ -127,3 +127,13 @@ def test_a_pepper_in_the_environment_never_silently_replaces_the_one_codenames_w
         codenames.lookup_hash("una frase")
     settings.TIPLINE_PEPPER = (tmp_path / codenames.PEPPER_FILE).read_bytes().hex()
     assert codenames.lookup_hash("una frase") == before
+
+
+def test_the_smpp_link_refuses_too(settings, monkeypatch, tmp_path):
+    from django.core.management import call_command
+
+    settings.MULTI_NODE, settings.DATA_DIR = True, tmp_path
+    monkeypatch.delenv("TESTIGO_SECRET_KEY", raising=False)
+    monkeypatch.delenv("TESTIGO_TIPLINE_PEPPER", raising=False)
+    with pytest.raises(CommandError, match="TESTIGO_SECRET_KEY, TESTIGO_TIPLINE_PEPPER"):
+        call_command("smpp")
