@@ -12,6 +12,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from testigo.core import nodes
 from testigo.tipline import codenames
@@ -85,6 +86,7 @@ def test_a_node_with_both_secrets_passes(settings, monkeypatch, tmp_path):
         nodes.refuse_without_shared_secrets()
 
 
+@translation.override("en")
 def test_a_malformed_or_short_secret_is_refused_with_a_reason(tmp_path):
     problems = nodes.shared_secret_problems(secret_key="short", pepper="not hex at all", data_dir=tmp_path)
     assert len(problems) == 2
@@ -92,6 +94,7 @@ def test_a_malformed_or_short_secret_is_refused_with_a_reason(tmp_path):
     assert "64 hexadecimal digits" in problems[1]
 
 
+@translation.override("en")
 def test_a_node_that_ran_alone_must_be_given_its_own_secrets_not_new_ones(tmp_path):
     (tmp_path / "secret_key").write_text("an-old-key-" * 10)
     (tmp_path / "tipline_pepper").write_bytes(bytes.fromhex(PEPPER))
