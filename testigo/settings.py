@@ -16,6 +16,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from testigo.core import nodes as _nodes
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -57,7 +59,25 @@ def _secret_from_file(name: str, nbytes: int = 48) -> str:
         return value
 
 
-SECRET_KEY = env("SECRET_KEY") or _secret_from_file("secret_key")
+def _existing_secret_file(name: str) -> str:
+    try:
+        return (DATA_DIR / name).read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
+# Several nodes (PostgreSQL plus Redis): nothing shared is generated into one node's data dir; the
+# shared secrets come from the environment, and `serve`/`worker` refuse to start without them
+# (core/nodes.py, docs/scale-out.md). Other commands may still read a file left from single-node days.
+CACHE_URL = env("CACHE_URL", "")
+MULTI_NODE = _nodes.is_multi_node(database_url=env("DATABASE_URL", ""), queue_url=env("QUEUE_URL", ""),
+                                  cache_url=CACHE_URL)
+if MULTI_NODE:
+    SECRET_KEY = env("SECRET_KEY") or _existing_secret_file("secret_key")
+else:
+    SECRET_KEY = env("SECRET_KEY") or _secret_from_file("secret_key")
+# The tip line's codename pepper: 64 hex digits; empty = generated into DATA_DIR (single node only).
+TIPLINE_PEPPER = env("TIPLINE_PEPPER", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
@@ -161,6 +181,14 @@ else:
         "filename": QUEUE_URL.removeprefix("sqlite:///") or str(DATA_DIR / "queue.sqlite3"),
         "immediate": False,
     }
+# --- Cache ------------------------------------------------------------------------------------
+# With Redis (TESTIGO_CACHE_URL, else a Redis TESTIGO_QUEUE_URL) the cache is shared by every node;
+# without it each process keeps its own (Django's default). Throttles and lockouts do not depend on
+# it: they are counted in the database (core.LoginThrottle, tipline.TipThrottle, alerts.CodeThrottle).
+_CACHE_REDIS = CACHE_URL if _nodes.is_redis(CACHE_URL) else (QUEUE_URL if _nodes.is_redis(QUEUE_URL) else "")
+if _CACHE_REDIS:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_REDIS,
+                          "KEY_PREFIX": env("QUEUE_NAME", "testigo")}}
 HUEY["consumer"] = {"workers": int(env("WORKERS", "2")), "worker_type": "thread"}
 if env_bool("QUEUE_IMMEDIATE", False):
     HUEY["immediate"] = True

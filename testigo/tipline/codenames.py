@@ -7,13 +7,15 @@ long list, both shipped by the `diceware` package (GPL-3.0, compatible with Test
 
 The server never stores a codename. It stores scrypt(codename, pepper): a deterministic,
 slow hash so it can be looked up, with the pepper kept in a 0600 file in the data directory
-(never in the database), so a stolen database alone cannot be used to test guesses.
+or, when several nodes share the database, in TESTIGO_TIPLINE_PEPPER (never in the database),
+so a stolen database alone cannot be used to test guesses.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import importlib.resources
 import os
 import secrets
@@ -21,6 +23,9 @@ import unicodedata
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from testigo.core import nodes
 
 CODENAME_WORDS = 7
 MIN_WORDLIST_WORDS = 7000
@@ -78,8 +83,22 @@ def generate(language: str) -> str:
 
 
 def _pepper() -> bytes:
-    """Read the pepper from DATA_DIR (0600), creating it on first use."""
+    """The pepper: TESTIGO_TIPLINE_PEPPER when set (every node of a multi-node install shares it),
+    else read from DATA_DIR (0600), created on first use. Several nodes never generate one."""
     path = Path(settings.DATA_DIR) / PEPPER_FILE
+    if settings.TIPLINE_PEPPER:
+        try:
+            value = nodes.parse_pepper(settings.TIPLINE_PEPPER)
+        except ValueError:
+            raise ImproperlyConfigured(nodes.PEPPER_VARIABLE + " must be 64 hexadecimal digits.") from None
+        if path.exists() and not hmac.compare_digest(path.read_bytes(), value):
+            # Codenames issued with the file's pepper would no longer open their sources.
+            raise ImproperlyConfigured(f"{nodes.PEPPER_VARIABLE} differs from {path}; copy the file's value "
+                                       "(xxd -p -c 32) into the variable (docs/scale-out.md).")
+        return value
+    if settings.MULTI_NODE:
+        raise ImproperlyConfigured(f"Several nodes share this database: set {nodes.PEPPER_VARIABLE} on every "
+                                   "node (docs/scale-out.md).")
     try:
         return path.read_bytes()
     except FileNotFoundError:

@@ -9,6 +9,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from testigo.channels.models import Channel
+from testigo.core import nodes
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--channel", type=int, action="append", help="only this channel id (repeatable)")
 
     def handle(self, *args, **options):
+        nodes.refuse_without_shared_secrets()  # several nodes: shared secrets from the environment
         channels = Channel.objects.filter(type="smpp", is_active=True)
         if options["channel"]:
             channels = channels.filter(pk__in=options["channel"])

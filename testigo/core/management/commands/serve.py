@@ -9,6 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from testigo.core import nodes
+
 
 class Command(BaseCommand):
     help = "Serve Testigo with gunicorn (production server). Static files are collected first."
@@ -20,6 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--with-worker", action="store_true", help="also run the job worker")
 
     def handle(self, *args, host, port, workers, with_worker, **options):
+        nodes.refuse_without_shared_secrets()  # several nodes: shared secrets from the environment
         call_command("collectstatic", interactive=False, verbosity=0)
         run(host=host, port=port, workers=workers, with_worker=with_worker, stdout=self.stdout)
 

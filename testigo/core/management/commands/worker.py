@@ -1,6 +1,8 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from testigo.core import nodes
+
 
 class Command(BaseCommand):
     help = "Run the background job worker (Huey consumer)."
@@ -12,6 +14,7 @@ class Command(BaseCommand):
                  "but one when several share a Redis queue (docs/deployment.md)")
 
     def handle(self, *args, no_periodic=False, **options):
+        nodes.refuse_without_shared_secrets()  # several nodes: shared secrets from the environment
         if no_periodic:
             call_command("run_huey", periodic=False)
         else:
