@@ -168,6 +168,24 @@
     });
   }
 
+  // Staff map only: the active hotspots (reports/hotspots.py), a square per grid cell, shown at once.
+  var switcher = null;
+  function overlaySwitcher() {
+    if (!switcher) switcher = L.control.layers(null, {}, { collapsed: true }).addTo(map);
+    return switcher;
+  }
+  if (el.dataset.hotspots) {
+    var hotspots = L.layerGroup().addTo(map);
+    overlaySwitcher().addOverlay(hotspots, esc(el.dataset.hotspotsName || "Hotspots"));
+    getJSON(el.dataset.hotspots).then(function (gj) {
+      gj.features.forEach(function (f) {
+        var p = f.properties, ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+        L.rectangle(ll.toBounds(p.cell_m), { color: "#d7301f", weight: 2, fillOpacity: 0.25, className: "hotspot" })
+          .bindTooltip(esc(p.category) + ": " + p.observed + " / " + p.expected).addTo(hotspots);
+      });
+    }).catch(function () {});
+  }
+
   // Custom layers in a layer switcher; shapes are fetched the first time a layer is shown.
   getJSON(el.dataset.layers).then(function (data) {
     if (!data.items.length) return;
@@ -184,7 +202,7 @@
       overlays[esc(layer.name)] = group;
       if (layer.visible_by_default) group.addTo(map);
     });
-    L.control.layers(null, overlays, { collapsed: true }).addTo(map);
+    Object.keys(overlays).forEach(function (name) { overlaySwitcher().addOverlay(overlays[name], name); });
   }).catch(function () {});
 
   refresh();
