@@ -23,7 +23,6 @@ SAMPLES = 200
 
 
 def run(backend: str) -> None:
-    from django.utils import timezone
 
     from testigo.reports import duplicates, hotspots
     from testigo.reports.models import Report

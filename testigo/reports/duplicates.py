@@ -19,8 +19,8 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
