@@ -192,6 +192,7 @@ EXCLUDED: dict[str, str] = {
     "console:report_status": _POST,
     "console:report_merge": _POST,
     "console:duplicate_merge": _POST,
+    "console:report_unmerge": _POST,
     "console:duplicate_dismiss": _POST,
     "console:hotspots_geojson": "the staff map's hotspot layer (GeoJSON)",
     "console:report_redact": _POST,

@@ -45,6 +45,24 @@ def duplicate_merge(request, reference: str, candidate_id: int):
 
 @require_POST
 @staff_required(roles.EDIT)
+def report_unmerge(request, reference: str):
+    try:
+        report = selectors.staff_report(request.user, reference)
+    except Report.DoesNotExist:
+        raise Http404 from None
+    try:
+        duplicates.unmerge(report=report, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You do not have permission to do this."))
+    else:
+        messages.success(request, _("The merge was undone: this report stands on its own again."))
+    return redirect("console:report", reference=reference)
+
+
+@require_POST
+@staff_required(roles.EDIT)
 def duplicate_dismiss(request, reference: str, candidate_id: int):
     candidate = _candidate(request, reference, candidate_id)
     try:

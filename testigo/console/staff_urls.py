@@ -37,6 +37,7 @@ urlpatterns = [
          name="duplicate_merge"),
     path("r/<str:reference>/duplicates/<int:candidate_id>/dismiss/", duplicate_views.duplicate_dismiss,
          name="duplicate_dismiss"),
+    path("r/<str:reference>/unmerge/", duplicate_views.report_unmerge, name="report_unmerge"),
     path("hotspots/", duplicate_views.hotspot_list, name="hotspots"),
     path("hotspots.geojson", duplicate_views.hotspot_geojson, name="hotspots_geojson"),
     path("r/<str:reference>/redact/", report_views.report_redact, name="report_redact"),

@@ -220,6 +220,20 @@ def merge_candidate(*, candidate: DuplicateCandidate, actor) -> Report:
 
 
 @transaction.atomic
+def unmerge(*, report: Report, actor) -> Report:
+    """Undo a merge (services.unmerge); a pair merged from here is marked "not a duplicate", so it
+    is not proposed again."""
+    from testigo.reports import services
+
+    original_id = report.merged_into_id
+    report = services.unmerge(duplicate=report, actor=actor)
+    DuplicateCandidate.objects.filter(report=report, original_id=original_id,
+                                      decision=DuplicateCandidate.Decision.MERGED).update(
+        decision=DuplicateCandidate.Decision.DISMISSED, decided_at=timezone.now(), decided_by=roles.person(actor))
+    return report
+
+
+@transaction.atomic
 def dismiss(*, candidate: DuplicateCandidate, actor) -> DuplicateCandidate:
     """"Not a duplicate": the pair is closed and never proposed again; audited on both reports."""
     roles.require(actor, roles.EDIT)

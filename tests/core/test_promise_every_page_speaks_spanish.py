@@ -156,7 +156,7 @@ ACTIONS = {
     "surveys:media_upload", "surveys:media_remove", "surveys:field_move", "surveys:field_remove",
     "alerts_console:action", "alerts_console:zone_delete", "console:inbox_bulk", "console:logout",
     "console:report_edit", "console:report_note", "console:report_status", "console:report_merge",
-    "console:duplicate_merge", "console:duplicate_dismiss",
+    "console:duplicate_merge", "console:duplicate_dismiss", "console:report_unmerge",
     "console:report_redact", "console:media_public", "console:inbound_media_retry", "console:user_role",
     "console:user_active", "console:twofactor_recovery_codes", "console:twofactor_disable",
     "console:twofactor_reset", "console:report_evidence",

@@ -133,3 +133,37 @@ def test_a_pair_with_a_report_the_user_may_not_see_is_not_shown(arrive, client, 
     page = client.get(reverse("console:report", args=[second.reference])).content.decode()
     assert hidden.reference not in page
     assert client.post(reverse("console:duplicate_merge", args=[second.reference, pair.pk])).status_code == 404
+
+
+def _photo() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_a_merge_can_be_undone_and_gives_back_what_it_moved(arrive, client, moderator, category):
+    from testigo.reports.models import Category
+
+    fire = Category.objects.create(slug="incendio", name_es="Incendio", name_en="Fire")
+    first = arrive(title="Balacera en la colonia Kennedy", description="Disparos cerca del mercado")
+    second = arrive(title="Balacera colonia Kennedy", description="Disparos cerca del mercado",
+                    categories=[category, fire], photos=[("foto.jpg", _photo())])
+    pair = DuplicateCandidate.objects.get(report=second)
+    client.force_login(moderator)
+    client.post(reverse("console:duplicate_merge", args=[second.reference, pair.pk]))
+    assert first.media.count() == 1 and fire in first.categories.all()
+
+    page = client.get(reverse("console:report", args=[second.reference])).content.decode()
+    assert 'id="unmerge-form"' in page
+    client.post(reverse("console:report_unmerge", args=[second.reference]))
+    second.refresh_from_db()
+    pair.refresh_from_db()
+    assert second.merged_into is None and second.status == Report.Status.IN_REVIEW
+    assert second.media.count() == 1 and first.media.count() == 0
+    assert fire not in first.categories.all() and category in first.categories.all()  # it had Robbery before
+    assert pair.decision == DuplicateCandidate.Decision.DISMISSED
+    assert AuditEvent.objects.filter(action="report.unmerged", object_id=str(second.pk)).exists()
