@@ -13,16 +13,15 @@ from django.views.decorators.http import require_POST
 
 from testigo.core import roles
 from testigo.core.access import staff_required
-from testigo.reports import duplicates, selectors
-from testigo.reports.models import DuplicateCandidate, Hotspot, Report
+from testigo.reports import duplicates, hotspots, selectors
+from testigo.reports.models import DuplicateCandidate, Report
 
 
 def _candidate(request, reference: str, candidate_id: int) -> DuplicateCandidate:
     """The pair, only if this user may see both reports and `reference` is one of them."""
-    visible = selectors.visible_to(request.user)
-    candidate = (DuplicateCandidate.objects.select_related("report", "original")
-                 .filter(pk=candidate_id, report__in=visible.values("pk"), original__in=visible.values("pk"))
-                 .filter(Q(report__reference=reference) | Q(original__reference=reference)).first())
+    pairs = DuplicateCandidate.objects.filter(pk=candidate_id).filter(
+        Q(report__reference=reference) | Q(original__reference=reference))
+    candidate = duplicates.both_visible(pairs, request.user).select_related("report", "original").first()
     if candidate is None:
         raise Http404
     return candidate
@@ -88,8 +87,9 @@ def report_candidates(user, report: Report) -> list[dict]:
 @staff_required()
 def hotspot_list(request):
     """Active hotspots, most surprising first, and the last closed ones (staff only)."""
-    active = list(Hotspot.objects.filter(active=True).select_related("category").order_by("-score")[:200])
-    closed = list(Hotspot.objects.filter(active=False).select_related("category").order_by("-last_seen")[:50])
+    visible = hotspots.visible_to(request.user)
+    active = list(visible.filter(active=True).order_by("-score")[:200])
+    closed = list(visible.filter(active=False).order_by("-last_seen")[:50])
     return render(request, "console/hotspots.html", {"active": active, "closed": closed})
 
 
@@ -102,7 +102,7 @@ def hotspot_geojson(request):
                  "properties": {"category": h.category.name if h.category_id else "", "observed": h.observed,
                                 "expected": h.expected, "score": h.score, "cell_m": h.cell_m,
                                 "last_seen": h.last_seen.isoformat()}}
-                for h in Hotspot.objects.filter(active=True).select_related("category").order_by("-score")[:500]]
+                for h in hotspots.visible_to(request.user).filter(active=True).order_by("-score")[:500]]
     response = JsonResponse({"type": "FeatureCollection", "features": features})
     response["Cache-Control"] = "private, no-store"
     return response

@@ -86,14 +86,14 @@ def categories_by_report(report_ids: list[int]) -> dict[int, list[tuple[str, str
     return result
 
 
-def rows(reports: list[Report]) -> list[Row]:
+def rows(reports: list[Report], *, user=None) -> list[Row]:
     """The page's reports as rows; two queries (categories, duplicate markers) whatever the page's length."""
     url = report_url_maker()
     sources = {code: str(label) for code, label in SOURCE_LABELS.items()}
     statuses = {value: str(label) for value, label in Report.Status.choices}
     select, merged = _("Select %(ref)s"), _("merged into %(ref)s")
     categories = categories_by_report([r.id for r in reports])
-    possible, flagged = _("possible duplicate"), duplicates.flagged([r.id for r in reports])
+    possible, flagged = _("possible duplicate"), duplicates.flagged([r.id for r in reports], user=user)
     result = []
     for report in reports:
         received: datetime = report.received_at

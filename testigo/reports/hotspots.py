@@ -11,7 +11,8 @@ O·ln(O/E) − (O − E), the statistic of the space-time scan, which orders hot
 they are. Rejected and merged reports do not count.
 
 Hotspots are staff-only: they are computed from the true locations, confidential reports included,
-and shown only on staff pages. `detect()` keeps one active row per cell and category: updated while
+and shown only on staff pages; one that counts a confidential report only to staff who may see
+confidential reports (`visible_to`). `detect()` keeps one active row per cell and category: updated while
 it lasts (last_seen), closed (active=False) when the count falls back.
 """
 
@@ -77,8 +78,9 @@ def _parents() -> dict[int, int | None]:
     return dict(Category.objects.values_list("id", "parent_id"))
 
 
-def count(now, *, side_m: float, hours: int, baseline_days: int) -> tuple[Counter, Counter]:
-    """(reports in the window, reports in the baseline) per (cell, category id)."""
+def count(now, *, side_m: float, hours: int, baseline_days: int) -> tuple[Counter, Counter, set]:
+    """(reports in the window, reports in the baseline) per (cell, category id), and the keys whose
+    window holds a confidential report."""
     window_start = now - timedelta(hours=hours)
     baseline_start = window_start - timedelta(days=baseline_days)
     parents = _parents()
@@ -86,24 +88,27 @@ def count(now, *, side_m: float, hours: int, baseline_days: int) -> tuple[Counte
         report__received_at__gte=baseline_start, report__received_at__lte=now, report__lat__isnull=False,
         report__merged_into__isnull=True,
     ).exclude(report__status=Report.Status.REJECTED).order_by().values_list(
-        "report_id", "report__lat", "report__lon", "report__received_at", "category_id")
-    window, baseline = Counter(), Counter()
+        "report_id", "report__lat", "report__lon", "report__received_at", "category_id", "report__visibility")
+    window, baseline, confidential = Counter(), Counter(), set()
     seen: set[tuple[int, Cell, int]] = set()
-    for report_id, lat, lon, received, category_id in links.iterator(chunk_size=5000):
+    for report_id, lat, lon, received, category_id, visibility in links.iterator(chunk_size=5000):
         cell = cell_of(lat, lon, side_m)
-        target = window if received >= window_start else baseline
+        recent = received >= window_start
+        target = window if recent else baseline
         for counted in {category_id, parents.get(category_id)} - {None}:
             if (report_id, cell, counted) not in seen:  # two children of one parent: counted once
                 seen.add((report_id, cell, counted))
                 target[(cell, counted)] += 1
-    return window, baseline
+                if recent and visibility == Report.Visibility.CONFIDENTIAL:
+                    confidential.add((cell, counted))
+    return window, baseline, confidential
 
 
 def scan(now=None) -> list[dict]:
     """Every (cell, category) beyond its usual rate now, most surprising first (nothing stored)."""
     now = now or timezone.now()
     side, hours, days = settings.HOTSPOT_CELL_M, settings.HOTSPOT_HOURS, settings.HOTSPOT_BASELINE_DAYS
-    window, baseline = count(now, side_m=side, hours=hours, baseline_days=days)
+    window, baseline, confidential = count(now, side_m=side, hours=hours, baseline_days=days)
     found = []
     for (cell, category_id), observed in window.items():
         if observed < settings.HOTSPOT_MIN_REPORTS:
@@ -114,8 +119,18 @@ def scan(now=None) -> list[dict]:
             lat, lon = cell_centre(cell, side)
             found.append({"cell": f"{cell[0]}:{cell[1]}", "category_id": category_id, "lat": lat, "lon": lon,
                           "observed": observed, "expected": round(expected, 4), "p_value": p_value,
+                          "includes_confidential": (cell, category_id) in confidential,
                           "score": round(log_likelihood_ratio(observed, expected), 3)})
     return sorted(found, key=lambda h: -h["score"])
+
+
+def visible_to(user):
+    """The hotspots this staff member may see: those counting a confidential report only with the
+    permission to see confidential reports."""
+    from testigo.core import roles
+
+    hotspots = Hotspot.objects.select_related("category")
+    return hotspots if roles.can(user, roles.VIEW_CONFIDENTIAL) else hotspots.filter(includes_confidential=False)
 
 
 @transaction.atomic
@@ -130,7 +145,7 @@ def detect(now=None) -> list[Hotspot]:
         key = (found["cell"], found["category_id"])
         hotspot = active.pop(key, None) or Hotspot(cell=found["cell"], cell_m=side, category_id=found["category_id"],
                                                   first_seen=now)
-        for name in ("lat", "lon", "observed", "expected", "score", "p_value"):
+        for name in ("lat", "lon", "observed", "expected", "score", "p_value", "includes_confidential"):
             setattr(hotspot, name, found[name])
         hotspot.window_hours, hotspot.last_seen, hotspot.active = hours, now, True
         hotspot.save()

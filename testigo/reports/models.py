@@ -354,6 +354,9 @@ class Hotspot(models.Model):
     expected = models.FloatField()
     score = models.FloatField()  # Kulldorff's log-likelihood ratio for a Poisson count
     p_value = models.FloatField()
+    # A confidential report among those counted: staff who may not see confidential reports do
+    # not see this hotspot either (its place and category would say where such reports are).
+    includes_confidential = models.BooleanField(default=False)
     first_seen = models.DateTimeField()
     last_seen = models.DateTimeField()
     active = models.BooleanField(default=True)

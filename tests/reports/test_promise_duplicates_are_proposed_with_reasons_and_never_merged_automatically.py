@@ -132,6 +132,7 @@ def test_a_pair_with_a_report_the_user_may_not_see_is_not_shown(arrive, client, 
     client.force_login(viewer)
     page = client.get(reverse("console:report", args=[second.reference])).content.decode()
     assert hidden.reference not in page
+    assert "possible-duplicate" not in client.get(reverse("console:inbox")).content.decode()
     assert client.post(reverse("console:duplicate_merge", args=[second.reference, pair.pk])).status_code == 404
 
 

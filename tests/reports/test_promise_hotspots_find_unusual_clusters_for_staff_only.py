@@ -80,3 +80,18 @@ def test_staff_see_hotspots_on_a_page_and_the_map_layer_the_public_never(burst, 
     assert 'data-hotspots="' in client.get(reverse("console:map")).content.decode()
     client.logout()
     assert "data-hotspots" not in client.get("/").content.decode()
+
+
+def test_a_hotspot_of_confidential_reports_is_hidden_from_staff_who_may_not_see_them(burst, client, make_user,
+                                                                                      moderator):
+    from testigo.core import roles
+    from testigo.reports.models import Report
+
+    for report in burst(4):
+        Report.objects.filter(pk=report.pk).update(visibility=Report.Visibility.CONFIDENTIAL)
+    assert all(h.includes_confidential for h in hotspots.detect())
+    client.force_login(make_user(roles.VOLUNTEER))
+    assert client.get(reverse("console:hotspots_geojson")).json()["features"] == []
+    assert 'id="hotspots-active"' not in client.get(reverse("console:hotspots")).content.decode()
+    client.force_login(moderator)  # may see confidential reports
+    assert len(client.get(reverse("console:hotspots_geojson")).json()["features"]) == 2
