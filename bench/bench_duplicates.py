@@ -51,11 +51,15 @@ def run(backend: str) -> None:
                candidates=found)
     # A flood: 600 reports of one event in the same hours and street, from one sender, then one more.
     flood = _flood(600, rng)
-    duplicates.trigrams.cache_clear()
-    started = time.perf_counter()
-    matches = duplicates.find(flood)
-    _seed.emit(f"duplicates.find_flood.{backend}", round((time.perf_counter() - started) * 1000, 2), "ms", 20,
-               n + 600, candidates=len(matches))
+    walls, cpus = [], []
+    for _run in range(7):  # the median of a few runs: one run on a shared machine is mostly noise
+        duplicates.trigrams.cache_clear()
+        started, started_cpu = time.perf_counter(), time.process_time()
+        matches = duplicates.find(flood)
+        walls.append((time.perf_counter() - started) * 1000)
+        cpus.append((time.process_time() - started_cpu) * 1000)
+    _seed.emit(f"duplicates.find_flood.{backend}", round(statistics.median(walls), 2), "ms", 20, n + 600,
+               cpu_ms=round(statistics.median(cpus), 2), candidates=len(matches))
     newest = Report.objects.order_by("-received_at").values_list("received_at", flat=True).first()
     started = time.perf_counter()
     spots = hotspots.scan(newest)
