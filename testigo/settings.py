@@ -303,7 +303,13 @@ ALERT_CODE_TTL_MINUTES = int(env("ALERT_CODE_TTL_MINUTES", "30"))
 ALERT_CODE_MAX_FAILURES = int(env("ALERT_CODE_MAX_FAILURES", "5"))
 ALERT_CODE_LOCK_MINUTES = int(env("ALERT_CODE_LOCK_MINUTES", "15"))
 ALERT_CODES_PER_HOUR = int(env("ALERT_CODES_PER_HOUR", "200"))  # confirmation codes sent, all addresses
+ALERT_LINK_BASE = env("ALERT_LINK_BASE", "").rstrip("/")  # e.g. https://testigo.example.org (short links)
+# Cost per SMS segment by channel name or type: "kannel=0.01,Twilio HN=0.05" (default 0).
+ALERT_COSTS = {k.strip(): float(v) for k, _sep, v in (p.partition("=") for p in env("ALERT_COSTS", "").split(","))
+               if k.strip() and v.strip()}
+ALERT_CURRENCY = env("ALERT_CURRENCY", "USD")
 
+# --- Duplicates and hotspots (docs/duplicates-and-hotspots.md) -----------------------------------
 # Duplicate candidates (reports.duplicates): reports this many hours apart and this close count as
 # the same area and time; a pair is proposed to staff at this score (0-1). Never merged automatically.
 DUPLICATE_HOURS = int(env("DUPLICATE_HOURS", "12"))
@@ -317,11 +323,6 @@ HOTSPOT_HOURS = int(env("HOTSPOT_HOURS", "6"))
 HOTSPOT_BASELINE_DAYS = int(env("HOTSPOT_BASELINE_DAYS", "28"))
 HOTSPOT_MIN_REPORTS = int(env("HOTSPOT_MIN_REPORTS", "3"))
 HOTSPOT_MAX_P = float(env("HOTSPOT_MAX_P", "0.001"))
-ALERT_LINK_BASE = env("ALERT_LINK_BASE", "").rstrip("/")  # e.g. https://testigo.example.org (short links)
-# Cost per SMS segment by channel name or type: "kannel=0.01,Twilio HN=0.05" (default 0).
-ALERT_COSTS = {k.strip(): float(v) for k, _sep, v in (p.partition("=") for p in env("ALERT_COSTS", "").split(","))
-               if k.strip() and v.strip()}
-ALERT_CURRENCY = env("ALERT_CURRENCY", "USD")
 
 # --- Surveys and OpenRosa (ODK Collect) -------------------------------------------------------
 # Largest OpenRosa POST accepted (advertised in X-OpenRosa-Accept-Content-Length); larger -> 413.
