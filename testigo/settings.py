@@ -367,6 +367,21 @@ ALERT_COSTS = {k.strip(): float(v) for k, _sep, v in (p.partition("=") for p in 
                if k.strip() and v.strip()}
 ALERT_CURRENCY = env("ALERT_CURRENCY", "USD")
 
+# --- Duplicates and hotspots (docs/duplicates-and-hotspots.md) -----------------------------------
+# Duplicate candidates (reports.duplicates): reports this many hours apart and this close count as
+# the same area and time; a pair is proposed to staff at this score (0-1). Never merged automatically.
+DUPLICATE_HOURS = int(env("DUPLICATE_HOURS", "12"))
+DUPLICATE_RADIUS_M = int(env("DUPLICATE_RADIUS_M", "1000"))
+DUPLICATE_MIN_SCORE = float(env("DUPLICATE_MIN_SCORE", "0.5"))
+# Hotspots (reports.hotspots): reports per grid cell (side in metres) and category in the last
+# HOURS against the previous BASELINE_DAYS; a cell is a hotspot at >= MIN_REPORTS with a Poisson
+# p-value below MAX_P. Staff only.
+HOTSPOT_CELL_M = int(env("HOTSPOT_CELL_M", "1000"))
+HOTSPOT_HOURS = int(env("HOTSPOT_HOURS", "6"))
+HOTSPOT_BASELINE_DAYS = int(env("HOTSPOT_BASELINE_DAYS", "28"))
+HOTSPOT_MIN_REPORTS = int(env("HOTSPOT_MIN_REPORTS", "3"))
+HOTSPOT_MAX_P = float(env("HOTSPOT_MAX_P", "0.001"))
+
 # --- Surveys and OpenRosa (ODK Collect) -------------------------------------------------------
 # Largest OpenRosa POST accepted (advertised in X-OpenRosa-Accept-Content-Length); larger -> 413.
 OPENROSA_MAX_BODY_MB = int(env("OPENROSA_MAX_BODY_MB", "20"))

@@ -125,6 +125,25 @@ def _report_reference() -> str:
     return (report or published.order_by("occurred_at").first()).reference
 
 
+def _hotspot(category) -> None:
+    """Five robberies in the last hours at one street of Colonia Kennedy, then the hotspot job:
+    the console's hotspot page and the staff map's layer have something to show."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from testigo.reports import hotspots
+    from testigo.reports import services as report_services
+
+    now = timezone.now()
+    for i in range(5):
+        report_services.create_report(
+            title=f"Asalto a mano armada en la Kennedy ({i + 1})", description="Dos hombres en moto asaltan a peatones.",
+            categories=[category], lat=14.0655 + 0.0004 * i, lon=-87.1798, place_name="Colonia Kennedy",
+            source="sms", received_at=now - timedelta(minutes=20 + 30 * i))
+    hotspots.detect()
+
+
 def create_objects(*, admin: str, password: str) -> dict[str, str]:
     """Create the objects and return what the shots' paths are formatted with."""
     from django.core import signing
@@ -177,6 +196,7 @@ def create_objects(*, admin: str, password: str) -> dict[str, str]:
                               categories=[])
     policy = _retention_policy(user)
     story = _story(user)
+    _hotspot(category)
     return {"story": story.slug, "story_id": str(story.pk), "report": _report_reference(), "category": str(category.pk), "survey": str(survey.pk),
             "import": str(imp.pk), "import_done": str(done.pk), "alert": str(alert.pk), "channel": str(channel.pk),
             "whatsapp": str(whatsapp.pk), "wa_template": str(alert_template.pk),

@@ -175,6 +175,7 @@ def rule_list(request):
                 actor=request.user, name=form.get("name", "").strip(), category=category,
                 min_reports=_int(form.get("min_reports")), radius_m=_int(form.get("radius_m")),
                 hours=_int(form.get("hours")), verified_only=form.get("verified_only") == "on",
+                unusual_only=form.get("unusual_only") == "on",
                 send_immediately=form.get("send_immediately") == "on",
                 message_es=form.get("message_es", "").strip(), message_en=form.get("message_en", "").strip())
         except ValidationError as exc:

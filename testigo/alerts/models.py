@@ -112,6 +112,9 @@ class Rule(models.Model):
     radius_m = models.PositiveIntegerField(_("within metres"), default=1000)
     hours = models.PositiveIntegerField(_("in hours"), default=24)
     verified_only = models.BooleanField(_("count verified and published reports only"), default=True)
+    # A hotspot rule (reports.hotspots' test on the rule's own public counts): fire only when the
+    # count is beyond what the same area usually gets (alerts.rules.unusual).
+    unusual_only = models.BooleanField(_("only when unusual for the area (a hotspot)"), default=False)
     send_immediately = models.BooleanField(_("send at once, without approval"), default=False)
     message_es = models.CharField(_("message (Spanish)"), max_length=300, blank=True)
     message_en = models.CharField(_("message (English)"), max_length=300, blank=True)

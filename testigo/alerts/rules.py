@@ -7,6 +7,11 @@ remembered with its centre: no new firing of the same rule within 2·R of it unt
 Rule alerts reach the public, so they must not locate reports better than the public map
 (testigo.alerts.privacy): only public reports count, each one at the centre of the coarse cell
 holding its public (fuzzed) position, and R is never smaller than a cell's neighbourhood.
+
+A rule marked `unusual_only` (a hotspot rule) also needs the cluster to be beyond the area's usual
+rate: the same public cells over the previous HOTSPOT_BASELINE_DAYS, through reports.hotspots'
+Poisson test (`unusual`). It never reads the staff Hotspot rows, which see exact and confidential
+locations.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import math
 from datetime import timedelta
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -56,6 +62,32 @@ def candidate_cells(rule: Rule, now, side_m: float, descendants: set[int]) -> li
         received_at__gte=now - timedelta(hours=rule.hours), public_lat__isnull=False, public_lon__isnull=False,
     ).order_by().values_list("id", "public_lat", "public_lon")
     return _fold_into_cells(list(rows.iterator(chunk_size=5000)), side_m)
+
+
+def _usual_cells(rule: Rule, now, side_m: float, descendants: set[int]) -> list[tuple[int, float, float, int]]:
+    """candidate_cells over the HOTSPOT_BASELINE_DAYS before the rule's window: the same public
+    reports at the same coarse cells, so a hotspot rule reveals no more than any other rule."""
+    statuses = COUNTED_VERIFIED if rule.verified_only else COUNTED_ALL
+    links = Report.categories.through.objects.filter(report_id=OuterRef("pk"), category_id__in=descendants)
+    window_start = now - timedelta(hours=rule.hours)
+    rows = Report.objects.filter(
+        Exists(links), status__in=statuses, visibility=Report.Visibility.PUBLIC, merged_into__isnull=True,
+        received_at__gte=window_start - timedelta(days=settings.HOTSPOT_BASELINE_DAYS),
+        received_at__lt=window_start, public_lat__isnull=False, public_lon__isnull=False,
+    ).order_by().values_list("id", "public_lat", "public_lon")
+    return _fold_into_cells(list(rows.iterator(chunk_size=5000)), side_m)
+
+
+def unusual(count: int, lat: float, lon: float, usual: list[tuple[int, float, float, int]], *, radius_m: float,
+            hours: int) -> bool:
+    """Is `count` reports around (lat, lon) in `hours` a hotspot against the area's usual rate (the
+    baseline cells within radius_m)? The Poisson test of reports.hotspots, at HOTSPOT_MAX_P; an area
+    with no history counts as one report in the baseline."""
+    from testigo.reports.hotspots import poisson_tail
+
+    before = sum(n for _pk, clat, clon, n in usual if geometry.haversine_m(lat, lon, clat, clon) <= radius_m)
+    expected = max(before, 1) * hours / (settings.HOTSPOT_BASELINE_DAYS * 24)
+    return poisson_tail(count, expected) <= settings.HOTSPOT_MAX_P
 
 
 def _fold_into_cells(rows: list[tuple[int, float, float]], side_m: float) -> list[tuple[int, float, float, int]]:
@@ -118,8 +150,11 @@ def evaluate(*, rule_id: int) -> list[Alert]:
         radius = privacy.neighbourhood_m(rule.radius_m, side)
         fired = list(RuleFiring.objects.filter(rule=rule, until__gt=now).values_list("lat", "lon"))
         cells = candidate_cells(rule, now, side, _descendants(rule.category_id))
+        usual = _usual_cells(rule, now, side, _descendants(rule.category_id)) if rule.unusual_only else []
         for _pk, lat, lon, count in clusters(cells, radius, rule.min_reports):
             if any(geometry.haversine_m(lat, lon, flat, flon) <= 2 * radius for flat, flon in fired):
+                continue
+            if rule.unusual_only and not unusual(count, lat, lon, usual, radius_m=radius, hours=rule.hours):
                 continue
             alert = services.rule_alert(rule=rule, lat=lat, lon=lon, count=count,
                                         radius_m=privacy.alert_radius_m(rule.radius_m, side))

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from testigo.console.labels import SOURCE_LABELS, source_label
 from testigo.core import dates
 from testigo.core.bilingual import in_language
+from testigo.reports import duplicates
 from testigo.reports.models import Report
 
 # The columns a row shows (custom_values only with a survey's answer columns); the rest of a
@@ -57,6 +58,7 @@ class Row:
     received_ago: str = ""
     select_label: str = ""
     merged_label: str = ""
+    duplicate_label: str = ""  # "possible duplicate" when an open candidate pair involves it
 
     def __getattr__(self, name):  # r.reference, r.title, r.answer_cells ... as on the report
         try:
@@ -131,14 +133,15 @@ def categories_by_report(report_ids: list[int]) -> dict[int, list[tuple[str, str
     return result
 
 
-def rows(reports: list[Report]) -> list[Row]:
-    """The page's reports as rows; one query (the categories) whatever the page's length."""
+def rows(reports: list[Report], *, user=None) -> list[Row]:
+    """The page's reports as rows; two queries (categories, duplicate markers) whatever the page's length."""
     url = report_url_maker()
     sources = {code: str(label) for code, label in SOURCE_LABELS.items()}
     statuses = {value: str(label) for value, label in Report.Status.choices}
     select, merged = _("Select %(ref)s"), _("merged into %(ref)s")
     categories = categories_by_report([r.id for r in reports])
     language, zone = get_language(), timezone.get_default_timezone_name()
+    possible, flagged = _("possible duplicate"), duplicates.flagged([r.id for r in reports], user=user)
     result = []
     for report in reports:
         received: datetime = report.received_at
@@ -151,5 +154,6 @@ def rows(reports: list[Report]) -> list[Row]:
             received_iso=received_iso, received_when=received_when,
             received_ago=naturaltime(received), select_label=select % {"ref": report.reference},
             merged_label=merged % {"ref": into.reference} if into is not None else "",
+            duplicate_label=possible if report.id in flagged else "",
         ))
     return result

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from testigo.console import duplicate_views
 from testigo.console import selectors as console_selectors
 from testigo.console.forms import (
     MergeForm,
@@ -126,6 +127,7 @@ def _render(request, report: Report, *, status: int = 200, **forms):
         # over every report (1 s at 100k), as nearly all merged_into are NULL and the statistics
         # make that index look no more selective.
         "duplicates": sorted(report.duplicates.order_by().values_list("reference", flat=True)),
+        "candidates": duplicate_views.report_candidates(user, report),
         "transitions": allowed_transitions(user, report),
         "edit_form": forms.get("edit_form") or ReportEditForm(user=user, report=report),
         "note_form": forms.get("note_form") or NoteForm(),

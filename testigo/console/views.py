@@ -141,7 +141,7 @@ def _inbox(request):
         answer_columns = columns.table_columns(form.survey)
         for report in page.object_list:  # reads the loaded rows only: no query per report
             report.answer_cells = columns.cells(form.survey, answer_columns, report.custom_values)
-    page.object_list = inbox_rows.rows(page.object_list)
+    page.object_list = inbox_rows.rows(page.object_list, user=request.user)
     return render(request, "console/inbox.html", {
         "form": form, "page": page, "tabs": tabs, "total": sum(counts.values(), CappedCount(0)),
         "selected_statuses": filters.statuses, "bulk_statuses": _bulk_choices(request.user),

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
-from testigo.reports import counts, sensitive
+from testigo.reports import counts, duplicate_checks, sensitive
 from testigo.reports.models import Report
 from testigo.reports.references import new_reference, new_references
 from testigo.reports.services import refresh_projection
@@ -184,6 +184,7 @@ def insert_reports(params: list[list], columns: ReportColumns, categories: list[
     if categories:
         insert_links([(pk, category) for pk, row in zip(ids, categories, strict=True) for category in row])
     counts.added(ids)  # after the links: a report counts under its categories too
+    duplicate_checks.queue(ids)
     return ids
 
 

@@ -360,3 +360,68 @@ class HelpService(models.Model):
         """The phone as a tel: link dials it (digits and a leading +, separators dropped)."""
         digits = "".join(ch for ch in self.phone if ch.isdigit())
         return f"tel:{'+' if self.phone.strip().startswith('+') else ''}{digits}" if digits else ""
+
+
+class DuplicateCandidate(models.Model):
+    """A pair of reports that look like the same event (reports.duplicates): the newer `report`
+    and the older `original`, with a score and the reasons. Staff decide: merge or dismiss.
+    Nothing is ever merged automatically."""
+
+    class Decision(models.TextChoices):
+        OPEN = "open", _("To decide")
+        MERGED = "merged", _("Merged")
+        DISMISSED = "dismissed", _("Not a duplicate")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="duplicate_candidates")
+    original = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    # Codes and measurements ({"text": 0.82, "distance_m": 140, "hours": 1.5, "same_contact": true,
+    # "same_place": true}); pages word them in the reader's language (duplicates.reason_labels).
+    reasons = models.JSONField(default=dict)
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.OPEN)
+    found_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "original"], name="duplicate_pair_once")]
+        # The inbox marks a page of reports with open candidates: only open pairs in the index.
+        indexes = [
+            models.Index(fields=["report"], condition=models.Q(decision="open"), name="duplicate_open_report"),
+            models.Index(fields=["original"], condition=models.Q(decision="open"), name="duplicate_open_original"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} ~ {self.original_id} ({self.score:.2f})"
+
+
+class Hotspot(models.Model):
+    """A space-time cluster (reports.hotspots): more reports of a category in a grid cell in the
+    last hours than the cell's usual rate explains. Staff only, never shown to the public."""
+
+    cell = models.CharField(max_length=40)  # "row:column" of the hotspot grid (its side in cell_m)
+    cell_m = models.PositiveIntegerField()
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    lat = models.FloatField()  # the cell's centre
+    lon = models.FloatField()
+    window_hours = models.PositiveIntegerField()
+    observed = models.PositiveIntegerField()
+    expected = models.FloatField()
+    score = models.FloatField()  # Kulldorff's log-likelihood ratio for a Poisson count
+    p_value = models.FloatField()
+    # A confidential report among those counted: staff who may not see confidential reports do
+    # not see this hotspot either (its place and category would say where such reports are).
+    includes_confidential = models.BooleanField(default=False)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-active", "-score"]
+        constraints = [models.UniqueConstraint(fields=["cell", "cell_m", "category"], condition=models.Q(active=True),
+                                               name="hotspot_active_once")]
+        indexes = [models.Index(fields=["active", "-last_seen"], name="hotspot_active_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.cell} ({self.observed}/{self.expected:.2f})"

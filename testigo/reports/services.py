@@ -382,6 +382,10 @@ def _check_merge(actor, duplicate: Report, target: Report) -> None:
 
 
 def _merge(duplicate: Report, target: Report, actor) -> None:
+    # What moves is written in the audit event, so unmerge() can move exactly that back.
+    gained = list(duplicate.categories.exclude(id__in=list(target.categories.values_list("id", flat=True)))
+                  .values_list("id", flat=True))
+    moved = list(Media.objects.filter(report=duplicate).values_list("id", flat=True))
     target.categories.add(*duplicate.categories.all())
     if target.visibility == Report.Visibility.PUBLIC and sensitive.is_sensitive(target):
         target.visibility = Report.Visibility.CONFIDENTIAL  # it gained a survivor-pathway category
@@ -393,7 +397,40 @@ def _merge(duplicate: Report, target: Report, actor) -> None:
     duplicate.save(update_fields=["merged_into", "status", "updated_at"])
     Report.objects.filter(merged_into=duplicate).update(merged_into=target)
     audit.record(action="report.merged", actor=actor, obj=duplicate,
-                 data={"into": target.reference, "from": duplicate.reference})
+                 data={"into": target.reference, "from": duplicate.reference, "media": moved,
+                       "categories_gained": gained})
+
+
+@transaction.atomic
+def unmerge(*, duplicate: Report, actor) -> Report:
+    """Undo merge(): the report stands on its own again (in review), the photos and files it
+    brought go back to it, and the categories the survivor gained from it only are removed
+    (unless another of its duplicates brought them too). Audited; returns the report."""
+    from testigo.core.models import AuditEvent
+
+    roles.require(actor, roles.EDIT)
+    duplicate = Report.objects.select_for_update().get(pk=duplicate.pk)
+    if duplicate.merged_into_id is None:
+        raise ValidationError(_("This report is not merged into another one."))
+    target = duplicate.merged_into
+    event = (AuditEvent.objects.filter(action="report.merged", object_id=str(duplicate.pk))
+             .order_by("-seq").values_list("data", flat=True).first()) or {}
+    others = Report.objects.filter(merged_into=target).exclude(pk=duplicate.pk)
+    kept = set(Report.categories.through.objects.filter(report__in=others).values_list("category_id", flat=True))
+    removed = [pk for pk in event.get("categories_gained", []) if pk not in kept]
+    lost = {"categories": duplicate.reference} if removed else {}
+    if Media.objects.filter(report=target, pk__in=event.get("media", []), is_public=True).exists():
+        lost["media"] = duplicate.reference  # a public photo leaves a public report
+    roles.require_public_change(actor, target, lost)
+    roles.require_public_change(actor, duplicate, {"status": Status.IN_REVIEW})
+    with counts.tracking([duplicate.pk, target.pk]):
+        target.categories.remove(*removed)
+        Media.objects.filter(report=target, pk__in=event.get("media", [])).update(report=duplicate)
+        duplicate.merged_into, duplicate.status = None, Status.IN_REVIEW
+        duplicate.save(update_fields=["merged_into", "status", "updated_at"])
+    audit.record(action="report.unmerged", actor=actor, obj=duplicate,
+                 data={"from": target.reference, "media": event.get("media", []), "categories_removed": removed})
+    return duplicate
 
 
 @transaction.atomic

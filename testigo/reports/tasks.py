@@ -8,7 +8,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from testigo.core import roles
-from testigo.reports import photos, placing, recordings, retention
+from testigo.reports import duplicates, hotspots, photos, placing, recordings, retention
 from testigo.reports.models import RetentionPolicy
 
 
@@ -59,3 +59,15 @@ def apply_retention_policy(*, policy_id: int, actor_id: int | None = None) -> in
         return 0
     actor = get_user_model().objects.filter(pk=actor_id, is_active=True).first() if actor_id else None
     return retention.apply_policy(policy=policy, actor=actor or roles.SYSTEM).done
+
+
+@db_task()
+def find_duplicates(*, report_ids: list[int]) -> int:
+    """Duplicate candidates for new reports (reports.duplicates), off every request and webhook."""
+    return duplicates.record_many(report_ids)
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def detect_hotspots_periodically() -> int:
+    """Hotspots (reports.hotspots) every 15 minutes; returns how many are active."""
+    return len(hotspots.detect())

@@ -117,6 +117,7 @@ PAGES = {
     "console:layers": lambda w: ONE,
     "console:tilesets": lambda w: ONE,
     "console:places": lambda w: ONE,
+    "console:hotspots": lambda w: ONE,
     "channels_console:simulate": lambda w: [{"pk": c.pk} for c in w["channels"] if c.type == "smssync"],
     "channels_console:templates": lambda w: [{"pk": c.pk} for c in w["channels"] if c.message_templates.exists()],
     "channels_console:template_edit": lambda w: [{"pk": c.pk, "template_pk": t.pk} for c in w["channels"]
@@ -164,6 +165,7 @@ ACTIONS = {
     "surveys:media_upload", "surveys:media_remove", "surveys:field_move", "surveys:field_remove",
     "alerts_console:action", "alerts_console:zone_delete", "console:inbox_bulk", "console:logout",
     "console:report_edit", "console:report_note", "console:report_status", "console:report_merge",
+    "console:duplicate_merge", "console:duplicate_dismiss", "console:report_unmerge",
     "console:report_redact", "console:media_public", "console:inbound_media_retry", "console:user_role",
     "console:user_active", "console:twofactor_recovery_codes", "console:twofactor_disable",
     "console:twofactor_reset", "console:report_evidence",
@@ -183,6 +185,7 @@ SKIPPED = {
     "tipline:exit": "the tip pages' quick exit: a redirect to the neutral site, no page of its own",
     "tipconsole:file": "a tip's attached file (download)",
     "surveys:rejected_body": "the raw bytes of a refused submission, as text/plain",
+    "console:hotspots_geojson": "the staff map's hotspot layer (GeoJSON)",
     "surveys:import_rejected": "CSV download of rejected rows",
     "surveys:version_file": "a published version's XLSForm (download)",
     "surveys:submission_xml": "a submission's XML as received (download)",

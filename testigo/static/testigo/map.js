@@ -172,6 +172,20 @@
     });
   }
 
+  // Staff map only: the active hotspots (reports/hotspots.py), a square per grid cell, shown at once.
+  function overlaySwitcher() { return switcher; }  // the one switcher made with the basemaps above
+  if (el.dataset.hotspots) {
+    var hotspots = L.layerGroup().addTo(map);
+    overlaySwitcher().addOverlay(hotspots, esc(el.dataset.hotspotsName || "Hotspots"));
+    getJSON(el.dataset.hotspots).then(function (gj) {
+      gj.features.forEach(function (f) {
+        var p = f.properties, ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+        L.rectangle(ll.toBounds(p.cell_m), { color: "#d7301f", weight: 2, fillOpacity: 0.25, className: "hotspot" })
+          .bindTooltip(esc(p.category) + ": " + p.observed + " / " + p.expected).addTo(hotspots);
+      });
+    }).catch(function () {});
+  }
+
   // Custom layers in a layer switcher; shapes are fetched the first time a layer is shown.
   getJSON(el.dataset.layers).then(function (data) {
     if (!data.items.length) return;
