@@ -33,14 +33,15 @@ def show(moment: date | datetime | None, *, style: str = SHORT, with_time: bool 
     else:
         with_time = False
     return _format(moment, get_format(_FORMATS[style if style in (SHORT, LONG) else SHORT, with_time]),
-                   translation.get_language())
+                   translation.get_language(), str(getattr(moment, "tzinfo", None) or ""))
 
 
 @lru_cache(maxsize=4096)
-def _format(moment: date | datetime, fmt: str, language: str | None) -> str:
+def _format(moment: date | datetime, fmt: str, language: str | None, zone: str) -> str:
     """Formatting is a fifth of a map request's time (a date per point, issue #19), and the same
-    reports' dates come back on every map move: kept per moment, format and language (month names
-    are the language's)."""
+    reports' dates come back on every map move: kept per moment, format, language (month names are
+    the language's) and zone — aware datetimes of one instant are equal whatever their zone, so
+    without it a cache hit would show another zone's clock."""
     return dateformat.format(moment, fmt)
 
 
