@@ -5,6 +5,7 @@ from django.urls import path
 from testigo.console import (
     admin_views,
     backup_views,
+    dashboard_views,
     evidence_views,
     guide_views,
     help_views,
@@ -17,6 +18,8 @@ from testigo.console import (
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("bulk/", views.inbox_bulk, name="inbox_bulk"),
+    path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
+    path("dashboard/<slug:key>.csv", dashboard_views.dashboard_csv, name="dashboard_csv"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_view, name="password"),
