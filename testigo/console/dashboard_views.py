@@ -61,6 +61,7 @@ def _tables(user, form: DashboardFilterForm) -> tuple[dashboard.Period, list[das
     filters, period, area = form.values()
     qs = dashboard.reports_in(user, filters, period, area)
     keys, per_status = dashboard.over_time(qs, period)
+    sources, areas = dashboard.by_source_and_area(qs)
     statuses = [(value, str(label)) for value, label in Report.Status.choices]
     when = _("Week starting") if period.weekly else _("Day")
     tables = [
@@ -72,9 +73,9 @@ def _tables(user, form: DashboardFilterForm) -> tuple[dashboard.Period, list[das
         dashboard.Table("category", _("Reports by category"), [_("Category"), _("Reports")],
                         [list(row) for row in dashboard.by_category(qs)]),
         dashboard.Table("source", _("Reports by channel"), [_("Channel"), _("Reports")],
-                        [list(row) for row in dashboard.by_source(qs)]),
+                        [list(row) for row in sources]),
         dashboard.Table("area", _("Top areas"), [_("Department / state"), _("Reports")],
-                        [list(row) for row in dashboard.by_area(qs)]),
+                        [list(row) for row in areas]),
     ]
     timing = dashboard.timings(qs)
     tables.append(dashboard.Table("timing", _("Time to handle a report"),
