@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_AREA, VALUE_WIDTH = 18, 6, 180, 300, 70
+BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_AREA, VALUE_WIDTH = 18, 6, 230, 300, 70
 COLUMNS_WIDTH, COLUMNS_HEIGHT, AXIS_LEFT, AXIS_BOTTOM, LEGEND_ROW = 640, 200, 48, 22, 18
 # Colour-blind-safe (Okabe-Ito) order; series beyond it repeat, and the table carries the numbers.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -33,7 +33,7 @@ def _open(width: int, height: int, ident: str, title: str, desc: str) -> str:
             f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>')
 
 
-def _short(text: str, limit: int = 28) -> str:
+def _short(text: str, limit: int = 34) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
