@@ -175,6 +175,7 @@ EXCLUDED: dict[str, str] = {
     "api:v1:*": "the JSON API; its documentation page is api:docs",
     "public:public_media": "a published photo (an image file)",
     "public:favicon": "the site icon",
+    "public:dashboard": "off by default (TESTIGO_PUBLIC_DASHBOARD); the same sections as console:dashboard",
     "public:feed_reports": "an Atom feed (XML for feed readers), not a page",
     "public:feed_category": "an Atom feed (XML for feed readers), not a page",
     "public:feed_zone": "an Atom feed (XML for feed readers), not a page",
