@@ -348,6 +348,8 @@ MEDIA_UPLOAD_MAX_FILES = int(env("MEDIA_UPLOAD_MAX_FILES", "2"))
 # take evidence packages only, never public. Off by default: the clean copy and the original's
 # sha256 are the evidence; the original is what would expose the reporter.
 MEDIA_KEEP_ORIGINALS = env_bool("MEDIA_KEEP_ORIGINALS", False)
+# A public dashboard at /dashboard/ from published reports only (docs/dashboard.md); off by default.
+PUBLIC_DASHBOARD = env_bool("PUBLIC_DASHBOARD", False)
 # A provider's API root, per channel type, when it is not the public one (a self-hosted Telegram
 # Bot API server): {"telegram": "http://127.0.0.1:8081"}. Set from TESTIGO_CHANNEL_API_BASES (JSON).
 CHANNEL_API_BASES = json.loads(env("CHANNEL_API_BASES", "{}") or "{}")

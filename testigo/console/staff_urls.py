@@ -5,6 +5,7 @@ from django.urls import path
 from testigo.console import (
     admin_views,
     backup_views,
+    dashboard_views,
     duplicate_views,
     evidence_views,
     guide_views,
@@ -19,6 +20,8 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("bulk/", views.inbox_bulk, name="inbox_bulk"),
     path("export/", views.inbox_export, name="inbox_export"),
+    path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
+    path("dashboard/<slug:key>.csv", dashboard_views.dashboard_csv, name="dashboard_csv"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_view, name="password"),
