@@ -23,6 +23,7 @@ from functools import lru_cache
 
 import markdown
 import nh3
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -113,22 +114,26 @@ def card_html(report: dict) -> str:
     hundred cards rendered them in 60 ms through the template engine. Kept per process by
     language and content: a card changes when its report's public row changes.)"""
     url = report.get("url") or reverse("public:report_detail", args=[report["reference"]])
-    return _card((get_language() or "", *(url if f == "url" else report.get(f) for f in CARD_FIELDS)))
+    media = tuple(tuple(sorted(m.items())) for m in report.get("recordings") or ())
+    return _card((get_language() or "", media, *(url if f == "url" else report.get(f) for f in CARD_FIELDS)))
 
 
 @lru_cache(maxsize=4096)
 def _card(key: tuple) -> str:
-    report = dict(zip(CARD_FIELDS, key[1:], strict=True))
+    report = dict(zip(CARD_FIELDS, key[2:], strict=True))
     link = report["url"]
     when = ""
     if report["occurred_at"]:
         when = format_html(' · <time datetime="{}">{}</time>', dates.occurred_iso(report), dates.show_occurred(report))
     place = format_html('<p class="meta">{}</p>', report["place_name"]) if report["place_name"] else ""
+    # The report's public recordings and videos, played as on its own page (same template, public URLs).
+    media = mark_safe("".join(  # noqa: S308 — a template with autoescaping
+        render_to_string("reports/playable_media.html", {"item": dict(m), "public": True}) for m in key[1]))
     return format_html(
         '<aside class="story-card"><p class="meta">{} · <a href="{}">{}</a>{}</p>\n<h3><a href="{}">{}</a></h3>\n'
-        "<p>{}</p>{}</aside>\n",
+        "<p>{}</p>{}{}</aside>\n",
         _("Published report"), link, report["reference"], when, link, report["public_title"],
-        Truncator(report["public_description"] or "").words(CARD_WORDS), place)
+        Truncator(report["public_description"] or "").words(CARD_WORDS), place, media)
 
 
 def render(text: str, *, redactions: list[str], cards: dict[str, dict]) -> SafeString:

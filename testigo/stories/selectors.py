@@ -91,6 +91,10 @@ def page(story: Story, *, language: str | None = None, report_ids: list[int] | N
         for name in ("public_title", "public_description", "place_name"):
             row[name] = render.redact(row[name] or "", story.redactions)
         row["title"] = row["public_title"]
+    # Each card plays its report's public recordings and videos (public selector: only media marked public).
+    recordings = report_selectors.public_recordings([row["id"] for row in reports]) if reports else {}
+    for row in reports:
+        row["recordings"] = recordings.get(row["id"], [])
     cards = {row["reference"].upper(): row for row in reports}
     html = render.render(body, redactions=story.redactions, cards=cards)
     return StoryPage(story=story, language=shown, fallback=shown != wanted, title=title, summary=summary,
