@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from testigo.api import errors, map_api, reports_api
+from testigo.api import errors, map_api, reports_api, stories_api
 from testigo.api.auth import CallerAuth
 
 
@@ -22,7 +22,7 @@ class TestigoAPI(NinjaAPI):
 api = TestigoAPI(
     title="Testigo API",
     version="1",
-    description="Reports, map clusters, categories and layers. Anonymous callers see the public "
+    description="Reports, map clusters, categories, layers and published stories. Anonymous callers see the public "
                 "projection; staff use `Authorization: Bearer <token>`.",
     urls_namespace="api:v1",  # nested in the "api" app namespace of testigo.api.urls
     docs_url=None,
@@ -31,3 +31,4 @@ api = TestigoAPI(
 errors.install(api)
 api.add_router("/", reports_api.router)
 api.add_router("/", map_api.router)
+api.add_router("/", stories_api.router)

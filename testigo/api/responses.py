@@ -258,3 +258,41 @@ def file_body(media_type: str) -> dict:
     binary = {"schema": {"type": "string", "format": "binary"}}
     return {"responses": {200: {"description": "OK", "content": {media_type: binary,
                                                                  "application/octet-stream": binary}}}}
+# --- stories ------------------------------------------------------------------------------------
+
+
+class PublicStory(Schema):
+    """A published story as the public reads it (drafts and stories in review are never listed)."""
+
+    slug: str
+    language: str = Field(description="es or en: the language of the text given (the one asked for when the story "
+                                      "is written in it, else the other)")
+    title: str = Field(description="with the story's redactions applied")
+    summary: str
+    published_at: datetime | None
+    updated_at: datetime | None
+    tags: list[str] = Field(description="category slugs")
+    url: str = Field(description="the story's page on the public site")
+
+
+class StoryReport(Schema):
+    """A linked report, from the public report projection only: a report not public now is left out."""
+
+    reference: str
+    title: str
+    place_name: str
+    lat: float | None = Field(description="approximate (fuzzed) latitude")
+    lon: float | None = Field(description="approximate (fuzzed) longitude")
+    url: str = Field(description="the report's page on the public site (also GET /reports/{reference})")
+
+
+class PublicStoryDetail(PublicStory):
+    fallback: bool = Field(description="true when the story is not written in the language asked for")
+    byline: str
+    html: str = Field(description="the body as sanitised HTML, with the cards of the public linked reports")
+    reports: list[StoryReport] = Field(description="the linked reports that are public now, in the story's order")
+
+
+class StoryPage(Schema):
+    items: list[PublicStory] = Field(description="newest publication first")
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")

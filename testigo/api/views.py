@@ -28,6 +28,8 @@ DESCRIPTIONS = {
     ("GET", "/api/v1/layers"): _("The map layers (without their shapes)"),
     ("GET", "/api/v1/places"): _("Places whose name starts with the words given (the gazetteer: towns, colonias…)"),
     ("GET", "/api/v1/layers/{layer_id}.geojson"): _("One map layer's shapes as GeoJSON"),
+    ("GET", "/api/v1/stories"): _("Published stories, a page at a time (newest first)"),
+    ("GET", "/api/v1/stories/{slug}"): _("One published story, with its public linked reports"),
 }
 
 

@@ -157,6 +157,21 @@ def public_report(reference: str) -> dict | None:
     return row
 
 
+def public_recordings(report_ids: list[int]) -> dict[int, list[dict]]:
+    """The public recordings and videos of the given reports, keyed by report id, oldest first, as
+    public_report()["recordings"] gives them: only media marked public, of reports public now
+    (the rows reports/playable_media.html plays through the public media URLs)."""
+    rows = (Media.objects.filter(report_id__in=list(report_ids), is_public=True,
+                                 kind__in=[Media.Kind.AUDIO, Media.Kind.VIDEO],
+                                 report__status=Report.Status.PUBLISHED, report__visibility=Report.Visibility.PUBLIC)
+            .order_by("id").values("id", "report_id", "kind", "content_type", "width", "height", "duration_s",
+                                   "poster"))
+    result: dict[int, list[dict]] = {}
+    for row in rows:
+        result.setdefault(row.pop("report_id"), []).append(row)
+    return result
+
+
 def public_categories(report_ids: list[int]) -> dict[int, list[Category]]:
     """Categories of the given reports, keyed by report id; ids that are not public get nothing."""
     ids = list(public_base().filter(id__in=report_ids).values_list("id", flat=True))

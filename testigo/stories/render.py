@@ -23,6 +23,7 @@ from functools import lru_cache
 
 import markdown
 import nh3
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -44,9 +45,19 @@ REDACTED = "█████"
 
 def redact(text: str, phrases: list[str]) -> str:
     """Each phrase (any case) replaced by █████, longest first so a name inside a longer one goes too."""
-    for phrase in sorted((p.strip() for p in phrases or [] if p.strip()), key=len, reverse=True):
-        text = re.sub(re.escape(phrase), REDACTED, text, flags=re.IGNORECASE)
-    return text
+    if not text or not phrases:
+        return text
+    pattern = _phrases(tuple(phrases))
+    return pattern.sub(REDACTED, text) if pattern else text
+
+
+@lru_cache(maxsize=256)
+def _phrases(phrases: tuple[str, ...]) -> re.Pattern | None:
+    """One pattern for a story's list (compiled once, not sorted and searched phrase by phrase for
+    each of a hundred report rows: that was a fifth of a story page's time, bench_stories): the
+    phrases longest first, so at any place the longest one that matches is the one replaced."""
+    cleaned = sorted({p.strip() for p in phrases if p.strip()}, key=lambda p: (-len(p), p))
+    return re.compile("|".join(re.escape(p) for p in cleaned), re.IGNORECASE) if cleaned else None
 
 
 def references(text: str) -> list[str]:
@@ -113,22 +124,38 @@ def card_html(report: dict) -> str:
     hundred cards rendered them in 60 ms through the template engine. Kept per process by
     language and content: a card changes when its report's public row changes.)"""
     url = report.get("url") or reverse("public:report_detail", args=[report["reference"]])
-    return _card((get_language() or "", *(url if f == "url" else report.get(f) for f in CARD_FIELDS)))
+    media = tuple(tuple(sorted(m.items())) for m in report.get("recordings") or ())
+    return _card((get_language() or "", media, *(url if f == "url" else report.get(f) for f in CARD_FIELDS)))
 
 
 @lru_cache(maxsize=4096)
 def _card(key: tuple) -> str:
-    report = dict(zip(CARD_FIELDS, key[1:], strict=True))
+    report = dict(zip(CARD_FIELDS, key[2:], strict=True))
     link = report["url"]
     when = ""
     if report["occurred_at"]:
         when = format_html(' · <time datetime="{}">{}</time>', dates.occurred_iso(report), dates.show_occurred(report))
     place = format_html('<p class="meta">{}</p>', report["place_name"]) if report["place_name"] else ""
+    # The report's public recordings and videos, played as on its own page (same template, public URLs).
+    media = mark_safe("".join(  # noqa: S308 — a template with autoescaping
+        render_to_string("reports/playable_media.html", {"item": dict(m), "public": True}) for m in key[1]))
     return format_html(
         '<aside class="story-card"><p class="meta">{} · <a href="{}">{}</a>{}</p>\n<h3><a href="{}">{}</a></h3>\n'
-        "<p>{}</p>{}</aside>\n",
+        "<p>{}</p>{}{}</aside>\n",
         _("Published report"), link, report["reference"], when, link, report["public_title"],
-        Truncator(report["public_description"] or "").words(CARD_WORDS), place)
+        Truncator(report["public_description"] or "").words(CARD_WORDS), place, media)
+
+
+def list_item_html(report: dict) -> str:
+    """A report's line in the story's list of reports, escaped (in Python, as the cards: the
+    template's loop over a hundred reports was a third of a story page's time, bench_stories)."""
+    return _list_item(report["url"], report["public_title"], report["reference"], report["place_name"] or "")
+
+
+@lru_cache(maxsize=4096)
+def _list_item(url: str, title: str, reference: str, place: str) -> str:
+    where = format_html(" · {}", place) if place else ""
+    return format_html('<li><a href="{}">{}</a> <span class="meta">{}{}</span></li>', url, title, reference, where)
 
 
 def render(text: str, *, redactions: list[str], cards: dict[str, dict]) -> SafeString:

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from testigo.core.paging import CappedPaginator
 from testigo.public import sharing
 from testigo.stories import selectors
 
@@ -15,12 +16,16 @@ INDEX_SIZE = 50
 
 @require_GET
 def story_index(request):
+    # Pages of INDEX_SIZE, newest first, as the public report list pages (plain links, no script).
+    page = CappedPaginator(selectors.public_stories().prefetch_related("tags"), INDEX_SIZE).get_page(
+        request.GET.get("page"))
     pages = []
-    for story in selectors.public_stories().prefetch_related("tags")[:INDEX_SIZE]:
+    for story in page.object_list:
         title, summary, _body = selectors.text_of(story, selectors.language_of(story))
         pages.append({"slug": story.slug, "title": title, "summary": summary, "published_at": story.published_at,
                       "tags": [t for t in story.tags.all() if t.is_active and not t.is_sensitive]})
-    return render(request, "stories/index.html", {"stories": pages, "share": {"stories_feed": True}})
+    return render(request, "stories/index.html",
+                  {"stories": pages, "page": page, "share": {"stories_feed": True}})
 
 
 @require_GET
