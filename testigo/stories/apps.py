@@ -10,6 +10,9 @@ class StoriesConfig(AppConfig):
         from testigo.reports import evidence
 
         evidence.PACKAGERS["story"] = _story_package
+        from testigo.stories import webhooks
+
+        webhooks.register()
 
 
 def _story_package(*, actor, address: str, with_contact: bool):

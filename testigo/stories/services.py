@@ -143,6 +143,10 @@ def set_status(*, actor, story: Story, status: str) -> Story:
         story.published_at = timezone.now()
     story.save(update_fields=["status", "published_at", "updated_at"])
     audit.record(action=STATUS_EVENTS[status], actor=actor, obj=story, data={"from": previous, "to": status})
+    if status == Story.Status.PUBLISHED:
+        from testigo.stories import webhooks
+
+        webhooks.published(story.pk)
     return story
 
 
