@@ -224,6 +224,7 @@ EXCLUDED: dict[str, str] = {
     "console:layer_delete": _POST,
     "console:tilesets": "not captured yet: self-hosted basemaps (MBTiles/PMTiles upload, docs/map.md)",
     "console:tileset_toggle": _POST,
+    "console:tileset_aerial": _POST,
     "console:tileset_delete": _POST,
     "public:tile": "a map tile of a self-hosted basemap (an image), not a page",
     "console:places_delete_source": _POST,

@@ -35,6 +35,7 @@ def basemap_config() -> dict:
                      "region": static(f"{WORLD_ATLAS}/region-50m.json")},
         "tilesets": tilesets,
         "overlays": overlays, "overlaysName": _("Aerial imagery"), "opacityName": _("Opacity"),
+        "overlaysScript": static("testigo/overlays.js") if overlays else "",
         # Vector tile sets are drawn by protomaps-leaflet, fetched by basemap.js only when one is shown.
         "vectorRenderer": static(PROTOMAPS_LEAFLET) if any(t["format"] == "pbf" for t in tilesets) else "",
         "defaultKey": default or ("tiles" if settings.TILE_URL else "outline"),

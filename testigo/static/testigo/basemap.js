@@ -125,41 +125,13 @@
     layer.on("tileerror", function () { errors += 1; if (errors >= FAIL_AFTER) { fail(); } });
   }
 
-  // Aerial imagery overlays (GeoTIFFs tiled by Testigo): drawn over whichever basemap, each with a
-  // check box and an opacity slider in a small control of their own. Without JavaScript there is no
-  // map at all, so nothing here is needed for the no-JS pages.
+  // Aerial imagery overlays: their control (overlays.js) is fetched only when there are some.
   function addOverlays(map) {
-    var list = cfg.overlays || [];
-    if (!list.length) { return; }
-    var box = L.control({ position: "topright" });
-    box.onAdd = function () {
-      var div = L.DomUtil.create("div", "leaflet-control-layers leaflet-control tg-overlays");
-      L.DomEvent.disableClickPropagation(div);
-      L.DomEvent.disableScrollPropagation(div);
-      var title = L.DomUtil.create("strong", "", div);
-      title.textContent = cfg.overlaysName || "Aerial imagery";
-      list.forEach(function (t) {
-        var layer = L.tileLayer(t.url, { attribution: esc(t.attribution), minZoom: t.minZoom || 0,
-          maxNativeZoom: t.maxZoom || 18, maxZoom: 22, bounds: t.bounds || undefined,
-          opacity: t.opacity, pane: "overlayPane" });
-        var row = L.DomUtil.create("div", "tg-overlay", div);
-        var label = L.DomUtil.create("label", "", row);
-        var check = L.DomUtil.create("input", "", label);
-        check.type = "checkbox";
-        label.appendChild(document.createTextNode(" " + t.name + (t.date ? " (" + t.date + ")" : "")));
-        var slider = L.DomUtil.create("input", "", row);
-        slider.type = "range"; slider.min = "0"; slider.max = "100";
-        slider.value = String(Math.round(t.opacity * 100));
-        slider.setAttribute("aria-label", (cfg.opacityName || "Opacity") + ": " + t.name);
-        check.addEventListener("change", function () {
-          if (check.checked) { layer.addTo(map); } else { map.removeLayer(layer); }
-          map.getContainer().dataset.overlays = String(div.querySelectorAll("input:checked").length);
-        });
-        slider.addEventListener("input", function () { layer.setOpacity(Number(slider.value) / 100); });
-      });
-      return div;
-    };
-    box.addTo(map);
+    if (!(cfg.overlays || []).length) { return; }
+    var s = document.createElement("script");
+    s.src = cfg.overlaysScript;
+    s.onload = function () { window.TestigoOverlays(map, cfg, esc); };
+    document.head.appendChild(s);
   }
 
   function add(map, opts) {
