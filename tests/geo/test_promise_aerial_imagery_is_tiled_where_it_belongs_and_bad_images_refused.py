@@ -103,6 +103,8 @@ def test_a_geotiff_is_tiled_in_the_worker_and_its_tiles_line_up_with_the_map(
     assert f'"url": "/tiles/{tileset.pk}/{{z}}/{{x}}/{{y}}.png"' in page
     assert '"opacity": 0.7' in page and '"date": "2026-11-02"' in page
     assert f'"defaultKey": "t{tileset.pk}"' not in page
+    staff = admin_client.get(reverse("console:map")).content.decode()
+    assert '"opacity": 0.7' in staff and f"/tiles/{tileset.pk}/" in staff
     # Nothing left behind but the stored MBTiles file.
     assert [p.suffix for p in stored(settings)] == [".mbtiles"]
 
