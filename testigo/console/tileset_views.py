@@ -156,6 +156,10 @@ def tileset_aerial(request):
 def tileset_toggle(request, tileset_id: int):
     tileset = get_object_or_404(Tileset, pk=tileset_id)
     field = request.POST.get("field")
+    if tileset.status != Tileset.Status.READY:
+        field = None  # shown once tiled
+    elif tileset.role == Tileset.Role.OVERLAY and field == "is_default":
+        field = None  # an overlay is drawn over the basemap, never instead of it
     if field in {"is_active", "is_default"}:
         geo_services.update_tileset(tileset=tileset, actor=request.user, **{field: not getattr(tileset, field)})
     return redirect("console:tilesets")

@@ -150,6 +150,9 @@ def test_tiling_reports_progress_and_a_failure_in_the_worker_is_shown_not_instal
                                      status="tiling", progress=0, is_active=False)
     page = admin_client.get(reverse("console:tilesets")).content.decode()
     assert "<progress" in page and 'http-equiv="refresh"' in page
+    admin_client.post(reverse("console:tileset_toggle", args=[tileset.pk]), {"field": "is_active"})
+    tileset.refresh_from_db()
+    assert not tileset.is_active  # not shown before its tiles exist
     source.write_bytes(b"damaged since the upload")
     assert services.tile_overlay(tileset_id=tileset.pk, source=str(source), language="en") is False
     tileset.refresh_from_db()
