@@ -277,15 +277,16 @@ def tile_overlay(*, tileset_id: int, source: str, corners=None, language: str = 
         with open(out, "rb") as fh:
             tileset.file.save("overlay.mbtiles", File(fh), save=False)
         try:
-            with transaction.atomic():
-                tileset.min_zoom, tileset.max_zoom, tileset.bounds = info.min_zoom, info.max_zoom, info.bounds
-                tileset.size, tileset.status, tileset.progress = out.stat().st_size, Tileset.Status.READY, 100
-                tileset.is_active = True
-                tileset.save()
+            # An UPDATE of a row still tiling: an overlay deleted meanwhile is not brought back.
+            done = Tileset.objects.filter(pk=tileset_id, status=Tileset.Status.TILING).update(
+                file=tileset.file.name, min_zoom=info.min_zoom, max_zoom=info.max_zoom, bounds=info.bounds,
+                size=out.stat().st_size, status=Tileset.Status.READY, progress=100, error="", is_active=True)
         except Exception:
             tileset.file.delete(save=False)
             raise
-        return True
+        if not done:
+            tileset.file.delete(save=False)
+        return bool(done)
     finally:
         held.unlink(missing_ok=True)
         out.unlink(missing_ok=True)

@@ -160,3 +160,20 @@ def test_tiling_reports_progress_and_a_failure_in_the_worker_is_shown_not_instal
     assert "not an image GDAL can read" in tileset.error
     assert not source.exists() and stored(settings) == []
     assert "Tiling failed:" in admin_client.get(reverse("console:tilesets")).content.decode()
+
+
+def test_an_overlay_deleted_while_it_is_tiled_is_not_brought_back(admin_client, tmp_path, settings, monkeypatch):
+    from testigo.geo import aerial, services
+
+    tileset = Tileset.objects.create(name_es="x", name_en="x", kind="mbtiles", tile_format="png", role="overlay",
+                                     status="tiling", progress=0, is_active=False)
+    real_tile = aerial.tile
+
+    def tile_then_delete(*args, **kwargs):
+        result = real_tile(*args, **kwargs)
+        admin_client.post(reverse("console:tileset_delete", args=[tileset.pk]))
+        return result
+
+    monkeypatch.setattr(aerial, "tile", tile_then_delete)  # the real tiling, then a delete before it is stored
+    assert services.tile_overlay(tileset_id=tileset.pk, source=str(geotiff(tmp_path))) is False
+    assert not Tileset.objects.exists() and stored(settings) == []
