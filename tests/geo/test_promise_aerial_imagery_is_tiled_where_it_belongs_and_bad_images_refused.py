@@ -177,3 +177,19 @@ def test_an_overlay_deleted_while_it_is_tiled_is_not_brought_back(admin_client, 
     monkeypatch.setattr(aerial, "tile", tile_then_delete)  # the real tiling, then a delete before it is stored
     assert services.tile_overlay(tileset_id=tileset.pk, source=str(geotiff(tmp_path))) is False
     assert not Tileset.objects.exists() and stored(settings) == []
+
+
+def test_gdal_progress_is_reported_as_it_tiles(tmp_path):
+    from testigo.geo import aerial
+
+    seen = []
+    aerial.tile(geotiff(tmp_path), tmp_path / "out.mbtiles", progress=seen.append)
+    assert seen[-1] == 100 and seen == sorted(seen)
+    assert len({p for p in seen if 0 < p < 100}) >= 5  # the steps' "0...10...20" reports, not only the end
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(admin_client, tmp_path, settings):
+    settings.MAX_TILESET_MB = 1
+    response = upload(admin_client, geotiff(tmp_path))  # ~3 MB
+    assert response.status_code == 413 and "larger than 1 MB" in response.content.decode()
+    assert not Tileset.objects.exists() and stored(settings) == []
