@@ -45,6 +45,15 @@ def test_an_overlay_is_drawn_over_the_map_and_its_slider_sets_its_opacity(page, 
     assert "Public Lab" in page.locator(".leaflet-control-attribution").inner_text()
 
 
+def test_zoomed_out_past_its_levels_the_overlay_is_still_drawn(page, overlay):
+    asked = []
+    page.on("response", lambda r: asked.append(r.url) if f"/tiles/{overlay.pk}/" in r.url else None)
+    page.goto(f"/#map={overlay.min_zoom - 3}/14.65/-90.45")
+    page.locator(".tg-overlays").get_by_role("checkbox").check()
+    page.wait_for_selector(".leaflet-overlay-pane img.leaflet-tile-loaded")
+    assert asked and all(f"/tiles/{overlay.pk}/{overlay.min_zoom}/" in u for u in asked)  # its own smallest tiles
+
+
 def test_without_overlays_the_overlay_script_is_not_fetched(page, settings):
     settings.TILE_URL = ""
     asked = []

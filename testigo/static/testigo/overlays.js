@@ -16,8 +16,10 @@
       var title = L.DomUtil.create("strong", "", div);
       title.textContent = cfg.overlaysName || "Aerial imagery";
       list.forEach(function (t) {
-        var layer = L.tileLayer(t.url, { attribution: esc(t.attribution), minZoom: t.minZoom || 0,
-          maxNativeZoom: t.maxZoom || 18, maxZoom: 22, bounds: t.bounds || undefined,
+        // Zoomed out past the image's own levels, its smallest tiles are drawn smaller (a few tiles,
+        // within its bounds) rather than nothing, down to 6 levels out.
+        var layer = L.tileLayer(t.url, { attribution: esc(t.attribution), minNativeZoom: t.minZoom || 0,
+          minZoom: Math.max(0, (t.minZoom || 0) - 6), maxNativeZoom: t.maxZoom || 18, maxZoom: 22, bounds: t.bounds || undefined,
           opacity: t.opacity, pane: "overlayPane" });
         var row = L.DomUtil.create("div", "tg-overlay", div);
         var label = L.DomUtil.create("label", "", row);
