@@ -239,6 +239,7 @@ EXCLUDED: dict[str, str] = {
     "console:layer_toggle": _POST,
     "console:layer_delete": _POST,
     "console:tileset_toggle": _POST,
+    "console:tileset_aerial": _POST,
     "console:tileset_delete": _POST,
     "public:tile": "a map tile of a self-hosted basemap (an image), not a page",
     "console:places_delete_source": _POST,

@@ -10,6 +10,7 @@ urlpatterns = [
     path("layers/<int:layer_id>/toggle/", map_views.layer_toggle, name="layer_toggle"),
     path("layers/<int:layer_id>/delete/", map_views.layer_delete, name="layer_delete"),
     path("tilesets/", tileset_views.tilesets, name="tilesets"),
+    path("tilesets/aerial/", tileset_views.tileset_aerial, name="tileset_aerial"),
     path("tilesets/<int:tileset_id>/toggle/", tileset_views.tileset_toggle, name="tileset_toggle"),
     path("tilesets/<int:tileset_id>/delete/", tileset_views.tileset_delete, name="tileset_delete"),
     path("places/", place_views.places, name="places"),

@@ -37,6 +37,33 @@ class TilesetForm(forms.Form):
     is_default = forms.BooleanField(label=gettext_lazy("Default basemap of every map"), required=False)
 
 
+class AerialForm(forms.Form):
+    """An aerial photo to tile into an overlay: a georeferenced GeoTIFF, or a JPEG/PNG and its corners."""
+
+    name_es = forms.CharField(label=gettext_lazy("Name (Spanish)"), max_length=100)
+    name_en = forms.CharField(label=gettext_lazy("Name (English)"), max_length=100, required=False)
+    captured_on = forms.DateField(label=gettext_lazy("Date of the imagery"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    attribution = forms.CharField(label=gettext_lazy("Attribution"), max_length=200, required=False,
+                                  help_text=gettext_lazy("Who made the imagery or map, shown in the map's corner."))
+    opacity = forms.IntegerField(label=gettext_lazy("Opacity (%)"), min_value=0, max_value=100, initial=80)
+    file = forms.FileField(label=gettext_lazy("Image"),
+                           help_text=gettext_lazy("A georeferenced GeoTIFF (.tif), or a JPEG or PNG with its corners below."))
+    west = forms.FloatField(label=gettext_lazy("West longitude"), required=False, min_value=-180, max_value=180)
+    south = forms.FloatField(label=gettext_lazy("South latitude"), required=False, min_value=-85.06, max_value=85.06)
+    east = forms.FloatField(label=gettext_lazy("East longitude"), required=False, min_value=-180, max_value=180)
+    north = forms.FloatField(label=gettext_lazy("North latitude"), required=False, min_value=-85.06, max_value=85.06)
+
+    def clean(self):
+        data = super().clean()
+        corners = [data.get(k) for k in ("west", "south", "east", "north")]
+        given = [c is not None for c in corners]
+        if any(given) and not all(given):
+            raise ValidationError(_("Give all four corners (west, south, east, north), or none for a GeoTIFF."))
+        data["corners"] = corners if all(given) else None
+        return data
+
+
 def _too_large_message() -> str:
     return _("The file is larger than %(mb)d MB, the largest tile set this site accepts.") % {"mb": settings.MAX_TILESET_MB}
 
@@ -87,8 +114,41 @@ def tilesets(request):
         else:
             messages.success(request, _("Tile set added to the maps."))
             return redirect("console:tilesets")
-    return render(request, "console/tilesets.html", {"form": form, "tilesets": Tileset.objects.all(),
-                                                     "max_mb": settings.MAX_TILESET_MB}, status=status)
+    return _page(request, form=form, status=status)
+
+
+def _page(request, *, form=None, aerial_form=None, status=200):
+    return render(request, "console/tilesets.html", {
+        "form": form or TilesetForm(), "aerial_form": aerial_form or AerialForm(prefix="aerial"),
+        "tilesets": Tileset.objects.all(), "max_mb": settings.MAX_TILESET_MB,
+        "tiling": Tileset.objects.filter(status=Tileset.Status.TILING).exists()}, status=status)
+
+
+@refuse_oversized_before_reading
+@staff_required(roles.MANAGE_LAYERS)
+def tileset_aerial(request):
+    """Upload aerial imagery; the worker tiles it (the list shows its progress) and then shows it."""
+    refusal = getattr(request, "_tileset_refusal", "")
+    if request.method != "POST":
+        return redirect("console:tilesets")
+    form = AerialForm(None if refusal else request.POST, None if refusal else request.FILES, prefix="aerial")
+    if refusal:
+        form.is_bound = True
+        form._errors = forms.utils.ErrorDict({"file": form.error_class([refusal])})
+        return _page(request, aerial_form=form, status=413)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            geo_services.start_overlay(actor=request.user, name_es=data["name_es"], name_en=data["name_en"],
+                                       attribution=data["attribution"], upload=data["file"],
+                                       corners=data["corners"], captured_on=data["captured_on"],
+                                       opacity=data["opacity"] / 100)
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            messages.success(request, _("Imagery received: it is being tiled and appears on the maps when ready."))
+            return redirect("console:tilesets")
+    return _page(request, aerial_form=form, status=400)
 
 
 @require_POST
@@ -96,6 +156,10 @@ def tilesets(request):
 def tileset_toggle(request, tileset_id: int):
     tileset = get_object_or_404(Tileset, pk=tileset_id)
     field = request.POST.get("field")
+    if tileset.status != Tileset.Status.READY:
+        field = None  # shown once tiled
+    elif tileset.role == Tileset.Role.OVERLAY and field == "is_default":
+        field = None  # an overlay is drawn over the basemap, never instead of it
     if field in {"is_active", "is_default"}:
         geo_services.update_tileset(tileset=tileset, actor=request.user, **{field: not getattr(tileset, field)})
     return redirect("console:tilesets")

@@ -23,7 +23,10 @@ def basemap_config() -> dict:
     """What basemap.js needs, as JSON (the CSP forbids inline code): names are in the page's language."""
     from testigo.geo.models import Tileset
 
-    tilesets = [tileset.as_basemap() for tileset in Tileset.objects.filter(is_active=True)]
+    shown = list(Tileset.objects.filter(is_active=True, status=Tileset.Status.READY))
+    tilesets = [t.as_basemap() for t in shown if t.role == Tileset.Role.BASEMAP]
+    # Aerial imagery overlays: drawn over whichever basemap, each with an opacity slider.
+    overlays = [t.as_overlay() for t in shown if t.role == Tileset.Role.OVERLAY]
     default = next((f"t{t['id']}" for t in tilesets if t["default"]), None)
     return {
         "tileUrl": settings.TILE_URL, "attribution": settings.TILE_ATTRIBUTION, "tileName": _("Street map"),
@@ -31,6 +34,8 @@ def basemap_config() -> dict:
         "fallback": {"world": static(f"{WORLD_ATLAS}/countries-110m.json"),
                      "region": static(f"{WORLD_ATLAS}/region-50m.json")},
         "tilesets": tilesets,
+        "overlays": overlays, "overlaysName": _("Aerial imagery"), "opacityName": _("Opacity"),
+        "overlaysScript": static("testigo/overlays.js") if overlays else "",
         # Vector tile sets are drawn by protomaps-leaflet, fetched by basemap.js only when one is shown.
         "vectorRenderer": static(PROTOMAPS_LEAFLET) if any(t["format"] == "pbf" for t in tilesets) else "",
         "defaultKey": default or ("tiles" if settings.TILE_URL else "outline"),

@@ -86,6 +86,15 @@ class Tileset(models.Model):
         MBTILES = "mbtiles", "MBTiles"
         PMTILES = "pmtiles", "PMTiles"
 
+    class Role(models.TextChoices):
+        BASEMAP = "basemap", _("basemap")
+        OVERLAY = "overlay", _("aerial imagery overlay")
+
+    class Status(models.TextChoices):
+        READY = "ready", _("ready")
+        TILING = "tiling", _("tiling")
+        FAILED = "failed", _("failed")
+
     name_es = models.CharField(_("name (Spanish)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100)
     attribution = models.CharField(_("attribution"), max_length=200, blank=True)
@@ -94,7 +103,15 @@ class Tileset(models.Model):
     min_zoom = models.PositiveSmallIntegerField(default=0)
     max_zoom = models.PositiveSmallIntegerField(default=18)
     bounds = models.JSONField(null=True, blank=True)  # [west, south, east, north] when the file says
-    file = models.FileField(upload_to="tilesets/")
+    file = models.FileField(upload_to="tilesets/", blank=True)  # empty while an overlay is being tiled
+    # Aerial imagery overlays (geo/aerial.py): drawn over the basemap, see-through, from a GeoTIFF
+    # (or a JPEG/PNG and its corners) that the worker tiles with GDAL.
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.BASEMAP)
+    captured_on = models.DateField(_("date of the imagery"), null=True, blank=True)
+    opacity = models.FloatField(_("opacity"), default=0.8, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.READY)
+    progress = models.PositiveSmallIntegerField(default=100)  # percent, while status is "tiling"
+    error = models.CharField(max_length=300, blank=True)  # why tiling failed, in the uploader's language
     size = models.BigIntegerField(default=0)
     is_default = models.BooleanField(_("default basemap"), default=False)
     is_active = models.BooleanField(_("shown on the maps"), default=True)
@@ -111,6 +128,10 @@ class Tileset(models.Model):
     @property
     def name(self) -> str:
         return in_language(self.name_es, self.name_en)
+
+    def as_overlay(self) -> dict:
+        return {**self.as_basemap(), "opacity": self.opacity,
+                "date": self.captured_on.isoformat() if self.captured_on else ""}
 
     def as_basemap(self) -> dict:
         return {"id": self.pk, "name": self.name, "attribution": self.attribution, "format": self.tile_format,

@@ -166,6 +166,8 @@ def delete_tileset(*, tileset, actor) -> None:
         tileset.delete()
     from django.conf import settings
 
+    if not tileset.file:  # an overlay still being tiled, or whose tiling failed: no file yet
+        return
     try:
         tilesets.forget(tileset.file.path)
     except NotImplementedError:  # remote storage: this node's local copy goes too
@@ -173,3 +175,118 @@ def delete_tileset(*, tileset, actor) -> None:
             tilesets.forget(str(copy))
             copy.unlink(missing_ok=True)
     tileset.file.delete(save=False)
+
+
+# --- Aerial imagery overlays (geo/aerial.py) ------------------------------------------------------
+
+def _aerial_dir():
+    from django.conf import settings
+
+    folder = settings.DATA_DIR / "aerial"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def start_overlay(*, actor, name_es: str, name_en: str = "", attribution: str = "", upload, corners=None,
+                  captured_on=None, opacity: float = 0.8):
+    """Keep an uploaded GeoTIFF (or JPEG/PNG with `corners` = west, south, east, north) and queue its
+    tiling (tasks.tile_overlay). An image that cannot be placed on the map (no georeferencing, bad
+    corners, not an image) is refused at once with a ValidationError and nothing is kept. Returns the
+    overlay's Tileset, status "tiling" and hidden until its tiles are ready."""
+    import uuid
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.utils.translation import get_language
+
+    from testigo.geo import aerial
+    from testigo.geo.models import Tileset
+
+    roles.require(actor, roles.MANAGE_LAYERS)
+    if upload.size > settings.MAX_TILESET_MB * 1024 * 1024:
+        raise ValidationError(_("The file is larger than %(mb)d MB, the largest tile set this site accepts.")
+                              % {"mb": settings.MAX_TILESET_MB})
+    suffix = Path(upload.name or "").suffix.lower()[:8] if Path(upload.name or "").suffix.lower() in {
+        ".tif", ".tiff", ".jpg", ".jpeg", ".png"} else ".img"
+    held = _aerial_dir() / f"{uuid.uuid4().hex}{suffix}"
+    with open(held, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    try:
+        aerial.check_source(held, corners)
+        with transaction.atomic():
+            tileset = Tileset(name_es=(name_es or upload.name).strip()[:100], attribution=attribution.strip(),
+                              kind=Tileset.Kind.MBTILES, tile_format="png", role=Tileset.Role.OVERLAY,
+                              captured_on=captured_on, opacity=opacity, status=Tileset.Status.TILING, progress=0,
+                              is_active=False, size=upload.size)
+            tileset.name_en = (name_en or tileset.name_es).strip()
+            tileset.full_clean()
+            tileset.save()
+            audit.record(action="tileset.overlay_uploaded", actor=actor, obj=tileset,
+                         data={"name": tileset.name_es, "bytes": upload.size, "corners": bool(corners)})
+            from testigo.geo import tasks
+
+            job = {"tileset_id": tileset.pk, "source": str(held), "corners": list(corners) if corners else None,
+                   "language": get_language() or settings.LANGUAGE_CODE}
+            transaction.on_commit(lambda: tasks.tile_overlay(**job))
+    except Exception:
+        held.unlink(missing_ok=True)  # nothing half-installed
+        raise
+    return tileset
+
+
+def tile_overlay(*, tileset_id: int, source: str, corners=None, language: str = "") -> bool:
+    """The worker's part: tile the held image, store the MBTiles and show the overlay; on failure the
+    overlay is marked failed with the reason (in the uploader's language) and no file is kept.
+    The held image is removed either way."""
+    import time
+    from pathlib import Path
+
+    from django.core.files import File
+    from django.utils import translation
+
+    from testigo.geo import aerial, tilesets
+    from testigo.geo.models import Tileset
+
+    tileset = Tileset.objects.filter(pk=tileset_id, status=Tileset.Status.TILING).first()
+    held = Path(source)
+    if tileset is None:  # deleted while queued
+        held.unlink(missing_ok=True)
+        return False
+    out = _aerial_dir() / f"{tileset_id}-{held.stem}.mbtiles"
+    last = [0.0]
+
+    def progress(percent: int) -> None:
+        if time.monotonic() - last[0] > 1 or percent >= 100:
+            last[0] = time.monotonic()
+            Tileset.objects.filter(pk=tileset_id).update(progress=min(percent, 99))
+
+    try:
+        with translation.override(language or None):
+            try:
+                aerial.tile(held, out, corners=corners, name=tileset.name_es, progress=progress)
+                info = tilesets.inspect_file(out)
+            except ValidationError as exc:
+                Tileset.objects.filter(pk=tileset_id).update(status=Tileset.Status.FAILED,
+                                                             error=" ".join(exc.messages)[:300])
+                return False
+            except Exception:
+                Tileset.objects.filter(pk=tileset_id).update(
+                    status=Tileset.Status.FAILED, error=_("Tiling failed unexpectedly; see the server log.")[:300])
+                raise
+        with open(out, "rb") as fh:
+            tileset.file.save("overlay.mbtiles", File(fh), save=False)
+        try:
+            # An UPDATE of a row still tiling: an overlay deleted meanwhile is not brought back.
+            done = Tileset.objects.filter(pk=tileset_id, status=Tileset.Status.TILING).update(
+                file=tileset.file.name, min_zoom=info.min_zoom, max_zoom=info.max_zoom, bounds=info.bounds,
+                size=out.stat().st_size, status=Tileset.Status.READY, progress=100, error="", is_active=True)
+        except Exception:
+            tileset.file.delete(save=False)
+            raise
+        if not done:
+            tileset.file.delete(save=False)
+        return bool(done)
+    finally:
+        held.unlink(missing_ok=True)
+        out.unlink(missing_ok=True)

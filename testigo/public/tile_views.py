@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 @require_GET
 def tile(request, tileset_id: int, z: int, x: int, y: int, ext: str):
-    tileset = Tileset.objects.filter(pk=tileset_id, is_active=True).only("pk", "kind", "tile_format", "file").first()
+    tileset = Tileset.objects.filter(pk=tileset_id, is_active=True, status=Tileset.Status.READY).only("pk", "kind", "tile_format", "file").first()
     if tileset is None or ext != tileset.tile_format:
         raise Http404
     try:

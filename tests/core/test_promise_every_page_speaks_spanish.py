@@ -173,7 +173,7 @@ ACTIONS = {
     "console:layer_toggle", "console:layer_delete", "api_console:token_revoke", "console:guide_restore",
     "console:retention_apply", "console:retention_delete", "console:report_recordings",
     "stories_console:status", "stories_console:evidence",
-    "console:tileset_toggle", "console:tileset_delete",
+    "console:tileset_toggle", "console:tileset_delete", "console:tileset_aerial",
     "console:places_delete_source", "console:place_accept", "console:place_dismiss",
     "webhooks_console:action", "webhooks_console:replay",
 }

@@ -125,6 +125,15 @@
     layer.on("tileerror", function () { errors += 1; if (errors >= FAIL_AFTER) { fail(); } });
   }
 
+  // Aerial imagery overlays: their control (overlays.js) is fetched only when there are some.
+  function addOverlays(map) {
+    if (!(cfg.overlays || []).length) { return; }
+    var s = document.createElement("script");
+    s.src = cfg.overlaysScript;
+    s.onload = function () { window.TestigoOverlays(map, cfg, esc); };
+    document.head.appendChild(s);
+  }
+
   function add(map, opts) {
     opts = opts || {};
     var el = map.getContainer();
@@ -159,6 +168,7 @@
       });
     }
     show(current);
+    addOverlays(map);
     map.on("baselayerchange", function (e) {
       current = e.layer;
       el.dataset.basemap = e.layer.tgKey;
