@@ -21,9 +21,9 @@ from shapely import STRtree, make_valid, points, prepare
 from shapely.geometry import MultiPolygon, Point, shape
 from shapely.geometry.base import BaseGeometry
 
+from testigo.geo.distance import EARTH_RADIUS_M, degrees_box, haversine_m  # noqa: F401 (used by alerts too)
 from testigo.geo.files import read_geo_file, sniff
 
-EARTH_RADIUS_M = 6_371_008.8
 AREA_TYPES = {"Polygon", "MultiPolygon"}
 
 
@@ -35,13 +35,6 @@ class Shape:
     repaired: bool = False
 
 
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
-
-
 def circle(lat: float, lon: float, radius_m: float, sides: int = 64) -> BaseGeometry:
     """A polygon approximating a circle on the ground (good to well under 1 % at city scale)."""
     dlat = math.degrees(radius_m / EARTH_RADIUS_M)
@@ -49,13 +42,6 @@ def circle(lat: float, lon: float, radius_m: float, sides: int = 64) -> BaseGeom
     ring = [(lon + dlon * math.cos(2 * math.pi * i / sides), lat + dlat * math.sin(2 * math.pi * i / sides))
             for i in range(sides)]
     return shape({"type": "Polygon", "coordinates": [ring + [ring[0]]]})
-
-
-def degrees_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
-    """(min_lat, max_lat, min_lon, max_lon) enclosing every point within radius_m of (lat, lon)."""
-    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
-    dlon = dlat / max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6)
-    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
 def clean_area(geometry: dict) -> tuple[BaseGeometry, bool]:

@@ -29,8 +29,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from testigo.alerts.geometry import degrees_box, haversine_m
 from testigo.core import audit, roles
+from testigo.geo.distance import degrees_box, haversine_m
 from testigo.reports.models import DuplicateCandidate, Report
 
 log = logging.getLogger(__name__)

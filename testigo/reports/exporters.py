@@ -20,6 +20,10 @@ from django.utils import translation
 from testigo.core import csvsafe, dates, textsafe
 from testigo.reports.models import Category, Report
 
+# Writers of extra sheets from apps above reports, by format: "xlsx" -> callable(book=, survey=,
+# reports=, taken=) adds a survey's submissions and repeats (surveys/exports.py).
+SURVEY_SHEETS: dict = {}
+
 CHUNK = 2000
 
 PUBLIC_COLUMNS = ["reference", "title", "description", "categories", "occurred_at", "published_at", "lat", "lon",
@@ -226,24 +230,11 @@ class OpenFormats:
                 yield piece
 
     def _survey_sheets(self, book, taken: str) -> None:
-        """The survey's submissions for these reports and a sheet per repeat, as the survey's own
-        XLSX export writes them (surveys/exports.py: KEY / PARENT_KEY link a repeat's rows to their
-        submission, whose ReportReference is the report's reference in the first sheet)."""
-        from testigo.surveys import exports
-        from testigo.surveys.models import Submission
-
-        submissions = Submission.objects.filter(report_id__in=self.qs.order_by().values("pk"))
-        tables, rows = exports._prepare(self.survey, submissions)
-        titles = []
-        for title in exports._sheet_titles(tables):
-            while title.lower() in {taken.lower(), *(t.lower() for t in titles)}:
-                title = f"{title[:exports.SHEET_TITLE_MAX - 2]}~2"
-            titles.append(title)
-        sheets = [book.create_sheet(title) for title in titles]
-        for sheet, table in zip(sheets, tables, strict=True):
-            sheet.append(exports._sheet_row(sheet, table.header))
-        for index, row in rows:
-            sheets[index].append(exports._sheet_row(sheets[index], row))
+        """The survey's submissions for these reports and a sheet per repeat, written by the
+        surveys app (SURVEY_SHEETS, filled in SurveysConfig.ready: reports sit below surveys)."""
+        writer = SURVEY_SHEETS.get("xlsx")
+        if writer is not None:
+            writer(book=book, survey=self.survey, reports=self.qs, taken=taken)
 
     def kml(self, progress=None) -> Iterator[str]:
         """A KML Document: a Style per category (its colour), a Placemark per report with its

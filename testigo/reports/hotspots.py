@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from testigo.alerts.geometry import EARTH_RADIUS_M
+from testigo.geo.distance import EARTH_RADIUS_M
 from testigo.reports.models import Category, Hotspot, Report
 
 Cell = tuple[int, int]

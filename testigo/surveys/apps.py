@@ -9,8 +9,11 @@ class SurveysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from testigo.reports import retention
+        from testigo.reports import exporters, retention
+        from testigo.surveys import exports
         from testigo.surveys.models import Submission
+
+        exporters.SURVEY_SHEETS["xlsx"] = exports.report_export_sheets
 
         def purge(report_ids: list[int]) -> int:
             # A purged report's submission holds its answers: it goes too (attachments cascade).

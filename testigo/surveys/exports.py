@@ -365,3 +365,24 @@ def write_xlsx(survey: Survey, submissions: QuerySet, out: BinaryIO) -> None:
     for index, row in rows:
         sheets[index].append(_sheet_row(sheets[index], row))
     book.save(out)
+
+
+def report_export_sheets(*, book, survey, reports, taken: str) -> None:
+    """The survey's submissions for `reports` and a sheet per repeat in a report XLSX export
+    (reports/exporters.py), as this module's own XLSX writes them: KEY / PARENT_KEY link a
+    repeat's rows to their submission, whose ReportReference is the report's reference in the
+    export's first sheet (titled `taken`)."""
+    from testigo.surveys.models import Submission
+
+    submissions = Submission.objects.filter(report_id__in=reports.order_by().values("pk"))
+    tables, rows = _prepare(survey, submissions)
+    titles = []
+    for title in _sheet_titles(tables):
+        while title.lower() in {taken.lower(), *(t.lower() for t in titles)}:
+            title = f"{title[:SHEET_TITLE_MAX - 2]}~2"
+        titles.append(title)
+    sheets = [book.create_sheet(title) for title in titles]
+    for sheet, table in zip(sheets, tables, strict=True):
+        sheet.append(_sheet_row(sheet, table.header))
+    for index, row in rows:
+        sheets[index].append(_sheet_row(sheets[index], row))

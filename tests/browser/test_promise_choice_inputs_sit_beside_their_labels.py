@@ -10,7 +10,9 @@ from __future__ import annotations
 NARROW_PX = 40
 
 # For every radio and checkbox inside a label: its box, and the box of the label's own words.
-_MEASURE = """() => [...document.querySelectorAll("label input[type=radio], label input[type=checkbox]")].map(box => {
+# The map's layer switcher (Leaflet's own control: its words sit in a <span>) is not a form choice.
+_MEASURE = """() => [...document.querySelectorAll("label input[type=radio], label input[type=checkbox]")]
+  .filter(box => !box.closest(".leaflet-control")).map(box => {
   const words = [...box.parentElement.childNodes].find(n => n.nodeType === 3 && n.textContent.trim());
   const range = document.createRange(); range.selectNodeContents(words);
   const i = box.getBoundingClientRect(), t = range.getBoundingClientRect();
@@ -33,7 +35,7 @@ def test_promise_alert_signup_radios_and_checkboxes_sit_beside_their_labels(page
     page.goto("/alerts/")
     checked = _assert_beside_their_words(page)
     assert page.locator("input[type=radio]").count() >= 2 and page.locator("input[type=checkbox]").count() >= 1
-    assert checked == page.locator("input[type=radio], input[type=checkbox]").count()
+    assert checked == page.locator("input[type=radio]:not(.leaflet-control *), input[type=checkbox]:not(.leaflet-control *)").count()
 
 
 def test_promise_survey_choices_sit_beside_their_labels(page, transactional_db, admin_user, category):

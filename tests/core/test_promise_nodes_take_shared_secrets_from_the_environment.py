@@ -38,7 +38,7 @@ def test_serve_refuses_without_the_shared_secrets_and_names_them(tmp_path):
     result = _testigo(_env(tmp_path, DATABASE_URL=PG, QUEUE_URL=REDIS), "serve", "--port", "8791")
     assert result.returncode != 0
     assert "TESTIGO_SECRET_KEY" in result.stderr and "TESTIGO_TIPLINE_PEPPER" in result.stderr
-    assert "multi-node" in result.stderr
+    assert "varios nodos" in result.stderr  # the default language: Spanish
     # Nothing was generated that a second node would not share.
     assert not (tmp_path / "secret_key").exists() and not (tmp_path / "tipline_pepper").exists()
 

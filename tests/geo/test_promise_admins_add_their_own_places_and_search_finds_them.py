@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from testigo.core import roles
 from testigo.geo import extraction, gazetteer, gazetteer_services
@@ -33,6 +34,13 @@ KML = b"""<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.n
 @pytest.fixture(autouse=True)
 def honduras(settings):
     settings.GAZETTEER_COUNTRIES = "HN"
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The messages below are asserted in English (the default language is Spanish)."""
+    with translation.override("en"):
+        yield
 
 
 def test_a_csv_of_colonias_is_found_in_messages_at_once():
@@ -89,7 +97,7 @@ def test_the_console_page_uploads_lists_and_removes_them(admin_user, client):
     assert "colonias.csv" in page
     bad = SimpleUploadedFile("mala.csv", b"name,lat,lon\nX,abc,1\n", content_type="text/csv")
     refused = client.post(reverse("console:places"), {"file": bad})
-    assert refused.status_code == 200 and "Row 2" in refused.content.decode()
+    assert refused.status_code == 200 and "Fila 2" in refused.content.decode()  # the console speaks Spanish
     client.post(reverse("console:places_delete_source"), {"source": "colonias.csv"})
     assert not GazetteerPlace.objects.exists()
 
