@@ -1,6 +1,6 @@
 """The console dashboard (issue #24): charts drawn as SVG on the server, each with its numbers as
 a table and a CSV download. Whoever may open the inbox may open the dashboard. Thin: the numbers
-come from console/dashboard.py, the drawings from console/charts.py."""
+come from reports/dashboard.py, the drawings from core/charts.py."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from testigo.console import charts, dashboard
 from testigo.console import selectors as console_selectors
-from testigo.console.labels import source_label
+from testigo.core import charts
 from testigo.core.access import staff_required
-from testigo.reports import selectors
+from testigo.reports import dashboard, selectors
+from testigo.reports.labels import source_label
 from testigo.reports.models import Report
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).

@@ -10,11 +10,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from testigo.console.labels import source_label
 from testigo.core import roles
 from testigo.core.numbers import DecimalNumberField, WholeNumberField
 from testigo.reports import forms as report_forms
 from testigo.reports import selectors
+from testigo.reports.labels import source_label
 from testigo.reports.models import Category, Report
 from testigo.surveys import columns as survey_columns
 from testigo.surveys import selectors as survey_selectors

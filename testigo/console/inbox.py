@@ -28,10 +28,10 @@ from django.utils.encoding import iri_to_uri
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from testigo.console.labels import SOURCE_LABELS, source_label
 from testigo.core import dates
 from testigo.core.bilingual import in_language
 from testigo.reports import duplicates
+from testigo.reports.labels import SOURCE_LABELS, source_label
 from testigo.reports.models import Report
 
 # The columns a row shows (custom_values only with a survey's answer columns); the rest of a

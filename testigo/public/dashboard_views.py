@@ -14,10 +14,10 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from testigo.console import charts, dashboard
-from testigo.console.labels import source_label
+from testigo.core import charts
 from testigo.core.bilingual import in_language
-from testigo.reports import selectors
+from testigo.reports import dashboard, selectors
+from testigo.reports.labels import source_label
 from testigo.reports.models import Category, Report
 
 

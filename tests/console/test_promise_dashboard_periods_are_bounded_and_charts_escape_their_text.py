@@ -10,8 +10,8 @@ from xml.etree import ElementTree
 import pytest
 from django.utils import timezone
 
-from testigo.console import charts, dashboard
-from testigo.core import roles
+from testigo.core import charts, roles
+from testigo.reports import dashboard
 
 
 def test_a_period_is_bounded_ordered_and_grouped_by_week_when_long():

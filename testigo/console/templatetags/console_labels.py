@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import template
 
-from testigo.console.labels import describe, source_label
 from testigo.core import audit
+from testigo.reports.labels import describe, source_label
 
 register = template.Library()
 

@@ -22,10 +22,10 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from testigo.console.labels import source_label
 from testigo.core.bilingual import in_language
 from testigo.core.models import AuditEvent
 from testigo.reports import selectors
+from testigo.reports.labels import source_label
 from testigo.reports.models import Category, Report
 
 DEFAULT_DAYS = 30
