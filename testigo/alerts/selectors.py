@@ -363,3 +363,14 @@ def zone_names() -> dict[str, str]:
         if en:
             names.setdefault(fold(en), en)
     return names
+
+
+def sent_in_period(period) -> tuple[int, int]:
+    """(alerts sent, messages queued for them) in a dashboard period (reports/dashboard.py);
+    alerts are not filtered by report."""
+    from testigo.alerts.models import Alert, AlertDelivery
+    from testigo.reports.dashboard import bounds
+
+    start, stop = bounds(period)
+    sent = Alert.objects.filter(status=Alert.Status.SENT, sent_at__gte=start, sent_at__lt=stop)
+    return sent.count(), AlertDelivery.objects.filter(alert__in=sent.values("id")).count()

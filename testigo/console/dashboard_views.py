@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from testigo.alerts import selectors as alert_selectors
 from testigo.console import selectors as console_selectors
 from testigo.core import charts
 from testigo.core.access import staff_required
@@ -81,7 +82,7 @@ def _tables(user, form: DashboardFilterForm) -> tuple[dashboard.Period, list[das
     tables.append(dashboard.Table("timing", _("Time to handle a report"),
                                   [_("Step"), _("Reports measured"), _("Median (hours)"), _("90th percentile (hours)")],
                                   [[t.label, t.measured, t.median_hours, t.p90_hours] for t in timing if t.measured]))
-    sent, messages = dashboard.alerts_sent(period)
+    sent, messages = alert_selectors.sent_in_period(period)
     tables.append(dashboard.Table("alerts", _("Alerts sent"), [_("Alerts sent"), _("Messages queued")],
                                   [[sent, messages]] if sent else []))
     extra = {"series": [charts.Series(label, per_status[value], dashboard.STATUS_COLOURS.get(value, ""))

@@ -197,12 +197,3 @@ def timings(qs) -> list[Timing]:
                 .annotate(hours=HoursBetween(F("at"), Subquery(received))).values_list("hours", flat=True))
     return [_timing(_("Receipt to verification"), list(verified)),
             _timing(_("Receipt to publication"), list(published[:TIMING_SAMPLE]))]
-
-
-def alerts_sent(period: Period) -> tuple[int, int]:
-    """(alerts sent, messages queued for them) in the period; alerts are not filtered by report."""
-    from testigo.alerts.models import Alert, AlertDelivery
-
-    start, stop = bounds(period)
-    sent = Alert.objects.filter(status=Alert.Status.SENT, sent_at__gte=start, sent_at__lt=stop)
-    return sent.count(), AlertDelivery.objects.filter(alert__in=sent.values("id")).count()
