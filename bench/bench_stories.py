@@ -14,13 +14,11 @@ functions to stderr (how the main cost was found, docs/stories.md)."""
 from __future__ import annotations
 
 import cProfile
-import gzip
 import io
 import os
 import pstats
 import sys
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -38,25 +36,10 @@ def pct(values: list[float], p: float) -> float:
 
 
 def weigh(client, url: str) -> tuple[int, int, int]:
-    found: list[str] = []
+    from testigo.core.pageweight import weigh as page_weight
 
-    class Links(HTMLParser):
-        def handle_starttag(self, tag, attrs):
-            a = dict(attrs)
-            if tag == "link" and (a.get("rel") or "") in {"stylesheet", "icon", "preload"} and a.get("href"):
-                found.append(a["href"])
-            elif tag in {"script", "img"} and a.get("src"):
-                found.append(a["src"])
-
-    def body(link: str) -> bytes:
-        response = client.get(link)
-        assert response.status_code == 200, (link, response.status_code)
-        return b"".join(response.streaming_content) if response.streaming else response.content
-
-    html = body(url)
-    Links().feed(html.decode())
-    parts = [html] + [body(link) for link in dict.fromkeys(found) if link.startswith("/")]
-    return sum(len(gzip.compress(p, compresslevel=6)) for p in parts), sum(len(p) for p in parts), len(parts)
+    found = page_weight(client, url)
+    return found["gz"], found["raw"], found["files"]
 
 
 def timed(prefix: str, name: str, client, url: str) -> None:

@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from testigo.alerts import selectors as alert_selectors
+from testigo.console import forms as console_forms
 from testigo.console import selectors as console_selectors
 from testigo.core import charts
 from testigo.core.access import staff_required
 from testigo.reports import dashboard, selectors
-from testigo.reports.labels import source_label
 from testigo.reports.models import Report
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
@@ -41,12 +41,7 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args, sources: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", _("All categories"))]
-        for parent, children in selectors.category_tree():
-            choices.append((parent.id, parent.name))
-            choices += [(child.id, f"— {child.name}") for child in children]
-        self.fields["category"].choices = choices
-        self.fields["source"].choices = [("", _("All sources"))] + [(s, source_label(s)) for s in sources]
+        console_forms.category_and_source_choices(self, sources)
 
     def values(self) -> tuple[selectors.ReportFilters, dashboard.Period, str]:
         """The valid filters (an invalid field is left out and shown with its error), the period and the area."""

@@ -44,12 +44,7 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args, sources: list[str], surveys=(), **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", _("All categories"))]
-        for parent, children in selectors.category_tree():
-            choices.append((parent.id, parent.name))
-            choices += [(child.id, f"— {child.name}") for child in children]
-        self.fields["category"].choices = choices
-        self.fields["source"].choices = [("", _("All sources"))] + [(s, source_label(s)) for s in sources]
+        category_and_source_choices(self, sources)
         self.fields["survey"].choices = [("", _("All surveys"))] + [(s.pk, s.name) for s in surveys]
         # The survey whose answers are shown as columns: the one chosen, else the category's.
         self.survey = self._chosen_survey(surveys)
@@ -203,3 +198,14 @@ class RecordingUploadForm(forms.Form):
         if not files:
             raise ValidationError(_("Choose a recording or a video to attach."))
         return files
+
+
+def category_and_source_choices(form, sources: list[str]) -> None:
+    """Fill a filter form's "category" (parents, then their children indented) and "source" choices,
+    as the inbox and the dashboard offer them."""
+    choices = [("", _("All categories"))]
+    for parent, children in selectors.category_tree():
+        choices.append((parent.id, parent.name))
+        choices += [(child.id, f"— {child.name}") for child in children]
+    form.fields["category"].choices = choices
+    form.fields["source"].choices = [("", _("All sources"))] + [(s, source_label(s)) for s in sources]
