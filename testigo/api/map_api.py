@@ -1,4 +1,4 @@
-"""/api/v1/map/clusters, /api/v1/categories, /api/v1/layers."""
+"""/api/v1/map/clusters, /api/v1/map/areas, /api/v1/categories, /api/v1/layers."""
 
 from __future__ import annotations
 

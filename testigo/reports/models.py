@@ -164,7 +164,9 @@ class Report(models.Model):
             # Filters by area (staff: the true areas; public: the public point's) and the public
             # choropleth's counts per area, read from the index alone.
             models.Index(fields=["admin1", "admin2"], name="report_admin_areas"),
-            models.Index(fields=["status", "visibility", "public_admin1", "public_admin2"],
+            # Areas first: a (status, visibility, ...) prefix would compete with the public
+            # order's index for every public page.
+            models.Index(fields=["public_admin1", "public_admin2", "status", "visibility"],
                          name="report_public_areas"),
             models.Index(fields=["merged_into"], condition=models.Q(merged_into__isnull=False),
                          name="report_merged_into"),
