@@ -122,3 +122,14 @@ def test_the_backfill_assigns_areas_to_reports_stored_before(municipalities, rep
     from testigo.core.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="reports.areas_assigned").get().data["areas"] == 1
+
+
+def test_imported_rows_get_the_areas_of_their_point_too(municipalities):
+    from testigo.reports import bulk
+
+    projection = bulk.projection_settings()
+    row = bulk.report_row({"title": "t", "description": "d", "lat": NORTH[0], "lon": NORTH[1]}, projection=projection)
+    assert (row["admin1"], row["admin2"], row["public_admin1"]) == ("Cortes", "San Pedro Sula", "Cortes")
+    typed = bulk.report_row({"title": "t", "description": "d", "lat": NORTH[0], "lon": NORTH[1], "admin1": "Yoro"},
+                            projection=projection)
+    assert (typed["admin1"], typed["admin2"]) == ("Yoro", "")
