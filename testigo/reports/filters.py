@@ -82,7 +82,7 @@ def parse_categories(value: str | None) -> list[int]:
     wanted = _csv(value)
     if not wanted:
         return []
-    ids = {w for w in wanted if w.isdigit() and len(w) < 19}
+    ids = {w for w in wanted if w.isascii() and w.isdigit() and len(w) < 19}  # "¹" is a digit too
     found = Category.objects.filter(id__in=[int(i) for i in ids]).values_list("id", "slug")
     found = list(found) + list(Category.objects.filter(slug__in=wanted).values_list("id", "slug"))
     known = {str(i) for i, _s in found} | {s for _i, s in found}
