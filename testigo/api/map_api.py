@@ -1,4 +1,4 @@
-"""/api/v1/map/clusters, /api/v1/categories, /api/v1/layers."""
+"""/api/v1/map/clusters, /api/v1/map/areas, /api/v1/categories, /api/v1/layers."""
 
 from __future__ import annotations
 
@@ -12,10 +12,19 @@ from ninja import Field, Query, Router, Schema
 from testigo.api import queries
 from testigo.api.errors import ApiError
 from testigo.api.reports_api import ReportQuery
-from testigo.api.responses import GEOJSON, CategoryList, Clusters, LayerList, PlaceList, body, with_errors
-from testigo.geo import gazetteer
+from testigo.api.responses import (
+    GEOJSON,
+    AreaCounts,
+    CategoryList,
+    Clusters,
+    LayerList,
+    PlaceList,
+    body,
+    with_errors,
+)
+from testigo.geo import areas, gazetteer
 from testigo.geo import selectors as geo_selectors
-from testigo.reports import filters
+from testigo.reports import filters, selectors
 from testigo.reports.models import Category
 
 # Endpoint summaries stay English in the OpenAPI schema (gettext_noop); the docs page translates them.
@@ -37,6 +46,29 @@ def map_clusters(request, query: Query[ClusterQuery]):
     data["bbox"] = None  # the viewport carries it
     body = json.dumps(queries.clusters(request.auth, filters.parse_filters(data), vp), separators=(",", ":"))
     return HttpResponse(body, content_type="application/json")
+
+
+class AreaQuery(ReportQuery):
+    level: str | None = None
+
+
+@router.get("/map/areas", response=with_errors({200: AreaCounts}, 400), exclude_unset=True,
+            summary=gettext_noop("Published reports counted per department or municipality"))
+def map_areas(request, query: Query[AreaQuery]):
+    """The map's choropleth view: published public reports per area of their public point (never
+    a confidential or unpublished report, never the exact point's area), with the list's filters."""
+    data = query.dict()
+    level = data.get("level") or "admin1"
+    if level not in areas.LEVELS:
+        raise ApiError(400, "invalid_level", _("level must be admin1 or admin2."))
+    rows = selectors.public_area_counts(filters.parse_filters(data), level=level)
+    centres = areas.centres(level)
+    items = []
+    for admin1, admin2, count in rows:
+        name = admin1 if level == "admin1" else admin2
+        lat, lon = centres.get((admin1, name) if level == "admin2" else admin1, (None, None))
+        items.append({"name": name, "admin1": admin1, "count": count, "lat": lat, "lon": lon})
+    return {"level": level, "total": sum(i["count"] for i in items), "items": items}
 
 
 @router.get("/categories", response=with_errors({200: CategoryList}), summary=gettext_noop("Active categories"))

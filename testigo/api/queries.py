@@ -70,7 +70,8 @@ def page(caller: Caller, filters: ReportFilters, *, limit: int, cursor: str | No
 def _pyramid_category(filters: ReportFilters) -> int | None:
     """The count pyramid's category key answering these filters exactly, or None when only the
     raw query can (several categories, source, dates or text)."""
-    if filters.sources or filters.date_from or filters.date_to or filters.text or len(filters.categories) > 1:
+    if (filters.sources or filters.date_from or filters.date_to or filters.text or len(filters.categories) > 1
+            or filters.admin1 or filters.admin2):
         return None
     return filters.categories[0] if filters.categories else counts.ALL
 

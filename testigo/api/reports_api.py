@@ -41,6 +41,8 @@ class ReportQuery(Schema):
     date_to: str | None = None
     q: str | None = None
     bbox: str | None = None
+    admin1: str | None = None
+    admin2: str | None = None
     updated_since: str | None = None
 
 

@@ -180,6 +180,20 @@ class Clusters(Schema):
     points: list[MapPoint]
 
 
+class AreaCount(Schema):
+    name: str = Field(description="the department (admin1) or municipality (admin2)")
+    admin1: str = Field(description="the department a municipality is in (its own name for a department)")
+    count: int
+    lat: float | None = Field(description="the area's centre in the gazetteer (mean of its towns), if known")
+    lon: float | None
+
+
+class AreaCounts(Schema):
+    level: str
+    total: int = Field(description="published reports with an area at this level")
+    items: list[AreaCount]
+
+
 class CategoryOut(Schema):
     id: int
     slug: str

@@ -41,6 +41,8 @@ class InboxFilterForm(forms.Form):
     date_to = forms.DateField(label=_("Received until"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))
     survey = forms.TypedChoiceField(label=_("Survey"), required=False, coerce=int, empty_value=None)
+    admin1 = forms.CharField(label=_("Department"), required=False, max_length=100)
+    admin2 = forms.CharField(label=_("Municipality"), required=False, max_length=100)
 
     def __init__(self, *args, sources: list[str], surveys=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,6 +96,8 @@ class InboxFilterForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             text=(data.get("q") or "").strip(),
+            admin1=(data.get("admin1") or "").strip(),
+            admin2=(data.get("admin2") or "").strip(),
         )
 
 

@@ -61,7 +61,8 @@ def status_counts(user, filters: selectors.ReportFilters, conditions=()) -> dict
 def stored_counts_apply(filters: selectors.ReportFilters, conditions=()) -> bool:
     """Whether the stored status counts answer these filters (statuses aside): one category or none."""
     return (len(filters.categories) <= 1 and not conditions and not filters.sources and not filters.text
-            and filters.date_from is None and filters.date_to is None and not filters.bbox)
+            and filters.date_from is None and filters.date_to is None and not filters.bbox
+            and not filters.admin1 and not filters.admin2)
 
 
 def inbox_surveys() -> list:

@@ -163,6 +163,8 @@ class PublicFilterForm(forms.Form):
     q = forms.CharField(label=_("Words"), required=False, max_length=100)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    admin1 = forms.CharField(label=_("Department"), required=False, max_length=100)
+    admin2 = forms.CharField(label=_("Municipality"), required=False, max_length=100)
 
     def __init__(self, *args, survey_category: Category | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,4 +182,5 @@ class PublicFilterForm(forms.Form):
         return selectors.ReportFilters(
             categories=[int(category)] if category else [],
             text=data.get("q", ""), date_from=data.get("date_from"), date_to=data.get("date_to"),
+            admin1=(data.get("admin1") or "").strip(), admin2=(data.get("admin2") or "").strip(),
         )

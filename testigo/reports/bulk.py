@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
+from testigo.geo import areas, gazetteer
 from testigo.reports import counts, duplicate_checks, sensitive
 from testigo.reports.models import Report
 from testigo.reports.references import new_reference, new_references
@@ -51,7 +52,7 @@ def import_connection() -> Iterator[None]:
 
 
 PROJECTED = ("reference", "tile_key", "public_lat", "public_lon", "public_tile_key", "public_title",
-             "public_description")  # what report_row adds
+             "public_description", "admin1", "admin2", "public_admin1", "public_admin2")  # what report_row adds
 
 
 def report_row(values: dict, reference: str | None = None, projection: dict | None = None) -> dict:
@@ -59,14 +60,17 @@ def report_row(values: dict, reference: str | None = None, projection: dict | No
     computed, reference drawn (unless given), defaults left to insert_reports. `projection`:
     projection_settings(), read once for many rows."""
     shadow = SimpleNamespace(reference=reference or new_reference(), lat=values.get("lat"), lon=values.get("lon"),
-                             title=values["title"], description=values["description"], redactions=[])
+                             title=values["title"], description=values["description"], redactions=[],
+                             admin1=values.get("admin1") or "", admin2=values.get("admin2") or "")
+    if shadow.lat is not None and not shadow.admin1 and not shadow.admin2:  # as create_report does
+        shadow.admin1, shadow.admin2 = areas.area_at(shadow.lat, shadow.lon, gaz=(projection or {}).get("gaz"))
     refresh_projection(shadow, **(projection or {}))  # the same public projection create_report computes
     values.update({key: getattr(shadow, key) for key in PROJECTED})
     return values
 
 
 def projection_settings() -> dict:
-    return {"radius_m": settings.FUZZ_RADIUS_M, "secret": settings.SECRET_KEY}
+    return {"radius_m": settings.FUZZ_RADIUS_M, "secret": settings.SECRET_KEY, "gaz": gazetteer.current()}
 
 
 def _sqlite_utc_text(value):
@@ -131,7 +135,7 @@ class ReportColumns:
         depends only on the true point's cell, so it comes out the same)."""
         at = self.position
         for params, reference in zip(rows, new_references(len(rows)), strict=True):
-            values = report_row({key: params[at[key]] for key in ("title", "description", "lat", "lon")},
+            values = report_row({key: params[at[key]] for key in ("title", "description", "lat", "lon", "admin1", "admin2")},
                                 reference, projection)
             for key in PROJECTED:
                 params[at[key]] = values[key]

@@ -75,7 +75,7 @@ def public_row(row: dict, slugs: list[str]) -> dict:
     return {"reference": row["reference"], "title": row["public_title"], "description": row["public_description"],
             "categories": slugs, "occurred_at": row["occurred_at"], "published_at": row["published_at"],
             "lat": row["public_lat"], "lon": row["public_lon"], "place_name": row["place_name"],
-            "admin1": row["admin1"], "admin2": row["admin2"], "source": row["public_source"],
+            "admin1": row["public_admin1"], "admin2": row["public_admin2"], "source": row["public_source"],
             "url": report_url(row["reference"]), "when": display_date(row, "published_at")}
 
 
@@ -306,8 +306,8 @@ FIRST_CHUNK = 200
 _DATETIMES = {"occurred_at", "published_at", "received_at", "updated_at"}
 _PUBLIC_SELECT = [("reference", "reference"), ("title", "public_title"), ("description", "public_description"),
                   ("occurred_at", "occurred_at"), ("published_at", "published_at"), ("lat", "public_lat"),
-                  ("lon", "public_lon"), ("place_name", "place_name"), ("admin1", "admin1"), ("admin2", "admin2"),
-                  ("source", "public_source")]
+                  ("lon", "public_lon"), ("place_name", "place_name"), ("admin1", "public_admin1"),
+                  ("admin2", "public_admin2"), ("source", "public_source")]
 _TEXT = {"title", "description", "place_name", "admin1", "admin2", "source", "reporter_name", "reporter_contact",
          "reference", "status", "visibility", "language", "merged_into"}
 

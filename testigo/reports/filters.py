@@ -19,7 +19,7 @@ from testigo.reports.models import Category, Report
 from testigo.reports.selectors import ReportFilters
 
 __all__ = ["InvalidFilter", "ReportFilters", "parse_bbox", "parse_categories", "parse_filters",
-           "parse_updated_since", "parse_zoom", "viewport"]
+           "parse_updated_since", "parse_zoom", "viewport", "parse_area"]
 
 
 class InvalidFilter(ValueError):
@@ -82,7 +82,7 @@ def parse_categories(value: str | None) -> list[int]:
     wanted = _csv(value)
     if not wanted:
         return []
-    ids = {w for w in wanted if w.isdigit() and len(w) < 19}
+    ids = {w for w in wanted if w.isascii() and w.isdigit() and len(w) < 19}  # "¹" is a digit too
     found = Category.objects.filter(id__in=[int(i) for i in ids]).values_list("id", "slug")
     found = list(found) + list(Category.objects.filter(slug__in=wanted).values_list("id", "slug"))
     known = {str(i) for i, _s in found} | {s for _i, s in found}
@@ -104,7 +104,16 @@ def parse_filters(params) -> ReportFilters:
     return ReportFilters(statuses=statuses, categories=parse_categories(params.get("category")),
                          sources=_csv(params.get("source")), date_from=_date("date_from", params.get("date_from")),
                          date_to=_date("date_to", params.get("date_to")), text=text,
-                         bbox=parse_bbox(params.get("bbox")))
+                         bbox=parse_bbox(params.get("bbox")), admin1=parse_area("admin1", params.get("admin1")),
+                         admin2=parse_area("admin2", params.get("admin2")))
+
+
+def parse_area(name: str, value: str | None) -> str:
+    """A department (admin1) or municipality (admin2) name, matched exactly as the lists show it."""
+    value = (value or "").strip()
+    if len(value) > 100:
+        raise InvalidFilter(name, _("The area name is too long."))
+    return value
 
 
 def parse_updated_since(value: str | None) -> datetime | None:

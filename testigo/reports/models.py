@@ -97,6 +97,8 @@ class Report(models.Model):
     lon = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)])
     precision_m = models.PositiveIntegerField(_("location precision (m)"), null=True, blank=True)
     place_name = models.CharField(_("place"), max_length=200, blank=True)
+    # The department and municipality: typed by a person, or filled from the point (geo/areas.py)
+    # when a report gets or changes a location without them (staff only when confidential).
     admin1 = models.CharField(_("department / state"), max_length=100, blank=True)
     admin2 = models.CharField(_("municipality"), max_length=100, blank=True)
     tile_key = models.BigIntegerField(null=True, blank=True)
@@ -114,6 +116,10 @@ class Report(models.Model):
     public_lat = models.FloatField(null=True, blank=True)
     public_lon = models.FloatField(null=True, blank=True)
     public_tile_key = models.BigIntegerField(null=True, blank=True)
+    # The areas of the public (fuzzed) point, or the typed ones when there is no point: what the
+    # public list, API, filters and choropleth show, never the exact point's areas.
+    public_admin1 = models.CharField(max_length=100, blank=True, editable=False)
+    public_admin2 = models.CharField(max_length=100, blank=True, editable=False)
     redactions = models.JSONField(default=list, blank=True)
     # When what the public sees of the report last changed (reports.public_changes), rounded up:
     # the public API's `updated_since` reads this, never `updated_at`, which staff-only edits move.
@@ -155,6 +161,13 @@ class Report(models.Model):
                          name="report_public_occurred"),
             # A report's duplicates: nearly every merged_into is NULL, so the statistics of a
             # plain index make SQLite scan the table; this one holds merged reports only.
+            # Filters by area (staff: the true areas; public: the public point's) and the public
+            # choropleth's counts per area, read from the index alone.
+            models.Index(fields=["admin1", "admin2"], name="report_admin_areas"),
+            # Areas first: a (status, visibility, ...) prefix would compete with the public
+            # order's index for every public page.
+            models.Index(fields=["public_admin1", "public_admin2", "status", "visibility"],
+                         name="report_public_areas"),
             models.Index(fields=["merged_into"], condition=models.Q(merged_into__isnull=False),
                          name="report_merged_into"),
         ]

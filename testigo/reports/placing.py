@@ -17,7 +17,7 @@ import logging
 from django.db import transaction
 
 from testigo.core import audit, roles
-from testigo.geo import extraction, gazetteer
+from testigo.geo import areas, extraction, gazetteer
 from testigo.reports import services
 from testigo.reports.models import Report
 
@@ -52,13 +52,24 @@ def locate_from_text(*, report_id: int, region: str = "", more_text: str = "") -
         changes = {"place_suggestions": suggestions}
         if lead.confidence >= extraction.LOCATE:
             changes.update(lat=lead.place.lat, lon=lead.place.lon, precision_m=lead.place.precision_m,
-                           location_from_text=True)
+                           location_from_text=True, **_areas_named(lead.place))
         report = services.update_report(report=report, actor=roles.SYSTEM, **changes)
         if report.location_from_text:
             audit.record(action="report.located_from_text", actor=roles.SYSTEM, obj=report,
                          data={"place": lead.place.label, "confidence": round(lead.confidence, 2),
                                "matched": lead.matched})
     return report
+
+
+def _areas_named(place) -> dict:
+    """The admin areas a department, municipality or town names itself (a department's centre
+    lies in some municipality it does not mean); {} for a neighbourhood, landmark or a town
+    without a municipality, which is then placed in the areas of its point (services.update_report, geo/areas.py)."""
+    admin1, admin2 = areas.area_of_place(place)
+    kind = place.get("kind") if isinstance(place, dict) else place.kind
+    if admin1 and (admin2 or kind == "department"):
+        return {"admin1": admin1, "admin2": admin2}
+    return {}  # a town GeoNames files under no municipality: its point's areas
 
 
 @transaction.atomic
@@ -73,7 +84,7 @@ def accept_suggestion(*, report: Report, actor, index: int = 0) -> Report:
     chosen = suggestions[index]
     report = services.update_report(
         report=report, actor=actor, lat=chosen["lat"], lon=chosen["lon"], precision_m=chosen["precision_m"],
-        location_from_text=True, place_suggestions=[])
+        location_from_text=True, place_suggestions=[], **_areas_named(chosen))
     audit.record(action="report.place_suggestion_accepted", actor=actor, obj=report,
                  data={"place": chosen.get("label", ""), "confidence": chosen.get("confidence")})
     return report

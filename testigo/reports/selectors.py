@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from testigo.core import paging, roles
@@ -20,7 +20,8 @@ from testigo.reports.models import Category, Media, Report
 # The only columns the public may ever receive. `public_source` is `source` as the public may
 # know it (see PUBLIC_SOURCE_ALIASES); the true source is never among these.
 PUBLIC_FIELDS = ("id", "reference", "public_title", "public_description", "occurred_at", "occurred_time_known",
-                 "published_at", "public_lat", "public_lon", "place_name", "admin1", "admin2", "public_source")
+                 "published_at", "public_lat", "public_lon", "place_name", "public_admin1", "public_admin2",
+                 "public_source")
 # The public order: newest publication first, ties broken by the (random) reference, never by the
 # internal id, so a public page cursor built from it says nothing of how many reports exist.
 PUBLIC_ORDER = (F("published_at").desc(nulls_last=True), F("reference").desc())
@@ -40,6 +41,8 @@ class ReportFilters:
     date_to: date | None = None
     text: str = ""
     bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+    admin1: str = ""  # department; public lists match the public point's area
+    admin2: str = ""  # municipality
 
     def category_ids_with_children(self) -> list[int]:
         if not self.categories:
@@ -80,6 +83,10 @@ def _apply(qs: QuerySet, filters: ReportFilters, *, public: bool, paged: bool = 
     if filters.text:
         qs = search.apply(qs, filters.text, public=public, paged=paged, statuses=() if public else filters.statuses,
                           unordered=unordered)
+    if filters.admin1:
+        qs = qs.filter(**{"public_admin1" if public else "admin1": filters.admin1})
+    if filters.admin2:
+        qs = qs.filter(**{"public_admin2" if public else "admin2": filters.admin2})
     if filters.bbox:
         west, south, east, north = filters.bbox
         lat, lon = ("public_lat", "public_lon") if public else ("lat", "lon")
@@ -117,6 +124,17 @@ def public_reports(filters: ReportFilters | None = None, *, paged: bool = False)
     match (map counts, exports); filters are then written so the order's index serves them."""
     qs = _apply(public_base(), filters or ReportFilters(), public=True, paged=paged)
     return public_values(qs.order_by(*PUBLIC_ORDER))
+
+
+def public_area_counts(filters: ReportFilters | None = None, *, level: str = "admin1") -> list[tuple[str, str, int]]:
+    """(admin1, admin2, count) of published public reports per area of their public point, most
+    first; admin2 is "" at level admin1. Reports without an area at the level are left out."""
+    qs = _apply(public_base(), filters or ReportFilters(), public=True).exclude(public_admin1="")
+    keys = ["public_admin1", "public_admin2"] if level == "admin2" else ["public_admin1"]
+    if level == "admin2":
+        qs = qs.exclude(public_admin2="")
+    rows = qs.values(*keys).annotate(n=Count("id")).order_by("-n", *keys)
+    return [(r["public_admin1"], r.get("public_admin2", ""), r["n"]) for r in rows]
 
 
 def public_count(filters: ReportFilters | None = None) -> CappedCount:

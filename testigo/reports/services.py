@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from testigo.core import audit, roles
+from testigo.geo import areas
 from testigo.geo.fuzz import fuzz
 from testigo.geo.tiles import tile_key
 from testigo.reports import counts, sensitive
@@ -68,9 +69,11 @@ def redact_text(text: str, redactions: list[str]) -> str:
     return text
 
 
-def refresh_projection(report: Report, *, radius_m: int | None = None, secret: str | None = None) -> None:
-    """Recompute the public columns (fuzzed location, redacted text) from the source fields.
-    `radius_m` and `secret` default to the settings (a bulk import reads them once per batch)."""
+def refresh_projection(report: Report, *, radius_m: int | None = None, secret: str | None = None,
+                       gaz=None) -> None:
+    """Recompute the public columns (fuzzed location, its areas, redacted text) from the source fields.
+    `radius_m`, `secret` and `gaz` (the gazetteer) default to the settings and the current one (a
+    bulk import reads them once per batch)."""
     report.tile_key = tile_key(report.lat, report.lon)
     if report.lat is not None and report.lon is not None:
         report.public_lat, report.public_lon = fuzz(
@@ -78,8 +81,11 @@ def refresh_projection(report: Report, *, radius_m: int | None = None, secret: s
             secret=secret or settings.SECRET_KEY,
         )
         report.public_tile_key = tile_key(report.public_lat, report.public_lon)
+        # The public point's areas, never the exact point's: near a border they may differ.
+        report.public_admin1, report.public_admin2 = areas.area_at(report.public_lat, report.public_lon, gaz=gaz)
     else:
         report.public_lat = report.public_lon = report.public_tile_key = None
+        report.public_admin1, report.public_admin2 = report.admin1, report.admin2  # typed: public already
     report.public_title = redact_text(report.title, report.redactions)
     report.public_description = redact_text(report.description, report.redactions)
 
@@ -129,6 +135,8 @@ def create_report(
     )
     if sensitive.any_sensitive(categories):  # the survivor pathway: confidential from the start
         report.visibility = Report.Visibility.CONFIDENTIAL
+    if lat is not None and not admin1 and not admin2:
+        report.admin1, report.admin2 = areas.area_at(lat, lon)
     refresh_projection(report)
     report.full_clean(exclude=["categories", "reference"])
     with counts.tracking():  # the map's counts: once for the row and its categories
@@ -205,6 +213,13 @@ def update_report(*, report: Report, actor, categories: list[Category] | None = 
     diff = _diff(report, categories, changes)
     if {"lat", "lon"} & diff.keys() and "location_from_text" not in changes and report.location_from_text:
         diff["location_from_text"] = [True, False]  # a person moved it: no longer a reading of the text
+    if ({"lat", "lon"} & diff.keys() and not {"admin1", "admin2"} & changes.keys()
+            and changes.get("lat", report.lat) is not None):
+        # A new point without areas given with it: its areas are the point's (geo/areas.py).
+        found = areas.area_at(changes.get("lat", report.lat), changes.get("lon", report.lon))
+        for field, value in zip(("admin1", "admin2"), found, strict=True):
+            if getattr(report, field) != value:
+                diff[field] = [getattr(report, field), value]
     roles.require_public_change(actor, report, {field: new for field, (_old, new) in diff.items()})
     if diff:
         with counts.tracking([report.pk]):  # the map's counts: once for fields and categories

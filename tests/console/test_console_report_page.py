@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def edit_data(report, **overrides):
     data = {"title": report.title, "description": report.description, "place_name": report.place_name,
+            "admin1": report.admin1, "admin2": report.admin2,
             "lat": report.lat, "lon": report.lon, "visibility": report.visibility,
             "categories": [c.id for c in report.categories.all()]}
     data.update(overrides)

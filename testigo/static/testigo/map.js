@@ -186,6 +186,29 @@
     }).catch(function () {});
   }
 
+  // Counts per department (public map only: /api/v1/map/areas counts published public reports by
+  // the area of their public point), drawn at each department's centre instead of the clusters.
+  if (el.dataset.areas) {
+    var areaLayer = L.layerGroup();
+    var drawAreas = function () {
+      getJSON(url(el.dataset.areas, { level: "admin1" })).then(function (data) {
+        areaLayer.clearLayers();
+        var most = Math.max.apply(null, [1].concat(data.items.map(function (a) { return a.count; })));
+        data.items.forEach(function (a) {
+          if (a.lat == null) return;
+          L.circleMarker([a.lat, a.lon], { className: "tg-area", radius: 8 + 28 * Math.sqrt(a.count / most), weight: 1,
+            color: "#7a1f1f", fillColor: "#c0392b", fillOpacity: 0.15 + 0.6 * (a.count / most) })
+            .bindTooltip(esc(a.name) + ": " + a.count + " " + esc(strings.reports || ""))
+            .addTo(areaLayer);
+        });
+      }).catch(fail);
+    };
+    areaLayer.on("add", function () { map.removeLayer(markers); drawAreas(); });
+    areaLayer.on("remove", function () { markers.addTo(map); });
+    if (form) form.addEventListener("submit", function () { if (map.hasLayer(areaLayer)) drawAreas(); });
+    switcher.addOverlay(areaLayer, esc(strings.perArea || "Reports per department"));
+  }
+
   // Custom layers in a layer switcher; shapes are fetched the first time a layer is shown.
   getJSON(el.dataset.layers).then(function (data) {
     if (!data.items.length) return;

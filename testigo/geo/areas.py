@@ -1,0 +1,104 @@
+"""Which department (admin1) and municipality (admin2) a point is in (docs/geo.md, "Admin areas").
+
+Read from the gazetteer (geo/gazetteer.py): the nearest GeoNames town, or municipality centre,
+within MAX_DISTANCE_M gives its department; the nearest one in that department that names a
+municipality gives the municipality (GeoNames leaves it blank for many towns; uploaded places of
+kind "municipality" fill the gaps). A point is so placed in the areas of the town it is nearest
+to: right everywhere but near a border, where the nearest town may lie across it. Beyond
+MAX_DISTANCE_M of every town (the sea, another country) the point has no area. Admin polygons
+are not read (none are stored yet): see docs/geo.md.
+
+The index is built once per gazetteer (a grid of quarter-degree cells, a few milliseconds for a
+country's ~2,000 towns) and kept while the gazetteer is current.
+"""
+
+from __future__ import annotations
+
+import threading
+from math import floor
+
+from testigo.geo import gazetteer
+
+# Farther than this from every town and municipality centre, a point is in no known area.
+MAX_DISTANCE_M = 25_000
+CELL_DEG = 0.25  # ~27 km: the 3x3 cells around a point hold every place within MAX_DISTANCE_M
+AREA_KINDS = ("town", "municipality")
+LEVELS = ("admin1", "admin2")
+
+_lock = threading.Lock()
+_held: dict = {"gazetteer": None, "grid": None}
+
+
+def _cell(lat: float, lon: float) -> tuple[int, int]:
+    return floor(lat / CELL_DEG), floor(lon / CELL_DEG)
+
+
+def _grid(gaz: gazetteer.Gazetteer) -> dict[tuple[int, int], list[tuple[gazetteer.Place, str, str]]]:
+    """cell -> [(place, admin1, admin2)] for every place that names the areas it is in."""
+    grid: dict[tuple[int, int], list] = {}
+    for place in gaz.places:
+        if place.kind not in AREA_KINDS or not place.admin1:
+            continue
+        admin2 = place.name if place.kind == "municipality" else place.parent
+        grid.setdefault(_cell(place.lat, place.lon), []).append((place, place.admin1[:100], admin2[:100]))
+    return grid
+
+
+def _current_grid(gaz: gazetteer.Gazetteer | None = None) -> dict:
+    gaz = gaz or gazetteer.current()
+    with _lock:
+        if _held["gazetteer"] is not gaz:
+            _held["grid"], _held["gazetteer"] = _grid(gaz), gaz
+        return _held["grid"]
+
+
+def area_at(lat: float | None, lon: float | None, *, gaz: gazetteer.Gazetteer | None = None) -> tuple[str, str]:
+    """(admin1, admin2) of the point, or ("", "") when it has none or is far from every town."""
+    if lat is None or lon is None:
+        return "", ""
+    grid = _current_grid(gaz)
+    here = gazetteer.Place("", "town", lat, lon)
+    row, col = _cell(lat, lon)
+    near = []
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            for place, admin1, admin2 in grid.get((row + dr, col + dc), ()):
+                d = gazetteer.distance_m(here, place)
+                if d <= MAX_DISTANCE_M:
+                    near.append((d, admin1, admin2))
+    if not near:
+        return "", ""
+    near.sort()
+    admin1 = near[0][1]
+    # Many GeoNames towns name no municipality: the nearest one in the same department that does.
+    admin2 = next((a2 for _d, a1, a2 in near if a2 and a1 == admin1), "")
+    return admin1, admin2
+
+
+def area_of_place(place: dict | gazetteer.Place) -> tuple[str, str]:
+    """(admin1, admin2) a gazetteer place (or its as_dict()) names itself: a department names only
+    admin1; a municipality is its own admin2; a town's admin2 is its parent. Neighbourhoods'
+    parents may be a town, so they are placed by their point instead ("", "" here)."""
+    get = place.get if isinstance(place, dict) else lambda k, d="": getattr(place, k, d)
+    kind, admin1 = get("kind", ""), (get("admin1", "") or "")[:100]
+    if kind == "department":
+        return (get("name", "") or "")[:100], ""
+    if kind == "municipality":
+        return admin1, (get("name", "") or "")[:100]
+    if kind == "town":
+        return admin1, (get("parent", "") or "")[:100]
+    return "", ""
+
+
+def centres(level: str, *, gaz: gazetteer.Gazetteer | None = None) -> dict:
+    """Where to draw each area's count: {department: (lat, lon)} at level admin1,
+    {(department, municipality): (lat, lon)} at admin2 (the gazetteer's centres: the mean of
+    their towns for GeoNames areas, or the uploaded place's point)."""
+    gaz = gaz or gazetteer.current()
+    kind = "department" if level == "admin1" else "municipality"
+    out = {}
+    for place in gaz.places:
+        if place.kind == kind:
+            key = place.name if level == "admin1" else (place.admin1, place.name)
+            out.setdefault(key, (round(place.lat, 5), round(place.lon, 5)))
+    return out
