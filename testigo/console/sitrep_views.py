@@ -10,12 +10,16 @@ so a situation report may be handed out without leaking a confidential report or
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import shutil
 import subprocess
 import tempfile
+from pathlib import Path
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -26,6 +30,8 @@ from django.utils.translation import gettext_lazy
 
 from testigo.core import charts
 from testigo.core.access import staff_required
+from testigo.geo import basemaps
+from testigo.geo.topojson import topojson_to_geojson
 from testigo.reports import dashboard, selectors
 from testigo.reports.models import Report
 from testigo.stories import selectors as story_selectors
@@ -59,6 +65,25 @@ class SituationReportForm(forms.Form):
         data = getattr(self, "cleaned_data", {})
         period = dashboard.period_of(data.get("date_from"), data.get("date_to"))
         return period, (data.get("area") or "").strip(), data.get("lang") or ""
+
+
+@functools.lru_cache(maxsize=1)
+def country_outline() -> list:
+    """The borders of the vendored world-atlas region (Natural Earth 1:50m, the Americas around the
+    deployment) as rings of [lon, lat]: drawn under the map's points, read once per process."""
+    path = Path(__file__).resolve().parent.parent / "static" / basemaps.WORLD_ATLAS / "region-50m.json"
+    try:
+        collection = topojson_to_geojson(json.loads(path.read_text(encoding="utf-8")), max_points=500_000)
+    except (OSError, ValueError, ValidationError):
+        return []
+    rings = []
+    for feature in collection["features"]:
+        geometry = feature.get("geometry") or {}
+        polygons = ([geometry["coordinates"]] if geometry.get("type") == "Polygon" else
+                    geometry.get("coordinates", []) if geometry.get("type") == "MultiPolygon" else [])
+        for polygon in polygons:
+            rings.extend(ring for ring in polygon[:1] if len(ring) > 2)  # the outer ring; lakes are not drawn
+    return rings
 
 
 def chromium() -> str | None:
@@ -114,7 +139,8 @@ def _context(user, form: SituationReportForm, language: str) -> dict:
             (_("Channels"), len(sources)),
         ],
         "figures": figures,
-        "map_svg": svgmap.svg(points, label=_("Map of the approximate places of the period's published reports")),
+        "map_svg": svgmap.svg(points, label=_("Map of the approximate places of the period's published reports"),
+                              outline=country_outline()),
         "map_count": len(points), "published_count": published_count,
         "notable": points[:NOTABLE], "stories": stories,
         "chromium": bool(chromium()),

@@ -134,3 +134,13 @@ def test_without_chromium_the_pdf_link_says_it_is_unavailable(client_as, period_
     assert "PDF is unavailable on this server" in html and "Download PDF" not in html
     response = client.get("/console/situation-report/pdf/?lang=en")
     assert response.status_code == 503 and "Chromium is not installed" in response.content.decode()
+
+
+def test_the_map_draws_the_country_outline_under_the_points_without_a_tile_server(client_as, period_reports):
+    html = client_as(roles.MODERATOR).get("/console/situation-report/?lang=en").content.decode()
+    map_svg = re.search(r'<svg class="story-map".*?</svg>', _section(html, "map"), re.S).group(0)
+    outline = re.search(r'<path class="outline" d="([^"]+)"', map_svg)
+    assert outline and outline.group(1).count("M") >= 1  # Honduras' border, from the vendored world-atlas
+    assert map_svg.index('class="outline"') < map_svg.index("<circle")  # under the points
+    assert "http" not in map_svg.replace('xmlns="http://www.w3.org/2000/svg"', "").split('href="/')[0]
+    assert len(html) < 300_000
