@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from testigo.core import charts
 from testigo.core.access import staff_required
 from testigo.geo import basemaps
+from testigo.geo.models import Layer
 from testigo.geo.topojson import topojson_to_geojson
 from testigo.reports import dashboard, selectors
 from testigo.reports.models import Report
@@ -40,6 +41,7 @@ from testigo.stories import svgmap
 NOTABLE = 10
 MAP_POINTS = 300  # the map's newest published reports of the period; more would be a blot on A4
 PDF_TIMEOUT_S = 60
+MAX_LAYER_VERTICES = 200_000  # a layer's polygons drawn under the map's points; a bigger one is cut short
 LANGUAGES = (("es", "Español"), ("en", "English"))
 
 
@@ -76,14 +78,36 @@ def country_outline() -> list:
         collection = topojson_to_geojson(json.loads(path.read_text(encoding="utf-8")), max_points=500_000)
     except (OSError, ValueError, ValidationError):
         return []
+    return _rings(collection, outer_only=True)
+
+
+def _rings(collection: dict, *, outer_only: bool = False, budget: int = 10**6) -> list:
+    """The polygon rings of a GeoJSON FeatureCollection, at most `budget` vertices in all."""
     rings = []
-    for feature in collection["features"]:
-        geometry = feature.get("geometry") or {}
-        polygons = ([geometry["coordinates"]] if geometry.get("type") == "Polygon" else
-                    geometry.get("coordinates", []) if geometry.get("type") == "MultiPolygon" else [])
+    for feature in (collection or {}).get("features") or []:
+        geometry = (feature or {}).get("geometry") or {}
+        polygons = ([geometry.get("coordinates")] if geometry.get("type") == "Polygon" else
+                    geometry.get("coordinates") if geometry.get("type") == "MultiPolygon" else None) or []
         for polygon in polygons:
-            rings.extend(ring for ring in polygon[:1] if len(ring) > 2)  # the outer ring; lakes are not drawn
+            for ring in (polygon[:1] if outer_only else polygon):
+                if not isinstance(ring, list) or len(ring) < 3:
+                    continue
+                budget -= len(ring)
+                if budget < 0:
+                    return rings
+                rings.append([pair[:2] for pair in ring if isinstance(pair, list) and len(pair) >= 2])
     return rings
+
+
+def zone_overlays() -> list[tuple[str, list]]:
+    """The deployment's PUBLIC map layers shown by default (districts, zones...) as (colour, rings):
+    only their polygons, at most MAX_LAYER_VERTICES vertices per layer."""
+    overlays = []
+    for layer in Layer.objects.filter(is_public=True, visible_by_default=True).only("geojson", "colour"):
+        rings = _rings(layer.geojson, budget=MAX_LAYER_VERTICES)
+        if rings:
+            overlays.append((layer.colour, rings))
+    return overlays
 
 
 def chromium() -> str | None:
@@ -140,7 +164,7 @@ def _context(user, form: SituationReportForm, language: str) -> dict:
         ],
         "figures": figures,
         "map_svg": svgmap.svg(points, label=_("Map of the approximate places of the period's published reports"),
-                              outline=country_outline()),
+                              outline=country_outline(), overlays=zone_overlays()),
         "map_count": len(points), "published_count": published_count,
         "notable": points[:NOTABLE], "stories": stories,
         "chromium": bool(chromium()),

@@ -144,3 +144,19 @@ def test_the_map_draws_the_country_outline_under_the_points_without_a_tile_serve
     assert map_svg.index('class="outline"') < map_svg.index("<circle")  # under the points
     assert "http" not in map_svg.replace('xmlns="http://www.w3.org/2000/svg"', "").split('href="/')[0]
     assert len(html) < 300_000
+
+
+def test_the_map_draws_the_public_default_layers_zones_and_never_a_private_layer(client_as, period_reports):
+    from testigo.geo.models import Layer
+
+    square = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {
+        "type": "Polygon", "coordinates": [[[-87.8, 14.3], [-87.5, 14.3], [-87.5, 14.6], [-87.8, 14.6], [-87.8, 14.3]]]}}]}
+    Layer.objects.create(name_es="Zonas", name_en="Zones", geojson=square, feature_count=1, colour="#aa3377",
+                         visible_by_default=True, is_public=True)
+    Layer.objects.create(name_es="Privada", name_en="Private", geojson=square, feature_count=1, colour="#117733",
+                         visible_by_default=True, is_public=False)
+    html = client_as(roles.MODERATOR).get("/console/situation-report/?lang=en").content.decode()
+    map_svg = re.search(r'<svg class="story-map".*?</svg>', _section(html, "map"), re.S).group(0)
+    assert 'class="overlay"' in map_svg and 'stroke="#aa3377"' in map_svg
+    assert "#117733" not in map_svg
+    assert map_svg.index('class="overlay"') < map_svg.index("<circle")
