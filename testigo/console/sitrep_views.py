@@ -220,6 +220,8 @@ def situation_report_pdf(request):
     with translation.override(language):
         context = _context(request.user, form, language)
         context["for_pdf"] = True
+        for item in context["notable"] + context["stories"]:  # a PDF's links must name the site
+            item["url"] = request.build_absolute_uri(item["url"])
         html = render_to_string("console/situation_report.html", context, request=request)
         pdf = html_to_pdf(html)
         if pdf is None:
