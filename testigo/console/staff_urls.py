@@ -12,6 +12,7 @@ from testigo.console import (
     help_views,
     report_views,
     retention_views,
+    sitrep_views,
     twofactor_views,
     views,
 )
@@ -22,6 +23,8 @@ urlpatterns = [
     path("export/", views.inbox_export, name="inbox_export"),
     path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
     path("dashboard/<slug:key>.csv", dashboard_views.dashboard_csv, name="dashboard_csv"),
+    path("situation-report/", sitrep_views.situation_report, name="situation_report"),
+    path("situation-report/pdf/", sitrep_views.situation_report_pdf, name="situation_report_pdf"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_view, name="password"),

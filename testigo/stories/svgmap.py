@@ -13,8 +13,11 @@ WIDTH, HEIGHT, PAD = 600, 320, 24
 MIN_SPAN_DEG = 0.02  # about 2 km: a single report is not drawn at street scale
 
 
-def svg(points: list[dict], *, label: str) -> SafeString:
-    """points: dicts with public_lat, public_lon, number, title, url. Empty → empty string."""
+def svg(points: list[dict], *, label: str, outline: list[list[list[float]]] | None = None,
+        overlays: list[tuple[str, list]] | None = None) -> SafeString:
+    """points: dicts with public_lat, public_lon, number, title, url. Empty → empty string.
+    outline: optional rings of [lon, lat] (country borders) drawn under the points, clipped by the frame;
+    overlays: optional (colour, rings) pairs (the deployment's zones) drawn over the outline, under the points."""
     points = [p for p in points if p.get("public_lat") is not None and p.get("public_lon") is not None]
     if not points:
         return mark_safe("")
@@ -36,6 +39,25 @@ def svg(points: list[dict], *, label: str) -> SafeString:
     parts = [f'<svg class="story-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
              f'role="img" aria-label="{escape(label)}">',
              f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#eef2f0"/>']
+    def path(rings_lonlat) -> str:
+        rings = []
+        for ring in rings_lonlat:
+            corners = []
+            for lon, lat in ring:  # a vertex within a pixel of the last one adds nothing but bytes
+                x, y = xy(lat, lon)
+                if not corners or abs(x - corners[-1][0]) + abs(y - corners[-1][1]) >= 1:
+                    corners.append((x, y))
+            if len(corners) > 2 and any(-WIDTH <= x <= 2 * WIDTH and -HEIGHT <= y <= 2 * HEIGHT for x, y in corners):
+                rings.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in corners) + "Z")
+        return "".join(rings)
+
+    if outline and (d := path(outline)):
+        parts.append(f'<path class="outline" d="{d}" fill="#fbfbf8" stroke="#8a8a80" stroke-width="1" '
+                     f'stroke-linejoin="round"/>')
+    for colour, rings in overlays or ():
+        if d := path(rings):
+            parts.append(f'<path class="overlay" d="{d}" fill="{escape(colour)}" fill-opacity=".12" '
+                         f'stroke="{escape(colour)}" stroke-width="1.5" fill-rule="evenodd"/>')
     for p in points:
         x, y = xy(p["public_lat"], p["public_lon"])
         parts.append(f'<a href="{escape(p["url"])}"><title>{p["number"]}. {escape(p["title"])}</title>'
