@@ -124,13 +124,12 @@ def _page(request, *, form=None, aerial_form=None, status=200):
         "tiling": Tileset.objects.filter(status=Tileset.Status.TILING).exists()}, status=status)
 
 
+@require_POST
 @refuse_oversized_before_reading
 @staff_required(roles.MANAGE_LAYERS)
 def tileset_aerial(request):
     """Upload aerial imagery; the worker tiles it (the list shows its progress) and then shows it."""
     refusal = getattr(request, "_tileset_refusal", "")
-    if request.method != "POST":
-        return redirect("console:tilesets")
     form = AerialForm(None if refusal else request.POST, None if refusal else request.FILES, prefix="aerial")
     if refusal:
         form.is_bound = True
