@@ -14,6 +14,7 @@ from django.template.loader import get_template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
+from nacl.exceptions import CryptoError
 
 from testigo.console import duplicate_views
 from testigo.console import selectors as console_selectors
@@ -343,8 +344,12 @@ def media_original(request, media_id: int):
     if opener is None:
         messages.error(request, _("This original is sealed: a tip-line key holder can open it."))
         return redirect("console:report", media.report.reference)
-    with media.original.open("rb") as handle:
-        data = opener(handle.read())
+    try:
+        with media.original.open("rb") as handle:
+            data = opener(handle.read())
+    except CryptoError:
+        messages.error(request, _("This original could not be opened: it is damaged or sealed to another key."))
+        return redirect("console:report", media.report.reference)
     response = HttpResponse(data, content_type="application/octet-stream")
     for name, value in {"Content-Disposition": f'attachment; filename="{media.kind}-{media.pk}-original"',
                         "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",

@@ -42,6 +42,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from nacl.exceptions import CryptoError
 
 from testigo.core import audit, dates, roles
 from testigo.core.bilingual import in_language
@@ -136,13 +137,18 @@ class EvidencePackage:
                 if media.original and media.original.storage.exists(media.original.name):
                     # Kept as sent (TESTIGO_MEDIA_KEEP_ORIGINALS), sealed to the tip-line key: opened
                     # only for an exporter holding it (`unseal`); its sha256 is `sha256_original`.
-                    if self.unseal is None:
+                    content = None
+                    if self.unseal is not None:
+                        try:
+                            with media.original.open("rb") as handle:
+                                content = self.unseal(handle.read())
+                        except CryptoError:  # damaged, or sealed to a key no longer held
+                            content = None
+                    if content is None:
                         media_rows[-1]["original_sealed"] = True
                         media_rows[-1]["original_note"] = _("Original as sent: sealed: a tip-line key holder can "
                                                             "open it.")
                         continue
-                    with media.original.open("rb") as handle:
-                        content = self.unseal(handle.read())
                     original = f"media/{report.reference}/{media.kind}-{media.pk}-original"
                     yield from self._member(archive, sink, original, [content], stored=True, size=len(content))
                     media_rows[-1]["original_file"] = f"../{original}"

@@ -153,3 +153,22 @@ def test_a_key_rotation_reseals_the_original_to_the_new_key(report_factory, vide
     assert hashlib.sha256(sealing.open_with(rotation.org_private, sealed)).hexdigest() == clip.sha256
     with pytest.raises(crypto.CryptoError):
         sealing.open_with(old_key, sealed)
+
+
+def test_a_damaged_sealed_original_is_said_not_crashed(make_user, report_factory, video):
+    holder = make_user(roles.ADMIN, username="key-holder")
+    vault.initialise(user=holder, password=PASSWORD)
+    client = logged_in(holder)
+    report = report_factory()
+    recordings.hold_recordings(report=report, files=[("clip.mov", video)])
+    clip = report.media.get()
+    with default_storage.open(clip.original.name, "rb") as handle:
+        sealed = bytearray(handle.read())
+    sealed[-10] ^= 0xFF
+    default_storage.delete(clip.original.name)
+    default_storage.save(clip.original.name, io.BytesIO(bytes(sealed)))
+    response = client.get(f"/console/media/{clip.id}/original/", follow=True)
+    assert "could not be opened" in response.content.decode()
+    opener = recordings.original_opener(response.wsgi_request)
+    package, entry = package_of(report, holder, unseal=opener)
+    assert entry["original_sealed"] is True and "original_file" not in entry
