@@ -346,7 +346,8 @@ MEDIA_UPLOAD_MAX_MB = int(env("MEDIA_UPLOAD_MAX_MB", "100"))
 MEDIA_UPLOAD_MAX_FILES = int(env("MEDIA_UPLOAD_MAX_FILES", "2"))
 # Keep the original as sent (with its GPS and device tags) beside the clean copy, for staff who
 # take evidence packages only, never public. Off by default: the clean copy and the original's
-# sha256 are the evidence; the original is what would expose the reporter.
+# sha256 are the evidence; the original is what would expose the reporter. A kept original is
+# sealed to the tip-line key (tipline/sealing.py); with no tip-line key set up, none is kept.
 MEDIA_KEEP_ORIGINALS = env_bool("MEDIA_KEEP_ORIGINALS", False)
 # A public dashboard at /dashboard/ from published reports only (docs/dashboard.md); off by default.
 PUBLIC_DASHBOARD = env_bool("PUBLIC_DASHBOARD", False)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from testigo.core import roles
 from testigo.core.access import staff_required
-from testigo.reports import evidence
+from testigo.reports import evidence, recordings
 
 
 class EvidenceForm(forms.Form):
@@ -38,7 +38,8 @@ def _download(package: evidence.EvidencePackage) -> StreamingHttpResponse:
 
 def _package(request, references: list[str], with_contact: bool) -> evidence.EvidencePackage:
     reports = evidence.chosen_reports(actor=request.user, references=references)
-    return evidence.evidence_zip(reports=reports, actor=request.user, with_contact=with_contact)
+    return evidence.evidence_zip(reports=reports, actor=request.user, with_contact=with_contact,
+                                 unseal=recordings.original_opener(request))
 
 
 @require_POST

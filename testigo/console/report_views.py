@@ -7,13 +7,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
+from nacl.exceptions import CryptoError
 
 from testigo.console import duplicate_views
 from testigo.console import selectors as console_selectors
@@ -139,6 +140,8 @@ def _render(request, report: Report, *, status: int = 200, **forms):
         "panels": report_panels(),
         "is_public": report.status == Status.PUBLISHED and report.visibility == Report.Visibility.PUBLIC,
         "may_export_evidence": roles.may_export_evidence(user),
+        "may_open_originals": recordings.original_opener(request) is not None,
+        "originals_not_kept": recordings.originals_not_kept(),
         "may_take_contacts": roles.may_take_contacts(user),
     }
     return render(request, "console/report.html", context, status=status)
@@ -331,13 +334,26 @@ def media_poster(request, media_id: int):
 @staff_required()
 def media_original(request, media_id: int):
     """The original of a recording or video as it was sent, metadata and all (kept only when
-    TESTIGO_MEDIA_KEEP_ORIGINALS is on): downloaded, never played in the console, and only by
-    those who may take evidence packages."""
+    TESTIGO_MEDIA_KEEP_ORIGINALS is on, sealed to the tip-line key: reports/recordings.py):
+    downloaded, never played in the console, only by those who may take evidence packages and
+    only when they hold the tip-line key, unlocked in their session."""
     media = _staff_media(request, media_id)
     if not media.original or not roles.may_export_evidence(request.user):
         raise Http404
-    return ranged.file_response(request, media.original, content_type="application/octet-stream", headers={
-        "Content-Disposition": f'attachment; filename="{media.kind}-{media.pk}-original"',
-        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
-        "Content-Security-Policy": "sandbox; default-src 'none'"})
+    opener = recordings.original_opener(request)
+    if opener is None:
+        messages.error(request, _("This original is sealed: a tip-line key holder can open it."))
+        return redirect("console:report", media.report.reference)
+    try:
+        with media.original.open("rb") as handle:
+            data = opener(handle.read())
+    except CryptoError:
+        messages.error(request, _("This original could not be opened: it is damaged or sealed to another key."))
+        return redirect("console:report", media.report.reference)
+    response = HttpResponse(data, content_type="application/octet-stream")
+    for name, value in {"Content-Disposition": f'attachment; filename="{media.kind}-{media.pk}-original"',
+                        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
+                        "Content-Security-Policy": "sandbox; default-src 'none'"}.items():
+        response[name] = value
+    return response
 

@@ -7,7 +7,9 @@ For one report or a staff-chosen set (a future Story passes its linked reports t
     reports/<reference>.json   the staff view of the report, with each file's two hashes
     reports/<reference>.html   the same, print-ready: inline CSS, no script, no external resource
     media/<reference>/<file>   the stored files, byte for byte (and a recording's original as
-                               sent, `<kind>-<id>-original`, when TESTIGO_MEDIA_KEEP_ORIGINALS kept it)
+                               sent, `<kind>-<id>-original`, when TESTIGO_MEDIA_KEEP_ORIGINALS kept it
+                               and the exporter holds the tip-line key it is sealed to; otherwise
+                               the JSON lists it as sealed, with its sha256)
     audit/events.jsonl         every audit event about the reports, with its chain fields
     audit/verify.txt           `testigo audit-verify`, run while the package was made
     SHA256SUMS                 `sha256sum -c SHA256SUMS` checks every file above
@@ -40,6 +42,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from nacl.exceptions import CryptoError
 
 from testigo.core import audit, dates, roles
 from testigo.core.bilingual import in_language
@@ -114,6 +117,7 @@ class EvidencePackage:
     generated_at: datetime
     filename: str
     sums: list[tuple[str, str]] = field(default_factory=list)  # (sha256, path), in archive order
+    unseal: Callable[[bytes], bytes] | None = None  # opens sealed originals (recordings.original_opener)
 
     def stream(self) -> Iterator[bytes]:
         sink = _Sink()
@@ -131,10 +135,22 @@ class EvidencePackage:
                                         stored=media.kind in STORED_KINDS, size=media.size)
                 media_rows.append(media_entry(media, path=path, stored_sha256=self.sums[-1][0]))
                 if media.original and media.original.storage.exists(media.original.name):
-                    # Kept as sent (TESTIGO_MEDIA_KEEP_ORIGINALS): its sha256 is `sha256_original`.
+                    # Kept as sent (TESTIGO_MEDIA_KEEP_ORIGINALS), sealed to the tip-line key: opened
+                    # only for an exporter holding it (`unseal`); its sha256 is `sha256_original`.
+                    content = None
+                    if self.unseal is not None:
+                        try:
+                            with media.original.open("rb") as handle:
+                                content = self.unseal(handle.read())
+                        except CryptoError:  # damaged, or sealed to a key no longer held
+                            content = None
+                    if content is None:
+                        media_rows[-1]["original_sealed"] = True
+                        media_rows[-1]["original_note"] = _("Original as sent: sealed: a tip-line key holder can "
+                                                            "open it.")
+                        continue
                     original = f"media/{report.reference}/{media.kind}-{media.pk}-original"
-                    yield from self._member(archive, sink, original, _file_chunks(media.original),
-                                            stored=True, size=media.original.size)
+                    yield from self._member(archive, sink, original, [content], stored=True, size=len(content))
                     media_rows[-1]["original_file"] = f"../{original}"
             data = report_data(report, media_rows, with_contact=self.with_contact)
             text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
@@ -188,14 +204,16 @@ class EvidencePackage:
 
 
 def evidence_zip(*, reports: list[Report], actor, with_contact: bool = False,
-                 language: str | None = None) -> EvidencePackage:
+                 language: str | None = None, unseal: Callable[[bytes], bytes] | None = None) -> EvidencePackage:
     """An evidence package of `reports` (one, a chosen set, or a future Story's linked reports)
     for `actor`, ready to stream. Checks the actor's role and that they may see each report,
     and records "report.evidence_exported" on each report before anything is sent.
 
     `with_contact` adds the reporters' names and contacts, only for roles that may carry
     contacts away (roles.may_take_contacts). `language`: the HTML pages' language (the active
-    one by default: the requesting staff member's)."""
+    one by default: the requesting staff member's). `unseal`: opens recordings' sealed originals
+    (recordings.original_opener(request): the exporter holds the tip-line key, unlocked); without
+    it each is listed as sealed, with its sha256, and not included."""
     roles.require_evidence_export(actor)
     reports = list({r.pk: r for r in reports}.values())  # once each, in the order given
     if not reports:
@@ -220,7 +238,7 @@ def evidence_zip(*, reports: list[Report], actor, with_contact: bool = False,
     return EvidencePackage(reports=list(reports), actor_name=actor_name,
                            language=language or translation.get_language() or settings.LANGUAGE_CODE,
                            with_contact=with_contact, generated_at=now,
-                           filename=f"evidence-{name}-{now:%Y%m%d-%H%M%S}.zip")
+                           filename=f"evidence-{name}-{now:%Y%m%d-%H%M%S}.zip", unseal=unseal)
 
 
 def _shown(report: Report, data: dict) -> dict:

@@ -10,7 +10,12 @@ single tag, cutting at TESTIGO_MEDIA_MAX_*_SECONDS), takes a still frame of a vi
 poster, and stores the clean copy with the sha256 of the original and of the copy. Then:
 
 - the original's bytes are dropped, unless TESTIGO_MEDIA_KEEP_ORIGINALS keeps them beside the
-  copy for staff who take evidence packages (never public, never served inline);
+  copy for staff who take evidence packages (never public, never served inline). A kept original
+  is SEALED as tip-line files are: encrypted to the organisation's tip-line public key, so a
+  stolen disk or backup reveals nothing, and only a tip-line key holder (key unlocked in their
+  session) opens it. reports sits below tipline, so the tip line fills `SEALER` at start-up
+  (TiplineConfig.ready); while no tip-line key exists the original is NOT kept (the report says
+  so to staff);
 - a file ffmpeg cannot read, or anything else that goes wrong, turns the row into a failure whose
   reason staff read on the report: nothing crashes, and the held ciphertext is deleted;
 - ffmpeg missing: the job is retried (Huey), the file stays held.
@@ -20,6 +25,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -38,6 +45,43 @@ from testigo.reports.models import HeldRecording, Media, Report
 from testigo.reports.photos import HELD_MAX_AGE, HELD_NAME_BYTES, QUARANTINE_DIR, store_media
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Sealer:
+    """How a kept original is sealed and opened; filled by the tip line (TiplineConfig.ready),
+    which reports may not import. Empty: no original can be kept.
+
+    available() -> the tip line has an organisation key to seal to;
+    seal(data) -> the sealed bytes, or None when there is no key;
+    opener(request) -> a function opening sealed bytes with the key unlocked in that staff
+    session, or None when the user holds no key or has not unlocked it."""
+
+    available: Callable[[], bool] | None = None
+    seal: Callable[[bytes], bytes | None] | None = None
+    opener: Callable[[object], Callable[[bytes], bytes] | None] | None = None
+
+
+SEALER = Sealer()
+
+
+def sealing_available() -> bool:
+    return SEALER.available is not None and bool(SEALER.available())
+
+
+def seal_original(data: bytes) -> bytes | None:
+    """The original sealed to the tip-line key, or None: then it is not kept."""
+    return SEALER.seal(data) if SEALER.seal is not None else None
+
+
+def original_opener(request) -> Callable[[bytes], bytes] | None:
+    """Opens sealed originals for this request's staff member, or None if they cannot."""
+    return SEALER.opener(request) if SEALER.opener is not None else None
+
+
+def originals_not_kept() -> bool:
+    """True when the operator asks for originals but there is no tip-line key to seal them to."""
+    return bool(settings.MEDIA_KEEP_ORIGINALS) and not sealing_available()
 ERROR_LENGTH = HeldRecording._meta.get_field("error").max_length
 
 
@@ -96,12 +140,15 @@ def process_held_recording(*, held_id: int, key: bytes) -> Media | None:
 def _store(row: HeldRecording, clean, *, poster: bytes, original: bytes) -> Media:
     with transaction.atomic():
         media = store_media(report=row.report, clean=clean, poster=poster)
-        if settings.MEDIA_KEEP_ORIGINALS:
-            media.original.save(secrets.token_hex(HELD_NAME_BYTES), ContentFile(original), save=False)
+        sealed = seal_original(original) if settings.MEDIA_KEEP_ORIGINALS else None
+        if sealed is not None:
+            media.original.save(secrets.token_hex(HELD_NAME_BYTES), ContentFile(sealed), save=False)
             media.save(update_fields=["original"])
+        elif settings.MEDIA_KEEP_ORIGINALS:
+            log.warning("recording %s: original not kept, the tip line has no key to seal it to", media.pk)
         audit.record(action="report.media_added", obj=row.report,
                      data={"sha256": clean.sha256, "processed_sha256": media.processed_sha256, "kind": clean.kind,
-                           "source": "web", "original_kept": bool(settings.MEDIA_KEEP_ORIGINALS)})
+                           "source": "web", "original_kept": sealed is not None})
         held = row.held
         row.delete()
     default_storage.delete(held)

@@ -17,6 +17,7 @@ from testigo.console.evidence_views import _download
 from testigo.core import audit, markup, roles
 from testigo.core.access import staff_required
 from testigo.core.models import AuditEvent
+from testigo.reports import recordings
 from testigo.reports.models import Category, Report
 from testigo.stories import selectors, services
 from testigo.stories.models import Story
@@ -149,7 +150,8 @@ def story_evidence(request, pk: int):
     story = get_object_or_404(Story, pk=pk)
     try:
         package = services.evidence_package(actor=request.user, story=story,
-                                            with_contact=request.POST.get("with_contact") == "1")
+                                            with_contact=request.POST.get("with_contact") == "1",
+                                            unseal=recordings.original_opener(request))
     except (ValidationError, PermissionDenied) as exc:
         for message in getattr(exc, "messages", [str(exc)]):
             messages.error(request, message)

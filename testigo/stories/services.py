@@ -150,15 +150,16 @@ def set_status(*, actor, story: Story, status: str) -> Story:
     return story
 
 
-def evidence_package(*, actor, story: Story, with_contact: bool = False):
+def evidence_package(*, actor, story: Story, with_contact: bool = False, unseal=None):
     """The evidence package (reports/evidence.py) of every report the story links, in its order —
-    public or not, as the actor may see them — recorded on each report and on the story."""
+    public or not, as the actor may see them — recorded on each report and on the story.
+    `unseal`: opens recordings' sealed originals (recordings.original_opener), else listed sealed."""
     from testigo.reports import evidence
 
     reports = [link.report for link in story.links.select_related("report")]
     if not reports:
         raise ValidationError(_("This story links no report."))
-    package = evidence.evidence_zip(reports=reports, actor=actor, with_contact=with_contact)
+    package = evidence.evidence_zip(reports=reports, actor=actor, with_contact=with_contact, unseal=unseal)
     audit.record(action="story.evidence_exported", actor=actor, obj=story,
                  data={"reports": [r.reference for r in reports]})
     return package

@@ -381,6 +381,10 @@ def continue_rotation(*, actor, org_private: bytes, batch_size: int = 200, max_b
         done, batches = done + len(tips), batches + 1
         if progress is not None:
             progress(done)
+    if not Tip.objects.filter(key_generation__lt=generation).exists():
+        from testigo.tipline import sealing  # recordings' originals kept sealed for evidence
+
+        sealing.reseal_originals(old_private=old, new_private=org_private)
     with transaction.atomic():
         vault = VaultKey.objects.select_for_update().get(pk=vault.pk)
         if vault.rotating and not Tip.objects.filter(key_generation__lt=vault.generation).exists():

@@ -2,8 +2,9 @@
 as it does the public form's. The console plays it (<video controls> with a still-frame poster,
 <audio controls>); the public report page plays it only once staff mark it public, and its poster
 is served to the public only then. The original as sent is kept only when the operator asks
-(TESTIGO_MEDIA_KEEP_ORIGINALS), is downloaded and never played, and only by those who may take
-evidence packages; an analyst (read only) cannot attach anything."""
+(TESTIGO_MEDIA_KEEP_ORIGINALS), sealed to the tip-line key, is downloaded and never played, and
+only by those who may take evidence packages and hold that key (tests/reports/
+test_promise_a_recordings_original_is_sealed_to_the_tip_line_key.py); an analyst (read only) cannot attach anything."""
 
 from __future__ import annotations
 
@@ -88,9 +89,17 @@ def test_promise_the_public_sees_and_plays_a_video_only_once_marked_public(clien
 
 
 def test_promise_the_original_is_kept_only_when_asked_and_only_evidence_roles_download_it(
-        client_as, report_factory, video, settings, client):
+        client_as, report_factory, video, settings, client, monkeypatch):
     settings.MEDIA_KEEP_ORIGINALS = True
     admin, moderator = client_as(roles.ADMIN), client_as(roles.MODERATOR)
+    # Originals are sealed to the tip-line key: the administrator holds it, unlocked at login.
+    import nacl.pwhash
+
+    from testigo.tipline import crypto, vault
+    monkeypatch.setattr(crypto, "ARGON2_OPSLIMIT", nacl.pwhash.argon2id.OPSLIMIT_MIN)
+    monkeypatch.setattr(crypto, "ARGON2_MEMLIMIT", nacl.pwhash.argon2id.MEMLIMIT_MIN)
+    vault.initialise(user=admin.user, password="correct horse battery")
+    admin.post("/console/login/", {"username": admin.user.username, "password": "correct horse battery"})
     report = report_factory()
     attach(moderator, report, ("clip.mov", video))
     clip = report.media.get()
@@ -100,16 +109,16 @@ def test_promise_the_original_is_kept_only_when_asked_and_only_evidence_roles_do
     assert f"/console/media/{clip.id}/original/" in admin.get(f"/console/r/{report.reference}/").content.decode()
     response = admin.get(f"/console/media/{clip.id}/original/")
     assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
-    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == clip.sha256
+    assert hashlib.sha256(response.content).hexdigest() == clip.sha256
     # The evidence package carries it, and its sha256 is the one the report lists as the original's.
     import io
     import json
     import zipfile
 
-    from testigo.reports import evidence
+    from testigo.reports import evidence, recordings
 
-    package = zipfile.ZipFile(io.BytesIO(b"".join(
-        evidence.evidence_zip(reports=[report], actor=admin.user).stream())))
+    package = zipfile.ZipFile(io.BytesIO(b"".join(evidence.evidence_zip(
+        reports=[report], actor=admin.user, unseal=recordings.original_opener(response.wsgi_request)).stream())))
     (entry,) = json.loads(package.read(f"reports/{report.reference}.json"))["media"]
     original = package.read(entry["original_file"].removeprefix("../"))
     assert hashlib.sha256(original).hexdigest() == entry["sha256_original"] == clip.sha256
