@@ -226,35 +226,18 @@
     });
   }).catch(function () {});
 
-  // Going to a place named in the gazetteer (/api/v1/places): shown only where this script runs.
+  // Going to a place named in the gazetteer (/api/v1/places): shown only where this script runs;
+  // its code (place-search.js) is fetched the first time the box is used, outside the page budget.
   var search = document.getElementById("map-place-search");
   if (search) {
-    var input = search.querySelector("input"), results = search.querySelector("ul"), timer = null;
     search.hidden = false;
-    input.addEventListener("input", function () {
-      clearTimeout(timer);
-      var q = input.value.trim();
-      if (q.length < 2) { results.textContent = ""; return; }
-      timer = setTimeout(function () {
-        getJSON(search.dataset.places + "?limit=8&q=" + encodeURIComponent(q)).then(function (data) {
-          results.textContent = "";
-          data.items.forEach(function (place) {
-            var li = document.createElement("li"), go = document.createElement("button");
-            go.type = "button";
-            go.className = "link";
-            go.textContent = place.label;
-            go.addEventListener("click", function () {
-              // Zoom to the place's size: a colonia (1 km) at 15, a town (5 km) at 13, a department at 9.
-              var zoom = Math.max(8, Math.min(16, Math.round(16 - Math.log2(Math.max(place.precision_m, 500) / 500))));
-              map.setView([place.lat, place.lon], zoom);
-              results.textContent = "";
-              input.value = place.label;
-            });
-            li.appendChild(go);
-            results.appendChild(li);
-          });
-        }).catch(function () {});
-      }, 200);
+    search.querySelector("input").addEventListener("focus", function () {
+      if (search.dataset.loading) return;
+      search.dataset.loading = "1";
+      var script = document.createElement("script");
+      script.src = search.dataset.script;
+      script.onload = function () { window.TestigoPlaceSearch(map, search, getJSON); };
+      document.head.appendChild(script);
     });
   }
 

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from testigo.core import audit, roles
 from testigo.geo import areas, gazetteer
+from testigo.reports.models import Report
 
 CHUNK = 1000
 
@@ -15,7 +16,6 @@ def assign_areas(*, force: bool = False) -> dict[str, int]:
     """Fill admin1/admin2 from the point where both are blank (or every located report with
     `force`, replacing typed areas), and the public areas from the public point everywhere.
     Chunks of CHUNK reports, each in its own transaction; returns what changed."""
-    from testigo.reports.models import Report
 
     gaz = gazetteer.current()
     fields = ("id", "lat", "lon", "admin1", "admin2", "public_lat", "public_lon", "public_admin1", "public_admin2")

@@ -9,7 +9,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from testigo.geo.areas_backfill import assign_areas
+from testigo.reports.areas_backfill import assign_areas
 
 
 class Command(BaseCommand):
