@@ -30,13 +30,15 @@ from django.utils.translation import gettext_lazy
 
 from testigo.core import charts
 from testigo.core.access import staff_required
-from testigo.geo import basemaps
+from testigo.geo import basemaps, svgmap
 from testigo.geo.models import Layer
 from testigo.geo.topojson import topojson_to_geojson
 from testigo.reports import dashboard, selectors
 from testigo.reports.models import Report
-from testigo.stories import selectors as story_selectors
-from testigo.stories import svgmap
+
+# The period's published stories, from the stories app (a level above the console):
+# callable(start=, stop=, language=, limit=) -> [{"title", "summary", "published_at", "url"}].
+PUBLISHED_STORIES: dict = {}
 
 NOTABLE = 10
 MAP_POINTS = 300  # the map's newest published reports of the period; more would be a blot on A4
@@ -149,11 +151,8 @@ def _context(user, form: SituationReportForm, language: str) -> dict:
     points = [dict(row, number=i + 1, title=row["public_title"], url=address.replace("REFERENCE", row["reference"]))
               for i, row in enumerate(published[:MAP_POINTS])]
     start, stop = dashboard.bounds(period)
-    stories = []
-    for story in story_selectors.public_stories().filter(published_at__gte=start, published_at__lt=stop)[:NOTABLE]:
-        title, summary, _body = story_selectors.text_of(story, story_selectors.language_of(story, language))
-        stories.append({"title": title, "summary": summary, "published_at": story.published_at,
-                        "url": reverse("stories:story", args=[story.slug])})
+    published_stories = PUBLISHED_STORIES.get("stories")  # filled by StoriesConfig.ready (stories sit above)
+    stories = published_stories(start=start, stop=stop, language=language, limit=NOTABLE) if published_stories else []
     return {
         "form": form, "period": period, "area": area, "language": language,
         "headline": [

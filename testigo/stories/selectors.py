@@ -15,8 +15,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from testigo.geo import svgmap
 from testigo.reports import selectors as report_selectors
-from testigo.stories import render, svgmap
+from testigo.stories import render
 from testigo.stories.models import Story
 
 LANGUAGES = ("es", "en")
