@@ -17,6 +17,7 @@ from testigo.channels import encoding
 from testigo.channels import selectors as channel_selectors
 from testigo.channels.models import Channel, OutboundMessage
 from testigo.core import roles
+from testigo.reports import dashboard
 from testigo.reports.models import Category
 
 
@@ -368,9 +369,6 @@ def zone_names() -> dict[str, str]:
 def sent_in_period(period) -> tuple[int, int]:
     """(alerts sent, messages queued for them) in a dashboard period (reports/dashboard.py);
     alerts are not filtered by report."""
-    from testigo.alerts.models import Alert, AlertDelivery
-    from testigo.reports.dashboard import bounds
-
-    start, stop = bounds(period)
+    start, stop = dashboard.bounds(period)
     sent = Alert.objects.filter(status=Alert.Status.SENT, sent_at__gte=start, sent_at__lt=stop)
     return sent.count(), AlertDelivery.objects.filter(alert__in=sent.values("id")).count()

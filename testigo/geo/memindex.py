@@ -126,12 +126,7 @@ class PointIndex:
                 shift = KEY_ZOOM - m
                 x0, y0 = x << shift, y << shift
                 x1, y1 = x0 + (1 << shift) - 1, y0 + (1 << shift) - 1
-                touches = within = False
-                for a, b, c, d in outer:
-                    if x1 >= a and x0 <= c and y1 >= b and y0 <= d:
-                        touches = True
-                        within = within or (a <= x0 and x1 <= c and b <= y0 and y1 <= d)
-                if not touches:
+                if not any(x1 >= a and x0 <= c and y1 >= b and y0 <= d for a, b, c, d in outer):
                     continue
                 inside = False
                 for a, b, c, d in inner:
