@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from django import forms
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -212,6 +213,12 @@ def html_to_pdf(html: str) -> bytes | None:
     return data if data.startswith(b"%PDF") else None
 
 
+def _printed_css() -> str:
+    """The page's stylesheet, inlined for the PDF (Chromium prints a local file that loads nothing)."""
+    with open(finders.find("testigo/sitrep.css"), encoding="utf-8") as f:
+        return f.read()
+
+
 @staff_required()
 def situation_report_pdf(request):
     form = SituationReportForm(request.GET or None)
@@ -219,6 +226,7 @@ def situation_report_pdf(request):
     with translation.override(language):
         context = _context(request.user, form, language)
         context["for_pdf"] = True
+        context["sitrep_css"] = _printed_css()
         for item in context["notable"] + context["stories"]:  # a PDF's links must name the site
             item["url"] = request.build_absolute_uri(item["url"])
         html = render_to_string("console/situation_report.html", context, request=request)

@@ -82,13 +82,16 @@ CONSOLE_PAGES = [
     "/console/alerts/rules/", "/console/tips/setup/", "/console/2fa/", "/console/2fa/set-up/", "/console/2fa/settings/",
     "/console/guides/", "/console/guides/account-security/", "/console/guides/sms/edit/",
     "/console/stories/", "/console/stories/new/", "/console/stories/{story_id}/",
+    "/console/dashboard/", "/console/situation-report/", "/console/hotspots/", "/console/backups/",
+    "/console/retention/", "/console/help-services/", "/console/webhooks/", "/console/tilesets/",
+    "/console/evidence/",
 ]
 PUBLIC_PAGES = ["/api/v1/docs", "/reports/", "/r/{report}/", "/report/", "/alerts/", "/console/login/", "/tip/",
                 "/tip/login/", "/guides/", "/guides/tip-line/", "/guides/photos-and-metadata/",
                 "/stories/", "/stories/{story}/"]
 
 MEASURE = """() => {
-  const heading = document.querySelector('main h1') || document.querySelector('main');
+  const heading = document.querySelector('main h1') || document.querySelector('main') || document.querySelector('h1');
   return {scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
           heading: heading.getBoundingClientRect().top + window.scrollY};
 }"""

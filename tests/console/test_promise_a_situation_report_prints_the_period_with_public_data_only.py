@@ -76,7 +76,8 @@ def test_the_page_has_headline_numbers_charts_map_notable_reports_and_stories(cl
     stories = _section(html, "stories")
     assert "Roadblocks on the CA-5" in stories and "Borrador interno" not in html
     assert "Download PDF" in html or "PDF is unavailable" in html
-    assert "<nav" not in html and "@page { size: A4" in html
+    # No console menu; the print rules come from a stylesheet file, since the CSP refuses inline style.
+    assert "<nav" not in html and "<style" not in html and "testigo/sitrep.css" in html
 
 
 def test_the_area_narrows_the_numbers_the_map_and_the_list(client_as, period_reports):
@@ -116,7 +117,11 @@ def test_a_bad_date_is_a_clear_error_and_the_page_still_shows(client_as, period_
     assert "Enter a valid date." in response.content.decode()
 
 
-def test_download_pdf_gives_a_pdf_printed_by_chromium(client_as, period_reports):
+def test_download_pdf_gives_a_pdf_printed_by_chromium(client_as, period_reports, monkeypatch):
+    from testigo.console import sitrep_views
+
+    printed, real = [], sitrep_views.html_to_pdf
+    monkeypatch.setattr(sitrep_views, "html_to_pdf", lambda html: printed.append(html) or real(html))
     if not (shutil.which("chromium") or shutil.which("chromium-browser")):
         if os.environ.get("TESTIGO_REQUIRE_BROWSER") == "1":
             pytest.fail("TESTIGO_REQUIRE_BROWSER=1 but Chromium was not found: the situation report PDF is untested")
@@ -125,6 +130,8 @@ def test_download_pdf_gives_a_pdf_printed_by_chromium(client_as, period_reports)
     assert response.status_code == 200, response.content[:300]
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF") and len(response.content) > 2000
+    # Chromium prints a local file that loads nothing: the A4 print rules travel inside it.
+    assert "@page { size: A4" in printed[0] and "<link" not in printed[0]
 
 
 def test_without_chromium_the_pdf_link_says_it_is_unavailable(client_as, period_reports, monkeypatch):
