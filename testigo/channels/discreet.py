@@ -9,17 +9,21 @@ violence, no keyword that names one (replies.py). A person is on the pathway whe
   from the start, and the reply lists the nearest help services; or
 - staff filed one of their reports under a survivor-pathway category (reports/sensitive.py).
 
-Nothing is stored on the contact: the discretion is read from what is already kept (the keyword of
-their messages, the categories of their reports), so it cannot drift out of step with either.
+The discretion is read from what is already kept (the keyword of their messages, the categories
+of their reports), so it cannot drift out of step with either; and it is also remembered as a
+keyed digest of the address (DiscreetAddress) when the person asks and whenever retention is about
+to delete what it was read from, so a survivor who writes again after their messages and contact
+were removed is still answered neutrally. Only the digest is kept: nothing to read an address from.
 The person wrote to us, so a reply is expected; it is simply discreet.
 """
 
 from __future__ import annotations
 
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from testigo.channels import replies
-from testigo.channels.models import Contact, Conversation, InboundMessage
+from testigo.channels.models import Contact, Conversation, DiscreetAddress, InboundMessage
 from testigo.core import roles
 from testigo.reports import help_services, sensitive
 from testigo.reports import services as report_services
@@ -32,9 +36,32 @@ DISCREET = "discreet"
 WORDS = {"APOYO": "es", "SUPPORT": "en"}
 
 
+DIGEST_SALT = "testigo.channels.discreet"
+
+
+def address_digest(contact: Contact) -> str:
+    """The keyed digest of the contact's address (keyed by the shared secret key, so every node
+    computes the same one)."""
+    return salted_hmac(DIGEST_SALT, contact.urn, algorithm="sha256").hexdigest()
+
+
+def remember(contact: Contact) -> None:
+    """Keep this address's discretion beyond its messages and contact (idempotent)."""
+    DiscreetAddress.objects.get_or_create(digest=address_digest(contact))
+
+
+def remember_before_forgetting(contact_ids) -> None:
+    """Called by retention before it deletes messages or contacts: remember the discreet ones."""
+    for contact in Contact.objects.filter(pk__in=list(contact_ids)):
+        if is_discreet(contact):
+            remember(contact)
+
+
 def is_discreet(contact: Contact) -> bool:
     """Whether automatic replies to `contact` must be neutral: they asked (the keyword), or one of
-    their reports is on the survivor pathway."""
+    their reports is on the survivor pathway, or either was remembered before retention removed it."""
+    if DiscreetAddress.objects.filter(digest=address_digest(contact)).exists():
+        return True
     if InboundMessage.objects.filter(contact=contact, keyword=DISCREET).exists():
         return True
     ids = sensitive.sensitive_ids()

@@ -60,6 +60,18 @@ class Contact(models.Model):
         return f"{self.scheme}:{self.address}"
 
 
+class DiscreetAddress(models.Model):
+    """An address whose automatic replies must stay neutral (channels/discreet.py), kept only as a
+    keyed digest: when retention removes a survivor's messages and contact, a later message from the
+    same phone is still answered discreetly. The address cannot be read back from the digest."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.digest[:12]
+
+
 class Conversation(models.Model):
     """The thread between one contact and one report; later messages within the window join it."""
 

@@ -147,6 +147,7 @@ def on_discreet(message: InboundMessage, parsed: keywords.Parsed) -> str | None:
     """APOYO/SUPPORT (channels/discreet.py): a report like any other, filed on the survivor
     pathway (confidential), answered neutrally with the nearest help services. The word alone
     answers with the general list of services and puts an open conversation's report on the pathway."""
+    discreet.remember(message.contact)
     return _on_report(message, parsed, asked_discretion=True)
 
 

@@ -12,6 +12,8 @@ something keeps it:
 - an alert subscription (alerts registers a keeper): the person asked for alerts themselves, which
   is not a report contact; deleting it would silently stop alerts they still want;
 - an opt-out (STOP): the promise never to write again outlives the reports.
+A survivor's discretion (channels/discreet.py) is read from these messages: it is remembered as a
+keyed digest of the address before they go.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Callable, Iterable
 
 from django.db.models import Exists, OuterRef, Q
 
+from testigo.channels import discreet
 from testigo.channels.models import Contact, Conversation, InboundMessage, OutboundMessage
 
 # fn(contact ids) -> the ids among them that must be kept (filled in AppConfig.ready of apps above).
@@ -46,6 +49,8 @@ def forget_reports(report_ids: list[int]) -> int:
     touched = (set(conversations.values_list("contact_id", flat=True))
                | set(inbound.values_list("contact_id", flat=True))
                | set(outbound.values_list("contact_id", flat=True)))
+    # Discretion is read from these messages and conversations: keep it before they go.
+    discreet.remember_before_forgetting(touched)
     outbound.delete()
     inbound.delete()  # their media items go with them; the report's own media rows stay
     conversations.delete()
