@@ -180,7 +180,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Background jobs (Huey) -------------------------------------------------------------------
 QUEUE_URL = env("QUEUE_URL", "")
 if QUEUE_URL.startswith("redis://") or QUEUE_URL.startswith("rediss://"):
-    HUEY = {"huey_class": "huey.RedisHuey", "name": env("QUEUE_NAME", "testigo"), "url": QUEUE_URL,
+    # Periodic jobs fire once across worker hosts: each minute is claimed in Redis (core/periodic.py).
+    HUEY = {"huey_class": "testigo.core.periodic.OncePerPeriodRedisHuey", "name": env("QUEUE_NAME", "testigo"),
+            "url": QUEUE_URL,
             "immediate": False}
 else:
     HUEY = {
