@@ -20,7 +20,7 @@ USAGE = """usage: testigo COMMAND [options]      (every command reads TESTIGO_DA
 
   demo [--port N] [--no-seed] [--dev]            migrate, seed, create an admin, serve with a worker
   serve [--port N] [--host H] [--workers N]      production server (gunicorn)
-  worker [--no-periodic]                         background jobs (Huey); --no-periodic on all but one machine
+  worker [--no-periodic]                         background jobs (Huey); periodic jobs fire once across machines
   migrate                                        create or update the database
   createadmin --username NAME [--password P]     create an administrator
   audit-verify                                   check the audit trail's hash chain
