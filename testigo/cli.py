@@ -10,12 +10,17 @@ import sys
 ALIASES = {"audit-verify": "audit_verify", "seed-demo": "seed_demo", "odk-device": "odk_device",
            "evidence-export": "evidence_export"}
 SERVING = {"demo", "serve"}
+# With several nodes (docs/scale-out.md) every command needs the shared secrets from the environment:
+# migrations and imports compute fuzzed locations with the secret key, the tip line hashes with the
+# pepper, and a command run without them would write data no other node agrees with. Only these,
+# which write nothing and depend on no secret, run without them.
+WITHOUT_SHARED_SECRETS = {"help", "version", "check", "showmigrations", "sqlmigrate", "diffsettings"}
 
 USAGE = """usage: testigo COMMAND [options]      (every command reads TESTIGO_DATA_DIR or --data-dir DIR)
 
   demo [--port N] [--no-seed] [--dev]            migrate, seed, create an admin, serve with a worker
   serve [--port N] [--host H] [--workers N]      production server (gunicorn)
-  worker [--no-periodic]                         background jobs (Huey); --no-periodic on all but one machine
+  worker [--no-periodic]                         background jobs (Huey); periodic jobs fire once across machines
   migrate                                        create or update the database
   createadmin --username NAME [--password P]     create an administrator
   audit-verify                                   check the audit trail's hash chain
@@ -71,9 +76,26 @@ def main(argv: list[str] | None = None) -> None:
     if command in SERVING and "--dev" not in argv:
         # Serving uses collected, pre-compressed static files (whitenoise).
         os.environ.setdefault("TESTIGO_COLLECTED_STATIC", "1")
+    if command not in WITHOUT_SHARED_SECRETS and not {"-h", "--help", "--version"} & set(argv[1:]):
+        _refuse_without_shared_secrets()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["testigo", command, *argv[1:]])
+
+
+def _refuse_without_shared_secrets() -> None:
+    """Stop here, as Django prints a CommandError, in a multi-node configuration without them."""
+    import django
+    from django.core.management.base import CommandError
+
+    django.setup()
+    from testigo.core import nodes
+
+    try:
+        nodes.refuse_without_shared_secrets()
+    except CommandError as exc:
+        sys.stderr.write(f"CommandError: {exc}\n")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

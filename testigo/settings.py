@@ -17,6 +17,7 @@ from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from testigo.core import nodes as _nodes
+from testigo.core.db.replicas import database_settings as _replica_settings
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -125,6 +126,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Once the view is known: an anonymous GET of a public page may read from a replica.
+    "testigo.core.db.replicas.ReadReplicaMiddleware",
 ]
 
 ROOT_URLCONF = "testigo.urls"
@@ -167,12 +170,19 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file too: an in-memory database cannot be shared by concurrent threads.
     _db["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
 DATABASES = {"default": _db}
+# Read replicas (PostgreSQL streaming standbys) for the public pages, API and map: "replica_1", …
+# Only anonymous GETs of public pages read there; everything else uses the primary (core/db/replicas.py).
+DATABASES |= _replica_settings(env("DATABASE_REPLICA_URLS", ""), _db, DATABASE_URL)
+DATABASE_ROUTERS = ["testigo.core.db.replicas.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = float(env("REPLICA_MAX_LAG_SECONDS", "5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background jobs (Huey) -------------------------------------------------------------------
 QUEUE_URL = env("QUEUE_URL", "")
 if QUEUE_URL.startswith("redis://") or QUEUE_URL.startswith("rediss://"):
-    HUEY = {"huey_class": "huey.RedisHuey", "name": env("QUEUE_NAME", "testigo"), "url": QUEUE_URL,
+    # Periodic jobs fire once across worker hosts: each minute is claimed in Redis (core/periodic.py).
+    HUEY = {"huey_class": "testigo.core.periodic.OncePerPeriodRedisHuey", "name": env("QUEUE_NAME", "testigo"),
+            "url": QUEUE_URL,
             "immediate": False}
 else:
     HUEY = {

@@ -139,8 +139,7 @@ def _point_index(filters: ReportFilters):
     import time
     from dataclasses import replace
 
-    from django.db import connection
-
+    from testigo.core.db import replicas
     from testigo.geo import memindex
     from testigo.geo.clustering import source_of
 
@@ -148,6 +147,7 @@ def _point_index(filters: ReportFilters):
     if current is None:
         return None
     filters = replace(filters, bbox=None)
+    connection = replicas.read_connection()  # the index of the database it is read from
     shape = (connection.alias, connection.settings_dict["NAME"], repr(filters),
              tuple(filters.category_ids_with_children()) if filters.categories else ())
     with _POINT_INDEXES_LOCK:
@@ -269,7 +269,9 @@ def _public_point_rows(ids: list[int]) -> list[tuple[dict, int | None]]:
     public selector's query, compiled once, with the links joined in, in one statement."""
     from django.db import DEFAULT_DB_ALIAS, connections
 
-    connection = connections[DEFAULT_DB_ALIAS]
+    from testigo.core.db import replicas
+
+    connection = connections[replicas.current() or DEFAULT_DB_ALIAS]  # a replica for a public read
     sql, params, names, compiler, converters = _public_point_query(connection)
     quote = connection.ops.quote_name
     links = quote(Report.categories.through._meta.db_table)

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.db import connection
 from django.db.models import F, QuerySet
 
+from testigo.core.db import replicas
 from testigo.geo.fuzz import snap
 from testigo.geo.tiles import KEY_ZOOM, MAX_LAT, lonlat_to_tile, morton, tile_to_lonlat, unmorton
 
@@ -168,6 +168,7 @@ def cluster_ranges(source: Source, ranges: list[tuple[int, int]], level: int, *,
         return []
     shift = 2 * (KEY_ZOOM - level)
     sums = f"t.k >> {shift}, COUNT(*), SUM(t.la), SUM(t.lo), SUM(t.rid)"
+    connection = replicas.read_connection()  # a public read may be answered by a replica
     with connection.cursor() as cursor:
         if per_range and connection.vendor == "postgresql":
             # The query runs once per range in a LATERAL join over the ranges as arrays (OFFSET 0

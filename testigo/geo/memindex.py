@@ -31,6 +31,7 @@ from collections.abc import Iterable
 
 from django.db import connection as default_connection
 
+from testigo.core.db import replicas
 from testigo.geo.clustering import Cell
 from testigo.geo.models import MapGeneration
 from testigo.geo.pyramid import _Geometry
@@ -60,7 +61,7 @@ def bump(scopes: Iterable[int], connection=None) -> None:
 def token(scope: int, connection=None) -> int | None:
     """The scope's current token; None when it has none yet (then nothing may be answered from
     memory)."""
-    connection = connection or default_connection
+    connection = connection or replicas.read_connection()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT value FROM {connection.ops.quote_name(TABLE)} WHERE scope = %s", [scope])
         row = cursor.fetchone()
@@ -166,7 +167,7 @@ class PointIndex:
 
 def load(source, connection=None) -> PointIndex:
     """The rows of a clustering.Source (k, la, lo, rid) with a point, as a PointIndex."""
-    connection = connection or default_connection
+    connection = connection or replicas.read_connection()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT t.k, t.la, t.lo, t.rid FROM ({source.sql}) t "
                        "WHERE t.k IS NOT NULL AND t.la IS NOT NULL AND t.lo IS NOT NULL", source.params)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from django.db import connection as default_connection
 
+from testigo.core.db import replicas
 from testigo.geo.models import ClusterCount
 from testigo.geo.tiles import KEY_ZOOM, lonlat_to_tile, morton, tile_to_lonlat, unmorton
 
@@ -222,8 +223,9 @@ def _read(scope: int, category: int, parts: list[int], level: int, inside: list[
     key = [scope, category, level, *parts]
     if not inside and not across:
         return []
-    with default_connection.cursor() as cursor:
-        if default_connection.vendor == "postgresql":
+    connection = replicas.read_connection()  # a public read may be answered by a replica
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             # PostgreSQL spends ~50 ms planning 200 ORed ranges; one index probe per range from an
             # array costs well under a millisecond (OFFSET 0 keeps the planner from flattening it).
             # Both kinds in one statement: one round trip per level.

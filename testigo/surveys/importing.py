@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -134,8 +135,21 @@ def _fingerprint(header_key: str, cells: list[str]) -> str:
     return hashlib.sha256(body.rstrip("\x1f").encode("utf-8")).hexdigest()
 
 
+def claim(import_id: int) -> bool:
+    """Mark the import running, unless a worker (on this host or another) is running it now: one
+    conditional UPDATE, so of two jobs for the same import only one runs it. A running import whose
+    heartbeat is older than Import.STALLED_AFTER lost its worker and may be claimed again."""
+    now = timezone.now()
+    live = Q(status=Import.Status.RUNNING, heartbeat_at__gte=now - Import.STALLED_AFTER)
+    return bool(Import.objects.filter(pk=import_id).exclude(live).update(status=Import.Status.RUNNING,
+                                                                          heartbeat_at=now))
+
+
 def run(*, import_id: int, progress: Callable[[Import], None] | None = None) -> Import:
     """Run an import to the end, saving counts after every batch (for the progress page)."""
+    if not claim(import_id):
+        logger.info("import %s is already running on another worker: not started twice", import_id)
+        return Import.objects.get(pk=import_id)
     imp = Import.objects.get(pk=import_id)
     path = Path(imp.file.path)
     imp.status, imp.total_rows, imp.processed_rows = Import.Status.RUNNING, 0, 0

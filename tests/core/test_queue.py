@@ -18,7 +18,7 @@ def _settings_huey(env):
 def test_queue_backend_is_chosen_by_the_queue_url(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TESTIGO_")} | {"TESTIGO_DATA_DIR": str(tmp_path)}
     assert _settings_huey(env) == "SqliteHuey"
-    assert _settings_huey(env | {"TESTIGO_QUEUE_URL": "redis://127.0.0.1:6379/15"}) == "RedisHuey"
+    assert _settings_huey(env | {"TESTIGO_QUEUE_URL": "redis://127.0.0.1:6379/15"}) == "OncePerPeriodRedisHuey"
 
 
 @pytest.mark.slow

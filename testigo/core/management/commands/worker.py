@@ -10,8 +10,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--no-periodic", action="store_true",
-            help="do not schedule the periodic jobs (daily backup, retention, alert rules): for every worker "
-                 "but one when several share a Redis queue (docs/deployment.md)")
+            help="do not schedule the periodic jobs (daily backup, retention, alert rules). Not needed with a "
+                 "Redis queue: each minute's periodic jobs are claimed once across workers (docs/scale-out.md)")
 
     def handle(self, *args, no_periodic=False, **options):
         nodes.refuse_without_shared_secrets()  # several nodes: shared secrets from the environment
