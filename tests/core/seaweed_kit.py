@@ -137,3 +137,28 @@ def anonymous_get(url: str) -> int:
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
+
+
+# --- Fixtures (import them into a test module: `from tests.core.seaweed_kit import bucket, seaweed`) --
+
+STATIC = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+
+@pytest.fixture(scope="module")
+def seaweed(tmp_path_factory):
+    server = start(tmp_path_factory.mktemp("seaweed"))
+    yield server
+    stop(server)
+
+
+@pytest.fixture
+def bucket(seaweed, settings):
+    """TESTIGO_STORAGE_URL pointing at this test's own folder of the bucket; returns that folder."""
+    import secrets
+
+    from testigo.core import storage_url
+
+    prefix = f"t{secrets.token_hex(6)}"
+    settings.STORAGE_URL = seaweed.url(prefix)
+    settings.STORAGES = storage_url.storages(settings.STORAGE_URL, staticfiles=STATIC)
+    return prefix

@@ -9,7 +9,6 @@ URL keeps the data directory, and a bad URL is refused with a message saying wha
 from __future__ import annotations
 
 import io
-import secrets
 from pathlib import Path
 
 import pytest
@@ -30,6 +29,8 @@ from testigo.tipline import storage as tip_storage
 from testigo.tipline import vault
 from testigo.tipline.models import Tip, TipFile
 from tests.core import backup_kit, seaweed_kit
+
+seaweed, bucket = seaweed_kit.seaweed, seaweed_kit.bucket  # the fixtures of a real SeaweedFS
 
 PASSWORD = "correct horse battery"
 PASSPHRASE = "seven long words for the backup"
@@ -90,52 +91,41 @@ def test_the_secret_key_never_shows_in_the_redacted_url():
 
 # --- Against a real SeaweedFS ----------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def seaweed(tmp_path_factory):
-    server = seaweed_kit.start(tmp_path_factory.mktemp("seaweed"))
-    yield server
-    seaweed_kit.stop(server)
-
-
 @pytest.fixture
-def bucket(seaweed, settings, tmp_path, monkeypatch):
-    """This test's folder of the bucket as TESTIGO_STORAGE_URL, a fresh data directory, cheap Argon2."""
+def private_bucket(bucket, settings, tmp_path, monkeypatch):
+    """This test's folder of the bucket, a fresh data directory, cheap Argon2."""
     backup_kit.use_data_dir(settings, tmp_path, monkeypatch, tip_crypto)
-    prefix = f"t{secrets.token_hex(6)}"
-    settings.STORAGE_URL = seaweed.url(prefix)
-    settings.STORAGES = storage_url.storages(settings.STORAGE_URL, staticfiles=STATIC)
-    return prefix
-
+    return bucket
 
 
 @pytest.mark.services
 @pytest.mark.django_db
 def test_a_report_photo_lands_in_the_bucket_not_on_disk_and_staff_get_it_through_testigo(
-        seaweed, bucket, settings, admin_user, client):
+        seaweed, private_bucket, settings, admin_user, client):
     photo = jpeg((200, 30, 30))
     report = report_services.create_report(title="Flooded bridge", description="The river took the bridge",
                                            lat=14.07, lon=-87.19, photos=[("bridge.jpg", photo)], actor=admin_user)
     media = Media.objects.get(report=report)
-    objects = seaweed.keys(f"{bucket}/")
-    assert f"{bucket}/media/{media.file.name}" in objects
-    assert media.file.size == len(objects[f"{bucket}/media/{media.file.name}"])
+    objects = seaweed.keys(f"{private_bucket}/")
+    assert f"{private_bucket}/media/{media.file.name}" in objects
+    assert media.file.size == len(objects[f"{private_bucket}/media/{media.file.name}"])
     assert local_files(settings.MEDIA_ROOT, settings.DATA_DIR / "media") == []  # nothing on this node's disk
 
     client.force_login(admin_user)
     response = client.get(reverse("console:media", args=[media.pk]))
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == objects[f"{bucket}/media/{media.file.name}"]
+    assert b"".join(response.streaming_content) == objects[f"{private_bucket}/media/{media.file.name}"]
     assert response["Cache-Control"] == "private, no-store"
 
     # The object itself is not public: an anonymous GET is refused, a signed link is short-lived.
-    assert seaweed_kit.anonymous_get(f"{seaweed.endpoint}/{seaweed_kit.BUCKET}/{bucket}/media/{media.file.name}") == 403
+    assert seaweed_kit.anonymous_get(f"{seaweed.endpoint}/{seaweed_kit.BUCKET}/{private_bucket}/media/{media.file.name}") == 403
     signed = media.file.url
     assert "X-Amz-Signature=" in signed and "X-Amz-Expires=300" in signed
 
 
 @pytest.mark.services
 @pytest.mark.django_db
-def test_a_tip_file_lands_in_the_bucket_exactly_as_sealed(seaweed, bucket, settings, admin_user, monkeypatch):
+def test_a_tip_file_lands_in_the_bucket_exactly_as_sealed(seaweed, private_bucket, settings, admin_user, monkeypatch):
     vault.initialise(user=admin_user, password=PASSWORD)
     written: list[bytes] = []
     real_write = tip_storage.write
@@ -148,14 +138,14 @@ def test_a_tip_file_lands_in_the_bucket_exactly_as_sealed(seaweed, bucket, setti
     tip_services.submit_tip(body=TIP_TEXT, language="en", files=[("ledger.pdf", LEDGER)])
 
     item = TipFile.objects.get()
-    objects = seaweed.keys(f"{bucket}/tipline/")
-    assert set(objects) == {f"{bucket}/tipline/{name}" for name in (item.view_path, item.original_path) if name}
+    objects = seaweed.keys(f"{private_bucket}/tipline/")
+    assert set(objects) == {f"{private_bucket}/tipline/{name}" for name in (item.view_path, item.original_path) if name}
     assert sorted(objects.values()) == sorted(written)  # byte for byte what the tip line sealed
     for data in objects.values():
         assert LEDGER not in data and b"ledger" not in data and TIP_TEXT.encode() not in data
     assert local_files(settings.TIP_STORAGE_DIR) == []  # (the data directory holds only its secrets)
     assert seaweed_kit.anonymous_get(
-        f"{seaweed.endpoint}/{seaweed_kit.BUCKET}/{bucket}/tipline/{item.view_path}") == 403
+        f"{seaweed.endpoint}/{seaweed_kit.BUCKET}/{private_bucket}/tipline/{item.view_path}") == 403
 
     org_private = vault._unwrap_for(admin_user, PASSWORD)
     name, _type, data = tip_selectors.file_for_staff(admin_user, org_private=org_private, file_id=item.pk,
@@ -163,32 +153,32 @@ def test_a_tip_file_lands_in_the_bucket_exactly_as_sealed(seaweed, bucket, setti
     assert (name, data) == ("ledger.pdf", LEDGER)
 
     tip_services.purge_source(source=Tip.objects.get().source)  # shredded: gone from the bucket
-    assert seaweed.keys(f"{bucket}/tipline/") == {}
+    assert seaweed.keys(f"{private_bucket}/tipline/") == {}
 
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_a_backup_is_written_into_the_bucket_and_restores_from_it(seaweed, bucket, settings, admin_user):
+def test_a_backup_is_written_into_the_bucket_and_restores_from_it(seaweed, private_bucket, settings, admin_user):
     vault.initialise(user=admin_user, password=PASSWORD)
     report_services.create_report(title="Road blocked", description="Trees across the road", lat=14.07, lon=-87.19,
                                   reporter_contact="+50490000001", photos=[("road.jpg", jpeg((10, 200, 10)))],
                                   actor=admin_user)
     tip_services.submit_tip(body=TIP_TEXT, language="en", files=[("ledger.pdf", LEDGER)])
-    before = {k: v for k, v in seaweed.keys(f"{bucket}/").items() if "/backups/" not in k}
+    before = {k: v for k, v in seaweed.keys(f"{private_bucket}/").items() if "/backups/" not in k}
     assert any("/media/" in k for k in before) and any("/tipline/" in k for k in before)
 
     key = crypto.Key(passphrase=PASSPHRASE)
     run = services.check_run(services.create(to_dir=None, key=key), key)
     assert run.verified and run.path.startswith(services.STORED)
-    archive = seaweed.keys(f"{bucket}/backups/")
-    assert list(archive) == [f"{bucket}/backups/{run.path.removeprefix(services.STORED)}"]
+    archive = seaweed.keys(f"{private_bucket}/backups/")
+    assert list(archive) == [f"{private_bucket}/backups/{run.path.removeprefix(services.STORED)}"]
     assert b"Trees across the road" not in next(iter(archive.values()))
     assert local_files(settings.DATA_DIR / "backups") == []
     assert services.verify(run.path, key)["files"]
     passphrase_file = settings.DATA_DIR / "passphrase"
     passphrase_file.write_text(PASSPHRASE + "\n")
     call_command("backup", "--to-storage", "--passphrase-file", str(passphrase_file))
-    assert len(seaweed.keys(f"{bucket}/backups/")) == 2
+    assert len(seaweed.keys(f"{private_bucket}/backups/")) == 2
     call_command("backup", "--verify", run.path, "--passphrase-file", str(passphrase_file))
 
     # A new machine: an empty database, and the bucket's media and tip files gone.
@@ -198,7 +188,7 @@ def test_a_backup_is_written_into_the_bucket_and_restores_from_it(seaweed, bucke
     assert services.target_is_empty()
 
     call_command("restore", run.path, "--passphrase-file", str(passphrase_file))
-    after = {k: v for k, v in seaweed.keys(f"{bucket}/").items() if "/backups/" not in k}
+    after = {k: v for k, v in seaweed.keys(f"{private_bucket}/").items() if "/backups/" not in k}
     assert after == before  # every photo and sealed tip file back in the bucket, byte for byte
     staff = type(admin_user).objects.get(username=admin_user.username)
     org_private = vault._unwrap_for(staff, PASSWORD)
