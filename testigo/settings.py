@@ -281,16 +281,22 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
-STORAGES = {
-    # Django writes uploads 0644 unless told otherwise (PRIVATE_UMASK above explains why not).
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700}},
-    "staticfiles": {
+# Files: the data directory, or one S3-compatible bucket shared by every node (TESTIGO_STORAGE_URL,
+# docs/scale-out.md "Files on S3"). Aliases: default (media), tiles, tipline, backups, staticfiles.
+# On disk, Django would write uploads 0644 unless told otherwise (PRIVATE_UMASK above explains why not).
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402  (kept beside its one use)
+
+from testigo.core import storage_url as _storage_url  # noqa: E402
+
+STORAGE_URL = env("STORAGE_URL", "")
+try:
+    STORAGES = _storage_url.storages(STORAGE_URL, staticfiles={
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if env_bool("COLLECTED_STATIC", False)
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
-}
+    })
+except _storage_url.BadStorageURL as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 WHITENOISE_USE_FINDERS = not env_bool("COLLECTED_STATIC", False)
 MAX_UPLOAD_MB = int(env("MAX_UPLOAD_MB", "20"))
 # Self-hosted MBTiles/PMTiles basemaps (console, Map layers): a country at street level is a few GB.

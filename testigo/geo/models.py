@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from testigo.core.bilingual import in_language
+from testigo.core.storage import tiles_storage
 
 
 class Layer(models.Model):
@@ -103,7 +104,7 @@ class Tileset(models.Model):
     min_zoom = models.PositiveSmallIntegerField(default=0)
     max_zoom = models.PositiveSmallIntegerField(default=18)
     bounds = models.JSONField(null=True, blank=True)  # [west, south, east, north] when the file says
-    file = models.FileField(upload_to="tilesets/", blank=True)  # empty while an overlay is being tiled
+    file = models.FileField(upload_to="tilesets/", blank=True, storage=tiles_storage)  # empty while an overlay is being tiled
     # Aerial imagery overlays (geo/aerial.py): drawn over the basemap, see-through, from a GeoTIFF
     # (or a JPEG/PNG and its corners) that the worker tiles with GDAL.
     role = models.CharField(max_length=8, choices=Role.choices, default=Role.BASEMAP)

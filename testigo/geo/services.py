@@ -161,6 +161,7 @@ def delete_tileset(*, tileset, actor) -> None:
     from testigo.geo import tilesets
 
     roles.require(actor, roles.MANAGE_LAYERS)
+    pk = tileset.pk  # delete() sets it to None; this node's local copy is named after it
     with transaction.atomic():
         audit.record(action="tileset.deleted", actor=actor, obj=tileset, data={"name": tileset.name_es})
         tileset.delete()
@@ -171,7 +172,7 @@ def delete_tileset(*, tileset, actor) -> None:
     try:
         tilesets.forget(tileset.file.path)
     except NotImplementedError:  # remote storage: this node's local copy goes too
-        for copy in (settings.DATA_DIR / "tile-cache").glob(f"{tileset.pk}-*"):
+        for copy in (settings.DATA_DIR / "tile-cache").glob(f"{pk}-*"):
             tilesets.forget(str(copy))
             copy.unlink(missing_ok=True)
     tileset.file.delete(save=False)
@@ -212,8 +213,10 @@ def start_overlay(*, actor, name_es: str, name_en: str = "", attribution: str = 
     with open(held, "wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
+    source = ""
     try:
         aerial.check_source(held, corners)
+        source = _hold_for_worker(held)
         with transaction.atomic():
             tileset = Tileset(name_es=(name_es or upload.name).strip()[:100], attribution=attribution.strip(),
                               kind=Tileset.Kind.MBTILES, tile_format="png", role=Tileset.Role.OVERLAY,
@@ -226,13 +229,60 @@ def start_overlay(*, actor, name_es: str, name_en: str = "", attribution: str = 
                          data={"name": tileset.name_es, "bytes": upload.size, "corners": bool(corners)})
             from testigo.geo import tasks
 
-            job = {"tileset_id": tileset.pk, "source": str(held), "corners": list(corners) if corners else None,
+            job = {"tileset_id": tileset.pk, "source": source, "corners": list(corners) if corners else None,
                    "language": get_language() or settings.LANGUAGE_CODE}
             transaction.on_commit(lambda: tasks.tile_overlay(**job))
     except Exception:
         held.unlink(missing_ok=True)  # nothing half-installed
+        if held_name(source):
+            _tiles_storage().delete(held_name(source))
         raise
     return tileset
+
+
+HELD = "storage:"  # a job's source kept in the tiles storage (a remote store), not on this machine
+HELD_FOLDER = "aerial-held"
+
+
+def _tiles_storage():
+    from django.core.files.storage import storages
+
+    return storages["tiles"]
+
+
+def held_name(source: str | None) -> str:
+    return source[len(HELD):] if source and source.startswith(HELD) else ""
+
+
+def _hold_for_worker(held):
+    """Where the worker finds the image: this machine's file when the tile sets are on disk; with a
+    remote store (TESTIGO_STORAGE_URL) the image is put there, since the worker may run on another
+    machine, and this machine's copy is removed."""
+    from django.core.files import File
+
+    from testigo.core import storage as stores
+
+    storage = _tiles_storage()
+    if stores.on_disk(storage) is not None:
+        return str(held)
+    with open(held, "rb") as handle:
+        name = storage.save(f"{HELD_FOLDER}/{held.name}", File(handle))
+    held.unlink(missing_ok=True)
+    return HELD + name
+
+
+def _fetch_held(source: str):
+    """The local file the worker tiles (fetched from the tiles storage when it was held there)."""
+    from pathlib import Path
+
+    name = held_name(source)
+    if not name:
+        return Path(source)
+    local = _aerial_dir() / name.rsplit("/", 1)[-1]
+    with _tiles_storage().open(name, "rb") as src, open(local, "wb") as dst:
+        for chunk in src.chunks():
+            dst.write(chunk)
+    return local
 
 
 def tile_overlay(*, tileset_id: int, source: str, corners=None, language: str = "") -> bool:
@@ -249,10 +299,13 @@ def tile_overlay(*, tileset_id: int, source: str, corners=None, language: str = 
     from testigo.geo.models import Tileset
 
     tileset = Tileset.objects.filter(pk=tileset_id, status=Tileset.Status.TILING).first()
-    held = Path(source)
     if tileset is None:  # deleted while queued
-        held.unlink(missing_ok=True)
+        if held_name(source):
+            _tiles_storage().delete(held_name(source))
+        else:
+            Path(source).unlink(missing_ok=True)
         return False
+    held = _fetch_held(source)
     out = _aerial_dir() / f"{tileset_id}-{held.stem}.mbtiles"
     last = [0.0]
 
@@ -290,3 +343,5 @@ def tile_overlay(*, tileset_id: int, source: str, corners=None, language: str = 
     finally:
         held.unlink(missing_ok=True)
         out.unlink(missing_ok=True)
+        if held_name(source):
+            _tiles_storage().delete(held_name(source))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -12,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from testigo.core import csvsafe, roles
+from testigo.core import storage as stores
 from testigo.core.access import staff_required
 from testigo.surveys import dateorder, importing, mapping
 from testigo.surveys.console_forms import ImportUploadForm, MappingForm
@@ -49,7 +48,7 @@ def import_mapping(request, pk: int):
         shown = form.mapping_json(imp.mapping)
         try:
             # The day/month order is decided here, from the whole file: never assumed (issue #18).
-            settled = dateorder.settle(shown, Path(imp.file.path), chosen=form.cleaned_data["date_order"])
+            settled = dateorder.settle(shown, stores.local_path(imp.file), chosen=form.cleaned_data["date_order"])
             importing.set_mapping(actor=request.user, imp=imp, mapping_json=settled)
         except dateorder.Undecided:
             form.add_error("date_order", _("Choose how the dates of this file are written."))
@@ -78,7 +77,7 @@ def _dates_of(imp: Import, shown: dict) -> dict | None:
     """What the page says about the file's dates: the order they settle, or the question to ask
     with example rows read both ways."""
     try:
-        reading = dateorder.examine_file(Path(imp.file.path), shown)
+        reading = dateorder.examine_file(stores.local_path(imp.file), shown)
     except mapping.RowError:
         return None
     examples = [{"example": e, "dmy": e.both_ways()[0], "mdy": e.both_ways()[1]} for e in reading.ambiguous]

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from testigo.core import archives, audit, forked, gcpause, roles
+from testigo.core import storage as stores
 from testigo.reports import bulk, public_changes
 from testigo.reports.models import Report
 from testigo.surveys import dateorder, mapping, presets, tabular, ushahidi
@@ -54,14 +55,17 @@ def create_import(*, actor, name: str, data: bytes) -> Import:
     imp = Import(original_name=name[:200], created_by=roles.person(actor))
     imp.file.save(f"import{Path(name).suffix.lower()[:6] or '.csv'}", ContentFile(data), save=False)
     try:
-        table = tabular.read_table(Path(imp.file.path))
+        table = tabular.read_table(stores.local_path(imp.file))
     except archives.UnsafeArchive:  # a zip bomb: refused with the limit it passed
+        stores.forget_local_copy(imp.file)
         imp.file.delete(save=False)
         raise
     except Exception:  # a damaged spreadsheet or binary junk: refuse with a clear message
+        stores.forget_local_copy(imp.file)
         imp.file.delete(save=False)
         raise ValidationError(_("This file cannot be read as CSV, XLSX or Ushahidi JSON.")) from None
     if not any(table.header):
+        stores.forget_local_copy(imp.file)
         imp.file.delete(save=False)
         raise ValidationError(_("The file has no header row."))
     imp.encoding = table.encoding
@@ -69,7 +73,7 @@ def create_import(*, actor, name: str, data: bytes) -> Import:
     if table.encoding == "json":
         imp.mapping["version"] = ushahidi.JSON
     try:  # the file's dates decide day-first or month-first when they can; else the mapping page asks
-        imp.mapping = dateorder.settle(imp.mapping, Path(imp.file.path))
+        imp.mapping = dateorder.settle(imp.mapping, stores.local_path(imp.file))
     except dateorder.DateOrderError:
         pass  # undecided or mixed: the mapping page (or `testigo import --date-order`) says so
     imp.save()
@@ -78,7 +82,7 @@ def create_import(*, actor, name: str, data: bytes) -> Import:
 
 
 def header_of(imp: Import) -> list[str]:
-    return tabular.read_table(Path(imp.file.path)).header
+    return tabular.read_table(stores.local_path(imp.file)).header
 
 
 @transaction.atomic
@@ -96,7 +100,7 @@ def set_mapping(*, actor, imp: Import, mapping_json: dict) -> Import:
 
 def preview(imp: Import, limit: int = 10) -> list[dict]:
     """The first rows as the import would see them: converted values or the reason for refusal."""
-    table, first = tabular.preview(Path(imp.file.path), limit)
+    table, first = tabular.preview(stores.local_path(imp.file), limit)
     prepared = mapping.prepare(imp.mapping, table.header)
     out = []
     for number, cells in first:
@@ -151,7 +155,7 @@ def run(*, import_id: int, progress: Callable[[Import], None] | None = None) -> 
         logger.info("import %s is already running on another worker: not started twice", import_id)
         return Import.objects.get(pk=import_id)
     imp = Import.objects.get(pk=import_id)
-    path = Path(imp.file.path)
+    path = stores.local_path(imp.file)
     imp.status, imp.total_rows, imp.processed_rows = Import.Status.RUNNING, 0, 0
     imp.created_count = imp.duplicate_count = imp.rejected_count = imp.updated_count = 0
     imp.errors, imp.heartbeat_at, imp.summary = [], timezone.now(), {}

@@ -4,8 +4,8 @@ An archive is one encrypted tar stream (crypto.py) of:
 
     database/testigo.sqlite3.gz or database/testigo.pgdump   the database (database.py); a SQLite
                                                           file is gzip-compressed first (format 2)
-    media/...                                             MEDIA_ROOT: photos, recordings, documents
-    tipline/...                                           TIP_STORAGE_DIR: the tip line's sealed files
+    media/...                                             the "default" storage: photos, recordings, documents, tile sets
+    tipline/...                                           the "tipline" storage: the tip line's sealed files
     secret_key                                            SECRET_KEY (location fuzzing is derived from it)
     settings.json                                         the TESTIGO_* settings that are not secrets
     manifest.json                                         last: versions, schema, deployment, every file's size and sha256
@@ -23,6 +23,12 @@ Every backup made, read back, restored or failed is an audit event (backup.creat
 backup.verified, backup.restored, backup.failed) naming the archive's file name only, never a
 path or a key. A restore replaces the audit trail with the archive's, then appends its own event
 to that chain, so the restored chain still verifies.
+
+Files are read from and restored into the storages (core/storage.py): folders of the data
+directory on one machine, folders of the S3 bucket with TESTIGO_STORAGE_URL. An archive is
+written into a directory (`--to DIR`, BACKUP_DIR) or into the "backups" storage (its run's path is
+then `storage:<name>`); one kept in a remote store is fetched to a private temporary file under the
+data directory to be read.
 """
 
 from __future__ import annotations
@@ -37,11 +43,13 @@ import re
 import shutil
 import tarfile
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.db import DatabaseError, connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
@@ -49,6 +57,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from testigo.core import audit, roles
+from testigo.core import storage as stores
 from testigo.core.backups import database
 from testigo.core.backups.crypto import (
     MAGIC,
@@ -73,6 +82,10 @@ GZIP_LEVEL = 6
 _COMPRESSED_MAGIC = (b"PGDMP", b"\x1f\x8b", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd")
 MANIFEST, SETTINGS, SECRET = "manifest.json", "settings.json", "secret_key"
 MEDIA, TIPLINE = "media", "tipline"
+# Which storage (settings.STORAGES) each top folder of an archive comes from and goes back to.
+STORED_FOLDERS = ((MEDIA, "default"), (TIPLINE, "tipline"))
+BACKUPS = "backups"
+STORED = "storage:"  # a run's path for an archive kept in the "backups" storage
 SUFFIX = ".backup"
 _COPY_BYTES = 1 << 20
 # Settings whose names say they hold a secret never enter settings.json (the secret key travels
@@ -111,14 +124,14 @@ def _unknown_migrations(applied: list[list[str]]) -> list[str]:
     return [f"{app}.{name}" for app, name in applied if (app, name) not in known]
 
 
-def _has_files(root: Path) -> bool:
-    return root.is_dir() and any(p.is_file() for p in root.rglob("*"))
-
-
 def target_is_empty() -> bool:
-    """No deployment data in the database, the media directory or the tip line's storage."""
-    return (database.is_empty() and not _has_files(Path(settings.MEDIA_ROOT))
-            and not _has_files(Path(settings.TIP_STORAGE_DIR)))
+    """No deployment data in the database, the media storage or the tip line's storage."""
+    return database.is_empty() and not any(stores.has_files(stores.get(alias)) for _, alias in STORED_FOLDERS)
+
+
+def backups_remote() -> bool:
+    """The "backups" storage is a remote store (TESTIGO_STORAGE_URL), not a folder on this machine."""
+    return stores.on_disk(stores.get(BACKUPS)) is None
 
 
 # --- Making an archive ------------------------------------------------------------------------
@@ -168,6 +181,28 @@ def _add_file(tar: tarfile.TarFile, path: Path, name: str) -> dict:
     return {"path": name, "size": info.size, "sha256": reader.sha256.hexdigest()}
 
 
+def _add_stored(tar: tarfile.TarFile, storage, stored: str, name: str) -> dict:
+    """A file of a remote store, streamed into the archive."""
+    info = tarfile.TarInfo(name)
+    info.size, info.mode = storage.size(stored), 0o600
+    try:
+        info.mtime = int(storage.get_modified_time(stored).timestamp())
+    except (NotImplementedError, AttributeError):
+        info.mtime = int(timezone.now().timestamp())
+    with storage.open(stored, "rb") as handle:
+        reader = _HashingReader(handle)
+        tar.addfile(info, reader)
+    return {"path": name, "size": info.size, "sha256": reader.sha256.hexdigest()}
+
+
+def _add_storage(tar: tarfile.TarFile, prefix: str, alias: str) -> list[dict]:
+    storage = stores.get(alias)
+    root = stores.on_disk(storage)
+    if root is not None:
+        return [_add_file(tar, path, f"{prefix}/{path.relative_to(root).as_posix()}") for path in _files_under(root)]
+    return [_add_stored(tar, storage, stored, f"{prefix}/{stored}") for stored in stores.walk(storage)]
+
+
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> dict:
     info = tarfile.TarInfo(name)
     info.size, info.mtime, info.mode = len(data), int(timezone.now().timestamp()), 0o600
@@ -190,6 +225,11 @@ def _version() -> str:
         return metadata.version("testigo")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def archive_file_name(path: str) -> str:
+    """The archive's file name, without its folder or the `storage:` mark."""
+    return Path(str(path).removeprefix(STORED)).name
 
 
 def archive_name(deployment: str, moment) -> str:
@@ -238,21 +278,27 @@ def record_failure(*, stage: str, error: str, actor=None, run: BackupRun | None 
     """backup.failed: what was being done (create, verify, restore) and why, without any path."""
     data = {"stage": stage, "reason": _without_paths(error)}
     if run is not None and run.path:
-        data["file"] = Path(run.path).name
+        data["file"] = archive_file_name(run.path)
     audit.record(action="backup.failed", actor=_actor(actor), obj=run, object_type="core.backuprun",
                  data=data)
 
 
-def create(*, to_dir: Path, key: Key, scheduled: bool = False, actor=None) -> BackupRun:
-    """Write one archive into `to_dir` (written as .partial, renamed when whole); record the run
-    and a backup.created audit event."""
-    to_dir = Path(to_dir)
-    to_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+def create(*, to_dir: Path | None, key: Key, scheduled: bool = False, actor=None) -> BackupRun:
+    """Write one archive into `to_dir` (written as .partial, renamed when whole), or with
+    to_dir=None into the "backups" storage (uploaded when whole); record the run and a
+    backup.created audit event."""
+    if to_dir is None and not backups_remote():
+        to_dir = stores.on_disk(stores.get(BACKUPS))
     started, deployment = timezone.now(), deployment_id()
     applied = _applied_migrations()
-    final = to_dir / archive_name(deployment, started)
-    partial = final.with_name(final.name + ".partial")
     staging = Path(tempfile.mkdtemp(prefix="backup-", dir=settings.DATA_DIR))
+    if to_dir is None:
+        final = staging / archive_name(deployment, started)
+    else:
+        to_dir = Path(to_dir)
+        to_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        final = to_dir / archive_name(deployment, started)
+    partial = final.with_name(final.name + ".partial")
     try:
         dumped = database.dump(staging)
         with open(partial, "xb") as raw:
@@ -260,9 +306,8 @@ def create(*, to_dir: Path, key: Key, scheduled: bool = False, actor=None) -> Ba
             stream = EncryptingWriter(hashing, key)
             with tarfile.open(fileobj=stream, mode="w|", format=tarfile.PAX_FORMAT) as tar:
                 files = [_database_entry(dumped, tar)]
-                for prefix, root in ((MEDIA, Path(settings.MEDIA_ROOT)), (TIPLINE, Path(settings.TIP_STORAGE_DIR))):
-                    files += [_add_file(tar, path, f"{prefix}/{path.relative_to(root).as_posix()}")
-                              for path in _files_under(root)]
+                for prefix, alias in STORED_FOLDERS:
+                    files += _add_storage(tar, prefix, alias)
                 files.append(_add_bytes(tar, SECRET, settings.SECRET_KEY.encode()))
                 files.append(_add_bytes(tar, SETTINGS, json.dumps(_settings_snapshot(), indent=1).encode()))
                 manifest = {"format": FORMAT if COMPRESSION else 1, "testigo_version": _version(), "created_at": started.isoformat(),
@@ -273,13 +318,18 @@ def create(*, to_dir: Path, key: Key, scheduled: bool = False, actor=None) -> Ba
             raw.flush()
             os.fsync(raw.fileno())
         partial.rename(final)
+        where = str(final)
+        if to_dir is None:
+            with open(final, "rb") as handle:
+                stored = stores.get(BACKUPS).save(final.name, File(handle))
+            where = STORED + stored
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     run = BackupRun.objects.create(started_at=started, finished_at=timezone.now(), scheduled=scheduled,
-                                   path=str(final), size=hashing.size, sha256=hashing.sha256.hexdigest())
+                                   path=where, size=hashing.size, sha256=hashing.sha256.hexdigest())
     audit.record(action="backup.created", actor=_actor(actor), obj=run,
                  data={"file": final.name, "size": run.size, "sha256": run.sha256, "scheduled": scheduled,
                        "database": database.kind(), "files": len(files),
@@ -357,16 +407,38 @@ def _check_against_manifest(manifest: dict | None, seen: dict[str, tuple[int, st
             raise Damaged(_("%(name)s does not match its checksum in the manifest.") % {"name": name})
 
 
+@contextmanager
+def local_archive(path):
+    """A local path to read an archive from: the path itself, or for `storage:<name>` a private
+    temporary copy (under the data directory) of that archive in the "backups" storage."""
+    text = str(path)
+    if not text.startswith(STORED):
+        yield Path(path)
+        return
+    name, storage = text[len(STORED):], stores.get(BACKUPS)
+    if not name or "/" in name or name.startswith(".") or not storage.exists(name):
+        raise BackupError(_("No such backup file: %(path)s") % {"path": text})
+    staging = Path(tempfile.mkdtemp(prefix="fetch-", dir=settings.DATA_DIR))
+    try:
+        local = staging / name
+        with storage.open(name, "rb") as source, open(local, "xb") as sink:
+            shutil.copyfileobj(source, sink, _COPY_BYTES)
+        yield local
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def verify(path: Path, key: Key) -> dict:
     """Read the whole archive and check every file; nothing is written. Returns the manifest."""
-    return _read(Path(path), key)
+    with local_archive(path) as local:
+        return _read(local, key)
 
 
 def verify_written(run: BackupRun) -> bool:
     """Without the key (an archive sealed to a public key): the file on disk is byte for byte what
     was written, and it starts like a backup."""
     digest = hashlib.sha256()
-    with open(run.path, "rb") as handle:
+    with local_archive(run.path) as local, open(local, "rb") as handle:
         head = handle.read(len(MAGIC))
         digest.update(head)
         while chunk := handle.read(_COPY_BYTES):
@@ -379,7 +451,7 @@ def check_run(run: BackupRun, key: Key | None, *, actor=None) -> BackupRun:
     backup.failed at the stage "verify")."""
     try:
         if key is not None and key.public_key is None:
-            manifest = verify(Path(run.path), key)
+            manifest = verify(run.path, key)
             run.verified = True
             run.verify_note = _("Decrypted and every file matched its checksum (%(n)s files).") % {
                 "n": len(manifest["files"])}
@@ -392,7 +464,7 @@ def check_run(run: BackupRun, key: Key | None, *, actor=None) -> BackupRun:
     run.save(update_fields=["verified", "verify_note"])
     if run.verified:
         audit.record(action="backup.verified", actor=_actor(actor), obj=run,
-                     data={"file": Path(run.path).name, "decrypted": key is not None and key.public_key is None})
+                     data={"file": archive_file_name(run.path), "decrypted": key is not None and key.public_key is None})
     else:
         record_failure(stage="verify", error=run.verify_note, actor=actor, run=run)
     return run
@@ -431,7 +503,11 @@ def restore(path: Path, key: Key, *, force: bool = False, actor=None) -> Restore
     this code, another back end, a target that holds data (unless --force and the archive is this
     same deployment's). Files are unpacked and checked in a staging directory first. The restored
     audit trail gets a backup.restored event at its end."""
-    path = Path(path)
+    with local_archive(path) as local:
+        return _restore(local, key, force=force, actor=actor)
+
+
+def _restore(path: Path, key: Key, *, force: bool, actor) -> Restored:
     if not path.is_file():
         raise BackupError(_("No such backup file: %(path)s") % {"path": path})
     empty = target_is_empty()
@@ -444,8 +520,8 @@ def restore(path: Path, key: Key, *, force: bool = False, actor=None) -> Restore
         manifest = _read(path, key, into=staging)
         _refuse_mismatch(manifest, empty)
         database.load(_stored_database(staging, manifest))
-        for prefix, root in ((MEDIA, Path(settings.MEDIA_ROOT)), (TIPLINE, Path(settings.TIP_STORAGE_DIR))):
-            _replace_dir(staging / prefix, root)
+        for prefix, alias in STORED_FOLDERS:
+            _replace_stored(staging / prefix, alias)
         notes = _restore_secrets(staging)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -494,6 +570,23 @@ def _replace_dir(staged: Path, root: Path) -> None:
     root.chmod(0o700)
 
 
+def _replace_stored(staged: Path, alias: str) -> None:
+    """Put a storage's files back: a folder on disk is replaced whole; in a remote store every
+    object under the storage's folder is deleted, then each staged file uploaded under its name."""
+    storage = stores.get(alias)
+    root = stores.on_disk(storage)
+    if root is not None:
+        _replace_dir(staged, root)
+        return
+    for stored in list(stores.walk(storage)):
+        storage.delete(stored)
+    for path in _files_under(staged):
+        name = path.relative_to(staged).as_posix()
+        with open(path, "rb") as handle:
+            if storage.save(name, File(handle)) != name:
+                raise BackupError(_("The storage renamed %(name)s while restoring it.") % {"name": name})
+
+
 def _restore_secrets(staging: Path) -> list[str]:
     """SECRET_KEY: written to DATA_DIR/secret_key unless the environment sets it; then it must match."""
     secret = (staging / SECRET).read_text()
@@ -534,26 +627,47 @@ def read_passphrase(path: Path) -> str:
     return passphrase
 
 
-def prune(to_dir: Path, keep: int) -> list[Path]:
-    """Delete this deployment's oldest archives in `to_dir` beyond the newest `keep`; return them."""
-    mine = sorted(Path(to_dir).glob(f"testigo-*-{deployment_id()[:8]}{SUFFIX}"))
+def prune(to_dir: Path | None, keep: int) -> list:
+    """Delete this deployment's oldest archives in `to_dir` (None: the "backups" storage) beyond
+    the newest `keep`; return them (paths, or names in the storage)."""
+    if to_dir is None and not backups_remote():
+        to_dir = stores.on_disk(stores.get(BACKUPS))
+    if to_dir is not None:
+        mine = sorted(Path(to_dir).glob(f"testigo-*-{deployment_id()[:8]}{SUFFIX}"))
+        doomed = mine[:-keep] if keep > 0 else []
+        for path in doomed:
+            path.unlink(missing_ok=True)
+        return doomed
+    storage, pattern = stores.get(BACKUPS), re.compile(rf"^testigo-[\w-]+-{re.escape(deployment_id()[:8])}{re.escape(SUFFIX)}$")
+    mine = sorted(name for name in stores.walk(storage) if pattern.match(name))
     doomed = mine[:-keep] if keep > 0 else []
-    for path in doomed:
-        path.unlink(missing_ok=True)
+    for name in doomed:
+        storage.delete(name)
     return doomed
+
+
+def scheduled_target() -> tuple[bool, Path | None]:
+    """(whether scheduled backups run, where to): BACKUP_DIR when set; else, with a remote store
+    (TESTIGO_STORAGE_URL), its backups/ folder (None) once a backup key is configured."""
+    if settings.BACKUP_DIR:
+        return True, Path(settings.BACKUP_DIR)
+    if backups_remote() and (settings.BACKUP_PUBLIC_KEY or settings.BACKUP_PASSPHRASE_FILE):
+        return True, None
+    return False, None
 
 
 def run_scheduled() -> BackupRun | None:
     """The periodic job's body: back up, read back, prune. A failure is recorded for the console."""
-    if not settings.BACKUP_DIR:
+    runs, to_dir = scheduled_target()
+    if not runs:
         return None
     started = timezone.now()
     try:
         key = configured_key()
         if key is None:
             raise BackupError(_("Scheduled backups need TESTIGO_BACKUP_PUBLIC_KEY or TESTIGO_BACKUP_PASSPHRASE_FILE."))
-        run = check_run(create(to_dir=Path(settings.BACKUP_DIR), key=key, scheduled=True), key)
-        prune(Path(settings.BACKUP_DIR), settings.BACKUP_KEEP)
+        run = check_run(create(to_dir=to_dir, key=key, scheduled=True), key)
+        prune(to_dir, settings.BACKUP_KEEP)
         return run
     except (BackupError, OSError) as exc:
         log.error("scheduled backup failed: %s", exc)

@@ -22,13 +22,21 @@ def key_from_options(options, *, making: bool) -> crypto.Key:
     return crypto.Key(private_key=crypto.decode_key(Path(options["private_key"]).read_text()))
 
 
+def archive_argument(given: str):
+    """A path, or `storage:NAME` for an archive in the backups storage (kept as text)."""
+    return given if given.startswith(services.STORED) else Path(given)
+
+
 class Command(BaseCommand):
-    help = ("Write one encrypted archive of the database, media, tip-line files and settings (--to DIR), "
-            "check one (--verify FILE), or make a key pair (--keygen FILE).")
+    help = ("Write one encrypted archive of the database, media, tip-line files and settings (--to DIR, or "
+            "--to-storage: the backups storage, e.g. the bucket of TESTIGO_STORAGE_URL), check one (--verify FILE, "
+            "or storage:NAME), or make a key pair (--keygen FILE).")
 
     def add_arguments(self, parser):
         action = parser.add_mutually_exclusive_group(required=True)
         action.add_argument("--to", metavar="DIR", help="directory to write the archive into")
+        action.add_argument("--to-storage", action="store_true",
+                            help="write the archive into the backups storage (TESTIGO_STORAGE_URL's backups/ folder)")
         action.add_argument("--verify", metavar="FILE", help="decrypt an archive and check every file")
         action.add_argument("--keygen", metavar="FILE", help="write a new private key to FILE; print its public key")
         parser.add_argument("--passphrase-file", metavar="F", help="file holding the passphrase (first line)")
@@ -40,8 +48,9 @@ class Command(BaseCommand):
             if options["keygen"]:
                 return self._keygen(Path(options["keygen"]))
             if options["verify"]:
-                return self._verify(Path(options["verify"]), key_from_options(options, making=False))
-            return self._backup(Path(options["to"]), key_from_options(options, making=True))
+                return self._verify(archive_argument(options["verify"]), key_from_options(options, making=False))
+            to_dir = None if options["to_storage"] else Path(options["to"])
+            return self._backup(to_dir, key_from_options(options, making=True))
         except crypto.BackupError as exc:
             raise CommandError(str(exc)) from None
 
@@ -64,7 +73,7 @@ class Command(BaseCommand):
                           f"{manifest['created_at']} by Testigo {manifest['testigo_version']} "
                           f"({manifest['database']}), deployment {manifest['deployment']}")
 
-    def _backup(self, to_dir: Path, key: crypto.Key) -> None:
+    def _backup(self, to_dir: Path | None, key: crypto.Key) -> None:
         try:
             run = services.create(to_dir=to_dir, key=key)
         except (crypto.BackupError, OSError) as exc:

@@ -1,9 +1,7 @@
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 
 from testigo.core.backups import crypto, services
-from testigo.core.management.commands.backup import key_from_options
+from testigo.core.management.commands.backup import archive_argument, key_from_options
 
 
 class Command(BaseCommand):
@@ -11,7 +9,7 @@ class Command(BaseCommand):
             "(stop the web server and the worker first).")
 
     def add_arguments(self, parser):
-        parser.add_argument("file", metavar="FILE")
+        parser.add_argument("file", metavar="FILE", help="the archive, or storage:NAME for one in the backups storage")
         parser.add_argument("--passphrase-file", metavar="F", help="file holding the passphrase (first line)")
         parser.add_argument("--private-key", metavar="FILE", help="private key file, for a sealed archive")
         parser.add_argument("--force", action="store_true",
@@ -20,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             key = key_from_options(options, making=False)
-            result = services.restore(Path(options["file"]), key, force=options["force"])
+            result = services.restore(archive_argument(options["file"]), key, force=options["force"])
         except crypto.BackupError as exc:
             raise CommandError(str(exc)) from None
         manifest = result.manifest

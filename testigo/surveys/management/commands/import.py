@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from testigo.core import roles
+from testigo.core import storage as stores
 from testigo.surveys import dateorder, importing
 
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
             imp = importing.create_import(actor=roles.SYSTEM, name=path.name, data=path.read_bytes())
             chosen = json.loads(Path(mapping).read_text()) if mapping else imp.mapping
             # Day or month first: from the file's dates, else --date-order; never assumed (issue #18).
-            settled = dateorder.settle(chosen, Path(imp.file.path), chosen=date_order)
+            settled = dateorder.settle(chosen, stores.local_path(imp.file), chosen=date_order)
             importing.set_mapping(actor=roles.SYSTEM, imp=imp, mapping_json=settled)
         except dateorder.Undecided as exc:
             raise CommandError(self._undecided(exc)) from None
