@@ -139,3 +139,69 @@ def _check_client_version(tool: str, alias: str) -> None:
         raise BackupError(_("%(tool)s %(client)s is older than the PostgreSQL %(server)s server: install the "
                             "client of the server's version.") % {"tool": tool, "client": match.group(1),
                                                                   "server": server})
+
+
+# --- Moving a single machine's SQLite database onto PostgreSQL ------------------------------------
+
+_MOVE_SOURCE = "_testigo_move_source"
+MOVE_BATCH = 2000  # rows per INSERT
+
+
+def move_sqlite_into(path: Path, *, alias: str = "default", progress=None) -> dict[str, int]:
+    """Fill this deployment's PostgreSQL database with every row of the SQLite database at `path`
+    (a backup's copy, of the same schema as this code: the caller checks). Returns rows per table.
+
+    The target is migrated first, emptied of what `migrate` wrote (content types, permissions,
+    role groups), then every table of every installed model is copied through the ORM in primary
+    key order, unchanged: raw inserts, so no `auto_now` field is touched and no signal fires. All
+    in one transaction (foreign keys are checked at its end), then every sequence is set past the
+    largest id. SQLite's full-text tables are not copied: PostgreSQL's search indexes are
+    expressions over the report rows (reports/search.py), always in step."""
+    from django.apps import apps
+    from django.core.management import call_command
+    from django.core.management.color import no_style
+    from django.db import transaction
+
+    if kind(alias) != POSTGRESQL:
+        raise BackupError(_("Only a PostgreSQL database can receive a SQLite deployment."))
+    call_command("migrate", database=alias, interactive=False, verbosity=0)
+    connections.settings[_MOVE_SOURCE] = connections.configure_settings(
+        {"default": {}, _MOVE_SOURCE: {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}})[_MOVE_SOURCE]
+    source, target = connections[_MOVE_SOURCE], connections[alias]
+    models = [m for m in apps.get_models(include_auto_created=True)
+              if m._meta.managed and not m._meta.proxy and not m._meta.swapped]
+    source_tables = set(source.introspection.table_names())
+    copied: dict[str, int] = {}
+    try:
+        with transaction.atomic(using=alias):
+            with target.cursor() as cursor:
+                tables = [m._meta.db_table for m in models]
+                cursor.execute("TRUNCATE " + ", ".join(target.ops.quote_name(t) for t in tables)
+                               + " RESTART IDENTITY CASCADE")
+            for model in models:
+                table = model._meta.db_table
+                if table not in source_tables:
+                    continue
+                fields = [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
+                rows = model._base_manager.using(_MOVE_SOURCE).order_by("pk").iterator(chunk_size=MOVE_BATCH)
+                count, batch = 0, []
+                for row in rows:
+                    batch.append(row)
+                    if len(batch) >= MOVE_BATCH:
+                        model._base_manager.using(alias)._insert(batch, fields=fields, raw=True, using=alias)
+                        count += len(batch)
+                        batch = []
+                if batch:
+                    model._base_manager.using(alias)._insert(batch, fields=fields, raw=True, using=alias)
+                    count += len(batch)
+                copied[table] = count
+                if progress is not None:
+                    progress(table, count)
+            with target.cursor() as cursor:
+                for statement in target.ops.sequence_reset_sql(no_style(), models):
+                    cursor.execute(statement)
+    finally:
+        source.close()
+        del connections[_MOVE_SOURCE]
+        connections.settings.pop(_MOVE_SOURCE, None)
+    return copied
