@@ -42,6 +42,12 @@ def postgres_server_url() -> str:
     return os.environ.get("TESTIGO_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
+def postgres_admin_url() -> str:
+    """The server of TESTIGO_TEST_POSTGRES_URL, through its maintenance database (`postgres`): the
+    database the URL names need not exist, only the server; clusters make databases of their own."""
+    return _with_database(postgres_server_url(), "postgres")
+
+
 def redis_url() -> str:
     return os.environ.get("TESTIGO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -54,7 +60,7 @@ def missing_services() -> list[str]:
     try:
         import psycopg
 
-        psycopg.connect(postgres_server_url(), connect_timeout=2).close()
+        psycopg.connect(postgres_admin_url(), connect_timeout=2).close()
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         missing.append(f"PostgreSQL at {postgres_server_url()} ({type(exc).__name__}; set TESTIGO_TEST_POSTGRES_URL)")
     try:
@@ -81,7 +87,7 @@ class Cluster:
         server = postgres_server_url()
         base = urlsplit(server).path.strip("/") or "postgres"
         self.database_name = f"{base}_cluster_{secrets.token_hex(4)}"
-        self.server_url = server
+        self.server_url = postgres_admin_url()
         self.database_url = _with_database(server, self.database_name)
         self.redis_url = redis_url()
         self.queue_name = f"testigo-cluster-{secrets.token_hex(4)}"

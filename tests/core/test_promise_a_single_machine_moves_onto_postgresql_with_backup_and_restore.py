@@ -97,13 +97,18 @@ def _postgres_url() -> str:
     try:
         import psycopg
 
-        psycopg.connect(server, connect_timeout=2).close()
+        psycopg.connect(_admin(server), connect_timeout=2).close()
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         message = f"PostgreSQL not reachable at {server} ({type(exc).__name__}); set TESTIGO_TEST_POSTGRES_URL"
         if os.environ.get("TESTIGO_REQUIRE_SERVICES") == "1":
             pytest.fail("TESTIGO_REQUIRE_SERVICES=1 but " + message)
         pytest.skip(message)
     return server
+
+
+def _admin(server: str) -> str:
+    """The server's maintenance database: the database the URL names need not exist."""
+    return urlunsplit(urlsplit(server)._replace(path="/postgres"))
 
 
 def _env(data_dir: Path, **extra) -> dict:
@@ -133,12 +138,12 @@ def postgres_database():
     import psycopg
 
     name = f"{(urlsplit(server).path.strip('/') or 'postgres')}_move_{secrets.token_hex(4)}"
-    with psycopg.connect(server, autocommit=True) as conn:
+    with psycopg.connect(_admin(server), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
         yield urlunsplit(urlsplit(server)._replace(path="/" + name))
     finally:
-        with psycopg.connect(server, autocommit=True) as conn:
+        with psycopg.connect(_admin(server), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
