@@ -12,6 +12,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connections
@@ -165,43 +166,57 @@ def move_sqlite_into(path: Path, *, alias: str = "default", progress=None) -> di
     if kind(alias) != POSTGRESQL:
         raise BackupError(_("Only a PostgreSQL database can receive a SQLite deployment."))
     call_command("migrate", database=alias, interactive=False, verbosity=0)
-    connections.settings[_MOVE_SOURCE] = connections.configure_settings(
-        {"default": {}, _MOVE_SOURCE: {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}})[_MOVE_SOURCE]
-    source, target = connections[_MOVE_SOURCE], connections[alias]
+    target = connections[alias]
     models = [m for m in apps.get_models(include_auto_created=True)
               if m._meta.managed and not m._meta.proxy and not m._meta.swapped]
-    source_tables = set(source.introspection.table_names())
     copied: dict[str, int] = {}
-    try:
-        with transaction.atomic(using=alias):
-            with target.cursor() as cursor:
-                tables = [m._meta.db_table for m in models]
-                cursor.execute("TRUNCATE " + ", ".join(target.ops.quote_name(t) for t in tables)
-                               + " RESTART IDENTITY CASCADE")
-            for model in models:
-                table = model._meta.db_table
-                if table not in source_tables:
-                    continue
-                fields = [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
-                rows = model._base_manager.using(_MOVE_SOURCE).order_by("pk").iterator(chunk_size=MOVE_BATCH)
-                count, batch = 0, []
-                for row in rows:
-                    batch.append(row)
-                    if len(batch) >= MOVE_BATCH:
-                        model._base_manager.using(alias)._insert(batch, fields=fields, raw=True, using=alias)
-                        count += len(batch)
-                        batch = []
-                if batch:
-                    model._base_manager.using(alias)._insert(batch, fields=fields, raw=True, using=alias)
-                    count += len(batch)
-                copied[table] = count
+    with sqlite_source(path) as source_alias, transaction.atomic(using=alias):
+        source_tables = set(connections[source_alias].introspection.table_names())
+        with target.cursor() as cursor:
+            cursor.execute("TRUNCATE " + ", ".join(target.ops.quote_name(m._meta.db_table) for m in models)
+                           + " RESTART IDENTITY CASCADE")
+        for model in models:
+            if model._meta.db_table in source_tables:
+                copied[model._meta.db_table] = _copy_table(model, source_alias, alias)
                 if progress is not None:
-                    progress(table, count)
-            with target.cursor() as cursor:
-                for statement in target.ops.sequence_reset_sql(no_style(), models):
-                    cursor.execute(statement)
+                    progress(model._meta.db_table, copied[model._meta.db_table])
+        with target.cursor() as cursor:
+            for statement in target.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(statement)
+    return copied
+
+
+def _copy_table(model, source_alias: str, alias: str) -> int:
+    """Every row of one model's table, in primary key order, MOVE_BATCH rows per INSERT."""
+    fields = [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
+    count, batch = 0, []
+    for row in model._base_manager.using(source_alias).order_by("pk").iterator(chunk_size=MOVE_BATCH):
+        batch.append(row)
+        if len(batch) >= MOVE_BATCH:
+            insert_raw(model, batch, fields, alias)
+            count, batch = count + len(batch), []
+    if batch:
+        insert_raw(model, batch, fields, alias)
+        count += len(batch)
+    return count
+
+
+def insert_raw(model, rows: list, fields: list, alias: str) -> None:
+    """One INSERT of many rows, values as they are: what `loaddata` does row by row with
+    `save_base(raw=True)`, in batches. Not `bulk_create`: it calls every field's `pre_save`, so
+    `auto_now`/`auto_now_add` fields (43 of them) would be stamped with the moving day.
+    bench/bench_move.py measures the difference (docs/decisions.md)."""
+    model._base_manager.using(alias)._insert(rows, fields=fields, raw=True, using=alias)
+
+
+@contextmanager
+def sqlite_source(path: Path):
+    """A read-only Django connection to a SQLite file, as a temporary database alias."""
+    connections.settings[_MOVE_SOURCE] = connections.configure_settings(
+        {"default": {}, _MOVE_SOURCE: {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}})[_MOVE_SOURCE]
+    try:
+        yield _MOVE_SOURCE
     finally:
-        source.close()
+        connections[_MOVE_SOURCE].close()
         del connections[_MOVE_SOURCE]
         connections.settings.pop(_MOVE_SOURCE, None)
-    return copied
