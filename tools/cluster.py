@@ -103,9 +103,16 @@ class Cluster:
 
     # --- environment and commands -------------------------------------------------------------
     def env(self, name: str) -> dict:
-        """The environment of one machine: its own data directory, the shared everything else."""
+        """The environment of one machine: its own data directory, the shared everything else.
+        Files are shared as docs/deployment.md section 11 mounts them over NFS: DATA_DIR/media
+        is the shared directory (a symbolic link here), and so is TESTIGO_TIP_STORAGE_DIR."""
         data_dir = self.work / name
         data_dir.mkdir(mode=0o700, exist_ok=True)
+        shared = self.work / "shared"
+        for folder in ("media", "tipline"):
+            (shared / folder).mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not (data_dir / "media").exists():
+            (data_dir / "media").symlink_to(shared / "media", target_is_directory=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("TESTIGO_")}
         env.update(
             PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
@@ -114,7 +121,7 @@ class Cluster:
             TESTIGO_SECRET_KEY=self.secret_key, TESTIGO_TIPLINE_PEPPER=self.pepper,
             TESTIGO_ALLOWED_HOSTS="127.0.0.1,localhost", TESTIGO_BEHIND_PROXY="1",
             TESTIGO_WEB_WORKERS=str(self.web_workers), TESTIGO_WORKERS=str(self.job_threads),
-            TESTIGO_LOG_LEVEL="ERROR",
+            TESTIGO_LOG_LEVEL="ERROR", TESTIGO_TIP_STORAGE_DIR=str(shared / "tipline"),
         )
         env.update(self.extra_env)
         return env

@@ -90,20 +90,33 @@ call_command('migrate', verbosity=0)
 admin = get_user_model().objects.create_user(username='jefa', password='tip-line vault password 1')
 roles.set_role(admin, roles.ADMIN)
 vault.initialise(user=admin, password='tip-line vault password 1')
-staff = get_user_model().objects.create_user(username='moderadora', password='correct horse battery')
-roles.set_role(staff, roles.MODERATOR)
+staff = get_user_model().objects.create_user(username='coordinadora', password='correct horse battery')
+roles.set_role(staff, roles.COORDINATOR)
 print('CATEGORY', Category.objects.create(slug='robo', name_es='Robo', name_en='Robbery').pk)
 call_command('channel', 'add', 'kannel', '--name', 'SMS', '--secret', SECRET, '--rate', '200',
              '--set', 'sendsms_url=http://127.0.0.1:GATEWAY/cgi-bin/sendsms', '--set', 'username=testigo',
              '--set', 'password=kannel-password')
 """
 
+IMPORT_ROWS = 25
+IMPORT_CSV = "titulo,descripcion,fecha,lat,lon\n" + "".join(
+    f"Desalojo {i},Desalojo de familias en la aldea (importado-{i}),2026-01-{10 + i % 15:02d},14.1,-87.2\n"
+    for i in range(IMPORT_ROWS))
+
+IMPORTED = """
+from testigo.reports.models import Report
+from testigo.surveys.models import Import
+imp = Import.objects.get()
+print(imp.status, Report.objects.filter(description__contains='(importado-').count())
+"""
+
 COUNT = """
 import json
 from testigo.channels.models import InboundMessage, OutboundMessage
 from testigo.reports.models import Report
-from testigo.tipline.models import Tip
+from testigo.tipline.models import Tip, TipFile
 print(json.dumps({
+    'tip_files': [v or o for v, o in TipFile.objects.values_list('view_path', 'original_path')],
     'form': list(Report.objects.filter(description__contains='carga-form').values_list('description', flat=True)),
     'api': list(Report.objects.filter(description__contains='carga-api').values_list('description', flat=True)),
     'sms': list(InboundMessage.objects.values_list('provider_id', flat=True)),
@@ -195,6 +208,32 @@ class Load:
             or f"POST {response.status_code}"
 
 
+def _import_through_both_nodes(staff: requests.Session, ports: list[int], nodes) -> None:
+    """A spreadsheet import: uploaded through node 0, its columns matched and run through node 1,
+    run by a worker; all three read the one file from the shared media directory."""
+    one, two = (f"http://127.0.0.1:{port}/console/surveys/imports/" for port in ports)
+    page = staff.get(one, timeout=30)
+    uploaded = staff.post(one, data={"csrfmiddlewaretoken": _token(page.text, "csrfmiddlewaretoken")},
+                          files={"file": ("desalojos.csv", IMPORT_CSV.encode(), "text/csv")},
+                          allow_redirects=False, timeout=60)
+    assert uploaded.status_code == 302, uploaded.status_code
+    mapping_url = two + uploaded.headers["Location"].rstrip("/").rsplit("/", 1)[1] + "/"
+    page = staff.get(mapping_url, timeout=60)
+    assert page.status_code == 200, page.status_code
+    columns = ["title", "description", "occurred_at", "lat", "lon"]
+    ran = staff.post(mapping_url, allow_redirects=False, timeout=60, data={
+        "csrfmiddlewaretoken": _token(page.text, "csrfmiddlewaretoken"), "survey": "", "date_format": "",
+        "unknown_categories": "reject", "action": "run", **{f"col_{i}": c for i, c in enumerate(columns)}})
+    assert ran.status_code == 302 and "/progress/" in ran.headers["Location"], (ran.status_code, ran.text[-800:])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status, count = nodes.script(IMPORTED).split()
+        if status in ("done", "failed"):
+            break
+        time.sleep(2)
+    assert (status, int(count)) == ("done", IMPORT_ROWS), (status, count)
+
+
 def _require_services() -> None:
     missing = cluster.missing_services()
     if missing:
@@ -229,10 +268,11 @@ def test_promise_two_nodes_behind_nginx_lose_nothing_when_one_dies(tmp_path):
         staff = requests.Session()
         login = staff.get(f"http://127.0.0.1:{ports[0]}/console/login/", timeout=30)
         staff.post(f"http://127.0.0.1:{ports[0]}/console/login/", allow_redirects=False, timeout=30,
-                   data={"csrfmiddlewaretoken": _token(login.text, "csrfmiddlewaretoken"), "username": "moderadora",
+                   data={"csrfmiddlewaretoken": _token(login.text, "csrfmiddlewaretoken"), "username": "coordinadora",
                          "password": "correct horse battery"})
         inbox = staff.get(f"http://127.0.0.1:{ports[1]}/console/", allow_redirects=False, timeout=30)
-        assert inbox.status_code == 200 and "moderadora" in inbox.text, inbox.status_code
+        assert inbox.status_code == 200 and "coordinadora" in inbox.text, inbox.status_code
+        _import_through_both_nodes(staff, ports, nodes)
 
         load = Load(base, category, sms_path)
         threads = load.start()
@@ -263,6 +303,10 @@ def test_promise_two_nodes_behind_nginx_lose_nothing_when_one_dies(tmp_path):
         assert not missing_sms, f"sms: {len(missing_sms)} acknowledged but not stored; {summary}"
         assert stored["tips"] >= len(acked["tip"]), summary
         assert stored["tips"] <= load.sent["tip"], summary
+        # Each tip's sealed file is in the shared tip-line directory, whichever node took it.
+        shared = nodes.work / "shared" / "tipline"
+        assert len(stored["tip_files"]) == stored["tips"]
+        assert all(path and (shared / path).is_file() for path in stored["tip_files"]), stored["tip_files"][:3]
 
         # The surviving worker (and the periodic catch-up) processes every message and sends each
         # reply once. A message the killed worker had in flight is left `sending` (its lease has not
