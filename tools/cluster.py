@@ -90,7 +90,7 @@ class Cluster:
         self.server_url = postgres_admin_url()
         self.database_url = _with_database(server, self.database_name)
         self.redis_url = redis_url()
-        self.queue_name = f"testigo-cluster-{secrets.token_hex(4)}"
+        self.queue_name = f"testigocluster{secrets.token_hex(4)}"  # Huey drops hyphens from key names
         self.secret_key = secrets.token_urlsafe(48)
         self.pepper = secrets.token_hex(32)
         self.web_workers, self.job_threads = web_workers, job_threads
