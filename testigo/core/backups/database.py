@@ -12,6 +12,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connections
@@ -139,3 +140,83 @@ def _check_client_version(tool: str, alias: str) -> None:
         raise BackupError(_("%(tool)s %(client)s is older than the PostgreSQL %(server)s server: install the "
                             "client of the server's version.") % {"tool": tool, "client": match.group(1),
                                                                   "server": server})
+
+
+# --- Moving a single machine's SQLite database onto PostgreSQL ------------------------------------
+
+_MOVE_SOURCE = "_testigo_move_source"
+MOVE_BATCH = 2000  # rows per INSERT
+
+
+def move_sqlite_into(path: Path, *, alias: str = "default", progress=None) -> dict[str, int]:
+    """Fill this deployment's PostgreSQL database with every row of the SQLite database at `path`
+    (a backup's copy, of the same schema as this code: the caller checks). Returns rows per table.
+
+    The target is migrated first, emptied of what `migrate` wrote (content types, permissions,
+    role groups), then every table of every installed model is copied through the ORM in primary
+    key order, unchanged: raw inserts, so no `auto_now` field is touched and no signal fires. All
+    in one transaction (foreign keys are checked at its end), then every sequence is set past the
+    largest id. SQLite's full-text tables are not copied: PostgreSQL's search indexes are
+    expressions over the report rows (reports/search.py), always in step."""
+    from django.apps import apps
+    from django.core.management import call_command
+    from django.core.management.color import no_style
+    from django.db import transaction
+
+    if kind(alias) != POSTGRESQL:
+        raise BackupError(_("Only a PostgreSQL database can receive a SQLite deployment."))
+    call_command("migrate", database=alias, interactive=False, verbosity=0)
+    target = connections[alias]
+    models = [m for m in apps.get_models(include_auto_created=True)
+              if m._meta.managed and not m._meta.proxy and not m._meta.swapped]
+    copied: dict[str, int] = {}
+    with sqlite_source(path) as source_alias, transaction.atomic(using=alias):
+        source_tables = set(connections[source_alias].introspection.table_names())
+        with target.cursor() as cursor:
+            cursor.execute("TRUNCATE " + ", ".join(target.ops.quote_name(m._meta.db_table) for m in models)
+                           + " RESTART IDENTITY CASCADE")
+        for model in models:
+            if model._meta.db_table in source_tables:
+                copied[model._meta.db_table] = _copy_table(model, source_alias, alias)
+                if progress is not None:
+                    progress(model._meta.db_table, copied[model._meta.db_table])
+        with target.cursor() as cursor:
+            for statement in target.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(statement)
+    return copied
+
+
+def _copy_table(model, source_alias: str, alias: str) -> int:
+    """Every row of one model's table, in primary key order, MOVE_BATCH rows per INSERT."""
+    fields = [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
+    count, batch = 0, []
+    for row in model._base_manager.using(source_alias).order_by("pk").iterator(chunk_size=MOVE_BATCH):
+        batch.append(row)
+        if len(batch) >= MOVE_BATCH:
+            insert_raw(model, batch, fields, alias)
+            count, batch = count + len(batch), []
+    if batch:
+        insert_raw(model, batch, fields, alias)
+        count += len(batch)
+    return count
+
+
+def insert_raw(model, rows: list, fields: list, alias: str) -> None:
+    """One INSERT of many rows, values as they are: what `loaddata` does row by row with
+    `save_base(raw=True)`, in batches. Not `bulk_create`: it calls every field's `pre_save`, so
+    `auto_now`/`auto_now_add` fields (43 of them) would be stamped with the moving day.
+    bench/bench_move.py measures the difference (docs/decisions.md)."""
+    model._base_manager.using(alias)._insert(rows, fields=fields, raw=True, using=alias)
+
+
+@contextmanager
+def sqlite_source(path: Path):
+    """A read-only Django connection to a SQLite file, as a temporary database alias."""
+    connections.settings[_MOVE_SOURCE] = connections.configure_settings(
+        {"default": {}, _MOVE_SOURCE: {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}})[_MOVE_SOURCE]
+    try:
+        yield _MOVE_SOURCE
+    finally:
+        connections[_MOVE_SOURCE].close()
+        del connections[_MOVE_SOURCE]
+        connections.settings.pop(_MOVE_SOURCE, None)

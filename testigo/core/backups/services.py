@@ -7,6 +7,7 @@ An archive is one encrypted tar stream (crypto.py) of:
     media/...                                             the "default" storage: photos, recordings, documents, tile sets
     tipline/...                                           the "tipline" storage: the tip line's sealed files
     secret_key                                            SECRET_KEY (location fuzzing is derived from it)
+    tipline_pepper                                        the tip line's codename pepper, when there is one
     settings.json                                         the TESTIGO_* settings that are not secrets
     manifest.json                                         last: versions, schema, deployment, every file's size and sha256
 
@@ -56,7 +57,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from testigo.core import audit, roles
+from testigo.core import audit, nodes, roles
 from testigo.core import storage as stores
 from testigo.core.backups import database
 from testigo.core.backups.crypto import (
@@ -81,6 +82,9 @@ GZIP_LEVEL = 6
 # The first bytes of files that are compressed already (PostgreSQL's custom dump, gzip, xz, zstd).
 _COMPRESSED_MAGIC = (b"PGDMP", b"\x1f\x8b", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd")
 MANIFEST, SETTINGS, SECRET = "manifest.json", "settings.json", "secret_key"
+# The tip line's codename pepper (DATA_DIR/tipline_pepper, or TESTIGO_TIPLINE_PEPPER): without it no
+# source's codename opens their conversation on the restored deployment.
+PEPPER = "tipline_pepper"
 MEDIA, TIPLINE = "media", "tipline"
 # Which storage (settings.STORAGES) each top folder of an archive comes from and goes back to.
 STORED_FOLDERS = ((MEDIA, "default"), (TIPLINE, "tipline"))
@@ -264,6 +268,17 @@ def _database_entry(dumped: Path, tar: tarfile.TarFile) -> dict:
     return entry
 
 
+def _current_pepper() -> bytes | None:
+    """The codename pepper this deployment uses (never generated here): the environment's, else the file's."""
+    if settings.TIPLINE_PEPPER:
+        try:
+            return nodes.parse_pepper(settings.TIPLINE_PEPPER)
+        except ValueError:
+            return None
+    path = Path(settings.DATA_DIR) / PEPPER
+    return path.read_bytes() if path.is_file() else None
+
+
 def _actor(actor):
     """Who the event names: the staff member who asked, or the system (the schedule, the CLI)."""
     return actor if actor is not None else roles.SYSTEM
@@ -309,6 +324,9 @@ def create(*, to_dir: Path | None, key: Key, scheduled: bool = False, actor=None
                 for prefix, alias in STORED_FOLDERS:
                     files += _add_storage(tar, prefix, alias)
                 files.append(_add_bytes(tar, SECRET, settings.SECRET_KEY.encode()))
+                pepper = _current_pepper()
+                if pepper is not None:
+                    files.append(_add_bytes(tar, PEPPER, pepper))
                 files.append(_add_bytes(tar, SETTINGS, json.dumps(_settings_snapshot(), indent=1).encode()))
                 manifest = {"format": FORMAT if COMPRESSION else 1, "testigo_version": _version(), "created_at": started.isoformat(),
                             "deployment": deployment, "database": database.kind(), "schema": _schema(applied),
@@ -343,7 +361,7 @@ def _member_name(name: str) -> str:
     """Only the names an archive is made of; never absolute, never climbing out of the target."""
     parts = name.split("/")
     database_names = {db + suffix for db in database.FILE_NAMES.values() for suffix in ("", *COMPRESSED_SUFFIX.values())}
-    top_ok = name in (MANIFEST, SETTINGS, SECRET) or name in database_names or (
+    top_ok = name in (MANIFEST, SETTINGS, SECRET, PEPPER) or name in database_names or (
         parts[0] in (MEDIA, TIPLINE) and len(parts) > 1)
     if not top_ok or any(part in ("", ".", "..") for part in parts):
         raise Damaged(_("The backup holds an unexpected file name: %(name)s") % {"name": name[:200]})
@@ -518,11 +536,17 @@ def _restore(path: Path, key: Key, *, force: bool, actor) -> Restored:
     staging = Path(tempfile.mkdtemp(prefix="restore-", dir=settings.DATA_DIR))
     try:
         manifest = _read(path, key, into=staging)
-        _refuse_mismatch(manifest, empty)
-        database.load(_stored_database(staging, manifest))
+        moving = _refuse_mismatch(manifest, empty)
+        if moving:  # a single machine's SQLite deployment onto PostgreSQL (docs/scale-out.md)
+            copied = database.move_sqlite_into(_stored_database(staging, manifest))
+        else:
+            database.load(_stored_database(staging, manifest))
         for prefix, alias in STORED_FOLDERS:
             _replace_stored(staging / prefix, alias)
         notes = _restore_secrets(staging)
+        if moving:
+            notes.insert(0, _("Moved from SQLite onto PostgreSQL: %(rows)s rows in %(tables)s tables.")
+                         % {"rows": sum(copied.values()), "tables": len(copied)})
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if _schema(manifest["migrations"]) != _schema(_code_migrations()):
@@ -543,20 +567,28 @@ def _code_migrations() -> list[list[str]]:
     return [[app, name] for app, name in MigrationLoader(None, ignore_no_migrations=True).disk_migrations]
 
 
-def _refuse_mismatch(manifest: dict, empty: bool) -> None:
+def _refuse_mismatch(manifest: dict, empty: bool) -> bool:
+    """Refuse what cannot be restored here; True when the backup moves SQLite onto PostgreSQL."""
     newer = _unknown_migrations(manifest["migrations"])
     if newer:
         raise BackupError(_("The backup's schema is newer than this version of Testigo (%(version)s) knows: "
                             "%(migrations)s. Install Testigo %(backup_version)s or later, then restore.")
                           % {"version": _version(), "migrations": ", ".join(newer[:5]),
                              "backup_version": manifest.get("testigo_version", "?")})
-    if manifest["database"] != database.kind():
+    moving = (manifest["database"], database.kind()) == (database.SQLITE, database.POSTGRESQL)
+    if manifest["database"] != database.kind() and not (moving and empty):
         raise BackupError(_("The backup holds a %(backup)s database; this deployment uses %(target)s.")
                           % {"backup": manifest["database"], "target": database.kind()})
+    if moving and _schema(manifest["migrations"]) != _schema(_code_migrations()):
+        raise BackupError(_("A SQLite backup moves onto PostgreSQL only from the same version of Testigo with every "
+                            "migration applied (the backup's: %(backup)s; this one: %(version)s). Upgrade the old "
+                            "machine, run `testigo migrate` there, make a new backup, then restore it here.")
+                          % {"backup": manifest.get("testigo_version", "?"), "version": _version()})
     if not empty and manifest["deployment"] != deployment_id():
         raise BackupError(_("This backup comes from another deployment (%(backup)s): it restores only into "
                             "an empty target, never over this deployment's data.")
                           % {"backup": manifest["deployment"]})
+    return moving
 
 
 def _replace_dir(staged: Path, root: Path) -> None:
@@ -593,17 +625,43 @@ def _restore_secrets(staging: Path) -> list[str]:
     (staging / SETTINGS).replace(Path(settings.DATA_DIR) / "restored-settings.json")
     notes = [_("The backup's settings (not secrets) are in %(path)s: compare them with this deployment's.")
              % {"path": Path(settings.DATA_DIR) / "restored-settings.json"}]
+    notes += _restore_pepper(staging)
     if os.environ.get("TESTIGO_SECRET_KEY"):
         if os.environ["TESTIGO_SECRET_KEY"] != secret:
             notes.append(_("TESTIGO_SECRET_KEY differs from the backup's secret key: set it to the old one, "
                            "or public locations will be fuzzed anew."))
         return notes
-    target = Path(settings.DATA_DIR) / "secret_key"
+    _write_private(Path(settings.DATA_DIR) / "secret_key", secret.encode())
+    return notes
+
+
+def _restore_pepper(staging: Path) -> list[str]:
+    """The codename pepper, written to DATA_DIR/tipline_pepper (0600). When the environment sets
+    TESTIGO_TIPLINE_PEPPER to something else, the nodes refuse to start and name that file
+    (core/nodes.py): its value goes into the variable on every node (docs/scale-out.md)."""
+    stored = staging / PEPPER
+    if not stored.is_file():  # an archive from before the pepper was kept, or a deployment without a tip line
+        return []
+    pepper = stored.read_bytes()
+    target = Path(settings.DATA_DIR) / PEPPER
+    _write_private(target, pepper)
+    if settings.TIPLINE_PEPPER:
+        try:
+            same = nodes.parse_pepper(settings.TIPLINE_PEPPER) == pepper
+        except ValueError:
+            same = False
+        if not same:
+            return [_("TESTIGO_TIPLINE_PEPPER differs from the backup's tip-line pepper, written to %(path)s: set the "
+                      "variable to that file's value (xxd -p -c 32 %(path)s) on every node, or no source's "
+                      "codename will open their conversation.") % {"path": target}]
+    return []
+
+
+def _write_private(target: Path, data: bytes) -> None:
     target.unlink(missing_ok=True)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret)
-    return notes
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
 
 
 # --- The schedule -----------------------------------------------------------------------------
