@@ -28,6 +28,8 @@ from __future__ import annotations
 import secrets
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import connection as default_connection
 
@@ -59,12 +61,47 @@ def bump(scopes: Iterable[int], connection=None) -> None:
 
 def token(scope: int, connection=None) -> int | None:
     """The scope's current token; None when it has none yet (then nothing may be answered from
-    memory)."""
+    memory). Inside `already_read` (the request's tokens read once, api/mapcache.py), that value."""
+    known = _ALREADY_READ.get()
+    if known is not None and connection is None and scope in known:
+        return known[scope]
     connection = connection or default_connection
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT value FROM {connection.ops.quote_name(TABLE)} WHERE scope = %s", [scope])
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def tokens(scopes: tuple[int, ...], connection=None) -> tuple[int | None, ...]:
+    """The tokens of several scopes in one statement (the public map's answers kept in memory,
+    api/mapcache.py, check two per request), in the order of `scopes`; None for a scope without
+    one. The statement's text is built once per database vendor and number of scopes."""
+    connection = connection or default_connection
+    sql = _TOKENS_SQL.get((connection.vendor, len(scopes)))
+    if sql is None:
+        sql = _TOKENS_SQL[(connection.vendor, len(scopes))] = (
+            f"SELECT scope, value FROM {connection.ops.quote_name(TABLE)} "
+            f"WHERE scope IN ({', '.join(['%s'] * len(scopes))})")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, scopes)
+        found = dict(cursor.fetchall())
+    return tuple(found.get(scope) for scope in scopes)
+
+
+_TOKENS_SQL: dict[tuple[str, int], str] = {}
+_ALREADY_READ: ContextVar[dict | None] = ContextVar("memindex_already_read", default=None)
+
+
+@contextmanager
+def already_read(tokens: dict[int, int | None]):
+    """Within the block, token(scope) answers these values read earlier in the same request
+    instead of reading them again. Reading a token earlier than the points it guards is always
+    safe (the points can only be newer than it, see the module's docstring)."""
+    reset = _ALREADY_READ.set(tokens)
+    try:
+        yield
+    finally:
+        _ALREADY_READ.reset(reset)
 
 
 # --- The index -----------------------------------------------------------------------------------
