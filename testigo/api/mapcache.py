@@ -25,6 +25,10 @@ So an unpublished or confidential report leaves the map on the very next request
 process, exactly as without this cache, and a cached answer only ever holds what the public
 answer held (it *is* the public answer).
 
+A compressed answer is kept compressed: the same bytes, with the random padding Django's gzip adds
+against BREACH, go to everyone asking the same question (the padding protects secrets in pages
+that also reflect what a visitor typed; a public map answer holds no secret).
+
 Bounded: at most MAX_ENTRIES answers and MAX_BYTES of bodies per process, least recently used
 dropped first.
 """
