@@ -43,6 +43,10 @@ TABLE = MapGeneration._meta.db_table
 WATCHED: set[int] = set()  # scopes whose changes write a token (reports.counts registers PUBLIC)
 LEAF = 8  # a node across the edge holding at most this many distinct points tests them one by one
 TABLE_MAX_CELLS = 20_000  # a level with more non-empty cells than this gets no table of cells (cells())
+# ... nor a level whose table would take the index's tables past this many cells in all (a ready
+# cell costs about 350 bytes: at most ~14 MB per set of points; 100,000 points need ~16,000 cells
+# for levels 5-12, the views of zooms 3-10).
+TABLES_MAX_CELLS = 40_000
 
 
 # --- The token -----------------------------------------------------------------------------------
@@ -136,12 +140,14 @@ class PointIndex:
         self.run_n, self.run_lat, self.run_lon, self.run_id = run_n, run_lat, run_lon, run_id
         self.size = n
         self._tables: dict[int, tuple | None] = {}
+        self._table_cells = 0
 
     def _table(self, level: int) -> tuple[list[int], list[Cell]] | None:
         """The non-empty cells of a level as ready Cells, with the index of each one's first group
         (and the end): built on first use, once per level and index (a few milliseconds per ten
         thousand points); None for a level with more than TABLE_MAX_CELLS cells (the fine levels,
-        whose views hold few cells). The Cells are shared: nobody may change them."""
+        whose views hold few cells) or past the TABLES_MAX_CELLS budget. The Cells are shared:
+        nobody may change them."""
         table = self._tables.get(level, False)
         if table is not False:
             return table
@@ -158,6 +164,10 @@ class PointIndex:
                 starts.append(g)
                 cells.append(cell)
                 last = cell
+        if self._table_cells + len(cells) > TABLES_MAX_CELLS:
+            self._tables[level] = None
+            return None
+        self._table_cells += len(cells)
         starts.append(len(self.keys))
         run_n, run_lat, run_lon, run_id = self.run_n, self.run_lat, self.run_lon, self.run_id
         made = []
