@@ -222,7 +222,19 @@ def cluster_cells(caller: Caller, filters: ReportFilters, vp, *, use_counts: boo
 
 
 def clusters(caller: Caller, filters: ReportFilters, vp) -> dict:
-    """Clusters (count, centroid, cell bounds) and single points for a viewport."""
+    """Clusters (count, centroid, cell bounds) and single points for a viewport. For the public,
+    the map's two generation tokens are read once (unless api/mapcache.py already did)."""
+    from testigo.geo import memindex
+    from testigo.reports import public_changes
+
+    if caller.is_staff:
+        return _clusters(caller, filters, vp)
+    scopes = (counts.PUBLIC, public_changes.ROWS_TOKEN)
+    with memindex.already_read(dict(zip(scopes, memindex.tokens(scopes), strict=True))):
+        return _clusters(caller, filters, vp)
+
+
+def _clusters(caller: Caller, filters: ReportFilters, vp) -> dict:
     from testigo.geo.clustering import cell_bounds, public_centroid
 
     cells = cluster_cells(caller, filters, vp)
@@ -302,7 +314,7 @@ def _public_points_state() -> tuple | None:
     from testigo.geo import memindex
     from testigo.reports import public_changes
 
-    tokens = (memindex.token(counts.PUBLIC), memindex.token(public_changes.ROWS_TOKEN))
+    tokens = memindex.tokens((counts.PUBLIC, public_changes.ROWS_TOKEN))
     if None in tokens:
         return None
     return (connection.alias, connection.settings_dict["NAME"], *tokens, translation.get_language(),

@@ -81,7 +81,11 @@ def token(scope: int, connection=None) -> int | None:
 def tokens(scopes: tuple[int, ...], connection=None) -> tuple[int | None, ...]:
     """The tokens of several scopes in one statement (the public map's answers kept in memory,
     api/mapcache.py, check two per request), in the order of `scopes`; None for a scope without
-    one. The statement's text is built once per database vendor and number of scopes."""
+    one. The statement's text is built once per database vendor and number of scopes. Inside
+    `already_read` holding them all, those values."""
+    known = _ALREADY_READ.get()
+    if known is not None and connection is None and all(scope in known for scope in scopes):
+        return tuple(known[scope] for scope in scopes)
     connection = connection or default_connection
     sql = _TOKENS_SQL.get((connection.vendor, len(scopes)))
     if sql is None:
