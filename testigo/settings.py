@@ -111,6 +111,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a public map move already answered by the whole stack below gets a copy of that
+    # answer, headers and all, while the map's generation tokens are unchanged (issue #19).
+    "testigo.api.mapcache.PublicMapCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outermost but one: sees the response after sessions, CSRF and the tip line set their cookies.
     "testigo.core.middleware.SecureCookiesOverHttpsMiddleware",

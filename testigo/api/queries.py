@@ -222,7 +222,19 @@ def cluster_cells(caller: Caller, filters: ReportFilters, vp, *, use_counts: boo
 
 
 def clusters(caller: Caller, filters: ReportFilters, vp) -> dict:
-    """Clusters (count, centroid, cell bounds) and single points for a viewport."""
+    """Clusters (count, centroid, cell bounds) and single points for a viewport. For the public,
+    the map's two generation tokens are read once (unless api/mapcache.py already did)."""
+    from testigo.geo import memindex
+    from testigo.reports import public_changes
+
+    if caller.is_staff:
+        return _clusters(caller, filters, vp)
+    scopes = (counts.PUBLIC, public_changes.ROWS_TOKEN)
+    with memindex.already_read(dict(zip(scopes, memindex.tokens(scopes), strict=True))):
+        return _clusters(caller, filters, vp)
+
+
+def _clusters(caller: Caller, filters: ReportFilters, vp) -> dict:
     from testigo.geo.clustering import cell_bounds, public_centroid
 
     cells = cluster_cells(caller, filters, vp)
@@ -286,9 +298,58 @@ def _public_point_rows(ids: list[int]) -> list[tuple[dict, int | None]]:
     return [(dict(zip(names, row[:width], strict=True)), row[width]) for row in rows]
 
 
+# The public single points already shaped, by report id, valid for one state of the public map:
+# the public counts' and public rows' generation tokens (geo/memindex.py, reports/public_changes.py),
+# the language of "when", the time zone and the database. Any publication, unpublication, public
+# edit or re-categorisation renews a token and so empties it; only public rows ever enter it.
+_PUBLIC_POINT_CACHE: dict = {"state": None, "points": {}}
+_PUBLIC_POINT_CACHE_MAX = 20_000
+_PUBLIC_POINT_CACHE_LOCK = threading.Lock()
+
+
+def _public_points_state() -> tuple | None:
+    """What the shaped public points depend on besides the report; None when a token is missing
+    (then nothing is kept)."""
+    from django.db import connection
+    from django.utils import translation
+
+    from testigo.geo import memindex
+    from testigo.reports import public_changes
+
+    tokens = memindex.tokens((counts.PUBLIC, public_changes.ROWS_TOKEN))
+    if None in tokens:
+        return None
+    return (connection.alias, connection.settings_dict["NAME"], *tokens, translation.get_language(),
+            settings.TIME_ZONE)
+
+
 def _points(caller: Caller, ids: list[int]) -> dict[int, dict]:
     if not ids:
         return {}
+    if caller.is_staff:
+        return _shaped_points(caller, ids)
+    state = _public_points_state()
+    if state is None:
+        return _shaped_points(caller, ids)
+    with _PUBLIC_POINT_CACHE_LOCK:
+        if _PUBLIC_POINT_CACHE["state"] != state:
+            _PUBLIC_POINT_CACHE["state"], _PUBLIC_POINT_CACHE["points"] = state, {}
+        held = _PUBLIC_POINT_CACHE["points"]
+        found = {i: held[i] for i in ids if i in held}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        fresh = _shaped_points(caller, missing)
+        found.update(fresh)
+        with _PUBLIC_POINT_CACHE_LOCK:
+            if _PUBLIC_POINT_CACHE["state"] == state:  # not renewed meanwhile by a newer state
+                held = _PUBLIC_POINT_CACHE["points"]
+                if len(held) + len(fresh) > _PUBLIC_POINT_CACHE_MAX:
+                    held.clear()
+                held.update(fresh)
+    return found
+
+
+def _shaped_points(caller: Caller, ids: list[int]) -> dict[int, dict]:
     links: dict[int, list[int]] = {i: [] for i in ids}
     if caller.is_staff:
         for report_id, cat_id in Report.categories.through.objects.filter(report_id__in=ids).values_list(

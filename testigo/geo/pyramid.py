@@ -47,7 +47,6 @@ def apply_deltas(deltas: dict[tuple, list], connection=None) -> None:
     from testigo.geo import memindex
 
     connection = connection or default_connection
-    memindex.bump({key[0] for key in deltas}, connection)
     quote = connection.ops.quote_name
     table = quote(TABLE)
     names = ", ".join(quote(c) for c in COLUMNS)
@@ -72,11 +71,14 @@ def apply_deltas(deltas: dict[tuple, list], connection=None) -> None:
                 cursor.execute(f"DELETE FROM {table} t USING unnest({keys}) AS g(s, l, c, p, x) WHERE t.scope = g.s "
                                "AND t.level = g.l AND t.category = g.c AND t.part = g.p AND t.cell = g.x AND t.n <= 0",
                                [list(column) for column in zip(*gone, strict=True)])
-            return
-        cursor.executemany(sql, rows)
-        if gone:  # cells that may have emptied: drop them (their float sums may not be exactly 0)
-            cursor.executemany(f"DELETE FROM {table} WHERE {' AND '.join(f'{quote(c)} = %s' for c in KEY_COLUMNS)}"
-                               f" AND {quote('n')} <= 0", gone)
+        else:
+            cursor.executemany(sql, rows)
+            if gone:  # cells that may have emptied: drop them (their float sums may not be exactly 0)
+                cursor.executemany(f"DELETE FROM {table} WHERE {' AND '.join(f'{quote(c)} = %s' for c in KEY_COLUMNS)}"
+                                   f" AND {quote('n')} <= 0", gone)
+    # After the counts: outside a transaction (autocommit), a reader that sees the new token then
+    # sees the new counts too (answers kept under a token must never be older than it).
+    memindex.bump({key[0] for key in deltas}, connection)
 
 
 # --- Reading -----------------------------------------------------------------------------------------

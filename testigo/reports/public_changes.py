@@ -10,6 +10,11 @@ It is kept by signals, like the map's counts (reports/counts/), so every write p
 without each service remembering it: a Report save compares the public row before and after,
 and a change of a public report's categories stamps it too. Bulk inserts of published reports
 (the demo seed) set it themselves.
+
+Each stamp also renews the generation token ROWS_TOKEN (geo/memindex.py) in the same transaction:
+the public map's answers kept in memory (api/mapcache.py) hold a report's public title, date and
+categories, which can change without any count changing (a title redacted), so they check this
+token as well as the counts' one.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from datetime import datetime, timedelta
 from django.db.models import signals
 from django.utils import timezone
 
+from testigo.geo import memindex
 from testigo.reports.models import Report
 from testigo.reports.selectors import public_base, public_values
 
@@ -26,6 +32,10 @@ from testigo.reports.selectors import public_base, public_values
 # and never earlier than the change, so a client asking `updated_since=<its last sync>` never
 # misses one (it may see the same change twice within a step).
 PUBLIC_CHANGE_STEP = timedelta(minutes=10)
+# The generation token's scope renewed whenever a public report's public row changes (beside the
+# count scopes of reports/counts/entries.py: PUBLIC 0, STAFF 1, TALLY 2).
+ROWS_TOKEN = 3
+memindex.WATCHED.add(ROWS_TOKEN)
 
 
 def stamp(moment: datetime | None = None) -> datetime:
@@ -46,6 +56,7 @@ def mark(report_ids: list[int]) -> None:
     `updated_at` untouched)."""
     if report_ids:
         public_base().filter(pk__in=report_ids).update(public_updated_at=stamp())
+        memindex.bump([ROWS_TOKEN])
 
 
 def _on_pre_save(sender, instance, raw=False, **kwargs) -> None:
