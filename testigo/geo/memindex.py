@@ -87,7 +87,7 @@ def tokens(scopes: tuple[int, ...], connection=None) -> tuple[int | None, ...]:
     known = _ALREADY_READ.get()
     if known is not None and connection is None and all(scope in known for scope in scopes):
         return tuple(known[scope] for scope in scopes)
-    connection = connection or default_connection
+    connection = connection or replicas.read_connection()  # the database the points are read from
     sql = _TOKENS_SQL.get((connection.vendor, len(scopes)))
     if sql is None:
         sql = _TOKENS_SQL[(connection.vendor, len(scopes))] = (

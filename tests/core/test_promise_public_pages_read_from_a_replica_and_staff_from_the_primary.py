@@ -53,6 +53,9 @@ def _publish(report_factory, admin_user, title: str):
     return services.publish(report=report, actor=admin_user)
 
 
+MAP = "/api/v1/map/clusters?bbox=-180,-85,180,85&zoom=3"
+
+
 def _public_sees(client, report) -> dict[str, bool]:
     """Whether each public read shows the report: the list, its page, the API and the map's points."""
     listed = report.public_title in client.get(reverse("public:report_list")).content.decode()
@@ -68,6 +71,7 @@ def test_promise_the_public_reads_the_replica_and_staff_read_their_own_writes_fr
     first = _publish(report_factory, admin_user, "Inundación en el puente")
     _wait_until_replayed(replica_alias, first.reference)
     assert _public_sees(client, first) == {"list": True, "page": True, "api": True}
+    on_map = client.get(MAP).json()["total"]
 
     _pause(replica_alias)
     try:
@@ -76,6 +80,7 @@ def test_promise_the_public_reads_the_replica_and_staff_read_their_own_writes_fr
         assert not _replica_has(replica_alias, second.reference)
         # The public is answered by the replica: the report published during the pause is not there yet.
         assert _public_sees(client, second) == {"list": False, "page": False, "api": False}
+        assert client.get(MAP).json()["total"] == on_map
         assert _public_sees(client, first)["list"]
         # Staff read the primary: the report they just published is there, on the public pages too.
         client.force_login(admin_user)
@@ -92,6 +97,8 @@ def test_promise_the_public_reads_the_replica_and_staff_read_their_own_writes_fr
         _resume(replica_alias)
     _wait_until_replayed(replica_alias, second.reference)
     assert _public_sees(client, second) == {"list": True, "page": True, "api": True}
+    # The same map request again: never an answer kept from the stale replica.
+    assert client.get(MAP).json()["total"] == on_map + 1
 
 
 def test_promise_a_lagging_replica_is_skipped_for_the_primary(replica_alias, client, report_factory, admin_user,  # noqa: F811
