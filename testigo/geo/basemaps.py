@@ -21,14 +21,15 @@ OUTLINE_ATTRIBUTION = "Natural Earth"
 PROTOMAPS_LEAFLET = "vendor/protomaps-leaflet-5.1.0/protomaps-leaflet.js"
 
 
-def basemap_config() -> dict:
-    """What basemap.js needs, as JSON (the CSP forbids inline code): names are in the page's language."""
+def basemap_config(*, staff: bool = False) -> dict:
+    """What basemap.js needs, as JSON (the CSP forbids inline code): names are in the page's language.
+    `staff`: a console page, which also offers the overlays marked for staff only."""
     from testigo.geo.models import Tileset
 
     shown = list(Tileset.objects.filter(is_active=True, status=Tileset.Status.READY))
     tilesets = [t.as_basemap() for t in shown if t.role == Tileset.Role.BASEMAP]
     # Aerial imagery overlays: drawn over whichever basemap, each with an opacity slider.
-    overlays = [t.as_overlay() for t in shown if t.role == Tileset.Role.OVERLAY]
+    overlays = [t.as_overlay() for t in shown if t.role == Tileset.Role.OVERLAY and (t.is_public or staff)]
     default = next((f"t{t['id']}" for t in tilesets if t["default"]), None)
     return {
         "tileUrl": settings.TILE_URL, "attribution": settings.TILE_ATTRIBUTION, "tileName": _("Street map"),
