@@ -176,3 +176,14 @@ def test_only_layer_managers_edit_overlays(make_user, tmp_path):
     assert response.status_code in {302, 403}
     tileset.refresh_from_db()
     assert tileset.name_es == "x"
+
+
+def test_an_overlay_uploaded_for_staff_only_is_on_the_staff_map_and_not_the_public_one(
+        admin_client, tmp_path, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(admin_client, geotiff(tmp_path), staff_only="on")
+    tileset = Tileset.objects.get()
+    assert (tileset.status, tileset.is_public) == ("ready", False)
+    assert f"/tiles/{tileset.pk}/" not in Client().get("/").content.decode()
+    assert f"/tiles/{tileset.pk}/" in admin_client.get(reverse("console:map")).content.decode()
+    assert "staff only" in admin_client.get(reverse("console:tilesets")).content.decode()
