@@ -32,4 +32,12 @@ def test_department_lines_are_drawn_thinner_than_country_borders_without_the_int
     border_weights = {w for _, w, _ in drawn["countries"]}
     assert max(line_weights) < min(border_weights)
     assert {c for _, _, c in drawn["lines"]}.isdisjoint({c for _, _, c in drawn["countries"]})
+    # Drawn over the countries' fill, not under it: in the canvas's drawing order every department
+    # line comes after every country (Leaflet's renderer keeps that order as a linked list).
+    order = page.evaluate("""() => { let r = null; window.tgMaps[0].eachLayer(l => {
+        if (l.feature && l.feature.id === 'HND' && l._renderer) { r = l._renderer; } });
+      const kinds = []; for (let o = r._drawFirst; o; o = o.next) {
+        if (o.layer.feature) { kinds.push(o.layer.feature.geometry.type === 'MultiLineString' ? 'L' : 'C'); } }
+      return kinds.join(''); }""")
+    assert "L" in order and "C" in order and "LC" not in order, order[:80]
     assert [u for u in asked if urlsplit(u).hostname not in {"127.0.0.1", "localhost"}] == []

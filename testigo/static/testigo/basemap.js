@@ -69,9 +69,9 @@
         both[0].objects.countries.geometries.forEach(function (g) { inRegion[g.id] = true; });
         group.addData(features(both[1], inRegion));
         group.addData(features(both[0]));
+        group.bringToBack(); // one by one: it reverses the order, so the lines come after it
         var d = map.getContainer().dataset;
         if (both[2]) { group.addData(features(both[2], null, "departments")); d.departments = "drawn"; }
-        group.bringToBack();
         d.outline = "drawn";
       }).catch(function () { map.getContainer().dataset.outline = "error"; });
     });
