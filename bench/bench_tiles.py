@@ -121,7 +121,7 @@ def main() -> None:
                    file_mb=round(path.stat().st_size / 2**20, 1))
 
     # The home page with the outline map instead of tiles: the page, its scripts and styles, and
-    # the two country files, gzipped (level 6, as bench_pages).
+    # the outline map's files (countries, region, departments), gzipped (level 6, as bench_pages).
     import re
 
     from django.conf import settings
@@ -130,10 +130,10 @@ def main() -> None:
     settings.TILE_URL = ""
     html = client.get("/").content
     linked = re.findall(rb'(?:src|href)="/static/([^"]+\.(?:js|css))"', html)
-    from testigo.geo.basemaps import WORLD_ATLAS
+    from testigo.geo.basemaps import basemap_config
 
-    files = [finders.find(n.decode()) for n in linked] + [finders.find(f"{WORLD_ATLAS}/{n}") for n in
-                                                          ("countries-110m.json", "region-50m.json")]
+    files = [finders.find(n.decode()) for n in linked] + [finders.find(url.removeprefix(settings.STATIC_URL))
+                                                          for url in basemap_config()["fallback"].values()]
     total = len(gzip.compress(html, 6)) + sum(len(gzip.compress(Path(f).read_bytes(), 6)) for f in files)
     _seed.emit("page_weight.home_outline_map.total_gz", round(total / 1024, 1), "KB", "<= 150", len(files) + 1)
 

@@ -244,6 +244,7 @@ EXCLUDED: dict[str, str] = {
     "console:tileset_toggle": _POST,
     "console:tileset_aerial": _POST,
     "console:tileset_delete": _POST,
+    "console:tileset_edit": "editing one tile set's names, date, opacity and visibility: the form of the Basemaps page (console-tilesets)",
     "public:tile": "a map tile of a self-hosted basemap (an image), not a page",
     "console:places_delete_source": _POST,
     "console:place_accept": _POST,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("tilesets/", tileset_views.tilesets, name="tilesets"),
     path("tilesets/aerial/", tileset_views.tileset_aerial, name="tileset_aerial"),
     path("tilesets/<int:tileset_id>/toggle/", tileset_views.tileset_toggle, name="tileset_toggle"),
+    path("tilesets/<int:tileset_id>/edit/", tileset_views.tileset_edit, name="tileset_edit"),
     path("tilesets/<int:tileset_id>/delete/", tileset_views.tileset_delete, name="tileset_delete"),
     path("places/", place_views.places, name="places"),
     path("places/search", place_views.places_search, name="places_search"),

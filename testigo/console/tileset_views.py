@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from testigo.core import roles
 from testigo.core.access import staff_required
 from testigo.core.middleware import bad_request, body_problem
+from testigo.geo import aerial
 from testigo.geo import services as geo_services
 from testigo.geo.models import Tileset
 
@@ -53,6 +54,12 @@ class AerialForm(forms.Form):
     south = forms.FloatField(label=gettext_lazy("South latitude"), required=False, min_value=-85.06, max_value=85.06)
     east = forms.FloatField(label=gettext_lazy("East longitude"), required=False, min_value=-180, max_value=180)
     north = forms.FloatField(label=gettext_lazy("North latitude"), required=False, min_value=-85.06, max_value=85.06)
+    gcps = forms.CharField(
+        label=gettext_lazy("Control points (for a photo that is not north-up)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "0 0 -87.2210 14.1012\n1999 0 -87.2150 14.1040\n0 1499 -87.2232 14.0961"}),
+        help_text=gettext_lazy("Instead of the corners: at least three points, one a line, as “pixel x, pixel y, longitude, "
+                               "latitude” (pixels counted from the image's top-left corner). Spread them near the corners."))
+    staff_only = forms.BooleanField(label=gettext_lazy("Staff only (not on the public pages)"), required=False)
 
     def clean(self):
         data = super().clean()
@@ -61,6 +68,50 @@ class AerialForm(forms.Form):
         if any(given) and not all(given):
             raise ValidationError(_("Give all four corners (west, south, east, north), or none for a GeoTIFF."))
         data["corners"] = corners if all(given) else None
+        data["gcp_list"] = None
+        if (data.get("gcps") or "").strip():
+            if data["corners"]:
+                raise ValidationError(_("Give either the corners or the control points, not both."))
+            try:
+                data["gcp_list"] = aerial.parse_gcps(data["gcps"])
+            except ValidationError as exc:
+                self.add_error("gcps", exc)
+        return data
+
+
+class TilesetEditForm(forms.Form):
+    """What can be changed after the upload: the names and attribution; for an overlay also its date,
+    default opacity and who sees it."""
+
+    name_es = forms.CharField(label=gettext_lazy("Name (Spanish)"), max_length=100)
+    name_en = forms.CharField(label=gettext_lazy("Name (English)"), max_length=100, required=False)
+    attribution = forms.CharField(label=gettext_lazy("Attribution"), max_length=200, required=False,
+                                  help_text=gettext_lazy("Who made the imagery or map, shown in the map's corner."))
+    captured_on = forms.DateField(label=gettext_lazy("Date of the imagery"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    opacity = forms.IntegerField(label=gettext_lazy("Opacity (%)"), min_value=0, max_value=100)
+    staff_only = forms.BooleanField(label=gettext_lazy("Staff only (not on the public pages)"), required=False)
+
+    OVERLAY_ONLY = ("captured_on", "opacity", "staff_only")
+
+    def __init__(self, *args, tileset: Tileset, **kwargs):
+        kwargs.setdefault("initial", {
+            "name_es": tileset.name_es, "name_en": tileset.name_en, "attribution": tileset.attribution,
+            "captured_on": tileset.captured_on, "opacity": round(tileset.opacity * 100), "staff_only": not tileset.is_public})
+        super().__init__(*args, **kwargs)
+        if tileset.role != Tileset.Role.OVERLAY:
+            for name in self.OVERLAY_ONLY:
+                del self.fields[name]
+
+    def changes(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["name_en"] = (data.get("name_en") or data["name_es"]).strip()
+        data["name_es"] = data["name_es"].strip()
+        data["attribution"] = (data.get("attribution") or "").strip()
+        if "opacity" in data:
+            data["opacity"] = data["opacity"] / 100
+        if "staff_only" in data:
+            data["is_public"] = not data.pop("staff_only")
         return data
 
 
@@ -141,7 +192,8 @@ def tileset_aerial(request):
             geo_services.start_overlay(actor=request.user, name_es=data["name_es"], name_en=data["name_en"],
                                        attribution=data["attribution"], upload=data["file"],
                                        corners=data["corners"], captured_on=data["captured_on"],
-                                       opacity=data["opacity"] / 100)
+                                       opacity=data["opacity"] / 100, gcps=data["gcp_list"],
+                                       is_public=not data["staff_only"])
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
@@ -162,6 +214,23 @@ def tileset_toggle(request, tileset_id: int):
     if field in {"is_active", "is_default"}:
         geo_services.update_tileset(tileset=tileset, actor=request.user, **{field: not getattr(tileset, field)})
     return redirect("console:tilesets")
+
+
+@staff_required(roles.MANAGE_LAYERS)
+def tileset_edit(request, tileset_id: int):
+    """Edit a tile set after its upload (an overlay's title, date, attribution, opacity, visibility)."""
+    tileset = get_object_or_404(Tileset, pk=tileset_id)
+    form = TilesetEditForm(request.POST or None, tileset=tileset)
+    if request.method == "POST" and form.is_valid():
+        try:
+            geo_services.update_tileset(tileset=tileset, actor=request.user, **form.changes())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("console:tilesets")
+    return render(request, "console/tileset_edit.html", {"form": form, "tileset": tileset},
+                  status=400 if request.method == "POST" else 200)
 
 
 @require_POST

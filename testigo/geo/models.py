@@ -116,6 +116,8 @@ class Tileset(models.Model):
     size = models.BigIntegerField(default=0)
     is_default = models.BooleanField(_("default basemap"), default=False)
     is_active = models.BooleanField(_("shown on the maps"), default=True)
+    # An overlay only staff see (the staff map and console pages; its tiles refused to others).
+    is_public = models.BooleanField(_("shown to the public"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

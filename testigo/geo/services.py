@@ -140,20 +140,33 @@ def install_tileset(*, actor, name_es: str, name_en: str = "", attribution: str 
 
 @transaction.atomic
 def update_tileset(*, tileset, actor, **changes):
-    """Show or hide a tile set, or make it the maps' default basemap."""
+    """Show or hide a tile set, make it the maps' default basemap, or edit what is said of it (an
+    overlay's title, date, attribution, default opacity, and whether the public sees it or staff only).
+    The audit trail keeps each changed field's old and new value."""
     from testigo.geo.models import Tileset
 
     roles.require(actor, roles.MANAGE_LAYERS)
-    if set(changes) - {"is_active", "is_default", "name_es", "name_en", "attribution"}:
+    if set(changes) - EDITABLE_TILESET_FIELDS:
         raise ValueError(f"not editable: {sorted(changes)}")
     if changes.get("is_default"):
         Tileset.objects.filter(is_default=True).exclude(pk=tileset.pk).update(is_default=False)
+    before = {field: getattr(tileset, field) for field in changes}
     for field, value in changes.items():
         setattr(tileset, field, value)
     tileset.full_clean()
     tileset.save()
-    audit.record(action="tileset.edited", actor=actor, obj=tileset, data={"fields": sorted(changes)})
+    changed = {field: [_plain(before[field]), _plain(getattr(tileset, field))]
+               for field in sorted(changes) if before[field] != getattr(tileset, field)}
+    audit.record(action="tileset.edited", actor=actor, obj=tileset, data={"fields": sorted(changes), "changes": changed})
     return tileset
+
+
+EDITABLE_TILESET_FIELDS = frozenset({"is_active", "is_default", "name_es", "name_en", "attribution", "captured_on",
+                                     "opacity", "is_public"})
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def delete_tileset(*, tileset, actor) -> None:
@@ -189,8 +202,9 @@ def _aerial_dir():
 
 
 def start_overlay(*, actor, name_es: str, name_en: str = "", attribution: str = "", upload, corners=None,
-                  captured_on=None, opacity: float = 0.8):
-    """Keep an uploaded GeoTIFF (or JPEG/PNG with `corners` = west, south, east, north) and queue its
+                  captured_on=None, opacity: float = 0.8, gcps=None, is_public: bool = True):
+    """Keep an uploaded GeoTIFF (or JPEG/PNG with `corners` = west, south, east, north, or with `gcps`,
+    at least 3 (pixel_x, pixel_y, lon, lat) control points for an image at any heading) and queue its
     tiling (tasks.tile_overlay). An image that cannot be placed on the map (no georeferencing, bad
     corners, not an image) is refused at once with a ValidationError and nothing is kept. Returns the
     overlay's Tileset, status "tiling" and hidden until its tiles are ready."""
@@ -215,22 +229,25 @@ def start_overlay(*, actor, name_es: str, name_en: str = "", attribution: str = 
             out.write(chunk)
     source = ""
     try:
-        aerial.check_source(held, corners)
+        aerial.check_source(held, corners, gcps)
         source = _hold_for_worker(held)
         with transaction.atomic():
             tileset = Tileset(name_es=(name_es or upload.name).strip()[:100], attribution=attribution.strip(),
                               kind=Tileset.Kind.MBTILES, tile_format="png", role=Tileset.Role.OVERLAY,
                               captured_on=captured_on, opacity=opacity, status=Tileset.Status.TILING, progress=0,
-                              is_active=False, size=upload.size)
+                              is_active=False, is_public=is_public, size=upload.size)
             tileset.name_en = (name_en or tileset.name_es).strip()
             tileset.full_clean()
             tileset.save()
             audit.record(action="tileset.overlay_uploaded", actor=actor, obj=tileset,
-                         data={"name": tileset.name_es, "bytes": upload.size, "corners": bool(corners)})
+                         data={"name": tileset.name_es, "bytes": upload.size, "corners": bool(corners),
+                               "gcps": len(gcps or [])})
             from testigo.geo import tasks
 
             job = {"tileset_id": tileset.pk, "source": source, "corners": list(corners) if corners else None,
                    "language": get_language() or settings.LANGUAGE_CODE}
+            if gcps:
+                job["gcps"] = [list(p) for p in gcps]
             transaction.on_commit(lambda: tasks.tile_overlay(**job))
     except Exception:
         held.unlink(missing_ok=True)  # nothing half-installed
@@ -285,7 +302,7 @@ def _fetch_held(source: str):
     return local
 
 
-def tile_overlay(*, tileset_id: int, source: str, corners=None, language: str = "") -> bool:
+def tile_overlay(*, tileset_id: int, source: str, corners=None, language: str = "", gcps=None) -> bool:
     """The worker's part: tile the held image, store the MBTiles and show the overlay; on failure the
     overlay is marked failed with the reason (in the uploader's language) and no file is kept.
     The held image is removed either way."""
@@ -317,7 +334,7 @@ def tile_overlay(*, tileset_id: int, source: str, corners=None, language: str = 
     try:
         with translation.override(language or None):
             try:
-                aerial.tile(held, out, corners=corners, name=tileset.name_es, progress=progress)
+                aerial.tile(held, out, corners=corners, gcps=gcps, name=tileset.name_es, progress=progress)
                 info = tilesets.inspect_file(out)
             except ValidationError as exc:
                 Tileset.objects.filter(pk=tileset_id).update(status=Tileset.Status.FAILED,

