@@ -18,11 +18,11 @@ from datetime import UTC
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
 from testigo.geo import areas, gazetteer
-from testigo.reports import counts, duplicate_checks, search, sensitive
+from testigo.reports import counts, duplicate_checks, sensitive
 from testigo.reports.models import Report
 from testigo.reports.references import new_reference, new_references
 from testigo.reports.services import refresh_projection
@@ -180,13 +180,10 @@ def insert_reports(params: list[list], columns: ReportColumns, categories: list[
     connection = connections[DEFAULT_DB_ALIAS]
     key, tile = columns.position[Report._meta.pk.attname], columns.position["tile_key"]
     ordered = sorted(params, key=lambda row: -1 if row[tile] is None else row[tile])
-    with connection.cursor() as cursor, transaction.atomic():
-        drawn = new_ids(cursor, len(params))
-        for row, pk in zip(ordered, drawn, strict=True):
+    with connection.cursor() as cursor:
+        for row, pk in zip(ordered, new_ids(cursor, len(params)), strict=True):
             row[key] = pk
-        # The full-text index (SQLite) in one statement per batch, not one trigger per row.
-        with search.bulk_indexing(cursor, drawn[0], drawn[-1]):
-            insert_rows(cursor, Report._meta.db_table, columns.names, ordered)
+        insert_rows(cursor, Report._meta.db_table, columns.names, ordered)
     ids = [row[key] for row in params]
     if categories:
         insert_links([(pk, category) for pk, row in zip(ids, categories, strict=True) for category in row])

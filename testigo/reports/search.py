@@ -433,31 +433,6 @@ def _sqlite_triggers(kind: str) -> dict[str, str]:
     }
 
 
-@contextmanager
-def bulk_indexing(cursor, first_id: int, last_id: int):
-    """Index the reports the block inserts with ids first_id..last_id (SQLite) in one set-based
-    statement per index, instead of the insert triggers' one per row (about ten times cheaper:
-    issue #19). The block must run in a transaction: the insert triggers are dropped inside it and
-    created again before it ends, so no other connection ever sees them missing (DDL is
-    transactional in SQLite, and the writer holds the write lock) and a rollback brings them back
-    with the rows. Only inserts in the id range may happen in the block; the rows indexed are read
-    back from reports_report, so the index holds exactly what the triggers would have written.
-    Nothing to do on PostgreSQL (expression indexes)."""
-    if cursor.db.vendor != "sqlite":
-        yield
-        return
-    assert cursor.db.in_atomic_block, "bulk_indexing needs a transaction"
-    inserts = {kind: _sqlite_triggers(kind)[f"{TABLES[kind]}_ai"] for kind in TABLES}
-    for kind in TABLES:
-        cursor.execute(f"DROP TRIGGER {TABLES[kind]}_ai")
-    yield
-    for kind, sql in inserts.items():
-        table, names = TABLES[kind], ", ".join(INDEXED[kind])
-        cursor.execute(f"INSERT INTO {table}(rowid, {names}) SELECT id, {names} FROM reports_report "
-                       "WHERE id BETWEEN %s AND %s ORDER BY id", [first_id, last_id])
-        cursor.execute(sql)
-
-
 def _sqlite_table(kind: str) -> str:
     return (f"CREATE VIRTUAL TABLE {TABLES[kind]} USING fts5({', '.join(INDEXED[kind])}, "
             "content='reports_report', content_rowid='id', tokenize='unicode61 remove_diacritics 2')")
