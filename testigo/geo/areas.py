@@ -26,7 +26,9 @@ AREA_KINDS = ("town", "municipality")
 LEVELS = ("admin1", "admin2")
 
 _lock = threading.Lock()
-_held: dict = {"gazetteer": None, "grid": None, "near": {}, "memo": {}}
+# The index of the current gazetteer, replaced whole (one assignment) when the gazetteer changes:
+# a reader without the lock sees the old index or the new one, never a mix.
+_held: dict = {"state": {"gazetteer": None, "grid": None, "near": {}, "memo": {}}}
 # Points whose areas are remembered (public points: cell centres, shared by a town's reports).
 MEMO_SIZE = 1 << 16
 
@@ -46,19 +48,15 @@ def _grid(gaz: gazetteer.Gazetteer) -> dict[tuple[int, int], list[tuple[gazettee
     return grid
 
 
-def _current_grid(gaz: gazetteer.Gazetteer | None = None) -> dict:
-    return _current(gaz)["grid"]
-
-
 def _current(gaz: gazetteer.Gazetteer | None = None) -> dict:
     gaz = gaz or gazetteer.current()
-    held = _held
-    if held["gazetteer"] is gaz:  # the usual case, without the lock
-        return held
+    state = _held["state"]
+    if state["gazetteer"] is gaz:  # the usual case, without the lock
+        return state
     with _lock:
-        if held["gazetteer"] is not gaz:
-            held["grid"], held["near"], held["memo"], held["gazetteer"] = _grid(gaz), {}, {}, gaz
-        return held
+        if _held["state"]["gazetteer"] is not gaz:
+            _held["state"] = {"gazetteer": gaz, "grid": _grid(gaz), "near": {}, "memo": {}}
+        return _held["state"]
 
 
 def _near(held: dict, row: int, col: int) -> tuple:
@@ -87,8 +85,12 @@ def area_at(lat: float | None, lon: float | None, *, gaz: gazetteer.Gazetteer | 
         if found is None:
             if len(memo) >= MEMO_SIZE:
                 memo.clear()
-            found = memo[(lat, lon)] = area_at(lat, lon, gaz=held["gazetteer"])
+            found = memo[(lat, lon)] = _areas(held, lat, lon)
         return found
+    return _areas(held, lat, lon)
+
+
+def _areas(held: dict, lat: float, lon: float) -> tuple[str, str]:
     near = []
     # gazetteer.distance_m(here, place), inlined (the same arithmetic, so the same distances):
     # an import places every row, and the call cost more than the arithmetic.
