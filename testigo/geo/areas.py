@@ -15,7 +15,7 @@ country's ~2,000 towns) and kept while the gazetteer is current.
 from __future__ import annotations
 
 import threading
-from math import floor
+from math import cos, floor, radians, sqrt
 
 from testigo.geo import gazetteer
 
@@ -26,7 +26,11 @@ AREA_KINDS = ("town", "municipality")
 LEVELS = ("admin1", "admin2")
 
 _lock = threading.Lock()
-_held: dict = {"gazetteer": None, "grid": None}
+# The index of the current gazetteer, replaced whole (one assignment) when the gazetteer changes:
+# a reader without the lock sees the old index or the new one, never a mix.
+_held: dict = {"state": {"gazetteer": None, "grid": None, "near": {}, "memo": {}}}
+# Points whose areas are remembered (public points: cell centres, shared by a town's reports).
+MEMO_SIZE = 1 << 16
 
 
 def _cell(lat: float, lon: float) -> tuple[int, int]:
@@ -44,28 +48,57 @@ def _grid(gaz: gazetteer.Gazetteer) -> dict[tuple[int, int], list[tuple[gazettee
     return grid
 
 
-def _current_grid(gaz: gazetteer.Gazetteer | None = None) -> dict:
+def _current(gaz: gazetteer.Gazetteer | None = None) -> dict:
     gaz = gaz or gazetteer.current()
+    state = _held["state"]
+    if state["gazetteer"] is gaz:  # the usual case, without the lock
+        return state
     with _lock:
-        if _held["gazetteer"] is not gaz:
-            _held["grid"], _held["gazetteer"] = _grid(gaz), gaz
-        return _held["grid"]
+        if _held["state"]["gazetteer"] is not gaz:
+            _held["state"] = {"gazetteer": gaz, "grid": _grid(gaz), "near": {}, "memo": {}}
+        return _held["state"]
 
 
-def area_at(lat: float | None, lon: float | None, *, gaz: gazetteer.Gazetteer | None = None) -> tuple[str, str]:
-    """(admin1, admin2) of the point, or ("", "") when it has none or is far from every town."""
+def _near(held: dict, row: int, col: int) -> tuple:
+    """(lat, lon, admin1, admin2) of the places in the 3x3 cells around (row, col), in the order
+    area_at used to read the cells; made once per cell."""
+    found = held["near"].get((row, col))
+    if found is None:
+        grid = held["grid"]
+        found = tuple((place.lat, place.lon, admin1, admin2) for dr in (-1, 0, 1) for dc in (-1, 0, 1)
+                      for place, admin1, admin2 in grid.get((row + dr, col + dc), ()))
+        held["near"][(row, col)] = found
+    return found
+
+
+def area_at(lat: float | None, lon: float | None, *, gaz: gazetteer.Gazetteer | None = None,
+            remember: bool = False) -> tuple[str, str]:
+    """(admin1, admin2) of the point, or ("", "") when it has none or is far from every town.
+    `remember`: keep the answer for this exact point (public points, which many reports share;
+    an import asks for each of 100,000 rows)."""
     if lat is None or lon is None:
         return "", ""
-    grid = _current_grid(gaz)
-    here = gazetteer.Place("", "town", lat, lon)
-    row, col = _cell(lat, lon)
+    held = _current(gaz)
+    if remember:
+        memo = held["memo"]
+        found = memo.get((lat, lon))
+        if found is None:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            found = memo[(lat, lon)] = _areas(held, lat, lon)
+        return found
+    return _areas(held, lat, lon)
+
+
+def _areas(held: dict, lat: float, lon: float) -> tuple[str, str]:
     near = []
-    for dr in (-1, 0, 1):
-        for dc in (-1, 0, 1):
-            for place, admin1, admin2 in grid.get((row + dr, col + dc), ()):
-                d = gazetteer.distance_m(here, place)
-                if d <= MAX_DISTANCE_M:
-                    near.append((d, admin1, admin2))
+    # gazetteer.distance_m(here, place), inlined (the same arithmetic, so the same distances):
+    # an import places every row, and the call cost more than the arithmetic.
+    for place_lat, place_lon, admin1, admin2 in _near(held, *_cell(lat, lon)):
+        x = radians(place_lon - lon) * cos(radians((lat + place_lat) / 2))
+        d = 6_371_000 * sqrt(x * x + radians(place_lat - lat) ** 2)
+        if d <= MAX_DISTANCE_M:
+            near.append((d, admin1, admin2))
     if not near:
         return "", ""
     near.sort()

@@ -82,7 +82,8 @@ def refresh_projection(report: Report, *, radius_m: int | None = None, secret: s
         )
         report.public_tile_key = tile_key(report.public_lat, report.public_lon)
         # The public point's areas, never the exact point's: near a border they may differ.
-        report.public_admin1, report.public_admin2 = areas.area_at(report.public_lat, report.public_lon, gaz=gaz)
+        report.public_admin1, report.public_admin2 = areas.area_at(report.public_lat, report.public_lon, gaz=gaz,
+                                                                       remember=True)
     else:
         report.public_lat = report.public_lon = report.public_tile_key = None
         report.public_admin1, report.public_admin2 = report.admin1, report.admin2  # typed: public already
