@@ -104,7 +104,7 @@ def _wanted_cte(category_ids: set[int]) -> tuple[str, list]:
 
 
 def _select(source: str, zone_column: str, where: str, wanted: set[int] | None, *,
-            few: bool = False) -> tuple[str, list]:
+            few: bool = False, lat_column: str = "s.lat") -> tuple[str, list]:
     """The recipients' SELECT with the conditions of active_subscriptions() spelled out, and the
     category choice checked by the database (no category chosen, or one of `wanted`). Plain SQL:
     the ORM took longer to build these queries than the database to answer them.
@@ -126,7 +126,7 @@ def _select(source: str, zone_column: str, where: str, wanted: set[int] | None, 
         # A tenth column, NULL: where _matching_query's last row carries the zones' token (typed
         # text here: PostgreSQL types a UNION's columns from its first branch).
         sql = (f"SELECT s.id, s.contact_id, s.channel_id, {scheme}, s.language, {zone_column}, "
-               f"s.lat, s.lon, s.radius_m, CAST(NULL AS TEXT) FROM {source} "
+               f"{lat_column}, s.lon, s.radius_m, CAST(NULL AS TEXT) FROM {source} "
                f"WHERE s.confirmed_at IS NOT NULL AND s.cancelled_at IS NULL AND ({where})")
     else:
         sql = (f"SELECT s.id, s.contact_id, s.channel_id, c.scheme, s.language, {zone_column}, s.lat, s.lon, "
@@ -159,7 +159,9 @@ def _zone_select(zone_ids: list[int], wanted: set[int] | None, *, few: bool = Fa
 def _point_select(lat: float, lon: float, reach_m: float, wanted: set[int] | None) -> tuple[str, list]:
     """Point-and-radius subscriptions that may be within their radius (plus `reach_m`) of (lat, lon):
     per radius class, the few latitude bands around it, each one index range of longitudes
-    (bands.lookups)."""
+    (bands.lookups). Of those candidates, the database drops the ones surely beyond their radius
+    and marks the ones surely within it (bands.Screen: a NULL latitude), so their contact and
+    categories are read, and the exact distance computed, only for those that may be told."""
     terms, params = [], []
     for keys, longitudes in bands.lookups(lat, lon, reach_m):
         if isinstance(keys, tuple):
@@ -172,8 +174,15 @@ def _point_select(lat: float, lon: float, reach_m: float, wanted: set[int] | Non
         for low, high in longitudes or ():
             terms.append(f"({band} AND s.lon >= %s AND s.lon <= %s)")
             params += [*band_params, low, high]
-    sql, extra = _select(f"{_tables()['sub']} s", "NULL", " OR ".join(terms), wanted, few=True)
-    return sql, [*params, *extra]
+    where = " OR ".join(terms)
+    screen = bands.Screen.for_point(lat, lon, reach_m)
+    if screen is None:
+        sql, extra = _select(f"{_tables()['sub']} s", "NULL", where, wanted, few=True)
+        return sql, [*params, *extra]
+    keep, keep_params, inner, inner_params = screen.sql()
+    sql, extra = _select(f"{_tables()['sub']} s", "NULL", f"({where}) AND {keep}", wanted, few=True,
+                         lat_column=f"CASE WHEN {inner} THEN NULL ELSE s.lat END")
+    return sql, [*inner_params, *params, *keep_params, *extra]
 
 
 def _matching_query(*, lat: float, lon: float, zone_ids: list[int], reach_m: float,
@@ -225,6 +234,9 @@ def _match(*, lat: float, lon: float, zone_ids: list[int], reach_m: float, categ
             continue
         if zone_id is not None:
             found.append(Recipient(contact_id, sub_id, channel_id, scheme, language, f"z{zone_id}"))
+            continue
+        if s_lat is None:  # surely within its radius (bands.Screen)
+            found.append(Recipient(contact_id, sub_id, channel_id, scheme, language, f"s{sub_id}"))
             continue
         p2 = radians(s_lat)
         a = sin((p2 - p1) / 2) ** 2 + cos_p1 * cos(p2) * sin(radians(s_lon - lon) / 2) ** 2

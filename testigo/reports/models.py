@@ -142,6 +142,10 @@ class Report(models.Model):
         # indexes on the same leading columns would only slow every write.
         indexes = [
             models.Index(fields=["status", "-received_at"], name="report_status_received"),
+            # The inbox's text search with a status tab lists newest arrival first (search.staff_order:
+            # -id): on PostgreSQL a common word with a common status walks this index and stops after
+            # a page, instead of sorting every match of both (issue #19).
+            models.Index(fields=["status", "-id"], name="report_status_id"),
             # The public list's order (selectors.PUBLIC_ORDER) under its filter: the home page reads
             # 20 index entries instead of sorting every published report (issue #19). On PostgreSQL
             # migration 0007 builds it with `published_at DESC NULLS LAST`, the order's own NULLs

@@ -130,8 +130,13 @@ def test_a_common_word_is_read_from_the_full_text_index(report_factory, admin_us
     monkeypatch.setattr(search, "RARE_MATCHES", 1)
     if connection.vendor == "postgresql":
         _many_other_published_reports(published_report)
-    staff_plan = staff_reports(admin_user, ReportFilters(text="asalto"))[:50].explain()
-    public_plan = public_reports(ReportFilters(text="asalto"))[:20].explain()
+    staff, public = staff_reports(admin_user, ReportFilters(text="asalto")), public_reports(ReportFilters(text="asalto"))
+    if connection.vendor == "sqlite":
+        staff, public = staff[:50], public[:20]
+    # (On PostgreSQL a page of a common word walks the list's order and matches each report's own
+    # text (test_promise_the_public_list_pages_a_common_word_by_walking_the_publication_order): the
+    # whole list, as counts and exports read it, is what the GIN index serves.)
+    staff_plan, public_plan = staff.explain(), public.explain()
     assert "reports_search_staff" in staff_plan and "reports_search_public" not in staff_plan, staff_plan
     assert "reports_search_public" in public_plan and "reports_search_staff" not in public_plan, public_plan
     if connection.vendor == "sqlite":
