@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from testigo.alerts import selectors as alert_selectors
+from testigo.channels import selectors as channel_selectors
 from testigo.console import forms as console_forms
 from testigo.console import selectors as console_selectors
 from testigo.core import charts
@@ -80,9 +81,21 @@ def _tables(user, form: DashboardFilterForm) -> tuple[dashboard.Period, list[das
     sent, messages = alert_selectors.sent_in_period(period)
     tables.append(dashboard.Table("alerts", _("Alerts sent"), [_("Alerts sent"), _("Messages queued")],
                                   [[sent, messages]] if sent else []))
+    tables.append(_deliveries(period))
     extra = {"series": [charts.Series(label, per_status[value], dashboard.STATUS_COLOURS.get(value, ""))
                         for value, label in statuses if sum(per_status[value])]}
     return period, tables, extra
+
+
+def _deliveries(period: dashboard.Period) -> dashboard.Table:
+    """Outgoing messages per channel (replies, alerts, confirmations) created in the period: not
+    narrowed by the report filters, like the alerts."""
+    start, stop = dashboard.bounds(period)
+    return dashboard.Table("delivery", _("Outgoing messages by channel"),
+                           [_("Channel"), _("Messages"), _("Waiting"), _("Sent"), _("Delivered"), _("Failed"),
+                            _("Sent or delivered (%)")],
+                           [[r.channel, r.total, r.waiting, r.sent, r.delivered, r.failed, r.success_percent]
+                            for r in channel_selectors.deliveries_by_channel(start, stop)])
 
 
 def _chart(table: dashboard.Table, period: dashboard.Period, extra: dict):
@@ -93,6 +106,10 @@ def _chart(table: dashboard.Table, period: dashboard.Period, extra: dict):
     if table.key == "over_time":
         return charts.columns([row[0] for row in table.rows], extra["series"], ident=table.key, title=table.title,
                               desc=desc)
+    if table.key == "delivery":
+        rows = [(str(row[0]), row[6]) for row in table.rows if row[6] is not None]
+        return charts.bars(rows, ident=table.key, title=_("Messages sent or delivered, % per channel"),
+                           desc=desc) if rows else None
     if table.key == "timing":
         rows = [(f"{row[0]}, {_('median')}", row[2]) for row in table.rows]
         rows += [(f"{row[0]}, {_('90th percentile')}", row[3]) for row in table.rows]
@@ -107,7 +124,7 @@ def dashboard_page(request):
     period, tables, extra = _tables(request.user, form)
     total = sum(row[-1] for row in tables[0].rows)
     for table in tables:
-        table.chart = _chart(table, period, extra) if total or table.key == "alerts" else None
+        table.chart = _chart(table, period, extra) if total or table.key in ("alerts", "delivery") else None
     query = request.GET.copy()
     query.pop("table", None)
     return render(request, "console/dashboard.html", {
