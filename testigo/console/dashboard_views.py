@@ -54,37 +54,49 @@ class DashboardFilterForm(forms.Form):
         return filters, period, (data.get("area") or "").strip()
 
 
-def _tables(user, form: DashboardFilterForm) -> tuple[dashboard.Period, list[dashboard.Table], dict]:
+def _tables(user, form: DashboardFilterForm, only: str = "") -> tuple[dashboard.Period, list[dashboard.Table], dict]:
+    """Every table of the page, or `only` the one a CSV asks for (its figures alone are computed)."""
     filters, period, area = form.values()
     qs = dashboard.reports_in(user, filters, period, area)
-    keys, per_status = dashboard.over_time(qs, period)
-    sources, areas = dashboard.by_source_and_area(qs)
     statuses = [(value, str(label)) for value, label in Report.Status.choices]
+    keys, per_status = dashboard.over_time(qs, period) if only in ("", "over_time", "status") else ([], {})
+    sources, areas = dashboard.by_source_and_area(qs) if only in ("", "source", "area") else ([], [])
     when = _("Week starting") if period.weekly else _("Day")
-    tables = [
-        dashboard.Table("over_time", _("Reports received over time, by status"), [when] + [s[1] for s in statuses] +
-                        [_("Total")], [[key.isoformat()] + [per_status[v][i] for v, _l in statuses] +
-                                       [sum(per_status[v][i] for v, _l in statuses)] for i, key in enumerate(keys)]),
-        dashboard.Table("status", _("Reports by status"), [_("Status"), _("Reports")],
-                        [[label, sum(per_status[value])] for value, label in statuses if sum(per_status[value])]),
-        dashboard.Table("category", _("Reports by category"), [_("Category"), _("Reports")],
-                        [list(row) for row in dashboard.by_category(qs)]),
-        dashboard.Table("source", _("Reports by channel"), [_("Channel"), _("Reports")],
-                        [list(row) for row in sources]),
-        dashboard.Table("area", _("Top areas"), [_("Department / state"), _("Reports")],
-                        [list(row) for row in areas]),
-    ]
-    timing = dashboard.timings(qs)
-    tables.append(dashboard.Table("timing", _("Time to handle a report"),
-                                  [_("Step"), _("Reports measured"), _("Median (hours)"), _("90th percentile (hours)")],
-                                  [[t.label, t.measured, t.median_hours, t.p90_hours] for t in timing if t.measured]))
-    sent, messages = alert_selectors.sent_in_period(period)
-    tables.append(dashboard.Table("alerts", _("Alerts sent"), [_("Alerts sent"), _("Messages queued")],
-                                  [[sent, messages]] if sent else []))
-    tables.append(_deliveries(period))
+    builders = {
+        "over_time": lambda: dashboard.Table(
+            "over_time", _("Reports received over time, by status"), [when] + [s[1] for s in statuses] + [_("Total")],
+            [[key.isoformat()] + [per_status[v][i] for v, _l in statuses] + [sum(per_status[v][i] for v, _l in statuses)]
+             for i, key in enumerate(keys)]),
+        "status": lambda: dashboard.Table("status", _("Reports by status"), [_("Status"), _("Reports")],
+                                          [[label, sum(per_status[value])] for value, label in statuses
+                                           if sum(per_status[value])]),
+        "category": lambda: dashboard.Table("category", _("Reports by category"), [_("Category"), _("Reports")],
+                                            [list(row) for row in dashboard.by_category(qs)]),
+        "source": lambda: dashboard.Table("source", _("Reports by channel"), [_("Channel"), _("Reports")],
+                                          [list(row) for row in sources]),
+        "area": lambda: dashboard.Table("area", _("Top areas"), [_("Department / state"), _("Reports")],
+                                        [list(row) for row in areas]),
+        "timing": lambda: _timing(qs),
+        "alerts": lambda: _alerts(period),
+        "delivery": lambda: _deliveries(period),
+    }
+    tables = [build() for key, build in builders.items() if only in ("", key)]
     extra = {"series": [charts.Series(label, per_status[value], dashboard.STATUS_COLOURS.get(value, ""))
-                        for value, label in statuses if sum(per_status[value])]}
+                        for value, label in statuses if sum(per_status.get(value, []))]}
     return period, tables, extra
+
+
+def _timing(qs) -> dashboard.Table:
+    return dashboard.Table("timing", _("Time to handle a report"),
+                           [_("Step"), _("Reports measured"), _("Median (hours)"), _("90th percentile (hours)")],
+                           [[t.label, t.measured, t.median_hours, t.p90_hours] for t in dashboard.timings(qs)
+                            if t.measured])
+
+
+def _alerts(period: dashboard.Period) -> dashboard.Table:
+    sent, messages = alert_selectors.sent_in_period(period)
+    return dashboard.Table("alerts", _("Alerts sent"), [_("Alerts sent"), _("Messages queued")],
+                           [[sent, messages]] if sent else [])
 
 
 def _deliveries(period: dashboard.Period) -> dashboard.Table:
@@ -140,7 +152,7 @@ def _cell(value) -> str:
 def dashboard_csv(request, key: str):
     """One chart's table as CSV, with the page's filters."""
     form = DashboardFilterForm(request.GET or None, sources=console_selectors.sources(request.user))
-    period, tables, _extra = _tables(request.user, form)
+    period, tables, _extra = _tables(request.user, form, only=key)
     table = next((t for t in tables if t.key == key), None)
     if table is None:
         raise Http404
