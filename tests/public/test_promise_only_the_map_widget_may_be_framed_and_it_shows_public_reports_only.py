@@ -139,3 +139,18 @@ def test_the_snippet_page_writes_the_iframe_code_with_the_chosen_filters(client,
 def test_the_home_page_links_to_the_snippet_page_with_its_filters(client, world):
     html = client.get("/?admin1=Cortés").content.decode()
     assert 'href="/embed/?admin1=Cort%C3%A9s"' in html
+
+
+def test_the_widget_stays_within_the_page_budget(client, world):
+    """≤ 50 KB of JavaScript and ≤ 150 KB in all, gzipped (tiles aside), like the public map."""
+    import gzip
+
+    from django.contrib.staticfiles import finders
+
+    html = client.get("/embed/map/").content
+    scripts = re.findall(rb'<script src="/static/([^"]+)"', html)
+    styles = re.findall(rb'<link rel="stylesheet" href="/static/([^"]+)"', html)
+    size = lambda name: len(gzip.compress(open(finders.find(name.decode()), "rb").read(), 9))  # noqa: E731
+    js = sum(size(s) for s in scripts)
+    assert b"map.js" in b"".join(scripts) and js <= 50 * 1024
+    assert js + sum(size(s) for s in styles) + len(gzip.compress(html)) <= 150 * 1024
