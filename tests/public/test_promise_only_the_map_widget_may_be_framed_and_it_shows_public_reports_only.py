@@ -66,6 +66,21 @@ def test_a_wrong_origin_is_refused_loudly_and_none_turns_the_widget_off(client, 
     assert client.get("/embed/map/").status_code == 404 and client.get("/embed/").status_code == 404
 
 
+def test_a_wrong_origin_stops_start_up(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "TESTIGO_EMBED_ORIGINS": "https://ok.example.org diario.example.org",
+           "TESTIGO_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "testigo.settings",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True,
+                          text=True)
+    assert done.returncode != 0 and "TESTIGO_EMBED_ORIGINS: not an origin" in done.stderr
+    assert "diario.example.org" in done.stderr
+
+
 def test_the_widget_sets_no_cookie_and_carries_no_token_or_session(client, admin_user, world):
     client.force_login(admin_user)  # even a logged-in staff member's browser gets nothing staff-only
     client.cookies["django_language"] = "en"
