@@ -373,6 +373,10 @@ MEDIA_UPLOAD_MAX_FILES = int(env("MEDIA_UPLOAD_MAX_FILES", "2"))
 MEDIA_KEEP_ORIGINALS = env_bool("MEDIA_KEEP_ORIGINALS", False)
 # A public dashboard at /dashboard/ from published reports only (docs/dashboard.md); off by default.
 PUBLIC_DASHBOARD = env_bool("PUBLIC_DASHBOARD", False)
+# The embeddable map widget at /embed/map/ (docs/map.md, "Embedding the map"): the sites that may
+# frame it, as origins separated by spaces or commas ("*": any site, the default); "none" turns the
+# widget off. Every other page still refuses to be framed (X-Frame-Options DENY, frame-ancestors 'none').
+EMBED_ORIGINS = env("EMBED_ORIGINS", "*").strip()
 # A provider's API root, per channel type, when it is not the public one (a self-hosted Telegram
 # Bot API server): {"telegram": "http://127.0.0.1:8081"}. Set from TESTIGO_CHANNEL_API_BASES (JSON).
 CHANNEL_API_BASES = json.loads(env("CHANNEL_API_BASES", "{}") or "{}")

@@ -142,6 +142,11 @@ class OutboundMessage(models.Model):
     # Why it failed, as a code the console translates (wa_templates.REASONS); `error` keeps the English text.
     error_code = models.CharField(max_length=40, blank=True)
 
+    class Meta:
+        # The dashboard's delivery rates: a period's messages counted per channel and status from
+        # this index alone (channels.selectors.deliveries_by_channel), never by reading the rows.
+        indexes = [models.Index(fields=["created_at", "channel", "status"], name="outbound_time_channel_status")]
+
     def __str__(self) -> str:
         return f"outbound {self.pk} ({self.status})"
 

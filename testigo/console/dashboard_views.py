@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from testigo.alerts import selectors as alert_selectors
+from testigo.channels import selectors as channel_selectors
 from testigo.console import forms as console_forms
 from testigo.console import selectors as console_selectors
 from testigo.core import charts
@@ -53,36 +54,60 @@ class DashboardFilterForm(forms.Form):
         return filters, period, (data.get("area") or "").strip()
 
 
-def _tables(user, form: DashboardFilterForm) -> tuple[dashboard.Period, list[dashboard.Table], dict]:
+def _tables(user, form: DashboardFilterForm, only: str = "") -> tuple[dashboard.Period, list[dashboard.Table], dict]:
+    """Every table of the page, or `only` the one a CSV asks for (its figures alone are computed)."""
     filters, period, area = form.values()
     qs = dashboard.reports_in(user, filters, period, area)
-    keys, per_status = dashboard.over_time(qs, period)
-    sources, areas = dashboard.by_source_and_area(qs)
     statuses = [(value, str(label)) for value, label in Report.Status.choices]
+    keys, per_status = dashboard.over_time(qs, period) if only in ("", "over_time", "status") else ([], {})
+    sources, areas = dashboard.by_source_and_area(qs) if only in ("", "source", "area") else ([], [])
     when = _("Week starting") if period.weekly else _("Day")
-    tables = [
-        dashboard.Table("over_time", _("Reports received over time, by status"), [when] + [s[1] for s in statuses] +
-                        [_("Total")], [[key.isoformat()] + [per_status[v][i] for v, _l in statuses] +
-                                       [sum(per_status[v][i] for v, _l in statuses)] for i, key in enumerate(keys)]),
-        dashboard.Table("status", _("Reports by status"), [_("Status"), _("Reports")],
-                        [[label, sum(per_status[value])] for value, label in statuses if sum(per_status[value])]),
-        dashboard.Table("category", _("Reports by category"), [_("Category"), _("Reports")],
-                        [list(row) for row in dashboard.by_category(qs)]),
-        dashboard.Table("source", _("Reports by channel"), [_("Channel"), _("Reports")],
-                        [list(row) for row in sources]),
-        dashboard.Table("area", _("Top areas"), [_("Department / state"), _("Reports")],
-                        [list(row) for row in areas]),
-    ]
-    timing = dashboard.timings(qs)
-    tables.append(dashboard.Table("timing", _("Time to handle a report"),
-                                  [_("Step"), _("Reports measured"), _("Median (hours)"), _("90th percentile (hours)")],
-                                  [[t.label, t.measured, t.median_hours, t.p90_hours] for t in timing if t.measured]))
-    sent, messages = alert_selectors.sent_in_period(period)
-    tables.append(dashboard.Table("alerts", _("Alerts sent"), [_("Alerts sent"), _("Messages queued")],
-                                  [[sent, messages]] if sent else []))
+    builders = {
+        "over_time": lambda: dashboard.Table(
+            "over_time", _("Reports received over time, by status"), [when] + [s[1] for s in statuses] + [_("Total")],
+            [[key.isoformat()] + [per_status[v][i] for v, _l in statuses] + [sum(per_status[v][i] for v, _l in statuses)]
+             for i, key in enumerate(keys)]),
+        "status": lambda: dashboard.Table("status", _("Reports by status"), [_("Status"), _("Reports")],
+                                          [[label, sum(per_status[value])] for value, label in statuses
+                                           if sum(per_status[value])]),
+        "category": lambda: dashboard.Table("category", _("Reports by category"), [_("Category"), _("Reports")],
+                                            [list(row) for row in dashboard.by_category(qs)]),
+        "source": lambda: dashboard.Table("source", _("Reports by channel"), [_("Channel"), _("Reports")],
+                                          [list(row) for row in sources]),
+        "area": lambda: dashboard.Table("area", _("Top areas"), [_("Department / state"), _("Reports")],
+                                        [list(row) for row in areas]),
+        "timing": lambda: _timing(qs),
+        "alerts": lambda: _alerts(period),
+        "delivery": lambda: _deliveries(period),
+    }
+    tables = [build() for key, build in builders.items() if only in ("", key)]
     extra = {"series": [charts.Series(label, per_status[value], dashboard.STATUS_COLOURS.get(value, ""))
-                        for value, label in statuses if sum(per_status[value])]}
+                        for value, label in statuses if sum(per_status.get(value, []))]}
     return period, tables, extra
+
+
+def _timing(qs) -> dashboard.Table:
+    return dashboard.Table("timing", _("Time to handle a report"),
+                           [_("Step"), _("Reports measured"), _("Median (hours)"), _("90th percentile (hours)")],
+                           [[t.label, t.measured, t.median_hours, t.p90_hours] for t in dashboard.timings(qs)
+                            if t.measured])
+
+
+def _alerts(period: dashboard.Period) -> dashboard.Table:
+    sent, messages = alert_selectors.sent_in_period(period)
+    return dashboard.Table("alerts", _("Alerts sent"), [_("Alerts sent"), _("Messages queued")],
+                           [[sent, messages]] if sent else [])
+
+
+def _deliveries(period: dashboard.Period) -> dashboard.Table:
+    """Outgoing messages per channel (replies, alerts, confirmations) created in the period: not
+    narrowed by the report filters, like the alerts."""
+    start, stop = dashboard.bounds(period)
+    return dashboard.Table("delivery", _("Outgoing messages by channel"),
+                           [_("Channel"), _("Messages"), _("Waiting"), _("Sent"), _("Delivered"), _("Failed"),
+                            _("Sent or delivered (%)")],
+                           [[r.channel, r.total, r.waiting, r.sent, r.delivered, r.failed, r.success_percent]
+                            for r in channel_selectors.deliveries_by_channel(start, stop)])
 
 
 def _chart(table: dashboard.Table, period: dashboard.Period, extra: dict):
@@ -93,6 +118,10 @@ def _chart(table: dashboard.Table, period: dashboard.Period, extra: dict):
     if table.key == "over_time":
         return charts.columns([row[0] for row in table.rows], extra["series"], ident=table.key, title=table.title,
                               desc=desc)
+    if table.key == "delivery":
+        rows = [(str(row[0]), row[6]) for row in table.rows if row[6] is not None]
+        return charts.bars(rows, ident=table.key, title=_("Messages sent or delivered, % per channel"),
+                           desc=desc) if rows else None
     if table.key == "timing":
         rows = [(f"{row[0]}, {_('median')}", row[2]) for row in table.rows]
         rows += [(f"{row[0]}, {_('90th percentile')}", row[3]) for row in table.rows]
@@ -107,7 +136,7 @@ def dashboard_page(request):
     period, tables, extra = _tables(request.user, form)
     total = sum(row[-1] for row in tables[0].rows)
     for table in tables:
-        table.chart = _chart(table, period, extra) if total or table.key == "alerts" else None
+        table.chart = _chart(table, period, extra) if total or table.key in ("alerts", "delivery") else None
     query = request.GET.copy()
     query.pop("table", None)
     return render(request, "console/dashboard.html", {
@@ -123,7 +152,7 @@ def _cell(value) -> str:
 def dashboard_csv(request, key: str):
     """One chart's table as CSV, with the page's filters."""
     form = DashboardFilterForm(request.GET or None, sources=console_selectors.sources(request.user))
-    period, tables, _extra = _tables(request.user, form)
+    period, tables, _extra = _tables(request.user, form, only=key)
     table = next((t for t in tables if t.key == key), None)
     if table is None:
         raise Http404

@@ -141,6 +141,8 @@ PAGES = {
     "console:guide": lambda w: [{"slug": slug} for slug, _who in GUIDES],
     "console:guide_edit": lambda w: [{"slug": "sms"}, {"slug": "account-security"}],
     "public:help_services": lambda w: ONE,
+    "public:embed_builder": lambda w: [{}, {"query": "days=30&height=600"}],
+    "public:embed_map": lambda w: [{}, {"query": "days=30"}],
     "stories:index": lambda w: ONE,
     "stories:story": lambda w: [{"slug": w["story"].slug}],
     "stories_console:list": lambda w: ONE,
@@ -160,7 +162,7 @@ STATEFUL = {
 # Anonymous visitors read these (and the stateful public pages).
 PUBLIC = ["tipline:submit", "tipline:login", "alerts:subscribe", "alerts:confirm", "public:home",
           "public:report_new", "public:report_list", "public:report_detail", "public:guides", "public:guide",
-          "public:help_services", "stories:index", "stories:story"]
+          "public:help_services", "public:embed_builder", "public:embed_map", "stories:index", "stories:story"]
 # POST-only actions: the page a browser sees is where they redirect, read above.
 ACTIONS = {
     "channels_console:reply", "tipconsole:revoke", "tipconsole:rotate_continue", "tipconsole:keep_originals", "tipconsole:reply",

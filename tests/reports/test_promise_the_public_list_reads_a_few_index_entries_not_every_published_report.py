@@ -41,7 +41,9 @@ MILLION_STATS = {
                        "source": "1000000 250000", "autoindex": "1000000 1",
                        # the map's covering indexes (geo 0002, restored on SQLite by geo 0004)
                        "geo_report_public_cover": "1000000 200000 100000 30 2 1 1",
-                       "geo_report_staff_cover": "1000000 200000 30 2 1 1 1"},
+                       "geo_report_staff_cover": "1000000 200000 30 2 1 1 1",
+                       # the dashboard's covering index: received_at is nearly unique
+                       "report_dashboard": "1000000 2 1 1 1 1 1"},
 }
 
 

@@ -38,7 +38,7 @@
     return [w, s, e, n].map(function (v) { return v.toFixed(5); }).join(",");
   }
   function filterQuery() {
-    var q = new URLSearchParams(location.search);
+    var q = new URLSearchParams(el.dataset.filters != null ? el.dataset.filters : location.search);
     q.delete("bbox"); q.delete("zoom"); q.delete("cursor"); q.delete("limit"); q.delete("layer");
     return q;
   }
