@@ -68,3 +68,60 @@ def delete_source(*, actor, source: str) -> int:
 def load_file(*, path: Path, source: str) -> tuple[int, int]:
     """Load a list shipped with Testigo (the demo's) as the system."""
     return import_places(actor=roles.SYSTEM, filename=path.name, data=path.read_bytes(), source=source)
+
+
+@transaction.atomic
+def import_admin_areas(*, actor, filename: str, data: bytes, level: str, name_field: str = "",
+                       admin1_field: str = "", crs: str | None = None) -> tuple[int, int]:
+    """Store the department (admin1) or municipality (admin2) polygons of an uploaded boundary file,
+    simplified (geo/admin_polygons.py); returns (added, updated). An area already stored with the
+    same level, department and name is replaced. A municipality whose department the file does not
+    give takes the department polygon (or, without one, the nearest town's department) at a point
+    inside it. A refused file changes nothing. Reports keep their areas until `testigo places
+    assign-areas` is run (or they move)."""
+    from shapely.geometry import shape
+
+    from testigo.geo import admin_polygons, areas
+    from testigo.geo.models import AdminArea
+
+    roles.require(actor, roles.MANAGE_LAYERS)
+    found = admin_polygons.read_areas(filename, data, level=level, name_field=name_field,
+                                      admin1_field=admin1_field, crs=crs)
+    if level == "admin2" and any(not item["admin1"] for item in found):
+        for item in found:
+            if not item["admin1"]:
+                inside = shape(item["geometry"]).representative_point()
+                item["admin1"] = areas.area_at(inside.y, inside.x)[0]
+    existing = {(a.admin1, a.name): a for a in AdminArea.objects.filter(level=level)}
+    added = updated = 0
+    for item in found:
+        row = existing.get((item["admin1"], item["name"]))
+        if row is None:
+            row = AdminArea(level=level)
+            added += 1
+        else:
+            updated += 1
+        for name, value in item.items():
+            setattr(row, name, value)
+        row.source = filename[:100]
+        row.full_clean(validate_unique=False, validate_constraints=False)
+        row.save()
+        existing[(row.admin1, row.name)] = row
+    audit.record(action="gazetteer.areas_imported", actor=actor, object_type="geo.adminarea",
+                 data={"file": filename[:200], "level": level, "added": added, "updated": updated})
+    return added, updated
+
+
+@transaction.atomic
+def delete_admin_areas(*, actor, level: str, source: str = "") -> int:
+    """Remove the stored polygons of a level (only those one file added, when `source` is given)."""
+    from testigo.geo.models import AdminArea
+
+    roles.require(actor, roles.MANAGE_LAYERS)
+    rows = AdminArea.objects.filter(level=level)
+    if source:
+        rows = rows.filter(source=source)
+    count, _ = rows.delete()
+    audit.record(action="gazetteer.areas_deleted", actor=actor, object_type="geo.adminarea",
+                 data={"level": level, "source": source, "deleted": count})
+    return count
