@@ -198,8 +198,8 @@ class AdminArea(models.Model):
     the index can be rebuilt, or a look-up pre-filtered in SQL, without parsing every shape."""
 
     class Level(models.TextChoices):
-        ADMIN1 = "admin1", _("department / state (admin1)")
-        ADMIN2 = "admin2", _("municipality (admin2)")
+        ADMIN1 = "admin1", _("departments")
+        ADMIN2 = "admin2", _("municipalities")
 
     level = models.CharField(_("level"), max_length=6, choices=Level.choices)
     name = models.CharField(_("name"), max_length=100)

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
             name='AdminArea',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('admin1', 'department / state (admin1)'), ('admin2', 'municipality (admin2)')], max_length=6, verbose_name='level')),
+                ('level', models.CharField(choices=[('admin1', 'departments'), ('admin2', 'municipalities')], max_length=6, verbose_name='level')),
                 ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('admin1', models.CharField(blank=True, max_length=100, verbose_name='department / state')),
                 ('geometry', models.JSONField()),
