@@ -32,6 +32,7 @@ USAGE = """usage: testigo COMMAND [options]      (every command reads TESTIGO_DA
   evidence-export --story ADDRESS -o FILE.zip    the same for every report a story links
   map rebuild-counts                             recompute the map's cluster counts
   places assign-areas [--force]                  fill reports' departments and municipalities from their points
+  places load-areas FILE --level admin1|admin2     store department or municipality polygons (--name-field F)
   search rebuild                                 refill the report text search indexes
   retention list|apply [--policy ID]             what retention policies touch now / apply them
   token add --user NAME --scope read|write       create an API token

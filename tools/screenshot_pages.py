@@ -249,6 +249,8 @@ EXCLUDED: dict[str, str] = {
     "console:tileset_edit": "editing one tile set's names, date, opacity and visibility: the form of the Basemaps page (console-tilesets)",
     "public:tile": "a map tile of a self-hosted basemap (an image), not a page",
     "console:places_delete_source": _POST,
+    "console:admin_areas_upload": _POST,
+    "console:admin_areas_delete": _POST,
     "console:place_accept": _POST,
     "console:place_dismiss": _POST,
     "console:places_search": "JSON for the report editor's place search, not a page",

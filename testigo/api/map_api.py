@@ -1,7 +1,8 @@
-"""/api/v1/map/clusters, /api/v1/map/areas, /api/v1/categories, /api/v1/layers."""
+"""/api/v1/map/clusters, /api/v1/map/areas(.geojson), /api/v1/categories, /api/v1/layers."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from django.http import HttpResponse, JsonResponse
@@ -22,7 +23,7 @@ from testigo.api.responses import (
     body,
     with_errors,
 )
-from testigo.geo import areas, gazetteer
+from testigo.geo import admin_polygons, areas, gazetteer
 from testigo.geo import selectors as geo_selectors
 from testigo.reports import filters, selectors
 from testigo.reports.models import Category
@@ -69,6 +70,64 @@ def map_areas(request, query: Query[AreaQuery]):
         lat, lon = centres.get((admin1, name) if level == "admin2" else admin1, (None, None))
         items.append({"name": name, "admin1": admin1, "count": count, "lat": lat, "lon": lon})
     return {"level": level, "total": sum(i["count"] for i in items), "items": items}
+
+
+class AreaShapesQuery(AreaQuery):
+    scope: str | None = Field(default=None, description="public (default) or staff (the staff map: every report "
+                                                         "the caller may see, by its true areas)")
+
+
+@router.get("/map/areas.geojson", response=with_errors({200: None}, 400, 401, 403),
+            openapi_extra=body("application/geo+json", GEOJSON),
+            summary=gettext_noop("Reports counted per area, with the areas' shapes, for a choropleth map"))
+def map_area_shapes(request, query: Query[AreaShapesQuery]):
+    """The choropleth: every uploaded area of the level (simplified for drawing, serialised once per
+    upload) with its count, zero included; counted areas with no polygon come as a point at their
+    centre. Public scope: published public reports by their public point's area, as /map/areas.
+    The answer carries an ETag: a map that asks again for the same counts gets a 304."""
+    data = query.dict()
+    level, scope = data.pop("level", None) or "admin1", data.pop("scope", None) or "public"
+    if level not in areas.LEVELS:
+        raise ApiError(400, "invalid_level", _("level must be admin1 or admin2."))
+    if scope not in ("public", "staff"):
+        raise ApiError(400, "invalid_scope", _("scope must be public or staff."))
+    found = filters.parse_filters(data)
+    if scope == "staff":
+        rows = selectors.staff_area_counts(request.auth.require_staff(), found, level=level)
+    else:
+        rows = selectors.public_area_counts(found, level=level)
+    text = _choropleth(rows, level)
+    etag = '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(text, content_type="application/geo+json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache" if scope == "staff" else "public, no-cache"
+    return response
+
+
+def _choropleth(rows: list[tuple[str, str, int]], level: str) -> str:
+    """The FeatureCollection as JSON text. Each stored shape is spliced in as the text it was
+    serialised to once per upload: parsing and re-serialising every shape per request would cost
+    more than the counting."""
+    index = admin_polygons.current()
+    shapes = index.drawn(level) if index and index.has(level) else {}
+    counted = {(a1, a2 if level == "admin2" else a1): n for a1, a2, n in rows}
+    centres = areas.centres(level) if set(counted) - set(shapes) else {}
+    features = []
+    for key in list(shapes) + [k for k in counted if k not in shapes]:
+        admin1, name = key
+        props = json.dumps({"name": name, "admin1": admin1, "count": counted.get(key, 0)}, separators=(",", ":"))
+        if key in shapes:
+            geometry = shapes[key]
+        else:  # counted under a name no polygon has (typed, or no file uploaded): a point at its centre
+            lat, lon = centres.get(key if level == "admin2" else admin1, (None, None))
+            geometry = json.dumps({"type": "Point", "coordinates": [lon, lat]} if lat is not None else None)
+        features.append('{"type":"Feature","geometry":%s,"properties":%s}' % (geometry, props))
+    head = json.dumps({"type": "FeatureCollection", "level": level, "total": sum(counted.values()),
+                       "max": max(counted.values(), default=0)}, separators=(",", ":"))
+    return head[:-1] + ',"features":[' + ",".join(features) + "]}"
 
 
 @router.get("/categories", response=with_errors({200: CategoryList}), summary=gettext_noop("Active categories"))

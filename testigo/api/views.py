@@ -25,6 +25,7 @@ DESCRIPTIONS = {
     ("GET", "/api/v1/reports.hxl.csv"): _("Reports as a spreadsheet with HXL tags (CSV), for humanitarian data tools"),
     ("GET", "/api/v1/map/clusters"): _("Groups of reports and single reports within a map area"),
     ("GET", "/api/v1/map/areas"): _("Published reports counted per department or municipality"),
+    ("GET", "/api/v1/map/areas.geojson"): _("Reports counted per area, with the areas' shapes (a choropleth map)"),
     ("GET", "/api/v1/categories"): _("The active categories"),
     ("GET", "/api/v1/layers"): _("The map layers (without their shapes)"),
     ("GET", "/api/v1/places"): _("Places whose name starts with the words given (the gazetteer: towns, colonias…)"),

@@ -17,6 +17,8 @@ urlpatterns = [
     path("places/", place_views.places, name="places"),
     path("places/search", place_views.places_search, name="places_search"),
     path("places/remove/", place_views.places_delete_source, name="places_delete_source"),
+    path("places/areas/", place_views.admin_areas_upload, name="admin_areas_upload"),
+    path("places/areas/remove/", place_views.admin_areas_delete, name="admin_areas_delete"),
     path("r/<str:reference>/place/<int:index>/accept/", place_views.suggestion_accept, name="place_accept"),
     path("r/<str:reference>/place/dismiss/", place_views.suggestion_dismiss, name="place_dismiss"),
 ]

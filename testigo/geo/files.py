@@ -1,6 +1,6 @@
 """One reader for every boundary file an administrator may upload, for alert zones and map layers.
 
-`read_geo_file` turns GeoJSON, KML, KMZ, TopoJSON, a zipped Shapefile or GPX into a GeoJSON
+`read_geo_file` turns GeoJSON, KML, KMZ, TopoJSON, a zipped Shapefile, a GeoPackage or GPX into a GeoJSON
 FeatureCollection in WGS84 longitude/latitude, each feature keeping its properties (and its name).
 The format is found from the content, not the extension: a ".json" may be TopoJSON, a ".zip" a KMZ.
 
@@ -25,6 +25,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from testigo.core import untrusted
+from testigo.geo.geopackage import is_geopackage, read_geopackage
 from testigo.geo.gpx import gpx_to_geojson
 from testigo.geo.kml import kml_to_geojson
 from testigo.geo.shapefiles import read_shapefile_zip
@@ -79,6 +80,8 @@ def read_geo_file(filename: str, data: bytes, *, crs: str | int | None = None, p
     file_crs = None
     if kind == "zip":
         collection, file_crs = _read_zip(data)
+    elif kind == "gpkg":
+        collection, file_crs = read_geopackage(data)
     elif kind == "kml":
         collection = kml_to_geojson(data)
     elif kind == "gpx":
@@ -92,15 +95,17 @@ def read_geo_file(filename: str, data: bytes, *, crs: str | int | None = None, p
         raise refuse(_("A Shapefile is several files: put the .shp, .shx, .dbf and .prj in one .zip and upload "
                        "the .zip."))
     else:
-        raise refuse(_("Upload a GeoJSON, KML, KMZ, TopoJSON, zipped Shapefile (.zip) or GPX file."))
+        raise refuse(_("Upload a GeoJSON, KML, KMZ, TopoJSON, zipped Shapefile (.zip), GeoPackage or GPX file."))
     features = as_features(collection)
     return {"type": "FeatureCollection", "features": to_wgs84(features, file_crs or crs)}
 
 
 def sniff(filename: str, data: bytes) -> str:
-    """"zip", "kml", "gpx", "json" or "" from the first bytes (the extension only breaks ties)."""
+    """"zip", "gpkg", "kml", "gpx", "json" or "" from the first bytes (the extension only breaks ties)."""
     if data[:4] == b"PK\x03\x04":
         return "zip"
+    if is_geopackage(data):
+        return "gpkg"
     head = data[:2048]
     for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
                        (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):

@@ -191,3 +191,36 @@ class GazetteerPlace(models.Model):
         return Place(name=self.name, kind=kind, lat=self.lat, lon=self.lon, parent=self.parent,
                      admin1=self.admin1, country=self.country, precision_m=self.precision_m or KINDS[kind][1],
                      source=self.source or "upload", alternate_names=list(self.alternate_names or []))
+
+
+class AdminArea(models.Model):
+    """A department (admin1) or municipality (admin2) boundary an administrator uploaded
+    (geo/admin_polygons.py): simplified on upload, read into memory for point-in-polygon look-ups
+    (a report's admin areas) and served to the maps' choropleth. `admin1` is the department an
+    admin2 area is in (its own name for an admin1 area). The bounding box is kept in columns so
+    the index can be rebuilt, or a look-up pre-filtered in SQL, without parsing every shape."""
+
+    class Level(models.TextChoices):
+        ADMIN1 = "admin1", _("departments")
+        ADMIN2 = "admin2", _("municipalities")
+
+    level = models.CharField(_("level"), max_length=6, choices=Level.choices)
+    name = models.CharField(_("name"), max_length=100)
+    admin1 = models.CharField(_("department / state"), max_length=100, blank=True)
+    geometry = models.JSONField()  # GeoJSON Polygon or MultiPolygon, WGS84, simplified
+    min_lon = models.FloatField()
+    min_lat = models.FloatField()
+    max_lon = models.FloatField()
+    max_lat = models.FloatField()
+    point_count = models.PositiveIntegerField(default=0)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["level", "admin1", "name"]
+        verbose_name = _("admin area")
+        verbose_name_plural = _("admin areas")
+        constraints = [models.UniqueConstraint(fields=["level", "admin1", "name"], name="admin_area_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.admin1})" if self.level == "admin2" and self.admin1 else self.name

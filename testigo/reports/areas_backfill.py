@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from testigo.core import audit, roles
-from testigo.geo import areas, gazetteer
+from testigo.geo import admin_polygons, areas, gazetteer
 from testigo.reports.models import Report
 
 CHUNK = 1000
@@ -17,7 +17,7 @@ def assign_areas(*, force: bool = False) -> dict[str, int]:
     `force`, replacing typed areas), and the public areas from the public point everywhere.
     Chunks of CHUNK reports, each in its own transaction; returns what changed."""
 
-    gaz = gazetteer.current()
+    gaz, polygons = gazetteer.current(), admin_polygons.current()
     fields = ("id", "lat", "lon", "admin1", "admin2", "public_lat", "public_lon", "public_admin1", "public_admin2")
     done = {"reports": 0, "areas": 0, "public_areas": 0}
     last = 0
@@ -31,9 +31,9 @@ def assign_areas(*, force: bool = False) -> dict[str, int]:
             done["reports"] += 1
             before = (r.admin1, r.admin2, r.public_admin1, r.public_admin2)
             if r.lat is not None and (force or not (r.admin1 or r.admin2)):
-                r.admin1, r.admin2 = areas.area_at(r.lat, r.lon, gaz=gaz)
+                r.admin1, r.admin2 = areas.area_at(r.lat, r.lon, gaz=gaz, polygons=polygons)
             if r.public_lat is not None:
-                r.public_admin1, r.public_admin2 = areas.area_at(r.public_lat, r.public_lon, gaz=gaz)
+                r.public_admin1, r.public_admin2 = areas.area_at(r.public_lat, r.public_lon, gaz=gaz, polygons=polygons)
             else:
                 r.public_admin1, r.public_admin2 = r.admin1, r.admin2
             if (r.admin1, r.admin2, r.public_admin1, r.public_admin2) != before:

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
-from testigo.geo import areas, gazetteer
+from testigo.geo import admin_polygons, areas, gazetteer
 from testigo.reports import counts, duplicate_checks, sensitive
 from testigo.reports.models import Report
 from testigo.reports.references import new_reference, new_references
@@ -63,14 +63,16 @@ def report_row(values: dict, reference: str | None = None, projection: dict | No
                              title=values["title"], description=values["description"], redactions=[],
                              admin1=values.get("admin1") or "", admin2=values.get("admin2") or "")
     if shadow.lat is not None and not shadow.admin1 and not shadow.admin2:  # as create_report does
-        shadow.admin1, shadow.admin2 = areas.area_at(shadow.lat, shadow.lon, gaz=(projection or {}).get("gaz"))
+        shadow.admin1, shadow.admin2 = areas.area_at(shadow.lat, shadow.lon, gaz=(projection or {}).get("gaz"),
+                                                    polygons=(projection or {}).get("polygons", True))
     refresh_projection(shadow, **(projection or {}))  # the same public projection create_report computes
     values.update({key: getattr(shadow, key) for key in PROJECTED})
     return values
 
 
 def projection_settings() -> dict:
-    return {"radius_m": settings.FUZZ_RADIUS_M, "secret": settings.SECRET_KEY, "gaz": gazetteer.current()}
+    return {"radius_m": settings.FUZZ_RADIUS_M, "secret": settings.SECRET_KEY, "gaz": gazetteer.current(),
+            "polygons": admin_polygons.current()}
 
 
 def _sqlite_utc_text(value):

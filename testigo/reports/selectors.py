@@ -137,6 +137,16 @@ def public_area_counts(filters: ReportFilters | None = None, *, level: str = "ad
     return [(r["public_admin1"], r.get("public_admin2", ""), r["n"]) for r in rows]
 
 
+def staff_area_counts(user, filters: ReportFilters | None = None, *, level: str = "admin1") -> list[tuple[str, str, int]]:
+    """public_area_counts for the staff map: the reports this user may see, by their true areas."""
+    qs = _apply(visible_to(user), filters or ReportFilters(), public=False).exclude(admin1="")
+    keys = ["admin1", "admin2"] if level == "admin2" else ["admin1"]
+    if level == "admin2":
+        qs = qs.exclude(admin2="")
+    rows = qs.values(*keys).annotate(n=Count("id")).order_by("-n", *keys)
+    return [(r["admin1"], r.get("admin2", ""), r["n"]) for r in rows]
+
+
 def public_count(filters: ReportFilters | None = None) -> CappedCount:
     """How many reports public_reports(filters) lists, capped (paging.COUNT_CAP). A common word's
     search is counted from the search index's matches in its own order, stopping after the cap:

@@ -70,10 +70,10 @@ def redact_text(text: str, redactions: list[str]) -> str:
 
 
 def refresh_projection(report: Report, *, radius_m: int | None = None, secret: str | None = None,
-                       gaz=None) -> None:
+                       gaz=None, polygons=True) -> None:
     """Recompute the public columns (fuzzed location, its areas, redacted text) from the source fields.
-    `radius_m`, `secret` and `gaz` (the gazetteer) default to the settings and the current one (a
-    bulk import reads them once per batch)."""
+    `radius_m`, `secret`, `gaz` (the gazetteer) and `polygons` (the admin areas' index) default to
+    the settings and the current ones (a bulk import reads them once per batch)."""
     report.tile_key = tile_key(report.lat, report.lon)
     if report.lat is not None and report.lon is not None:
         report.public_lat, report.public_lon = fuzz(
@@ -83,7 +83,7 @@ def refresh_projection(report: Report, *, radius_m: int | None = None, secret: s
         report.public_tile_key = tile_key(report.public_lat, report.public_lon)
         # The public point's areas, never the exact point's: near a border they may differ.
         report.public_admin1, report.public_admin2 = areas.area_at(report.public_lat, report.public_lon, gaz=gaz,
-                                                                       remember=True)
+                                                                   remember=True, polygons=polygons)
     else:
         report.public_lat = report.public_lon = report.public_tile_key = None
         report.public_admin1, report.public_admin2 = report.admin1, report.admin2  # typed: public already

@@ -179,6 +179,7 @@ ACTIONS = {
     "stories_console:status", "stories_console:evidence",
     "console:tileset_toggle", "console:tileset_delete", "console:tileset_aerial",
     "console:places_delete_source", "console:place_accept", "console:place_dismiss",
+    "console:admin_areas_upload", "console:admin_areas_delete",
     "webhooks_console:action", "webhooks_console:replay",
 }
 ODK = "OpenRosa XML for ODK Collect, not a page"

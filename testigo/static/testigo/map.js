@@ -186,27 +186,31 @@
     }).catch(function () {});
   }
 
-  // Counts per department (public map only: /api/v1/map/areas counts published public reports by
-  // the area of their public point), drawn at each department's centre instead of the clusters.
+  // Reports per area, filled (areas.js, fetched when first shown: outside the page budget).
+  var areaOverlays = [], areasCode = null;
+  function withAreas(fn) {
+    areasCode = areasCode || new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = el.dataset.areasScript;
+      script.onload = function () { resolve(window.TestigoAreas); };
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+    areasCode.then(fn).catch(fail);
+  }
   if (el.dataset.areas) {
-    var areaLayer = L.layerGroup();
-    var drawAreas = function () {
-      getJSON(url(el.dataset.areas, { level: "admin1" })).then(function (data) {
-        areaLayer.clearLayers();
-        var most = Math.max.apply(null, [1].concat(data.items.map(function (a) { return a.count; })));
-        data.items.forEach(function (a) {
-          if (a.lat == null) return;
-          L.circleMarker([a.lat, a.lon], { className: "tg-area", radius: 8 + 28 * Math.sqrt(a.count / most), weight: 1,
-            color: "#7a1f1f", fillColor: "#c0392b", fillOpacity: 0.15 + 0.6 * (a.count / most) })
-            .bindTooltip(esc(a.name) + ": " + a.count + " " + esc(strings.reports || ""))
-            .addTo(areaLayer);
-        });
-      }).catch(fail);
-    };
-    areaLayer.on("add", function () { map.removeLayer(markers); drawAreas(); });
-    areaLayer.on("remove", function () { markers.addTo(map); });
-    if (form) form.addEventListener("submit", function () { if (map.hasLayer(areaLayer)) drawAreas(); });
-    switcher.addOverlay(areaLayer, esc(strings.perArea || "Reports per department"));
+    var ctx = { map: map, el: el, url: url, getJSON: getJSON, esc: esc, strings: strings, fail: fail };
+    [["admin1", strings.perArea], ["admin2", strings.perMunicipality]].forEach(function (o) {
+      var group = L.layerGroup(), draw = function (a) { a.draw(ctx, group, o[0], o[1]); };
+      group.on("add", function () { map.removeLayer(markers); withAreas(draw); });
+      group.on("remove", function () {
+        withAreas(function (a) { a.hide(ctx, group); });
+        if (!areaOverlays.some(function (g) { return map.hasLayer(g); })) markers.addTo(map);
+      });
+      if (form) form.addEventListener("submit", function () { if (map.hasLayer(group)) withAreas(draw); });
+      switcher.addOverlay(group, esc(o[1]));
+      areaOverlays.push(group);
+    });
   }
 
   // Custom layers in a layer switcher; shapes are fetched the first time a layer is shown.
