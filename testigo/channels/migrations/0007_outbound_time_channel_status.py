@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channels', '0005_channel_category'),
+        ('channels', '0006_discreet_address'),
     ]
 
     operations = [
