@@ -195,7 +195,7 @@ EXCLUDED: dict[str, str] = {
     "api:v1:*": "the JSON API; its documentation page is api:docs",
     "public:public_media": "a published photo (an image file)",
     "public:embed_map": "the map widget other sites frame: the public map's map alone (public-map shows it)",
-    "public:embed_builder": "TODO(lead): a Shot after `make screenshots`; the widget's code generator, with a preview",
+    "public:embed_builder": "the widget's code generator: a short form and the <iframe> code, with the widget (public-map) as preview; docs/map.md shows the code",
     "public:public_media_poster": "a public video's still frame (an image file)",
     "console:media_poster": "a video's still frame (an image file)",
     "console:media_original": "a recording's original as sent (a download)",
