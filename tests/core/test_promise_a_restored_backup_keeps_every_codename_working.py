@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from testigo.core.backups import crypto, services
 from testigo.tipline import crypto as tip_crypto
@@ -56,5 +57,6 @@ def test_promise_a_restore_says_when_the_environment_names_another_pepper(codena
     run = services.create(to_dir=tmp_path / "backups", key=KEY)
     _new_machine(settings)
     settings.TIPLINE_PEPPER = "ab" * 32
-    result = services.restore(Path(run.path), KEY)
+    with translation.override("en"):
+        result = services.restore(Path(run.path), KEY)
     assert any("TESTIGO_TIPLINE_PEPPER differs" in note and "xxd -p -c 32" in note for note in result.notes)

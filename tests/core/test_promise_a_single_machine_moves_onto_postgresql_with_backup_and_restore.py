@@ -114,7 +114,8 @@ def _admin(server: str) -> str:
 def _env(data_dir: Path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TESTIGO_")}
     env.update(PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
-               TESTIGO_DATA_DIR=str(data_dir), TESTIGO_LOG_LEVEL="ERROR", TESTIGO_ALLOWED_HOSTS="localhost")
+               TESTIGO_DATA_DIR=str(data_dir), TESTIGO_LOG_LEVEL="ERROR", TESTIGO_ALLOWED_HOSTS="localhost",
+               TESTIGO_LANGUAGE="en")  # the messages below are asserted in English
     env.update({f"TESTIGO_{k}": v for k, v in extra.items()})
     return env
 

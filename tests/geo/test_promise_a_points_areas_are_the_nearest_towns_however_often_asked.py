@@ -39,16 +39,16 @@ def test_the_same_areas_as_the_nearest_town_rule_remembered_or_not():
     points = [(12.8 + rng.random() * 3.4, -89.2 + rng.random() * 5.4) for _ in range(3000)]
     points += points[:500]  # asked again: the remembered answers
     expected = [_by_the_rule(lat, lon, gaz) for lat, lon in points]
-    assert [areas.area_at(lat, lon, gaz=gaz) for lat, lon in points] == expected
-    assert [areas.area_at(lat, lon, gaz=gaz, remember=True) for lat, lon in points] == expected
+    assert [areas.area_at(lat, lon, gaz=gaz, polygons=None) for lat, lon in points] == expected
+    assert [areas.area_at(lat, lon, gaz=gaz, remember=True, polygons=None) for lat, lon in points] == expected
     assert sum(1 for a1, _a2 in expected if a1) > 1000  # most points are near a town: the rule was exercised
-    assert areas.area_at(None, -87.0, gaz=gaz, remember=True) == ("", "")
+    assert areas.area_at(None, -87.0, gaz=gaz, remember=True, polygons=None) == ("", "")
 
 
 def test_a_remembered_answer_does_not_outlive_its_gazetteer():
     point = (14.1, -87.2)
     first = Gazetteer([Place("Uno", "municipality", 14.1, -87.2, admin1="Norte")])
     second = Gazetteer([Place("Dos", "municipality", 14.1, -87.2, admin1="Sur")])  # places uploaded since
-    assert areas.area_at(*point, gaz=first, remember=True) == ("Norte", "Uno")
-    assert areas.area_at(*point, gaz=second, remember=True) == ("Sur", "Dos")
-    assert areas.area_at(*point, gaz=first, remember=True) == ("Norte", "Uno")
+    assert areas.area_at(*point, gaz=first, remember=True, polygons=None) == ("Norte", "Uno")
+    assert areas.area_at(*point, gaz=second, remember=True, polygons=None) == ("Sur", "Dos")
+    assert areas.area_at(*point, gaz=first, remember=True, polygons=None) == ("Norte", "Uno")
