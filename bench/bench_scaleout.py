@@ -26,9 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -61,24 +59,6 @@ call_command('channel', 'add', 'kannel', '--name', 'SMS', '--secret', SECRET, '-
 """
 
 
-class Gateway:
-    """Kannel's sendsms as far as Testigo sees it: accepts every reply."""
-
-    def __init__(self):
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
-                body = b"0: Accepted for delivery"
-                self.send_response(202)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 def locust(port: int, work: Path, label: str, env: dict, seconds: int) -> subprocess.Popen:
@@ -114,7 +94,7 @@ def main() -> None:
         _seed.emit("scaleout", None, "", skipped="; ".join(missing))
         return
     work = Path(tempfile.mkdtemp(prefix="testigo-bench-scaleout-"))
-    gateway = Gateway()
+    gateway = cluster.KannelGateway()
     nodes = cluster.Cluster(work / "cluster", web_workers=2, extra_env={"TESTIGO_ALLOW_PRIVATE_GATEWAYS": "1"})
     try:
         nodes.create_database()

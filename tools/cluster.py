@@ -17,11 +17,14 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -277,3 +280,41 @@ http {{
             with psycopg.connect(self.server_url, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
             self._database_created = False
+
+
+class KannelGateway:
+    """Kannel's sendsms as far as Testigo sees it, on 127.0.0.1: accepts every message and counts
+    it by the outbox id in its delivery-report URL (`received`). `delay` seconds per message widen
+    the races between workers."""
+
+    def __init__(self, delay: float = 0.0):
+        self.received: Counter[int] = Counter()
+        self.lock = threading.Lock()
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                query = parse_qs(urlsplit(self.path).query)
+                dlr = parse_qs(urlsplit(query.get("dlr-url", [""])[0]).query)
+                if delay:
+                    time.sleep(delay)
+                if "id" in dlr:
+                    with gateway.lock:
+                        gateway.received[int(dlr["id"][0])] += 1
+                body = b"0: Accepted for delivery"
+                self.send_response(202)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/cgi-bin/sendsms"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

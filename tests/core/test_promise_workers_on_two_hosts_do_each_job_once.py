@@ -13,20 +13,22 @@ pass."""
 
 from __future__ import annotations
 
-import http.server
+import importlib.util
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from collections import Counter
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.db import connection
+
+_spec = importlib.util.spec_from_file_location(
+    "testigo_tools_cluster", Path(__file__).resolve().parents[2] / "tools" / "cluster.py")
+cluster = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cluster)
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TESTIGO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -82,37 +84,6 @@ def _run(env: dict, code: str) -> str:
     return result.stdout.strip()
 
 
-class Gateway:
-    """A Kannel sendsms stand-in on 127.0.0.1 that counts every message it is handed, by outbox id."""
-
-    def __init__(self):
-        received: Counter = Counter()
-        lock = threading.Lock()
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                query = parse_qs(urlparse(self.path).query)
-                dlr = parse_qs(urlparse(query["dlr-url"][0]).query)
-                time.sleep(0.01)  # a gateway takes a moment: widens every race between the workers
-                with lock:
-                    received[int(dlr["id"][0])] += 1
-                body = b"0: Accepted for delivery"
-                self.send_response(202)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.received = received
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/cgi-bin/sendsms"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def _start_worker(env: dict, log_path: Path) -> subprocess.Popen:
@@ -145,7 +116,7 @@ def test_promise_two_worker_hosts_send_each_message_once_fire_each_rule_once_and
     settings.ALLOW_PRIVATE_GATEWAYS = True
     media = Path(settings.MEDIA_ROOT)
     media.mkdir(parents=True, exist_ok=True)
-    gateway = Gateway()
+    gateway = cluster.KannelGateway(delay=0.01)  # a gateway takes a moment: widens every race
     workers = []
     try:
         # The outbox: 240 messages, queued without starting the sending here (the workers send).

@@ -31,9 +31,8 @@ import threading
 import time
 import uuid
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -50,36 +49,6 @@ CLIENTS = 4
 KINDS = ("form", "api", "sms", "tip")
 
 
-class Gateway:
-    """Kannel's sendsms, as far as Testigo sees it: counts every message by its outbox id."""
-
-    def __init__(self):
-        self.received: Counter[int] = Counter()
-        self.lock = threading.Lock()
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
-                query = parse_qs(urlsplit(self.path).query)
-                dlr = parse_qs(urlsplit(query.get("dlr-url", [""])[0]).query)
-                with gateway.lock:
-                    gateway.received[int(dlr["id"][0])] += 1
-                body = b"0: Accepted for delivery"
-                self.send_response(202)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 SETUP = """
@@ -254,7 +223,7 @@ def test_promise_two_nodes_behind_nginx_lose_nothing_when_one_dies(tmp_path):
     if os.environ.get("TESTIGO_DATABASE_URL", "").startswith(("postgres", "pgsql")):
         pytest.skip("runs once, in the SQLite pass: it makes its own PostgreSQL database and processes")
     _require_services()
-    gateway = Gateway()
+    gateway = cluster.KannelGateway()
     (tmp_path / "s3").mkdir()
     bucket = seaweed_kit.start(tmp_path / "s3")
     prefix = f"two-nodes-{uuid.uuid4().hex[:8]}"
