@@ -5,7 +5,6 @@ the start; the reply lists the nearest help services (the general list without a
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlencode
 
 import pytest
@@ -13,35 +12,24 @@ import pytest
 from testigo.channels.models import OutboundMessage
 from testigo.reports import sensitive, services
 from testigo.reports.models import Category, HelpService, Report
+from tests.channels import survivor_kit
+
+TELLING = survivor_kit.TELLING
 
 pytestmark = pytest.mark.usefixtures("english")
 
-# Words that would tell whoever reads the survivor's phone what the message is about.
-TELLING = re.compile(r"violen|abus|report|denunc|domestic|shelter|refugio|hotline|legal|health", re.IGNORECASE)
 PHONE = "+50499990001"
 
 
 @pytest.fixture
 def sms(client, make_channel):
-    channel = make_channel("smssync", secret="s")
-    sent = iter(range(1, 100))
-
-    def send(text: str) -> str:
-        """Send `text` from the survivor's phone; the automatic reply to it ("" when none)."""
-        before = set(OutboundMessage.objects.values_list("pk", flat=True))
-        body = urlencode({"from": PHONE, "message": text, "message_id": str(next(sent)), "secret": "s"})
-        response = client.post(f"/ch/smssync/{channel.uuid}/", body, content_type="application/x-www-form-urlencoded")
-        assert response.status_code == 200
-        new = OutboundMessage.objects.exclude(pk__in=before).order_by("pk")
-        return "\n".join(new.values_list("text", flat=True))
-
-    return send
+    """send(text) from the survivor's phone -> the automatic reply ("" when none)."""
+    return survivor_kit.phone(client, make_channel("smssync", secret="s"), PHONE)
 
 
 @pytest.fixture
 def pathway(db):
-    return Category.objects.create(slug="vd", name_es="Violencia doméstica", name_en="Domestic violence",
-                                   sensitive=True)
+    return survivor_kit.pathway()
 
 
 @pytest.fixture

@@ -5,41 +5,30 @@ answered neutrally. Only a keyed digest of the address is kept, never the addres
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlencode
-
 import pytest
 
-from testigo.channels.models import Contact, DiscreetAddress, InboundMessage, OutboundMessage
+from testigo.channels.models import Contact, DiscreetAddress, InboundMessage
 from testigo.reports import retention, services
-from testigo.reports.models import Category, Report, RetentionPolicy
+from testigo.reports.models import Report, RetentionPolicy
+from tests.channels import survivor_kit
 from tests.reports.retention_kit import age, make_policy
+
+TELLING = survivor_kit.TELLING
 
 pytestmark = pytest.mark.usefixtures("english")
 
-TELLING = re.compile(r"violen|abus|report|denunc|domestic|shelter|refugio|hotline|legal|health", re.IGNORECASE)
 PHONE = "+50499990007"
 
 
 @pytest.fixture
 def sms(client, make_channel):
-    channel = make_channel("smssync", secret="s")
-    sent = iter(range(1, 100))
-
-    def send(text: str, sender: str = PHONE) -> str:
-        before = set(OutboundMessage.objects.values_list("pk", flat=True))
-        body = urlencode({"from": sender, "message": text, "message_id": str(next(sent)), "secret": "s"})
-        response = client.post(f"/ch/smssync/{channel.uuid}/", body, content_type="application/x-www-form-urlencoded")
-        assert response.status_code == 200
-        return "\n".join(OutboundMessage.objects.exclude(pk__in=before).order_by("pk").values_list("text", flat=True))
-
-    return send
+    """send(text) from the survivor's phone -> the automatic reply ("" when none)."""
+    return survivor_kit.phone(client, make_channel("smssync", secret="s"), PHONE)
 
 
 @pytest.fixture
 def pathway(db):
-    return Category.objects.create(slug="vd", name_es="Violencia doméstica", name_en="Domestic violence",
-                                   sensitive=True)
+    return survivor_kit.pathway()
 
 
 @pytest.mark.parametrize("action", [RetentionPolicy.Action.CONTACTS, RetentionPolicy.Action.PURGE])
